@@ -1,0 +1,76 @@
+/* ls-mailbox.h: one direction of a crossing between two threads
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A mailbox is drained by ONE persistent GSource on its target context.
+ * Pushing takes a short lock of our own (visible to ThreadSanitizer),
+ * appends, and arms the source with g_source_set_ready_time() only when
+ * it was idle: never inline, never waits for the consumer. The consumer
+ * swaps the whole queue out and handles it as a batch, bounded per dispatch.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "ls-recorder.h"
+
+G_BEGIN_DECLS
+
+typedef struct _LsMailbox LsMailbox;
+
+/* A closure message runs @func (data); a data message is handed to the
+ * mailbox's batch handler. Either way @destroy (data) runs exactly once,
+ * after handling or when the message is discarded. */
+typedef void (*LsMessageFunc) (gpointer data);
+
+typedef struct
+{
+  LsMessageFunc  func;
+  gpointer       data;
+  GDestroyNotify destroy;
+  gint64         queued_us;
+} LsMessage;
+
+/* Called on the target context's thread with messages in FIFO order.
+ * The handler must not keep @messages; it may steal msg->data by setting
+ * it to NULL (then destroy is not called for it). */
+typedef void (*LsMailboxHandler) (LsMailbox *mailbox,
+                                  LsMessage *messages,
+                                  guint      n_messages,
+                                  gpointer   user_data);
+
+#define LS_TYPE_MAILBOX (ls_mailbox_get_type ())
+
+GType       ls_mailbox_get_type        (void) G_GNUC_CONST;
+LsMailbox  *ls_mailbox_new             (const char      *name,
+                                        GMainContext    *target,
+                                        int              priority,
+                                        LsLoopId         target_loop,
+                                        LsRecorder      *recorder);
+LsMailbox  *ls_mailbox_ref             (LsMailbox       *self);
+void        ls_mailbox_unref           (LsMailbox       *self);
+void        ls_mailbox_set_handler     (LsMailbox       *self,
+                                        LsMailboxHandler handler,
+                                        gpointer         user_data,
+                                        GDestroyNotify   user_data_destroy);
+void        ls_mailbox_set_min_interval (LsMailbox      *self,
+                                         gint64          interval_us);
+void        ls_mailbox_set_max_batch   (LsMailbox       *self,
+                                        guint            max_batch);
+gboolean    ls_mailbox_push            (LsMailbox       *self,
+                                        LsMessageFunc    func,
+                                        gpointer         data,
+                                        GDestroyNotify   destroy);
+gboolean    ls_mailbox_push_data       (LsMailbox       *self,
+                                        gpointer         data,
+                                        GDestroyNotify   destroy);
+guint       ls_mailbox_close           (LsMailbox       *self);
+gboolean    ls_mailbox_is_closed       (LsMailbox       *self);
+guint       ls_mailbox_get_depth       (LsMailbox       *self);
+guint64     ls_mailbox_get_delivered   (LsMailbox       *self);
+guint64     ls_mailbox_get_dispatches  (LsMailbox       *self);
+const char *ls_mailbox_get_name        (LsMailbox       *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsMailbox, ls_mailbox_unref)
+
+G_END_DECLS

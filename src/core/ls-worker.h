@@ -1,0 +1,61 @@
+/* ls-worker.h: the worker thread, its own GMainContext and its one GMainLoop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "ls-loop-probe.h"
+#include "ls-mailbox.h"
+#include "ls-recorder.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  LS_WORKER_NEW,
+  LS_WORKER_RUNNING,
+  LS_WORKER_STOPPING,
+  LS_WORKER_CLOSED,
+} LsWorkerState;
+
+#define LS_TYPE_WORKER_STATE (ls_worker_state_get_type ())
+#define LS_TYPE_WORKER (ls_worker_get_type ())
+G_DECLARE_FINAL_TYPE (LsWorker, ls_worker, LS, WORKER, GObject)
+
+GType          ls_worker_state_get_type      (void) G_GNUC_CONST;
+const char    *ls_worker_state_to_string     (LsWorkerState  state);
+
+/* Created, started and stopped on the owner ("UI") thread: the thread whose
+ * thread-default context is current at ls_worker_new(). "notify::state" is
+ * emitted there, never on the worker. */
+LsWorker      *ls_worker_new                 (LsRecorder    *recorder);
+gboolean       ls_worker_start               (LsWorker      *self,
+                                              GError       **error);
+void           ls_worker_stop                (LsWorker      *self);
+LsWorkerState  ls_worker_get_state           (LsWorker      *self);
+gboolean       ls_worker_is_worker_thread    (LsWorker      *self);
+gboolean       ls_worker_is_owner_thread     (LsWorker      *self);
+GMainContext  *ls_worker_get_context         (LsWorker      *self);
+GMainContext  *ls_worker_get_owner_context   (LsWorker      *self);
+LsMailbox     *ls_worker_get_inbox           (LsWorker      *self);
+LsMailbox     *ls_worker_get_owner_mailbox   (LsWorker      *self);
+LsLoopProbe   *ls_worker_get_probe           (LsWorker      *self);
+LsRecorder    *ls_worker_get_recorder        (LsWorker      *self);
+gint           ls_worker_get_thread_id       (LsWorker      *self);
+
+/* Worker thread only. The session is created on first use, with the I/O
+ * timeout off and connection limits raised for many long-lived streams. */
+SoupSession   *ls_worker_get_session         (LsWorker      *self);
+/* Worker thread only. A tracked task is cancelled when the worker stops,
+ * and the worker keeps its loop running until every tracked task has
+ * called ls_worker_untrack_task(). */
+void           ls_worker_track_task          (LsWorker      *self,
+                                              GCancellable  *cancellable);
+void           ls_worker_untrack_task        (LsWorker      *self,
+                                              GCancellable  *cancellable);
+guint          ls_worker_get_n_tasks         (LsWorker      *self);
+
+G_END_DECLS
