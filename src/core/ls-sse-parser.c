@@ -1,0 +1,837 @@
+/* ls-sse-parser.c: incremental WHATWG "server-sent events" parser
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Lines are split on raw bytes (0x0A and 0x0D never occur inside a UTF-8
+ * sequence) and only the text we hand out (data, type, id) is decoded, once,
+ * at the point it is kept. Field names and the colon are ASCII, so matching
+ * them on raw bytes gives the same result as matching decoded text.
+ *
+ * A line that lies within one fed chunk is interpreted in place; only a line
+ * cut by a chunk boundary is copied to the line buffer, and the scan resumes
+ * after what was already scanned. Comment lines are never buffered.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#ifdef __SSE2__
+# include <emmintrin.h>
+#endif
+
+#include "ls-sse-parser.h"
+
+#define REPLACEMENT_CHAR "\357\277\275"   /* U+FFFD */
+#define BUFFER_KEEP_LIMIT (1024 * 1024)  /* release bigger buffers once used */
+
+static const guint8 utf8_bom[3] = { 0xEF, 0xBB, 0xBF };
+
+/* A growable byte buffer that always has room for a NUL after len. */
+typedef struct
+{
+  guint8 *data;
+  gsize   len;
+  gsize   cap;
+} LsBuf;
+
+struct _LsSseParser
+{
+  LsSseEventFunc func;
+  gpointer       user_data;
+  gsize          max_size;
+
+  LsBuf          line;       /* a line cut by a chunk boundary, raw bytes */
+  LsBuf          data;       /* data buffer, raw bytes, each line + LF */
+  LsBuf          type;       /* event type buffer, decoded */
+  LsBuf          id;         /* last event ID buffer, decoded */
+  LsBuf          last_id;    /* committed last event ID */
+  GString       *scratch;    /* UTF-8 repair output */
+
+  gint64         retry_ms;
+  guint64        n_events;
+  guint64        work_bytes;
+
+  guint64        consumed;             /* stream bytes consumed, lifetime */
+  guint64        consumed_at_dispatch;
+
+  guint          bom_matched;          /* BOM bytes seen at connection start */
+  guint          bom_pending : 1;
+  guint          pending_cr : 1;       /* previous chunk ended with CR */
+  guint          skipping_line : 1;    /* inside a comment cut by a chunk */
+  guint          id_dirty : 1;
+  guint          failed : 1;
+  guint          in_feed : 1;
+};
+
+G_DEFINE_QUARK (ls-sse-error-quark, ls_sse_error)
+
+/* ---------------------------------------------------------------- buffers */
+
+static void
+buf_grow (LsBuf *buf,
+          gsize  extra)
+{
+  gsize need;
+  gsize cap;
+
+  if (extra > G_MAXSIZE / 2 - buf->len)
+    g_error ("LsSseParser: buffer size overflow");
+
+  need = buf->len + extra + 1;
+  cap = MAX (buf->cap, 64);
+  while (cap < need)
+    cap *= 2;
+
+  buf->data = g_realloc (buf->data, cap);
+  buf->cap = cap;
+}
+
+static inline void
+buf_reserve (LsBuf *buf,
+             gsize  extra)
+{
+  if (G_UNLIKELY (buf->len + extra >= buf->cap))
+    buf_grow (buf, extra);
+}
+
+static inline void
+buf_append (LsBuf        *buf,
+            const guint8 *bytes,
+            gsize         len)
+{
+  buf_reserve (buf, len);
+  memcpy (buf->data + buf->len, bytes, len);
+  buf->len += len;
+}
+
+static void
+buf_set (LsBuf        *buf,
+         const guint8 *bytes,
+         gsize         len)
+{
+  buf->len = 0;
+  buf_append (buf, bytes, len);
+  buf->data[buf->len] = '\0';
+}
+
+static void
+buf_release_if_big (LsBuf *buf)
+{
+  if (buf->cap > BUFFER_KEEP_LIMIT && buf->len == 0)
+    {
+      g_clear_pointer (&buf->data, g_free);
+      buf->cap = 0;
+    }
+}
+
+static void
+buf_clear (LsBuf *buf)
+{
+  g_clear_pointer (&buf->data, g_free);
+  buf->len = buf->cap = 0;
+}
+
+/* ------------------------------------------------------------------ UTF-8 */
+
+/* TRUE when no byte has its high bit set. Word at a time: this is the
+ * common case, and the data was just copied so it is in cache. */
+static inline gboolean
+is_ascii (const guint8 *s,
+          gsize         len)
+{
+  const guint64 high = G_GUINT64_CONSTANT (0x8080808080808080);
+  guint64 acc = 0;
+  gsize i = 0;
+
+  for (; i + 32 <= len; i += 32)
+    {
+      guint64 w[4];
+
+      memcpy (w, s + i, sizeof w);
+      if ((w[0] | w[1] | w[2] | w[3]) & high)
+        return FALSE;
+    }
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 w;
+
+      memcpy (&w, s + i, sizeof w);
+      acc |= w;
+    }
+  for (; i < len; i++)
+    acc |= s[i];
+
+  return (acc & high) == 0;
+}
+
+/* The WHATWG UTF-8 decoder (Encoding §4.1), with U+FFFD for errors.
+ * With @out NULL it only validates and stops at the first error. Valid
+ * sequences are copied as they are. */
+static gboolean
+utf8_decode (const guint8 *s,
+             gsize         len,
+             GString      *out)
+{
+  gsize i = 0;
+  gsize seq_start = 0;
+  guint needed = 0;
+  guint seen = 0;
+  guint8 lower = 0x80;
+  guint8 upper = 0xBF;
+  gboolean valid = TRUE;
+
+  while (i < len)
+    {
+      guint8 b = s[i];
+
+      if (needed == 0)
+        {
+          if (b < 0x80)
+            {
+              gsize run = i + 1;
+
+              while (run < len && s[run] < 0x80)
+                run++;
+              if (out != NULL)
+                g_string_append_len (out, (const char *) s + i, run - i);
+              i = run;
+              continue;
+            }
+
+          seq_start = i++;
+          if (b >= 0xC2 && b <= 0xDF)
+            {
+              needed = 1;
+            }
+          else if (b >= 0xE0 && b <= 0xEF)
+            {
+              if (b == 0xE0)
+                lower = 0xA0;
+              else if (b == 0xED)
+                upper = 0x9F;
+              needed = 2;
+            }
+          else if (b >= 0xF0 && b <= 0xF4)
+            {
+              if (b == 0xF0)
+                lower = 0x90;
+              else if (b == 0xF4)
+                upper = 0x8F;
+              needed = 3;
+            }
+          else
+            {
+              if (out == NULL)
+                return FALSE;
+              valid = FALSE;
+              g_string_append (out, REPLACEMENT_CHAR);
+            }
+          continue;
+        }
+
+      if (b < lower || b > upper)
+        {
+          /* The byte is not consumed: it may start the next character. */
+          needed = seen = 0;
+          lower = 0x80;
+          upper = 0xBF;
+          if (out == NULL)
+            return FALSE;
+          valid = FALSE;
+          g_string_append (out, REPLACEMENT_CHAR);
+          continue;
+        }
+
+      lower = 0x80;
+      upper = 0xBF;
+      seen++;
+      i++;
+      if (seen == needed)
+        {
+          if (out != NULL)
+            g_string_append_len (out, (const char *) s + seq_start, i - seq_start);
+          needed = seen = 0;
+        }
+    }
+
+  if (needed != 0)
+    {
+      if (out == NULL)
+        return FALSE;
+      valid = FALSE;
+      g_string_append (out, REPLACEMENT_CHAR);
+    }
+
+  return valid;
+}
+
+static inline gboolean
+utf8_is_valid (const guint8 *s,
+               gsize         len)
+{
+  return is_ascii (s, len) || utf8_decode (s, len, NULL);
+}
+
+gboolean
+ls_utf8_decode_lossy (const char *bytes,
+                      gsize       len,
+                      GString    *out)
+{
+  g_return_val_if_fail (bytes != NULL || len == 0, TRUE);
+  g_return_val_if_fail (out != NULL, TRUE);
+
+  if (utf8_is_valid ((const guint8 *) bytes, len))
+    return TRUE;
+
+  utf8_decode ((const guint8 *) bytes, len, out);
+  return FALSE;
+}
+
+/* Stores the decoded form of @value in @buf, NUL-terminated. */
+static void
+set_decoded (LsSseParser  *self,
+             LsBuf        *buf,
+             const guint8 *value,
+             gsize         len)
+{
+  self->work_bytes += len;
+  if (utf8_is_valid (value, len))
+    {
+      buf_set (buf, value, len);
+      return;
+    }
+
+  g_string_truncate (self->scratch, 0);
+  utf8_decode (value, len, self->scratch);
+  buf_set (buf, (const guint8 *) self->scratch->str, self->scratch->len);
+}
+
+/* ------------------------------------------------------------ line splitting */
+
+/* First CR or LF in [p, end), or NULL. */
+static inline const guint8 *
+find_eol (const guint8 *p,
+          const guint8 *end)
+{
+#ifdef __SSE2__
+  const __m128i lf = _mm_set1_epi8 ('\n');
+  const __m128i cr = _mm_set1_epi8 ('\r');
+
+  while (end - p >= 16)
+    {
+      __m128i v = _mm_loadu_si128 ((const __m128i *) p);
+      int mask = _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (v, lf),
+                                                  _mm_cmpeq_epi8 (v, cr)));
+
+      if (mask != 0)
+        return p + __builtin_ctz ((unsigned int) mask);
+      p += 16;
+    }
+#endif
+  for (; p < end; p++)
+    {
+      if (*p == '\n' || *p == '\r')
+        return p;
+    }
+  return NULL;
+}
+
+static char *
+format_limit (gsize bytes)
+{
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+    return g_strdup_printf ("%" G_GSIZE_FORMAT " MiB", bytes / (1024 * 1024));
+  if (bytes >= 1024 && bytes % 1024 == 0)
+    return g_strdup_printf ("%" G_GSIZE_FORMAT " KiB", bytes / 1024);
+  return g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", bytes);
+}
+
+static gboolean
+fail_too_large (LsSseParser *self,
+                const char  *what,
+                GError     **error)
+{
+  g_autofree char *limit = format_limit (self->max_size);
+
+  self->failed = TRUE;
+  g_set_error (error, LS_SSE_ERROR, LS_SSE_ERROR_TOO_LARGE,
+               "Server-sent %s exceeds the %s limit", what, limit);
+  return FALSE;
+}
+
+/* ---------------------------------------------------------- interpretation */
+
+static void
+commit_last_event_id (LsSseParser *self)
+{
+  if (self->id_dirty)
+    {
+      buf_set (&self->last_id, self->id.data, self->id.len);
+      self->id_dirty = FALSE;
+    }
+}
+
+static void
+dispatch (LsSseParser *self)
+{
+  LsSseEvent event;
+
+  commit_last_event_id (self);
+
+  if (self->data.len == 0)
+    {
+      self->type.len = 0;
+      return;
+    }
+
+  self->data.len--;  /* one trailing LF */
+  self->work_bytes += self->data.len;
+  if (G_LIKELY (utf8_is_valid (self->data.data, self->data.len)))
+    {
+      self->data.data[self->data.len] = '\0';
+      event.data = (const char *) self->data.data;
+      event.data_len = self->data.len;
+    }
+  else
+    {
+      g_string_truncate (self->scratch, 0);
+      utf8_decode (self->data.data, self->data.len, self->scratch);
+      event.data = self->scratch->str;
+      event.data_len = self->scratch->len;
+    }
+
+  if (self->type.len > 0)
+    {
+      event.type = (const char *) self->type.data;
+      event.type_len = self->type.len;
+    }
+  else
+    {
+      event.type = "message";
+      event.type_len = strlen ("message");
+    }
+
+  event.id = (const char *) self->last_id.data;
+  event.id_len = self->last_id.len;
+  event.wire_size = (gsize) (self->consumed - self->consumed_at_dispatch);
+  self->consumed_at_dispatch = self->consumed;
+
+  self->n_events++;
+  self->func (&event, self->user_data);
+
+  self->data.len = 0;
+  self->type.len = 0;
+  buf_release_if_big (&self->data);
+  if (self->scratch->allocated_len > BUFFER_KEEP_LIMIT)
+    {
+      g_string_free (self->scratch, TRUE);
+      self->scratch = g_string_new (NULL);
+    }
+}
+
+static gboolean
+parse_retry (const guint8 *value,
+             gsize         len,
+             gint64       *out_ms)
+{
+  gint64 ms = 0;
+
+  if (len == 0)
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      guint digit;
+
+      if (value[i] < '0' || value[i] > '9')
+        return FALSE;
+      digit = value[i] - '0';
+      if (ms > (G_MAXINT64 - digit) / 10)
+        ms = G_MAXINT64;  /* saturate, keep checking the rest are digits */
+      else
+        ms = ms * 10 + digit;
+    }
+
+  *out_ms = ms;
+  return TRUE;
+}
+
+/* One complete line, without its end-of-line. */
+static gboolean
+handle_line (LsSseParser  *self,
+             const guint8 *line,
+             gsize         len,
+             GError      **error)
+{
+  const guint8 *colon;
+  const guint8 *value;
+  gsize name_len;
+  gsize value_len;
+
+  if (len == 0)
+    {
+      dispatch (self);
+      return TRUE;
+    }
+
+  if (line[0] == ':')
+    return TRUE;
+
+  if (G_UNLIKELY (len > self->max_size))
+    return fail_too_large (self, "line", error);
+
+  colon = memchr (line, ':', len);
+  if (colon != NULL)
+    {
+      name_len = colon - line;
+      value = colon + 1;
+      value_len = len - name_len - 1;
+      if (value_len > 0 && value[0] == ' ')
+        {
+          value++;
+          value_len--;
+        }
+    }
+  else
+    {
+      name_len = len;
+      value = line + len;
+      value_len = 0;
+    }
+
+  switch (name_len)
+    {
+    case 4:
+      if (memcmp (line, "data", 4) == 0)
+        {
+          if (G_UNLIKELY (self->data.len + value_len > self->max_size))
+            return fail_too_large (self, "event", error);
+          buf_reserve (&self->data, value_len + 1);
+          memcpy (self->data.data + self->data.len, value, value_len);
+          self->data.len += value_len;
+          self->data.data[self->data.len++] = '\n';
+          self->work_bytes += value_len;
+        }
+      break;
+
+    case 5:
+      if (memcmp (line, "event", 5) == 0)
+        {
+          set_decoded (self, &self->type, value, value_len);
+        }
+      else if (memcmp (line, "retry", 5) == 0)
+        {
+          gint64 ms;
+
+          if (parse_retry (value, value_len, &ms))
+            self->retry_ms = ms;
+        }
+      break;
+
+    case 2:
+      if (memcmp (line, "id", 2) == 0 && memchr (value, '\0', value_len) == NULL)
+        {
+          set_decoded (self, &self->id, value, value_len);
+          self->id_dirty = TRUE;
+        }
+      break;
+
+    default:
+      break;
+    }
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ public */
+
+LsSseParser *
+ls_sse_parser_new (LsSseEventFunc func,
+                   gpointer       user_data)
+{
+  LsSseParser *self;
+
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = g_new0 (LsSseParser, 1);
+  self->func = func;
+  self->user_data = user_data;
+  self->max_size = LS_SSE_DEFAULT_MAX_SIZE;
+  self->retry_ms = -1;
+  self->bom_pending = TRUE;
+  self->scratch = g_string_new (NULL);
+  buf_set (&self->id, NULL, 0);
+  buf_set (&self->last_id, NULL, 0);
+  buf_set (&self->type, NULL, 0);
+
+  return self;
+}
+
+void
+ls_sse_parser_free (LsSseParser *self)
+{
+  if (self == NULL)
+    return;
+
+  g_return_if_fail (!self->in_feed);
+
+  buf_clear (&self->line);
+  buf_clear (&self->data);
+  buf_clear (&self->type);
+  buf_clear (&self->id);
+  buf_clear (&self->last_id);
+  g_string_free (self->scratch, TRUE);
+  g_free (self);
+}
+
+void
+ls_sse_parser_set_max_size (LsSseParser *self,
+                            gsize        max_bytes)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (max_bytes > 0);
+
+  self->max_size = MIN (max_bytes, G_MAXSIZE / 4);
+}
+
+gsize
+ls_sse_parser_get_max_size (LsSseParser *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->max_size;
+}
+
+/* Matches the BOM at the start of a connection, even when it is split
+ * across chunks. Returns how many bytes of @p were consumed. */
+static gsize
+consume_bom (LsSseParser  *self,
+             const guint8 *p,
+             gsize         len)
+{
+  gsize used = 0;
+
+  while (used < len && self->bom_matched < sizeof utf8_bom)
+    {
+      if (p[used] != utf8_bom[self->bom_matched])
+        {
+          /* Not a BOM: what matched so far is text of the first line
+           * (never CR or LF, so the line buffer is the right place). */
+          buf_append (&self->line, utf8_bom, self->bom_matched);
+          self->bom_matched = 0;
+          self->bom_pending = FALSE;
+          return used;
+        }
+      self->bom_matched++;
+      used++;
+    }
+
+  if (self->bom_matched == sizeof utf8_bom)
+    {
+      self->bom_matched = 0;
+      self->bom_pending = FALSE;
+    }
+  return used;
+}
+
+gboolean
+ls_sse_parser_feed (LsSseParser  *self,
+                    const guint8 *bytes,
+                    gsize         len,
+                    GError      **error)
+{
+  const guint8 *p;
+  const guint8 *end;
+  guint64 chunk_offset;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (bytes != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (!self->in_feed, FALSE);
+
+  if (self->failed)
+    {
+      g_set_error_literal (error, LS_SSE_ERROR, LS_SSE_ERROR_FAILED,
+                           "The event stream was already stopped by an earlier error");
+      return FALSE;
+    }
+
+  if (len == 0)
+    return TRUE;
+
+  p = bytes;
+  end = bytes + len;
+  chunk_offset = self->consumed;
+  self->in_feed = TRUE;
+
+  if (G_UNLIKELY (self->bom_pending))
+    {
+      p += consume_bom (self, p, len);
+      if (p == end)
+        goto done;
+    }
+
+  if (self->pending_cr)
+    {
+      self->pending_cr = FALSE;
+      if (*p == '\n')
+        p++;
+    }
+
+  while (p < end)
+    {
+      const guint8 *eol = find_eol (p, end);
+      const guint8 *next;
+
+      if (G_UNLIKELY (eol == NULL))
+        {
+          gsize n = end - p;
+
+          self->work_bytes += n;
+          if (self->skipping_line)
+            break;
+          if (self->line.len == 0 && *p == ':')
+            {
+              self->skipping_line = TRUE;
+              break;
+            }
+          if (self->line.len + n > self->max_size)
+            {
+              fail_too_large (self, "line", error);
+              goto failed;
+            }
+          buf_append (&self->line, p, n);
+          self->work_bytes += n;
+          break;
+        }
+
+      self->work_bytes += eol - p + 1;
+      next = eol + 1;
+      if (*eol == '\r')
+        {
+          if (next == end)
+            self->pending_cr = TRUE;
+          else if (*next == '\n')
+            next++;
+        }
+      self->consumed = chunk_offset + (next - bytes);
+
+      if (G_UNLIKELY (self->skipping_line))
+        {
+          self->skipping_line = FALSE;
+        }
+      else if (G_UNLIKELY (self->line.len > 0))
+        {
+          gboolean ok;
+
+          if (self->line.len + (eol - p) > self->max_size)
+            {
+              fail_too_large (self, "line", error);
+              goto failed;
+            }
+          buf_append (&self->line, p, eol - p);
+          self->work_bytes += eol - p;
+          ok = handle_line (self, self->line.data, self->line.len, error);
+          self->line.len = 0;
+          buf_release_if_big (&self->line);
+          if (!ok)
+            goto failed;
+        }
+      else if (!handle_line (self, p, eol - p, error))
+        {
+          goto failed;
+        }
+
+      p = next;
+    }
+
+done:
+  self->consumed = chunk_offset + len;
+  self->in_feed = FALSE;
+  return TRUE;
+
+failed:
+  self->consumed = chunk_offset + len;
+  self->in_feed = FALSE;
+  return FALSE;
+}
+
+void
+ls_sse_parser_end_stream (LsSseParser *self)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (!self->in_feed);
+
+  self->line.len = 0;
+  self->data.len = 0;
+  self->type.len = 0;
+  self->pending_cr = FALSE;
+  self->skipping_line = FALSE;
+  self->bom_pending = TRUE;
+  self->bom_matched = 0;
+  self->failed = FALSE;
+
+  /* The ID of an event that never completed is not committed. */
+  buf_set (&self->id, self->last_id.data, self->last_id.len);
+  self->id_dirty = FALSE;
+  self->consumed_at_dispatch = self->consumed;
+
+  buf_release_if_big (&self->line);
+  buf_release_if_big (&self->data);
+}
+
+const char *
+ls_sse_parser_get_last_event_id (LsSseParser *self)
+{
+  g_return_val_if_fail (self != NULL, "");
+
+  return (const char *) self->last_id.data;
+}
+
+void
+ls_sse_parser_set_last_event_id (LsSseParser *self,
+                                 const char  *id)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (!self->in_feed);
+
+  if (id == NULL)
+    id = "";
+
+  set_decoded (self, &self->last_id, (const guint8 *) id, strlen (id));
+  buf_set (&self->id, self->last_id.data, self->last_id.len);
+  self->id_dirty = FALSE;
+}
+
+gint64
+ls_sse_parser_get_retry_ms (LsSseParser *self)
+{
+  g_return_val_if_fail (self != NULL, -1);
+
+  return self->retry_ms;
+}
+
+guint64
+ls_sse_parser_get_n_events (LsSseParser *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n_events;
+}
+
+guint64
+ls_sse_parser_get_work_bytes (LsSseParser *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->work_bytes;
+}
+
+gsize
+ls_sse_parser_get_buffer_capacity (LsSseParser *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->line.cap + self->data.cap + self->type.cap +
+         self->id.cap + self->last_id.cap + self->scratch->allocated_len;
+}
