@@ -56,6 +56,7 @@ gboolean    ls_bridge_post_ui           (LsBridge         *self,
                                          GError          **error);
 /* UI thread only: a mailbox drained on the UI loop at most once per frame,
  * for streams of results (events, samples). Close it when its consumer goes. */
+LsMailbox  *ls_bridge_get_ui_mailbox    (LsBridge         *self);
 LsMailbox  *ls_bridge_new_ui_mailbox    (LsBridge         *self,
                                          const char       *name,
                                          LsMailboxHandler  handler,

@@ -1,0 +1,385 @@
+/* ls-loop-probe.c: health of one GMainContext, measured from inside it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Three instruments, all running on the context's own thread:
+ *  - a poll-function wrapper: time inside poll() with a non-zero timeout is
+ *    idle, everything between two polls is busy (prepare, check, dispatch);
+ *    the longest stretch between two polls is the longest dispatch;
+ *  - a re-arming timer: how late it fires is the loop's lag;
+ *  - the mailboxes drained on this loop, for the queue depth.
+ * Figures are published under a mutex of ours for readers on other threads.
+ */
+#define G_LOG_DOMAIN "ls-loop-probe"
+
+#include "config.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "ls-loop-probe.h"
+
+#define LAG_BUCKETS 160 /* 40 octaves of µs, four buckets each */
+
+struct _LsLoopProbe
+{
+  GObject        parent_instance;
+
+  char          *name;
+  const char    *lag_counter_name;
+  const char    *depth_counter_name;
+  LsLoopId       loop;
+  LsRecorder    *recorder;
+
+  /* Owner thread only. */
+  GMainContext  *context;
+  GSource       *timer;
+  GPollFunc      chained_poll;
+  gint64         interval_us;
+  gint64         expected_us;
+  gint64         poll_return_us;   /* 0 before the first poll */
+  gint64         window_start_us;
+  gint64         window_idle_us;
+  guint64        window_iterations;
+  gint64         window_longest_us;
+  gint64         window_lag_max_us;
+  guint64        total_iterations;
+  gint64         total_longest_us;
+
+  pthread_mutex_t lock;            /* guards @stats, @lag_histogram, @mailboxes */
+  LsLoopStats    stats;
+  guint64        lag_histogram[LAG_BUCKETS];
+  guint64        lag_samples;
+  GPtrArray     *mailboxes;
+};
+
+G_DEFINE_FINAL_TYPE (LsLoopProbe, ls_loop_probe, G_TYPE_OBJECT)
+
+/* The poll function has no user data; a context is only ever polled by the
+ * thread that owns it, so the owner's probe is found through a thread-local. */
+static __thread LsLoopProbe *thread_probe;
+
+static guint
+lag_bucket (gint64 lag_us)
+{
+  /* Four buckets per power of two from 1 µs: fine enough for a p99. */
+  guint bucket = 0;
+
+  if (lag_us <= 1)
+    return 0;
+  bucket = (guint) (4 * (63 - __builtin_clzll ((guint64) lag_us)));
+  bucket += (guint) ((lag_us >> MAX (0, 61 - __builtin_clzll ((guint64) lag_us))) & 3);
+  return MIN (bucket, LAG_BUCKETS - 1);
+}
+
+static gint64
+lag_bucket_upper (guint bucket)
+{
+  guint octave = bucket / 4, quarter = bucket % 4;
+  gint64 base = (gint64) 1 << octave;
+
+  return base + (base * (gint64) (quarter + 1)) / 4;
+}
+
+static gint
+ls_loop_probe_poll (GPollFD *fds,
+                    guint    nfds,
+                    gint     timeout)
+{
+  LsLoopProbe *self = thread_probe;
+  gint64 before, after;
+  gint ret;
+
+  if (self == NULL || self->chained_poll == NULL)
+    return g_poll (fds, nfds, timeout);
+
+  before = g_get_monotonic_time ();
+  if (self->poll_return_us != 0)
+    {
+      gint64 busy = before - self->poll_return_us;
+
+      self->window_longest_us = MAX (self->window_longest_us, busy);
+      self->total_longest_us = MAX (self->total_longest_us, busy);
+    }
+
+  ret = self->chained_poll (fds, nfds, timeout);
+
+  after = g_get_monotonic_time ();
+  if (timeout != 0)
+    self->window_idle_us += after - before;
+  self->window_iterations++;
+  self->total_iterations++;
+  self->poll_return_us = after;
+
+  return ret;
+}
+
+static void
+ls_loop_probe_publish_window (LsLoopProbe *self,
+                              gint64       now,
+                              gint64       lag)
+{
+  gint64 span = now - self->window_start_us;
+  gboolean window_done = span >= G_USEC_PER_SEC;
+  guint depth = 0;
+
+  pthread_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->mailboxes->len; i++)
+    depth += ls_mailbox_get_depth (g_ptr_array_index (self->mailboxes, i));
+  self->stats.lag_us = lag;
+  self->stats.queue_depth = depth;
+  self->stats.ticks++;
+  self->stats.iterations = self->total_iterations;
+  self->stats.longest_dispatch_us = self->total_longest_us;
+  self->lag_histogram[lag_bucket (lag)]++;
+  self->lag_samples++;
+  if (window_done)
+    {
+      self->stats.busy_fraction = CLAMP (1.0 - (double) self->window_idle_us / span, 0.0, 1.0);
+      self->stats.iterations_per_s = self->window_iterations * (double) G_USEC_PER_SEC / span;
+      self->stats.recent_longest_dispatch_us = self->window_longest_us;
+      self->stats.lag_max_us = self->window_lag_max_us;
+    }
+  pthread_mutex_unlock (&self->lock);
+
+  if (window_done)
+    {
+      self->window_start_us = now;
+      self->window_idle_us = 0;
+      self->window_longest_us = 0;
+      self->window_lag_max_us = 0;
+      self->window_iterations = 0;
+    }
+
+  if (self->recorder != NULL)
+    {
+      ls_recorder_add_counter (self->recorder, self->lag_counter_name, self->loop, lag);
+      ls_recorder_add_counter (self->recorder, self->depth_counter_name, self->loop, depth);
+    }
+}
+
+static gboolean
+ls_loop_probe_tick_cb (gpointer user_data)
+{
+  LsLoopProbe *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 lag = MAX (0, now - self->expected_us);
+
+  if (lag > self->window_lag_max_us)
+    self->window_lag_max_us = lag;
+  ls_loop_probe_publish_window (self, now, lag);
+
+  /* Re-arm from now: lateness must not accumulate into the next sample. */
+  self->expected_us = now + self->interval_us;
+  g_source_set_ready_time (self->timer, self->expected_us);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ls_loop_probe_timer_dispatch (GSource     *source,
+                              GSourceFunc  callback,
+                              gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs ls_loop_probe_timer_funcs = {
+  .dispatch = ls_loop_probe_timer_dispatch,
+};
+
+static void
+ls_loop_probe_dispose (GObject *object)
+{
+  LsLoopProbe *self = LS_LOOP_PROBE (object);
+
+  if (self->context != NULL)
+    ls_loop_probe_detach (self);
+
+  G_OBJECT_CLASS (ls_loop_probe_parent_class)->dispose (object);
+}
+
+static void
+ls_loop_probe_finalize (GObject *object)
+{
+  LsLoopProbe *self = LS_LOOP_PROBE (object);
+
+  g_clear_pointer (&self->mailboxes, g_ptr_array_unref);
+  g_clear_object (&self->recorder);
+  g_free (self->name);
+  pthread_mutex_destroy (&self->lock);
+
+  G_OBJECT_CLASS (ls_loop_probe_parent_class)->finalize (object);
+}
+
+static void
+ls_loop_probe_class_init (LsLoopProbeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ls_loop_probe_dispose;
+  object_class->finalize = ls_loop_probe_finalize;
+}
+
+static void
+ls_loop_probe_init (LsLoopProbe *self)
+{
+  pthread_mutex_init (&self->lock, NULL);
+  self->mailboxes = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_mailbox_unref);
+}
+
+LsLoopProbe *
+ls_loop_probe_new (const char *name,
+                   LsLoopId    loop,
+                   LsRecorder *recorder)
+{
+  LsLoopProbe *self;
+  g_autofree char *lag_name = NULL;
+  g_autofree char *depth_name = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  self = g_object_new (LS_TYPE_LOOP_PROBE, NULL);
+  self->name = g_strdup (name);
+  self->loop = loop;
+  self->recorder = recorder != NULL ? g_object_ref (recorder) : NULL;
+  lag_name = g_strdup_printf ("%s lag (µs)", name);
+  depth_name = g_strdup_printf ("%s queue depth", name);
+  self->lag_counter_name = g_intern_string (lag_name);
+  self->depth_counter_name = g_intern_string (depth_name);
+  return self;
+}
+
+/**
+ * ls_loop_probe_attach:
+ * @context: the context to watch; the calling thread must own it (or be
+ *   about to run it, for the global default context)
+ * @interval_ms: how often the lag timer fires
+ *
+ * Must be called on the thread that iterates @context.
+ */
+void
+ls_loop_probe_attach (LsLoopProbe  *self,
+                      GMainContext *context,
+                      guint         interval_ms)
+{
+  char thread_name[32] = "";
+
+  g_return_if_fail (LS_IS_LOOP_PROBE (self));
+  g_return_if_fail (context != NULL);
+  g_return_if_fail (self->context == NULL);
+  g_return_if_fail (interval_ms > 0);
+  g_return_if_fail (thread_probe == NULL);
+
+  self->context = g_main_context_ref (context);
+  self->interval_us = (gint64) interval_ms * 1000;
+  self->window_start_us = g_get_monotonic_time ();
+
+  thread_probe = g_object_ref (self);
+  self->chained_poll = g_main_context_get_poll_func (context);
+  g_main_context_set_poll_func (context, ls_loop_probe_poll);
+
+  self->timer = g_source_new (&ls_loop_probe_timer_funcs, sizeof (GSource));
+  g_source_set_name (self->timer, "ls-loop-probe");
+  /* Same priority as ordinary work: lag measures what that work sees. */
+  g_source_set_priority (self->timer, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->timer, ls_loop_probe_tick_cb, self, NULL);
+  self->expected_us = g_get_monotonic_time () + self->interval_us;
+  g_source_set_ready_time (self->timer, self->expected_us);
+  g_source_attach (self->timer, context);
+
+  pthread_getname_np (pthread_self (), thread_name, sizeof thread_name);
+  pthread_mutex_lock (&self->lock);
+  self->stats.attached = TRUE;
+  self->stats.thread_id = ls_current_thread_id ();
+  g_strlcpy (self->stats.thread_name, thread_name, sizeof self->stats.thread_name);
+  pthread_mutex_unlock (&self->lock);
+
+  if (self->recorder != NULL)
+    ls_recorder_set_thread_name (self->recorder, ls_current_thread_id (), self->name);
+}
+
+/**
+ * ls_loop_probe_detach:
+ *
+ * Removes the timer and the poll wrapper. Call on the owner thread.
+ */
+void
+ls_loop_probe_detach (LsLoopProbe *self)
+{
+  g_return_if_fail (LS_IS_LOOP_PROBE (self));
+
+  if (self->context == NULL)
+    return;
+
+  g_source_destroy (self->timer);
+  g_clear_pointer (&self->timer, g_source_unref);
+  if (g_main_context_get_poll_func (self->context) == ls_loop_probe_poll)
+    g_main_context_set_poll_func (self->context, self->chained_poll);
+  self->chained_poll = NULL;
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  pthread_mutex_lock (&self->lock);
+  self->stats.attached = FALSE;
+  pthread_mutex_unlock (&self->lock);
+
+  if (thread_probe == self)
+    {
+      thread_probe = NULL;
+      g_object_unref (self);
+    }
+}
+
+/**
+ * ls_loop_probe_watch_mailbox:
+ *
+ * Adds @mailbox's depth to this loop's queue depth. Any thread.
+ */
+void
+ls_loop_probe_watch_mailbox (LsLoopProbe *self,
+                             LsMailbox   *mailbox)
+{
+  g_return_if_fail (LS_IS_LOOP_PROBE (self));
+  g_return_if_fail (mailbox != NULL);
+
+  pthread_mutex_lock (&self->lock);
+  g_ptr_array_add (self->mailboxes, ls_mailbox_ref (mailbox));
+  pthread_mutex_unlock (&self->lock);
+}
+
+/**
+ * ls_loop_probe_get_stats:
+ *
+ * Copies the latest figures. Any thread.
+ */
+void
+ls_loop_probe_get_stats (LsLoopProbe *self,
+                         LsLoopStats *stats)
+{
+  guint64 target, seen = 0;
+
+  g_return_if_fail (LS_IS_LOOP_PROBE (self));
+  g_return_if_fail (stats != NULL);
+
+  pthread_mutex_lock (&self->lock);
+  *stats = self->stats;
+  stats->lag_p99_us = 0;
+  target = self->lag_samples - self->lag_samples / 100;
+  for (guint i = 0; i < LAG_BUCKETS && self->lag_samples > 0; i++)
+    {
+      seen += self->lag_histogram[i];
+      if (seen >= target)
+        {
+          stats->lag_p99_us = lag_bucket_upper (i);
+          break;
+        }
+    }
+  pthread_mutex_unlock (&self->lock);
+}
+
+const char *
+ls_loop_probe_get_name (LsLoopProbe *self)
+{
+  g_return_val_if_fail (LS_IS_LOOP_PROBE (self), NULL);
+  return self->name;
+}

@@ -1,0 +1,504 @@
+/* ls-mailbox.c: one direction of a crossing between two threads
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ls-mailbox"
+
+#include "config.h"
+
+#include <pthread.h>
+
+#include "ls-mailbox.h"
+
+typedef struct
+{
+  GSource    parent;
+  LsMailbox *mailbox; /* strong; dropped when the source is finalized */
+} LsMailboxSource;
+
+struct _LsMailbox
+{
+  gint              ref_count;
+  char             *name;
+  const char       *span_name;   /* interned */
+  GMainContext     *target;
+  LsLoopId          target_loop;
+  LsRecorder       *recorder;
+  GSource          *source;
+
+  /* Producer side, under @lock (a pthread mutex so TSan sees the hand-off). */
+  pthread_mutex_t   lock;
+  GArray           *pending;
+  gboolean          armed;
+  gboolean          closed;
+  gint64            last_dispatch_us;
+
+  /* Consumer side: touched only on the target context's thread. */
+  GArray           *draining;
+  guint             drain_pos;
+  gboolean          dispatching;
+
+  gint64            min_interval_us;
+  guint             max_batch;
+  LsMailboxHandler  handler;
+  gpointer          handler_data;
+  GDestroyNotify    handler_data_destroy;
+
+  guint             depth;       /* atomic: queued and not yet handled */
+  guint64           delivered;   /* atomic */
+  guint64           dispatches;  /* atomic */
+};
+
+G_DEFINE_BOXED_TYPE (LsMailbox, ls_mailbox, ls_mailbox_ref, ls_mailbox_unref)
+
+static void
+discard_messages (LsMailbox *self,
+                  LsMessage *messages,
+                  guint      n_messages)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n_messages; i++)
+    {
+      LsMessage *msg = &messages[i];
+
+      if (self->recorder != NULL && msg->func != NULL)
+        ls_recorder_add_span (self->recorder, 0, 0, self->span_name, "bridge",
+                              self->target_loop, msg->queued_us, now, now,
+                              LS_OUTCOME_CANCELLED, 0, "discarded: mailbox closed");
+      if (msg->destroy != NULL && msg->data != NULL)
+        msg->destroy (msg->data);
+    }
+  __atomic_fetch_sub (&self->depth, n_messages, __ATOMIC_RELAXED);
+}
+
+static void
+finish_data_messages (LsMailbox *self,
+                      LsMessage *messages,
+                      guint      n_messages)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  if (self->handler != NULL)
+    self->handler (self, messages, n_messages, self->handler_data);
+
+  for (guint i = 0; i < n_messages; i++)
+    if (messages[i].destroy != NULL && messages[i].data != NULL)
+      messages[i].destroy (messages[i].data);
+
+  /* One span per batch: a batch crosses the bridge once. */
+  if (self->recorder != NULL)
+    ls_recorder_add_span (self->recorder, 0, 0, self->span_name, "bridge",
+                          self->target_loop, messages[0].queued_us, start,
+                          g_get_monotonic_time (), LS_OUTCOME_OK, n_messages, NULL);
+}
+
+static void
+run_closure (LsMailbox *self,
+             LsMessage *msg)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  msg->func (msg->data);
+  if (msg->destroy != NULL && msg->data != NULL)
+    msg->destroy (msg->data);
+
+  if (self->recorder != NULL)
+    ls_recorder_add_span (self->recorder, 0, 0, self->span_name, "bridge",
+                          self->target_loop, msg->queued_us, start,
+                          g_get_monotonic_time (), LS_OUTCOME_OK, 0, NULL);
+}
+
+static gboolean
+ls_mailbox_source_dispatch (GSource     *source,
+                            GSourceFunc  callback,
+                            gpointer     user_data)
+{
+  LsMailbox *self = ((LsMailboxSource *) source)->mailbox;
+  guint n, i, handled = 0;
+  LsMessage *batch;
+  GArray *swap;
+
+  g_assert (g_main_context_is_owner (self->target));
+
+  if G_UNLIKELY (__atomic_load_n (&self->closed, __ATOMIC_ACQUIRE))
+    {
+      /* Closed from another thread: what was being drained is ours to drop. */
+      discard_messages (self,
+                        &g_array_index (self->draining, LsMessage, self->drain_pos),
+                        self->draining->len - self->drain_pos);
+      g_array_set_size (self->draining, 0);
+      self->drain_pos = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  pthread_mutex_lock (&self->lock);
+  g_source_set_ready_time (source, -1);
+  if (self->drain_pos >= self->draining->len)
+    {
+      g_array_set_size (self->draining, 0);
+      swap = self->draining;
+      self->draining = self->pending;
+      self->pending = swap;
+      self->drain_pos = 0;
+    }
+  self->armed = FALSE;
+  self->last_dispatch_us = g_source_get_time (source);
+  pthread_mutex_unlock (&self->lock);
+
+  n = MIN (self->max_batch, self->draining->len - self->drain_pos);
+  batch = &g_array_index (self->draining, LsMessage, self->drain_pos);
+
+  self->dispatching = TRUE;
+  for (i = 0; i < n && !__atomic_load_n (&self->closed, __ATOMIC_ACQUIRE);)
+    {
+      if (batch[i].func != NULL)
+        {
+          run_closure (self, &batch[i]);
+          i++;
+        }
+      else
+        {
+          guint j = i;
+
+          while (j < n && batch[j].func == NULL)
+            j++;
+          finish_data_messages (self, &batch[i], j - i);
+          i = j;
+        }
+      __atomic_fetch_sub (&self->depth, i - handled, __ATOMIC_RELAXED);
+      handled = i;
+    }
+  self->dispatching = FALSE;
+  self->drain_pos += handled;
+  __atomic_fetch_add (&self->delivered, handled, __ATOMIC_RELAXED);
+  __atomic_fetch_add (&self->dispatches, 1, __ATOMIC_RELAXED);
+
+  if (__atomic_load_n (&self->closed, __ATOMIC_ACQUIRE))
+    {
+      /* Closed by a closure of this batch, or from another thread meanwhile:
+       * the rest is discarded, not run. */
+      discard_messages (self,
+                        &g_array_index (self->draining, LsMessage, self->drain_pos),
+                        self->draining->len - self->drain_pos);
+      g_array_set_size (self->draining, 0);
+      self->drain_pos = 0;
+      return G_SOURCE_REMOVE;
+    }
+  else if (self->drain_pos < self->draining->len)
+    {
+      /* Bounded work per dispatch: come back for the rest after the other
+       * sources of this iteration (higher priorities first) had their turn. */
+      pthread_mutex_lock (&self->lock);
+      self->armed = TRUE;
+      g_source_set_ready_time (source, 0);
+      pthread_mutex_unlock (&self->lock);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ls_mailbox_source_finalize (GSource *source)
+{
+  g_clear_pointer (&((LsMailboxSource *) source)->mailbox, ls_mailbox_unref);
+}
+
+static GSourceFuncs ls_mailbox_source_funcs = {
+  .dispatch = ls_mailbox_source_dispatch,
+  .finalize = ls_mailbox_source_finalize,
+};
+
+/**
+ * ls_mailbox_new:
+ * @name: names the spans this mailbox records
+ * @target: the context whose thread handles the messages
+ * @priority: the priority of the draining source
+ * @target_loop: which loop @target is, for the records
+ * @recorder: (nullable): where crossings are recorded
+ *
+ * The mailbox lives until it is closed and its last reference dropped.
+ */
+LsMailbox *
+ls_mailbox_new (const char   *name,
+                GMainContext *target,
+                int           priority,
+                LsLoopId      target_loop,
+                LsRecorder   *recorder)
+{
+  LsMailbox *self;
+  GSource *source;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (target != NULL, NULL);
+
+  self = g_new0 (LsMailbox, 1);
+  self->ref_count = 1;
+  self->name = g_strdup (name);
+  self->span_name = g_intern_string (name);
+  self->target = g_main_context_ref (target);
+  self->target_loop = target_loop;
+  self->recorder = recorder != NULL ? g_object_ref (recorder) : NULL;
+  pthread_mutex_init (&self->lock, NULL);
+  self->pending = g_array_sized_new (FALSE, FALSE, sizeof (LsMessage), 256);
+  self->draining = g_array_sized_new (FALSE, FALSE, sizeof (LsMessage), 256);
+  self->max_batch = 65536;
+
+  source = g_source_new (&ls_mailbox_source_funcs, sizeof (LsMailboxSource));
+  ((LsMailboxSource *) source)->mailbox = ls_mailbox_ref (self);
+  g_source_set_name (source, self->name);
+  g_source_set_priority (source, priority);
+  g_source_set_ready_time (source, -1);
+  g_source_attach (source, target);
+  self->source = source;
+
+  return self;
+}
+
+LsMailbox *
+ls_mailbox_ref (LsMailbox *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  __atomic_fetch_add (&self->ref_count, 1, __ATOMIC_RELAXED);
+  return self;
+}
+
+void
+ls_mailbox_unref (LsMailbox *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (__atomic_sub_fetch (&self->ref_count, 1, __ATOMIC_ACQ_REL) != 0)
+    return;
+
+  /* The source holds a reference until it is destroyed, so we only get here
+   * after ls_mailbox_close(): nothing is queued any more. */
+  g_assert (self->closed);
+  g_assert (self->pending->len == 0);
+  g_array_unref (self->pending);
+  g_array_unref (self->draining);
+  if (self->handler_data_destroy != NULL)
+    self->handler_data_destroy (self->handler_data);
+  g_clear_pointer (&self->source, g_source_unref);
+  g_clear_object (&self->recorder);
+  g_main_context_unref (self->target);
+  pthread_mutex_destroy (&self->lock);
+  g_free (self->name);
+  g_free (self);
+}
+
+/**
+ * ls_mailbox_set_handler:
+ *
+ * Sets the batch handler for data messages. Call before the first push.
+ */
+void
+ls_mailbox_set_handler (LsMailbox        *self,
+                        LsMailboxHandler  handler,
+                        gpointer          user_data,
+                        GDestroyNotify    user_data_destroy)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->handler_data_destroy != NULL)
+    self->handler_data_destroy (self->handler_data);
+  self->handler = handler;
+  self->handler_data = user_data;
+  self->handler_data_destroy = user_data_destroy;
+}
+
+/**
+ * ls_mailbox_set_min_interval:
+ *
+ * Coalesces wake-ups: after a dispatch, the next one waits at least
+ * @interval_us. A UI mailbox uses one frame, so a flood of results wakes
+ * the UI at most once per frame.
+ */
+void
+ls_mailbox_set_min_interval (LsMailbox *self,
+                             gint64     interval_us)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (interval_us >= 0);
+
+  pthread_mutex_lock (&self->lock);
+  self->min_interval_us = interval_us;
+  pthread_mutex_unlock (&self->lock);
+}
+
+void
+ls_mailbox_set_max_batch (LsMailbox *self,
+                          guint      max_batch)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (max_batch > 0);
+
+  self->max_batch = max_batch;
+}
+
+static gboolean
+ls_mailbox_push_message (LsMailbox      *self,
+                         LsMessageFunc   func,
+                         gpointer        data,
+                         GDestroyNotify  destroy)
+{
+  LsMessage msg = { func, data, destroy, g_get_monotonic_time () };
+
+  pthread_mutex_lock (&self->lock);
+  if G_UNLIKELY (self->closed)
+    {
+      pthread_mutex_unlock (&self->lock);
+      if (destroy != NULL && data != NULL)
+        destroy (data);
+      return FALSE;
+    }
+  g_array_append_val (self->pending, msg);
+  __atomic_fetch_add (&self->depth, 1, __ATOMIC_RELAXED);
+  if (!self->armed)
+    {
+      self->armed = TRUE;
+      /* Under our lock, so a concurrent close cannot slip in between. */
+      g_source_set_ready_time (self->source,
+                               self->min_interval_us > 0
+                                 ? self->last_dispatch_us + self->min_interval_us
+                                 : 0);
+    }
+  pthread_mutex_unlock (&self->lock);
+
+  return TRUE;
+}
+
+/**
+ * ls_mailbox_push:
+ * @func: runs on the target thread with @data
+ * @destroy: (nullable): frees @data, exactly once, on whichever thread
+ *   handles or discards the message
+ *
+ * Never blocks on the consumer and never runs @func inline.
+ *
+ * Returns: %FALSE when the mailbox is closed (then @destroy already ran)
+ */
+gboolean
+ls_mailbox_push (LsMailbox      *self,
+                 LsMessageFunc   func,
+                 gpointer        data,
+                 GDestroyNotify  destroy)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  return ls_mailbox_push_message (self, func, data, destroy);
+}
+
+gboolean
+ls_mailbox_push_data (LsMailbox      *self,
+                      gpointer        data,
+                      GDestroyNotify  destroy)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return ls_mailbox_push_message (self, NULL, data, destroy);
+}
+
+/**
+ * ls_mailbox_close:
+ *
+ * Refuses further pushes and discards what is queued, without running it
+ * (destroy notifies run). On the target context's thread everything is
+ * dropped at once. From another thread, what is not yet being handled is
+ * dropped here, and the target thread drops the rest of its current batch
+ * after the message it is running, if any: no message starts after this
+ * call returns.
+ *
+ * Returns: how many queued messages were discarded here
+ */
+guint
+ls_mailbox_close (LsMailbox *self)
+{
+  g_autoptr(GArray) stolen = NULL;
+  guint discarded = 0;
+  gboolean on_target, acquired;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  pthread_mutex_lock (&self->lock);
+  if (self->closed)
+    {
+      pthread_mutex_unlock (&self->lock);
+      return 0;
+    }
+  __atomic_store_n (&self->closed, TRUE, __ATOMIC_RELEASE);
+  stolen = self->pending;
+  self->pending = g_array_new (FALSE, FALSE, sizeof (LsMessage));
+  /* We may drop the batch being drained only if no other thread can be
+   * dispatching it: we own the context, or nobody does and we can take it. */
+  acquired = !g_main_context_is_owner (self->target) && g_main_context_acquire (self->target);
+  on_target = acquired || g_main_context_is_owner (self->target);
+  if (!on_target)
+    g_source_set_ready_time (self->source, 0); /* the owner drops its batch */
+  pthread_mutex_unlock (&self->lock);
+
+  discard_messages (self, (LsMessage *) (gpointer) stolen->data, stolen->len);
+  discarded += stolen->len;
+
+  if (on_target)
+    {
+      if (!self->dispatching)
+        {
+          guint rest = self->draining->len - self->drain_pos;
+
+          discard_messages (self,
+                            &g_array_index (self->draining, LsMessage, self->drain_pos),
+                            rest);
+          discarded += rest;
+          g_array_set_size (self->draining, 0);
+          self->drain_pos = 0;
+        }
+      g_source_destroy (self->source);
+    }
+  if (acquired)
+    g_main_context_release (self->target);
+
+  return discarded;
+}
+
+gboolean
+ls_mailbox_is_closed (LsMailbox *self)
+{
+  gboolean closed;
+
+  g_return_val_if_fail (self != NULL, TRUE);
+
+  pthread_mutex_lock (&self->lock);
+  closed = self->closed;
+  pthread_mutex_unlock (&self->lock);
+  return closed;
+}
+
+guint
+ls_mailbox_get_depth (LsMailbox *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return __atomic_load_n (&self->depth, __ATOMIC_RELAXED);
+}
+
+guint64
+ls_mailbox_get_delivered (LsMailbox *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return __atomic_load_n (&self->delivered, __ATOMIC_RELAXED);
+}
+
+guint64
+ls_mailbox_get_dispatches (LsMailbox *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return __atomic_load_n (&self->dispatches, __ATOMIC_RELAXED);
+}
+
+const char *
+ls_mailbox_get_name (LsMailbox *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->name;
+}

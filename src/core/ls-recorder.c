@@ -1,0 +1,519 @@
+/* ls-recorder.c: bounded, thread-safe record of spans, guard events and counters
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Both loops append here. The ring is guarded by a pthread mutex held only
+ * for a struct copy, so an append never waits behind real work; the lock is
+ * ours (not a GMutex) so ThreadSanitizer sees the hand-off. When the ring is
+ * full the oldest record is overwritten and counted as dropped: the count is
+ * shown, never hidden.
+ */
+#define G_LOG_DOMAIN "ls-recorder"
+
+#include "config.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <json-glib/json-glib.h>
+
+#include "ls-recorder.h"
+
+struct _LsRecorder
+{
+  GObject          parent_instance;
+
+  pthread_mutex_t  lock;
+  LsRecord        *ring;
+  guint            capacity;
+  guint            head;      /* index of the oldest record */
+  guint            length;
+  guint64          next_seq;  /* also the total ever appended */
+  guint64          dropped;
+  guint64          next_span_id;
+  GHashTable      *thread_names; /* tid → name, under lock */
+  gint64           origin_us;
+};
+
+G_DEFINE_FINAL_TYPE (LsRecorder, ls_recorder, G_TYPE_OBJECT)
+
+gint
+ls_current_thread_id (void)
+{
+  static __thread gint cached_tid;
+
+  if (cached_tid == 0)
+    cached_tid = (gint) syscall (SYS_gettid);
+  return cached_tid;
+}
+
+const char *
+ls_loop_id_to_string (LsLoopId loop)
+{
+  switch (loop)
+    {
+    case LS_LOOP_UI:
+      return "ui";
+    case LS_LOOP_WORKER:
+      return "worker";
+    case LS_LOOP_OTHER:
+    default:
+      return "other";
+    }
+}
+
+const char *
+ls_outcome_to_string (LsOutcome outcome)
+{
+  switch (outcome)
+    {
+    case LS_OUTCOME_OK:
+      return "ok";
+    case LS_OUTCOME_ERROR:
+      return "error";
+    case LS_OUTCOME_CANCELLED:
+      return "cancelled";
+    default:
+      return "unknown";
+    }
+}
+
+void
+ls_record_clear (LsRecord *record)
+{
+  g_clear_pointer (&record->detail, g_free);
+}
+
+static void
+ls_recorder_finalize (GObject *object)
+{
+  LsRecorder *self = LS_RECORDER (object);
+
+  for (guint i = 0; i < self->capacity; i++)
+    ls_record_clear (&self->ring[i]);
+  g_free (self->ring);
+  g_hash_table_unref (self->thread_names);
+  pthread_mutex_destroy (&self->lock);
+
+  G_OBJECT_CLASS (ls_recorder_parent_class)->finalize (object);
+}
+
+static void
+ls_recorder_class_init (LsRecorderClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ls_recorder_finalize;
+}
+
+static void
+ls_recorder_init (LsRecorder *self)
+{
+  pthread_mutex_init (&self->lock, NULL);
+  self->next_span_id = 1;
+  self->thread_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->origin_us = g_get_monotonic_time ();
+}
+
+/**
+ * ls_recorder_new:
+ * @capacity: how many records the ring keeps before it drops the oldest
+ */
+LsRecorder *
+ls_recorder_new (guint capacity)
+{
+  LsRecorder *self;
+
+  g_return_val_if_fail (capacity > 0, NULL);
+
+  self = g_object_new (LS_TYPE_RECORDER, NULL);
+  self->capacity = capacity;
+  self->ring = g_new0 (LsRecord, capacity);
+  return self;
+}
+
+guint
+ls_recorder_get_capacity (LsRecorder *self)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  return self->capacity;
+}
+
+guint64
+ls_recorder_next_span_id (LsRecorder *self)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  return __atomic_fetch_add (&self->next_span_id, 1, __ATOMIC_RELAXED);
+}
+
+/* Takes ownership of record->detail. */
+static void
+ls_recorder_append (LsRecorder *self,
+                    LsRecord   *record)
+{
+  char *old_detail = NULL;
+  LsRecord *slot;
+
+  pthread_mutex_lock (&self->lock);
+  if (self->length == self->capacity)
+    {
+      slot = &self->ring[self->head];
+      self->head = (self->head + 1) % self->capacity;
+      self->dropped++;
+    }
+  else
+    {
+      slot = &self->ring[(self->head + self->length) % self->capacity];
+      self->length++;
+    }
+  old_detail = slot->detail;
+  record->seq = self->next_seq++;
+  *slot = *record;
+  pthread_mutex_unlock (&self->lock);
+
+  /* Freed outside the lock: the ring's critical section stays a copy. */
+  g_free (old_detail);
+}
+
+void
+ls_recorder_add_span (LsRecorder *self,
+                      guint64     id,
+                      guint64     parent_id,
+                      const char *name,
+                      const char *category,
+                      LsLoopId    loop,
+                      gint64      queued_us,
+                      gint64      start_us,
+                      gint64      end_us,
+                      LsOutcome   outcome,
+                      gint64      item_count,
+                      const char *detail)
+{
+  LsRecord record = { 0 };
+
+  g_return_if_fail (LS_IS_RECORDER (self));
+  g_return_if_fail (name != NULL);
+
+  record.kind = LS_RECORD_SPAN;
+  record.loop = loop;
+  record.outcome = outcome;
+  record.thread_id = ls_current_thread_id ();
+  record.id = id != 0 ? id : ls_recorder_next_span_id (self);
+  record.parent_id = parent_id;
+  record.name = name;
+  record.category = category != NULL ? category : "";
+  record.detail = g_strdup (detail);
+  record.queued_us = queued_us;
+  record.start_us = start_us;
+  record.end_us = end_us;
+  record.value = item_count;
+  ls_recorder_append (self, &record);
+}
+
+void
+ls_recorder_add_guard (LsRecorder *self,
+                       const char *name,
+                       LsLoopId    loop,
+                       const char *message)
+{
+  LsRecord record = { 0 };
+
+  g_return_if_fail (LS_IS_RECORDER (self));
+  g_return_if_fail (name != NULL);
+
+  record.kind = LS_RECORD_GUARD;
+  record.loop = loop;
+  record.outcome = LS_OUTCOME_ERROR;
+  record.thread_id = ls_current_thread_id ();
+  record.name = name;
+  record.category = "guard";
+  record.detail = g_strdup (message);
+  record.start_us = record.end_us = g_get_monotonic_time ();
+  ls_recorder_append (self, &record);
+}
+
+void
+ls_recorder_add_counter (LsRecorder *self,
+                         const char *name,
+                         LsLoopId    loop,
+                         gint64      value)
+{
+  LsRecord record = { 0 };
+
+  g_return_if_fail (LS_IS_RECORDER (self));
+  g_return_if_fail (name != NULL);
+
+  record.kind = LS_RECORD_COUNTER;
+  record.loop = loop;
+  record.thread_id = ls_current_thread_id ();
+  record.name = name;
+  record.category = "counter";
+  record.start_us = record.end_us = g_get_monotonic_time ();
+  record.value = value;
+  ls_recorder_append (self, &record);
+}
+
+guint64
+ls_recorder_get_total (LsRecorder *self)
+{
+  guint64 total;
+
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+
+  pthread_mutex_lock (&self->lock);
+  total = self->next_seq;
+  pthread_mutex_unlock (&self->lock);
+  return total;
+}
+
+guint64
+ls_recorder_get_dropped (LsRecorder *self)
+{
+  guint64 dropped;
+
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+
+  pthread_mutex_lock (&self->lock);
+  dropped = self->dropped;
+  pthread_mutex_unlock (&self->lock);
+  return dropped;
+}
+
+static void
+clear_record_in_array (gpointer data)
+{
+  ls_record_clear (data);
+}
+
+/**
+ * ls_recorder_snapshot:
+ * @after_seq: only records with a larger seq are copied; pass 0 for all
+ *   (the very first record has seq 0 and is included when @after_seq is 0)
+ *
+ * Returns: (transfer full): a GArray of LsRecord copies, oldest first.
+ */
+GArray *
+ls_recorder_snapshot (LsRecorder *self,
+                      guint64     after_seq)
+{
+  GArray *copy;
+
+  g_return_val_if_fail (LS_IS_RECORDER (self), NULL);
+
+  copy = g_array_new (FALSE, FALSE, sizeof (LsRecord));
+  g_array_set_clear_func (copy, clear_record_in_array);
+
+  pthread_mutex_lock (&self->lock);
+  g_array_set_size (copy, 0);
+  for (guint i = 0; i < self->length; i++)
+    {
+      const LsRecord *record = &self->ring[(self->head + i) % self->capacity];
+      LsRecord dup;
+
+      if (after_seq != 0 && record->seq <= after_seq)
+        continue;
+      dup = *record;
+      dup.detail = g_strdup (record->detail);
+      g_array_append_val (copy, dup);
+    }
+  pthread_mutex_unlock (&self->lock);
+
+  return copy;
+}
+
+void
+ls_recorder_set_thread_name (LsRecorder *self,
+                             gint        thread_id,
+                             const char *name)
+{
+  g_return_if_fail (LS_IS_RECORDER (self));
+
+  pthread_mutex_lock (&self->lock);
+  g_hash_table_insert (self->thread_names, GINT_TO_POINTER (thread_id), g_strdup (name));
+  pthread_mutex_unlock (&self->lock);
+}
+
+static void
+add_common_members (JsonBuilder    *builder,
+                    const LsRecord *record,
+                    gint64          origin_us,
+                    const char     *phase)
+{
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, record->name);
+  json_builder_set_member_name (builder, "cat");
+  json_builder_add_string_value (builder, record->category);
+  json_builder_set_member_name (builder, "ph");
+  json_builder_add_string_value (builder, phase);
+  json_builder_set_member_name (builder, "ts");
+  json_builder_add_int_value (builder, record->start_us - origin_us);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, getpid ());
+  json_builder_set_member_name (builder, "tid");
+  json_builder_add_int_value (builder, record->thread_id);
+}
+
+/**
+ * ls_recorder_export_trace:
+ *
+ * Writes the ring as Chrome Trace Event JSON (object form), which Perfetto
+ * and chrome://tracing open: "M" thread names, "X" spans, "i" guard events,
+ * "C" counters. Times are microseconds since the recorder was created.
+ */
+gboolean
+ls_recorder_export_trace (LsRecorder    *self,
+                          GOutputStream *out,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GHashTable) names = NULL;
+  g_autofree char *text = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  gsize length;
+  guint64 dropped;
+
+  g_return_val_if_fail (LS_IS_RECORDER (self), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+
+  records = ls_recorder_snapshot (self, 0);
+  names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  pthread_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->thread_names);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (names, key, g_strdup (value));
+  dropped = self->dropped;
+  pthread_mutex_unlock (&self->lock);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "displayTimeUnit");
+  json_builder_add_string_value (builder, "ms");
+  json_builder_set_member_name (builder, "otherData");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "producer");
+  json_builder_add_string_value (builder, "Loopscope " PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "dropped_records");
+  json_builder_add_int_value (builder, (gint64) dropped);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "traceEvents");
+  json_builder_begin_array (builder);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "process_name");
+  json_builder_set_member_name (builder, "ph");
+  json_builder_add_string_value (builder, "M");
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, getpid ());
+  json_builder_set_member_name (builder, "args");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "loopscope");
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  g_hash_table_iter_init (&iter, names);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, "thread_name");
+      json_builder_set_member_name (builder, "ph");
+      json_builder_add_string_value (builder, "M");
+      json_builder_set_member_name (builder, "pid");
+      json_builder_add_int_value (builder, getpid ());
+      json_builder_set_member_name (builder, "tid");
+      json_builder_add_int_value (builder, GPOINTER_TO_INT (key));
+      json_builder_set_member_name (builder, "args");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, value);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+    }
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      const LsRecord *record = &g_array_index (records, LsRecord, i);
+
+      json_builder_begin_object (builder);
+      switch (record->kind)
+        {
+        case LS_RECORD_SPAN:
+          add_common_members (builder, record, self->origin_us, "X");
+          json_builder_set_member_name (builder, "dur");
+          json_builder_add_int_value (builder, MAX (0, record->end_us - record->start_us));
+          json_builder_set_member_name (builder, "args");
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_int_value (builder, (gint64) record->id);
+          if (record->parent_id != 0)
+            {
+              json_builder_set_member_name (builder, "parent");
+              json_builder_add_int_value (builder, (gint64) record->parent_id);
+            }
+          json_builder_set_member_name (builder, "loop");
+          json_builder_add_string_value (builder, ls_loop_id_to_string (record->loop));
+          json_builder_set_member_name (builder, "outcome");
+          json_builder_add_string_value (builder, ls_outcome_to_string (record->outcome));
+          if (record->queued_us != 0)
+            {
+              json_builder_set_member_name (builder, "wait_us");
+              json_builder_add_int_value (builder, MAX (0, record->start_us - record->queued_us));
+            }
+          if (record->value != 0)
+            {
+              json_builder_set_member_name (builder, "items");
+              json_builder_add_int_value (builder, record->value);
+            }
+          if (record->detail != NULL)
+            {
+              json_builder_set_member_name (builder, "detail");
+              json_builder_add_string_value (builder, record->detail);
+            }
+          json_builder_end_object (builder);
+          break;
+
+        case LS_RECORD_GUARD:
+          add_common_members (builder, record, self->origin_us, "i");
+          json_builder_set_member_name (builder, "s");
+          json_builder_add_string_value (builder, "t");
+          json_builder_set_member_name (builder, "args");
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "loop");
+          json_builder_add_string_value (builder, ls_loop_id_to_string (record->loop));
+          json_builder_set_member_name (builder, "message");
+          json_builder_add_string_value (builder, record->detail != NULL ? record->detail : "");
+          json_builder_end_object (builder);
+          break;
+
+        case LS_RECORD_COUNTER:
+          add_common_members (builder, record, self->origin_us, "C");
+          json_builder_set_member_name (builder, "args");
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, ls_loop_id_to_string (record->loop));
+          json_builder_add_int_value (builder, record->value);
+          json_builder_end_object (builder);
+          break;
+
+        default:
+          g_assert_not_reached ();
+        }
+      json_builder_end_object (builder);
+    }
+
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  generator = json_generator_new ();
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, &length);
+
+  return g_output_stream_write_all (out, text, length, NULL, cancellable, error);
+}
