@@ -32,7 +32,8 @@ typedef enum
 
 typedef struct
 {
-  const char *type;      /* "message" when the event set none; never empty */
+  const char *type;      /* "message" when the event set none; never empty;
+                          * valid UTF-8 (may contain U+0000), NUL-terminated */
   gsize       type_len;
   const char *data;      /* valid UTF-8 (may contain U+0000), NUL-terminated at data[data_len] */
   gsize       data_len;
