@@ -43,6 +43,8 @@ struct _LsLoopProbe
   guint64        window_iterations;
   gint64         window_longest_us;
   gint64         window_lag_max_us;
+  gint64         prev_window_longest_us;
+  gint64         prev_window_lag_max_us;
   guint64        total_iterations;
   gint64         total_longest_us;
 
@@ -137,14 +139,18 @@ ls_loop_probe_publish_window (LsLoopProbe *self,
     {
       self->stats.busy_fraction = CLAMP (1.0 - (double) self->window_idle_us / span, 0.0, 1.0);
       self->stats.iterations_per_s = self->window_iterations * (double) G_USEC_PER_SEC / span;
-      self->stats.recent_longest_dispatch_us = self->window_longest_us;
-      self->stats.lag_max_us = self->window_lag_max_us;
     }
+  /* "Recent" means this window so far and the whole previous one, so a
+   * spike stays visible for at least a second. */
+  self->stats.recent_longest_dispatch_us = MAX (self->prev_window_longest_us, self->window_longest_us);
+  self->stats.lag_max_us = MAX (self->prev_window_lag_max_us, self->window_lag_max_us);
   pthread_mutex_unlock (&self->lock);
 
   if (window_done)
     {
       self->window_start_us = now;
+      self->prev_window_longest_us = self->window_longest_us;
+      self->prev_window_lag_max_us = self->window_lag_max_us;
       self->window_idle_us = 0;
       self->window_longest_us = 0;
       self->window_lag_max_us = 0;

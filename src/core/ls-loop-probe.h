@@ -17,13 +17,13 @@ typedef struct
   char     thread_name[32];
   gboolean attached;
   gint64   lag_us;                 /* lateness of the last probe tick */
-  gint64   lag_max_us;             /* worst lateness in the last window */
+  gint64   lag_max_us;             /* worst lateness, this window and the previous */
   gint64   lag_p99_us;             /* since attach, from a histogram */
   double   busy_fraction;          /* 0..1 over the last window */
   double   iterations_per_s;       /* over the last window */
   guint64  iterations;             /* since attach */
   gint64   longest_dispatch_us;    /* since attach: the longest stretch between two polls */
-  gint64   recent_longest_dispatch_us; /* the same, over the last window */
+  gint64   recent_longest_dispatch_us; /* the same, this window and the previous */
   guint    queue_depth;            /* messages waiting in mailboxes drained here */
   guint64  ticks;                  /* probe timer firings, for tests */
 } LsLoopStats;

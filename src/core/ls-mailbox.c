@@ -109,6 +109,22 @@ run_closure (LsMailbox *self,
                           g_get_monotonic_time (), LS_OUTCOME_OK, 0, NULL);
 }
 
+/* Breaks the mailbox ⇄ source reference cycle once the source is done. */
+static void
+ls_mailbox_drop_source (LsMailbox *self)
+{
+  GSource *source;
+
+  pthread_mutex_lock (&self->lock);
+  source = g_steal_pointer (&self->source);
+  pthread_mutex_unlock (&self->lock);
+  if (source != NULL)
+    {
+      g_source_destroy (source);
+      g_source_unref (source);
+    }
+}
+
 static gboolean
 ls_mailbox_source_dispatch (GSource     *source,
                             GSourceFunc  callback,
@@ -129,6 +145,7 @@ ls_mailbox_source_dispatch (GSource     *source,
                         self->draining->len - self->drain_pos);
       g_array_set_size (self->draining, 0);
       self->drain_pos = 0;
+      ls_mailbox_drop_source (self);
       return G_SOURCE_REMOVE;
     }
 
@@ -183,15 +200,21 @@ ls_mailbox_source_dispatch (GSource     *source,
                         self->draining->len - self->drain_pos);
       g_array_set_size (self->draining, 0);
       self->drain_pos = 0;
+      ls_mailbox_drop_source (self);
       return G_SOURCE_REMOVE;
     }
-  else if (self->drain_pos < self->draining->len)
+  else
     {
       /* Bounded work per dispatch: come back for the rest after the other
-       * sources of this iteration (higher priorities first) had their turn. */
+       * sources (higher priorities first) had their turn. Pushes that came
+       * while we were still draining an older batch found us armed and did
+       * not re-arm: that is ours to do too. */
       pthread_mutex_lock (&self->lock);
-      self->armed = TRUE;
-      g_source_set_ready_time (source, 0);
+      if (self->drain_pos < self->draining->len || (!self->armed && self->pending->len > 0))
+        {
+          self->armed = TRUE;
+          g_source_set_ready_time (source, 0);
+        }
       pthread_mutex_unlock (&self->lock);
     }
 
@@ -279,7 +302,7 @@ ls_mailbox_unref (LsMailbox *self)
   g_array_unref (self->draining);
   if (self->handler_data_destroy != NULL)
     self->handler_data_destroy (self->handler_data);
-  g_clear_pointer (&self->source, g_source_unref);
+  g_assert (self->source == NULL);
   g_clear_object (&self->recorder);
   g_main_context_unref (self->target);
   pthread_mutex_destroy (&self->lock);
@@ -454,7 +477,7 @@ ls_mailbox_close (LsMailbox *self)
           g_array_set_size (self->draining, 0);
           self->drain_pos = 0;
         }
-      g_source_destroy (self->source);
+      ls_mailbox_drop_source (self);
     }
   if (acquired)
     g_main_context_release (self->target);

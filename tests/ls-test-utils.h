@@ -1,0 +1,23 @@
+/* ls-test-utils.h: helpers shared by the engine tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef gboolean (*LsTestCondition) (gpointer user_data);
+
+/* Iterates the global default context (which the test thread owns) until
+ * @condition holds or @timeout_ms passes; never sleeps. Returns whether the
+ * condition held. */
+gboolean ls_test_wait_until (LsTestCondition condition,
+                             gpointer        user_data,
+                             guint           timeout_ms);
+
+/* Runs the default context for @ms milliseconds. */
+void     ls_test_run_for    (guint           ms);
+
+G_END_DECLS

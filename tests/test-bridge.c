@@ -1,0 +1,775 @@
+/* test-bridge.c: the worker, the bridge and its guards
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "ls-bridge.h"
+#include "ls-test-utils.h"
+
+/* ---- fixture ---------------------------------------------------------- */
+
+typedef struct
+{
+  LsRecorder *recorder;
+  LsBridge   *bridge;
+} Fixture;
+
+static gboolean
+worker_is_running (gpointer data)
+{
+  Fixture *f = data;
+
+  return ls_worker_get_state (ls_bridge_get_worker (f->bridge)) == LS_WORKER_RUNNING;
+}
+
+static gboolean
+worker_is_closed (gpointer data)
+{
+  LsWorker *worker = data;
+
+  return ls_worker_get_state (worker) == LS_WORKER_CLOSED;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->recorder = ls_recorder_new (1 << 16);
+  f->bridge = ls_bridge_new (f->recorder);
+  g_assert_true (ls_bridge_start (f->bridge, &error));
+  g_assert_no_error (error);
+  g_assert_true (ls_test_wait_until (worker_is_running, f, 5000));
+}
+
+static void
+stop_and_wait (LsBridge *bridge)
+{
+  LsWorker *worker = ls_bridge_get_worker (bridge);
+
+  ls_bridge_stop (bridge);
+  g_assert_true (ls_test_wait_until (worker_is_closed, worker, 10000));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  stop_and_wait (f->bridge);
+  g_assert_finalize_object (f->bridge);
+  g_assert_finalize_object (f->recorder);
+}
+
+/* ---- round trip and FIFO ---------------------------------------------- */
+
+typedef struct
+{
+  Fixture  *f;
+  guint     sent;
+  guint     expected_next;
+  guint     replies;
+  gboolean  out_of_order;
+  gboolean  reply_on_wrong_thread;
+  GThread  *ui_thread;
+  gboolean  ran_on_worker;
+  gboolean  ran_inline;
+} RoundTrip;
+
+typedef struct
+{
+  RoundTrip *rt;
+  guint      seq;
+} Ticket;
+
+static void
+reply_on_ui (gpointer data)
+{
+  Ticket *ticket = data;
+  RoundTrip *rt = ticket->rt;
+
+  if (g_thread_self () != rt->ui_thread)
+    rt->reply_on_wrong_thread = TRUE;
+  if (ticket->seq != rt->expected_next)
+    rt->out_of_order = TRUE;
+  rt->expected_next = ticket->seq + 1;
+  rt->replies++;
+}
+
+static void
+request_on_worker (gpointer data)
+{
+  Ticket *ticket = data;
+  Ticket *reply = g_new (Ticket, 1);
+
+  ticket->rt->ran_on_worker = ls_worker_is_worker_thread (ls_bridge_get_worker (ticket->rt->f->bridge));
+  *reply = *ticket;
+  g_assert_true (ls_bridge_post_ui (ticket->rt->f->bridge, reply_on_ui, reply, g_free, NULL));
+}
+
+static gboolean
+all_replied (gpointer data)
+{
+  RoundTrip *rt = data;
+
+  return rt->replies == rt->sent;
+}
+
+static void
+test_round_trip_fifo (Fixture       *f,
+                      gconstpointer  data)
+{
+  RoundTrip rt = { f, 0 };
+
+  rt.ui_thread = g_thread_self ();
+  for (guint i = 0; i < 10000; i++)
+    {
+      Ticket *ticket = g_new (Ticket, 1);
+      g_autoptr(GError) error = NULL;
+
+      ticket->rt = &rt;
+      ticket->seq = i;
+      g_assert_true (ls_bridge_post (f->bridge, request_on_worker, ticket, g_free, &error));
+      g_assert_no_error (error);
+      rt.sent++;
+    }
+  /* Never inline: nothing can have run yet, the UI loop has not turned. */
+  g_assert_cmpuint (rt.replies, ==, 0);
+
+  g_assert_true (ls_test_wait_until (all_replied, &rt, 20000));
+  g_assert_true (rt.ran_on_worker);
+  g_assert_false (rt.out_of_order);
+  g_assert_false (rt.reply_on_wrong_thread);
+  g_assert_cmpuint (rt.expected_next, ==, 10000);
+}
+
+/* ---- a million posts, none lost or duplicated -------------------------- */
+
+#define MILLION 1000000
+
+typedef struct
+{
+  guint8 *seen;   /* worker thread only until the final report */
+  guint   dupes;
+  guint   count;
+  guint   destroyed; /* worker thread */
+  gboolean done;
+} Census;
+
+static void
+count_on_worker (gpointer data)
+{
+  Census *census = *(Census **) data;
+  guint seq = GPOINTER_TO_UINT (((gpointer *) data)[1]);
+
+  if (census->seen[seq])
+    census->dupes++;
+  census->seen[seq] = 1;
+  census->count++;
+}
+
+static void
+census_destroy (gpointer data)
+{
+  Census *census = *(Census **) data;
+
+  census->destroyed++;
+  g_free (data);
+}
+
+static void
+census_done_on_ui (gpointer data)
+{
+  ((Census *) data)->done = TRUE;
+}
+
+static void
+census_report_on_worker (gpointer data)
+{
+  Census *census = *(Census **) data;
+  LsBridge *bridge = ((gpointer *) data)[1];
+
+  ls_bridge_post_ui (bridge, census_done_on_ui, census, NULL, NULL);
+}
+
+static gboolean
+census_done (gpointer data)
+{
+  return ((Census *) data)->done;
+}
+
+static void
+test_million_posts (Fixture       *f,
+                    gconstpointer  data)
+{
+  Census census = { 0 };
+  gpointer *report;
+
+  census.seen = g_malloc0 (MILLION);
+  for (guint i = 0; i < MILLION; i++)
+    {
+      gpointer *message = g_new (gpointer, 2);
+
+      message[0] = &census;
+      message[1] = GUINT_TO_POINTER (i);
+      g_assert_true (ls_bridge_post (f->bridge, count_on_worker, message, census_destroy, NULL));
+    }
+  report = g_new (gpointer, 2);
+  report[0] = &census;
+  report[1] = f->bridge;
+  g_assert_true (ls_bridge_post (f->bridge, census_report_on_worker, report, g_free, NULL));
+
+  g_assert_true (ls_test_wait_until (census_done, &census, 60000));
+  /* The report was posted after the million, FIFO: the worker is past them. */
+  g_assert_cmpuint (census.count, ==, MILLION);
+  g_assert_cmpuint (census.dupes, ==, 0);
+  g_assert_cmpuint (census.destroyed, ==, MILLION);
+  for (guint i = 0; i < MILLION; i++)
+    g_assert_cmpuint (census.seen[i], ==, 1);
+  g_free (census.seen);
+}
+
+/* ---- closed after stop ------------------------------------------------- */
+
+static guint destroy_calls;
+
+static void
+count_destroy (gpointer data)
+{
+  destroy_calls++;
+}
+
+static void
+must_not_run (gpointer data)
+{
+  g_error ("a closure ran on a closed worker");
+}
+
+static void
+test_closed_after_stop (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (1024);
+  g_autoptr(LsBridge) bridge = ls_bridge_new (recorder);
+  LsWorker *worker = ls_bridge_get_worker (bridge);
+  g_autoptr(GError) error = NULL;
+  guint64 guards_before;
+
+  g_assert_true (ls_bridge_start (bridge, NULL));
+  stop_and_wait (bridge);
+  g_assert_cmpint (ls_worker_get_state (worker), ==, LS_WORKER_CLOSED);
+  g_assert_true (ls_bridge_is_closed (bridge));
+
+  guards_before = ls_bridge_get_guard_count (bridge);
+  destroy_calls = 0;
+  g_assert_false (ls_bridge_post (bridge, must_not_run, GUINT_TO_POINTER (1), count_destroy, &error));
+  g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
+  g_assert_nonnull (strstr (error->message, "closed"));
+  g_assert_cmpuint (destroy_calls, ==, 1);
+  g_assert_cmpuint (ls_bridge_get_guard_count (bridge), ==, guards_before + 1);
+
+  /* Restarting a closed worker is refused too, with a reason. */
+  g_clear_error (&error);
+  g_assert_false (ls_bridge_start (bridge, &error));
+  g_assert_nonnull (error);
+
+  ls_test_run_for (50);
+  g_assert_cmpuint (destroy_calls, ==, 1);
+}
+
+/* ---- guards ------------------------------------------------------------ */
+
+typedef struct
+{
+  LsBridge *bridge;
+  GError   *error;
+  gboolean  result;
+  gboolean  done;
+  guint     destroyed;
+} GuardProbe;
+
+static void
+guard_destroy (gpointer data)
+{
+  GuardProbe *probe = data;
+
+  __atomic_fetch_add (&probe->destroyed, 1, __ATOMIC_RELAXED);
+}
+
+static gpointer
+post_from_other_thread (gpointer data)
+{
+  GuardProbe *probe = data;
+
+  probe->result = ls_bridge_post (probe->bridge, must_not_run, probe, guard_destroy, &probe->error);
+  return NULL;
+}
+
+static gboolean
+record_has_guard (LsRecorder *recorder,
+                  const char *name)
+{
+  g_autoptr(GArray) records = ls_recorder_snapshot (recorder, 0);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      const LsRecord *record = &g_array_index (records, LsRecord, i);
+
+      if (record->kind == LS_RECORD_GUARD && g_str_equal (record->name, name)
+          && record->detail != NULL && record->detail[0] != '\0')
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_guard_wrong_thread (Fixture       *f,
+                         gconstpointer  data)
+{
+  GuardProbe probe = { f->bridge };
+  GThread *thread = g_thread_new ("intruder", post_from_other_thread, &probe);
+
+  g_thread_join (thread);
+  g_assert_false (probe.result);
+  g_assert_error (probe.error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_WRONG_THREAD);
+  g_assert_nonnull (strstr (probe.error->message, "intruder"));
+  g_assert_cmpuint (probe.destroyed, ==, 1);
+  g_assert_true (record_has_guard (f->recorder, "guard: wrong thread"));
+  g_clear_error (&probe.error);
+
+  /* The bridge still works afterwards. */
+  {
+    RoundTrip rt = { f, 0 };
+    Ticket *ticket = g_new0 (Ticket, 1);
+
+    rt.ui_thread = g_thread_self ();
+    ticket->rt = &rt;
+    g_assert_true (ls_bridge_post (f->bridge, request_on_worker, ticket, g_free, NULL));
+    rt.sent = 1;
+    g_assert_true (ls_test_wait_until (all_replied, &rt, 5000));
+  }
+}
+
+static void
+test_guard_foreign_loop (Fixture       *f,
+                         gconstpointer  data)
+{
+  LsWorker *worker = ls_bridge_get_worker (f->bridge);
+  g_autoptr(GError) error = NULL;
+
+  /* The failure pattern: the worker context belongs to the worker thread,
+   * so GLib itself would refuse to let us own it... */
+  g_assert_false (g_main_context_acquire (ls_worker_get_context (worker)));
+
+  /* ...and the bridge says so, with a typed error, without blocking. */
+  g_assert_false (ls_bridge_iterate_worker (f->bridge, TRUE, &error));
+  g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_FOREIGN_LOOP);
+  g_clear_error (&error);
+  g_assert_false (ls_bridge_iterate_worker (f->bridge, FALSE, &error));
+  g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_FOREIGN_LOOP);
+  g_assert_true (record_has_guard (f->recorder, "guard: foreign loop"));
+  g_assert_cmpint (ls_worker_get_state (worker), ==, LS_WORKER_RUNNING);
+}
+
+static void
+nested_report_on_ui (gpointer data)
+{
+  ((GuardProbe *) data)->done = TRUE;
+}
+
+static void
+nested_run_on_worker (gpointer data)
+{
+  GuardProbe *probe = data;
+
+  /* We are inside the worker loop's dispatch: the pattern of "this event
+   * loop is already running". GLib would allow it (and re-enter libsoup);
+   * the bridge refuses. */
+  g_assert_true (g_main_context_is_owner (ls_worker_get_context (ls_bridge_get_worker (probe->bridge))));
+  probe->result = ls_bridge_iterate_worker (probe->bridge, TRUE, &probe->error);
+  ls_bridge_post_ui (probe->bridge, nested_report_on_ui, probe, NULL, NULL);
+}
+
+static gboolean
+guard_probe_done (gpointer data)
+{
+  return ((GuardProbe *) data)->done;
+}
+
+static void
+test_guard_nested_run (Fixture       *f,
+                       gconstpointer  data)
+{
+  GuardProbe probe = { f->bridge };
+
+  g_assert_true (ls_bridge_post (f->bridge, nested_run_on_worker, &probe, NULL, NULL));
+  g_assert_true (ls_test_wait_until (guard_probe_done, &probe, 5000));
+  g_assert_false (probe.result);
+  g_assert_error (probe.error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_LOOP_RUNNING);
+  g_assert_nonnull (strstr (probe.error->message, "already running"));
+  g_assert_true (record_has_guard (f->recorder, "guard: loop already running"));
+  g_clear_error (&probe.error);
+}
+
+static void
+test_guard_closed_while_stopping (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GuardProbe probe = { f->bridge };
+
+  ls_bridge_stop (f->bridge);
+  /* STOPPING, not yet CLOSED: already refused. */
+  g_assert_cmpint (ls_worker_get_state (ls_bridge_get_worker (f->bridge)), ==, LS_WORKER_STOPPING);
+  g_assert_false (ls_bridge_post (f->bridge, must_not_run, &probe, guard_destroy, &error));
+  g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
+  g_assert_cmpuint (probe.destroyed, ==, 1);
+  g_clear_error (&error);
+  g_assert_false (ls_bridge_iterate_worker (f->bridge, TRUE, &error));
+  g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
+  g_assert_true (record_has_guard (f->recorder, "guard: event loop is closed"));
+}
+
+/* ---- stop with work queued --------------------------------------------- */
+
+typedef struct
+{
+  guint ran;        /* worker */
+  guint destroyed;  /* whichever thread discards or finishes */
+} Backlog;
+
+static void
+slow_job_on_worker (gpointer data)
+{
+  Backlog *backlog = *(Backlog **) data;
+
+  __atomic_fetch_add (&backlog->ran, 1, __ATOMIC_RELAXED);
+  g_usleep (100);
+}
+
+static void
+backlog_destroy (gpointer data)
+{
+  Backlog *backlog = *(Backlog **) data;
+
+  __atomic_fetch_add (&backlog->destroyed, 1, __ATOMIC_RELAXED);
+  g_free (data);
+}
+
+static void
+test_stop_with_work_queued (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (1024);
+  LsBridge *bridge = ls_bridge_new (recorder);
+  LsWorker *worker = g_object_ref (ls_bridge_get_worker (bridge));
+  Backlog backlog = { 0 };
+  const guint n = 20000;
+  guint ran_at_stop;
+
+  g_assert_true (ls_bridge_start (bridge, NULL));
+  for (guint i = 0; i < n; i++)
+    {
+      Backlog **message = g_new (Backlog *, 1);
+
+      *message = &backlog;
+      g_assert_true (ls_bridge_post (bridge, slow_job_on_worker, message, backlog_destroy, NULL));
+    }
+  /* Let some of it start, then stop while most is queued. */
+  ls_test_run_for (20);
+  ls_bridge_stop (bridge);
+  ran_at_stop = __atomic_load_n (&backlog.ran, __ATOMIC_ACQUIRE);
+
+  g_assert_true (ls_test_wait_until (worker_is_closed, worker, 10000));
+  /* The closure already running when stop returned may finish; no other
+   * one may start after it. */
+  g_assert_cmpuint (backlog.ran, <=, ran_at_stop + 1);
+  g_assert_cmpuint (backlog.ran, <, n);
+  /* Nothing leaked: every message was either run or discarded, once. */
+  g_assert_cmpuint (backlog.destroyed, ==, n);
+
+  g_object_unref (bridge);
+  g_assert_finalize_object (worker);
+}
+
+/* ---- start/stop cycles --------------------------------------------------- */
+
+static void
+test_start_stop_cycles (void)
+{
+  const guint cycles = 1000;
+
+  for (guint i = 0; i < cycles; i++)
+    {
+      LsBridge *bridge = ls_bridge_new (NULL);
+      LsWorker *worker = g_object_ref (ls_bridge_get_worker (bridge));
+      RoundTrip rt = { NULL, 0 };
+      Fixture f = { NULL, bridge };
+      Ticket *ticket = g_new0 (Ticket, 1);
+
+      g_assert_true (ls_bridge_start (bridge, NULL));
+      /* Every third cycle stops before the worker even reported RUNNING. */
+      if (i % 3 != 0)
+        {
+          rt.f = &f;
+          rt.ui_thread = g_thread_self ();
+          ticket->rt = &rt;
+          g_assert_true (ls_bridge_post (bridge, request_on_worker, ticket, g_free, NULL));
+          rt.sent = 1;
+          g_assert_true (ls_test_wait_until (all_replied, &rt, 5000));
+        }
+      else
+        g_free (ticket);
+      ls_bridge_stop (bridge);
+      g_assert_true (ls_test_wait_until (worker_is_closed, worker, 5000));
+      g_assert_finalize_object (bridge);
+      g_assert_finalize_object (worker);
+    }
+}
+
+/* ---- probe figures --------------------------------------------------------- */
+
+static void
+sleep_50ms (gpointer data)
+{
+  g_usleep (50 * 1000);
+}
+
+typedef struct
+{
+  LsLoopProbe *probe;
+  gint64       min_dispatch_us;
+} ProbeWait;
+
+static gboolean
+probe_saw_long_dispatch (gpointer data)
+{
+  ProbeWait *wait = data;
+  LsLoopStats stats;
+
+  ls_loop_probe_get_stats (wait->probe, &stats);
+  return stats.longest_dispatch_us >= wait->min_dispatch_us && stats.lag_max_us > 0;
+}
+
+static void
+test_probe_figures (Fixture       *f,
+                    gconstpointer  data)
+{
+  LsWorker *worker = ls_bridge_get_worker (f->bridge);
+  g_autoptr(LsLoopProbe) ui_probe = ls_loop_probe_new ("UI loop", LS_LOOP_UI, f->recorder);
+  ProbeWait wait = { ls_worker_get_probe (worker), 45000 };
+  LsLoopStats stats;
+  GSource *sleeper;
+
+  ls_loop_probe_attach (ui_probe, g_main_context_default (), 20);
+
+  /* Worker: a callback that sleeps 50 ms is the longest dispatch and makes
+   * the probe's timer (100 ms) late. Sleep twice so one overlaps a tick. */
+  for (guint i = 0; i < 4; i++)
+    g_assert_true (ls_bridge_post (f->bridge, sleep_50ms, NULL, NULL, NULL));
+  g_assert_true (ls_test_wait_until (probe_saw_long_dispatch, &wait, 10000));
+  ls_loop_probe_get_stats (wait.probe, &stats);
+  g_assert_cmpint (stats.thread_id, ==, ls_worker_get_thread_id (worker));
+  g_assert_cmpstr (stats.thread_name, ==, "ls-worker");
+  g_assert_cmpint (stats.longest_dispatch_us, >=, 45000);
+  g_assert_cmpint (stats.longest_dispatch_us, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint (stats.iterations, >, 0);
+  g_assert_cmpfloat (stats.busy_fraction, >=, 0.0);
+  g_assert_cmpfloat (stats.busy_fraction, <=, 1.0);
+
+  /* UI: the same on the default context, which this thread runs. */
+  sleeper = g_idle_source_new ();
+  g_source_set_callback (sleeper, (GSourceFunc) (void (*) (void)) sleep_50ms, NULL, NULL);
+  g_source_attach (sleeper, g_main_context_default ());
+  g_source_unref (sleeper);
+  wait.probe = ui_probe;
+  g_assert_true (ls_test_wait_until (probe_saw_long_dispatch, &wait, 10000));
+  ls_loop_probe_get_stats (ui_probe, &stats);
+  g_assert_cmpint (stats.thread_id, ==, ls_current_thread_id ());
+  g_assert_cmpint (stats.longest_dispatch_us, >=, 45000);
+  g_assert_cmpint (stats.lag_max_us, >=, 20000);
+  g_assert_cmpint (stats.lag_p99_us, >=, 20000);
+  g_assert_cmpuint (stats.ticks, >, 0);
+
+  /* An idle loop is mostly idle. */
+  ls_test_run_for (2300);
+  ls_loop_probe_get_stats (ls_worker_get_probe (worker), &stats);
+  g_assert_cmpfloat (stats.busy_fraction, <, 0.5);
+  g_assert_cmpint (stats.recent_longest_dispatch_us, <, 45000);
+
+  ls_loop_probe_detach (ui_probe);
+}
+
+/* ---- UI mailboxes coalesce ---------------------------------------------- */
+
+typedef struct
+{
+  guint     received;
+  guint     batches;
+  guint     expected;
+  gboolean  out_of_order;
+  GThread  *ui_thread;
+  gboolean  wrong_thread;
+} Sink;
+
+static void
+sink_handler (LsMailbox *mailbox,
+              LsMessage *messages,
+              guint      n_messages,
+              gpointer   user_data)
+{
+  Sink *sink = user_data;
+
+  if (g_thread_self () != sink->ui_thread)
+    sink->wrong_thread = TRUE;
+  sink->batches++;
+  for (guint i = 0; i < n_messages; i++)
+    {
+      if (GPOINTER_TO_UINT (messages[i].data) != sink->received + 1)
+        sink->out_of_order = TRUE;
+      sink->received++;
+    }
+}
+
+typedef struct
+{
+  LsMailbox *mailbox;
+  guint      count;
+} Flood;
+
+static void
+flood_on_worker (gpointer data)
+{
+  Flood *flood = data;
+  gint64 end = g_get_monotonic_time () + 300 * 1000;
+  guint i = 0;
+
+  /* Spread over 300 ms: a naive per-event wake-up would cost thousands. */
+  while (i < flood->count)
+    {
+      ls_mailbox_push_data (flood->mailbox, GUINT_TO_POINTER (++i), NULL);
+      if (i % 1000 == 0 && g_get_monotonic_time () < end)
+        g_usleep (2000);
+    }
+}
+
+static gboolean
+sink_full (gpointer data)
+{
+  Sink *sink = data;
+
+  return sink->received == sink->expected;
+}
+
+static void
+test_ui_mailbox_coalesces (Fixture       *f,
+                           gconstpointer  data)
+{
+  Sink sink = { 0, 0, 100000, FALSE, g_thread_self () };
+  LsMailbox *mailbox = ls_bridge_new_ui_mailbox (f->bridge, "test.sink", sink_handler, &sink, NULL);
+  Flood flood = { mailbox, sink.expected };
+  gint64 start = g_get_monotonic_time ();
+  gint64 elapsed;
+
+  g_assert_true (ls_bridge_post (f->bridge, flood_on_worker, &flood, NULL, NULL));
+  g_assert_true (ls_test_wait_until (sink_full, &sink, 20000));
+  elapsed = g_get_monotonic_time () - start;
+
+  g_assert_false (sink.out_of_order);
+  g_assert_false (sink.wrong_thread);
+  /* At most about one drain per frame (plus slack for the last partial one
+   * and for catching up a bounded batch). */
+  g_assert_cmpuint (sink.batches, <=, elapsed / LS_BRIDGE_UI_INTERVAL_US + 3);
+  g_assert_cmpuint (ls_mailbox_get_delivered (mailbox), ==, sink.expected);
+
+  ls_mailbox_close (mailbox);
+  /* Closed: pushes are refused and freed. */
+  destroy_calls = 0;
+  g_assert_false (ls_mailbox_push_data (mailbox, GUINT_TO_POINTER (1), count_destroy));
+  g_assert_cmpuint (destroy_calls, ==, 1);
+  ls_mailbox_unref (mailbox);
+}
+
+/* ---- recorder --------------------------------------------------------------- */
+
+static void
+test_recorder_ring_and_export (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (100);
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *events;
+  gboolean saw[4] = { FALSE };
+
+  ls_recorder_set_thread_name (recorder, ls_current_thread_id (), "UI loop");
+  for (guint i = 0; i < 250; i++)
+    ls_recorder_add_span (recorder, 0, 0, "span", "test", LS_LOOP_UI, 10, 20, 30 + i,
+                          LS_OUTCOME_OK, 0, "detail");
+  ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "a reason");
+  ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
+
+  g_assert_cmpuint (ls_recorder_get_total (recorder), ==, 252);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 152);
+  records = ls_recorder_snapshot (recorder, 0);
+  g_assert_cmpuint (records->len, ==, 100);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, 152);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 99).seq, ==, 251);
+
+  g_assert_true (ls_recorder_export_trace (recorder, out, NULL, &error));
+  g_assert_no_error (error);
+  g_output_stream_close (out, NULL, NULL);
+  g_assert_true (json_parser_load_from_data (parser,
+                                             g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                                             g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)),
+                                             &error));
+  g_assert_no_error (error);
+  events = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                         "traceEvents");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+      const char *ph = json_object_get_string_member (event, "ph");
+
+      if (g_str_equal (ph, "M"))
+        saw[0] = TRUE;
+      else if (g_str_equal (ph, "X"))
+        {
+          saw[1] = TRUE;
+          g_assert_true (json_object_has_member (event, "dur"));
+          g_assert_true (json_object_has_member (event, "tid"));
+        }
+      else if (g_str_equal (ph, "i"))
+        saw[2] = TRUE;
+      else if (g_str_equal (ph, "C"))
+        saw[3] = TRUE;
+    }
+  g_assert_true (saw[0] && saw[1] && saw[2] && saw[3]);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/bridge/round-trip-fifo", Fixture, NULL, fixture_setup, test_round_trip_fifo, fixture_teardown);
+  g_test_add ("/bridge/million-posts", Fixture, NULL, fixture_setup, test_million_posts, fixture_teardown);
+  g_test_add_func ("/bridge/closed-after-stop", test_closed_after_stop);
+  g_test_add ("/bridge/guard/wrong-thread", Fixture, NULL, fixture_setup, test_guard_wrong_thread, fixture_teardown);
+  g_test_add ("/bridge/guard/foreign-loop", Fixture, NULL, fixture_setup, test_guard_foreign_loop, fixture_teardown);
+  g_test_add ("/bridge/guard/nested-run", Fixture, NULL, fixture_setup, test_guard_nested_run, fixture_teardown);
+  g_test_add ("/bridge/guard/closed-while-stopping", Fixture, NULL, fixture_setup, test_guard_closed_while_stopping, fixture_teardown);
+  g_test_add_func ("/bridge/stop-with-work-queued", test_stop_with_work_queued);
+  g_test_add_func ("/bridge/start-stop-cycles", test_start_stop_cycles);
+  g_test_add ("/bridge/probe-figures", Fixture, NULL, fixture_setup, test_probe_figures, fixture_teardown);
+  g_test_add ("/bridge/ui-mailbox-coalesces", Fixture, NULL, fixture_setup, test_ui_mailbox_coalesces, fixture_teardown);
+  g_test_add_func ("/recorder/ring-and-export", test_recorder_ring_and_export);
+
+  return g_test_run ();
+}
