@@ -480,7 +480,20 @@ handle_line (LsSseParser  *self,
   if (G_UNLIKELY (len > self->max_size))
     return fail_too_large (self, "line", error);
 
-  colon = memchr (line, ':', len);
+  /* Known field names are short: look at the first bytes inline before
+   * paying for a memchr() call. */
+  colon = NULL;
+  for (gsize i = 0; i < MIN (len, 8); i++)
+    {
+      if (line[i] == ':')
+        {
+          colon = line + i;
+          break;
+        }
+    }
+  if (colon == NULL && len > 8)
+    colon = memchr (line + 8, ':', len - 8);
+
   if (colon != NULL)
     {
       name_len = colon - line;
