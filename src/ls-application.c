@@ -1,0 +1,443 @@
+/* ls-application.c: the GtkApplication, owner of the engine for the app's life
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The application owns the recorder and the bridge (and through it the
+ * worker thread). Quitting never blocks the UI thread: it asks the bridge
+ * to stop and holds the application until the worker reports CLOSED on the
+ * UI loop, by which time its thread has finished.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "ls-application.h"
+#include "ls-resources.h"
+#include "ls-window.h"
+
+#define DEFAULT_RECORDER_CAPACITY 65536
+
+struct _LsApplication
+{
+  GtkApplication  parent_instance;
+
+  GSettings      *settings;      /* NULL when the schema is not installed */
+  GtkCssProvider *css_provider;
+  LsRecorder     *recorder;
+  LsBridge       *bridge;
+  char           *engine_error;
+
+  gboolean        demo;
+  gboolean        quitting;
+  gboolean        engine_stopping;
+  gboolean        holding;       /* a hold taken until the worker is CLOSED */
+  guint           sigint_id;
+  guint           sigterm_id;
+};
+
+G_DEFINE_FINAL_TYPE (LsApplication, ls_application, GTK_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Start connected to the built-in demo server"), NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+/* Running uninstalled without GSETTINGS_SCHEMA_DIR must not abort (which
+ * g_settings_new() does for an unknown schema): we just won't remember the
+ * window size. */
+static GSettings *
+ls_application_load_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_debug ("Schema %s is not installed; settings will not be kept", APP_ID);
+      return NULL;
+    }
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+ls_application_release_engine_hold (LsApplication *self)
+{
+  if (self->holding)
+    {
+      self->holding = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
+}
+
+static void
+on_worker_state_cb (LsApplication *self,
+                    GParamSpec    *pspec,
+                    LsWorker      *worker)
+{
+  g_assert (LS_IS_APPLICATION (self));
+
+  /* CLOSED is reported on this loop once the worker thread has finished:
+   * only now may the process go away. */
+  if (ls_worker_get_state (worker) == LS_WORKER_CLOSED)
+    ls_application_release_engine_hold (self);
+}
+
+/* Asks the worker to stop and keeps the application alive (without
+ * waiting here) until it reports CLOSED. */
+static void
+ls_application_stop_engine (LsApplication *self)
+{
+  LsWorker *worker;
+  LsWorkerState state;
+
+  if (self->bridge == NULL || self->engine_stopping)
+    return;
+
+  self->engine_stopping = TRUE;
+  worker = ls_bridge_get_worker (self->bridge);
+  state = ls_worker_get_state (worker);
+
+  ls_bridge_stop (self->bridge);
+
+  /* A worker that never started has nothing to wait for. */
+  if ((state == LS_WORKER_RUNNING || state == LS_WORKER_STOPPING)
+      && ls_worker_get_state (worker) != LS_WORKER_CLOSED)
+    {
+      self->holding = TRUE;
+      g_application_hold (G_APPLICATION (self));
+    }
+}
+
+static void
+ls_application_quit_action (GSimpleAction *action,
+                            GVariant      *param,
+                            gpointer       user_data)
+{
+  ls_application_request_quit (LS_APPLICATION (user_data));
+}
+
+static void
+ls_application_about_action (GSimpleAction *action,
+                             GVariant      *param,
+                             gpointer       user_data)
+{
+  LsApplication *self = LS_APPLICATION (user_data);
+  static const char *developers[] = { "The Loopscope developers", NULL };
+
+  gtk_show_about_dialog (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                         "program-name", "Loopscope",
+                         "logo-icon-name", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Watch streaming HTTP endpoints and the event loops that carry them"),
+                         "website", "https://github.com/loopscope/loopscope",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", developers,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+/* SIGINT/SIGTERM take the same path as "app.quit": the worker is
+ * stopped and joined, not abandoned mid-callback. */
+static gboolean
+ls_application_signal_cb (gpointer user_data)
+{
+  ls_application_request_quit (LS_APPLICATION (user_data));
+
+  return G_SOURCE_CONTINUE;
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", ls_application_quit_action },
+  { "about", ls_application_about_action },
+};
+
+static gint
+ls_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  LsApplication *self = LS_APPLICATION (app);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("loopscope %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_contains (options, "demo"))
+    {
+      /* The demo server arrives with the streaming engine; until then the
+       * option is accepted and remembered. */
+      self->demo = TRUE;
+      g_debug ("--demo: the built-in demo server is not available yet");
+    }
+
+  return G_APPLICATION_CLASS (ls_application_parent_class)->handle_local_options (app, options);
+}
+
+static void
+ls_application_startup (GApplication *app)
+{
+  LsApplication *self = LS_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  guint capacity = DEFAULT_RECORDER_CAPACITY;
+
+  G_APPLICATION_CLASS (ls_application_parent_class)->startup (app);
+
+  self->css_provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (self->css_provider, "/io/github/loopscope/Loopscope/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (self->css_provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+
+  self->settings = ls_application_load_settings ();
+  if (self->settings != NULL)
+    capacity = g_settings_get_uint (self->settings, "recorder-capacity");
+
+  self->recorder = ls_recorder_new (capacity);
+  self->bridge = ls_bridge_new (self->recorder);
+  g_signal_connect_object (ls_bridge_get_worker (self->bridge), "notify::state",
+                           G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
+
+  /* A failed start is shown in the window rather than ending the app. */
+  if (!ls_bridge_start (self->bridge, &error))
+    self->engine_error = g_strdup_printf (_("The worker loop could not start: %s"), error->message);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  self->sigint_id = g_unix_signal_add (SIGINT, ls_application_signal_cb, self);
+  self->sigterm_id = g_unix_signal_add (SIGTERM, ls_application_signal_cb, self);
+}
+
+static void
+ls_application_activate (GApplication *app)
+{
+  LsApplication *self = LS_APPLICATION (app);
+  GtkWindow *window;
+
+  if (self->quitting)
+    return;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  if (window == NULL)
+    window = GTK_WINDOW (ls_window_new (self));
+
+  gtk_window_present (window);
+}
+
+static void
+ls_application_window_removed (GtkApplication *app,
+                               GtkWindow      *window)
+{
+  LsApplication *self = LS_APPLICATION (app);
+  GList *windows = gtk_application_get_windows (app);
+  gboolean last = windows != NULL && windows->next == NULL && windows->data == window;
+
+  /* Stop (and hold) before the parent drops the window's own hold, so the
+   * use count never touches zero while the worker is still running. */
+  if (last)
+    {
+      self->quitting = TRUE;
+      ls_application_stop_engine (self);
+    }
+
+  GTK_APPLICATION_CLASS (ls_application_parent_class)->window_removed (app, window);
+}
+
+static void
+ls_application_shutdown (GApplication *app)
+{
+  LsApplication *self = LS_APPLICATION (app);
+
+  /* Normally the worker is CLOSED by now. If something called
+   * g_application_quit() directly, stop it here: the bridge then finishes
+   * the worker as it is finalized. */
+  self->quitting = TRUE;
+  ls_application_stop_engine (self);
+  ls_application_release_engine_hold (self);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+
+  if (self->css_provider != NULL)
+    gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
+                                                   GTK_STYLE_PROVIDER (self->css_provider));
+
+  G_APPLICATION_CLASS (ls_application_parent_class)->shutdown (app);
+}
+
+static void
+ls_application_dispose (GObject *object)
+{
+  LsApplication *self = LS_APPLICATION (object);
+
+  if (self->bridge != NULL && !self->engine_stopping)
+    {
+      self->engine_stopping = TRUE;
+      ls_bridge_stop (self->bridge);
+    }
+  g_clear_object (&self->bridge);
+  g_clear_object (&self->recorder);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->css_provider);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+
+  G_OBJECT_CLASS (ls_application_parent_class)->dispose (object);
+}
+
+static void
+ls_application_finalize (GObject *object)
+{
+  LsApplication *self = LS_APPLICATION (object);
+
+  g_clear_pointer (&self->engine_error, g_free);
+
+  G_OBJECT_CLASS (ls_application_parent_class)->finalize (object);
+}
+
+static void
+ls_application_class_init (LsApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  GtkApplicationClass *gtk_app_class = GTK_APPLICATION_CLASS (klass);
+
+  object_class->dispose = ls_application_dispose;
+  object_class->finalize = ls_application_finalize;
+
+  app_class->handle_local_options = ls_application_handle_local_options;
+  app_class->startup = ls_application_startup;
+  app_class->activate = ls_application_activate;
+  app_class->shutdown = ls_application_shutdown;
+
+  gtk_app_class->window_removed = ls_application_window_removed;
+
+  /* Resources live in a static library: referencing them here keeps the
+   * linker from dropping the object whose constructor registers them. */
+  (void) ls_get_resource ();
+}
+
+static void
+ls_application_init (LsApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+}
+
+/**
+ * ls_application_new:
+ * @flags: e.g. %G_APPLICATION_NON_UNIQUE for tests
+ */
+LsApplication *
+ls_application_new (GApplicationFlags flags)
+{
+  return g_object_new (LS_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", flags,
+                       NULL);
+}
+
+/**
+ * ls_application_get_bridge:
+ *
+ * Returns: (transfer none) (nullable): the bridge, from startup on
+ */
+LsBridge *
+ls_application_get_bridge (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
+
+  return self->bridge;
+}
+
+/**
+ * ls_application_get_recorder:
+ *
+ * Returns: (transfer none) (nullable): the recorder, from startup on
+ */
+LsRecorder *
+ls_application_get_recorder (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
+
+  return self->recorder;
+}
+
+/**
+ * ls_application_get_settings:
+ *
+ * Returns: (transfer none) (nullable): the settings, or %NULL when the
+ *   schema is not installed
+ */
+GSettings *
+ls_application_get_settings (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+/**
+ * ls_application_get_engine_error:
+ *
+ * Returns: (nullable): why the worker could not start, if it could not
+ */
+const char *
+ls_application_get_engine_error (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
+
+  return self->engine_error;
+}
+
+gboolean
+ls_application_get_demo (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), FALSE);
+
+  return self->demo;
+}
+
+gboolean
+ls_application_get_quitting (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), FALSE);
+
+  return self->quitting;
+}
+
+/**
+ * ls_application_request_quit:
+ *
+ * What "app.quit" does: closes every window (each saves its state) and
+ * stops the worker. Returns at once; the application exits when the
+ * worker has reported CLOSED.
+ */
+void
+ls_application_request_quit (LsApplication *self)
+{
+  GList *windows;
+  GList *l;
+
+  g_return_if_fail (LS_IS_APPLICATION (self));
+
+  if (self->quitting && self->engine_stopping)
+    return;
+
+  self->quitting = TRUE;
+  ls_application_stop_engine (self);
+
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  g_list_foreach (windows, (GFunc) g_object_ref, NULL);
+  for (l = windows; l != NULL; l = l->next)
+    gtk_window_close (GTK_WINDOW (l->data));
+  g_list_free_full (windows, g_object_unref);
+}

@@ -1,0 +1,20 @@
+/* ls-format.h: short, stable renderings of the figures the window shows
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* All write into @buf (always NUL-terminated) and return @buf, so that a
+ * per-frame refresh formats without allocating. */
+char *ls_format_count     (char    *buf,
+                           gsize    len,
+                           guint64  value);
+char *ls_format_duration  (char    *buf,
+                           gsize    len,
+                           gint64   usec);
+
+G_END_DECLS
