@@ -487,6 +487,7 @@ test_pin_outlives_drop (void)
   g_autoptr(LsEventStore) store = ls_event_store_new ();
   LsEventPin *pin = NULL;
   LsEventPin *other = NULL;
+  LsEventPin *kept_pin;
   GenEvent *e = g_new (GenEvent, 1);
   LsEventView view;
   LsEventView kept;
@@ -499,7 +500,7 @@ test_pin_outlives_drop (void)
   /* A second holder of the same segment. */
   g_assert_true (ls_event_store_get (store, 1, &view, &other));
   g_assert_true (pin == other);
-  ls_event_pin_ref (pin);
+  kept_pin = ls_event_pin_ref (pin);
   g_clear_pointer (&other, ls_event_pin_unref);
 
   for (guint64 seq = 500; seq < 200000; seq++)
@@ -512,10 +513,13 @@ test_pin_outlives_drop (void)
   /* A stale pin is replaced by the segment that holds the event. */
   g_assert_true (ls_event_store_get (store, 199999, &view, &pin));
   g_assert_true (view_matches_gen (&view));
+  g_assert_true (pin != kept_pin);
   /* The extra ref taken above still holds the old segment. */
   g_assert_true (view_matches_gen (&kept));
 
   g_clear_pointer (&pin, ls_event_pin_unref);
+  g_assert_true (view_matches_gen (&kept));
+  ls_event_pin_unref (kept_pin);
   g_free (e);
 }
 
@@ -602,12 +606,14 @@ test_threads (void)
 
   while (!g_atomic_int_get (&t.done))
     {
-      guint64 first = ls_event_store_get_first_seq (store);
-      guint64 end = ls_event_store_get_end_seq (store);
+      guint64 first;
+      guint64 end;
       LsEventView view;
       guint64 seq;
 
-      if (end <= first)
+      ls_event_store_get_range (store, &first, &end);
+      g_assert_cmpuint (first, <=, end);
+      if (end == first)
         continue;
 
       seq = first + (guint64) (g_rand_double (rand) * (double) (end - first));

@@ -24,7 +24,9 @@
  * goes to a new one, unless its strings are larger than the blob threshold
  * (at most 4 KiB): then they go to a separate allocation owned by the
  * segment and only the header goes into the segment. That bounds the
- * unused tail of a sealed segment by the threshold.
+ * unused tail of a sealed segment by the threshold, and an event larger
+ * than a segment needs no special segment. A blob costs about 24 bytes
+ * more than an inline record, on events of more than 4 KiB.
  *
  * Concurrency. The writer fills the record and its index entry with plain
  * stores, then publishes end_seq with a release store; a reader that loads
@@ -796,6 +798,24 @@ ls_event_store_get_end_seq (LsEventStore *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return load_acquire (&self->end_seq);
+}
+
+void
+ls_event_store_get_range (LsEventStore *self,
+                          guint64      *first_seq,
+                          guint64      *end_seq)
+{
+  guint64 first;
+
+  g_return_if_fail (self != NULL);
+
+  /* first_seq, then end_seq: the writer publishes end_seq before it
+   * advances first_seq, so this order never sees first > end. */
+  first = load_acquire (&self->first_seq);
+  if (end_seq != NULL)
+    *end_seq = load_acquire (&self->end_seq);
+  if (first_seq != NULL)
+    *first_seq = first;
 }
 
 guint64

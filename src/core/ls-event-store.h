@@ -109,6 +109,10 @@ void          ls_event_store_trim              (LsEventStore *self);
 /* Any thread. The readable range is [first_seq, end_seq). */
 guint64       ls_event_store_get_first_seq     (LsEventStore *self);
 guint64       ls_event_store_get_end_seq       (LsEventStore *self);
+/* Both ends at once, consistent: *first_seq <= *end_seq. */
+void          ls_event_store_get_range         (LsEventStore *self,
+                                                guint64      *first_seq,
+                                                guint64      *end_seq);
 guint64       ls_event_store_get_n_dropped     (LsEventStore *self);
 guint64       ls_event_store_get_memory_bytes  (LsEventStore *self);
 guint64       ls_event_store_get_payload_bytes (LsEventStore *self);
