@@ -204,8 +204,10 @@ emit_ndjson_line (LsFramer   *self,
   valid = ls_utf8_decode_lossy (line, len, self->text);
   if (valid)
     g_string_append_len (self->text, line, len);
+  /* JSON text never holds a raw U+0000; json-glib may stop reading at it. */
   if (valid)
-    valid = json_parser_load_from_data (self->json, self->text->str, self->text->len, NULL);
+    valid = memchr (line, '\0', len) == NULL &&
+            json_parser_load_from_data (self->json, self->text->str, self->text->len, NULL);
 
   frame.format = LS_STREAM_FORMAT_NDJSON;
   frame.type = NDJSON_TYPE;
