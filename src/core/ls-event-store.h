@@ -60,8 +60,10 @@ typedef struct _LsEventStore LsEventStore;
 /* A reader's hold on the storage behind views. Start with NULL, pass the
  * same pin to successive ls_event_store_get() calls (it is reused when the
  * next event lives in the same segment, which costs no atomic operation),
- * and unref it when done. ls_event_pin_ref() keeps a view valid beyond the
- * next get (e.g. in a list item). */
+ * and unref it when done. A get may replace the pin, which ends the
+ * validity of views taken with the old one unless something else holds
+ * it: ls_event_pin_ref() keeps a view valid (e.g. in a list item). A pin
+ * belongs to the store it came from; use it with that store only. */
 typedef struct _LsEventPin LsEventPin;
 
 /* Returns FALSE to stop the iteration. */
@@ -106,7 +108,11 @@ guint64       ls_event_store_append            (LsEventStore *self,
                                                 guint32       wire_size);
 void          ls_event_store_trim              (LsEventStore *self);
 
-/* Any thread. The readable range is [first_seq, end_seq). */
+/* Any thread. The readable range is [first_seq, end_seq). Memory is what
+ * the store holds allocated (segments, their indexes and large-event
+ * blobs, malloc's per-block overhead included); a dropped segment that a
+ * reader still pins is that reader's and is no longer counted. Payload is
+ * the type, id and data bytes of the readable events. */
 guint64       ls_event_store_get_first_seq     (LsEventStore *self);
 guint64       ls_event_store_get_end_seq       (LsEventStore *self);
 /* Both ends at once, consistent: *first_seq <= *end_seq. */
