@@ -37,6 +37,7 @@ struct _LsMailbox
   GArray           *draining;
   guint             drain_pos;
   gboolean          dispatching;
+  gboolean          catching_up;  /* a bounded batch left work behind */
 
   gint64            min_interval_us;
   guint             max_batch;
@@ -150,7 +151,6 @@ ls_mailbox_source_dispatch (GSource     *source,
     }
 
   pthread_mutex_lock (&self->lock);
-  g_source_set_ready_time (source, -1);
   if (self->drain_pos >= self->draining->len)
     {
       g_array_set_size (self->draining, 0);
@@ -159,8 +159,8 @@ ls_mailbox_source_dispatch (GSource     *source,
       self->pending = swap;
       self->drain_pos = 0;
     }
-  self->armed = FALSE;
-  self->last_dispatch_us = g_source_get_time (source);
+  __atomic_store_n (&self->armed, FALSE, __ATOMIC_RELEASE);
+  __atomic_store_n (&self->last_dispatch_us, g_source_get_time (source), __ATOMIC_RELAXED);
   pthread_mutex_unlock (&self->lock);
 
   n = MIN (self->max_batch, self->draining->len - self->drain_pos);
@@ -209,12 +209,10 @@ ls_mailbox_source_dispatch (GSource     *source,
        * sources (higher priorities first) had their turn. Pushes that came
        * while we were still draining an older batch found us armed and did
        * not re-arm: that is ours to do too. */
+      self->catching_up = self->drain_pos < self->draining->len;
       pthread_mutex_lock (&self->lock);
-      if (self->drain_pos < self->draining->len || (!self->armed && self->pending->len > 0))
-        {
-          self->armed = TRUE;
-          g_source_set_ready_time (source, 0);
-        }
+      if (self->catching_up || self->pending->len > 0)
+        __atomic_store_n (&self->armed, TRUE, __ATOMIC_RELEASE);
       pthread_mutex_unlock (&self->lock);
     }
 
@@ -227,7 +225,48 @@ ls_mailbox_source_finalize (GSource *source)
   g_clear_pointer (&((LsMailboxSource *) source)->mailbox, ls_mailbox_unref);
 }
 
+/* Armed and, for a paced mailbox, a full interval since the last drain.
+ * Both are atomics of ours: the producer never takes the context's lock. */
+static gboolean
+ls_mailbox_due (LsMailbox *self,
+                GSource   *source,
+                gint      *timeout)
+{
+  gint64 interval, due, now;
+
+  if (!__atomic_load_n (&self->armed, __ATOMIC_ACQUIRE))
+    return FALSE;
+  interval = __atomic_load_n (&self->min_interval_us, __ATOMIC_RELAXED);
+  /* Pacing limits wake-ups for new arrivals; a backlog is worked off at our
+   * (low) priority without waiting a frame per batch. */
+  if (interval == 0 || self->catching_up)
+    return TRUE;
+  due = __atomic_load_n (&self->last_dispatch_us, __ATOMIC_RELAXED) + interval;
+  now = g_source_get_time (source);
+  if (now >= due)
+    return TRUE;
+  if (timeout != NULL)
+    *timeout = (gint) ((due - now + 999) / 1000);
+  return FALSE;
+}
+
+static gboolean
+ls_mailbox_source_prepare (GSource *source,
+                           gint    *timeout)
+{
+  *timeout = -1;
+  return ls_mailbox_due (((LsMailboxSource *) source)->mailbox, source, timeout);
+}
+
+static gboolean
+ls_mailbox_source_check (GSource *source)
+{
+  return ls_mailbox_due (((LsMailboxSource *) source)->mailbox, source, NULL);
+}
+
 static GSourceFuncs ls_mailbox_source_funcs = {
+  .prepare = ls_mailbox_source_prepare,
+  .check = ls_mailbox_source_check,
   .dispatch = ls_mailbox_source_dispatch,
   .finalize = ls_mailbox_source_finalize,
 };
@@ -271,7 +310,6 @@ ls_mailbox_new (const char   *name,
   ((LsMailboxSource *) source)->mailbox = ls_mailbox_ref (self);
   g_source_set_name (source, self->name);
   g_source_set_priority (source, priority);
-  g_source_set_ready_time (source, -1);
   g_source_attach (source, target);
   self->source = source;
 
@@ -344,9 +382,7 @@ ls_mailbox_set_min_interval (LsMailbox *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (interval_us >= 0);
 
-  pthread_mutex_lock (&self->lock);
-  self->min_interval_us = interval_us;
-  pthread_mutex_unlock (&self->lock);
+  __atomic_store_n (&self->min_interval_us, interval_us, __ATOMIC_RELAXED);
 }
 
 void
@@ -366,6 +402,7 @@ ls_mailbox_push_message (LsMailbox      *self,
                          GDestroyNotify  destroy)
 {
   LsMessage msg = { func, data, destroy, g_get_monotonic_time () };
+  gboolean wake = FALSE;
 
   pthread_mutex_lock (&self->lock);
   if G_UNLIKELY (self->closed)
@@ -379,14 +416,15 @@ ls_mailbox_push_message (LsMailbox      *self,
   __atomic_fetch_add (&self->depth, 1, __ATOMIC_RELAXED);
   if (!self->armed)
     {
-      self->armed = TRUE;
-      /* Under our lock, so a concurrent close cannot slip in between. */
-      g_source_set_ready_time (self->source,
-                               self->min_interval_us > 0
-                                 ? self->last_dispatch_us + self->min_interval_us
-                                 : 0);
+      __atomic_store_n (&self->armed, TRUE, __ATOMIC_RELEASE);
+      wake = TRUE;
     }
   pthread_mutex_unlock (&self->lock);
+
+  /* Lock-free in GLib too (an eventfd write); we hold a reference to the
+   * context, so it is alive even if its thread has just finished. */
+  if (wake)
+    g_main_context_wakeup (self->target);
 
   return TRUE;
 }
@@ -423,15 +461,35 @@ ls_mailbox_push_data (LsMailbox      *self,
   return ls_mailbox_push_message (self, NULL, data, destroy);
 }
 
+/* Whether the calling thread may touch the consumer side right now: it owns
+ * the target context, or the target is its own thread-default context and
+ * nobody iterates it at the moment (then we take it for the duration). */
+static gboolean
+ls_mailbox_claim_target (LsMailbox *self,
+                         gboolean  *acquired)
+{
+  GMainContext *home = g_main_context_get_thread_default ();
+
+  *acquired = FALSE;
+  if (g_main_context_is_owner (self->target))
+    return TRUE;
+  if ((home != NULL ? home : g_main_context_default ()) != self->target)
+    return FALSE;
+  *acquired = g_main_context_acquire (self->target);
+  return *acquired;
+}
+
 /**
  * ls_mailbox_close:
  *
  * Refuses further pushes and discards what is queued, without running it
- * (destroy notifies run). On the target context's thread everything is
- * dropped at once. From another thread, what is not yet being handled is
- * dropped here, and the target thread drops the rest of its current batch
- * after the message it is running, if any: no message starts after this
- * call returns.
+ * (destroy notifies run). Idempotent.
+ *
+ * On the target's own thread (or with the target context acquired) the
+ * mailbox is shut at once. From another thread, what is not yet being
+ * handled is dropped here, and the target thread drops the rest of its
+ * current batch after the message it is running, if any: no message
+ * starts after this call returns. Either way, never waits.
  *
  * Returns: how many queued messages were discarded here
  */
@@ -440,29 +498,35 @@ ls_mailbox_close (LsMailbox *self)
 {
   g_autoptr(GArray) stolen = NULL;
   guint discarded = 0;
-  gboolean on_target, acquired;
+  gboolean on_target, acquired, wake = FALSE;
 
   g_return_val_if_fail (self != NULL, 0);
 
+  on_target = ls_mailbox_claim_target (self, &acquired);
+
   pthread_mutex_lock (&self->lock);
-  if (self->closed)
+  if (self->pending->len > 0)
     {
-      pthread_mutex_unlock (&self->lock);
-      return 0;
+      stolen = self->pending;
+      self->pending = g_array_new (FALSE, FALSE, sizeof (LsMessage));
+    }
+  if (!self->closed && !on_target)
+    {
+      /* The owner drops its batch and the source at its next iteration. */
+      __atomic_store_n (&self->armed, TRUE, __ATOMIC_RELEASE);
+      wake = TRUE;
     }
   __atomic_store_n (&self->closed, TRUE, __ATOMIC_RELEASE);
-  stolen = self->pending;
-  self->pending = g_array_new (FALSE, FALSE, sizeof (LsMessage));
-  /* We may drop the batch being drained only if no other thread can be
-   * dispatching it: we own the context, or nobody does and we can take it. */
-  acquired = !g_main_context_is_owner (self->target) && g_main_context_acquire (self->target);
-  on_target = acquired || g_main_context_is_owner (self->target);
-  if (!on_target)
-    g_source_set_ready_time (self->source, 0); /* the owner drops its batch */
   pthread_mutex_unlock (&self->lock);
 
-  discard_messages (self, (LsMessage *) (gpointer) stolen->data, stolen->len);
-  discarded += stolen->len;
+  if (wake)
+    g_main_context_wakeup (self->target);
+
+  if (stolen != NULL)
+    {
+      discard_messages (self, (LsMessage *) (gpointer) stolen->data, stolen->len);
+      discarded += stolen->len;
+    }
 
   if (on_target)
     {

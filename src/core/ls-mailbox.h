@@ -4,8 +4,8 @@
  *
  * A mailbox is drained by ONE persistent GSource on its target context.
  * Pushing takes a short lock of our own (visible to ThreadSanitizer),
- * appends, and arms the source with g_source_set_ready_time() only when
- * it was idle: never inline, never waits for the consumer. The consumer
+ * appends, and wakes the target context only when the mailbox was idle:
+ * never inline, never waits for the consumer, never takes GLib's locks. The consumer
  * swaps the whole queue out and handles it as a batch, bounded per dispatch.
  */
 #pragma once

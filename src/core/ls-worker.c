@@ -259,8 +259,14 @@ ls_worker_finalize (GObject *object)
   /* The thread holds a reference until it has finished: no thread here. */
   g_assert (self->thread == NULL);
 
-  ls_mailbox_close (self->inbox);
-  ls_mailbox_close (self->control);
+  /* No thread can own the worker context any more: take it, so that
+   * closing shuts the worker-side mailboxes at once. */
+  if (g_main_context_acquire (self->context))
+    {
+      ls_mailbox_close (self->inbox);
+      ls_mailbox_close (self->control);
+      g_main_context_release (self->context);
+    }
   ls_mailbox_close (self->owner_box);
   g_clear_pointer (&self->inbox, ls_mailbox_unref);
   g_clear_pointer (&self->control, ls_mailbox_unref);
