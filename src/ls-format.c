@@ -53,8 +53,9 @@ ls_format_count (char    *buf,
 /**
  * ls_format_duration:
  *
- * Milliseconds with two decimals below ten seconds ("0.12 ms", "850.00 ms"),
- * seconds above, so that a column of figures keeps its shape.
+ * Milliseconds with two decimals below a second ("0.12 ms", "850.00 ms"),
+ * seconds with two decimals above ("1.03 s"): short, and a column of
+ * figures keeps its shape.
  */
 char *
 ls_format_duration (char   *buf,
@@ -66,10 +67,10 @@ ls_format_duration (char   *buf,
   if (usec < 0)
     usec = 0;
 
-  if (usec < 10 * G_USEC_PER_SEC)
+  if (usec < G_USEC_PER_SEC)
     g_snprintf (buf, len, "%.2f ms", usec / 1000.0);
   else
-    g_snprintf (buf, len, "%.1f s", usec / (double) G_USEC_PER_SEC);
+    g_snprintf (buf, len, "%.2f s", usec / (double) G_USEC_PER_SEC);
 
   return buf;
 }

@@ -412,8 +412,6 @@ ls_window_refresh_stress (LsWindow *self)
 {
   LsStress *stress = &self->stress;
   char a[48];
-  char b[48];
-  char text[128];
   gint64 elapsed_us;
   double fraction;
 
@@ -426,11 +424,7 @@ ls_window_refresh_stress (LsWindow *self)
   if (gtk_progress_bar_get_fraction (self->stress_progress) != fraction)
     gtk_progress_bar_set_fraction (self->stress_progress, fraction);
 
-  /* Translators: round trips back, "<done> of <total>" */
-  g_snprintf (text, sizeof text, _("%s of %s"),
-              ls_format_count (a, sizeof a, stress->back),
-              ls_format_count (b, sizeof b, stress->total));
-  set_label_if_changed (self->stress_count_label, text);
+  set_label_if_changed (self->stress_count_label, ls_format_count (a, sizeof a, stress->back));
 
   set_label_if_changed (self->stress_inflight_label,
                         ls_format_count (a, sizeof a,
@@ -533,12 +527,14 @@ on_worker_state_cb (LsWindow   *self,
 
   g_assert (LS_IS_WINDOW (self));
 
-  ls_window_update_actions (self);
-
   switch (state)
     {
     case LS_WORKER_STOPPING:
     case LS_WORKER_CLOSED:
+      /* Requests still queued on the worker will never answer: end the
+       * run now rather than wait for replies that cannot come. */
+      if (self->stress.state == LS_STRESS_RUNNING)
+        ls_window_stress_finish (self, LS_STRESS_FAILED, NULL);
       /* Expected while quitting; otherwise say so instead of failing later. */
       if (app != NULL && !ls_application_get_quitting (LS_APPLICATION (app)))
         ls_window_show_banner (self, _("The worker loop has stopped: the bridge is closed and accepts no more work."));
@@ -549,6 +545,8 @@ on_worker_state_cb (LsWindow   *self,
     default:
       break;
     }
+
+  ls_window_update_actions (self);
 }
 
 /* ---- actions ------------------------------------------------------------- */

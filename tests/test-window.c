@@ -3,9 +3,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The test owns the default main context and iterates it itself, always
- * with a deadline: a wake-up timer guarantees that a blocking iteration
- * returns, so nothing here sleeps or can hang.
+ * Each test runs the real application with g_application_run(), which
+ * iterates the default context (ours: this is the main thread), and drives
+ * it with a script of steps polled from a timeout: no nested loop, no
+ * sleep. Every step has a deadline; a step that never completes quits the
+ * application and fails the test with the step's name.
  */
 #include "config.h"
 
@@ -14,228 +16,259 @@
 #include "ls-application.h"
 #include "ls-window.h"
 
-#define WAIT_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define STEP_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define POLL_INTERVAL_MS 10
 
-typedef gboolean (*Condition) (gpointer data);
+typedef struct _TestRun TestRun;
 
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-iterate_until (Condition condition,
-               gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-  guint wake_id = g_timeout_add (20, wake_cb, NULL);
-  gboolean met;
-
-  while (!(met = condition (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (wake_id);
-  g_test_message ("waited %.3f s", (g_get_monotonic_time () - deadline + WAIT_TIMEOUT_US) / 1e6);
-
-  return met;
-}
-
-static LsWindow *
-find_window (LsApplication *app)
-{
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
-
-  g_assert_nonnull (windows);
-  g_assert_null (windows->next);
-  g_assert_true (LS_IS_WINDOW (windows->data));
-
-  return windows->data;
-}
-
-static gboolean
-both_loops_live (gpointer data)
-{
-  LsWindow *window = data;
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (window));
-  LsWorker *worker = ls_bridge_get_worker (ls_application_get_bridge (LS_APPLICATION (app)));
-  LsLoopStats stats;
-
-  ls_loop_probe_get_stats (ls_window_get_ui_probe (window), &stats);
-
-  return ls_worker_get_state (worker) == LS_WORKER_RUNNING
-         && ls_loop_card_get_thread_id (ls_window_get_ui_card (window)) != 0
-         && ls_loop_card_get_thread_id (ls_window_get_worker_card (window)) != 0
-         && g_strcmp0 (ls_loop_card_get_state (ls_window_get_worker_card (window)), "RUNNING") == 0
-         && stats.ticks > 0;
-}
-
-static gboolean
-stress_finished (gpointer data)
-{
-  return ls_window_get_stress_state (LS_WINDOW (data)) != LS_STRESS_RUNNING;
-}
+/* Returns TRUE once the step is complete; may assert. */
+typedef gboolean (*StepFunc) (TestRun *run);
 
 typedef struct
 {
-  LsWorker *worker;
-  gpointer  window;   /* weak */
-} QuitState;
+  const char *name;
+  StepFunc    func;
+} Step;
 
-static gboolean
-quit_complete (gpointer data)
-{
-  QuitState *state = data;
-
-  return state->window == NULL && ls_worker_get_state (state->worker) == LS_WORKER_CLOSED;
-}
-
-static void
-test_window_smoke (void)
-{
-  g_autoptr(GError) error = NULL;
-  LsApplication *app;
-  LsWindow *window;
-  LsBridge *bridge;
-  LsLoopStats stats;
-  QuitState quit = { NULL, NULL };
-  guint total, back, lost, duplicated;
-
-  app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-
-  bridge = ls_application_get_bridge (app);
-  g_assert_nonnull (bridge);
-  quit.worker = g_object_ref (ls_bridge_get_worker (bridge));
-
-  window = find_window (app);
-  quit.window = window;
-  g_object_add_weak_pointer (G_OBJECT (window), &quit.window);
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
-
-  /* Both cards show a live owner thread, and they are different threads:
-   * the UI card shows us, the worker card the worker. */
-  g_assert_true (iterate_until (both_loops_live, window));
-  g_assert_cmpint (ls_loop_card_get_thread_id (ls_window_get_ui_card (window)), ==,
-                   ls_current_thread_id ());
-  g_assert_cmpint (ls_loop_card_get_thread_id (ls_window_get_worker_card (window)), ==,
-                   ls_worker_get_thread_id (quit.worker));
-  g_assert_cmpint (ls_loop_card_get_thread_id (ls_window_get_ui_card (window)), !=,
-                   ls_loop_card_get_thread_id (ls_window_get_worker_card (window)));
-  g_assert_cmpstr (ls_loop_card_get_state (ls_window_get_ui_card (window)), ==, "RUNNING");
-  ls_loop_probe_get_stats (ls_window_get_ui_probe (window), &stats);
-  g_assert_true (stats.attached);
-  g_assert_cmpuint (stats.ticks, >, 0);
-  g_assert_null (ls_window_get_banner (window));
-
-  /* A small stress run: every sequence number back exactly once. */
-  g_assert_true (ls_window_start_stress (window, 5000));
-  g_assert_false (ls_window_start_stress (window, 5000)); /* one at a time */
-  g_assert_true (iterate_until (stress_finished, window));
-  g_assert_cmpint (ls_window_get_stress_state (window), ==, LS_STRESS_DONE);
-  ls_window_get_stress_counts (window, &total, &back, &lost, &duplicated);
-  g_assert_cmpuint (total, ==, 5000);
-  g_assert_cmpuint (back, ==, 5000);
-  g_assert_cmpuint (lost, ==, 0);
-  g_assert_cmpuint (duplicated, ==, 0);
-  g_assert_null (ls_window_get_banner (window));
-
-  /* Every crossing was recorded; nothing tripped a guard. */
-  g_assert_cmpuint (ls_recorder_get_total (ls_application_get_recorder (app)), >=, 5000);
-  g_assert_cmpuint (ls_bridge_get_guard_count (bridge), ==, 0);
-
-  ls_loop_probe_get_stats (ls_window_get_ui_probe (window), &stats);
-  g_assert_cmpuint (stats.ticks, >, 0);
-  g_assert_cmpuint (stats.iterations, >, 0);
-
-  /* Quit as the menu does: the window goes, the worker reaches CLOSED,
-   * and the UI thread never waited for it. */
-  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
-  g_assert_true (iterate_until (quit_complete, &quit));
-  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
-  g_assert_true (ls_bridge_is_closed (bridge));
-
-  /* GtkApplication's action muxer references the application until
-   * "shutdown", which only g_application_run() emits: the finalize check
-   * of the application is in /window/run-quit. The worker is ours alone. */
-  g_object_unref (app);
-  g_object_unref (quit.worker);
-}
-
-/* The same quit through g_application_run(): it must return on its own
- * once the worker is CLOSED (the application holds itself until then). */
-
-typedef struct
+struct _TestRun
 {
   LsApplication *app;
-  LsWorker      *worker;
-  gboolean       quit_sent;
-  gboolean       timed_out;
+  LsWindow      *window;     /* weak */
+  LsWorker      *worker;     /* strong, to check it after the app is gone */
+  const Step    *steps;
+  guint          n_steps;
+  guint          current;
+  gint64         step_start_us;
+  const char    *stuck_at;
   guint          poll_id;
-  guint          deadline_id;
-} RunState;
+};
 
 static gboolean
-run_poll_cb (gpointer data)
+test_run_poll_cb (gpointer data)
 {
-  RunState *state = data;
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (state->app));
+  TestRun *run = data;
 
-  if (state->worker == NULL && ls_application_get_bridge (state->app) != NULL)
-    state->worker = g_object_ref (ls_bridge_get_worker (ls_application_get_bridge (state->app)));
-
-  if (!state->quit_sent
-      && windows != NULL
-      && state->worker != NULL
-      && ls_worker_get_state (state->worker) == LS_WORKER_RUNNING
-      && both_loops_live (windows->data))
+  if (run->current >= run->n_steps)
     {
-      state->quit_sent = TRUE;
-      g_action_group_activate_action (G_ACTION_GROUP (state->app), "quit", NULL);
-      state->poll_id = 0;
+      run->poll_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  if (run->steps[run->current].func (run))
+    {
+      g_test_message ("step '%s' done after %.3f s", run->steps[run->current].name,
+                      (g_get_monotonic_time () - run->step_start_us) / (double) G_USEC_PER_SEC);
+      run->current++;
+      run->step_start_us = g_get_monotonic_time ();
+    }
+  else if (g_get_monotonic_time () - run->step_start_us > STEP_TIMEOUT_US)
+    {
+      /* Let run() return, so the failure names the step. */
+      run->stuck_at = run->steps[run->current].name;
+      run->poll_id = 0;
+      g_application_quit (G_APPLICATION (run->app));
       return G_SOURCE_REMOVE;
     }
 
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-run_deadline_cb (gpointer data)
+static void
+test_run_script (const Step *steps,
+                 guint       n_steps)
 {
-  RunState *state = data;
+  TestRun run = { NULL, };
+  int status;
 
-  /* Fail, but let run() return so the report says why. */
-  state->timed_out = TRUE;
-  state->deadline_id = 0;
-  g_application_quit (G_APPLICATION (state->app));
+  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
+  run.steps = steps;
+  run.n_steps = n_steps;
+  run.step_start_us = g_get_monotonic_time ();
+  run.poll_id = g_timeout_add (POLL_INTERVAL_MS, test_run_poll_cb, &run);
 
-  return G_SOURCE_REMOVE;
+  status = g_application_run (G_APPLICATION (run.app), 0, NULL);
+
+  g_clear_handle_id (&run.poll_id, g_source_remove);
+  if (run.stuck_at != NULL)
+    g_error ("step '%s' did not complete within %d s", run.stuck_at,
+             (int) (STEP_TIMEOUT_US / G_USEC_PER_SEC));
+  g_assert_cmpuint (run.current, ==, n_steps);
+  g_assert_cmpint (status, ==, 0);
+
+  /* run() returned by itself: the window is gone and the worker reported
+   * CLOSED first (the application holds itself until then). */
+  g_assert_null (run.window);
+  g_assert_nonnull (run.worker);
+  g_assert_cmpint (ls_worker_get_state (run.worker), ==, LS_WORKER_CLOSED);
+
+  g_assert_finalize_object (run.app);
+  g_assert_finalize_object (run.worker);
+}
+
+/* ---- steps ---------------------------------------------------------------- */
+
+static gboolean
+step_window_shown (TestRun *run)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (run->app));
+  LsBridge *bridge = ls_application_get_bridge (run->app);
+
+  if (windows == NULL)
+    return FALSE;
+
+  g_assert_null (windows->next);
+  g_assert_true (LS_IS_WINDOW (windows->data));
+  g_assert_true (gtk_widget_get_visible (windows->data));
+  g_assert_nonnull (bridge);
+
+  run->window = windows->data;
+  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  run->worker = g_object_ref (ls_bridge_get_worker (bridge));
+
+  return TRUE;
+}
+
+/* Both cards show a live owner thread, different ones: the UI card shows
+ * this thread, the worker card the worker's; and the UI probe ticks. */
+static gboolean
+step_both_loops_live (TestRun *run)
+{
+  LsLoopCard *ui_card = ls_window_get_ui_card (run->window);
+  LsLoopCard *worker_card = ls_window_get_worker_card (run->window);
+  LsLoopStats stats;
+
+  ls_loop_probe_get_stats (ls_window_get_ui_probe (run->window), &stats);
+
+  if (ls_worker_get_state (run->worker) != LS_WORKER_RUNNING
+      || ls_loop_card_get_thread_id (ui_card) == 0
+      || ls_loop_card_get_thread_id (worker_card) == 0
+      || g_strcmp0 (ls_loop_card_get_state (worker_card), "RUNNING") != 0
+      || stats.ticks == 0)
+    return FALSE;
+
+  g_assert_cmpint (ls_loop_card_get_thread_id (ui_card), ==, ls_current_thread_id ());
+  g_assert_cmpint (ls_loop_card_get_thread_id (worker_card), ==,
+                   ls_worker_get_thread_id (run->worker));
+  g_assert_cmpint (ls_loop_card_get_thread_id (ui_card), !=,
+                   ls_loop_card_get_thread_id (worker_card));
+  g_assert_cmpstr (ls_loop_card_get_state (ui_card), ==, "RUNNING");
+  g_assert_true (stats.attached);
+  g_assert_null (ls_window_get_banner (run->window));
+
+  return TRUE;
+}
+
+static gboolean
+step_start_small_stress (TestRun *run)
+{
+  g_assert_true (ls_window_start_stress (run->window, 5000));
+  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_RUNNING);
+  g_assert_false (ls_window_start_stress (run->window, 5000)); /* one at a time */
+
+  return TRUE;
+}
+
+/* Every sequence number came back exactly once. */
+static gboolean
+step_stress_done (TestRun *run)
+{
+  LsBridge *bridge = ls_application_get_bridge (run->app);
+  LsLoopStats stats;
+  guint total, back, lost, duplicated;
+
+  if (ls_window_get_stress_state (run->window) == LS_STRESS_RUNNING)
+    return FALSE;
+
+  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_DONE);
+  ls_window_get_stress_counts (run->window, &total, &back, &lost, &duplicated);
+  g_assert_cmpuint (total, ==, 5000);
+  g_assert_cmpuint (back, ==, 5000);
+  g_assert_cmpuint (lost, ==, 0);
+  g_assert_cmpuint (duplicated, ==, 0);
+  g_assert_null (ls_window_get_banner (run->window));
+
+  /* Crossings were recorded; nothing tripped a guard. */
+  g_assert_cmpuint (ls_recorder_get_total (ls_application_get_recorder (run->app)), >, 0);
+  g_assert_cmpuint (ls_bridge_get_guard_count (bridge), ==, 0);
+
+  ls_loop_probe_get_stats (ls_window_get_ui_probe (run->window), &stats);
+  g_assert_cmpuint (stats.ticks, >, 0);
+  g_assert_cmpuint (stats.iterations, >, 0);
+
+  return TRUE;
+}
+
+/* Quit as the menu does; run() must then return on its own. */
+static gboolean
+step_quit (TestRun *run)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+
+  return TRUE;
+}
+
+/* The bridge closes under the window (not by quitting), mid-run. */
+static gboolean
+step_start_big_stress_and_stop_bridge (TestRun *run)
+{
+  /* Far more than can finish before the stop lands. */
+  g_assert_true (ls_window_start_stress (run->window, 1000000));
+  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_RUNNING);
+
+  ls_bridge_stop (ls_application_get_bridge (run->app));
+
+  return TRUE;
+}
+
+/* The run ends as FAILED (no waiting for replies that cannot come), the
+ * window says why, and no new run starts, by API or by action. */
+static gboolean
+step_stress_failed (TestRun *run)
+{
+  if (ls_window_get_stress_state (run->window) == LS_STRESS_RUNNING
+      || ls_worker_get_state (run->worker) != LS_WORKER_CLOSED)
+    return FALSE;
+
+  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_FAILED);
+  g_assert_nonnull (ls_window_get_banner (run->window));
+  g_test_message ("banner: %s", ls_window_get_banner (run->window));
+
+  g_assert_false (ls_window_start_stress (run->window, 10));
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.stress", NULL);
+  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_FAILED);
+  g_assert_nonnull (ls_window_get_banner (run->window));
+
+  return TRUE;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void
+test_window_smoke (void)
+{
+  static const Step steps[] = {
+    { "window shown", step_window_shown },
+    { "both loops live", step_both_loops_live },
+    { "start stress", step_start_small_stress },
+    { "stress done", step_stress_done },
+    { "quit", step_quit },
+  };
+
+  test_run_script (steps, G_N_ELEMENTS (steps));
 }
 
 static void
-test_window_run_quit (void)
+test_window_bridge_closed (void)
 {
-  RunState state = { NULL, };
-  int status;
+  static const Step steps[] = {
+    { "window shown", step_window_shown },
+    { "both loops live", step_both_loops_live },
+    { "start stress, stop bridge", step_start_big_stress_and_stop_bridge },
+    { "stress failed", step_stress_failed },
+    { "quit", step_quit },
+  };
 
-  state.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  state.poll_id = g_timeout_add (10, run_poll_cb, &state);
-  state.deadline_id = g_timeout_add_seconds (30, run_deadline_cb, &state);
-
-  status = g_application_run (G_APPLICATION (state.app), 0, NULL);
-
-  g_clear_handle_id (&state.poll_id, g_source_remove);
-  g_clear_handle_id (&state.deadline_id, g_source_remove);
-  g_assert_false (state.timed_out);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_true (state.quit_sent);
-  g_assert_nonnull (state.worker);
-  /* run() returned only because the worker reported CLOSED. */
-  g_assert_cmpint (ls_worker_get_state (state.worker), ==, LS_WORKER_CLOSED);
-
-  g_assert_finalize_object (state.app);
-  g_assert_finalize_object (state.worker);
+  test_run_script (steps, G_N_ELEMENTS (steps));
 }
 
 static void
@@ -258,7 +291,7 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/window/smoke", test_window_smoke);
-  g_test_add_func ("/window/run-quit", test_window_run_quit);
+  g_test_add_func ("/window/bridge-closed", test_window_bridge_closed);
 
   return g_test_run ();
 }
