@@ -131,6 +131,15 @@ test_ndjson_invalid_kept (void)
                 "ndjson!:ndjson[{\"broken\":];"
                 "ndjson!:ndjson[ not json at all];"
                 "ndjson:ndjson[{\"ok\":2}];");
+
+  /* One value per line: json-glib alone would accept "{}{}". */
+  check_ndjson (S ("{}{}\n[1] [2]\n{\"a\":\"}{\"} \n[\"]\\\"\"]\n1 2\n{\"a\":1,}\n"),
+                "ndjson!:ndjson[{}{}];"
+                "ndjson!:ndjson[[1] [2]];"
+                "ndjson:ndjson[{\"a\":\"}{\"} ];"
+                "ndjson:ndjson[[\"]\\\"\"]];"
+                "ndjson!:ndjson[1 2];"
+                "ndjson!:ndjson[{\"a\":1,}];");
 }
 
 static void

@@ -173,6 +173,58 @@ fail_ndjson_too_large (LsFramer *self,
   return FALSE;
 }
 
+/* json-glib 1.6 accepts several top-level containers in one text ("{}{}",
+ * "[1] [2]"), keeps the last and leaks the others. One NDJSON line holds one
+ * value, so find where a leading container ends and refuse anything after
+ * it before json-glib sees the line. */
+static gboolean
+has_trailing_value (const char *s,
+                    gsize       len)
+{
+  gsize i = 0;
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+    i++;
+  if (i == len || (s[i] != '{' && s[i] != '['))
+    return FALSE;
+
+  for (; i < len; i++)
+    {
+      char c = s[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        {
+          in_string = TRUE;
+        }
+      else if (c == '{' || c == '[')
+        {
+          depth++;
+        }
+      else if (c == '}' || c == ']')
+        {
+          if (--depth == 0)
+            {
+              i++;
+              break;
+            }
+        }
+    }
+
+  while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+    i++;
+  return i < len;
+}
+
 /* One line without its LF; @wire_size includes the LF when there was one. */
 static gboolean
 emit_ndjson_line (LsFramer   *self,
@@ -207,6 +259,7 @@ emit_ndjson_line (LsFramer   *self,
   /* JSON text never holds a raw U+0000; json-glib may stop reading at it. */
   if (valid)
     valid = memchr (line, '\0', len) == NULL &&
+            !has_trailing_value (line, len) &&
             json_parser_load_from_data (self->json, self->text->str, self->text->len, NULL);
 
   frame.format = LS_STREAM_FORMAT_NDJSON;

@@ -100,7 +100,8 @@ buf_append (LsBuf        *buf,
             gsize         len)
 {
   buf_reserve (buf, len);
-  memcpy (buf->data + buf->len, bytes, len);
+  if (len > 0)
+    memcpy (buf->data + buf->len, bytes, len);
   buf->len += len;
 }
 
