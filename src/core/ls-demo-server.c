@@ -67,6 +67,7 @@
 #include "ls-demo-server.h"
 
 #define START_TIMEOUT_US      (30 * G_TIME_SPAN_SECOND)
+#define SHUTDOWN_TIMEOUT_S    10
 #define CHUNK_TARGET          (64 * 1024)
 #define MAX_QUEUED_PACED      8
 #define MAX_QUEUED_FLOOD      4
@@ -110,6 +111,10 @@ struct _LsDemoServer
   char *base_uri;
   guint16 port;
   guint16 requested_port;
+  /* Every SoupServerMessage alive, by weak reference: libsoup ends some
+   * connections with async closes (on a GLib worker thread) that call back
+   * into the server context, so shutdown waits for them all. */
+  GHashTable *live_messages;
 
   /* Created by the starter, owned by the server thread while it runs. */
   GMainContext *context;
@@ -1005,6 +1010,87 @@ drain_context (GMainContext *context)
     g_main_context_iteration (context, FALSE);
 }
 
+static void
+message_finalized_cb (gpointer  data,
+                      GObject  *where_the_object_was)
+{
+  LsDemoServer *self = data;
+
+  /* Any thread may drop the last reference. Waking the context under the
+   * lock: the server thread cannot see the set empty, finish and let the
+   * context go before the wakeup is done. */
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove (self->live_messages, where_the_object_was);
+  g_main_context_wakeup (self->context);
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    LsDemoServer      *self)
+{
+  g_mutex_lock (&self->mutex);
+  g_hash_table_add (self->live_messages, msg);
+  g_mutex_unlock (&self->mutex);
+  g_object_weak_ref (G_OBJECT (msg), message_finalized_cb, self);
+}
+
+static guint
+count_live_messages (LsDemoServer *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = g_hash_table_size (self->live_messages);
+  g_mutex_unlock (&self->mutex);
+
+  return n;
+}
+
+static gboolean
+flag_timeout_cb (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the server context (blocking: we own it, and every message left
+ * has I/O or a close under way) until libsoup has let go of every message. */
+static void
+wait_for_live_messages (LsDemoServer *self)
+{
+  GSource *timeout = g_timeout_source_new_seconds (SHUTDOWN_TIMEOUT_S);
+  gboolean timed_out = FALSE;
+
+  g_source_set_callback (timeout, flag_timeout_cb, &timed_out, NULL);
+  g_source_set_static_name (timeout, "[loopscope] demo server shutdown bound");
+  g_source_attach (timeout, self->context);
+
+  while (!timed_out && count_live_messages (self) > 0)
+    g_main_context_iteration (self->context, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+
+  if (timed_out)
+    {
+      GHashTableIter iter;
+      gpointer msg;
+
+      g_warning ("Demo server: %u messages still alive %d s after shutdown",
+                 count_live_messages (self), SHUTDOWN_TIMEOUT_S);
+      g_mutex_lock (&self->mutex);
+      g_hash_table_iter_init (&iter, self->live_messages);
+      while (g_hash_table_iter_next (&iter, &msg, NULL))
+        g_object_weak_unref (msg, message_finalized_cb, self);
+      g_hash_table_remove_all (self->live_messages);
+      g_mutex_unlock (&self->mutex);
+    }
+}
+
 static gboolean
 start_complete_in_idle_cb (gpointer data)
 {
@@ -1098,6 +1184,8 @@ shutdown_server (LsDemoServer *self)
 
   g_clear_object (&self->server);
   drain_context (self->context);
+  wait_for_live_messages (self);
+  drain_context (self->context);
 }
 
 static gpointer
@@ -1113,6 +1201,7 @@ server_thread (gpointer data)
 
   self->server = soup_server_new ("server-header", "loopscope-demo ", NULL);
   soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
+  g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
 
   if (!soup_server_listen_local (self->server, self->requested_port,
                                  SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
@@ -1381,9 +1470,11 @@ ls_demo_server_finalize (GObject *object)
 
   g_assert (self->thread == NULL);
   g_assert (self->streams.length == 0);
+  g_assert (g_hash_table_size (self->live_messages) == 0);
 
   g_clear_error (&self->start_error);
   g_free (self->base_uri);
+  g_hash_table_unref (self->live_messages);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
 
@@ -1405,6 +1496,7 @@ ls_demo_server_init (LsDemoServer *self)
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   g_queue_init (&self->streams);
+  self->live_messages = g_hash_table_new (NULL, NULL);
 }
 
 LsDemoServer *
