@@ -694,6 +694,55 @@ test_ui_mailbox_coalesces (Fixture       *f,
   ls_mailbox_unref (mailbox);
 }
 
+/* ---- a loop that is always painting cannot starve the UI mailboxes -------- */
+
+static gboolean
+slow_paint_cb (gpointer data)
+{
+  guint *paints = data;
+
+  /* A frame that takes longer than a frame: the next one is due at once. */
+  (*paints)++;
+  g_usleep (20 * 1000);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+push_three_on_worker (gpointer data)
+{
+  Flood *flood = data;
+
+  for (guint i = 1; i <= flood->count; i++)
+    ls_mailbox_push_data (flood->mailbox, GUINT_TO_POINTER (i), NULL);
+}
+
+static void
+test_ui_mailbox_not_starved (Fixture       *f,
+                             gconstpointer  data)
+{
+  Sink sink = { 0, 0, 3, FALSE, g_thread_self () };
+  LsMailbox *mailbox = ls_bridge_new_ui_mailbox (f->bridge, "test.starved", sink_handler, &sink, NULL);
+  Flood flood = { mailbox, sink.expected };
+  GSource *painter = g_idle_source_new ();
+  guint paints = 0;
+
+  /* GDK_PRIORITY_REDRAW is 120; this core test does not link GTK. */
+  g_source_set_priority (painter, G_PRIORITY_HIGH_IDLE + 20);
+  g_source_set_callback (painter, slow_paint_cb, &paints, NULL);
+  g_source_attach (painter, g_main_context_default ());
+
+  g_assert_true (ls_bridge_post (f->bridge, push_three_on_worker, &flood, NULL, NULL));
+  g_assert_true (ls_test_wait_until (sink_full, &sink, 10000));
+  g_assert_false (sink.out_of_order);
+  /* Painting went on meanwhile: the mailbox did not take over the loop. */
+  g_assert_cmpuint (paints, >, 0);
+
+  g_source_destroy (painter);
+  g_source_unref (painter);
+  ls_mailbox_close (mailbox);
+  ls_mailbox_unref (mailbox);
+}
+
 /* ---- recorder --------------------------------------------------------------- */
 
 static void
@@ -769,6 +818,7 @@ main (int   argc,
   g_test_add_func ("/bridge/start-stop-cycles", test_start_stop_cycles);
   g_test_add ("/bridge/probe-figures", Fixture, NULL, fixture_setup, test_probe_figures, fixture_teardown);
   g_test_add ("/bridge/ui-mailbox-coalesces", Fixture, NULL, fixture_setup, test_ui_mailbox_coalesces, fixture_teardown);
+  g_test_add ("/bridge/ui-mailbox-not-starved", Fixture, NULL, fixture_setup, test_ui_mailbox_not_starved, fixture_teardown);
   g_test_add_func ("/recorder/ring-and-export", test_recorder_ring_and_export);
 
   return g_test_run ();

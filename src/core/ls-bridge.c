@@ -160,6 +160,7 @@ ls_bridge_new (LsRecorder *recorder)
   self->ui_box = ls_mailbox_new ("bridge.post_ui", self->ui_context,
                                  LS_BRIDGE_UI_PRIORITY, LS_LOOP_UI, recorder);
   ls_mailbox_set_min_interval (self->ui_box, LS_BRIDGE_UI_INTERVAL_US);
+  ls_mailbox_set_max_wait (self->ui_box, LS_BRIDGE_UI_MAX_WAIT_US, LS_BRIDGE_UI_URGENT_PRIORITY);
   ls_mailbox_set_max_batch (self->ui_box, 16384);
   if (recorder != NULL)
     ls_recorder_set_thread_name (recorder, ls_current_thread_id (), "UI loop");
@@ -297,6 +298,7 @@ ls_bridge_new_ui_mailbox (LsBridge         *self,
   mailbox = ls_mailbox_new (name, self->ui_context, LS_BRIDGE_UI_PRIORITY, LS_LOOP_UI,
                             self->recorder);
   ls_mailbox_set_min_interval (mailbox, LS_BRIDGE_UI_INTERVAL_US);
+  ls_mailbox_set_max_wait (mailbox, LS_BRIDGE_UI_MAX_WAIT_US, LS_BRIDGE_UI_URGENT_PRIORITY);
   ls_mailbox_set_max_batch (mailbox, 16384);
   ls_mailbox_set_handler (mailbox, handler, user_data, user_data_destroy);
   return mailbox;

@@ -26,6 +26,10 @@ typedef enum
 #define LS_BRIDGE_UI_INTERVAL_US 16667
 /* Priority of UI deliveries: below GDK_PRIORITY_REDRAW (120), so painting wins. */
 #define LS_BRIDGE_UI_PRIORITY G_PRIORITY_DEFAULT_IDLE
+/* ...until results have waited three frames: then just above redraw, so a
+ * loop that is always painting (a slow renderer) cannot starve them. */
+#define LS_BRIDGE_UI_MAX_WAIT_US (3 * LS_BRIDGE_UI_INTERVAL_US)
+#define LS_BRIDGE_UI_URGENT_PRIORITY (G_PRIORITY_HIGH_IDLE + 15)
 
 #define LS_TYPE_BRIDGE (ls_bridge_get_type ())
 G_DECLARE_FINAL_TYPE (LsBridge, ls_bridge, LS, BRIDGE, GObject)

@@ -25,6 +25,7 @@ struct _LsMailbox
   LsLoopId          target_loop;
   LsRecorder       *recorder;
   GSource          *source;
+  GSource          *urgent;       /* optional: drains once a message waited too long */
 
   /* Producer side, under @lock (a pthread mutex so TSan sees the hand-off). */
   pthread_mutex_t   lock;
@@ -40,6 +41,8 @@ struct _LsMailbox
   gboolean          catching_up;  /* a bounded batch left work behind */
 
   gint64            min_interval_us;
+  gint64            max_wait_us;    /* atomic; 0: no urgent source */
+  gint64            armed_since_us; /* atomic */
   guint             max_batch;
   LsMailboxHandler  handler;
   gpointer          handler_data;
@@ -114,15 +117,21 @@ run_closure (LsMailbox *self,
 static void
 ls_mailbox_drop_source (LsMailbox *self)
 {
-  GSource *source;
+  GSource *source, *urgent;
 
   pthread_mutex_lock (&self->lock);
   source = g_steal_pointer (&self->source);
+  urgent = g_steal_pointer (&self->urgent);
   pthread_mutex_unlock (&self->lock);
   if (source != NULL)
     {
       g_source_destroy (source);
       g_source_unref (source);
+    }
+  if (urgent != NULL)
+    {
+      g_source_destroy (urgent);
+      g_source_unref (urgent);
     }
 }
 
@@ -212,7 +221,10 @@ ls_mailbox_source_dispatch (GSource     *source,
       self->catching_up = self->drain_pos < self->draining->len;
       pthread_mutex_lock (&self->lock);
       if (self->catching_up || self->pending->len > 0)
-        __atomic_store_n (&self->armed, TRUE, __ATOMIC_RELEASE);
+        {
+          __atomic_store_n (&self->armed_since_us, g_get_monotonic_time (), __ATOMIC_RELAXED);
+          __atomic_store_n (&self->armed, TRUE, __ATOMIC_RELEASE);
+        }
       pthread_mutex_unlock (&self->lock);
     }
 
@@ -267,6 +279,47 @@ ls_mailbox_source_check (GSource *source)
 static GSourceFuncs ls_mailbox_source_funcs = {
   .prepare = ls_mailbox_source_prepare,
   .check = ls_mailbox_source_check,
+  .dispatch = ls_mailbox_source_dispatch,
+  .finalize = ls_mailbox_source_finalize,
+};
+
+/* A message has waited longer than max_wait: the loop is so busy with
+ * higher priorities (a slow renderer, say) that the normal source starves. */
+static gboolean
+ls_mailbox_overdue (LsMailbox *self,
+                    GSource   *source,
+                    gint      *timeout)
+{
+  gint64 max_wait = __atomic_load_n (&self->max_wait_us, __ATOMIC_RELAXED);
+  gint64 waited;
+
+  if (max_wait == 0 || !__atomic_load_n (&self->armed, __ATOMIC_ACQUIRE))
+    return FALSE;
+  waited = g_source_get_time (source) - __atomic_load_n (&self->armed_since_us, __ATOMIC_RELAXED);
+  if (waited >= max_wait)
+    return TRUE;
+  if (timeout != NULL)
+    *timeout = (gint) ((max_wait - waited + 999) / 1000);
+  return FALSE;
+}
+
+static gboolean
+ls_mailbox_urgent_prepare (GSource *source,
+                           gint    *timeout)
+{
+  *timeout = -1;
+  return ls_mailbox_overdue (((LsMailboxSource *) source)->mailbox, source, timeout);
+}
+
+static gboolean
+ls_mailbox_urgent_check (GSource *source)
+{
+  return ls_mailbox_overdue (((LsMailboxSource *) source)->mailbox, source, NULL);
+}
+
+static GSourceFuncs ls_mailbox_urgent_funcs = {
+  .prepare = ls_mailbox_urgent_prepare,
+  .check = ls_mailbox_urgent_check,
   .dispatch = ls_mailbox_source_dispatch,
   .finalize = ls_mailbox_source_finalize,
 };
@@ -340,7 +393,7 @@ ls_mailbox_unref (LsMailbox *self)
   g_array_unref (self->draining);
   if (self->handler_data_destroy != NULL)
     self->handler_data_destroy (self->handler_data);
-  g_assert (self->source == NULL);
+  g_assert (self->source == NULL && self->urgent == NULL);
   g_clear_object (&self->recorder);
   g_main_context_unref (self->target);
   pthread_mutex_destroy (&self->lock);
@@ -385,6 +438,39 @@ ls_mailbox_set_min_interval (LsMailbox *self,
   __atomic_store_n (&self->min_interval_us, interval_us, __ATOMIC_RELAXED);
 }
 
+/**
+ * ls_mailbox_set_max_wait:
+ * @max_wait_us: how long a message may wait before the mailbox is drained
+ *   at @urgent_priority instead of its own
+ * @urgent_priority: a priority above whatever may keep the loop busy
+ *
+ * A low-priority mailbox yields to everything above it, which is what a UI
+ * mailbox wants (painting first) until the loop never runs out of
+ * higher-priority work. This bounds how long results can wait. Call once,
+ * before the first push.
+ */
+void
+ls_mailbox_set_max_wait (LsMailbox *self,
+                         gint64     max_wait_us,
+                         int        urgent_priority)
+{
+  GSource *urgent;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (max_wait_us > 0);
+  g_return_if_fail (self->urgent == NULL);
+
+  __atomic_store_n (&self->max_wait_us, max_wait_us, __ATOMIC_RELAXED);
+  urgent = g_source_new (&ls_mailbox_urgent_funcs, sizeof (LsMailboxSource));
+  ((LsMailboxSource *) urgent)->mailbox = ls_mailbox_ref (self);
+  g_source_set_name (urgent, self->name);
+  g_source_set_priority (urgent, urgent_priority);
+  pthread_mutex_lock (&self->lock);
+  self->urgent = urgent;
+  pthread_mutex_unlock (&self->lock);
+  g_source_attach (urgent, self->target);
+}
+
 void
 ls_mailbox_set_max_batch (LsMailbox *self,
                           guint      max_batch)
@@ -416,6 +502,7 @@ ls_mailbox_push_message (LsMailbox      *self,
   __atomic_fetch_add (&self->depth, 1, __ATOMIC_RELAXED);
   if (!self->armed)
     {
+      __atomic_store_n (&self->armed_since_us, msg.queued_us, __ATOMIC_RELAXED);
       __atomic_store_n (&self->armed, TRUE, __ATOMIC_RELEASE);
       wake = TRUE;
     }

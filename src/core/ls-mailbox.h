@@ -55,6 +55,9 @@ void        ls_mailbox_set_handler     (LsMailbox       *self,
                                         GDestroyNotify   user_data_destroy);
 void        ls_mailbox_set_min_interval (LsMailbox      *self,
                                          gint64          interval_us);
+void        ls_mailbox_set_max_wait    (LsMailbox       *self,
+                                        gint64           max_wait_us,
+                                        int              urgent_priority);
 void        ls_mailbox_set_max_batch   (LsMailbox       *self,
                                         guint            max_batch);
 gboolean    ls_mailbox_push            (LsMailbox       *self,
