@@ -133,12 +133,15 @@ test_ndjson_invalid_kept (void)
                 "ndjson:ndjson[{\"ok\":2}];");
 
   /* One value per line: json-glib alone would accept "{}{}". */
-  check_ndjson (S ("{}{}\n[1] [2]\n{\"a\":\"}{\"} \n[\"]\\\"\"]\n1 2\n{\"a\":1,}\n"),
+  check_ndjson (S ("{}{}\n[1] [2]\n{\"a\":\"}{\"} \n[\"]\\\"\"]\n1 2\n1{}\n\"s\"[1]\n true \n{\"a\":1,}\n"),
                 "ndjson!:ndjson[{}{}];"
                 "ndjson!:ndjson[[1] [2]];"
                 "ndjson:ndjson[{\"a\":\"}{\"} ];"
                 "ndjson:ndjson[[\"]\\\"\"]];"
                 "ndjson!:ndjson[1 2];"
+                "ndjson!:ndjson[1{}];"
+                "ndjson!:ndjson[\"s\"[1]];"
+                "ndjson:ndjson[ true ];"
                 "ndjson!:ndjson[{\"a\":1,}];");
 }
 

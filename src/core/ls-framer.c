@@ -173,51 +173,71 @@ fail_ndjson_too_large (LsFramer *self,
   return FALSE;
 }
 
-/* json-glib 1.6 accepts several top-level containers in one text ("{}{}",
- * "[1] [2]"), keeps the last and leaks the others. One NDJSON line holds one
- * value, so find where a leading container ends and refuse anything after
- * it before json-glib sees the line. */
+/* json-glib 1.6 accepts several top-level values in one text ("{}{}",
+ * "[1] [2]"), keeps the last and leaks the others ("1{}" leaks too). One
+ * NDJSON line holds one value, so find where the first value ends and
+ * refuse anything after it before json-glib sees the line. This is a
+ * boundary scan, not validation: json-glib still judges the value. */
 static gboolean
 has_trailing_value (const char *s,
                     gsize       len)
 {
   gsize i = 0;
-  guint depth = 0;
-  gboolean in_string = FALSE;
 
   while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
     i++;
-  if (i == len || (s[i] != '{' && s[i] != '['))
+  if (i == len)
     return FALSE;
 
-  for (; i < len; i++)
+  if (s[i] == '{' || s[i] == '[' || s[i] == '"')
     {
-      char c = s[i];
+      guint depth = 0;
+      gboolean in_string = FALSE;
 
-      if (in_string)
+      for (; i < len; i++)
         {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        {
-          in_string = TRUE;
-        }
-      else if (c == '{' || c == '[')
-        {
-          depth++;
-        }
-      else if (c == '}' || c == ']')
-        {
-          if (--depth == 0)
+          char c = s[i];
+
+          if (in_string)
             {
-              i++;
-              break;
+              if (c == '\\')
+                {
+                  i++;
+                }
+              else if (c == '"')
+                {
+                  in_string = FALSE;
+                  if (depth == 0)
+                    {
+                      i++;
+                      break;
+                    }
+                }
+              continue;
+            }
+          if (c == '"')
+            {
+              in_string = TRUE;
+            }
+          else if (c == '{' || c == '[')
+            {
+              depth++;
+            }
+          else if ((c == '}' || c == ']') && depth > 0)
+            {
+              if (--depth == 0)
+                {
+                  i++;
+                  break;
+                }
             }
         }
+    }
+  else
+    {
+      /* A number or a literal: up to a delimiter. */
+      while (i < len && strchr (" \t\r{}[],:\"", s[i]) == NULL)
+        i++;
     }
 
   while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))

@@ -40,7 +40,8 @@ typedef struct
   const char *id;        /* the last event ID at dispatch, "" when none; NUL-terminated */
   gsize       id_len;
   gsize       wire_size; /* stream bytes consumed since the previous dispatch
-                          * (comments and empty-data blocks included) */
+                          * (comments and empty-data blocks included); the LF
+                          * of a CRLF split across chunks counts for the next */
 } LsSseEvent;
 
 /* Pointers in @event are valid only during the call. The callback must not
