@@ -1,0 +1,325 @@
+/* ls-stream-options.c: what one streaming request asks for
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ls-stream"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "ls-stream-options.h"
+
+G_DEFINE_QUARK (ls-stream-error-quark, ls_stream_error)
+
+G_DEFINE_BOXED_TYPE (LsStreamOptions, ls_stream_options,
+                     ls_stream_options_copy, ls_stream_options_free)
+
+static void
+header_free (gpointer data)
+{
+  LsStreamHeader *header = data;
+
+  g_free (header->name);
+  g_free (header->value);
+  g_free (header);
+}
+
+LsStreamOptions *
+ls_stream_options_new (const char *url)
+{
+  LsStreamOptions *self = g_new0 (LsStreamOptions, 1);
+
+  self->url = g_strdup (url);
+  self->headers = g_ptr_array_new_with_free_func (header_free);
+  self->format = LS_STREAM_FORMAT_AUTO;
+  self->reconnect = TRUE;
+  self->reconnect_ms = LS_STREAM_DEFAULT_RECONNECT_MS;
+  self->max_event_size = LS_STREAM_DEFAULT_MAX_EVENT_SIZE;
+  self->backoff_max_ms = LS_STREAM_DEFAULT_BACKOFF_MAX_MS;
+  return self;
+}
+
+LsStreamOptions *
+ls_stream_options_copy (const LsStreamOptions *self)
+{
+  LsStreamOptions *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new (LsStreamOptions, 1);
+  *copy = *self;
+  copy->url = g_strdup (self->url);
+  copy->method = g_strdup (self->method);
+  copy->last_event_id = g_strdup (self->last_event_id);
+  copy->body = self->body != NULL ? g_bytes_ref (self->body) : NULL;
+  copy->headers = g_ptr_array_new_with_free_func (header_free);
+  if (self->headers != NULL)
+    for (guint i = 0; i < self->headers->len; i++)
+      {
+        const LsStreamHeader *header = g_ptr_array_index (self->headers, i);
+
+        ls_stream_options_add_header (copy, header->name, header->value);
+      }
+  return copy;
+}
+
+void
+ls_stream_options_free (LsStreamOptions *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->url);
+  g_free (self->method);
+  g_free (self->last_event_id);
+  g_clear_pointer (&self->body, g_bytes_unref);
+  g_clear_pointer (&self->headers, g_ptr_array_unref);
+  g_free (self);
+}
+
+void
+ls_stream_options_add_header (LsStreamOptions *self,
+                              const char      *name,
+                              const char      *value)
+{
+  LsStreamHeader *header;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (name != NULL);
+
+  if (self->headers == NULL)
+    self->headers = g_ptr_array_new_with_free_func (header_free);
+  header = g_new (LsStreamHeader, 1);
+  header->name = g_strdup (name);
+  header->value = g_strdup (value != NULL ? value : "");
+  g_ptr_array_add (self->headers, header);
+}
+
+const char *
+ls_stream_options_get_header (const LsStreamOptions *self,
+                              const char            *name)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (self->headers == NULL)
+    return NULL;
+  for (guint i = 0; i < self->headers->len; i++)
+    {
+      const LsStreamHeader *header = g_ptr_array_index (self->headers, i);
+
+      if (g_ascii_strcasecmp (header->name, name) == 0)
+        return header->value;
+    }
+  return NULL;
+}
+
+/* RFC 9110 token: 1*tchar */
+static gboolean
+is_token (const char *str)
+{
+  static const char extra[] = "!#$%&'*+-.^_`|~";
+
+  if (str == NULL || *str == '\0')
+    return FALSE;
+  for (const char *p = str; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr (extra, *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* A short, printable rendering of user input for an error message. */
+static char *
+quote_input (const char *str)
+{
+  g_autofree char *shown = NULL;
+  gsize len = strlen (str);
+
+  shown = g_strndup (str, MIN (len, 60));
+  for (char *p = shown; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return g_strdup_printf ("'%s%s'", shown, len > 60 ? "…" : "");
+}
+
+gboolean
+ls_stream_options_add_header_line (LsStreamOptions  *self,
+                                   const char       *line,
+                                   GError          **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *shown = NULL;
+  const char *colon;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (line != NULL, FALSE);
+
+  colon = strchr (line, ':');
+  if (colon == NULL)
+    {
+      shown = quote_input (line);
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
+                   "Malformed header %s: expected 'Name: value'", shown);
+      return FALSE;
+    }
+  name = g_strndup (line, colon - line);
+  if (!is_token (name))
+    {
+      shown = quote_input (line);
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
+                   "Malformed header %s: the name must be a non-empty HTTP token (letters, digits, !#$%%&'*+-.^_`|~)",
+                   shown);
+      return FALSE;
+    }
+  value = g_strstrip (g_strdup (colon + 1));
+  if (strpbrk (value, "\r\n") != NULL)
+    {
+      shown = quote_input (line);
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
+                   "Malformed header %s: the value must not contain CR or LF", shown);
+      return FALSE;
+    }
+  ls_stream_options_add_header (self, name, value);
+  return TRUE;
+}
+
+static gboolean
+validate_url (const char  *url,
+              GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *shown = NULL;
+  const char *scheme, *host;
+
+  if (url == NULL || *url == '\0')
+    {
+      g_set_error_literal (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
+                           "No URL given");
+      return FALSE;
+    }
+  shown = quote_input (url);
+  if (strpbrk (url, " \t\r\n") != NULL)
+    {
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
+                   "Invalid URL %s: it contains blanks or line breaks", shown);
+      return FALSE;
+    }
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &local_error);
+  if (uri == NULL)
+    {
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
+                   "Invalid URL %s: %s", shown, local_error->message);
+      return FALSE;
+    }
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    {
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
+                   "Unsupported URL scheme '%s' in %s: only http and https are supported",
+                   scheme, shown);
+      return FALSE;
+    }
+  host = g_uri_get_host (uri);
+  if (host == NULL || *host == '\0')
+    {
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
+                   "Invalid URL %s: it has no host", shown);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+range_ok (guint64 value,
+          guint64 lo,
+          guint64 hi)
+{
+  return value >= lo && value <= hi;
+}
+
+gboolean
+ls_stream_options_validate (const LsStreamOptions  *self,
+                            GError                **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!validate_url (self->url, error))
+    return FALSE;
+
+  if (self->method != NULL && !is_token (self->method))
+    {
+      g_autofree char *shown = quote_input (self->method);
+
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_METHOD,
+                   "Invalid method %s: it must be an HTTP token such as GET or POST", shown);
+      return FALSE;
+    }
+
+  if (self->headers != NULL)
+    for (guint i = 0; i < self->headers->len; i++)
+      {
+        const LsStreamHeader *header = g_ptr_array_index (self->headers, i);
+
+        if (!is_token (header->name))
+          {
+            g_autofree char *shown = quote_input (header->name);
+
+            g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
+                         "Invalid header name %s: it must be a non-empty HTTP token", shown);
+            return FALSE;
+          }
+        if (strpbrk (header->value, "\r\n") != NULL)
+          {
+            g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
+                         "Invalid value for header '%s': it must not contain CR or LF",
+                         header->name);
+            return FALSE;
+          }
+      }
+
+  if (self->last_event_id != NULL && strpbrk (self->last_event_id, "\r\n") != NULL)
+    {
+      g_set_error_literal (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
+                           "Invalid last event ID: it must not contain CR or LF");
+      return FALSE;
+    }
+
+  switch (self->format)
+    {
+    case LS_STREAM_FORMAT_AUTO:
+    case LS_STREAM_FORMAT_SSE:
+    case LS_STREAM_FORMAT_NDJSON:
+    case LS_STREAM_FORMAT_RAW:
+      break;
+    default:
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
+                   "Invalid format %d: expected auto, sse, ndjson or raw", (int) self->format);
+      return FALSE;
+    }
+
+#define CHECK_RANGE(field, lo, hi, what, unit)                                          \
+  if (!range_ok ((guint64) (field), (guint64) (lo), (guint64) (hi)))                    \
+    {                                                                                   \
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,              \
+                   "%s out of range: %" G_GUINT64_FORMAT " %s (allowed %"               \
+                   G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ")",                       \
+                   what, (guint64) (field), unit, (guint64) (lo), (guint64) (hi));      \
+      return FALSE;                                                                     \
+    }
+
+  CHECK_RANGE (self->reconnect_ms, 0, LS_STREAM_MAX_RECONNECT_MS, "Reconnect time", "ms");
+  CHECK_RANGE (self->duration_ms, 0, LS_STREAM_MAX_DURATION_MS, "Duration", "ms");
+  CHECK_RANGE (self->idle_timeout_ms, 0, LS_STREAM_MAX_IDLE_TIMEOUT_MS, "Idle timeout", "ms");
+  CHECK_RANGE (self->max_event_size, LS_STREAM_MIN_MAX_EVENT_SIZE, LS_STREAM_MAX_MAX_EVENT_SIZE,
+               "Maximum event size", "bytes");
+  CHECK_RANGE (self->backoff_max_ms, LS_STREAM_MIN_RECONNECT_MS, LS_STREAM_MAX_RECONNECT_MS,
+               "Backoff cap", "ms");
+#undef CHECK_RANGE
+
+  return TRUE;
+}

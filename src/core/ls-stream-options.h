@@ -1,0 +1,93 @@
+/* ls-stream-options.h: what one streaming request asks for
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A plain boxed struct with public fields: fill it on the UI thread (or
+ * from the command line), validate it, hand it to ls_stream_new(), which
+ * takes a deep copy; the copy never changes afterwards.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ls-framer.h"
+
+G_BEGIN_DECLS
+
+#define LS_STREAM_ERROR (ls_stream_error_quark ())
+
+typedef enum
+{
+  LS_STREAM_ERROR_INVALID_URL,
+  LS_STREAM_ERROR_INVALID_METHOD,
+  LS_STREAM_ERROR_INVALID_HEADER,
+  LS_STREAM_ERROR_INVALID_OPTION,
+  LS_STREAM_ERROR_NOT_IDLE,       /* ls_stream_start() on a stream already started */
+} LsStreamError;
+
+/* Defaults and bounds. The reconnect floor keeps a server's `retry: 0`
+ * (or a zero --reconnect-ms) from turning into a busy reconnect loop. */
+#define LS_STREAM_DEFAULT_RECONNECT_MS   3000
+#define LS_STREAM_MIN_RECONNECT_MS       100
+#define LS_STREAM_MAX_RECONNECT_MS       (24 * 3600 * 1000)
+#define LS_STREAM_DEFAULT_BACKOFF_MAX_MS 30000
+#define LS_STREAM_MAX_DURATION_MS        (G_GUINT64_CONSTANT (366) * 24 * 3600 * 1000)
+#define LS_STREAM_MAX_IDLE_TIMEOUT_MS    (24 * 3600 * 1000)
+#define LS_STREAM_DEFAULT_MAX_EVENT_SIZE ((gsize) 64 * 1024 * 1024)
+#define LS_STREAM_MIN_MAX_EVENT_SIZE     ((gsize) 16)
+#define LS_STREAM_MAX_MAX_EVENT_SIZE     ((gsize) 1024 * 1024 * 1024)
+
+typedef struct
+{
+  char *name;
+  char *value;
+} LsStreamHeader;
+
+typedef struct
+{
+  char           *url;
+  char           *method;          /* NULL means GET */
+  GPtrArray      *headers;         /* of LsStreamHeader *, in order; repeats allowed */
+  GBytes         *body;            /* NULL: no request body */
+  LsStreamFormat  format;          /* AUTO picks by Content-Type */
+  guint64         max_events;      /* 0: unlimited; counts stored events, not lifecycle records */
+  guint64         duration_ms;     /* 0: unlimited */
+  gboolean        reconnect;       /* TRUE: reconnect after network errors and (SSE) clean EOF */
+  guint           reconnect_ms;    /* until the server sends `retry:` */
+  char           *last_event_id;   /* NULL or "": none; sent as Last-Event-ID on the first request */
+  guint           idle_timeout_ms; /* 0: off; no body bytes for this long is a network error */
+  gsize           max_event_size;  /* cap on one SSE line/event or NDJSON line */
+  guint           backoff_max_ms;  /* cap on the exponential backoff of repeated failures */
+} LsStreamOptions;
+
+#define LS_TYPE_STREAM_OPTIONS (ls_stream_options_get_type ())
+
+GQuark           ls_stream_error_quark             (void);
+GType            ls_stream_options_get_type        (void) G_GNUC_CONST;
+
+/* Defaults: GET, AUTO, reconnect on, 3000 ms, 64 MiB, 30 s backoff cap. */
+LsStreamOptions *ls_stream_options_new             (const char            *url);
+LsStreamOptions *ls_stream_options_copy            (const LsStreamOptions *self);
+void             ls_stream_options_free            (LsStreamOptions       *self);
+
+void             ls_stream_options_add_header      (LsStreamOptions       *self,
+                                                    const char            *name,
+                                                    const char            *value);
+/* Parses "Name: value" (curl's -H form; blanks around the value trimmed)
+ * and appends it. FALSE with a one-line message naming the input. */
+gboolean         ls_stream_options_add_header_line (LsStreamOptions       *self,
+                                                    const char            *line,
+                                                    GError               **error);
+/* The value of the first header named @name (case-insensitive), or NULL. */
+const char      *ls_stream_options_get_header      (const LsStreamOptions *self,
+                                                    const char            *name);
+
+/* URL (http/https with a host, parsed by GUri), method (an HTTP token),
+ * header names (tokens) and values (no CR, LF or NUL), numbers in range.
+ * FALSE with one line naming the bad input. */
+gboolean         ls_stream_options_validate        (const LsStreamOptions *self,
+                                                    GError               **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsStreamOptions, ls_stream_options_free)
+
+G_END_DECLS

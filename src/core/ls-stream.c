@@ -1,0 +1,1203 @@
+/* ls-stream.c: one streaming request, run on the worker
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Two halves. LsStream (UI thread) holds the options and the UI's view of
+ * the state and statistics. StreamRun (refcounted, plain) is the request
+ * itself: everything in its "worker only" part is created, used and
+ * dropped on the worker thread. They meet in StreamRun's shared part,
+ * under a pthread mutex (visible to ThreadSanitizer): the worker copies its
+ * state and statistics there and pushes one message into the stream's own
+ * UI mailbox only when none is queued; the mailbox is paced to one frame,
+ * so the UI hears about a stream at most once per frame, whatever the
+ * event rate. Events themselves go straight into the event store.
+ *
+ * Lifetime on the worker: the run is tracked (ls_worker_track_task) from
+ * its start until it has let go of everything; a stop of the worker
+ * cancels the tracked cancellable, a GCancellableSource on the worker
+ * context turns that into the CANCELLED state, the pending libsoup
+ * operation reports back, and only then is the task untracked.
+ */
+#define G_LOG_DOMAIN "ls-stream"
+
+#include "config.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "ls-stream.h"
+
+/* Reads of this size keep the per-read costs (callback, spans, one
+ * publish) small against the per-byte ones. */
+#define READ_SIZE       (64 * 1024)
+#define RATE_WINDOW_US  (500 * G_TIME_SPAN_MILLISECOND)
+#define RATE_STALE_US   (2 * G_TIME_SPAN_SECOND)
+#define MAX_BACKOFF_SHIFT 16
+
+typedef struct _StreamRun StreamRun;
+
+struct _StreamRun
+{
+  gint              ref_count;   /* atomic */
+
+  /* Immutable once posted to the worker. */
+  LsStreamOptions  *options;
+  LsEventStore     *store;
+  guint32           stream_id;
+  LsMailbox        *ui_box;      /* the stream's own; closed when the LsStream goes */
+  LsWorker         *worker;
+  LsRecorder       *recorder;    /* nullable */
+
+  /* Shared with the UI, under @lock. */
+  pthread_mutex_t   lock;
+  LsStreamState     shared_state;
+  char             *shared_message;
+  LsStreamStats     shared_stats;
+  gboolean          notify_queued;
+
+  /* Worker thread only. */
+  gboolean          started;
+  gboolean          finished;
+  gboolean          released;
+  LsStreamState     state;
+  char             *message;
+  LsStreamStats     stats;
+  GCancellable     *cancellable;      /* tracked by the worker */
+  GSource          *cancel_source;
+  const char       *cancel_reason;    /* static string */
+  GCancellable     *conn_cancellable; /* the current connection's */
+  char             *conn_abort_reason;
+  SoupMessage      *msg;
+  GInputStream     *body;
+  LsFramer         *framer;
+  guint8           *buffer;
+  guint             pending_ops;      /* libsoup/GIO operations not reported back */
+  GSource          *wait_timer;
+  GSource          *idle_timer;
+  GSource          *duration_timer;
+  guint             failures;         /* consecutive connections without an event */
+  guint64           conn_events;
+  gboolean          conn_got_bytes;
+  gboolean          capped;
+  gint64            send_us;
+  gint64            read_queued_us;
+  gint64            wait_start_us;
+  gint64            read_time_us;
+  gint64            rate_window_us;
+  guint64           rate_bytes0;
+  guint64           rate_events0;
+};
+
+struct _LsStream
+{
+  GObject           parent_instance;
+
+  LsBridge         *bridge;
+  LsStreamOptions  *options;
+  LsEventStore     *store;
+  guint32           stream_id;
+  LsMailbox        *ui_box;
+  StreamRun        *run;
+  LsStreamState     state;
+  char             *message;
+  LsStreamStats     stats;
+  gboolean          cancel_posted;
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_PROGRESS,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* Span names, interned once (the recorder copies records without allocating). */
+static const char *span_category;
+static const char *span_send;
+static const char *span_headers;
+static const char *span_read;
+static const char *span_parse;
+static const char *span_wait;
+static const char *span_closed;
+
+G_DEFINE_ENUM_TYPE (LsStreamState, ls_stream_state,
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_IDLE, "idle"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_OPEN, "open"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_WAITING, "waiting"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_ENDED, "ended"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_FAILED, "failed"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_CANCELLED, "cancelled"))
+
+G_DEFINE_FINAL_TYPE (LsStream, ls_stream, G_TYPE_OBJECT)
+
+const char *
+ls_stream_state_to_string (LsStreamState state)
+{
+  switch (state)
+    {
+    case LS_STREAM_IDLE:
+      return "idle";
+    case LS_STREAM_CONNECTING:
+      return "connecting";
+    case LS_STREAM_OPEN:
+      return "open";
+    case LS_STREAM_WAITING:
+      return "waiting";
+    case LS_STREAM_ENDED:
+      return "ended";
+    case LS_STREAM_FAILED:
+      return "failed";
+    case LS_STREAM_CANCELLED:
+      return "cancelled";
+    default:
+      return "?";
+    }
+}
+
+/* ================================================================ run */
+
+static StreamRun *
+stream_run_ref (StreamRun *run)
+{
+  __atomic_fetch_add (&run->ref_count, 1, __ATOMIC_RELAXED);
+  return run;
+}
+
+static void
+stream_run_unref (gpointer data)
+{
+  StreamRun *run = data;
+
+  if (__atomic_sub_fetch (&run->ref_count, 1, __ATOMIC_ACQ_REL) != 0)
+    return;
+
+  /* Everything the worker owns was dropped on the worker in release. */
+  g_assert (run->msg == NULL && run->body == NULL);
+  g_assert (run->cancel_source == NULL && run->wait_timer == NULL);
+  g_assert (run->idle_timer == NULL && run->duration_timer == NULL);
+
+  g_clear_pointer (&run->framer, ls_framer_free);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->conn_cancellable);
+  g_free (run->buffer);
+  g_free (run->message);
+  g_free (run->conn_abort_reason);
+  g_free (run->shared_message);
+  pthread_mutex_destroy (&run->lock);
+  ls_mailbox_unref (run->ui_box);
+  g_clear_object (&run->worker);
+  g_clear_object (&run->recorder);
+  ls_event_store_unref (run->store);
+  ls_stream_options_free (run->options);
+  g_free (run);
+}
+
+static StreamRun *
+stream_run_new (const LsStreamOptions *options,
+                LsEventStore          *store,
+                guint32                stream_id,
+                LsMailbox             *ui_box,
+                LsWorker              *worker)
+{
+  StreamRun *run = g_new0 (StreamRun, 1);
+  LsRecorder *recorder = ls_worker_get_recorder (worker);
+
+  run->ref_count = 1;
+  run->options = ls_stream_options_copy (options);
+  run->store = ls_event_store_ref (store);
+  run->stream_id = stream_id;
+  run->ui_box = ls_mailbox_ref (ui_box);
+  run->worker = g_object_ref (worker);
+  run->recorder = recorder != NULL ? g_object_ref (recorder) : NULL;
+  pthread_mutex_init (&run->lock, NULL);
+  run->shared_state = LS_STREAM_CONNECTING;
+  run->state = LS_STREAM_CONNECTING;
+  run->stats.ttfb_us = -1;
+  run->stats.retry_ms = options->reconnect_ms;
+  run->shared_stats = run->stats;
+  return run;
+}
+
+/* Any thread: hands the latest state to the UI, at most one queued message. */
+static void
+stream_run_publish_shared (StreamRun           *run,
+                           LsStreamState        state,
+                           const char          *message,
+                           const LsStreamStats *stats)
+{
+  gboolean push;
+
+  pthread_mutex_lock (&run->lock);
+  if (stats != NULL)
+    run->shared_stats = *stats;
+  run->shared_state = state;
+  if (message != NULL && run->shared_message == NULL)
+    run->shared_message = g_strdup (message);
+  push = !run->notify_queued;
+  run->notify_queued = TRUE;
+  pthread_mutex_unlock (&run->lock);
+
+  if (push)
+    ls_mailbox_push_data (run->ui_box, stream_run_ref (run), stream_run_unref);
+}
+
+static void
+run_publish (StreamRun *run)
+{
+  g_assert (ls_worker_is_worker_thread (run->worker));
+
+  stream_run_publish_shared (run, run->state, run->message, &run->stats);
+}
+
+static void
+run_span (StreamRun  *run,
+          const char *name,
+          gint64      queued_us,
+          gint64      start_us,
+          gint64      end_us,
+          LsOutcome   outcome,
+          gint64      count,
+          const char *detail)
+{
+  if (run->recorder != NULL)
+    ls_recorder_add_span (run->recorder, 0, 0, name, span_category,
+                          LS_LOOP_WORKER, queued_us, start_us, end_us, outcome, count, detail);
+}
+
+static void
+run_record (StreamRun   *run,
+            LsEventKind  kind,
+            const char  *message)
+{
+  ls_event_store_append (run->store, run->stream_id, kind, g_get_monotonic_time (),
+                         NULL, 0, NULL, 0, message, strlen (message), 0);
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static const char *
+run_last_event_id (StreamRun *run)
+{
+  if (run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE)
+    return ls_sse_parser_get_last_event_id (ls_framer_get_sse_parser (run->framer));
+  return run->options->last_event_id != NULL ? run->options->last_event_id : "";
+}
+
+/* Drops the current connection (worker only). */
+static void
+run_close_connection (StreamRun *run)
+{
+  if (run->conn_cancellable != NULL)
+    g_cancellable_cancel (run->conn_cancellable);
+  if (run->idle_timer != NULL)
+    g_source_set_ready_time (run->idle_timer, -1);
+}
+
+/* The run lets go of everything once it is finished and libsoup has
+ * reported back; then the worker may stop. */
+static void
+run_maybe_release (StreamRun *run)
+{
+  if (!run->finished || run->pending_ops > 0 || run->released)
+    return;
+
+  run->released = TRUE;
+  destroy_source (&run->cancel_source);
+  destroy_source (&run->wait_timer);
+  destroy_source (&run->idle_timer);
+  destroy_source (&run->duration_timer);
+  g_clear_object (&run->body);
+  g_clear_object (&run->msg);
+  ls_worker_untrack_task (run->worker, run->cancellable);
+  /* The reference the worker held since the start. */
+  stream_run_unref (run);
+}
+
+static void
+run_finish (StreamRun     *run,
+            LsStreamState  state,
+            const char    *message)
+{
+  g_assert (LS_STREAM_STATE_IS_FINAL (state));
+
+  if (run->finished)
+    return;
+
+  run->finished = TRUE;
+  run->state = state;
+  g_free (run->message);
+  run->message = g_strdup (message);
+  run_close_connection (run);
+  destroy_source (&run->wait_timer);
+  destroy_source (&run->duration_timer);
+
+  if (state == LS_STREAM_FAILED)
+    run_record (run, LS_EVENT_KIND_ERROR, message);
+  run_record (run, LS_EVENT_KIND_CLOSED, message);
+  run->stats.ended_us = g_get_monotonic_time ();
+  run_span (run, span_closed, 0, run->stats.ended_us,
+            run->stats.ended_us,
+            state == LS_STREAM_CANCELLED ? LS_OUTCOME_CANCELLED :
+            state == LS_STREAM_FAILED ? LS_OUTCOME_ERROR : LS_OUTCOME_OK, 0, message);
+  run_publish (run);
+  run_maybe_release (run);
+}
+
+static void run_connect (StreamRun *run);
+
+static gboolean
+wait_timer_cb (gpointer data)
+{
+  StreamRun *run = data;
+  gint64 now = g_get_monotonic_time ();
+
+  destroy_source (&run->wait_timer);
+  run_span (run, span_wait, run->wait_start_us,
+            run->wait_start_us, now, LS_OUTCOME_OK, 0, NULL);
+  if (!run->finished)
+    run_connect (run);
+  return G_SOURCE_REMOVE;
+}
+
+static guint64
+run_reconnect_delay (StreamRun *run)
+{
+  gint64 server_retry = -1;
+  guint64 base, delay;
+
+  if (run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE)
+    server_retry = ls_sse_parser_get_retry_ms (ls_framer_get_sse_parser (run->framer));
+  base = server_retry >= 0 ? (guint64) server_retry : run->options->reconnect_ms;
+  base = CLAMP (base, LS_STREAM_MIN_RECONNECT_MS, LS_STREAM_MAX_RECONNECT_MS);
+  run->stats.retry_ms = base;
+  delay = base;
+
+  /* Repeated failures back off exponentially, with jitter so that many
+   * clients of one server do not come back in lockstep. */
+  if (run->failures > 1)
+    {
+      guint shift = MIN (run->failures - 1, MAX_BACKOFF_SHIFT);
+      guint64 backoff = MIN (base << shift, (guint64) run->options->backoff_max_ms);
+
+      backoff -= (guint64) g_random_double_range (0, (double) backoff / 4);
+      delay = MAX (base, backoff);
+    }
+  return delay;
+}
+
+/* The connection ended (error or clean end of body): reconnect or stop. */
+static void
+run_connection_ended (StreamRun  *run,
+                      const char *reason,
+                      gboolean    is_error)
+{
+  g_autofree char *note = NULL;
+  guint64 delay;
+  gboolean sse;
+
+  run_close_connection (run);
+  g_clear_object (&run->body);
+  g_clear_object (&run->msg);
+  if (run->framer != NULL)
+    ls_framer_end_stream (run->framer);
+
+  if (is_error)
+    run_record (run, LS_EVENT_KIND_ERROR, reason);
+
+  sse = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE;
+  if (!run->options->reconnect || (!is_error && !sse))
+    {
+      run_finish (run, is_error ? LS_STREAM_FAILED : LS_STREAM_ENDED, reason);
+      return;
+    }
+
+  if (run->conn_events > 0)
+    run->failures = 0;
+  run->failures++;
+  delay = run_reconnect_delay (run);
+  run->stats.reconnects++;
+  note = g_strdup_printf ("%s; reconnecting in %" G_GUINT64_FORMAT " ms", reason, delay);
+  run_record (run, LS_EVENT_KIND_RECONNECT, note);
+
+  run->state = LS_STREAM_WAITING;
+  run->wait_start_us = g_get_monotonic_time ();
+  run->wait_timer = g_timeout_source_new ((guint) delay);
+  g_source_set_callback (run->wait_timer, wait_timer_cb, run, NULL);
+  g_source_attach (run->wait_timer, ls_worker_get_context (run->worker));
+  run_publish (run);
+}
+
+static void
+run_connection_error (StreamRun    *run,
+                      const GError *error,
+                      const char   *during)
+{
+  g_autofree char *reason = NULL;
+
+  if (g_cancellable_is_cancelled (run->cancellable))
+    {
+      run_finish (run, LS_STREAM_CANCELLED, run->cancel_reason);
+      return;
+    }
+  if (run->conn_abort_reason != NULL)
+    reason = g_steal_pointer (&run->conn_abort_reason);
+  else
+    reason = g_strdup_printf ("%s: %s", during, error->message);
+  run_connection_ended (run, reason, TRUE);
+}
+
+/* ---- body ----------------------------------------------------------- */
+
+static void
+on_frame (const LsFrame *frame,
+          gpointer       data)
+{
+  StreamRun *run = data;
+  LsEventKind kind;
+
+  if (run->capped)
+    return;
+
+  if (frame->format == LS_STREAM_FORMAT_RAW)
+    kind = LS_EVENT_KIND_CHUNK;
+  else if (frame->valid)
+    kind = LS_EVENT_KIND_EVENT;
+  else
+    kind = LS_EVENT_KIND_INVALID;
+
+  ls_event_store_append (run->store, run->stream_id, kind, run->read_time_us,
+                         frame->type, frame->type_len, frame->id, frame->id_len,
+                         frame->data, frame->data_len, (guint32) MIN (frame->wire_size, G_MAXUINT32));
+  run->stats.events++;
+  run->conn_events++;
+  if (kind == LS_EVENT_KIND_INVALID)
+    run->stats.invalid++;
+  if (run->options->max_events != 0 && run->stats.events >= run->options->max_events)
+    run->capped = TRUE;
+}
+
+static void run_read_next (StreamRun *run);
+
+static void
+run_update_rates (StreamRun *run,
+                  gint64     now)
+{
+  gint64 elapsed = now - run->rate_window_us;
+
+  if (run->rate_window_us == 0)
+    {
+      run->rate_window_us = now;
+      run->rate_bytes0 = run->stats.bytes;
+      run->rate_events0 = run->stats.events;
+      return;
+    }
+  if (elapsed < RATE_WINDOW_US)
+    return;
+  run->stats.events_per_s = (double) (run->stats.events - run->rate_events0) * G_USEC_PER_SEC / elapsed;
+  run->stats.bytes_per_s = (double) (run->stats.bytes - run->rate_bytes0) * G_USEC_PER_SEC / elapsed;
+  run->rate_window_us = now;
+  run->rate_bytes0 = run->stats.bytes;
+  run->rate_events0 = run->stats.events;
+}
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  StreamRun *run = data;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 parse_end;
+  guint64 events_before;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  run->pending_ops--;
+  run_span (run, span_read, run->read_queued_us, now, now,
+            n > 0 ? LS_OUTCOME_OK : n == 0 ? LS_OUTCOME_OK :
+            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
+            MAX (n, 0), NULL);
+
+  if (run->finished)
+    goto out;
+
+  if (n < 0)
+    {
+      run_connection_error (run, error, "Connection lost");
+      goto out;
+    }
+
+  if (n == 0)
+    {
+      run_connection_ended (run, "The server closed the stream", FALSE);
+      goto out;
+    }
+
+  if (!run->conn_got_bytes)
+    {
+      run->conn_got_bytes = TRUE;
+      run->stats.ttfb_us = now - run->send_us;
+    }
+  if (run->idle_timer != NULL)
+    g_source_set_ready_time (run->idle_timer, now + (gint64) run->options->idle_timeout_ms * 1000);
+
+  run->stats.bytes += (guint64) n;
+  run->read_time_us = now;
+  events_before = run->stats.events;
+  if (!ls_framer_feed (run->framer, run->buffer, (gsize) n, &error))
+    {
+      /* The events before the oversized one are stored already. */
+      run_finish (run, LS_STREAM_FAILED, error->message);
+      goto out;
+    }
+  parse_end = g_get_monotonic_time ();
+  run_span (run, span_parse, 0, now, parse_end, LS_OUTCOME_OK,
+            (gint64) (run->stats.events - events_before), NULL);
+
+  if (run->stats.events > events_before)
+    {
+      if (run->stats.last_event_us != 0)
+        {
+          run->stats.last_gap_us = now - run->stats.last_event_us;
+          run->stats.max_gap_us = MAX (run->stats.max_gap_us, run->stats.last_gap_us);
+        }
+      run->stats.last_event_us = now;
+    }
+  run_update_rates (run, now);
+
+  if (run->capped)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Received %" G_GUINT64_FORMAT " events (max events)", run->stats.events);
+
+      run_finish (run, LS_STREAM_ENDED, message);
+      goto out;
+    }
+
+  run_publish (run);
+  run_read_next (run);
+
+out:
+  stream_run_unref (run);
+}
+
+static void
+run_read_next (StreamRun *run)
+{
+  run->pending_ops++;
+  run->read_queued_us = g_get_monotonic_time ();
+  g_input_stream_read_async (run->body, run->buffer, READ_SIZE, G_PRIORITY_DEFAULT,
+                             run->conn_cancellable, on_read, stream_run_ref (run));
+}
+
+/* ---- response ------------------------------------------------------- */
+
+static gboolean
+is_event_stream (const char *content_type)
+{
+  return content_type != NULL && g_ascii_strcasecmp (content_type, "text/event-stream") == 0;
+}
+
+/* FALSE (and the run finished) when the response cannot be a stream. */
+static gboolean
+run_check_response (StreamRun *run)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
+  guint status = soup_message_get_status (run->msg);
+  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+  const char *phrase = soup_message_get_reason_phrase (run->msg);
+  LsStreamFormat format = run->options->format;
+  g_autofree char *message = NULL;
+
+  if (phrase == NULL || *phrase == '\0')
+    phrase = soup_status_get_phrase (status);
+
+  run->stats.http_status = status;
+  g_strlcpy (run->stats.content_type, content_type != NULL ? content_type : "",
+             sizeof run->stats.content_type);
+
+  if (status == SOUP_STATUS_NO_CONTENT)
+    {
+      run_finish (run, LS_STREAM_ENDED, "HTTP 204 No Content: the server asked not to reconnect");
+      return FALSE;
+    }
+  if (status != SOUP_STATUS_OK)
+    {
+      message = g_strdup_printf ("HTTP %u %s: the server refused the stream", status,
+                                 phrase != NULL ? phrase : "");
+      run_finish (run, LS_STREAM_FAILED, message);
+      return FALSE;
+    }
+
+  if (format == LS_STREAM_FORMAT_AUTO)
+    format = ls_stream_format_from_content_type (content_type);
+  else if (format == LS_STREAM_FORMAT_SSE && !is_event_stream (content_type))
+    {
+      message = g_strdup_printf ("Expected text/event-stream, got %s",
+                                 content_type != NULL ? content_type : "no Content-Type");
+      run_finish (run, LS_STREAM_FAILED, message);
+      return FALSE;
+    }
+  run->stats.format = format;
+
+  /* The framer lives across connections (it keeps the last event ID and
+   * the reconnection time); a different format on reconnect replaces it. */
+  if (run->framer == NULL || ls_framer_get_format (run->framer) != format)
+    {
+      g_autofree char *last_id = g_strdup (run_last_event_id (run));
+
+      g_clear_pointer (&run->framer, ls_framer_free);
+      run->framer = ls_framer_new (format, on_frame, run);
+      ls_framer_set_max_size (run->framer, run->options->max_event_size);
+      if (format == LS_STREAM_FORMAT_SSE)
+        ls_sse_parser_set_last_event_id (ls_framer_get_sse_parser (run->framer), last_id);
+    }
+  return TRUE;
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  StreamRun *run = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) body = NULL;
+  g_autofree char *note = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  run->pending_ops--;
+  run_span (run, span_send, run->send_us, run->send_us, now,
+            body != NULL ? LS_OUTCOME_OK :
+            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
+            0, run->options->url);
+
+  if (run->finished)
+    goto out;
+
+  if (body == NULL)
+    {
+      run_connection_error (run, error, "Connection failed");
+      goto out;
+    }
+
+  if (!run_check_response (run))
+    goto out;
+
+  run->body = g_steal_pointer (&body);
+  note = g_strdup_printf ("HTTP %u, %s (%s)", run->stats.http_status,
+                          run->stats.content_type[0] != '\0' ? run->stats.content_type : "no Content-Type",
+                          ls_stream_format_to_string (run->stats.format));
+  run_record (run, LS_EVENT_KIND_OPEN, note);
+  run_span (run, span_headers, run->send_us, now,
+            g_get_monotonic_time (), LS_OUTCOME_OK, run->stats.http_status, note);
+  run->state = LS_STREAM_OPEN;
+  run_publish (run);
+  run_read_next (run);
+
+out:
+  stream_run_unref (run);
+}
+
+/* ---- request -------------------------------------------------------- */
+
+static void
+run_connect (StreamRun *run)
+{
+  const LsStreamOptions *options = run->options;
+  SoupMessageHeaders *headers;
+  SoupSession *session = ls_worker_get_session (run->worker);
+  const char *last_id;
+
+  g_assert (!run->finished);
+
+  g_clear_object (&run->conn_cancellable);
+  g_clear_pointer (&run->conn_abort_reason, g_free);
+  g_clear_object (&run->msg);
+  run->conn_cancellable = g_cancellable_new ();
+  run->conn_events = 0;
+  run->conn_got_bytes = FALSE;
+
+  run->msg = soup_message_new (options->method != NULL ? options->method : SOUP_METHOD_GET,
+                               options->url);
+  if (run->msg == NULL)
+    {
+      /* Validated on the UI side: only a library disagreement gets here. */
+      run_finish (run, LS_STREAM_FAILED, "libsoup could not build a request for this URL");
+      return;
+    }
+  headers = soup_message_get_request_headers (run->msg);
+  if (options->body != NULL)
+    soup_message_set_request_body_from_bytes (run->msg, NULL, options->body);
+  for (guint i = 0; options->headers != NULL && i < options->headers->len; i++)
+    {
+      const LsStreamHeader *header = g_ptr_array_index (options->headers, i);
+
+      soup_message_headers_append (headers, header->name, header->value);
+    }
+  /* EventSource's defaults; a header the user set wins. */
+  if (options->format == LS_STREAM_FORMAT_AUTO || options->format == LS_STREAM_FORMAT_SSE)
+    {
+      if (soup_message_headers_get_one (headers, "Accept") == NULL)
+        soup_message_headers_append (headers, "Accept", "text/event-stream");
+      if (soup_message_headers_get_one (headers, "Cache-Control") == NULL)
+        soup_message_headers_append (headers, "Cache-Control", "no-cache");
+    }
+  last_id = run_last_event_id (run);
+  if (last_id[0] != '\0')
+    soup_message_headers_replace (headers, "Last-Event-ID", last_id);
+
+  run->stats.connects++;
+  run->send_us = g_get_monotonic_time ();
+  if (run->stats.started_us == 0)
+    run->stats.started_us = run->send_us;
+  if (run->idle_timer != NULL)
+    g_source_set_ready_time (run->idle_timer,
+                             run->send_us + (gint64) options->idle_timeout_ms * 1000);
+
+  run->state = LS_STREAM_CONNECTING;
+  run_publish (run);
+
+  run->pending_ops++;
+  soup_session_send_async (session, run->msg, G_PRIORITY_DEFAULT, run->conn_cancellable,
+                           on_sent, stream_run_ref (run));
+}
+
+/* ---- timers and cancellation ---------------------------------------- */
+
+static gboolean
+idle_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (user_data);
+}
+
+static GSourceFuncs idle_source_funcs = {
+  .dispatch = idle_dispatch,
+};
+
+static gboolean
+idle_timeout_cb (gpointer data)
+{
+  StreamRun *run = data;
+  guint ms = run->options->idle_timeout_ms;
+
+  if (run->finished || run->conn_cancellable == NULL || run->pending_ops == 0)
+    return G_SOURCE_CONTINUE;
+
+  /* The pending operation reports back cancelled; it reads this reason. */
+  g_free (run->conn_abort_reason);
+  if (ms % 1000 == 0)
+    run->conn_abort_reason = g_strdup_printf ("No data for %u s (idle timeout)", ms / 1000);
+  else
+    run->conn_abort_reason = g_strdup_printf ("No data for %u ms (idle timeout)", ms);
+  g_cancellable_cancel (run->conn_cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+duration_cb (gpointer data)
+{
+  StreamRun *run = data;
+  g_autofree char *message = NULL;
+  guint64 ms = run->options->duration_ms;
+
+  destroy_source (&run->duration_timer);
+  if (ms % 1000 == 0)
+    message = g_strdup_printf ("Ran for %" G_GUINT64_FORMAT " s (duration)", ms / 1000);
+  else
+    message = g_strdup_printf ("Ran for %" G_GUINT64_FORMAT " ms (duration)", ms);
+  run_finish (run, LS_STREAM_ENDED, message);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+cancelled_cb (GCancellable *cancellable,
+              gpointer      data)
+{
+  StreamRun *run = data;
+
+  run_finish (run, LS_STREAM_CANCELLED,
+              run->cancel_reason != NULL ? run->cancel_reason : "Cancelled: the worker is stopping");
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- worker entry points -------------------------------------------- */
+
+typedef struct
+{
+  StreamRun *run;
+  gboolean   ran;
+} StartRequest;
+
+static void
+start_on_worker (gpointer data)
+{
+  StartRequest *request = data;
+  StreamRun *run = request->run;
+  GMainContext *context = ls_worker_get_context (run->worker);
+
+  g_assert (ls_worker_is_worker_thread (run->worker));
+
+  request->ran = TRUE;
+  run->started = TRUE;
+  /* This reference is the worker's until release. */
+  stream_run_ref (run);
+  run->buffer = g_malloc (READ_SIZE);
+  run->cancellable = g_cancellable_new ();
+  run->cancel_source = g_cancellable_source_new (run->cancellable);
+  g_source_set_callback (run->cancel_source, G_SOURCE_FUNC (cancelled_cb), run, NULL);
+  g_source_attach (run->cancel_source, context);
+  /* Cancels at once when the worker is already stopping. */
+  ls_worker_track_task (run->worker, run->cancellable);
+
+  if (run->options->idle_timeout_ms > 0)
+    {
+      run->idle_timer = g_source_new (&idle_source_funcs, sizeof (GSource));
+      g_source_set_callback (run->idle_timer, idle_timeout_cb, run, NULL);
+      g_source_attach (run->idle_timer, context);
+    }
+  if (run->options->duration_ms > 0)
+    {
+      run->duration_timer = g_timeout_source_new ((guint) MIN (run->options->duration_ms, G_MAXUINT));
+      g_source_set_callback (run->duration_timer, duration_cb, run, NULL);
+      g_source_attach (run->duration_timer, context);
+    }
+
+  if (g_cancellable_is_cancelled (run->cancellable))
+    {
+      run_finish (run, LS_STREAM_CANCELLED, "Cancelled: the worker is stopping");
+      return;
+    }
+  run_connect (run);
+}
+
+static void
+start_request_free (gpointer data)
+{
+  StartRequest *request = data;
+
+  /* Discarded by a stopping worker before it ran: the stream never
+   * started, and must still end. Any thread. */
+  if (!request->ran)
+    stream_run_publish_shared (request->run, LS_STREAM_CANCELLED,
+                               "Cancelled: the worker stopped before the stream started", NULL);
+  stream_run_unref (request->run);
+  g_free (request);
+}
+
+static void
+cancel_on_worker (gpointer data)
+{
+  StreamRun *run = data;
+
+  if (!run->started || run->finished)
+    return;
+  run->cancel_reason = "Cancelled";
+  g_cancellable_cancel (run->cancellable);
+}
+
+/* ================================================================ UI side */
+
+static void
+ls_stream_ui_handler (LsMailbox *mailbox,
+                      LsMessage *messages,
+                      guint      n_messages,
+                      gpointer   user_data)
+{
+  LsStream *self = user_data;
+  StreamRun *run = self->run;
+  LsStreamState old_state = self->state;
+  guint64 old_events = self->stats.events;
+  gboolean became_final;
+
+  g_assert (run != NULL);
+
+  pthread_mutex_lock (&run->lock);
+  self->stats = run->shared_stats;
+  self->state = run->shared_state;
+  if (self->message == NULL && run->shared_message != NULL && LS_STREAM_STATE_IS_FINAL (self->state))
+    self->message = g_strdup (run->shared_message);
+  run->notify_queued = FALSE;
+  pthread_mutex_unlock (&run->lock);
+
+  /* The UI's view never leaves a final state (a late stats copy cannot
+   * carry an older state, but be strict). */
+  if (LS_STREAM_STATE_IS_FINAL (old_state))
+    self->state = old_state;
+
+  became_final = !LS_STREAM_STATE_IS_FINAL (old_state) && LS_STREAM_STATE_IS_FINAL (self->state);
+
+  g_object_ref (self);
+  if (self->stats.events != old_events || became_final)
+    g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
+  if (self->state != old_state)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_object_unref (self);
+}
+
+static void
+ls_stream_set_final (LsStream      *self,
+                     LsStreamState  state,
+                     const char    *message)
+{
+  if (LS_STREAM_STATE_IS_FINAL (self->state))
+    return;
+  self->state = state;
+  g_free (self->message);
+  self->message = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+ls_stream_dispose (GObject *object)
+{
+  LsStream *self = LS_STREAM (object);
+
+  if (self->run != NULL && !LS_STREAM_STATE_IS_FINAL (self->state) && !self->cancel_posted)
+    {
+      self->cancel_posted = TRUE;
+      ls_bridge_post (self->bridge, cancel_on_worker, stream_run_ref (self->run),
+                      stream_run_unref, NULL);
+    }
+  if (self->ui_box != NULL)
+    {
+      ls_mailbox_close (self->ui_box);
+      g_clear_pointer (&self->ui_box, ls_mailbox_unref);
+    }
+  g_clear_pointer (&self->run, stream_run_unref);
+
+  G_OBJECT_CLASS (ls_stream_parent_class)->dispose (object);
+}
+
+static void
+ls_stream_finalize (GObject *object)
+{
+  LsStream *self = LS_STREAM (object);
+
+  g_clear_object (&self->bridge);
+  g_clear_pointer (&self->options, ls_stream_options_free);
+  g_clear_pointer (&self->store, ls_event_store_unref);
+  g_free (self->message);
+
+  G_OBJECT_CLASS (ls_stream_parent_class)->finalize (object);
+}
+
+static void
+ls_stream_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  LsStream *self = LS_STREAM (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ls_stream_class_init (LsStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ls_stream_dispose;
+  object_class->finalize = ls_stream_finalize;
+  object_class->get_property = ls_stream_get_property;
+
+  span_category = g_intern_static_string ("stream");
+  span_send = g_intern_static_string ("stream.send");
+  span_headers = g_intern_static_string ("stream.response-headers");
+  span_read = g_intern_static_string ("stream.read");
+  span_parse = g_intern_static_string ("stream.parse");
+  span_wait = g_intern_static_string ("stream.reconnect-wait");
+  span_closed = g_intern_static_string ("stream.closed");
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, LS_TYPE_STREAM_STATE, LS_STREAM_IDLE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * LsStream::progress:
+   *
+   * New events are in the store, or the stream reached its final state.
+   * On the UI thread, at most once per frame.
+   */
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+ls_stream_init (LsStream *self)
+{
+  self->state = LS_STREAM_IDLE;
+  self->stats.ttfb_us = -1;
+}
+
+LsStream *
+ls_stream_new (LsBridge              *bridge,
+               const LsStreamOptions *options,
+               LsEventStore          *store,
+               guint32                stream_id)
+{
+  LsStream *self;
+
+  g_return_val_if_fail (LS_IS_BRIDGE (bridge), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+  g_return_val_if_fail (store != NULL, NULL);
+
+  self = g_object_new (LS_TYPE_STREAM, NULL);
+  self->bridge = g_object_ref (bridge);
+  self->options = ls_stream_options_copy (options);
+  self->store = ls_event_store_ref (store);
+  self->stream_id = stream_id;
+  self->stats.retry_ms = options->reconnect_ms;
+  return self;
+}
+
+gboolean
+ls_stream_start (LsStream  *self,
+                 GError   **error)
+{
+  StartRequest *request;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (LS_IS_STREAM (self), FALSE);
+
+  if (self->run != NULL || self->state != LS_STREAM_IDLE)
+    {
+      g_set_error_literal (error, LS_STREAM_ERROR, LS_STREAM_ERROR_NOT_IDLE,
+                           "This stream was already started; create a new one to connect again");
+      return FALSE;
+    }
+  if (!ls_stream_options_validate (self->options, error))
+    return FALSE;
+
+  name = g_strdup_printf ("stream %u", self->stream_id);
+  self->ui_box = ls_bridge_new_ui_mailbox (self->bridge, name, ls_stream_ui_handler, self, NULL);
+  self->run = stream_run_new (self->options, self->store, self->stream_id, self->ui_box,
+                              ls_bridge_get_worker (self->bridge));
+
+  request = g_new0 (StartRequest, 1);
+  request->run = stream_run_ref (self->run);
+  /* On failure the request is freed unrun and publishes CANCELLED into a
+   * mailbox we close right away: the stream stays IDLE. */
+  if (!ls_bridge_post (self->bridge, start_on_worker, request, start_request_free, error))
+    {
+      ls_mailbox_close (self->ui_box);
+      g_clear_pointer (&self->ui_box, ls_mailbox_unref);
+      g_clear_pointer (&self->run, stream_run_unref);
+      return FALSE;
+    }
+  self->state = LS_STREAM_CONNECTING;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  return TRUE;
+}
+
+void
+ls_stream_cancel (LsStream *self)
+{
+  g_return_if_fail (LS_IS_STREAM (self));
+
+  if (LS_STREAM_STATE_IS_FINAL (self->state) || self->cancel_posted)
+    return;
+  if (self->run == NULL)
+    {
+      ls_stream_set_final (self, LS_STREAM_CANCELLED, "Cancelled before it started");
+      return;
+    }
+  self->cancel_posted = TRUE;
+  /* A closed bridge means the worker's stop is cancelling us already. */
+  ls_bridge_post (self->bridge, cancel_on_worker, stream_run_ref (self->run),
+                  stream_run_unref, NULL);
+}
+
+LsStreamState
+ls_stream_get_state (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), LS_STREAM_IDLE);
+  return self->state;
+}
+
+const char *
+ls_stream_get_message (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), NULL);
+  return LS_STREAM_STATE_IS_FINAL (self->state) ? self->message : NULL;
+}
+
+const char *
+ls_stream_get_error_message (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), NULL);
+  return self->state == LS_STREAM_FAILED ? self->message : NULL;
+}
+
+void
+ls_stream_get_stats (LsStream      *self,
+                     LsStreamStats *stats)
+{
+  g_return_if_fail (LS_IS_STREAM (self));
+  g_return_if_fail (stats != NULL);
+
+  *stats = self->stats;
+  /* Rates are measured when data arrives; silence means zero. */
+  if (self->stats.last_event_us == 0 ||
+      LS_STREAM_STATE_IS_FINAL (self->state) ||
+      g_get_monotonic_time () - self->stats.last_event_us > RATE_STALE_US)
+    {
+      stats->events_per_s = 0;
+      stats->bytes_per_s = 0;
+    }
+}
+
+const LsStreamOptions *
+ls_stream_get_options (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), NULL);
+  return self->options;
+}
+
+LsEventStore *
+ls_stream_get_store (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), NULL);
+  return self->store;
+}
+
+guint32
+ls_stream_get_id (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), 0);
+  return self->stream_id;
+}

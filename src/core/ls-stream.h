@@ -1,0 +1,100 @@
+/* ls-stream.h: one streaming request, run on the worker
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The LsStream object lives on the UI thread; the request itself (libsoup
+ * message, body stream, framer, timers) lives on the worker and reaches
+ * the UI only through the bridge. Events go into the LsEventStore (THE
+ * place they live), lifecycle records too ("open", "error", "reconnect",
+ * "closed", with a human message as data); the UI is told once per frame
+ * that there is more ("progress"), never once per event.
+ *
+ * SSE semantics follow EventSource: a status other than 200, or a type
+ * other than text/event-stream for SSE, ends the stream for good (FAILED);
+ * 204 ends it as the server's way to say "do not reconnect" (ENDED);
+ * network errors and (SSE only) a clean end of body reconnect after the
+ * reconnection time (the server's `retry:`, else reconnect_ms), with
+ * Last-Event-ID when the ID is non-empty. Repeated failures back off
+ * exponentially with jitter up to backoff_max_ms; LS_STREAM_MIN_RECONNECT_MS
+ * is the floor. NDJSON and raw streams end (ENDED) at a clean end of body.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ls-bridge.h"
+#include "ls-event-store.h"
+#include "ls-stream-options.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  LS_STREAM_IDLE,
+  LS_STREAM_CONNECTING,
+  LS_STREAM_OPEN,
+  LS_STREAM_WAITING,    /* before a reconnect */
+  LS_STREAM_ENDED,      /* ended as asked: max events, duration, end of body without reconnect, 204 */
+  LS_STREAM_FAILED,     /* a permanent error; ls_stream_get_message() says which */
+  LS_STREAM_CANCELLED,  /* ls_stream_cancel(), or the worker stopped */
+} LsStreamState;
+
+#define LS_STREAM_STATE_IS_FINAL(s) ((s) >= LS_STREAM_ENDED)
+
+typedef struct
+{
+  LsStreamFormat format;        /* resolved; AUTO until the first response */
+  guint          http_status;   /* of the latest response, 0 before */
+  char           content_type[128]; /* of the latest response, "" before */
+  guint64        bytes;         /* body bytes, all connections */
+  guint64        events;        /* stored events, NDJSON lines or raw chunks */
+  guint64        invalid;       /* NDJSON lines that are not JSON (in @events too) */
+  guint64        connects;      /* requests sent */
+  guint64        reconnects;    /* reconnections scheduled */
+  gint64         started_us;    /* g_get_monotonic_time() at the first request, 0 before */
+  gint64         ended_us;      /* when the stream reached a final state, 0 before */
+  gint64         ttfb_us;       /* request sent → first body byte, latest connection; -1 before */
+  gint64         last_event_us; /* time of the latest event, 0 before */
+  gint64         last_gap_us;   /* between the latest two reads that carried events */
+  gint64         max_gap_us;
+  gint64         retry_ms;      /* the reconnection time in force */
+  double         events_per_s;  /* over the last half second or so; 0 when idle */
+  double         bytes_per_s;
+} LsStreamStats;
+
+#define LS_TYPE_STREAM_STATE (ls_stream_state_get_type ())
+#define LS_TYPE_STREAM (ls_stream_get_type ())
+G_DECLARE_FINAL_TYPE (LsStream, ls_stream, LS, STREAM, GObject)
+
+GType          ls_stream_state_get_type      (void) G_GNUC_CONST;
+const char    *ls_stream_state_to_string     (LsStreamState          state);
+
+/* UI thread only, all of them. @options is copied. */
+LsStream      *ls_stream_new                 (LsBridge              *bridge,
+                                              const LsStreamOptions *options,
+                                              LsEventStore          *store,
+                                              guint32                stream_id);
+/* Validates the options and posts the request to the worker. FALSE with
+ * a one-line error: bad options (LS_STREAM_ERROR), a stream already
+ * started, or the bridge closed (LS_BRIDGE_ERROR_CLOSED). */
+gboolean       ls_stream_start               (LsStream              *self,
+                                              GError               **error);
+/* Idempotent, never blocks. The state becomes CANCELLED once the worker
+ * has let go (at once for a stream never started). If the bridge is
+ * closed, the worker's stop is already cancelling the stream. */
+void           ls_stream_cancel              (LsStream              *self);
+
+/* The UI's view, updated at most once per frame ("notify::state"). */
+LsStreamState  ls_stream_get_state           (LsStream              *self);
+/* One line saying why the stream is in its final state (ENDED, FAILED or
+ * CANCELLED); NULL before. */
+const char    *ls_stream_get_message         (LsStream              *self);
+/* The message when FAILED, NULL otherwise. */
+const char    *ls_stream_get_error_message   (LsStream              *self);
+void           ls_stream_get_stats           (LsStream              *self,
+                                              LsStreamStats         *stats);
+const LsStreamOptions *ls_stream_get_options (LsStream              *self);
+LsEventStore  *ls_stream_get_store           (LsStream              *self);
+guint32        ls_stream_get_id              (LsStream              *self);
+
+G_END_DECLS
