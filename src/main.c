@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ls-application.h"
+#include "ls-headless.h"
 
 int
 main (int   argc,
@@ -28,10 +29,7 @@ main (int   argc,
       if (strcmp (argv[i], "--") == 0)
         break;
       if (strcmp (argv[i], "--headless") == 0)
-        {
-          g_printerr ("loopscope: --headless is not available in this build yet\n");
-          return 2;
-        }
+        return ls_headless_main (argc, argv);
     }
   /* ---- end of headless mode ------------------------------------------ */
 
