@@ -597,6 +597,8 @@ on_read (GObject      *source,
   run_read_next (run);
 
 out:
+  /* A finished run lets go once its last operation has reported back. */
+  run_maybe_release (run);
   stream_run_unref (run);
 }
 
@@ -716,6 +718,8 @@ on_sent (GObject      *source,
   run_read_next (run);
 
 out:
+  /* A finished run lets go once its last operation has reported back. */
+  run_maybe_release (run);
   stream_run_unref (run);
 }
 

@@ -1,0 +1,1205 @@
+/* test-stream.c: LsStream against the demo server and purpose-built handlers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Real sockets on 127.0.0.1 only. The test thread is the UI thread: it owns
+ * the global default context and iterates it (ls_test_wait_until) while the
+ * worker runs the streams. The purpose-built handlers run on a SoupServer
+ * on a thread of this file's own.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "ls-demo-server.h"
+#include "ls-stream.h"
+#include "ls-test-utils.h"
+
+/* ---- a SoupServer with test handlers, on its own thread ----------------- */
+
+typedef struct
+{
+  GThread         *thread;
+  GMainContext    *context;
+  GMainLoop       *loop;
+  SoupServer      *server;
+  char            *base;
+  pthread_mutex_t  lock;
+  pthread_cond_t   cond;
+  gboolean         ready;
+  guint            connections; /* under lock: requests to /count */
+  GPtrArray       *hung;        /* server thread: paused messages */
+} TestServer;
+
+static TestServer *test_server;
+
+static void
+respond (SoupServerMessage *msg,
+         guint              status,
+         const char        *content_type,
+         const char        *body,
+         gsize              len)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  if (content_type != NULL)
+    soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, len);
+}
+
+static void
+test_handler (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  TestServer *ts = user_data;
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+
+  if (g_str_equal (path, "/204"))
+    respond (msg, SOUP_STATUS_NO_CONTENT, NULL, NULL, 0);
+  else if (g_str_equal (path, "/404"))
+    respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "nope\n", 5);
+  else if (g_str_equal (path, "/html"))
+    respond (msg, SOUP_STATUS_OK, "text/html", "<p>hi</p>\n", 10);
+  else if (g_str_equal (path, "/redirect"))
+    {
+      soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, "/two");
+    }
+  else if (g_str_equal (path, "/two"))
+    {
+      static const char body[] = "data: one\n\ndata: two\n\n";
+
+      respond (msg, SOUP_STATUS_OK, "text/event-stream; charset=utf-8", body, strlen (body));
+    }
+  else if (g_str_equal (path, "/cr"))
+    {
+      static const char body[] = "id: 7\revent: e\rdata: a\rdata: b\r\r: comment\rdata: c\r\r";
+
+      respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
+    }
+  else if (g_str_equal (path, "/big"))
+    {
+      gsize size = 5 * 1024 * 1024;
+      GString *body = g_string_sized_new (size + 64);
+
+      g_string_append (body, "data: ");
+      for (gsize i = 0; i < size; i++)
+        g_string_append_c (body, (char) ('a' + i % 26));
+      g_string_append (body, "\n\ndata: after\n\n");
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_TAKE,
+                                        body->str, body->len);
+      g_string_free (body, FALSE);
+    }
+  else if (g_str_equal (path, "/headers"))
+    {
+      const char *accept = soup_message_headers_get_one (request_headers, "Accept");
+      const char *cache = soup_message_headers_get_one (request_headers, "Cache-Control");
+      const char *last_id = soup_message_headers_get_one (request_headers, "Last-Event-ID");
+      g_autofree char *body = g_strdup_printf ("data: accept=%s cache=%s last=%s\n\n",
+                                               accept ? accept : "-", cache ? cache : "-",
+                                               last_id ? last_id : "-");
+
+      respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
+    }
+  else if (g_str_equal (path, "/post"))
+    {
+      g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+      const char *x_test = soup_message_headers_get_one (request_headers, "X-Test");
+      const char *type = soup_message_headers_get_content_type (request_headers, NULL);
+      gboolean ok = g_str_equal (soup_server_message_get_method (msg), "POST") &&
+                    x_test != NULL && g_str_equal (x_test, "yes") &&
+                    type != NULL && g_str_equal (type, "application/json") &&
+                    g_bytes_get_size (body) == 13 &&
+                    memcmp (g_bytes_get_data (body, NULL), "{\"prompt\":42}", 13) == 0;
+
+      if (ok)
+        respond (msg, SOUP_STATUS_OK, "text/event-stream", "data: accepted\n\n", 16);
+      else
+        respond (msg, SOUP_STATUS_BAD_REQUEST, "text/plain", "bad request\n", 12);
+    }
+  else if (g_str_equal (path, "/retry0"))
+    {
+      static const char body[] = "retry: 0\ndata: x\n\n";
+
+      respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
+    }
+  else if (g_str_equal (path, "/count"))
+    {
+      pthread_mutex_lock (&ts->lock);
+      ts->connections++;
+      pthread_mutex_unlock (&ts->lock);
+      respond (msg, SOUP_STATUS_OK, "text/event-stream", ": nothing\n", 10);
+    }
+  else if (g_str_equal (path, "/hang"))
+    {
+      /* Accept the request and never answer. */
+      soup_server_message_pause (msg);
+      g_ptr_array_add (ts->hung, g_object_ref (msg));
+    }
+  else
+    respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "?\n", 2);
+}
+
+static gpointer
+test_server_thread (gpointer data)
+{
+  TestServer *ts = data;
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (ts->context);
+  ts->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (ts->server, NULL, test_handler, ts, NULL);
+  g_assert_true (soup_server_listen_local (ts->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (ts->server);
+  ts->base = g_uri_to_string_partial (uris->data, G_URI_HIDE_PASSWORD);
+  if (g_str_has_suffix (ts->base, "/"))
+    ts->base[strlen (ts->base) - 1] = '\0';
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  pthread_mutex_lock (&ts->lock);
+  ts->ready = TRUE;
+  pthread_cond_signal (&ts->cond);
+  pthread_mutex_unlock (&ts->lock);
+
+  g_main_loop_run (ts->loop);
+
+  for (guint i = 0; i < ts->hung->len; i++)
+    soup_server_message_unpause (g_ptr_array_index (ts->hung, i));
+  g_ptr_array_set_size (ts->hung, 0);
+  soup_server_disconnect (ts->server);
+  while (g_main_context_pending (ts->context))
+    g_main_context_iteration (ts->context, FALSE);
+  g_clear_object (&ts->server);
+  while (g_main_context_pending (ts->context))
+    g_main_context_iteration (ts->context, FALSE);
+  g_main_context_pop_thread_default (ts->context);
+  return NULL;
+}
+
+static TestServer *
+test_server_start (void)
+{
+  TestServer *ts = g_new0 (TestServer, 1);
+
+  pthread_mutex_init (&ts->lock, NULL);
+  pthread_cond_init (&ts->cond, NULL);
+  ts->context = g_main_context_new ();
+  ts->loop = g_main_loop_new (ts->context, FALSE);
+  ts->hung = g_ptr_array_new_with_free_func (g_object_unref);
+  ts->thread = g_thread_new ("test-server", test_server_thread, ts);
+  pthread_mutex_lock (&ts->lock);
+  while (!ts->ready)
+    pthread_cond_wait (&ts->cond, &ts->lock);
+  pthread_mutex_unlock (&ts->lock);
+  return ts;
+}
+
+static gboolean
+quit_loop_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_server_stop (TestServer *ts)
+{
+  GSource *source = g_idle_source_new ();
+
+  /* The loop is running (it signalled ready from before run, and a quit
+   * before run is lost): a source on its context quits it from inside. */
+  g_source_set_callback (source, quit_loop_cb, ts->loop, NULL);
+  g_source_attach (source, ts->context);
+  g_source_unref (source);
+  g_thread_join (ts->thread);
+  g_main_loop_unref (ts->loop);
+  g_main_context_unref (ts->context);
+  g_ptr_array_unref (ts->hung);
+  pthread_mutex_destroy (&ts->lock);
+  pthread_cond_destroy (&ts->cond);
+  g_free (ts->base);
+  g_free (ts);
+}
+
+static char *
+test_url (const char *path)
+{
+  return g_strconcat (test_server->base, path, NULL);
+}
+
+/* ---- fixture -------------------------------------------------------- */
+
+typedef struct
+{
+  LsRecorder   *recorder;
+  LsBridge     *bridge;
+  LsEventStore *store;
+  LsDemoServer *demo;
+  guint32       next_id;
+} Fixture;
+
+static gboolean
+worker_is_running (gpointer data)
+{
+  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_RUNNING;
+}
+
+static gboolean
+worker_is_closed (gpointer data)
+{
+  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_CLOSED;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->recorder = ls_recorder_new (1 << 16);
+  f->bridge = ls_bridge_new (f->recorder);
+  g_assert_true (ls_bridge_start (f->bridge, &error));
+  g_assert_no_error (error);
+  g_assert_true (ls_test_wait_until (worker_is_running, f->bridge, 5000));
+  f->store = ls_event_store_new ();
+  f->demo = ls_demo_server_new ();
+  g_assert_true (ls_demo_server_start_sync (f->demo, 0, &error));
+  g_assert_no_error (error);
+  f->next_id = 1;
+}
+
+static void
+fixture_stop_worker (Fixture *f)
+{
+  ls_bridge_stop (f->bridge);
+  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  fixture_stop_worker (f);
+  ls_demo_server_stop (f->demo);
+  g_assert_finalize_object (f->demo);
+  g_assert_finalize_object (f->bridge);
+  g_assert_finalize_object (f->recorder);
+  ls_event_store_unref (f->store);
+}
+
+static char *
+demo_url (Fixture    *f,
+          const char *path)
+{
+  return g_strconcat (ls_demo_server_get_base_uri (f->demo), path, NULL);
+}
+
+static LsStream *
+start_stream (Fixture         *f,
+              LsStreamOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  LsStream *stream = ls_stream_new (f->bridge, options, f->store, f->next_id++);
+
+  g_assert_true (ls_stream_start (stream, &error));
+  g_assert_no_error (error);
+  return stream;
+}
+
+static gboolean
+stream_is_final (gpointer data)
+{
+  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
+}
+
+static void
+wait_final (LsStream *stream)
+{
+  g_assert_true (ls_test_wait_until (stream_is_final, stream, 20000));
+}
+
+/* Stored records of one stream. */
+typedef struct
+{
+  guint32    stream_id;
+  GPtrArray *events;  /* of char *: "kind|type|id|data" */
+  guint      n_events;
+  guint      n_reconnects;
+  GPtrArray *reconnect_notes;
+} Collected;
+
+static gboolean
+collect_cb (const LsEventView *view,
+            gpointer           data)
+{
+  Collected *c = data;
+
+  if (view->stream_id != c->stream_id)
+    return TRUE;
+  if (view->kind == LS_EVENT_KIND_EVENT || view->kind == LS_EVENT_KIND_INVALID ||
+      view->kind == LS_EVENT_KIND_CHUNK)
+    c->n_events++;
+  if (view->kind == LS_EVENT_KIND_RECONNECT)
+    {
+      c->n_reconnects++;
+      g_ptr_array_add (c->reconnect_notes, g_strndup (view->data, view->data_len));
+    }
+  g_ptr_array_add (c->events, g_strdup_printf ("%s|%s|%s|%.*s", ls_event_kind_to_string (view->kind),
+                                               view->type, view->id,
+                                               (int) MIN (view->data_len, 200), view->data));
+  return TRUE;
+}
+
+static void
+collected_clear (Collected *c)
+{
+  g_ptr_array_unref (c->events);
+  g_ptr_array_unref (c->reconnect_notes);
+}
+
+static void
+collect (Fixture   *f,
+         guint32    stream_id,
+         Collected *c)
+{
+  c->stream_id = stream_id;
+  c->events = g_ptr_array_new_with_free_func (g_free);
+  c->reconnect_notes = g_ptr_array_new_with_free_func (g_free);
+  c->n_events = 0;
+  c->n_reconnects = 0;
+  ls_event_store_foreach_range (f->store, 0, ls_event_store_get_end_seq (f->store), collect_cb, c);
+}
+
+/* ---- options -------------------------------------------------------- */
+
+static void
+test_options_validate (void)
+{
+  static const struct {
+    const char *url;
+    const char *header_name;
+    const char *header_value;
+    const char *method;
+    guint       reconnect_ms;
+    gsize       max_event_size;
+    LsStreamError code;
+    const char *fragment;
+  } cases[] = {
+    { NULL, NULL, NULL, NULL, 3000, 0, LS_STREAM_ERROR_INVALID_URL, "No URL" },
+    { "ftp://example.com/x", NULL, NULL, NULL, 3000, 0, LS_STREAM_ERROR_INVALID_URL, "scheme 'ftp'" },
+    { "file:///etc/passwd", NULL, NULL, NULL, 3000, 0, LS_STREAM_ERROR_INVALID_URL, "scheme 'file'" },
+    { "not a url", NULL, NULL, NULL, 3000, 0, LS_STREAM_ERROR_INVALID_URL, "not a url" },
+    { "http://", NULL, NULL, NULL, 3000, 0, LS_STREAM_ERROR_INVALID_URL, "http://" },
+    { "http://h/x", "Bad Name", "v", NULL, 3000, 0, LS_STREAM_ERROR_INVALID_HEADER, "Bad Name" },
+    { "http://h/x", "X-A", "a\r\nInjected: 1", NULL, 3000, 0, LS_STREAM_ERROR_INVALID_HEADER, "X-A" },
+    { "http://h/x", NULL, NULL, "GE T", 3000, 0, LS_STREAM_ERROR_INVALID_METHOD, "GE T" },
+    { "http://h/x", NULL, NULL, NULL, LS_STREAM_MAX_RECONNECT_MS + 1, 0, LS_STREAM_ERROR_INVALID_OPTION, "Reconnect" },
+    { "http://h/x", NULL, NULL, NULL, 3000, 1, LS_STREAM_ERROR_INVALID_OPTION, "event size" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(LsStreamOptions) options = ls_stream_options_new (cases[i].url);
+      g_autoptr(GError) error = NULL;
+
+      if (cases[i].header_name != NULL)
+        ls_stream_options_add_header (options, cases[i].header_name, cases[i].header_value);
+      options->method = g_strdup (cases[i].method);
+      options->reconnect_ms = cases[i].reconnect_ms;
+      if (cases[i].max_event_size != 0)
+        options->max_event_size = cases[i].max_event_size;
+      g_assert_false (ls_stream_options_validate (options, &error));
+      g_assert_error (error, LS_STREAM_ERROR, cases[i].code);
+      g_test_message ("case %u: %s", i, error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].fragment));
+      g_assert_null (strchr (error->message, '\n'));
+    }
+
+  {
+    g_autoptr(LsStreamOptions) options = ls_stream_options_new ("https://example.com:8443/a?b=c");
+    g_autoptr(LsStreamOptions) copy = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (ls_stream_options_add_header_line (options, "Authorization:  Bearer x  ", &error));
+    g_assert_no_error (error);
+    g_assert_true (ls_stream_options_add_header_line (options, "X-Rep: 1", NULL));
+    g_assert_true (ls_stream_options_add_header_line (options, "X-Rep: 2", NULL));
+    g_assert_false (ls_stream_options_add_header_line (options, "no colon", &error));
+    g_assert_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER);
+    g_clear_error (&error);
+    g_assert_false (ls_stream_options_add_header_line (options, ": empty name", &error));
+    g_assert_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER);
+    g_clear_error (&error);
+    g_assert_true (ls_stream_options_validate (options, &error));
+    g_assert_no_error (error);
+    copy = ls_stream_options_copy (options);
+    g_assert_cmpuint (copy->headers->len, ==, 3);
+    g_assert_cmpstr (ls_stream_options_get_header (copy, "authorization"), ==, "Bearer x");
+    g_assert_cmpstr (((LsStreamHeader *) g_ptr_array_index (copy->headers, 2))->value, ==, "2");
+  }
+}
+
+static void
+test_start_errors (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) bad = ls_stream_options_new ("gopher://x/");
+  g_autoptr(LsStreamOptions) good = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = demo_url (f, "/sse/ticks?count=1&rate=0");
+  LsStream *stream;
+
+  stream = ls_stream_new (f->bridge, bad, f->store, 99);
+  g_assert_false (ls_stream_start (stream, &error));
+  g_assert_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_IDLE);
+  g_clear_error (&error);
+  /* Cancel before start: final at once. */
+  ls_stream_cancel (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_CANCELLED);
+  g_assert_finalize_object (stream);
+
+  good = ls_stream_options_new (url);
+  good->reconnect = FALSE;
+  stream = start_stream (f, good);
+  g_assert_false (ls_stream_start (stream, &error));
+  g_assert_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_NOT_IDLE);
+  g_clear_error (&error);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  g_assert_finalize_object (stream);
+
+  /* A closed bridge refuses, with the bridge's error. */
+  fixture_stop_worker (f);
+  stream = ls_stream_new (f->bridge, good, f->store, 100);
+  g_assert_false (ls_stream_start (stream, &error));
+  g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_IDLE);
+  g_assert_finalize_object (stream);
+}
+
+/* ---- reconnects ----------------------------------------------------- */
+
+static void
+assert_ids_in_order (Collected *c,
+                     guint      first,
+                     guint      last)
+{
+  guint expected = first;
+
+  for (guint i = 0; i < c->events->len; i++)
+    {
+      const char *line = g_ptr_array_index (c->events, i);
+      g_auto(GStrv) parts = g_strsplit (line, "|", 4);
+
+      if (!g_str_equal (parts[0], "event"))
+        continue;
+      g_assert_cmpuint ((guint) g_ascii_strtoull (parts[2], NULL, 10), ==, expected);
+      expected++;
+    }
+  g_assert_cmpuint (expected, ==, last + 1);
+}
+
+static void
+test_flaky_reconnect (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/flaky?every=4&count=30&rate=500&retry=150");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  LsStreamStats stats;
+  Collected c;
+
+  options->max_events = 30;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  g_assert_nonnull (strstr (ls_stream_get_message (stream), "max events"));
+
+  collect (f, ls_stream_get_id (stream), &c);
+  g_assert_cmpuint (c.n_events, ==, 30);
+  assert_ids_in_order (&c, 1, 30);
+  /* 30 events, 4 per connection: 7 reconnections, each after the
+   * server's retry (150 ms), not our default. */
+  g_assert_cmpuint (c.n_reconnects, ==, 7);
+  for (guint i = 0; i < c.reconnect_notes->len; i++)
+    g_assert_nonnull (strstr (g_ptr_array_index (c.reconnect_notes, i), "in 150 ms"));
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.events, ==, 30);
+  g_assert_cmpuint (stats.reconnects, ==, 7);
+  g_assert_cmpuint (stats.connects, ==, 8);
+  g_assert_cmpint (stats.retry_ms, ==, 150);
+  g_assert_cmpuint (stats.http_status, ==, 200);
+  g_assert_cmpstr (stats.content_type, ==, "text/event-stream");
+  g_assert_cmpint (stats.format, ==, LS_STREAM_FORMAT_SSE);
+  g_assert_cmpint (stats.ttfb_us, >=, 0);
+  collected_clear (&c);
+}
+
+static void
+test_last_event_id (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/ticks?count=3&rate=0");
+  g_autofree char *headers_url = test_url ("/headers");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(LsStream) echo = NULL;
+  Collected c;
+
+  options->last_event_id = g_strdup ("41");
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  collect (f, ls_stream_get_id (stream), &c);
+  assert_ids_in_order (&c, 42, 44);
+  collected_clear (&c);
+
+  /* Default headers for SSE, and the ID sent. */
+  g_free (options->url);
+  options->url = g_strdup (headers_url);
+  echo = start_stream (f, options);
+  wait_final (echo);
+  collect (f, ls_stream_get_id (echo), &c);
+  g_assert_cmpuint (c.n_events, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (c.events, 1), ==,
+                   "event|message|41|accept=text/event-stream cache=no-cache last=41");
+  collected_clear (&c);
+}
+
+static void
+test_user_headers_win (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *url = test_url ("/headers");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  Collected c;
+
+  options->reconnect = FALSE;
+  ls_stream_options_add_header (options, "Accept", "*/*");
+  stream = start_stream (f, options);
+  wait_final (stream);
+  collect (f, ls_stream_get_id (stream), &c);
+  g_assert_cmpstr (g_ptr_array_index (c.events, 1), ==, "event|message||accept=*/* cache=no-cache last=-");
+  collected_clear (&c);
+}
+
+static void
+test_retry_floor (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *url = test_url ("/retry0");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  Collected c;
+
+  /* Each connection sends `retry: 0` and one event, then ends. */
+  options->max_events = 4;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  collect (f, ls_stream_get_id (stream), &c);
+  g_assert_cmpuint (c.n_reconnects, ==, 3);
+  for (guint i = 0; i < c.reconnect_notes->len; i++)
+    g_assert_nonnull (strstr (g_ptr_array_index (c.reconnect_notes, i), "in 100 ms"));
+  collected_clear (&c);
+}
+
+static void
+test_backoff (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *url = test_url ("/count");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  Collected c;
+
+  /* Connections that deliver no event count as failures: the waits grow
+   * (with jitter) from the reconnection time up to the cap. */
+  options->reconnect_ms = 100;
+  options->backoff_max_ms = 400;
+  stream = start_stream (f, options);
+  ls_test_run_for (1500);
+  ls_stream_cancel (stream);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_CANCELLED);
+
+  collect (f, ls_stream_get_id (stream), &c);
+  g_assert_cmpuint (c.n_reconnects, >=, 3);
+  for (guint i = 0; i < c.reconnect_notes->len; i++)
+    {
+      const char *note = g_ptr_array_index (c.reconnect_notes, i);
+      guint64 delay = g_ascii_strtoull (strstr (note, " in ") + 4, NULL, 10);
+
+      g_test_message ("%s", note);
+      g_assert_cmpuint (delay, >=, 100);
+      g_assert_cmpuint (delay, <=, 400);
+      if (i == 0)
+        g_assert_cmpuint (delay, ==, 100);
+      if (i >= 3)
+        g_assert_cmpuint (delay, >, 100);
+    }
+  collected_clear (&c);
+}
+
+static void
+test_connection_refused (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(LsStreamOptions) options = NULL;
+  g_autoptr(LsStream) stream = NULL;
+  g_autofree char *url = NULL;
+
+  /* A port nobody listens on: bind one, then close it. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%u/x",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_close (socket, NULL);
+
+  options = ls_stream_options_new (url);
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_FAILED);
+  g_test_message ("%s", ls_stream_get_error_message (stream));
+  g_assert_true (g_str_has_prefix (ls_stream_get_error_message (stream), "Connection failed: "));
+  g_assert_null (strchr (ls_stream_get_error_message (stream), '\n'));
+}
+
+/* ---- statuses, types, redirects, bodies ------------------------------ */
+
+static LsStream *
+run_test_path (Fixture        *f,
+               const char     *path,
+               LsStreamFormat  format)
+{
+  g_autofree char *url = test_url (path);
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  LsStream *stream;
+
+  options->format = format;
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  return stream;
+}
+
+static void
+test_status_and_type (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *url = test_url ("/404");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) s404 = NULL;
+  g_autoptr(LsStream) s204 = NULL;
+  g_autoptr(LsStream) html = NULL;
+  LsStreamStats stats;
+  Collected c;
+
+  /* Permanent even with reconnect on. */
+  s404 = start_stream (f, options);
+  wait_final (s404);
+  g_assert_cmpint (ls_stream_get_state (s404), ==, LS_STREAM_FAILED);
+  g_assert_cmpstr (ls_stream_get_error_message (s404), ==, "HTTP 404 Not Found: the server refused the stream");
+  ls_stream_get_stats (s404, &stats);
+  g_assert_cmpuint (stats.connects, ==, 1);
+  g_assert_cmpuint (stats.http_status, ==, 404);
+  collect (f, ls_stream_get_id (s404), &c);
+  g_assert_cmpuint (c.n_reconnects, ==, 0);
+  g_assert_cmpstr (g_ptr_array_index (c.events, c.events->len - 1), ==,
+                   "closed|||HTTP 404 Not Found: the server refused the stream");
+  collected_clear (&c);
+
+  g_free (options->url);
+  options->url = test_url ("/204");
+  s204 = start_stream (f, options);
+  wait_final (s204);
+  g_assert_cmpint (ls_stream_get_state (s204), ==, LS_STREAM_ENDED);
+  g_assert_nonnull (strstr (ls_stream_get_message (s204), "204"));
+  g_assert_null (ls_stream_get_error_message (s204));
+
+  html = run_test_path (f, "/html", LS_STREAM_FORMAT_SSE);
+  g_assert_cmpint (ls_stream_get_state (html), ==, LS_STREAM_FAILED);
+  g_assert_cmpstr (ls_stream_get_error_message (html), ==, "Expected text/event-stream, got text/html");
+}
+
+static void
+test_redirect_and_cr (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(LsStream) redirect = run_test_path (f, "/redirect", LS_STREAM_FORMAT_AUTO);
+  g_autoptr(LsStream) cr = run_test_path (f, "/cr", LS_STREAM_FORMAT_SSE);
+  Collected c;
+
+  g_assert_cmpint (ls_stream_get_state (redirect), ==, LS_STREAM_ENDED);
+  collect (f, ls_stream_get_id (redirect), &c);
+  g_assert_cmpuint (c.n_events, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (c.events, 1), ==, "event|message||one");
+  g_assert_cmpstr (g_ptr_array_index (c.events, 2), ==, "event|message||two");
+  collected_clear (&c);
+
+  g_assert_cmpint (ls_stream_get_state (cr), ==, LS_STREAM_ENDED);
+  collect (f, ls_stream_get_id (cr), &c);
+  g_assert_cmpuint (c.n_events, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (c.events, 1), ==, "event|e|7|a\nb");
+  g_assert_cmpstr (g_ptr_array_index (c.events, 2), ==, "event|message|7|c");
+  collected_clear (&c);
+}
+
+static gboolean
+find_big_cb (const LsEventView *view,
+             gpointer           data)
+{
+  gsize *sizes = data;
+
+  if (view->kind == LS_EVENT_KIND_EVENT && view->data_len > sizes[1])
+    {
+      sizes[1] = view->data_len;
+      /* Spot-check content at both ends. */
+      if (view->data[0] == 'a' && view->data[view->data_len - 1] == (char) ('a' + (view->data_len - 1) % 26))
+        sizes[0] = view->stream_id;
+    }
+  return TRUE;
+}
+
+static void
+test_big_event (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(LsStream) big = run_test_path (f, "/big", LS_STREAM_FORMAT_AUTO);
+  g_autofree char *url = test_url ("/big");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) capped = NULL;
+  gsize found[2] = { 0, 0 };
+  Collected c;
+
+  g_assert_cmpint (ls_stream_get_state (big), ==, LS_STREAM_ENDED);
+  ls_event_store_foreach_range (f->store, 0, ls_event_store_get_end_seq (f->store), find_big_cb, found);
+  g_assert_cmpuint (found[1], ==, 5 * 1024 * 1024);
+  g_assert_cmpuint (found[0], ==, ls_stream_get_id (big));
+  collect (f, ls_stream_get_id (big), &c);
+  g_assert_cmpuint (c.n_events, ==, 2);
+  collected_clear (&c);
+
+  /* Below the cap: a clear error, the stream stops, no reconnect. */
+  options->max_event_size = 1024 * 1024;
+  capped = start_stream (f, options);
+  wait_final (capped);
+  g_assert_cmpint (ls_stream_get_state (capped), ==, LS_STREAM_FAILED);
+  g_test_message ("%s", ls_stream_get_error_message (capped));
+  g_assert_nonnull (strstr (ls_stream_get_error_message (capped), "limit"));
+}
+
+static void
+test_post_body_headers (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *url = test_url ("/post");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  Collected c;
+
+  options->method = g_strdup ("POST");
+  options->body = g_bytes_new_static ("{\"prompt\":42}", 13);
+  options->reconnect = FALSE;
+  ls_stream_options_add_header (options, "X-Test", "yes");
+  ls_stream_options_add_header (options, "Content-Type", "application/json");
+  stream = start_stream (f, options);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  collect (f, ls_stream_get_id (stream), &c);
+  g_assert_cmpuint (c.n_events, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (c.events, 1), ==, "event|message||accepted");
+  collected_clear (&c);
+}
+
+static void
+test_ndjson_and_raw (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/ndjson?count=5&rate=0");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) ndjson = NULL;
+  g_autoptr(LsStream) raw = NULL;
+  LsStreamStats stats;
+  Collected c;
+
+  /* Reconnect on, but NDJSON ends at the end of the body. */
+  ndjson = start_stream (f, options);
+  wait_final (ndjson);
+  g_assert_cmpint (ls_stream_get_state (ndjson), ==, LS_STREAM_ENDED);
+  collect (f, ls_stream_get_id (ndjson), &c);
+  g_assert_cmpuint (c.n_events, ==, 5);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (c.events, 1), "event|ndjson||{\"n\":1,"));
+  collected_clear (&c);
+
+  options->format = LS_STREAM_FORMAT_RAW;
+  raw = start_stream (f, options);
+  wait_final (raw);
+  g_assert_cmpint (ls_stream_get_state (raw), ==, LS_STREAM_ENDED);
+  ls_stream_get_stats (raw, &stats);
+  g_assert_cmpint (stats.format, ==, LS_STREAM_FORMAT_RAW);
+  g_assert_cmpuint (stats.events, >=, 1);
+  g_assert_cmpuint (stats.bytes, >, 0);
+}
+
+/* ---- ending: max events, duration, idle timeout ---------------------- */
+
+static gboolean
+has_reconnected_twice (gpointer data)
+{
+  LsStreamStats stats;
+
+  ls_stream_get_stats (data, &stats);
+  return stats.reconnects >= 2;
+}
+
+static gboolean
+is_waiting (gpointer data)
+{
+  return ls_stream_get_state (data) == LS_STREAM_WAITING;
+}
+
+static void
+test_duration (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/ticks?rate=200");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  LsStreamStats stats;
+
+  options->duration_ms = 300;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  g_assert_cmpstr (ls_stream_get_message (stream), ==, "Ran for 300 ms (duration)");
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.events, >, 0);
+}
+
+static void
+test_idle_timeout (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *hang = test_url ("/hang");
+  g_autofree char *slow = demo_url (f, "/slow?interval_ms=5000");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (hang);
+  g_autoptr(LsStream) no_answer = NULL;
+  g_autoptr(LsStream) silent = NULL;
+  g_autoptr(LsStream) retrying = NULL;
+  Collected c;
+
+  /* A server that accepts and never answers. */
+  options->idle_timeout_ms = 300;
+  options->reconnect = FALSE;
+  no_answer = start_stream (f, options);
+  /* A stream that answers, then goes quiet. */
+  g_free (options->url);
+  options->url = g_strdup (slow);
+  silent = start_stream (f, options);
+  /* With reconnect on, the timeout is a network error like any other. */
+  options->reconnect = TRUE;
+  options->reconnect_ms = 100;
+  retrying = start_stream (f, options);
+
+  wait_final (no_answer);
+  g_assert_cmpint (ls_stream_get_state (no_answer), ==, LS_STREAM_FAILED);
+  g_assert_cmpstr (ls_stream_get_error_message (no_answer), ==, "No data for 300 ms (idle timeout)");
+
+  wait_final (silent);
+  g_assert_cmpint (ls_stream_get_state (silent), ==, LS_STREAM_FAILED);
+  g_assert_cmpstr (ls_stream_get_error_message (silent), ==, "No data for 300 ms (idle timeout)");
+  collect (f, ls_stream_get_id (silent), &c);
+  g_assert_cmpuint (c.n_events, ==, 1);
+  collected_clear (&c);
+
+  g_assert_true (ls_test_wait_until (has_reconnected_twice, retrying, 10000));
+  g_assert_false (stream_is_final (retrying));
+  ls_stream_cancel (retrying);
+  wait_final (retrying);
+  g_assert_cmpint (ls_stream_get_state (retrying), ==, LS_STREAM_CANCELLED);
+}
+
+/* ---- cancel and stop ------------------------------------------------ */
+
+static gboolean
+has_events (gpointer data)
+{
+  LsStreamStats stats;
+
+  ls_stream_get_stats (data, &stats);
+  return stats.events >= 10;
+}
+
+static guint
+count_events_of (Fixture *f,
+                 guint32  stream_id)
+{
+  Collected c;
+  guint n;
+
+  collect (f, stream_id, &c);
+  n = c.events->len;
+  collected_clear (&c);
+  return n;
+}
+
+static void
+test_cancel_mid_stream (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/ticks?rate=1000");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  LsStream *stream;
+  guint n_after_cancel;
+  Collected c;
+
+  stream = start_stream (f, options);
+  g_assert_true (ls_test_wait_until (has_events, stream, 10000));
+  ls_stream_cancel (stream);
+  ls_stream_cancel (stream);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_CANCELLED);
+  g_assert_cmpstr (ls_stream_get_message (stream), ==, "Cancelled");
+
+  n_after_cancel = count_events_of (f, ls_stream_get_id (stream));
+  ls_test_run_for (300);
+  g_assert_cmpuint (count_events_of (f, ls_stream_get_id (stream)), ==, n_after_cancel);
+  collect (f, ls_stream_get_id (stream), &c);
+  g_assert_cmpstr (g_ptr_array_index (c.events, c.events->len - 1), ==, "closed|||Cancelled");
+  collected_clear (&c);
+  ls_stream_cancel (stream);
+  g_assert_finalize_object (stream);
+}
+
+static void
+test_worker_stop_mid_stream (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *ticks = demo_url (f, "/sse/ticks?rate=500");
+  g_autofree char *hang = test_url ("/hang");
+  LsStream *streams[6];
+  guint64 end_seq;
+
+  for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
+    {
+      /* Reading, waiting for headers that never come, waiting to reconnect. */
+      g_autoptr(LsStreamOptions) options = ls_stream_options_new (i < 4 ? ticks : i == 4 ? hang : "http://127.0.0.1:9/");
+
+      options->reconnect_ms = 60000;
+      streams[i] = start_stream (f, options);
+    }
+  for (guint i = 0; i < 4; i++)
+    g_assert_true (ls_test_wait_until (has_events, streams[i], 10000));
+  g_assert_true (ls_test_wait_until (is_waiting, streams[5], 10000));
+
+  fixture_stop_worker (f);
+  /* Every stream has heard it is cancelled by the time the worker is closed
+   * (the states travel through the stream's mailbox: one more frame). */
+  for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
+    {
+      wait_final (streams[i]);
+      g_assert_cmpint (ls_stream_get_state (streams[i]), ==, LS_STREAM_CANCELLED);
+    }
+  end_seq = ls_event_store_get_end_seq (f->store);
+  ls_test_run_for (200);
+  g_assert_cmpuint (ls_event_store_get_end_seq (f->store), ==, end_seq);
+
+  /* Cancel after stop is harmless. */
+  ls_stream_cancel (streams[0]);
+  for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
+    g_assert_finalize_object (streams[i]);
+}
+
+static void
+test_stop_before_start_runs (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/ticks?rate=10");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  LsStream *stream;
+
+  /* Queued behind the stop in no order we control; either way it ends
+   * CANCELLED and nothing leaks. */
+  stream = start_stream (f, options);
+  ls_bridge_stop (f->bridge);
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_CANCELLED);
+  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+  g_assert_finalize_object (stream);
+}
+
+static void
+test_drop_stream_while_live (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/ticks?rate=1000");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  LsStream *stream = start_stream (f, options);
+  guint32 id = ls_stream_get_id (stream);
+  guint n;
+
+  g_assert_true (ls_test_wait_until (has_events, stream, 10000));
+  /* Dropping the object cancels the request on the worker. */
+  g_assert_finalize_object (stream);
+  ls_test_run_for (300);
+  n = count_events_of (f, id);
+  ls_test_run_for (200);
+  g_assert_cmpuint (count_events_of (f, id), ==, n);
+}
+
+/* ---- many streams ---------------------------------------------------- */
+
+#define N_CONCURRENT 200
+
+typedef struct
+{
+  LsStream **streams;
+  guint      n;
+} Many;
+
+static gboolean
+all_receiving (gpointer data)
+{
+  Many *many = data;
+
+  for (guint i = 0; i < many->n; i++)
+    {
+      LsStreamStats stats;
+
+      ls_stream_get_stats (many->streams[i], &stats);
+      if (stats.events < 3)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_many_concurrent (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/ticks?rate=20");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  LsStream *streams[N_CONCURRENT];
+  Many many = { streams, N_CONCURRENT };
+
+  /* Unlimited streams, all open at once: each must receive, which needs
+   * more than libsoup's default of 2 connections per host. */
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    streams[i] = start_stream (f, options);
+  g_assert_true (ls_test_wait_until (all_receiving, &many, 20000));
+  g_assert_cmpuint (ls_demo_server_get_n_connections (f->demo), ==, N_CONCURRENT);
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      g_assert_cmpint (ls_stream_get_state (streams[i]), ==, LS_STREAM_OPEN);
+      ls_stream_cancel (streams[i]);
+    }
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      wait_final (streams[i]);
+      g_assert_cmpint (ls_stream_get_state (streams[i]), ==, LS_STREAM_CANCELLED);
+      g_assert_finalize_object (streams[i]);
+    }
+}
+
+/* ---- recorder spans --------------------------------------------------- */
+
+static void
+test_spans (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&count=4&rate=0&retry=100");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) records = NULL;
+  guint send = 0, headers = 0, reads = 0, parses = 0, waits = 0, closed = 0;
+
+  options->max_events = 4;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  records = ls_recorder_snapshot (f->recorder, 0);
+  for (guint i = 0; i < records->len; i++)
+    {
+      LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (r->kind != LS_RECORD_SPAN || !g_str_has_prefix (r->name, "stream."))
+        continue;
+      g_assert_cmpint (r->loop, ==, LS_LOOP_WORKER);
+      g_assert_cmpint (r->end_us, >=, r->start_us);
+      if (g_str_equal (r->name, "stream.send"))
+        send++;
+      else if (g_str_equal (r->name, "stream.response-headers"))
+        headers++;
+      else if (g_str_equal (r->name, "stream.read"))
+        reads++;
+      else if (g_str_equal (r->name, "stream.parse"))
+        parses++;
+      else if (g_str_equal (r->name, "stream.reconnect-wait"))
+        waits++;
+      else if (g_str_equal (r->name, "stream.closed"))
+        closed++;
+    }
+  for (guint i = 0; i < records->len; i++)
+    ls_record_clear (&g_array_index (records, LsRecord, i));
+  g_assert_cmpuint (send, ==, 2);
+  g_assert_cmpuint (headers, ==, 2);
+  g_assert_cmpuint (waits, ==, 1);
+  g_assert_cmpuint (closed, ==, 1);
+  g_assert_cmpuint (reads, >=, 2);
+  g_assert_cmpuint (parses, >=, 2);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int result;
+
+  g_test_init (&argc, &argv, NULL);
+
+  test_server = test_server_start ();
+
+  g_test_add_func ("/stream/options/validate", test_options_validate);
+#define ADD(path, func) \
+  g_test_add ("/stream/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("start-errors", test_start_errors);
+  ADD ("reconnect/flaky-every-id-once", test_flaky_reconnect);
+  ADD ("reconnect/last-event-id", test_last_event_id);
+  ADD ("reconnect/retry-floor", test_retry_floor);
+  ADD ("reconnect/backoff", test_backoff);
+  ADD ("reconnect/connection-refused", test_connection_refused);
+  ADD ("request/user-headers-win", test_user_headers_win);
+  ADD ("request/post-body-headers", test_post_body_headers);
+  ADD ("response/status-and-type", test_status_and_type);
+  ADD ("response/redirect-and-cr", test_redirect_and_cr);
+  ADD ("response/big-event", test_big_event);
+  ADD ("response/ndjson-and-raw", test_ndjson_and_raw);
+  ADD ("end/duration", test_duration);
+  ADD ("end/idle-timeout", test_idle_timeout);
+  ADD ("cancel/mid-stream", test_cancel_mid_stream);
+  ADD ("cancel/drop-while-live", test_drop_stream_while_live);
+  ADD ("cancel/worker-stop-mid-stream", test_worker_stop_mid_stream);
+  ADD ("cancel/stop-before-start", test_stop_before_start_runs);
+  ADD ("load/200-concurrent", test_many_concurrent);
+  ADD ("recorder/spans", test_spans);
+#undef ADD
+
+  result = g_test_run ();
+  test_server_stop (test_server);
+  return result;
+}
