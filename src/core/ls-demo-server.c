@@ -123,6 +123,7 @@ struct _LsDemoServer
   /* Server thread only. */
   SoupServer *server;
   GQueue streams;
+  char *pad;                 /* LS_DEMO_SERVER_MAX_SIZE bytes of 'x', shared */
   gboolean stopping;
 
   gint n_connections; /* atomic */
@@ -148,7 +149,7 @@ struct _DemoStream
   guint64 every;             /* flaky: drop after this many events */
   guint64 retry_ms;          /* 0 = no retry field */
   gsize size;
-  char *pad;                 /* size bytes of 'x' */
+  const char *pad;           /* at least size bytes of 'x' */
   guint queued_chunks;
 
   /* LLM */
@@ -375,7 +376,6 @@ stream_free (DemoStream *stream)
   g_clear_object (&stream->msg);
   g_clear_pointer (&stream->tokens, g_ptr_array_unref);
   g_free (stream->completion_id);
-  g_free (stream->pad);
   g_free (stream);
 
   g_atomic_int_add (&self->n_connections, -1);
@@ -605,10 +605,20 @@ static void
 stream_set_size (DemoStream *stream,
                  gsize       size)
 {
+  LsDemoServer *self = stream->self;
+
+  g_assert (size <= LS_DEMO_SERVER_MAX_SIZE);
+
+  /* One padding buffer for all streams, so that many connections asking
+   * for large events cost no more memory than one. */
+  if (self->pad == NULL)
+    {
+      self->pad = g_malloc (LS_DEMO_SERVER_MAX_SIZE);
+      memset (self->pad, 'x', LS_DEMO_SERVER_MAX_SIZE);
+    }
+
   stream->size = size;
-  stream->pad = g_malloc (size + 1);
-  memset (stream->pad, 'x', size);
-  stream->pad[size] = '\0';
+  stream->pad = self->pad;
 }
 
 /* Starts pacing (events_per_second > 0) or flooding (0), and sends what is
@@ -1186,6 +1196,7 @@ shutdown_server (LsDemoServer *self)
   drain_context (self->context);
   wait_for_live_messages (self);
   drain_context (self->context);
+  g_clear_pointer (&self->pad, g_free);
 }
 
 static gpointer
