@@ -1,0 +1,537 @@
+/* ls-request-editor.c: method, URL, format, headers and body of a request
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The editor only edits: it validates nothing itself and starts nothing.
+ * Its button emits ::connect or ::stop; the window builds the request
+ * from the getters, and reports a bad one back with set_error(), which
+ * shows one line under the URL until the URL is edited.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "ls-request-editor.h"
+
+struct _LsRequestEditor
+{
+  GtkWidget     parent_instance;
+
+  /* Template widgets */
+  GtkDropDown  *method_dropdown;
+  GtkEntry     *url_entry;
+  GtkDropDown  *format_dropdown;
+  GtkMenuButton *extras_button;
+  GtkListBox   *headers_list;
+  GtkTextView  *body_view;
+  GtkButton    *connect_button;
+  GtkRevealer  *error_revealer;
+  GtkLabel     *error_label;
+
+  gboolean      running;
+  gboolean      can_connect;
+  char         *cannot_connect_reason;
+};
+
+G_DEFINE_FINAL_TYPE (LsRequestEditor, ls_request_editor, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_CONNECT,
+  SIGNAL_STOP,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* In the order of the "formats" string list. */
+static const LsStreamFormat format_order[] = {
+  LS_STREAM_FORMAT_AUTO,
+  LS_STREAM_FORMAT_SSE,
+  LS_STREAM_FORMAT_NDJSON,
+  LS_STREAM_FORMAT_RAW,
+};
+
+/* ---- header rows ---------------------------------------------------------- */
+
+/* A row is a box of [name entry][value entry][remove button]; the entries
+ * are found again through object data so the row needs no type of its own. */
+static GtkEntry *
+header_row_get_entry (GtkWidget  *row,
+                      const char *which)
+{
+  return g_object_get_data (G_OBJECT (row), which);
+}
+
+static void
+on_remove_header_cb (GtkButton *button,
+                     GtkWidget *row)
+{
+  GtkWidget *list = gtk_widget_get_ancestor (row, GTK_TYPE_LIST_BOX);
+
+  if (list != NULL)
+    gtk_list_box_remove (GTK_LIST_BOX (list), row);
+}
+
+static GtkWidget *
+ls_request_editor_append_header_row (LsRequestEditor *self,
+                                     const char      *name,
+                                     const char      *value)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name_entry = gtk_entry_new ();
+  GtkWidget *value_entry = gtk_entry_new ();
+  GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_margin_top (box, 3);
+  gtk_widget_set_margin_bottom (box, 3);
+
+  gtk_entry_set_placeholder_text (GTK_ENTRY (name_entry), _("Name"));
+  gtk_editable_set_width_chars (GTK_EDITABLE (name_entry), 14);
+  gtk_editable_set_text (GTK_EDITABLE (name_entry), name != NULL ? name : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (name_entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Header name"), -1);
+
+  gtk_entry_set_placeholder_text (GTK_ENTRY (value_entry), _("Value"));
+  gtk_widget_set_hexpand (value_entry, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (value_entry), value != NULL ? value : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (value_entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Header value"), -1);
+
+  gtk_widget_set_tooltip_text (remove, _("Remove Header"));
+  gtk_widget_add_css_class (remove, "flat");
+  g_signal_connect (remove, "clicked", G_CALLBACK (on_remove_header_cb), row);
+
+  gtk_box_append (GTK_BOX (box), name_entry);
+  gtk_box_append (GTK_BOX (box), value_entry);
+  gtk_box_append (GTK_BOX (box), remove);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data (G_OBJECT (row), "name-entry", name_entry);
+  g_object_set_data (G_OBJECT (row), "value-entry", value_entry);
+
+  gtk_list_box_append (self->headers_list, row);
+
+  return name_entry;
+}
+
+static void
+on_add_header_cb (LsRequestEditor *self,
+                  GtkButton       *button)
+{
+  GtkWidget *entry = ls_request_editor_append_header_row (self, NULL, NULL);
+
+  gtk_widget_grab_focus (entry);
+}
+
+/* Rows with an empty name, in order; @index counts only named rows. */
+static GtkWidget *
+ls_request_editor_nth_named_row (LsRequestEditor *self,
+                                 guint            index,
+                                 guint           *n_named)
+{
+  GtkWidget *child;
+  guint n = 0;
+
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->headers_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkEntry *name;
+
+      if (!GTK_IS_LIST_BOX_ROW (child))
+        continue;
+      name = header_row_get_entry (child, "name-entry");
+      if (name == NULL || *gtk_editable_get_text (GTK_EDITABLE (name)) == '\0')
+        continue;
+      if (n == index)
+        return child;
+      n++;
+    }
+
+  if (n_named != NULL)
+    *n_named = n;
+  return NULL;
+}
+
+/* ---- the button ----------------------------------------------------------- */
+
+static void
+ls_request_editor_update_button (LsRequestEditor *self)
+{
+  GtkWidget *button = GTK_WIDGET (self->connect_button);
+
+  if (self->running)
+    {
+      gtk_button_set_label (self->connect_button, _("_Stop"));
+      gtk_widget_remove_css_class (button, "suggested-action");
+      gtk_widget_set_sensitive (button, TRUE);
+      gtk_widget_set_tooltip_text (button, _("Stop the stream"));
+    }
+  else
+    {
+      gtk_button_set_label (self->connect_button, _("_Connect"));
+      gtk_widget_add_css_class (button, "suggested-action");
+      gtk_widget_set_sensitive (button, self->can_connect);
+      gtk_widget_set_tooltip_text (button, self->can_connect ? _("Start streaming from this URL")
+                                                             : self->cannot_connect_reason);
+    }
+}
+
+static void
+on_connect_clicked_cb (LsRequestEditor *self,
+                       GtkButton       *button)
+{
+  ls_request_editor_activate (self);
+}
+
+static void
+on_url_activate_cb (LsRequestEditor *self,
+                    GtkEntry        *entry)
+{
+  if (!self->running)
+    ls_request_editor_activate (self);
+}
+
+static void
+on_url_changed_cb (LsRequestEditor *self,
+                   GtkEditable     *editable)
+{
+  /* The reason was about the old text. */
+  ls_request_editor_set_error (self, NULL);
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+ls_request_editor_dispose (GObject *object)
+{
+  LsRequestEditor *self = LS_REQUEST_EDITOR (object);
+  GtkWidget *child;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_REQUEST_EDITOR);
+  /* The template's top-level box has no id, so dispose_template leaves it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (ls_request_editor_parent_class)->dispose (object);
+}
+
+static void
+ls_request_editor_finalize (GObject *object)
+{
+  LsRequestEditor *self = LS_REQUEST_EDITOR (object);
+
+  g_clear_pointer (&self->cannot_connect_reason, g_free);
+
+  G_OBJECT_CLASS (ls_request_editor_parent_class)->finalize (object);
+}
+
+static void
+ls_request_editor_class_init (LsRequestEditorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ls_request_editor_dispose;
+  object_class->finalize = ls_request_editor_finalize;
+
+  /**
+   * LsRequestEditor::connect:
+   *
+   * The user asked to connect with what the editor holds.
+   */
+  signals[SIGNAL_CONNECT] =
+    g_signal_new ("connect", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * LsRequestEditor::stop:
+   *
+   * The user asked to stop the running stream.
+   */
+  signals[SIGNAL_STOP] =
+    g_signal_new ("stop", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-request-editor.ui");
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, method_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, url_entry);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, format_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, extras_button);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, headers_list);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, body_view);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, error_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_url_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_url_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_header_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked_cb);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "lsrequesteditor");
+}
+
+static void
+ls_request_editor_init (LsRequestEditor *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->can_connect = TRUE;
+  ls_request_editor_update_button (self);
+}
+
+GtkWidget *
+ls_request_editor_new (void)
+{
+  return g_object_new (LS_TYPE_REQUEST_EDITOR, NULL);
+}
+
+const char *
+ls_request_editor_get_method (LsRequestEditor *self)
+{
+  GObject *item;
+
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), NULL);
+
+  item = gtk_drop_down_get_selected_item (self->method_dropdown);
+  if (item == NULL)
+    return "GET";
+
+  return gtk_string_object_get_string (GTK_STRING_OBJECT (item));
+}
+
+void
+ls_request_editor_set_method (LsRequestEditor *self,
+                              const char      *method)
+{
+  GListModel *model;
+  guint n;
+
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+  g_return_if_fail (method != NULL);
+
+  model = gtk_drop_down_get_model (self->method_dropdown);
+  n = g_list_model_get_n_items (model);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+      if (g_ascii_strcasecmp (gtk_string_object_get_string (item), method) == 0)
+        {
+          gtk_drop_down_set_selected (self->method_dropdown, i);
+          return;
+        }
+    }
+
+  /* Anything else the user typed elsewhere (tests, --method) is kept. */
+  gtk_string_list_append (GTK_STRING_LIST (model), method);
+  gtk_drop_down_set_selected (self->method_dropdown, n);
+}
+
+const char *
+ls_request_editor_get_url (LsRequestEditor *self)
+{
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), NULL);
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->url_entry));
+}
+
+void
+ls_request_editor_set_url (LsRequestEditor *self,
+                           const char      *url)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->url_entry), url != NULL ? url : "");
+}
+
+LsStreamFormat
+ls_request_editor_get_format (LsRequestEditor *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), LS_STREAM_FORMAT_AUTO);
+
+  selected = gtk_drop_down_get_selected (self->format_dropdown);
+  if (selected >= G_N_ELEMENTS (format_order))
+    return LS_STREAM_FORMAT_AUTO;
+
+  return format_order[selected];
+}
+
+void
+ls_request_editor_set_format (LsRequestEditor *self,
+                              LsStreamFormat   format)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (format_order); i++)
+    if (format_order[i] == format)
+      gtk_drop_down_set_selected (self->format_dropdown, i);
+}
+
+guint
+ls_request_editor_get_n_headers (LsRequestEditor *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), 0);
+
+  ls_request_editor_nth_named_row (self, G_MAXUINT, &n);
+
+  return n;
+}
+
+gboolean
+ls_request_editor_get_header (LsRequestEditor  *self,
+                              guint             index,
+                              const char      **name,
+                              const char      **value)
+{
+  GtkWidget *row;
+
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), FALSE);
+
+  row = ls_request_editor_nth_named_row (self, index, NULL);
+  if (row == NULL)
+    return FALSE;
+
+  if (name != NULL)
+    *name = gtk_editable_get_text (GTK_EDITABLE (header_row_get_entry (row, "name-entry")));
+  if (value != NULL)
+    *value = gtk_editable_get_text (GTK_EDITABLE (header_row_get_entry (row, "value-entry")));
+
+  return TRUE;
+}
+
+void
+ls_request_editor_add_header (LsRequestEditor *self,
+                              const char      *name,
+                              const char      *value)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  ls_request_editor_append_header_row (self, name, value);
+}
+
+void
+ls_request_editor_clear_headers (LsRequestEditor *self)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->headers_list))) != NULL)
+    gtk_list_box_remove (self->headers_list, child);
+}
+
+GBytes *
+ls_request_editor_dup_body (LsRequestEditor *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  char *text;
+
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), NULL);
+
+  buffer = gtk_text_view_get_buffer (self->body_view);
+  if (gtk_text_buffer_get_char_count (buffer) == 0)
+    return NULL;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
+void
+ls_request_editor_set_body (LsRequestEditor *self,
+                            const char      *body)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), body != NULL ? body : "", -1);
+}
+
+void
+ls_request_editor_set_error (LsRequestEditor *self,
+                             const char      *message)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  if (message != NULL)
+    {
+      gtk_label_set_text (self->error_label, message);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->error_label), message);
+      gtk_widget_add_css_class (GTK_WIDGET (self->url_entry), "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->url_entry), "error");
+    }
+  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
+}
+
+/**
+ * ls_request_editor_get_error:
+ *
+ * Returns: (nullable): the reason shown under the URL, if any
+ */
+const char *
+ls_request_editor_get_error (LsRequestEditor *self)
+{
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), NULL);
+
+  if (!gtk_revealer_get_reveal_child (self->error_revealer))
+    return NULL;
+
+  return gtk_label_get_text (self->error_label);
+}
+
+void
+ls_request_editor_set_running (LsRequestEditor *self,
+                               gboolean         running)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  running = !!running;
+  if (self->running == running)
+    return;
+
+  self->running = running;
+  ls_request_editor_update_button (self);
+}
+
+gboolean
+ls_request_editor_get_running (LsRequestEditor *self)
+{
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), FALSE);
+
+  return self->running;
+}
+
+void
+ls_request_editor_set_can_connect (LsRequestEditor *self,
+                                   gboolean         can_connect,
+                                   const char      *reason)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  self->can_connect = !!can_connect;
+  g_free (self->cannot_connect_reason);
+  self->cannot_connect_reason = g_strdup (reason);
+  ls_request_editor_update_button (self);
+}
+
+void
+ls_request_editor_activate (LsRequestEditor *self)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  if (self->running)
+    g_signal_emit (self, signals[SIGNAL_STOP], 0);
+  else if (self->can_connect)
+    g_signal_emit (self, signals[SIGNAL_CONNECT], 0);
+}

@@ -1,0 +1,493 @@
+/* ls-stream-page.c: one request, its live state and what it received
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Connect builds LsStreamOptions from the editor, validates them (a bad
+ * request is one line under the URL, never a crash), gives the stream a
+ * fresh LsEventStore (the table then shows only this connection) and
+ * starts it on the worker. Everything the page shows comes from the
+ * stream's "notify::state" and once-per-frame "progress" signals, both on
+ * the UI loop. Going away cancels the stream.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ls-format.h"
+#include "ls-stream-page.h"
+
+typedef enum
+{
+  FIGURE_EVENTS,
+  FIGURE_BYTES,
+  FIGURE_RATE,
+  FIGURE_RECONNECTS,
+  FIGURE_TTFB,
+  N_FIGURES
+} LsFigure;
+
+struct _LsStreamPage
+{
+  GtkWidget        parent_instance;
+
+  /* Template widgets */
+  LsRequestEditor *editor;
+  GtkLabel        *state_label;
+  GtkLabel        *message_label;
+  GtkBox          *figures_box;
+  LsEventPanel    *event_panel;
+
+  GtkLabel        *figures[N_FIGURES];
+  const char      *state_class;   /* static string: the CSS class on state_label */
+
+  LsBridge        *bridge;
+  LsStream        *stream;
+  guint32          next_stream_id;
+};
+
+G_DEFINE_FINAL_TYPE (LsStreamPage, ls_stream_page, GTK_TYPE_WIDGET)
+
+static void
+set_label_if_changed (GtkLabel   *label,
+                      const char *text)
+{
+  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
+    gtk_label_set_label (label, text);
+}
+
+/* ---- figures -------------------------------------------------------------- */
+
+static GtkLabel *
+ls_stream_page_add_figure (LsStreamPage *self,
+                           const char   *caption,
+                           const char   *tooltip)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name = gtk_label_new (caption);
+  GtkWidget *value = gtk_label_new ("—");
+
+  gtk_widget_add_css_class (name, "dim-label");
+  gtk_widget_add_css_class (value, "numeric");
+  gtk_widget_add_css_class (value, "ls-figure");
+  gtk_label_set_xalign (GTK_LABEL (value), 1.0);
+  /* Room for the figure to grow without the line jumping every frame. */
+  gtk_label_set_width_chars (GTK_LABEL (value), 6);
+  gtk_widget_set_tooltip_text (box, tooltip);
+
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), value);
+  gtk_box_append (self->figures_box, box);
+
+  return GTK_LABEL (value);
+}
+
+static void
+ls_stream_page_update_figures (LsStreamPage *self)
+{
+  LsStreamStats stats;
+  g_autofree char *bytes = NULL;
+  char buf[64];
+
+  if (self->stream == NULL)
+    {
+      for (guint i = 0; i < N_FIGURES; i++)
+        set_label_if_changed (self->figures[i], "—");
+      return;
+    }
+
+  ls_stream_get_stats (self->stream, &stats);
+
+  set_label_if_changed (self->figures[FIGURE_EVENTS], ls_format_count (buf, sizeof buf, stats.events));
+  bytes = g_format_size (stats.bytes);
+  set_label_if_changed (self->figures[FIGURE_BYTES], bytes);
+  g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
+  set_label_if_changed (self->figures[FIGURE_RATE], buf);
+  set_label_if_changed (self->figures[FIGURE_RECONNECTS], ls_format_count (buf, sizeof buf, stats.reconnects));
+  if (stats.ttfb_us >= 0)
+    set_label_if_changed (self->figures[FIGURE_TTFB], ls_format_duration (buf, sizeof buf, stats.ttfb_us));
+  else
+    set_label_if_changed (self->figures[FIGURE_TTFB], "—");
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+static const char *
+state_css_class (LsStreamState state)
+{
+  switch (state)
+    {
+    case LS_STREAM_OPEN:
+      return "running";
+    case LS_STREAM_CONNECTING:
+    case LS_STREAM_WAITING:
+      return "stopping";
+    case LS_STREAM_FAILED:
+      return "closed";
+    case LS_STREAM_IDLE:
+    case LS_STREAM_ENDED:
+    case LS_STREAM_CANCELLED:
+    default:
+      return NULL;
+    }
+}
+
+static const char *
+state_label (LsStreamState state)
+{
+  switch (state)
+    {
+    case LS_STREAM_IDLE:
+      return C_("stream state", "IDLE");
+    case LS_STREAM_CONNECTING:
+      return C_("stream state", "CONNECTING");
+    case LS_STREAM_OPEN:
+      return C_("stream state", "OPEN");
+    case LS_STREAM_WAITING:
+      return C_("stream state", "RECONNECTING");
+    case LS_STREAM_ENDED:
+      return C_("stream state", "ENDED");
+    case LS_STREAM_FAILED:
+      return C_("stream state", "FAILED");
+    case LS_STREAM_CANCELLED:
+      return C_("stream state", "STOPPED");
+    default:
+      return "?";
+    }
+}
+
+static void
+ls_stream_page_update_state (LsStreamPage *self)
+{
+  LsStreamState state = self->stream != NULL ? ls_stream_get_state (self->stream) : LS_STREAM_IDLE;
+  const char *css = state_css_class (state);
+  const char *message = NULL;
+  g_autofree char *owned = NULL;
+  LsStreamStats stats;
+  char wait[32];
+
+  set_label_if_changed (self->state_label, state_label (state));
+  if (self->state_class != css)
+    {
+      if (self->state_class != NULL)
+        gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), self->state_class);
+      if (css != NULL)
+        gtk_widget_add_css_class (GTK_WIDGET (self->state_label), css);
+      self->state_class = css;
+    }
+
+  if (self->stream != NULL)
+    {
+      ls_stream_get_stats (self->stream, &stats);
+      switch (state)
+        {
+        case LS_STREAM_CONNECTING:
+          owned = g_strdup_printf (_("Connecting to %s…"), ls_stream_get_options (self->stream)->url);
+          message = owned;
+          break;
+
+        case LS_STREAM_OPEN:
+          owned = g_strdup_printf (_("HTTP %u · %s · %s"), stats.http_status,
+                                   stats.content_type[0] != '\0' ? stats.content_type : _("no content type"),
+                                   ls_stream_format_to_string (stats.format));
+          message = owned;
+          break;
+
+        case LS_STREAM_WAITING:
+          owned = g_strdup_printf (_("Connection lost; reconnecting in %s"),
+                                   ls_format_duration (wait, sizeof wait, stats.retry_ms * 1000));
+          message = owned;
+          break;
+
+        case LS_STREAM_IDLE:
+        case LS_STREAM_ENDED:
+        case LS_STREAM_FAILED:
+        case LS_STREAM_CANCELLED:
+        default:
+          message = ls_stream_get_message (self->stream);
+          break;
+        }
+    }
+
+  if (message == NULL)
+    message = _("Enter a streaming URL and connect.");
+
+  set_label_if_changed (self->message_label, message);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label), message);
+  if (state == LS_STREAM_FAILED)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->message_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->message_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "dim-label");
+    }
+
+  ls_request_editor_set_running (self->editor, self->stream != NULL && !LS_STREAM_STATE_IS_FINAL (state)
+                                               && state != LS_STREAM_IDLE);
+  ls_stream_page_update_figures (self);
+}
+
+static void
+on_stream_state_cb (LsStreamPage *self,
+                    GParamSpec   *pspec,
+                    LsStream     *stream)
+{
+  if (stream == self->stream)
+    ls_stream_page_update_state (self);
+}
+
+static void
+on_stream_progress_cb (LsStreamPage *self,
+                       LsStream     *stream)
+{
+  if (stream != self->stream)
+    return;
+
+  ls_stream_page_update_figures (self);
+  /* WAITING/OPEN messages carry figures (status, retry) that change. */
+  if (ls_stream_get_state (stream) != LS_STREAM_CONNECTING)
+    ls_stream_page_update_state (self);
+}
+
+/* ---- connect and stop ----------------------------------------------------- */
+
+static void
+ls_stream_page_drop_stream (LsStreamPage *self)
+{
+  if (self->stream == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->stream, self);
+  /* Cancel is idempotent and never blocks; the stream's own dispose would
+   * post it too, but say it out loud. */
+  ls_stream_cancel (self->stream);
+  g_clear_object (&self->stream);
+}
+
+static LsStreamOptions *
+ls_stream_page_build_options (LsStreamPage  *self,
+                              GError       **error)
+{
+  g_autoptr(LsStreamOptions) options = NULL;
+  g_autofree char *url = g_strstrip (g_strdup (ls_request_editor_get_url (self->editor)));
+  guint n_headers;
+
+  if (url[0] == '\0')
+    {
+      g_set_error_literal (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
+                           _("Enter a URL to connect to, e.g. http://127.0.0.1:8080/events"));
+      return NULL;
+    }
+
+  options = ls_stream_options_new (url);
+  g_free (options->method);
+  options->method = g_strdup (ls_request_editor_get_method (self->editor));
+  options->format = ls_request_editor_get_format (self->editor);
+  options->body = ls_request_editor_dup_body (self->editor);
+
+  n_headers = ls_request_editor_get_n_headers (self->editor);
+  for (guint i = 0; i < n_headers; i++)
+    {
+      const char *name, *value;
+
+      if (ls_request_editor_get_header (self->editor, i, &name, &value))
+        ls_stream_options_add_header (options, name, value);
+    }
+
+  if (!ls_stream_options_validate (options, error))
+    return NULL;
+
+  return g_steal_pointer (&options);
+}
+
+gboolean
+ls_stream_page_connect (LsStreamPage *self)
+{
+  g_autoptr(LsStreamOptions) options = NULL;
+  g_autoptr(LsEventStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), FALSE);
+
+  if (self->bridge == NULL)
+    {
+      ls_request_editor_set_error (self->editor, _("The streaming engine is not running."));
+      return FALSE;
+    }
+
+  options = ls_stream_page_build_options (self, &error);
+  if (options == NULL)
+    {
+      ls_request_editor_set_error (self->editor, error->message);
+      return FALSE;
+    }
+
+  ls_stream_page_drop_stream (self);
+
+  /* One store per connection: what the table shows is this request's. */
+  store = ls_event_store_new ();
+  ls_event_panel_set_store (self->event_panel, store);
+
+  self->stream = ls_stream_new (self->bridge, options, store, ++self->next_stream_id);
+  g_signal_connect_swapped (self->stream, "notify::state", G_CALLBACK (on_stream_state_cb), self);
+  g_signal_connect_swapped (self->stream, "progress", G_CALLBACK (on_stream_progress_cb), self);
+
+  if (!ls_stream_start (self->stream, &error))
+    {
+      ls_request_editor_set_error (self->editor, error->message);
+      ls_stream_page_drop_stream (self);
+      ls_stream_page_update_state (self);
+      return FALSE;
+    }
+
+  ls_request_editor_set_error (self->editor, NULL);
+  ls_stream_page_update_state (self);
+
+  return TRUE;
+}
+
+void
+ls_stream_page_stop (LsStreamPage *self)
+{
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+
+  /* The stream stays (its figures and final state are still shown);
+   * the state becomes CANCELLED once the worker has let go. */
+  if (self->stream != NULL)
+    ls_stream_cancel (self->stream);
+}
+
+static void
+on_editor_connect_cb (LsStreamPage    *self,
+                      LsRequestEditor *editor)
+{
+  ls_stream_page_connect (self);
+}
+
+static void
+on_editor_stop_cb (LsStreamPage    *self,
+                   LsRequestEditor *editor)
+{
+  ls_stream_page_stop (self);
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+ls_stream_page_dispose (GObject *object)
+{
+  LsStreamPage *self = LS_STREAM_PAGE (object);
+  GtkWidget *child;
+
+  /* Closing the window ends its stream. */
+  ls_stream_page_drop_stream (self);
+  g_clear_object (&self->bridge);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_STREAM_PAGE);
+  /* The template's top-level box has no id, so dispose_template leaves it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  G_OBJECT_CLASS (ls_stream_page_parent_class)->dispose (object);
+}
+
+static void
+ls_stream_page_class_init (LsStreamPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ls_stream_page_dispose;
+
+  g_type_ensure (LS_TYPE_REQUEST_EDITOR);
+  g_type_ensure (LS_TYPE_EVENT_PANEL);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-stream-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, editor);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, state_label);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, figures_box);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, event_panel);
+  gtk_widget_class_bind_template_callback (widget_class, on_editor_connect_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_editor_stop_cb);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "lsstreampage");
+}
+
+static void
+ls_stream_page_init (LsStreamPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->figures[FIGURE_EVENTS] = ls_stream_page_add_figure (self, _("Events"),
+                                                            _("Events stored (NDJSON lines, raw chunks)"));
+  self->figures[FIGURE_BYTES] = ls_stream_page_add_figure (self, _("Bytes"),
+                                                           _("Body bytes received, all connections"));
+  self->figures[FIGURE_RATE] = ls_stream_page_add_figure (self, _("Rate"),
+                                                          _("Events per second, over the last half second"));
+  self->figures[FIGURE_RECONNECTS] = ls_stream_page_add_figure (self, _("Reconnects"),
+                                                                _("Reconnections scheduled"));
+  self->figures[FIGURE_TTFB] = ls_stream_page_add_figure (self, _("First byte"),
+                                                          _("Request sent → first body byte, latest connection"));
+
+  ls_stream_page_update_state (self);
+}
+
+GtkWidget *
+ls_stream_page_new (void)
+{
+  return g_object_new (LS_TYPE_STREAM_PAGE, NULL);
+}
+
+void
+ls_stream_page_set_bridge (LsStreamPage *self,
+                           LsBridge     *bridge)
+{
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+
+  g_set_object (&self->bridge, bridge);
+  ls_request_editor_set_can_connect (self->editor, bridge != NULL,
+                                     bridge == NULL ? _("The streaming engine is not running") : NULL);
+}
+
+/**
+ * ls_stream_page_get_editor:
+ *
+ * Returns: (transfer none): the request editor
+ */
+LsRequestEditor *
+ls_stream_page_get_editor (LsStreamPage *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
+
+  return self->editor;
+}
+
+/**
+ * ls_stream_page_get_event_panel:
+ *
+ * Returns: (transfer none): the event table
+ */
+LsEventPanel *
+ls_stream_page_get_event_panel (LsStreamPage *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
+
+  return self->event_panel;
+}
+
+/**
+ * ls_stream_page_get_stream:
+ *
+ * Returns: (transfer none) (nullable): the current or last stream
+ */
+LsStream *
+ls_stream_page_get_stream (LsStreamPage *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
+
+  return self->stream;
+}

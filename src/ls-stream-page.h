@@ -1,0 +1,32 @@
+/* ls-stream-page.h: one request, its live state and what it received
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ls-bridge.h"
+#include "ls-event-panel.h"
+#include "ls-request-editor.h"
+#include "ls-stream.h"
+
+G_BEGIN_DECLS
+
+#define LS_TYPE_STREAM_PAGE (ls_stream_page_get_type ())
+G_DECLARE_FINAL_TYPE (LsStreamPage, ls_stream_page, LS, STREAM_PAGE, GtkWidget)
+
+GtkWidget       *ls_stream_page_new              (void);
+void             ls_stream_page_set_bridge       (LsStreamPage *self,
+                                                  LsBridge     *bridge);
+LsRequestEditor *ls_stream_page_get_editor       (LsStreamPage *self);
+LsEventPanel    *ls_stream_page_get_event_panel  (LsStreamPage *self);
+/* The current (or last) stream, NULL before the first connect. */
+LsStream        *ls_stream_page_get_stream       (LsStreamPage *self);
+/* What the Connect button does. FALSE (and the reason under the URL)
+ * when the request is not valid or the engine refuses it. */
+gboolean         ls_stream_page_connect          (LsStreamPage *self);
+/* What the Stop button does; also done when the page goes away. */
+void             ls_stream_page_stop             (LsStreamPage *self);
+
+G_END_DECLS
