@@ -1,0 +1,1182 @@
+/* ls-timeline-view.c: the recorder's spans, guards and lag, lane by loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One lane per loop (UI, worker, other). In a lane: top-level spans on
+ * the first row, nested ones (with a parent) on a thinner second row,
+ * each bar preceded by a lighter lead-in for the time it waited in a
+ * queue; guard events as red markers; and the loop's lag counter as a
+ * small bar graph underneath.
+ *
+ * The view keeps its own copy of recent records (the recorder's ring is
+ * a moving window), pulled with ls_recorder_snapshot (after_seq) so each
+ * frame copies only what is new. Drawing is bounded by the width, not by
+ * the number of records: spans narrower than a pixel that touch are
+ * merged into one rectangle, guards and lag samples are bucketed per
+ * pixel column.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "ls-format.h"
+#include "ls-timeline-view.h"
+
+/* What the view remembers: enough to pan back a couple of minutes, small
+ * enough that a frame's walk over it stays well under a millisecond. */
+#define KEEP_US        (180 * G_USEC_PER_SEC)
+#define MAX_RECORDS    150000
+
+#define LABEL_WIDTH    112.0
+#define RIGHT_MARGIN   12.0
+#define AXIS_HEIGHT    28.0
+#define MIN_LANE_HEIGHT 84.0
+#define ROW0_OFFSET    10.0
+#define ROW0_HEIGHT    18.0
+#define ROW1_OFFSET    32.0
+#define ROW1_HEIGHT    10.0
+#define GRAPH_OFFSET   50.0
+#define GRAPH_MARGIN   8.0
+#define N_LANES        3
+/* Hit slop: a one-pixel span is still easy to point at. */
+#define PICK_SLOP_PX   3.0
+/* One scroll step pans this many pixels. */
+#define SCROLL_STEP_PX 48.0
+
+struct _LsTimelineView
+{
+  GtkWidget   parent_instance;
+
+  LsRecorder *recorder;
+  GArray     *records;      /* of LsRecord, in seq order */
+  guint64     last_seq;
+  gboolean    have_seq;
+  gint64      origin_us;    /* time axis zero: when the view was made */
+
+  gboolean    live;
+  gint64      start_us;     /* visible range */
+  gint64      end_us;
+
+  guint       tick_id;
+  double      pointer_x;
+  double      drag_start_x;
+  gint64      drag_start_us;
+  gint64      drag_end_us;
+  guint       last_n_drawn;
+};
+
+G_DEFINE_FINAL_TYPE (LsTimelineView, ls_timeline_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_LIVE,
+  PROP_RECORDER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ---- geometry ------------------------------------------------------------- */
+
+static double
+plot_width (LsTimelineView *self)
+{
+  return MAX (1.0, gtk_widget_get_width (GTK_WIDGET (self)) - LABEL_WIDTH - RIGHT_MARGIN);
+}
+
+/* Lanes share the height: the lag graphs grow, the span rows do not. */
+static double
+lane_height (LsTimelineView *self)
+{
+  return MAX (MIN_LANE_HEIGHT, (gtk_widget_get_height (GTK_WIDGET (self)) - AXIS_HEIGHT) / N_LANES);
+}
+
+static double
+graph_height (LsTimelineView *self)
+{
+  return lane_height (self) - GRAPH_OFFSET - GRAPH_MARGIN;
+}
+
+static int
+lane_index (LsLoopId loop)
+{
+  switch (loop)
+    {
+    case LS_LOOP_UI:
+      return 0;
+    case LS_LOOP_WORKER:
+      return 1;
+    case LS_LOOP_OTHER:
+    default:
+      return 2;
+    }
+}
+
+double
+ls_timeline_view_time_to_x (LsTimelineView *self,
+                            gint64          time_us)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0.0);
+
+  return LABEL_WIDTH + (double) (time_us - self->start_us) * plot_width (self)
+                       / (double) MAX (1, self->end_us - self->start_us);
+}
+
+double
+ls_timeline_view_get_lane_y (LsTimelineView *self,
+                             LsLoopId        loop,
+                             gboolean        nested)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0.0);
+
+  return AXIS_HEIGHT + lane_index (loop) * lane_height (self) + (nested ? ROW1_OFFSET : ROW0_OFFSET);
+}
+
+/* ---- colours -------------------------------------------------------------- */
+
+/* Mid-tone colours that read on light and dark backgrounds alike. */
+static const GdkRGBA palette[] = {
+  { 0.21f, 0.52f, 0.89f, 1.0f },  /* blue: bridge crossings */
+  { 0.57f, 0.25f, 0.67f, 1.0f },  /* purple: worker lifecycle */
+  { 0.18f, 0.76f, 0.49f, 1.0f },  /* green: HTTP / stream */
+  { 0.90f, 0.57f, 0.17f, 1.0f },  /* orange: parsing */
+  { 0.15f, 0.64f, 0.67f, 1.0f },  /* teal */
+  { 0.80f, 0.42f, 0.62f, 1.0f },  /* pink */
+  { 0.60f, 0.52f, 0.30f, 1.0f },  /* brown */
+};
+static const GdkRGBA error_rgba = { 0.88f, 0.11f, 0.14f, 1.0f };
+
+static const GdkRGBA *
+category_color (const char *category)
+{
+  if (category == NULL)
+    return &palette[G_N_ELEMENTS (palette) - 1];
+  if (strcmp (category, "bridge") == 0)
+    return &palette[0];
+  if (strcmp (category, "worker") == 0)
+    return &palette[1];
+  if (strcmp (category, "stream") == 0 || strcmp (category, "http") == 0)
+    return &palette[2];
+  if (strcmp (category, "parse") == 0 || strcmp (category, "parser") == 0)
+    return &palette[3];
+
+  return &palette[4 + g_str_hash (category) % (G_N_ELEMENTS (palette) - 4)];
+}
+
+static void
+foreground_color (LsTimelineView *self,
+                  GdkRGBA        *color)
+{
+  /* gtk_widget_get_color() is 4.10; this is the 4.8 way. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), color);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+/* ---- records -------------------------------------------------------------- */
+
+static gboolean
+is_lag_counter (const LsRecord *record)
+{
+  return record->kind == LS_RECORD_COUNTER && record->name != NULL
+         && strstr (record->name, " lag") != NULL;
+}
+
+static gint64
+record_time (const LsRecord *record)
+{
+  return record->end_us != 0 ? record->end_us : record->start_us;
+}
+
+static void
+ls_timeline_view_trim (LsTimelineView *self)
+{
+  guint len = self->records->len;
+  gint64 cutoff;
+  guint k = 0;
+
+  if (len == 0)
+    return;
+
+  cutoff = record_time (&g_array_index (self->records, LsRecord, len - 1)) - KEEP_US;
+  while (k < len
+         && (len - k > MAX_RECORDS
+             || record_time (&g_array_index (self->records, LsRecord, k)) < cutoff))
+    k++;
+
+  /* Removing from the front moves the rest: do it in chunks, not per frame. */
+  if (k > 0 && (k >= 4096 || k * 4 >= len || len > MAX_RECORDS + 4096))
+    g_array_remove_range (self->records, 0, k);
+}
+
+void
+ls_timeline_view_refresh (LsTimelineView *self)
+{
+  g_autoptr(GArray) fresh = NULL;
+
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  if (self->recorder == NULL)
+    return;
+
+  fresh = ls_recorder_snapshot (self->recorder, self->have_seq ? self->last_seq : 0);
+  for (guint i = 0; i < fresh->len; i++)
+    {
+      LsRecord *record = &g_array_index (fresh, LsRecord, i);
+
+      /* after_seq 0 also returns seq 0 itself. */
+      if (self->have_seq && record->seq <= self->last_seq)
+        continue;
+
+      g_array_append_val (self->records, *record);
+      record->detail = NULL;   /* moved */
+      self->last_seq = record->seq;
+      self->have_seq = TRUE;
+    }
+
+  ls_timeline_view_trim (self);
+}
+
+guint
+ls_timeline_view_get_n_records (LsTimelineView *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
+
+  return self->records->len;
+}
+
+/* First index whose time may be inside [t, ...): records are in seq
+ * order, which is end-time order per thread and nearly so across threads,
+ * so a binary search with a little slack skips everything older. */
+static guint
+first_index_after (LsTimelineView *self,
+                   gint64          t)
+{
+  guint lo = 0;
+  guint hi = self->records->len;
+
+  t -= G_USEC_PER_SEC;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (record_time (&g_array_index (self->records, LsRecord, mid)) < t)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+/* ---- drawing -------------------------------------------------------------- */
+
+typedef struct
+{
+  gboolean       active;
+  double         x0;
+  double         x1;
+  const GdkRGBA *color;
+} PendingBar;
+
+static void
+flush_bar (GtkSnapshot *snapshot,
+           PendingBar  *bar,
+           double       y,
+           double       height,
+           guint       *n_drawn)
+{
+  if (!bar->active)
+    return;
+
+  gtk_snapshot_append_color (snapshot, bar->color,
+                             &GRAPHENE_RECT_INIT (bar->x0, y, MAX (1.0, bar->x1 - bar->x0), height));
+  bar->active = FALSE;
+  (*n_drawn)++;
+}
+
+/* A bar narrower than a pixel joins the pending one when they touch; a
+ * wider one is drawn at once. */
+static void
+add_bar (GtkSnapshot   *snapshot,
+         PendingBar    *bar,
+         double         x0,
+         double         x1,
+         const GdkRGBA *color,
+         double         y,
+         double         height,
+         guint         *n_drawn)
+{
+  if (x1 - x0 < 1.0)
+    {
+      if (bar->active && x0 <= bar->x1 + 1.0)
+        {
+          bar->x1 = MAX (bar->x1, x1);
+          return;
+        }
+      flush_bar (snapshot, bar, y, height, n_drawn);
+      bar->active = TRUE;
+      bar->x0 = x0;
+      bar->x1 = MAX (x1, x0 + 1.0);
+      bar->color = color;
+      return;
+    }
+
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (x0, y, x1 - x0, height));
+  (*n_drawn)++;
+}
+
+static void
+draw_text (LsTimelineView *self,
+           GtkSnapshot    *snapshot,
+           const char     *text,
+           double          x,
+           double          y,
+           const GdkRGBA  *color,
+           gboolean        small)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+
+  if (small)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      pango_attr_list_insert (attrs, pango_attr_scale_new (0.83));
+      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+    }
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) x, (float) y));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static gint64
+nice_step (gint64 raw)
+{
+  gint64 magnitude = 1;
+
+  while (magnitude * 10 <= raw)
+    magnitude *= 10;
+  if (raw <= magnitude)
+    return magnitude;
+  if (raw <= 2 * magnitude)
+    return 2 * magnitude;
+  if (raw <= 5 * magnitude)
+    return 5 * magnitude;
+  return 10 * magnitude;
+}
+
+static void
+draw_axis (LsTimelineView *self,
+           GtkSnapshot    *snapshot,
+           const GdkRGBA  *fg,
+           double          width,
+           double          height)
+{
+  GdkRGBA grid = *fg;
+  GdkRGBA text = *fg;
+  gint64 span = MAX (1, self->end_us - self->start_us);
+  gint64 step = nice_step ((gint64) (span * 110.0 / plot_width (self)));
+  gint64 t;
+
+  grid.alpha = 0.10f;
+  text.alpha = 0.65f;
+
+  gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (0, AXIS_HEIGHT - 1, width, 1));
+
+  /* Ticks at multiples of the step from the axis origin. */
+  t = self->start_us - self->origin_us;
+  t = (t >= 0 ? (t + step - 1) / step : t / step) * step + self->origin_us;
+  for (; t <= self->end_us; t += step)
+    {
+      double x = ls_timeline_view_time_to_x (self, t);
+      double seconds = (t - self->origin_us) / (double) G_USEC_PER_SEC;
+      char label[32];
+
+      if (step >= G_USEC_PER_SEC)
+        g_snprintf (label, sizeof label, "%.0f s", seconds);
+      else if (step >= G_USEC_PER_SEC / 10)
+        g_snprintf (label, sizeof label, "%.1f s", seconds);
+      else if (step >= 1000)
+        g_snprintf (label, sizeof label, "%.3f s", seconds);
+      else
+        g_snprintf (label, sizeof label, "%.6f s", seconds);
+
+      gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (x, AXIS_HEIGHT - 6, 1, height - AXIS_HEIGHT + 6));
+      draw_text (self, snapshot, label, x + 3, 6, &text, TRUE);
+    }
+}
+
+static void
+draw_lane_frame (LsTimelineView *self,
+                 GtkSnapshot    *snapshot,
+                 int             lane,
+                 const GdkRGBA  *fg,
+                 double          width)
+{
+  static const char *names[N_LANES] = { N_("UI loop"), N_("Worker loop"), N_("Other threads") };
+  double y = AXIS_HEIGHT + lane * lane_height (self);
+  GdkRGBA band = *fg;
+  GdkRGBA line = *fg;
+  GdkRGBA dim = *fg;
+
+  band.alpha = lane % 2 == 0 ? 0.035f : 0.0f;
+  line.alpha = 0.10f;
+  dim.alpha = 0.55f;
+
+  if (band.alpha > 0)
+    gtk_snapshot_append_color (snapshot, &band, &GRAPHENE_RECT_INIT (0, y, width, lane_height (self)));
+  gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (0, y + lane_height (self) - 1, width, 1));
+  gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (LABEL_WIDTH - 1, y, 1, lane_height (self)));
+
+  draw_text (self, snapshot, _(names[lane]), 12, y + ROW0_OFFSET, fg, FALSE);
+  draw_text (self, snapshot, _("lag"), 12, y + GRAPH_OFFSET + 4, &dim, TRUE);
+}
+
+/* Lag samples come every probe interval (100 ms): each is held until the
+ * next one, as a step area, bucketed per pixel column (the worst sample
+ * of a column wins), so the cost is bounded by the width. */
+static void
+draw_lag_graphs (LsTimelineView *self,
+                 GtkSnapshot    *snapshot,
+                 guint           first,
+                 const GdkRGBA  *fg,
+                 gint64          max_lag[N_LANES])
+{
+  guint n_cols = (guint) ceil (plot_width (self)) + 1;
+  g_autofree gint64 *buckets = g_new (gint64, (gsize) n_cols * N_LANES);
+  double gh = graph_height (self);
+  GdkRGBA area = *fg;
+  GdkRGBA line = *fg;
+
+  area.alpha = 0.22f;
+  line.alpha = 0.6f;
+
+  for (gsize k = 0; k < (gsize) n_cols * N_LANES; k++)
+    buckets[k] = -1;
+
+  for (guint i = first; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+      gint64 t = record_time (r);
+      int lane;
+      double x;
+      guint col;
+
+      if (!is_lag_counter (r) || t < self->start_us || t > self->end_us)
+        continue;
+
+      lane = lane_index (r->loop);
+      x = ls_timeline_view_time_to_x (self, t) - LABEL_WIDTH;
+      col = (guint) CLAMP (x, 0, n_cols - 1);
+      buckets[lane * n_cols + col] = MAX (buckets[lane * n_cols + col], MAX (r->value, 0));
+      max_lag[lane] = MAX (max_lag[lane], r->value);
+    }
+
+  for (int lane = 0; lane < N_LANES; lane++)
+    {
+      double base = AXIS_HEIGHT + lane * lane_height (self) + GRAPH_OFFSET + gh;
+      /* At least 1 ms full scale, so a quiet loop's noise stays flat. */
+      gint64 scale = MAX (max_lag[lane], 1000);
+      gint64 cur = -1;
+      guint run_start = 0;
+
+      for (guint col = 0; col <= n_cols; col++)
+        {
+          gint64 v = col < n_cols ? buckets[lane * n_cols + col] : -2;
+
+          if (v == -1 || (v == cur && col < n_cols))
+            continue;
+          if (cur >= 0)
+            {
+              double h = MAX (1.0, gh * (double) cur / (double) scale);
+              double w = (double) (MIN (col, n_cols - 1) - run_start) + 1.0;
+
+              gtk_snapshot_append_color (snapshot, &area,
+                                         &GRAPHENE_RECT_INIT (LABEL_WIDTH + run_start, base - h, w, h));
+              gtk_snapshot_append_color (snapshot, &line,
+                                         &GRAPHENE_RECT_INIT (LABEL_WIDTH + run_start, base - h, w, 1));
+            }
+          cur = v;
+          run_start = col;
+        }
+    }
+}
+
+static void
+draw_lag_labels (LsTimelineView *self,
+                 GtkSnapshot    *snapshot,
+                 const GdkRGBA  *fg,
+                 const gint64    max_lag[N_LANES])
+{
+  GdkRGBA dim = *fg;
+
+  dim.alpha = 0.55f;
+
+  for (int lane = 0; lane < N_LANES; lane++)
+    {
+      double base = AXIS_HEIGHT + lane * lane_height (self) + GRAPH_OFFSET + graph_height (self);
+      g_autofree char *label = NULL;
+      char a[32];
+
+      if (max_lag[lane] <= 0)
+        continue;
+
+      /* Translators: the lag graph's full scale, e.g. "max 1.20 ms" */
+      label = g_strdup_printf (_("max %s"), ls_format_duration (a, sizeof a, max_lag[lane]));
+      draw_text (self, snapshot, label, 12, base - 16, &dim, TRUE);
+    }
+}
+
+static void
+ls_timeline_view_snapshot (GtkWidget   *widget,
+                           GtkSnapshot *snapshot)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (widget);
+  double width = gtk_widget_get_width (widget);
+  double height = gtk_widget_get_height (widget);
+  PendingBar bars[N_LANES][2] = { { { 0, }, }, };
+  PendingBar waits[N_LANES][2] = { { { 0, }, }, };
+  double last_guard_x[N_LANES] = { -10, -10, -10 };
+  gint64 max_lag[N_LANES] = { 0, };
+  GdkRGBA fg;
+  GdkRGBA cancelled;
+  guint n_drawn = 0;
+  guint first;
+
+  if (width <= LABEL_WIDTH || height <= AXIS_HEIGHT)
+    return;
+
+  foreground_color (self, &fg);
+  cancelled = fg;
+  cancelled.alpha = 0.35f;
+
+  for (int lane = 0; lane < N_LANES; lane++)
+    draw_lane_frame (self, snapshot, lane, &fg, width);
+  draw_axis (self, snapshot, &fg, width, height);
+
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (LABEL_WIDTH, 0, width - LABEL_WIDTH, height));
+
+  first = first_index_after (self, self->start_us);
+  draw_lag_graphs (self, snapshot, first, &fg, max_lag);
+
+  for (guint i = first; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+      int lane = lane_index (r->loop);
+      double lane_y = AXIS_HEIGHT + lane * lane_height (self);
+
+      if (r->kind == LS_RECORD_SPAN)
+        {
+          gint64 begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
+          gboolean nested = r->parent_id != 0;
+          double y = lane_y + (nested ? ROW1_OFFSET : ROW0_OFFSET);
+          double h = nested ? ROW1_HEIGHT : ROW0_HEIGHT;
+          const GdkRGBA *color;
+          double x0, x1;
+
+          if (r->end_us < self->start_us || begin > self->end_us)
+            continue;
+
+          color = r->outcome == LS_OUTCOME_ERROR ? &error_rgba
+                  : r->outcome == LS_OUTCOME_CANCELLED ? &cancelled
+                  : category_color (r->category);
+
+          if (begin < r->start_us)
+            {
+              double w0 = ls_timeline_view_time_to_x (self, begin);
+              double w1 = ls_timeline_view_time_to_x (self, r->start_us);
+
+              /* Only a wait wide enough to see gets its own lead-in. */
+              if (w1 - w0 >= 1.0)
+                {
+                  GdkRGBA light = *color;
+
+                  light.alpha = 0.3f;
+                  flush_bar (snapshot, &waits[lane][nested], y, h, &n_drawn);
+                  gtk_snapshot_append_color (snapshot, &light,
+                                             &GRAPHENE_RECT_INIT (w0, y + h * 0.25, w1 - w0, h * 0.5));
+                  n_drawn++;
+                }
+            }
+
+          x0 = ls_timeline_view_time_to_x (self, r->start_us);
+          x1 = ls_timeline_view_time_to_x (self, r->end_us);
+          add_bar (snapshot, &bars[lane][nested], MAX (x0, LABEL_WIDTH - 2), MIN (x1, width + 2),
+                   color, y, h, &n_drawn);
+        }
+      else if (r->kind == LS_RECORD_GUARD)
+        {
+          double x;
+
+          if (r->start_us < self->start_us || r->start_us > self->end_us)
+            continue;
+          x = ls_timeline_view_time_to_x (self, r->start_us);
+          if (x - last_guard_x[lane] < 2.0)
+            continue;
+          last_guard_x[lane] = x;
+          gtk_snapshot_append_color (snapshot, &error_rgba,
+                                     &GRAPHENE_RECT_INIT (x - 1, lane_y + 4, 2, lane_height (self) - 8));
+          gtk_snapshot_append_color (snapshot, &error_rgba,
+                                     &GRAPHENE_RECT_INIT (x - 4, lane_y + 4, 8, 6));
+          n_drawn++;
+        }
+    }
+
+  for (int lane = 0; lane < N_LANES; lane++)
+    for (int row = 0; row < 2; row++)
+      {
+        double y = AXIS_HEIGHT + lane * lane_height (self) + (row ? ROW1_OFFSET : ROW0_OFFSET);
+        double h = row ? ROW1_HEIGHT : ROW0_HEIGHT;
+
+        flush_bar (snapshot, &bars[lane][row], y, h, &n_drawn);
+        flush_bar (snapshot, &waits[lane][row], y, h, &n_drawn);
+      }
+
+  gtk_snapshot_pop (snapshot);
+
+  draw_lag_labels (self, snapshot, &fg, max_lag);
+
+  self->last_n_drawn = n_drawn;
+}
+
+static void
+ls_timeline_view_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = (int) LABEL_WIDTH + 200;
+      *natural = (int) LABEL_WIDTH + 800;
+    }
+  else
+    {
+      *minimum = *natural = (int) (AXIS_HEIGHT + N_LANES * MIN_LANE_HEIGHT);
+    }
+}
+
+/* ---- picking and tooltips ------------------------------------------------- */
+
+const LsRecord *
+ls_timeline_view_pick (LsTimelineView *self,
+                       double          x,
+                       double          y)
+{
+  int lane;
+  double lane_y;
+  gboolean nested;
+
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
+
+  if (x < LABEL_WIDTH || y < AXIS_HEIGHT || y >= AXIS_HEIGHT + N_LANES * lane_height (self))
+    return NULL;
+
+  lane = (int) ((y - AXIS_HEIGHT) / lane_height (self));
+  lane_y = AXIS_HEIGHT + lane * lane_height (self);
+
+  /* Guards first: they are drawn on top and span the whole lane. */
+  for (guint i = self->records->len; i > 0; i--)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i - 1);
+
+      if (r->kind == LS_RECORD_GUARD && lane_index (r->loop) == lane
+          && fabs (ls_timeline_view_time_to_x (self, r->start_us) - x) <= PICK_SLOP_PX)
+        return r;
+    }
+
+  if (y >= lane_y + ROW0_OFFSET && y < lane_y + ROW0_OFFSET + ROW0_HEIGHT)
+    nested = FALSE;
+  else if (y >= lane_y + ROW1_OFFSET && y < lane_y + ROW1_OFFSET + ROW1_HEIGHT)
+    nested = TRUE;
+  else
+    return NULL;
+
+  /* Newest first, as drawn last (on top); an exact hit beats a near one. */
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = self->records->len; i > 0; i--)
+      {
+        const LsRecord *r = &g_array_index (self->records, LsRecord, i - 1);
+        gint64 begin;
+        double x0, x1, slop;
+
+        if (r->kind != LS_RECORD_SPAN || lane_index (r->loop) != lane
+            || (r->parent_id != 0) != nested)
+          continue;
+
+        begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
+        x0 = ls_timeline_view_time_to_x (self, begin);
+        x1 = ls_timeline_view_time_to_x (self, r->end_us);
+        slop = pass == 0 ? 0.0 : PICK_SLOP_PX;
+        if (x >= x0 - slop && x <= MAX (x1, x0 + 1.0) + slop)
+          return r;
+      }
+
+  return NULL;
+}
+
+char *
+ls_timeline_view_describe (LsTimelineView *self,
+                           const LsRecord *r)
+{
+  GString *text;
+  char a[32];
+  char b[32];
+
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
+  g_return_val_if_fail (r != NULL, NULL);
+
+  text = g_string_new (NULL);
+
+  if (r->kind == LS_RECORD_GUARD)
+    {
+      g_string_append_printf (text, "<b>%s</b>\n", _("Guard"));
+      g_string_append_printf (text, _("%s on the %s loop, thread %d"),
+                              r->name, ls_loop_id_to_string (r->loop), r->thread_id);
+      if (r->detail != NULL)
+        {
+          g_autofree char *escaped = g_markup_escape_text (r->detail, -1);
+
+          g_string_append_printf (text, "\n%s", escaped);
+        }
+      return g_string_free (text, FALSE);
+    }
+
+  {
+    g_autofree char *name = g_markup_escape_text (r->name != NULL ? r->name : "?", -1);
+
+    g_string_append_printf (text, "<b>%s</b>", name);
+  }
+  if (r->category != NULL)
+    g_string_append_printf (text, "  <small>%s</small>", r->category);
+  g_string_append_c (text, '\n');
+  g_string_append_printf (text, _("Loop: %s · thread %d"), ls_loop_id_to_string (r->loop), r->thread_id);
+  g_string_append_c (text, '\n');
+  g_string_append_printf (text, _("Waited %s · ran %s"),
+                          ls_format_duration (a, sizeof a,
+                                              r->queued_us != 0 && r->queued_us < r->start_us
+                                                ? r->start_us - r->queued_us : 0),
+                          ls_format_duration (b, sizeof b, r->end_us - r->start_us));
+  g_string_append_c (text, '\n');
+  g_string_append_printf (text, _("Outcome: %s"), ls_outcome_to_string (r->outcome));
+  if (r->value > 0)
+    g_string_append_printf (text, _(" · %s items"), ls_format_count (a, sizeof a, r->value));
+  if (r->detail != NULL)
+    {
+      g_autofree char *escaped = g_markup_escape_text (r->detail, -1);
+
+      g_string_append_printf (text, "\n%s", escaped);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static gboolean
+on_query_tooltip_cb (GtkWidget  *widget,
+                     int         x,
+                     int         y,
+                     gboolean    keyboard_mode,
+                     GtkTooltip *tooltip,
+                     gpointer    user_data)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (widget);
+  const LsRecord *record;
+  g_autofree char *markup = NULL;
+
+  if (keyboard_mode)
+    return FALSE;
+
+  record = ls_timeline_view_pick (self, x, y);
+  if (record == NULL)
+    return FALSE;
+
+  markup = ls_timeline_view_describe (self, record);
+  gtk_tooltip_set_markup (tooltip, markup);
+
+  return TRUE;
+}
+
+/* ---- interaction ---------------------------------------------------------- */
+
+static void
+ls_timeline_view_set_range_internal (LsTimelineView *self,
+                                     gint64          start_us,
+                                     gint64          end_us)
+{
+  gint64 span = CLAMP (end_us - start_us, LS_TIMELINE_MIN_SPAN_US, LS_TIMELINE_MAX_SPAN_US);
+
+  self->end_us = end_us;
+  self->start_us = end_us - span;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ls_timeline_view_zoom (LsTimelineView *self,
+                       double          factor,
+                       double          x)
+{
+  gint64 anchor, span, new_span;
+  double frac;
+
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+  g_return_if_fail (factor > 0);
+
+  span = self->end_us - self->start_us;
+  new_span = CLAMP ((gint64) (span * factor), LS_TIMELINE_MIN_SPAN_US, LS_TIMELINE_MAX_SPAN_US);
+
+  if (self->live)
+    {
+      /* Live: the right edge stays "now". */
+      ls_timeline_view_set_range_internal (self, self->end_us - new_span, self->end_us);
+      return;
+    }
+
+  frac = CLAMP ((x - LABEL_WIDTH) / plot_width (self), 0.0, 1.0);
+  anchor = self->start_us + (gint64) (span * frac);
+  ls_timeline_view_set_range_internal (self, anchor - (gint64) (new_span * frac),
+                                       anchor - (gint64) (new_span * frac) + new_span);
+}
+
+static gboolean
+on_scroll_cb (GtkEventControllerScroll *controller,
+              double                    dx,
+              double                    dy,
+              LsTimelineView           *self)
+{
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+  gint64 span = self->end_us - self->start_us;
+  gint64 shift;
+
+  if (state & GDK_CONTROL_MASK)
+    {
+      ls_timeline_view_zoom (self, pow (1.2, dy), self->pointer_x);
+      return TRUE;
+    }
+
+  if (self->live)
+    return FALSE;
+
+  shift = (gint64) ((dx + dy) * SCROLL_STEP_PX * span / plot_width (self));
+  ls_timeline_view_set_range_internal (self, self->start_us + shift, self->end_us + shift);
+
+  return TRUE;
+}
+
+static void
+on_motion_cb (GtkEventControllerMotion *controller,
+              double                    x,
+              double                    y,
+              LsTimelineView           *self)
+{
+  self->pointer_x = x;
+}
+
+static void
+on_drag_begin_cb (GtkGestureDrag *gesture,
+                  double          x,
+                  double          y,
+                  LsTimelineView *self)
+{
+  if (self->live)
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  self->drag_start_us = self->start_us;
+  self->drag_end_us = self->end_us;
+}
+
+static void
+on_drag_update_cb (GtkGestureDrag *gesture,
+                   double          offset_x,
+                   double          offset_y,
+                   LsTimelineView *self)
+{
+  gint64 shift = (gint64) (-offset_x * (self->drag_end_us - self->drag_start_us) / plot_width (self));
+
+  if (self->live)
+    return;
+  ls_timeline_view_set_range_internal (self, self->drag_start_us + shift, self->drag_end_us + shift);
+}
+
+static gboolean
+ls_timeline_view_tick_cb (GtkWidget     *widget,
+                          GdkFrameClock *frame_clock,
+                          gpointer       user_data)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (widget);
+
+  ls_timeline_view_refresh (self);
+  if (self->live)
+    {
+      gint64 span = self->end_us - self->start_us;
+      gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
+
+      self->end_us = now;
+      self->start_us = now - span;
+      gtk_widget_queue_draw (widget);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ls_timeline_view_map (GtkWidget *widget)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (widget);
+
+  GTK_WIDGET_CLASS (ls_timeline_view_parent_class)->map (widget);
+
+  /* Only while visible: a hidden page costs nothing per frame. */
+  if (self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (widget, ls_timeline_view_tick_cb, NULL, NULL);
+}
+
+static void
+ls_timeline_view_unmap (GtkWidget *widget)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (widget);
+
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
+
+  GTK_WIDGET_CLASS (ls_timeline_view_parent_class)->unmap (widget);
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+ls_timeline_view_dispose (GObject *object)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (object);
+
+  g_clear_object (&self->recorder);
+
+  G_OBJECT_CLASS (ls_timeline_view_parent_class)->dispose (object);
+}
+
+static void
+ls_timeline_view_finalize (GObject *object)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (object);
+
+  g_clear_pointer (&self->records, g_array_unref);
+
+  G_OBJECT_CLASS (ls_timeline_view_parent_class)->finalize (object);
+}
+
+static void
+ls_timeline_view_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_LIVE:
+      g_value_set_boolean (value, self->live);
+      break;
+
+    case PROP_RECORDER:
+      g_value_set_object (value, self->recorder);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ls_timeline_view_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_LIVE:
+      ls_timeline_view_set_live (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_RECORDER:
+      ls_timeline_view_set_recorder (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+clear_record (gpointer data)
+{
+  ls_record_clear (data);
+}
+
+static void
+ls_timeline_view_class_init (LsTimelineViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ls_timeline_view_dispose;
+  object_class->finalize = ls_timeline_view_finalize;
+  object_class->get_property = ls_timeline_view_get_property;
+  object_class->set_property = ls_timeline_view_set_property;
+
+  widget_class->snapshot = ls_timeline_view_snapshot;
+  widget_class->measure = ls_timeline_view_measure;
+  widget_class->map = ls_timeline_view_map;
+  widget_class->unmap = ls_timeline_view_unmap;
+
+  properties[PROP_LIVE] =
+    g_param_spec_boolean ("live", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RECORDER] =
+    g_param_spec_object ("recorder", NULL, NULL, LS_TYPE_RECORDER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_css_name (widget_class, "lstimeline");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+ls_timeline_view_init (LsTimelineView *self)
+{
+  GtkEventController *scroll;
+  GtkEventController *motion;
+  GtkGesture *drag;
+
+  self->records = g_array_new (FALSE, FALSE, sizeof (LsRecord));
+  g_array_set_clear_func (self->records, clear_record);
+  self->live = TRUE;
+  self->origin_us = g_get_monotonic_time ();
+  self->end_us = self->origin_us;
+  self->start_us = self->end_us - LS_TIMELINE_DEFAULT_SPAN_US;
+
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip_cb), NULL);
+
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (on_motion_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+
+  drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+}
+
+GtkWidget *
+ls_timeline_view_new (void)
+{
+  return g_object_new (LS_TYPE_TIMELINE_VIEW, NULL);
+}
+
+/**
+ * ls_timeline_view_get_recorder:
+ *
+ * Returns: (transfer none) (nullable): the recorder shown
+ */
+LsRecorder *
+ls_timeline_view_get_recorder (LsTimelineView *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
+
+  return self->recorder;
+}
+
+void
+ls_timeline_view_set_recorder (LsTimelineView *self,
+                               LsRecorder     *recorder)
+{
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+  g_return_if_fail (recorder == NULL || LS_IS_RECORDER (recorder));
+
+  if (!g_set_object (&self->recorder, recorder))
+    return;
+
+  g_array_set_size (self->records, 0);
+  self->have_seq = FALSE;
+  self->last_seq = 0;
+  ls_timeline_view_refresh (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
+}
+
+gboolean
+ls_timeline_view_get_live (LsTimelineView *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), FALSE);
+
+  return self->live;
+}
+
+void
+ls_timeline_view_set_live (LsTimelineView *self,
+                           gboolean        live)
+{
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  live = !!live;
+  if (self->live == live)
+    return;
+
+  self->live = live;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
+}
+
+void
+ls_timeline_view_get_range (LsTimelineView *self,
+                            gint64         *start_us,
+                            gint64         *end_us)
+{
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  if (start_us != NULL)
+    *start_us = self->start_us;
+  if (end_us != NULL)
+    *end_us = self->end_us;
+}
+
+void
+ls_timeline_view_set_range (LsTimelineView *self,
+                            gint64          start_us,
+                            gint64          end_us)
+{
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+  g_return_if_fail (end_us > start_us);
+
+  ls_timeline_view_set_live (self, FALSE);
+  ls_timeline_view_set_range_internal (self, start_us, end_us);
+}
+
+guint
+ls_timeline_view_get_last_n_drawn (LsTimelineView *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
+
+  return self->last_n_drawn;
+}
