@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include "ls-application.h"
+#include "ls-demo-server.h"
 #include "ls-resources.h"
 #include "ls-window.h"
 
@@ -28,6 +29,8 @@ struct _LsApplication
   LsRecorder     *recorder;
   LsBridge       *bridge;
   char           *engine_error;
+  LsDemoServer   *demo_server;   /* --demo only */
+  GCancellable   *demo_cancellable;
 
   gboolean        demo;
   gboolean        quitting;
@@ -172,12 +175,7 @@ ls_application_handle_local_options (GApplication *app,
     }
 
   if (g_variant_dict_contains (options, "demo"))
-    {
-      /* The demo server arrives with the streaming engine; until then the
-       * option is accepted and remembered. */
-      self->demo = TRUE;
-      g_debug ("--demo: the built-in demo server is not available yet");
-    }
+    self->demo = TRUE;
 
   return G_APPLICATION_CLASS (ls_application_parent_class)->handle_local_options (app, options);
 }
@@ -218,13 +216,63 @@ ls_application_startup (GApplication *app)
   self->sigterm_id = g_unix_signal_add (SIGTERM, ls_application_signal_cb, self);
 }
 
+/* The demo server listens (on its own thread): point the window at it. */
+static void
+on_demo_server_started_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  LsDemoServer *server = LS_DEMO_SERVER (source);
+  GWeakRef *weak = user_data;
+  g_autoptr(LsApplication) self = g_weak_ref_get (weak);
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+
+  if (!ls_demo_server_start_finish (server, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("The demo server could not start: %s", error->message);
+      return;
+    }
+
+  if (self == NULL || self->quitting)
+    return;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (LS_IS_WINDOW (window))
+    ls_window_start_demo (LS_WINDOW (window), ls_demo_server_get_base_uri (server));
+}
+
+static void
+ls_application_start_demo (LsApplication *self)
+{
+  GWeakRef *weak;
+
+  if (self->demo_server != NULL || self->engine_error != NULL)
+    return;
+
+  /* Weak: a start that completes after the application is gone (or never
+   * gets to run its callback) must not keep it alive. */
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, self);
+
+  /* Port 0: an ephemeral port, never a clash with anything running. */
+  self->demo_server = ls_demo_server_new ();
+  self->demo_cancellable = g_cancellable_new ();
+  ls_demo_server_start_async (self->demo_server, 0, self->demo_cancellable,
+                              on_demo_server_started_cb, weak);
+}
+
 static void
 ls_application_activate (GApplication *app)
 {
   LsApplication *self = LS_APPLICATION (app);
   GtkWindow *window;
 
-  if (self->quitting)
+  if (self == NULL || self->quitting)
     return;
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
@@ -232,6 +280,9 @@ ls_application_activate (GApplication *app)
     window = GTK_WINDOW (ls_window_new (self));
 
   gtk_window_present (window);
+
+  if (self->demo)
+    ls_application_start_demo (self);
 }
 
 static void
@@ -267,6 +318,12 @@ ls_application_shutdown (GApplication *app)
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
 
+  /* After the worker: its streams to the demo server are gone by now, so
+   * the server's stop (which joins its own thread) has nothing to wait for. */
+  g_cancellable_cancel (self->demo_cancellable);
+  if (self->demo_server != NULL)
+    ls_demo_server_stop (self->demo_server);
+
   if (self->css_provider != NULL)
     gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
                                                    GTK_STYLE_PROVIDER (self->css_provider));
@@ -287,6 +344,8 @@ ls_application_dispose (GObject *object)
   g_clear_object (&self->bridge);
   g_clear_object (&self->recorder);
   g_clear_object (&self->settings);
+  g_clear_object (&self->demo_server);
+  g_clear_object (&self->demo_cancellable);
   g_clear_object (&self->css_provider);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
@@ -440,4 +499,27 @@ ls_application_request_quit (LsApplication *self)
   for (l = windows; l != NULL; l = l->next)
     gtk_window_close (GTK_WINDOW (l->data));
   g_list_free_full (windows, g_object_unref);
+}
+
+/**
+ * ls_application_get_demo_server:
+ *
+ * Returns: (transfer none) (nullable): the demo server, with --demo
+ */
+LsDemoServer *
+ls_application_get_demo_server (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
+
+  return self->demo_server;
+}
+
+/* For tests: as if --demo had been given. */
+void
+ls_application_set_demo (LsApplication *self,
+                         gboolean       demo)
+{
+  g_return_if_fail (LS_IS_APPLICATION (self));
+
+  self->demo = !!demo;
 }

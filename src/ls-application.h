@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "ls-bridge.h"
+#include "ls-demo-server.h"
 #include "ls-recorder.h"
 
 G_BEGIN_DECLS
@@ -22,5 +23,8 @@ const char    *ls_application_get_engine_error  (LsApplication     *self);
 gboolean       ls_application_get_demo          (LsApplication     *self);
 gboolean       ls_application_get_quitting      (LsApplication     *self);
 void           ls_application_request_quit      (LsApplication     *self);
+LsDemoServer  *ls_application_get_demo_server   (LsApplication     *self);
+void           ls_application_set_demo          (LsApplication     *self,
+                                                 gboolean           demo);
 
 G_END_DECLS

@@ -13,6 +13,8 @@
 #include <glib/gi18n.h>
 
 #include "ls-format.h"
+#include "ls-stream-page.h"
+#include "ls-timeline-view.h"
 #include "ls-window.h"
 
 /* How often the UI probe's lag timer fires: often enough to catch a stall
@@ -38,6 +40,9 @@ struct _LsWindow
   GtkApplicationWindow  parent_instance;
 
   /* Template widgets */
+  GtkStack             *stack;
+  LsStreamPage         *stream_page;
+  LsTimelineView       *timeline_view;
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
   LsLoopCard           *ui_card;
@@ -58,6 +63,8 @@ struct _LsWindow
 
   LsLoopProbe          *ui_probe;
   guint                 tick_id;
+  GtkFileChooserNative *export_chooser;
+  GCancellable         *export_cancellable;
 
   LsStress              stress;
 
@@ -567,6 +574,139 @@ ls_window_stress_cancel_action (GtkWidget  *widget,
   ls_window_cancel_stress (LS_WINDOW (widget));
 }
 
+/* ---- timeline and trace export ------------------------------------------ */
+
+static void
+ls_window_timeline_zoom_action (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+  gboolean zoom_in = g_str_equal (action_name, "win.timeline-zoom-in");
+
+  /* Around the middle of the plot: there is no pointer to zoom around. */
+  ls_timeline_view_zoom (self->timeline_view, zoom_in ? 1 / 1.5 : 1.5,
+                         gtk_widget_get_width (GTK_WIDGET (self->timeline_view)) / 2.0);
+}
+
+/* Runs in a GTask thread: the file is written off the UI thread, and the
+ * recorder is safe to read from any thread. */
+static void
+export_trace_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  LsRecorder *recorder = task_data;
+  GFile *file = g_object_get_data (G_OBJECT (task), "file");
+  g_autoptr(GFileOutputStream) out = NULL;
+  GError *error = NULL;
+
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, cancellable, &error);
+  if (out == NULL
+      || !ls_recorder_export_trace (recorder, G_OUTPUT_STREAM (out), cancellable, &error)
+      || !g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+export_trace_done_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* Cancelled means the window went away: nobody to tell. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && LS_IS_WINDOW (source))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not export the trace: %s"), error->message);
+
+          ls_window_show_banner (LS_WINDOW (source), message);
+        }
+    }
+}
+
+void
+ls_window_export_trace_to_file (LsWindow            *self,
+                                GFile               *file,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, self->export_cancellable, callback, user_data);
+  g_task_set_source_tag (task, ls_window_export_trace_to_file);
+  g_task_set_task_data (task, g_object_ref (self->recorder), g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "file", g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, export_trace_thread);
+}
+
+gboolean
+ls_window_export_trace_finish (LsWindow      *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_export_response_cb (LsWindow             *self,
+                       int                   response,
+                       GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        ls_window_export_trace_to_file (self, file, export_trace_done_cb, NULL);
+    }
+
+  g_clear_object (&self->export_chooser);
+}
+
+static void
+ls_window_export_trace_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+  g_autoptr(GtkFileFilter) filter = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *name = NULL;
+
+  if (self->recorder == NULL || self->export_chooser != NULL)
+    return;
+
+  self->export_chooser = gtk_file_chooser_native_new (_("Export Trace"), GTK_WINDOW (self),
+                                                      GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                      _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->export_chooser), TRUE);
+  name = g_date_time_format (now, "loopscope-%Y%m%d-%H%M%S.json");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_chooser), name);
+
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Chrome trace (JSON)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_chooser), filter);
+
+  g_signal_connect_object (self->export_chooser, "response",
+                           G_CALLBACK (on_export_response_cb), self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_chooser));
+}
+
 /* ---- GObject ------------------------------------------------------------- */
 
 static gboolean
@@ -628,6 +768,11 @@ ls_window_setup (LsWindow      *self,
     g_signal_connect_object (ls_bridge_get_worker (self->bridge), "notify::state",
                              G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
 
+  ls_stream_page_set_bridge (self->stream_page,
+                             self->bridge != NULL && ls_application_get_engine_error (ls_app) == NULL
+                               ? self->bridge : NULL);
+  ls_timeline_view_set_recorder (self->timeline_view, self->recorder);
+
   description = g_strdup_printf (_("Sends %s round trips UI → worker → UI, at most %s in flight, "
                                    "and checks that each one comes back exactly once. "
                                    "Watch the UI loop’s lag while it runs."),
@@ -658,6 +803,15 @@ ls_window_dispose (GObject *object)
       g_clear_pointer (&self->stress.replies, ls_mailbox_unref);
     }
   g_clear_pointer (&self->stress.seen, g_free);
+
+  g_cancellable_cancel (self->export_cancellable);
+  g_clear_object (&self->export_cancellable);
+  if (self->export_chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->export_chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
+      g_clear_object (&self->export_chooser);
+    }
 
   if (self->tick_id != 0)
     {
@@ -692,6 +846,9 @@ ls_window_class_init (LsWindowClass *klass)
   window_class->close_request = ls_window_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, stream_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, ui_card);
@@ -707,17 +864,26 @@ ls_window_class_init (LsWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.stress", NULL, ls_window_stress_action);
   gtk_widget_class_install_action (widget_class, "win.stress-cancel", NULL, ls_window_stress_cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.export-trace", NULL, ls_window_export_trace_action);
+  gtk_widget_class_install_action (widget_class, "win.timeline-zoom-in", NULL, ls_window_timeline_zoom_action);
+  gtk_widget_class_install_action (widget_class, "win.timeline-zoom-out", NULL, ls_window_timeline_zoom_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.export-trace", NULL);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.stress", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stress-cancel", NULL);
 
   g_type_ensure (LS_TYPE_LOOP_CARD);
+  g_type_ensure (LS_TYPE_STREAM_PAGE);
+  g_type_ensure (LS_TYPE_TIMELINE_VIEW);
 }
 
 static void
 ls_window_init (LsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->export_cancellable = g_cancellable_new ();
 }
 
 LsWindow *
@@ -773,4 +939,63 @@ ls_window_get_banner (LsWindow *self)
     return NULL;
 
   return gtk_label_get_label (self->banner_label);
+}
+
+/**
+ * ls_window_get_stream_page:
+ *
+ * Returns: (transfer none): the Stream page
+ */
+LsStreamPage *
+ls_window_get_stream_page (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+
+  return self->stream_page;
+}
+
+/**
+ * ls_window_get_timeline_view:
+ *
+ * Returns: (transfer none): the timeline
+ */
+LsTimelineView *
+ls_window_get_timeline_view (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+
+  return self->timeline_view;
+}
+
+/* "stream", "timeline" or "loops". */
+void
+ls_window_show_page (LsWindow   *self,
+                     const char *name)
+{
+  g_return_if_fail (LS_IS_WINDOW (self));
+
+  gtk_stack_set_visible_child_name (self->stack, name);
+}
+
+/**
+ * ls_window_start_demo:
+ * @base_uri: the demo server's base URI
+ *
+ * Fills the request with the demo server's tick stream and connects.
+ */
+void
+ls_window_start_demo (LsWindow   *self,
+                      const char *base_uri)
+{
+  LsRequestEditor *editor;
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+  g_return_if_fail (base_uri != NULL);
+
+  editor = ls_stream_page_get_editor (self->stream_page);
+  url = g_strdup_printf ("%s/sse/ticks?rate=20", base_uri);
+  ls_request_editor_set_url (editor, url);
+  ls_request_editor_set_format (editor, LS_STREAM_FORMAT_AUTO);
+  ls_stream_page_connect (self->stream_page);
 }

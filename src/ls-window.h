@@ -9,6 +9,8 @@
 #include "ls-application.h"
 #include "ls-loop-card.h"
 #include "ls-loop-probe.h"
+#include "ls-stream-page.h"
+#include "ls-timeline-view.h"
 
 G_BEGIN_DECLS
 
@@ -43,5 +45,19 @@ void           ls_window_get_stress_counts (LsWindow      *self,
                                             guint         *n_lost,
                                             guint         *n_duplicated);
 const char    *ls_window_get_banner        (LsWindow      *self);
+LsStreamPage  *ls_window_get_stream_page   (LsWindow      *self);
+LsTimelineView *ls_window_get_timeline_view (LsWindow     *self);
+void           ls_window_show_page         (LsWindow      *self,
+                                            const char    *name);
+void           ls_window_start_demo        (LsWindow      *self,
+                                            const char    *base_uri);
+/* Writes the recorder's Chrome trace to @file, off the UI thread. */
+void           ls_window_export_trace_to_file (LsWindow          *self,
+                                               GFile             *file,
+                                               GAsyncReadyCallback callback,
+                                               gpointer           user_data);
+gboolean       ls_window_export_trace_finish (LsWindow        *self,
+                                              GAsyncResult    *result,
+                                              GError         **error);
 
 G_END_DECLS
