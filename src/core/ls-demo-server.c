@@ -59,6 +59,9 @@
 
 #include "config.h"
 
+#include <pthread.h>
+#include <time.h>
+
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -101,9 +104,10 @@ struct _LsDemoServer
 {
   GObject parent_instance;
 
-  /* Guarded by mutex; written by the owner and the server thread. */
-  GMutex mutex;
-  GCond cond;
+  /* Guarded by mutex; written by the owner and the server thread. A pthread
+   * mutex, not a GMutex: ThreadSanitizer cannot see GLib's futex locks. */
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
   ServerState state;
   GThread *thread;
   GError *start_error;
@@ -1029,10 +1033,10 @@ message_finalized_cb (gpointer  data,
   /* Any thread may drop the last reference. Waking the context under the
    * lock: the server thread cannot see the set empty, finish and let the
    * context go before the wakeup is done. */
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   g_hash_table_remove (self->live_messages, where_the_object_was);
   g_main_context_wakeup (self->context);
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 }
 
 static void
@@ -1040,9 +1044,9 @@ request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
                     LsDemoServer      *self)
 {
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   g_hash_table_add (self->live_messages, msg);
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
   g_object_weak_ref (G_OBJECT (msg), message_finalized_cb, self);
 }
 
@@ -1051,9 +1055,9 @@ count_live_messages (LsDemoServer *self)
 {
   guint n;
 
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   n = g_hash_table_size (self->live_messages);
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   return n;
 }
@@ -1092,12 +1096,12 @@ wait_for_live_messages (LsDemoServer *self)
 
       g_warning ("Demo server: %u messages still alive %d s after shutdown",
                  count_live_messages (self), SHUTDOWN_TIMEOUT_S);
-      g_mutex_lock (&self->mutex);
+      pthread_mutex_lock (&self->mutex);
       g_hash_table_iter_init (&iter, self->live_messages);
       while (g_hash_table_iter_next (&iter, &msg, NULL))
         g_object_weak_unref (msg, message_finalized_cb, self);
       g_hash_table_remove_all (self->live_messages);
-      g_mutex_unlock (&self->mutex);
+      pthread_mutex_unlock (&self->mutex);
     }
 }
 
@@ -1109,12 +1113,12 @@ start_complete_in_idle_cb (gpointer data)
   g_autoptr(GError) error = NULL;
   gboolean failed;
 
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   task = g_steal_pointer (&self->start_task);
   failed = self->state == STATE_FAILED;
   if (failed)
     error = g_error_copy (self->start_error);
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   if (task == NULL)
     return G_SOURCE_REMOVE;
@@ -1146,7 +1150,7 @@ publish_start_outcome (LsDemoServer *self,
                        const char   *base_uri,
                        guint16       port)
 {
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   self->state = state;
   self->start_error = error;
   self->base_uri = g_strdup (base_uri);
@@ -1162,8 +1166,8 @@ publish_start_outcome (LsDemoServer *self,
       g_source_attach (source, g_task_get_context (self->start_task));
       g_source_unref (source);
     }
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->mutex);
+  pthread_cond_broadcast (&self->cond);
+  pthread_mutex_unlock (&self->mutex);
 }
 
 static void
@@ -1263,10 +1267,10 @@ spawn_server_thread (LsDemoServer  *self,
 {
   GThread *thread;
 
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   if (self->thread != NULL)
     {
-      g_mutex_unlock (&self->mutex);
+      pthread_mutex_unlock (&self->mutex);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                            "The demo server is already started");
       return FALSE;
@@ -1286,13 +1290,27 @@ spawn_server_thread (LsDemoServer  *self,
       g_clear_object (&self->start_task);
       g_clear_pointer (&self->loop, g_main_loop_unref);
       g_clear_pointer (&self->context, g_main_context_unref);
-      g_mutex_unlock (&self->mutex);
+      pthread_mutex_unlock (&self->mutex);
       return FALSE;
     }
   self->thread = thread;
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   return TRUE;
+}
+
+/* g_cond_wait_until() for a pthread condition on CLOCK_MONOTONIC;
+ * @deadline_us is in g_get_monotonic_time() units. FALSE once it passed. */
+static gboolean
+cond_wait_until (pthread_cond_t  *cond,
+                 pthread_mutex_t *mutex,
+                 gint64           deadline_us)
+{
+  struct timespec ts;
+
+  ts.tv_sec = deadline_us / G_USEC_PER_SEC;
+  ts.tv_nsec = (deadline_us % G_USEC_PER_SEC) * 1000;
+  return pthread_cond_timedwait (cond, mutex, &ts) == 0;
 }
 
 gboolean
@@ -1311,16 +1329,16 @@ ls_demo_server_start_sync (LsDemoServer  *self,
     return FALSE;
 
   deadline = g_get_monotonic_time () + START_TIMEOUT_US;
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   while (self->state == STATE_STARTING)
     {
-      if (!g_cond_wait_until (&self->cond, &self->mutex, deadline))
+      if (!cond_wait_until (&self->cond, &self->mutex, deadline))
         break;
     }
   state = self->state;
   if (state == STATE_FAILED)
     start_error = g_error_copy (self->start_error);
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   if (state == STATE_RUNNING)
     return TRUE;
@@ -1377,16 +1395,16 @@ ls_demo_server_stop (LsDemoServer *self)
 
   g_return_if_fail (LS_IS_DEMO_SERVER (self));
 
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   if (self->thread != NULL && self->thread == g_thread_self ())
     {
-      g_mutex_unlock (&self->mutex);
+      pthread_mutex_unlock (&self->mutex);
       g_critical ("ls_demo_server_stop() called on the demo server's own thread");
       return;
     }
   thread = g_steal_pointer (&self->thread);
   pending_task = g_steal_pointer (&self->start_task);
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   if (thread == NULL)
     return;
@@ -1396,12 +1414,12 @@ ls_demo_server_stop (LsDemoServer *self)
   g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, quit_cb, self, NULL);
   g_thread_join (thread);
 
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   self->state = STATE_IDLE;
   self->port = 0;
   g_clear_pointer (&self->base_uri, g_free);
   g_clear_error (&self->start_error);
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -1421,9 +1439,9 @@ ls_demo_server_get_base_uri (LsDemoServer *self)
 
   g_return_val_if_fail (LS_IS_DEMO_SERVER (self), NULL);
 
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   base_uri = self->state == STATE_RUNNING ? self->base_uri : NULL;
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   return base_uri;
 }
@@ -1435,9 +1453,9 @@ ls_demo_server_get_port (LsDemoServer *self)
 
   g_return_val_if_fail (LS_IS_DEMO_SERVER (self), 0);
 
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   port = self->state == STATE_RUNNING ? self->port : 0;
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   return port;
 }
@@ -1449,9 +1467,9 @@ ls_demo_server_is_running (LsDemoServer *self)
 
   g_return_val_if_fail (LS_IS_DEMO_SERVER (self), FALSE);
 
-  g_mutex_lock (&self->mutex);
+  pthread_mutex_lock (&self->mutex);
   running = self->state == STATE_RUNNING;
-  g_mutex_unlock (&self->mutex);
+  pthread_mutex_unlock (&self->mutex);
 
   return running;
 }
@@ -1486,8 +1504,8 @@ ls_demo_server_finalize (GObject *object)
   g_clear_error (&self->start_error);
   g_free (self->base_uri);
   g_hash_table_unref (self->live_messages);
-  g_mutex_clear (&self->mutex);
-  g_cond_clear (&self->cond);
+  pthread_mutex_destroy (&self->mutex);
+  pthread_cond_destroy (&self->cond);
 
   G_OBJECT_CLASS (ls_demo_server_parent_class)->finalize (object);
 }
@@ -1504,8 +1522,15 @@ ls_demo_server_class_init (LsDemoServerClass *klass)
 static void
 ls_demo_server_init (LsDemoServer *self)
 {
-  g_mutex_init (&self->mutex);
-  g_cond_init (&self->cond);
+  {
+    pthread_condattr_t attr;
+
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->cond, &attr);
+    pthread_condattr_destroy (&attr);
+  }
+  pthread_mutex_init (&self->mutex, NULL);
   g_queue_init (&self->streams);
   self->live_messages = g_hash_table_new (NULL, NULL);
 }
