@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -696,6 +697,9 @@ ls_headless_main (int    argc,
 
   h.out_fd = -1;
   h.t0_us = g_get_monotonic_time ();
+  /* Messages in the user's charset; numbers (stats) always with a dot. */
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");
 
   if (!parse_args (&h, argc, argv, &error) || !open_outputs (&h, &error))
     {
