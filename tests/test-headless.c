@@ -395,7 +395,6 @@ test_sigint (void)
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) rest = g_string_new (NULL);
   g_autofree char *last = NULL;
   char *line;
 
