@@ -12,6 +12,8 @@
 #include "config.h"
 
 #include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
+#include <unistd.h>
 
 #include "ls-application.h"
 #include "ls-window.h"
@@ -41,6 +43,10 @@ struct _TestRun
   gint64         step_start_us;
   const char    *stuck_at;
   guint          poll_id;
+  /* Trace export */
+  GFile         *trace_file;
+  gboolean       export_done;
+  GError        *export_error;
 };
 
 static gboolean
@@ -74,13 +80,15 @@ test_run_poll_cb (gpointer data)
 }
 
 static void
-test_run_script (const Step *steps,
-                 guint       n_steps)
+test_run_script_full (const Step *steps,
+                      guint       n_steps,
+                      gboolean    demo)
 {
   TestRun run = { NULL, };
   int status;
 
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
+  ls_application_set_demo (run.app, demo);
   run.steps = steps;
   run.n_steps = n_steps;
   run.step_start_us = g_get_monotonic_time ();
@@ -103,6 +111,20 @@ test_run_script (const Step *steps,
 
   g_assert_finalize_object (run.app);
   g_assert_finalize_object (run.worker);
+
+  if (run.trace_file != NULL)
+    {
+      g_file_delete (run.trace_file, NULL, NULL);
+      g_object_unref (run.trace_file);
+    }
+  g_clear_error (&run.export_error);
+}
+
+static void
+test_run_script (const Step *steps,
+                 guint       n_steps)
+{
+  test_run_script_full (steps, n_steps, FALSE);
 }
 
 /* ---- steps ---------------------------------------------------------------- */
@@ -241,6 +263,151 @@ step_stress_failed (TestRun *run)
   return TRUE;
 }
 
+/* --demo: the demo server started on its own (port 0, off the UI thread),
+ * the window connected to its tick stream, and events arrive in the
+ * table through the store. */
+static gboolean
+step_demo_events_shown (TestRun *run)
+{
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsStream *stream = ls_stream_page_get_stream (page);
+  LsEventList *list = ls_event_panel_get_list (ls_stream_page_get_event_panel (page));
+  LsDemoServer *server = ls_application_get_demo_server (run->app);
+  g_autoptr(LsEventItem) last = NULL;
+  const LsEventView *view;
+  LsStreamStats stats;
+  guint n;
+
+  if (stream == NULL || ls_stream_get_state (stream) != LS_STREAM_OPEN)
+    return FALSE;
+  /* The table catches up once a frame. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  if (n < 20)
+    return FALSE;
+
+  g_assert_nonnull (server);
+  g_assert_true (ls_demo_server_is_running (server));
+  g_assert_true (g_str_has_prefix (ls_request_editor_get_url (ls_stream_page_get_editor (page)),
+                                   ls_demo_server_get_base_uri (server)));
+  g_assert_true (ls_request_editor_get_running (ls_stream_page_get_editor (page)));
+  g_assert_null (ls_request_editor_get_error (ls_stream_page_get_editor (page)));
+
+  last = g_list_model_get_item (G_LIST_MODEL (list), n - 1);
+  view = ls_event_item_get_view (last);
+  g_assert_cmpint (view->kind, ==, LS_EVENT_KIND_EVENT);
+  g_assert_cmpstr (view->type, ==, "tick");
+  g_assert_cmpuint (view->data_len, >, 0);
+
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.events, >=, n - 1);   /* the table may trail by a frame */
+  g_assert_cmpuint (stats.bytes, >, 0);
+
+  return TRUE;
+}
+
+/* Bad input is one line under the URL; the running stream is untouched. */
+static gboolean
+step_bad_url_refused (TestRun *run)
+{
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsRequestEditor *editor = ls_stream_page_get_editor (page);
+  LsStream *before = ls_stream_page_get_stream (page);
+  g_autofree char *good_url = g_strdup (ls_request_editor_get_url (editor));
+  static const char *bad[] = { "", "   ", "ftp://example.com/x", "http://", "not a url at all" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      ls_request_editor_set_url (editor, bad[i]);
+      g_assert_false (ls_stream_page_connect (page));
+      g_assert_nonnull (ls_request_editor_get_error (editor));
+      g_test_message ("'%s': %s", bad[i], ls_request_editor_get_error (editor));
+      g_assert_true (ls_stream_page_get_stream (page) == before);
+    }
+
+  /* A header the engine cannot send is refused the same way. */
+  ls_request_editor_set_url (editor, good_url);
+  g_assert_null (ls_request_editor_get_error (editor));   /* editing clears it */
+  ls_request_editor_add_header (editor, "Bad Name", "x");
+  g_assert_false (ls_stream_page_connect (page));
+  g_assert_nonnull (ls_request_editor_get_error (editor));
+  ls_request_editor_clear_headers (editor);
+
+  g_assert_true (ls_stream_page_get_stream (page) == before);
+  g_assert_cmpint (ls_stream_get_state (before), ==, LS_STREAM_OPEN);
+
+  return TRUE;
+}
+
+static gboolean
+step_timeline_has_records (TestRun *run)
+{
+  LsTimelineView *timeline = ls_window_get_timeline_view (run->window);
+
+  ls_timeline_view_refresh (timeline);
+
+  return ls_timeline_view_get_n_records (timeline) > 0;
+}
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  TestRun *run = user_data;
+
+  ls_window_export_trace_finish (LS_WINDOW (source), result, &run->export_error);
+  run->export_done = TRUE;
+}
+
+static gboolean
+step_export_trace (TestRun *run)
+{
+  g_autofree char *path = NULL;
+  int fd;
+
+  fd = g_file_open_tmp ("loopscope-test-XXXXXX.json", &path, NULL);
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  run->trace_file = g_file_new_for_path (path);
+  ls_window_export_trace_to_file (run->window, run->trace_file, export_done_cb, run);
+
+  return TRUE;
+}
+
+/* The exported file is Chrome trace JSON with spans from the stream. */
+static gboolean
+step_trace_written (TestRun *run)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = NULL;
+  JsonObject *root;
+  JsonArray *events;
+  gboolean saw_stream_span = FALSE;
+
+  if (!run->export_done)
+    return FALSE;
+
+  g_assert_no_error (run->export_error);
+  path = g_file_get_path (run->trace_file);
+  g_assert_true (json_parser_load_from_file (parser, path, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  events = json_object_get_array_member (root, "traceEvents");
+  g_assert_nonnull (events);
+  g_assert_cmpuint (json_array_get_length (events), >, 0);
+
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+      const char *name = json_object_get_string_member_with_default (event, "name", "");
+
+      if (g_str_has_prefix (name, "stream."))
+        saw_stream_span = TRUE;
+    }
+  g_assert_true (saw_stream_span);
+
+  return TRUE;
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void
@@ -271,6 +438,25 @@ test_window_bridge_closed (void)
   test_run_script (steps, G_N_ELEMENTS (steps));
 }
 
+/* --demo end to end, then quit with the stream still live: run() must
+ * return (the stream is cancelled, the worker stops, the demo server
+ * stops after it). */
+static void
+test_window_demo (void)
+{
+  static const Step steps[] = {
+    { "window shown", step_window_shown },
+    { "demo events shown", step_demo_events_shown },
+    { "bad URL refused", step_bad_url_refused },
+    { "timeline has records", step_timeline_has_records },
+    { "export trace", step_export_trace },
+    { "trace written", step_trace_written },
+    { "quit with a live stream", step_quit },
+  };
+
+  test_run_script_full (steps, G_N_ELEMENTS (steps), TRUE);
+}
+
 static void
 test_no_display (void)
 {
@@ -292,6 +478,7 @@ main (int   argc,
 
   g_test_add_func ("/window/smoke", test_window_smoke);
   g_test_add_func ("/window/bridge-closed", test_window_bridge_closed);
+  g_test_add_func ("/window/demo", test_window_demo);
 
   return g_test_run ();
 }

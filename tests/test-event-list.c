@@ -1,0 +1,410 @@
+/* test-event-list.c: the GListModel over an LsEventStore
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The model is tested against a store written from another thread, as the
+ * worker writes it in the app: counts, one items-changed per update for
+ * what was appended (and one for what retention dropped at the front),
+ * and items whose contents are the store's. No display is needed except
+ * for the last test, which shows the table.
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "ls-event-list.h"
+#include "ls-event-panel.h"
+#include "ls-resources.h"
+
+typedef struct
+{
+  guint n_signals;
+  guint n_added;
+  guint n_removed;
+  guint last_position;
+  guint last_removed;
+  guint last_added;
+  guint n_front_removals_elsewhere;   /* removals not at position 0: must stay 0 */
+} Changes;
+
+static void
+on_items_changed_cb (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     Changes    *changes)
+{
+  changes->n_signals++;
+  changes->n_added += added;
+  changes->n_removed += removed;
+  changes->last_position = position;
+  changes->last_removed = removed;
+  changes->last_added = added;
+  if (removed > 0 && position != 0)
+    changes->n_front_removals_elsewhere++;
+}
+
+static void
+append_numbered (LsEventStore *store,
+                 guint64       n)
+{
+  char data[64];
+  char id[32];
+  int len;
+
+  g_snprintf (id, sizeof id, "%" G_GUINT64_FORMAT, n);
+  len = g_snprintf (data, sizeof data, "{\"n\":%" G_GUINT64_FORMAT "}\nsecond line", n);
+  ls_event_store_append (store, 1, LS_EVENT_KIND_EVENT, g_get_monotonic_time (),
+                         "tick", -1, id, -1, data, len, (guint32) len + 20);
+}
+
+/* The item at @position is event number @n as append_numbered() wrote it. */
+static void
+assert_item_is (LsEventList *list,
+                guint        position,
+                guint64      n)
+{
+  g_autoptr(LsEventItem) item = g_list_model_get_item (G_LIST_MODEL (list), position);
+  const LsEventView *view;
+  char expected[64];
+
+  g_assert_nonnull (item);
+  g_assert_false (ls_event_item_is_dropped (item));
+  view = ls_event_item_get_view (item);
+  g_assert_cmpuint (view->seq, ==, ls_event_list_get_first_seq (list) + position);
+  g_assert_cmpint (view->kind, ==, LS_EVENT_KIND_EVENT);
+  g_assert_cmpstr (view->type, ==, "tick");
+  g_snprintf (expected, sizeof expected, "%" G_GUINT64_FORMAT, n);
+  g_assert_cmpstr (view->id, ==, expected);
+  g_snprintf (expected, sizeof expected, "{\"n\":%" G_GUINT64_FORMAT "}\nsecond line", n);
+  g_assert_cmpstr (view->data, ==, expected);
+  g_assert_false (ls_event_item_is_lifecycle (item));
+  g_assert_cmpint (ls_event_item_get_real_time (item), >, 0);
+}
+
+static void
+test_basic (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (store);
+  Changes changes = { 0, };
+  g_autoptr(LsEventItem) open_item = NULL;
+
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (list)) == LS_TYPE_EVENT_ITEM);
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed_cb), &changes);
+
+  g_assert_false (ls_event_list_update (list));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (list), 0));
+
+  ls_event_store_append (store, 1, LS_EVENT_KIND_OPEN, g_get_monotonic_time (),
+                         NULL, -1, NULL, -1, "HTTP 200", 8, 0);
+  for (guint64 n = 1; n <= 500; n++)
+    append_numbered (store, n);
+
+  /* Nothing happens until the owner says so (once a frame). */
+  g_assert_cmpuint (changes.n_signals, ==, 0);
+  g_assert_true (ls_event_list_update (list));
+  g_assert_cmpuint (changes.n_signals, ==, 1);
+  g_assert_cmpuint (changes.last_position, ==, 0);
+  g_assert_cmpuint (changes.last_removed, ==, 0);
+  g_assert_cmpuint (changes.last_added, ==, 501);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 501);
+
+  open_item = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_true (ls_event_item_is_lifecycle (open_item));
+  g_assert_cmpint (ls_event_item_get_kind (open_item), ==, LS_EVENT_KIND_OPEN);
+  g_assert_cmpstr (ls_event_item_get_view (open_item)->data, ==, "HTTP 200");
+
+  assert_item_is (list, 1, 1);
+  assert_item_is (list, 250, 250);
+  assert_item_is (list, 500, 500);
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (list), 501));
+
+  /* Nothing new: no signal. */
+  g_assert_false (ls_event_list_update (list));
+  g_assert_cmpuint (changes.n_signals, ==, 1);
+
+  append_numbered (store, 501);
+  g_assert_true (ls_event_list_update (list));
+  g_assert_cmpuint (changes.n_signals, ==, 2);
+  g_assert_cmpuint (changes.last_position, ==, 501);
+  g_assert_cmpuint (changes.last_added, ==, 1);
+  assert_item_is (list, 501, 501);
+
+  g_assert_finalize_object (g_steal_pointer (&open_item));
+}
+
+typedef struct
+{
+  LsEventStore *store;
+  guint64       n_events;
+  gint          done;   /* atomic */
+} Writer;
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *writer = data;
+
+  for (guint64 n = 0; n < writer->n_events; n++)
+    {
+      append_numbered (writer->store, n);
+      /* Let the reader see the store mid-way now and then. */
+      if (n % 4096 == 0)
+        g_thread_yield ();
+    }
+  g_atomic_int_set (&writer->done, 1);
+
+  return NULL;
+}
+
+/* A worker-like writer and a UI-like reader at the same time: every
+ * update is at most one signal per kind of change, the model ends with
+ * exactly what was written, and any item read mid-way is intact. */
+static void
+test_threaded_writer (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (store);
+  Writer writer = { store, 200000, 0 };
+  Changes changes = { 0, };
+  GThread *thread;
+  guint n_updates = 0;
+  guint n_checked = 0;
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed_cb), &changes);
+  thread = g_thread_new ("writer", writer_thread, &writer);
+
+  for (;;)
+    {
+      gboolean done = g_atomic_int_get (&writer.done);
+      guint before = changes.n_signals;
+      guint n;
+
+      ls_event_list_update (list);
+      n_updates++;
+      g_assert_cmpuint (changes.n_signals - before, <=, 1);
+
+      n = g_list_model_get_n_items (G_LIST_MODEL (list));
+      if (n > 0)
+        {
+          assert_item_is (list, n - 1, n - 1);
+          assert_item_is (list, n / 2, n / 2);
+          n_checked++;
+        }
+      if (done && n == writer.n_events)
+        break;
+    }
+
+  g_thread_join (thread);
+
+  g_assert_cmpuint (changes.n_added, ==, writer.n_events);
+  g_assert_cmpuint (changes.n_removed, ==, 0);
+  g_assert_cmpuint (changes.n_signals, <=, n_updates);
+  g_test_message ("%u updates, %u signals, %u mid-way checks", n_updates, changes.n_signals, n_checked);
+}
+
+/* Retention drops events at the front: the model removes them at
+ * position 0, keeps its positions aligned with the store, and an item
+ * taken before the drop stays readable (it pins its segment). */
+static void
+test_retention (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (store);
+  g_autoptr(LsEventItem) early = NULL;
+  Changes changes = { 0, };
+  guint64 written = 0;
+
+  ls_event_store_set_limits (store, 1000, 0);
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed_cb), &changes);
+
+  for (; written < 800; written++)
+    append_numbered (store, written);
+  ls_event_list_update (list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 800);
+  early = g_list_model_get_item (G_LIST_MODEL (list), 0);
+
+  for (guint round = 0; round < 10; round++)
+    {
+      guint64 first, end;
+      guint before = changes.n_signals;
+
+      for (guint i = 0; i < 700; i++, written++)
+        append_numbered (store, written);
+
+      ls_event_list_update (list);
+      ls_event_store_get_range (store, &first, &end);
+
+      /* One removal at the front, one addition at the end. */
+      g_assert_cmpuint (changes.n_signals - before, <=, 2);
+      g_assert_cmpuint (ls_event_list_get_first_seq (list), ==, first);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, end - first);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), <=, 1000);
+      assert_item_is (list, 0, first);
+      assert_item_is (list, g_list_model_get_n_items (G_LIST_MODEL (list)) - 1, written - 1);
+    }
+
+  g_assert_cmpuint (changes.n_front_removals_elsewhere, ==, 0);
+  g_assert_cmpuint (changes.n_added - changes.n_removed, ==,
+                    g_list_model_get_n_items (G_LIST_MODEL (list)));
+  g_assert_cmpuint (ls_event_store_get_n_dropped (store), ==, changes.n_removed);
+
+  /* Long dropped from the store, still intact in the item. */
+  g_assert_cmpuint (ls_event_item_get_seq (early), ==, 0);
+  g_assert_cmpstr (ls_event_item_get_view (early)->data, ==, "{\"n\":0}\nsecond line");
+}
+
+/* Dropped between the model's update and a view asking: a placeholder,
+ * never a crash or a stale pointer. */
+static void
+test_dropped_before_read (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (store);
+  g_autoptr(LsEventItem) item = NULL;
+
+  for (guint64 n = 0; n < 100; n++)
+    append_numbered (store, n);
+  ls_event_list_update (list);
+
+  ls_event_store_set_limits (store, 10, 0);
+  ls_event_store_trim (store);
+
+  item = g_list_model_get_item (G_LIST_MODEL (list), 5);
+  g_assert_nonnull (item);
+  g_assert_true (ls_event_item_is_dropped (item));
+  g_assert_cmpuint (ls_event_item_get_seq (item), ==, 5);
+  g_assert_cmpstr (ls_event_item_get_view (item)->data, ==, "");
+
+  ls_event_list_update (list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 10);
+  assert_item_is (list, 0, 90);
+}
+
+static void
+test_replace_store (void)
+{
+  g_autoptr(LsEventStore) first = ls_event_store_new ();
+  g_autoptr(LsEventStore) second = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (first);
+  Changes changes = { 0, };
+
+  for (guint64 n = 0; n < 30; n++)
+    append_numbered (first, n);
+  for (guint64 n = 0; n < 5; n++)
+    append_numbered (second, n + 1000);
+  ls_event_list_update (list);
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed_cb), &changes);
+  ls_event_list_set_store (list, second);
+  g_assert_cmpuint (changes.n_signals, ==, 1);
+  g_assert_cmpuint (changes.last_removed, ==, 30);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+  g_assert_true (ls_event_list_get_store (list) == second);
+
+  ls_event_list_update (list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 5);
+  assert_item_is (list, 4, 1004);
+
+  ls_event_list_set_store (list, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+  g_assert_false (ls_event_list_update (list));
+}
+
+static void
+test_formatting (void)
+{
+  g_autofree char *line = NULL;
+  g_autofree char *cut = NULL;
+  g_autofree char *invalid = NULL;
+  g_autofree char *pretty = NULL;
+  g_autofree char *none = NULL;
+  g_autofree char *scalar = NULL;
+  char buf[32];
+
+  line = ls_event_panel_first_line ("first\r\nsecond", 13, 100);
+  g_assert_cmpstr (line, ==, "first");
+  /* A cap inside a multi-byte character never yields invalid UTF-8. */
+  cut = ls_event_panel_first_line ("aé", 3, 2);
+  g_assert_true (g_utf8_validate (cut, -1, NULL));
+  invalid = ls_event_panel_first_line ("a\xffz", 3, 100);
+  g_assert_true (g_utf8_validate (invalid, -1, NULL));
+
+  pretty = ls_event_panel_pretty_json ("{\"a\":[1,2]}", 11);
+  g_assert_nonnull (pretty);
+  g_assert_nonnull (strchr (pretty, '\n'));
+  none = ls_event_panel_pretty_json ("{not json", 9);
+  g_assert_null (none);
+  scalar = ls_event_panel_pretty_json ("42", 2);
+  g_assert_null (scalar);
+
+  ls_event_panel_format_time (buf, sizeof buf, g_get_real_time ());
+  g_assert_cmpuint (strlen (buf), ==, strlen ("HH:MM:SS.mmm"));
+  g_assert_cmpint (buf[2], ==, ':');
+  g_assert_cmpint (buf[8], ==, '.');
+}
+
+/* The table on screen with a million events: it shows them, follows the
+ * bottom and shows a selected event's data pretty-printed. */
+static void
+test_panel (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *panel = ls_event_panel_new ();
+  LsEventList *list = ls_event_panel_get_list (LS_EVENT_PANEL (panel));
+  g_autofree char *detail = NULL;
+  gint64 deadline;
+
+  for (guint64 n = 0; n < 1000000; n++)
+    append_numbered (store, n);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), panel);
+  ls_event_panel_set_store (LS_EVENT_PANEL (panel), store);
+  gtk_window_present (GTK_WINDOW (window));
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!gtk_widget_get_mapped (panel) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_widget_get_mapped (panel));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1000000);
+  g_assert_true (ls_event_panel_get_follow (LS_EVENT_PANEL (panel)));
+
+  ls_event_panel_select (LS_EVENT_PANEL (panel), 999999);
+  detail = ls_event_panel_dup_detail_text (LS_EVENT_PANEL (panel));
+  /* {"n":999999} plus a second line is not JSON: shown as is. */
+  g_assert_cmpstr (detail, ==, "{\"n\":999999}\nsecond line");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gboolean have_display = g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL;
+
+  /* The templates live in the app library's resources: keep the object
+   * that registers them linked in. */
+  (void) ls_get_resource ();
+
+  if (have_display)
+    gtk_test_init (&argc, &argv, NULL);
+  else
+    g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/event-list/basic", test_basic);
+  g_test_add_func ("/event-list/threaded-writer", test_threaded_writer);
+  g_test_add_func ("/event-list/retention", test_retention);
+  g_test_add_func ("/event-list/dropped-before-read", test_dropped_before_read);
+  g_test_add_func ("/event-list/replace-store", test_replace_store);
+  g_test_add_func ("/event-list/formatting", test_formatting);
+  if (have_display)
+    g_test_add_func ("/event-list/panel", test_panel);
+
+  return g_test_run ();
+}
