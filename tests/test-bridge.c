@@ -801,6 +801,57 @@ test_recorder_ring_and_export (void)
   g_assert_true (saw[0] && saw[1] && saw[2] && saw[3]);
 }
 
+static void
+test_recorder_import_round_trip (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (100);
+  g_autoptr(LsRecorder) loaded = ls_recorder_new (100);
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) junk = g_bytes_new_static ("{\"traceEvents\": 3}", 18);
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  guint skipped = 99;
+
+  ls_recorder_add_span (recorder, 7, 3, "stream.read", "stream", LS_LOOP_WORKER, 100, 150, 400,
+                        LS_OUTCOME_CANCELLED, 12, "GET /sse");
+  ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "called from 'x'");
+  ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
+  g_assert_true (ls_recorder_export_trace (recorder, out, NULL, NULL));
+  g_output_stream_close (out, NULL, NULL);
+  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+
+  g_assert_cmpint (ls_recorder_import_trace (loaded, bytes, &skipped, &error), ==, 3);
+  g_assert_no_error (error);
+  g_assert_cmpuint (skipped, ==, 0);
+  before = ls_recorder_snapshot (recorder, 0);
+  after = ls_recorder_snapshot (loaded, 0);
+  g_assert_cmpuint (after->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      const LsRecord *a = &g_array_index (before, LsRecord, i);
+      const LsRecord *b = &g_array_index (after, LsRecord, i);
+
+      g_assert_cmpint (a->kind, ==, b->kind);
+      g_assert_cmpstr (a->name, ==, b->name);
+      g_assert_cmpint (a->loop, ==, b->loop);
+      g_assert_cmpint (a->outcome, ==, b->outcome);
+      g_assert_cmpint (a->thread_id, ==, b->thread_id);
+      g_assert_cmpint (a->end_us - a->start_us, ==, b->end_us - b->start_us);
+      g_assert_cmpstr (a->detail, ==, b->detail);
+      g_assert_cmpint (a->value, ==, b->value);
+    }
+  g_assert_cmpint (g_array_index (after, LsRecord, 0).start_us - g_array_index (after, LsRecord, 0).queued_us, ==, 50);
+  g_assert_cmpuint (g_array_index (after, LsRecord, 0).id, ==, 7);
+  g_assert_cmpuint (g_array_index (after, LsRecord, 0).parent_id, ==, 3);
+
+  /* Not a trace: a one-line reason, nothing imported. */
+  g_assert_cmpint (ls_recorder_import_trace (loaded, junk, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpuint (ls_recorder_get_total (loaded), ==, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -820,6 +871,7 @@ main (int   argc,
   g_test_add ("/bridge/ui-mailbox-coalesces", Fixture, NULL, fixture_setup, test_ui_mailbox_coalesces, fixture_teardown);
   g_test_add ("/bridge/ui-mailbox-not-starved", Fixture, NULL, fixture_setup, test_ui_mailbox_not_starved, fixture_teardown);
   g_test_add_func ("/recorder/ring-and-export", test_recorder_ring_and_export);
+  g_test_add_func ("/recorder/import-round-trip", test_recorder_import_round_trip);
 
   return g_test_run ();
 }

@@ -91,6 +91,10 @@ gboolean    ls_recorder_export_trace   (LsRecorder    *self,
                                         GOutputStream *out,
                                         GCancellable  *cancellable,
                                         GError       **error);
+gssize      ls_recorder_import_trace   (LsRecorder    *self,
+                                        GBytes        *data,
+                                        guint         *n_skipped,
+                                        GError       **error);
 
 void        ls_record_clear            (LsRecord      *record);
 const char *ls_loop_id_to_string       (LsLoopId       loop);
