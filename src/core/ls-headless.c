@@ -136,15 +136,28 @@ static void
 out_uint (Headless *h,
           guint64   value)
 {
+  static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
   char digits[24];
   int i = sizeof digits;
 
-  do
+  while (value >= 100)
     {
-      digits[--i] = (char) ('0' + value % 10);
-      value /= 10;
+      guint r = (guint) (value % 100);
+
+      value /= 100;
+      i -= 2;
+      memcpy (digits + i, pairs + 2 * r, 2);
     }
-  while (value != 0);
+  if (value >= 10)
+    {
+      i -= 2;
+      memcpy (digits + i, pairs + 2 * value, 2);
+    }
+  else
+    digits[--i] = (char) ('0' + value);
   out_append (h, digits + i, sizeof digits - i);
 }
 
@@ -177,6 +190,22 @@ out_json_string (Headless   *h,
     {
       const guint8 *run = p;
 
+      /* Eight bytes at a time while none needs escaping (SWAR: a byte
+       * below 0x20, or equal to '"' or '\\'); the output has room. */
+      while (end - p >= 8)
+        {
+          guint64 x, quote, backslash;
+
+          memcpy (&x, p, 8);
+          quote = x ^ G_GUINT64_CONSTANT (0x2222222222222222);
+          backslash = x ^ G_GUINT64_CONSTANT (0x5c5c5c5c5c5c5c5c);
+          if ((((x - G_GUINT64_CONSTANT (0x2020202020202020)) & ~x) |
+               ((quote - G_GUINT64_CONSTANT (0x0101010101010101)) & ~quote) |
+               ((backslash - G_GUINT64_CONSTANT (0x0101010101010101)) & ~backslash)) &
+              G_GUINT64_CONSTANT (0x8080808080808080))
+            break;
+          p += 8;
+        }
       while (p < end && !json_escape[*p])
         p++;
       memcpy (o, run, p - run);
