@@ -980,7 +980,9 @@ ls_stream_dispose (GObject *object)
 {
   LsStream *self = LS_STREAM (object);
 
-  if (self->run != NULL && !LS_STREAM_STATE_IS_FINAL (self->state) && !self->cancel_posted)
+  /* A closed bridge: the worker's stop is cancelling the run already. */
+  if (self->run != NULL && !LS_STREAM_STATE_IS_FINAL (self->state) && !self->cancel_posted &&
+      !ls_bridge_is_closed (self->bridge))
     {
       self->cancel_posted = TRUE;
       ls_bridge_post (self->bridge, cancel_on_worker, stream_run_ref (self->run),
@@ -1142,8 +1144,9 @@ ls_stream_cancel (LsStream *self)
     }
   self->cancel_posted = TRUE;
   /* A closed bridge means the worker's stop is cancelling us already. */
-  ls_bridge_post (self->bridge, cancel_on_worker, stream_run_ref (self->run),
-                  stream_run_unref, NULL);
+  if (!ls_bridge_is_closed (self->bridge))
+    ls_bridge_post (self->bridge, cancel_on_worker, stream_run_ref (self->run),
+                    stream_run_unref, NULL);
 }
 
 LsStreamState
