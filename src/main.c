@@ -17,13 +17,8 @@ main (int   argc,
   g_autoptr(LsApplication) app = NULL;
   int i;
 
-  /* ---- headless mode --------------------------------------------------
-   * `loopscope --headless URL [options]` must run without a display, so it
-   * is dispatched HERE, before anything initializes GTK (creating the
-   * GtkApplication below does not, but g_application_run does).
-   * TODO(headless): replace this stub with the core entry point, e.g.
-   *   return ls_headless_main (argc, argv);
-   */
+  /* `loopscope --headless URL [options]` runs without a display, so it is
+   * dispatched before anything initializes GTK (g_application_run would). */
   for (i = 1; i < argc; i++)
     {
       if (strcmp (argv[i], "--") == 0)
@@ -31,7 +26,6 @@ main (int   argc,
       if (strcmp (argv[i], "--headless") == 0)
         return ls_headless_main (argc, argv);
     }
-  /* ---- end of headless mode ------------------------------------------ */
 
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
