@@ -15,13 +15,25 @@ deadline_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Deadlines are safety nets, not timing assertions: sanitizers and
+ * valgrind run everything several times slower, so the dev script scales
+ * them with LS_TEST_TIMEOUT_SCALE. */
+static guint
+scaled (guint timeout_ms)
+{
+  const char *env = g_getenv ("LS_TEST_TIMEOUT_SCALE");
+  double scale = env != NULL ? g_ascii_strtod (env, NULL) : 1.0;
+
+  return (guint) (timeout_ms * CLAMP (scale, 1.0, 100.0));
+}
+
 gboolean
 ls_test_wait_until (LsTestCondition condition,
                     gpointer        user_data,
                     guint           timeout_ms)
 {
   gboolean expired = FALSE;
-  GSource *deadline = g_timeout_source_new (timeout_ms);
+  GSource *deadline = g_timeout_source_new (scaled (timeout_ms));
   gboolean result;
 
   g_source_set_callback (deadline, deadline_cb, &expired, NULL);

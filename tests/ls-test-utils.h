@@ -11,8 +11,8 @@ G_BEGIN_DECLS
 typedef gboolean (*LsTestCondition) (gpointer user_data);
 
 /* Iterates the global default context (which the test thread owns) until
- * @condition holds or @timeout_ms passes; never sleeps. Returns whether the
- * condition held. */
+ * @condition holds or @timeout_ms passes (times LS_TEST_TIMEOUT_SCALE);
+ * never sleeps. Returns whether the condition held. */
 gboolean ls_test_wait_until (LsTestCondition condition,
                              gpointer        user_data,
                              guint           timeout_ms);
