@@ -919,7 +919,7 @@ test_idle_timeout (Fixture       *f,
 
   wait_final (no_answer);
   g_assert_cmpint (ls_stream_get_state (no_answer), ==, LS_STREAM_FAILED);
-  g_assert_cmpstr (ls_stream_get_error_message (no_answer), ==, "No data for 300 ms (idle timeout)");
+  g_assert_cmpstr (ls_stream_get_error_message (no_answer), ==, "No response for 300 ms (idle timeout)");
 
   wait_final (silent);
   g_assert_cmpint (ls_stream_get_state (silent), ==, LS_STREAM_FAILED);

@@ -39,6 +39,7 @@ ls_stream_options_new (const char *url)
   self->reconnect_ms = LS_STREAM_DEFAULT_RECONNECT_MS;
   self->max_event_size = LS_STREAM_DEFAULT_MAX_EVENT_SIZE;
   self->backoff_max_ms = LS_STREAM_DEFAULT_BACKOFF_MAX_MS;
+  self->max_expansion = LS_STREAM_DEFAULT_MAX_EXPANSION;
   return self;
 }
 
@@ -131,6 +132,18 @@ is_token (const char *str)
   return TRUE;
 }
 
+/* CR, LF, NUL can't be in a C string: any other control character but
+ * HTAB (RFC 9110 field-value) or DEL. */
+static gboolean
+has_control (const char *str,
+             gboolean    allow_tab)
+{
+  for (const char *p = str; *p != '\0'; p++)
+    if (((guchar) *p < 0x20 && !(allow_tab && *p == '\t')) || *p == 0x7f)
+      return TRUE;
+  return FALSE;
+}
+
 /* A short, printable rendering of user input for an error message. */
 static char *
 quote_input (const char *str)
@@ -176,11 +189,12 @@ ls_stream_options_add_header_line (LsStreamOptions  *self,
       return FALSE;
     }
   value = g_strstrip (g_strdup (colon + 1));
-  if (strpbrk (value, "\r\n") != NULL)
+  if (has_control (value, TRUE))
     {
       shown = quote_input (line);
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
-                   "Malformed header %s: the value must not contain CR or LF", shown);
+                   "Malformed header %s: the value must not contain CR, LF or other control characters",
+                   shown);
       return FALSE;
     }
   ls_stream_options_add_header (self, name, value);
@@ -207,6 +221,12 @@ validate_url (const char  *url,
     {
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
                    "Invalid URL %s: it contains blanks or line breaks", shown);
+      return FALSE;
+    }
+  if (has_control (url, FALSE))
+    {
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
+                   "Invalid URL %s: it contains control characters", shown);
       return FALSE;
     }
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &local_error);
@@ -273,19 +293,19 @@ ls_stream_options_validate (const LsStreamOptions  *self,
                          "Invalid header name %s: it must be a non-empty HTTP token", shown);
             return FALSE;
           }
-        if (strpbrk (header->value, "\r\n") != NULL)
+        if (has_control (header->value, TRUE))
           {
             g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
-                         "Invalid value for header '%s': it must not contain CR or LF",
+                         "Invalid value for header '%s': it must not contain CR, LF or other control characters",
                          header->name);
             return FALSE;
           }
       }
 
-  if (self->last_event_id != NULL && strpbrk (self->last_event_id, "\r\n") != NULL)
+  if (self->last_event_id != NULL && has_control (self->last_event_id, TRUE))
     {
       g_set_error_literal (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
-                           "Invalid last event ID: it must not contain CR or LF");
+                           "Invalid last event ID: it must not contain CR, LF or other control characters");
       return FALSE;
     }
 
@@ -319,6 +339,15 @@ ls_stream_options_validate (const LsStreamOptions  *self,
                "Maximum event size", "bytes");
   CHECK_RANGE (self->backoff_max_ms, LS_STREAM_MIN_RECONNECT_MS, LS_STREAM_MAX_RECONNECT_MS,
                "Backoff cap", "ms");
+  CHECK_RANGE (self->stall_timeout_ms, 0, LS_STREAM_MAX_IDLE_TIMEOUT_MS, "Stall timeout", "ms");
+  CHECK_RANGE (self->max_expansion, 0, LS_STREAM_MAX_MAX_EXPANSION, "Maximum expansion", "to 1");
+  if (self->body != NULL && g_bytes_get_size (self->body) > LS_STREAM_MAX_BODY_SIZE)
+    {
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
+                   "Request body too large: %" G_GSIZE_FORMAT " bytes (the limit is %" G_GSIZE_FORMAT " MiB)",
+                   g_bytes_get_size (self->body), LS_STREAM_MAX_BODY_SIZE / (1024 * 1024));
+      return FALSE;
+    }
 #undef CHECK_RANGE
 
   return TRUE;

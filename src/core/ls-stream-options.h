@@ -36,6 +36,14 @@ typedef enum
 #define LS_STREAM_DEFAULT_MAX_EVENT_SIZE ((gsize) 64 * 1024 * 1024)
 #define LS_STREAM_MIN_MAX_EVENT_SIZE     ((gsize) 16)
 #define LS_STREAM_MAX_MAX_EVENT_SIZE     ((gsize) 1024 * 1024 * 1024)
+/* A compressed body may expand at most this many times its wire size
+ * once it has decoded past LS_STREAM_EXPANSION_FLOOR (a decompression
+ * bomb is refused, ordinary compression of text stays well below). */
+#define LS_STREAM_DEFAULT_MAX_EXPANSION  100
+#define LS_STREAM_MAX_MAX_EXPANSION      100000
+#define LS_STREAM_EXPANSION_FLOOR        ((guint64) 16 * 1024 * 1024)
+/* The largest request body (--data) accepted. */
+#define LS_STREAM_MAX_BODY_SIZE          ((gsize) 64 * 1024 * 1024)
 
 typedef struct
 {
@@ -58,6 +66,10 @@ typedef struct
   guint           idle_timeout_ms; /* 0: off; no body bytes for this long is a network error */
   gsize           max_event_size;  /* cap on one SSE line/event or NDJSON line */
   guint           backoff_max_ms;  /* cap on the exponential backoff of repeated failures */
+  guint           stall_timeout_ms; /* 0: off; no complete line (SSE, NDJSON) or chunk (raw)
+                                     * for this long, or no response, is a network error:
+                                     * a trickle of bytes does not reset it, comments do */
+  guint           max_expansion;   /* 0: off; decoded body bytes per wire byte (Content-Encoding) */
 } LsStreamOptions;
 
 #define LS_TYPE_STREAM_OPTIONS (ls_stream_options_get_type ())
@@ -65,7 +77,8 @@ typedef struct
 GQuark           ls_stream_error_quark             (void);
 GType            ls_stream_options_get_type        (void) G_GNUC_CONST;
 
-/* Defaults: GET, AUTO, reconnect on, 3000 ms, 64 MiB, 30 s backoff cap. */
+/* Defaults: GET, AUTO, reconnect on, 3000 ms, 64 MiB, 30 s backoff cap,
+ * expansion 100:1. */
 LsStreamOptions *ls_stream_options_new             (const char            *url);
 LsStreamOptions *ls_stream_options_copy            (const LsStreamOptions *self);
 void             ls_stream_options_free            (LsStreamOptions       *self);

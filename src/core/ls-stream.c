@@ -76,9 +76,11 @@ struct _StreamRun
   guint             pending_ops;      /* libsoup/GIO operations not reported back */
   GSource          *wait_timer;
   GSource          *idle_timer;
+  GSource          *stall_timer;
   GSource          *duration_timer;
   guint             failures;         /* consecutive connections without an event */
   guint64           conn_events;
+  guint64           conn_decoded;     /* body bytes after Content-Encoding, this connection */
   gboolean          conn_got_bytes;
   gboolean          capped;
   gint64            send_us;
@@ -185,6 +187,7 @@ stream_run_unref (gpointer data)
   g_assert (run->msg == NULL && run->body == NULL);
   g_assert (run->cancel_source == NULL && run->wait_timer == NULL);
   g_assert (run->idle_timer == NULL && run->duration_timer == NULL);
+  g_assert (run->stall_timer == NULL);
 
   g_clear_pointer (&run->framer, ls_framer_free);
   g_clear_object (&run->cancellable);
@@ -309,6 +312,8 @@ run_close_connection (StreamRun *run)
     g_cancellable_cancel (run->conn_cancellable);
   if (run->idle_timer != NULL)
     g_source_set_ready_time (run->idle_timer, -1);
+  if (run->stall_timer != NULL)
+    g_source_set_ready_time (run->stall_timer, -1);
 }
 
 /* The run lets go of everything once it is finished and libsoup has
@@ -323,6 +328,7 @@ run_maybe_release (StreamRun *run)
   destroy_source (&run->cancel_source);
   destroy_source (&run->wait_timer);
   destroy_source (&run->idle_timer);
+  destroy_source (&run->stall_timer);
   destroy_source (&run->duration_timer);
   g_clear_object (&run->body);
   g_clear_object (&run->msg);
@@ -518,6 +524,23 @@ run_update_rates (StreamRun *run,
   run->rate_events0 = run->stats.events;
 }
 
+/* A body decoded past the floor that is more than max_expansion times
+ * its size on the wire (a gzip or deflate bomb). */
+static gboolean
+run_expands_too_much (StreamRun *run)
+{
+  SoupMessageMetrics *metrics;
+  guint64 wire;
+
+  if (run->options->max_expansion == 0 || run->conn_decoded <= LS_STREAM_EXPANSION_FLOOR)
+    return FALSE;
+  metrics = soup_message_get_metrics (run->msg);
+  if (metrics == NULL)
+    return FALSE;
+  wire = soup_message_metrics_get_response_body_bytes_received (metrics);
+  return run->conn_decoded / run->options->max_expansion > wire;
+}
+
 static void
 on_read (GObject      *source,
          GAsyncResult *result,
@@ -559,8 +582,24 @@ on_read (GObject      *source,
     }
   if (run->idle_timer != NULL)
     g_source_set_ready_time (run->idle_timer, now + (gint64) run->options->idle_timeout_ms * 1000);
+  /* Only a complete line is progress: a trickle of bytes is not. */
+  if (run->stall_timer != NULL &&
+      (ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_RAW ||
+       memchr (run->buffer, '\n', (gsize) n) != NULL || memchr (run->buffer, '\r', (gsize) n) != NULL))
+    g_source_set_ready_time (run->stall_timer, now + (gint64) run->options->stall_timeout_ms * 1000);
 
   run->stats.bytes += (guint64) n;
+  run->conn_decoded += (guint64) n;
+  if (run_expands_too_much (run))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Compressed body expands more than %u:1 (decompression bomb?)",
+                         run->options->max_expansion);
+
+      /* The events before are stored already. */
+      run_finish (run, LS_STREAM_FAILED, message);
+      goto out;
+    }
   run->read_time_us = now;
   events_before = run->stats.events;
   if (!ls_framer_feed (run->framer, run->buffer, (gsize) n, &error))
@@ -740,6 +779,7 @@ run_connect (StreamRun *run)
   g_clear_object (&run->msg);
   run->conn_cancellable = g_cancellable_new ();
   run->conn_events = 0;
+  run->conn_decoded = 0;
   run->conn_got_bytes = FALSE;
 
   run->msg = soup_message_new (options->method != NULL ? options->method : SOUP_METHOD_GET,
@@ -751,6 +791,9 @@ run_connect (StreamRun *run)
       return;
     }
   headers = soup_message_get_request_headers (run->msg);
+  /* The wire size of the body, for the expansion cap. */
+  if (options->max_expansion > 0)
+    soup_message_add_flags (run->msg, SOUP_MESSAGE_COLLECT_METRICS);
   if (options->body != NULL)
     soup_message_set_request_body_from_bytes (run->msg, NULL, options->body);
   for (guint i = 0; options->headers != NULL && i < options->headers->len; i++)
@@ -778,6 +821,9 @@ run_connect (StreamRun *run)
   if (run->idle_timer != NULL)
     g_source_set_ready_time (run->idle_timer,
                              run->send_us + (gint64) options->idle_timeout_ms * 1000);
+  if (run->stall_timer != NULL)
+    g_source_set_ready_time (run->stall_timer,
+                             run->send_us + (gint64) options->stall_timeout_ms * 1000);
 
   run->state = LS_STREAM_CONNECTING;
   run_publish (run);
@@ -802,22 +848,54 @@ static GSourceFuncs idle_source_funcs = {
   .dispatch = idle_dispatch,
 };
 
+static char *
+format_ms (guint ms)
+{
+  if (ms % 1000 == 0)
+    return g_strdup_printf ("%u s", ms / 1000);
+  return g_strdup_printf ("%u ms", ms);
+}
+
+/* Cancels the connection; the pending operation reports back cancelled
+ * and reads this reason. */
+static void
+run_abort_connection (StreamRun  *run,
+                      const char *what,
+                      guint       ms,
+                      const char *timer)
+{
+  g_autofree char *duration = format_ms (ms);
+
+  /* Before on_sent the server has not answered at all. */
+  if (run->body == NULL)
+    what = "No response";
+  g_free (run->conn_abort_reason);
+  run->conn_abort_reason = g_strdup_printf ("%s for %s (%s)", what, duration, timer);
+  g_cancellable_cancel (run->conn_cancellable);
+}
+
 static gboolean
 idle_timeout_cb (gpointer data)
 {
   StreamRun *run = data;
-  guint ms = run->options->idle_timeout_ms;
 
   if (run->finished || run->conn_cancellable == NULL || run->pending_ops == 0)
     return G_SOURCE_CONTINUE;
+  run_abort_connection (run, "No data", run->options->idle_timeout_ms, "idle timeout");
+  return G_SOURCE_CONTINUE;
+}
 
-  /* The pending operation reports back cancelled; it reads this reason. */
-  g_free (run->conn_abort_reason);
-  if (ms % 1000 == 0)
-    run->conn_abort_reason = g_strdup_printf ("No data for %u s (idle timeout)", ms / 1000);
-  else
-    run->conn_abort_reason = g_strdup_printf ("No data for %u ms (idle timeout)", ms);
-  g_cancellable_cancel (run->conn_cancellable);
+static gboolean
+stall_timeout_cb (gpointer data)
+{
+  StreamRun *run = data;
+  gboolean raw;
+
+  if (run->finished || run->conn_cancellable == NULL || run->pending_ops == 0)
+    return G_SOURCE_CONTINUE;
+  raw = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_RAW;
+  run_abort_connection (run, raw ? "No data" : "No complete line",
+                        run->options->stall_timeout_ms, "stall timeout");
   return G_SOURCE_CONTINUE;
 }
 
@@ -882,6 +960,12 @@ start_on_worker (gpointer data)
       run->idle_timer = g_source_new (&idle_source_funcs, sizeof (GSource));
       g_source_set_callback (run->idle_timer, idle_timeout_cb, run, NULL);
       g_source_attach (run->idle_timer, context);
+    }
+  if (run->options->stall_timeout_ms > 0)
+    {
+      run->stall_timer = g_source_new (&idle_source_funcs, sizeof (GSource));
+      g_source_set_callback (run->stall_timer, stall_timeout_cb, run, NULL);
+      g_source_attach (run->stall_timer, context);
     }
   if (run->options->duration_ms > 0)
     {
