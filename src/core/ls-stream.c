@@ -451,6 +451,36 @@ run_connection_ended (StreamRun  *run,
   run_publish (run);
 }
 
+/* Errors that trying again cannot fix (a redirect loop, a response
+ * libsoup cannot parse): a one-line reason, or NULL for network errors. */
+static char *
+permanent_error_message (const GError *error)
+{
+  /* libsoup 3.2 gives this one as G_IO_ERROR_PARTIAL_INPUT. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
+      (g_str_equal (error->message, "Header too big") ||
+       g_str_equal (error->message, g_dgettext ("libsoup-3.0", "Header too big"))))
+    return g_strdup_printf ("Response headers too large: %s", error->message);
+  if (error->domain != SOUP_SESSION_ERROR)
+    return NULL;
+  switch ((SoupSessionError) error->code)
+    {
+    case SOUP_SESSION_ERROR_TOO_MANY_REDIRECTS:
+      return g_strdup ("Too many redirects: the server redirects in a loop");
+    case SOUP_SESSION_ERROR_REDIRECT_NO_LOCATION:
+    case SOUP_SESSION_ERROR_REDIRECT_BAD_URI:
+      return g_strdup_printf ("Bad redirect: %s", error->message);
+    case SOUP_SESSION_ERROR_PARSING:
+      return g_strdup_printf ("Malformed response headers: %s", error->message);
+    case SOUP_SESSION_ERROR_ENCODING:
+      return g_strdup_printf ("Unsupported response encoding: %s", error->message);
+    case SOUP_SESSION_ERROR_TOO_MANY_RESTARTS:
+    case SOUP_SESSION_ERROR_MESSAGE_ALREADY_IN_QUEUE:
+    default:
+      return g_strdup_printf ("Request failed: %s", error->message);
+    }
+}
+
 static void
 run_connection_error (StreamRun    *run,
                       const GError *error,
@@ -465,6 +495,11 @@ run_connection_error (StreamRun    *run,
     }
   if (run->conn_abort_reason != NULL)
     reason = g_steal_pointer (&run->conn_abort_reason);
+  else if ((reason = permanent_error_message (error)) != NULL)
+    {
+      run_finish (run, LS_STREAM_FAILED, reason);
+      return;
+    }
   else
     reason = g_strdup_printf ("%s: %s", during, error->message);
   run_connection_ended (run, reason, TRUE);
@@ -524,6 +559,50 @@ run_update_rates (StreamRun *run,
   run->rate_events0 = run->stats.events;
 }
 
+/* What a body read error means: libsoup reports a chunked body it
+ * cannot frame, and one cut short, as "Connection terminated unexpectedly". */
+static const char *
+run_body_error_context (StreamRun    *run,
+                        const GError *error)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+    return "Connection lost";
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CHUNKED:
+      return "Malformed or truncated chunked body";
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return "Body shorter than its Content-Length";
+    case SOUP_ENCODING_UNRECOGNIZED:
+    case SOUP_ENCODING_NONE:
+    case SOUP_ENCODING_EOF:
+    case SOUP_ENCODING_BYTERANGES:
+    default:
+      return "Connection lost";
+    }
+}
+
+/* An end of body before the promised Content-Length (libsoup 3.2 reports
+ * it as a clean end when the connection closes): a one-line reason, or
+ * NULL. Only without Content-Encoding, where the length is what we read. */
+static char *
+run_short_body_message (StreamRun *run)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
+  goffset expected;
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+      soup_message_headers_get_one (headers, "Content-Encoding") != NULL)
+    return NULL;
+  expected = soup_message_headers_get_content_length (headers);
+  if ((guint64) expected <= run->conn_decoded)
+    return NULL;
+  return g_strdup_printf ("Body shorter than its Content-Length: received %" G_GUINT64_FORMAT
+                          " of %" G_GOFFSET_FORMAT " bytes", run->conn_decoded, expected);
+}
+
 /* A body decoded past the floor that is more than max_expansion times
  * its size on the wire (a gzip or deflate bomb). */
 static gboolean
@@ -565,13 +644,18 @@ on_read (GObject      *source,
 
   if (n < 0)
     {
-      run_connection_error (run, error, "Connection lost");
+      run_connection_error (run, error, run_body_error_context (run, error));
       goto out;
     }
 
   if (n == 0)
     {
-      run_connection_ended (run, "The server closed the stream", FALSE);
+      g_autofree char *short_body = run_short_body_message (run);
+
+      if (short_body != NULL)
+        run_connection_ended (run, short_body, TRUE);
+      else
+        run_connection_ended (run, "The server closed the stream", FALSE);
       goto out;
     }
 

@@ -1,0 +1,784 @@
+/* test-hostile.c: LsStream against servers that misbehave on purpose
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each case streams from one path of the hostile server (byte-level
+ * misbehaviour from a raw socket server, tests/ls-hostile-server.c) on
+ * 127.0.0.1 and checks what a user depends on: the final state, the exact
+ * one-line reason, the events received before the fault (in the store),
+ * the recorder's spans, and that memory stays bounded where it matters.
+ * The test thread is the UI thread: it owns the global default context.
+ * A few cases run again through `loopscope --headless` (the runner), for
+ * the exit status, the reason on stderr and the events in --events-out.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "ls-hostile-server.h"
+#include "ls-stream.h"
+#include "ls-test-utils.h"
+
+static LsHostileServer *server;
+static char *runner_path;
+
+/* ---- fixture -------------------------------------------------------- */
+
+typedef struct
+{
+  LsRecorder   *recorder;
+  LsBridge     *bridge;
+  LsEventStore *store;
+  guint32       next_id;
+} Fixture;
+
+static gboolean
+worker_is_running (gpointer data)
+{
+  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_RUNNING;
+}
+
+static gboolean
+worker_is_closed (gpointer data)
+{
+  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_CLOSED;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->recorder = ls_recorder_new (1 << 16);
+  f->bridge = ls_bridge_new (f->recorder);
+  g_assert_true (ls_bridge_start (f->bridge, &error));
+  g_assert_no_error (error);
+  g_assert_true (ls_test_wait_until (worker_is_running, f->bridge, 5000));
+  f->store = ls_event_store_new ();
+  f->next_id = 1;
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  ls_bridge_stop (f->bridge);
+  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+  g_assert_finalize_object (f->bridge);
+  g_assert_finalize_object (f->recorder);
+  ls_event_store_unref (f->store);
+}
+
+static LsStreamOptions *
+options_for (const char *path)
+{
+  g_autofree char *url = ls_hostile_server_url (server, path);
+
+  return ls_stream_options_new (url);
+}
+
+static LsStream *
+start_stream (Fixture         *f,
+              LsStreamOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  LsStream *stream = ls_stream_new (f->bridge, options, f->store, f->next_id++);
+
+  g_assert_true (ls_stream_start (stream, &error));
+  g_assert_no_error (error);
+  return stream;
+}
+
+static gboolean
+stream_is_final (gpointer data)
+{
+  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
+}
+
+static void
+wait_final (LsStream *stream)
+{
+  g_assert_true (ls_test_wait_until (stream_is_final, stream, 20000));
+}
+
+/* Final state and reason: one line, starting with @prefix. */
+static void
+assert_final (LsStream      *stream,
+              LsStreamState  state,
+              const char    *prefix)
+{
+  const char *message = ls_stream_get_message (stream);
+
+  g_test_message ("final: %s: %s", ls_stream_state_to_string (ls_stream_get_state (stream)),
+                  message != NULL ? message : "(null)");
+  g_assert_cmpstr (ls_stream_state_to_string (ls_stream_get_state (stream)), ==,
+                   ls_stream_state_to_string (state));
+  g_assert_nonnull (message);
+  g_assert_null (strchr (message, '\n'));
+  g_assert_true (g_str_has_prefix (message, prefix));
+}
+
+/* The records one stream left in the store. */
+typedef struct
+{
+  guint32    stream_id;
+  GPtrArray *data;      /* of char *: data of each dispatched event */
+  GPtrArray *ids;       /* of char *: the last event ID at each event */
+  GPtrArray *types;
+  GPtrArray *errors;    /* of char *: "error" records */
+  GPtrArray *reconnects;
+  char      *closed;    /* the "closed" record */
+} Collected;
+
+static gboolean
+collect_cb (const LsEventView *view,
+            gpointer           data)
+{
+  Collected *c = data;
+
+  if (view->stream_id != c->stream_id)
+    return TRUE;
+  switch (view->kind)
+    {
+    case LS_EVENT_KIND_EVENT:
+    case LS_EVENT_KIND_INVALID:
+    case LS_EVENT_KIND_CHUNK:
+      g_ptr_array_add (c->data, g_strndup (view->data, view->data_len));
+      /* Keep NULs visible to the assertions. */
+      if (memchr (view->data, '\0', view->data_len) != NULL)
+        {
+          char *copy = g_memdup2 (view->data, view->data_len + 1);
+
+          for (gsize i = 0; i < view->data_len; i++)
+            if (copy[i] == '\0')
+              copy[i] = '@';
+          g_free (g_ptr_array_steal_index (c->data, c->data->len - 1));
+          g_ptr_array_add (c->data, copy);
+        }
+      g_ptr_array_add (c->ids, g_strndup (view->id, view->id_len));
+      g_ptr_array_add (c->types, g_strndup (view->type, view->type_len));
+      break;
+    case LS_EVENT_KIND_ERROR:
+      g_ptr_array_add (c->errors, g_strndup (view->data, view->data_len));
+      break;
+    case LS_EVENT_KIND_RECONNECT:
+      g_ptr_array_add (c->reconnects, g_strndup (view->data, view->data_len));
+      break;
+    case LS_EVENT_KIND_CLOSED:
+      g_free (c->closed);
+      c->closed = g_strndup (view->data, view->data_len);
+      break;
+    case LS_EVENT_KIND_OPEN:
+    default:
+      break;
+    }
+  return TRUE;
+}
+
+static void
+collect (Fixture   *f,
+         LsStream  *stream,
+         Collected *c)
+{
+  c->stream_id = ls_stream_get_id (stream);
+  c->data = g_ptr_array_new_with_free_func (g_free);
+  c->ids = g_ptr_array_new_with_free_func (g_free);
+  c->types = g_ptr_array_new_with_free_func (g_free);
+  c->errors = g_ptr_array_new_with_free_func (g_free);
+  c->reconnects = g_ptr_array_new_with_free_func (g_free);
+  c->closed = NULL;
+  ls_event_store_foreach_range (f->store, 0, ls_event_store_get_end_seq (f->store), collect_cb, c);
+}
+
+static void
+collected_clear (Collected *c)
+{
+  g_ptr_array_unref (c->data);
+  g_ptr_array_unref (c->ids);
+  g_ptr_array_unref (c->types);
+  g_ptr_array_unref (c->errors);
+  g_ptr_array_unref (c->reconnects);
+  g_free (c->closed);
+}
+
+/* The store holds the stream's final reason as its last record, and the
+ * events before the fault, the first ones being @first (NULL-terminated). */
+static void
+assert_kept (Fixture    *f,
+             LsStream   *stream,
+             guint       min_events,
+             const char *first,
+             ...)
+{
+  Collected c;
+  va_list ap;
+  guint i = 0;
+
+  collect (f, stream, &c);
+  g_assert_cmpuint (c.data->len, >=, min_events);
+  g_assert_cmpstr (c.closed, ==, ls_stream_get_message (stream));
+  if (ls_stream_get_state (stream) == LS_STREAM_FAILED)
+    {
+      g_assert_cmpuint (c.errors->len, >=, 1);
+      g_assert_cmpstr (g_ptr_array_index (c.errors, c.errors->len - 1), ==, ls_stream_get_message (stream));
+    }
+  va_start (ap, first);
+  for (const char *expected = first; expected != NULL; expected = va_arg (ap, const char *), i++)
+    {
+      g_assert_cmpuint (i, <, c.data->len);
+      g_assert_cmpstr (g_ptr_array_index (c.data, i), ==, expected);
+    }
+  va_end (ap);
+  collected_clear (&c);
+}
+
+/* The recorder has the request's spans and the stream's end with its reason. */
+static void
+assert_spans (Fixture  *f,
+              LsStream *stream)
+{
+  g_autoptr(GArray) records = ls_recorder_snapshot (f->recorder, 0);
+  guint send = 0, closed = 0;
+  LsOutcome expected = ls_stream_get_state (stream) == LS_STREAM_FAILED ? LS_OUTCOME_ERROR :
+                       ls_stream_get_state (stream) == LS_STREAM_CANCELLED ? LS_OUTCOME_CANCELLED :
+                       LS_OUTCOME_OK;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (r->kind == LS_RECORD_SPAN && g_strcmp0 (r->name, "stream.send") == 0)
+        send++;
+      if (r->kind == LS_RECORD_SPAN && g_strcmp0 (r->name, "stream.closed") == 0 &&
+          g_strcmp0 (r->detail, ls_stream_get_message (stream)) == 0)
+        {
+          g_assert_cmpint (r->outcome, ==, expected);
+          closed++;
+        }
+    }
+  for (guint i = 0; i < records->len; i++)
+    ls_record_clear (&g_array_index (records, LsRecord, i));
+  /* A cancel may end the stream before libsoup reports the send back. */
+  if (expected != LS_OUTCOME_CANCELLED)
+    g_assert_cmpuint (send, >=, 1);
+  g_assert_cmpuint (closed, ==, 1);
+}
+
+static glong
+max_rss_kib (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+static double
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+/* ---- 1. a line that never ends -------------------------------------- */
+
+static void
+test_endless_line (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/endless");
+  g_autoptr(LsStream) stream = NULL;
+  glong rss_before = max_rss_kib ();
+  LsStreamStats stats;
+
+  options->max_event_size = 1024 * 1024;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "Server-sent line exceeds the 1 MiB limit");
+  assert_kept (f, stream, 2, "one", "two", NULL);
+  assert_spans (f, stream);
+  ls_stream_get_stats (stream, &stats);
+  g_test_message ("read %" G_GUINT64_FORMAT " bytes; server wrote %" G_GUINT64_FORMAT
+                  "; max RSS grew %ld KiB; store %" G_GUINT64_FORMAT " bytes",
+                  stats.bytes, ls_hostile_server_endless_bytes (server),
+                  max_rss_kib () - rss_before, ls_event_store_get_memory_bytes (f->store));
+  /* The client stopped reading at the cap, not at the server's 1 GiB. */
+  g_assert_cmpuint (stats.bytes, <, 2 * 1024 * 1024);
+  g_assert_cmpint (max_rss_kib () - rss_before, <, 64 * 1024);
+  g_assert_cmpuint (ls_event_store_get_memory_bytes (f->store), <, 4 * 1024 * 1024);
+}
+
+/* ---- 2. invalid UTF-8 and NUL ----------------------------------------- */
+
+static void
+test_utf8_and_nul (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/utf8");
+  g_autoptr(LsStream) stream = NULL;
+  Collected c;
+
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_ENDED, "The server closed the stream");
+  assert_spans (f, stream);
+  collect (f, stream, &c);
+  g_assert_cmpuint (c.data->len, ==, 6);
+  /* WHATWG decoding: one U+FFFD per maximal invalid subpart. */
+  g_assert_cmpstr (g_ptr_array_index (c.data, 0), ==,
+                   "a\xef\xbf\xbd\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd\n"
+                   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "z");
+  g_assert_cmpstr (g_ptr_array_index (c.data, 1), ==, "nul@inside");
+  /* The id with a NUL was ignored: the previous one stands. */
+  g_assert_cmpstr (g_ptr_array_index (c.ids, 2), ==, "1");
+  g_assert_cmpstr (g_ptr_array_index (c.data, 2), ==, "after-nul-id");
+  /* The field with a bad byte in its name is unknown: only `data: x`. */
+  g_assert_cmpstr (g_ptr_array_index (c.data, 3), ==, "x");
+  g_assert_cmpstr (g_ptr_array_index (c.types, 4), ==, "t\xef\xbf\xbdpe");
+  g_assert_cmpstr (g_ptr_array_index (c.data, 5), ==, "end");
+  for (guint i = 0; i < c.data->len; i++)
+    {
+      g_assert_true (g_utf8_validate (g_ptr_array_index (c.data, i), -1, NULL));
+      g_assert_true (g_utf8_validate (g_ptr_array_index (c.types, i), -1, NULL));
+    }
+  collected_clear (&c);
+}
+
+/* ---- 3. decompression bomb ---------------------------------------------- */
+
+static void
+run_bomb (Fixture    *f,
+          const char *path,
+          gboolean    events,
+          guint       min_events,
+          const char *first)
+{
+  g_autoptr(LsStreamOptions) options = options_for (path);
+  g_autoptr(LsStream) stream = NULL;
+  glong rss_before = max_rss_kib ();
+  LsStreamStats stats;
+  gsize inflated = 0, wire;
+
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "Compressed body expands more than 100:1 (decompression bomb?)");
+  assert_kept (f, stream, min_events, first, NULL);
+  assert_spans (f, stream);
+  ls_stream_get_stats (stream, &stats);
+  wire = ls_hostile_server_gzip_size (server, events, &inflated);
+  g_test_message ("%s: %" G_GSIZE_FORMAT " bytes gzip of %" G_GSIZE_FORMAT "; decoded %" G_GUINT64_FORMAT
+                  " before the cap, %" G_GUINT64_FORMAT " events; max RSS grew %ld KiB",
+                  path, wire, inflated,
+                  stats.bytes, stats.events, max_rss_kib () - rss_before);
+  /* Stopped just past the 16 MiB floor, far from the 64 MiB inside. */
+  g_assert_cmpuint (stats.bytes, >, LS_STREAM_EXPANSION_FLOOR);
+  g_assert_cmpuint (stats.bytes, <, LS_STREAM_EXPANSION_FLOOR + 1024 * 1024);
+  /* What was decoded is stored (the events) or buffered (the line): about
+   * 16 MiB plus overheads, not 64. */
+  g_assert_cmpint (max_rss_kib () - rss_before, <, 48 * 1024);
+}
+
+static void
+test_gzip_bomb_events (Fixture       *f,
+                       gconstpointer  data)
+{
+  static char first[1024 - 8 + 1];
+
+  memset (first, 'a', sizeof first - 1);
+  /* Nearly 16 MiB of 1 KiB events, all those before the cap kept. */
+  run_bomb (f, "/gzip-events", TRUE, 16000, first);
+}
+
+static void
+test_gzip_bomb_line (Fixture       *f,
+                     gconstpointer  data)
+{
+  run_bomb (f, "/gzip-line", FALSE, 1, "first");
+}
+
+/* ---- 4. accepts and never answers --------------------------------------- */
+
+static void
+test_no_answer_idle (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/hang");
+  g_autoptr(LsStream) stream = NULL;
+
+  options->idle_timeout_ms = 300;
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "No response for 300 ms (idle timeout)");
+  assert_kept (f, stream, 0, NULL);
+  assert_spans (f, stream);
+}
+
+static gboolean
+hang_seen (gpointer data)
+{
+  return ls_hostile_server_count (server, "/hang") > GPOINTER_TO_UINT (data);
+}
+
+static void
+test_no_answer_cancel (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/hang");
+  g_autoptr(LsStream) stream = NULL;
+  guint before = ls_hostile_server_count (server, "/hang");
+
+  /* No timeout at all: only a cancel ends it, at once. */
+  stream = start_stream (f, options);
+  g_assert_true (ls_test_wait_until (hang_seen, GUINT_TO_POINTER (before), 10000));
+  ls_test_run_for (200);
+  g_assert_false (stream_is_final (stream));
+  ls_stream_cancel (stream);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_CANCELLED, "Cancelled");
+  assert_spans (f, stream);
+}
+
+/* ---- 5. slowloris --------------------------------------------------------- */
+
+static void
+test_slowloris (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/trickle");
+  g_autoptr(LsStream) stream = NULL;
+  LsStreamStats stats;
+
+  /* A byte every 250 ms: the idle timeout alone never trips. */
+  options->idle_timeout_ms = 1000;
+  options->stall_timeout_ms = 1200;
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "No complete line for 1200 ms (stall timeout)");
+  assert_kept (f, stream, 1, "first", NULL);
+  assert_spans (f, stream);
+  ls_stream_get_stats (stream, &stats);
+  /* Bytes kept arriving: it was the stall timer, not the idle one. */
+  g_assert_cmpuint (stats.bytes, >, strlen ("data: first\n\ndata: ") + 1);
+}
+
+static void
+test_heartbeat_keeps_alive (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/heartbeat");
+  g_autoptr(LsStream) stream = NULL;
+
+  /* Comment lines every 150 ms for 1.2 s: a healthy stream, though
+   * no event arrives for longer than the stall timeout. */
+  options->stall_timeout_ms = 600;
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_ENDED, "The server closed the stream");
+  assert_kept (f, stream, 1, "alive", NULL);
+}
+
+static void
+test_stall_no_response (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/hang");
+  g_autoptr(LsStream) stream = NULL;
+
+  options->stall_timeout_ms = 250;
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "No response for 250 ms (stall timeout)");
+}
+
+/* ---- 6. reset mid-chunk --------------------------------------------------- */
+
+static void
+test_reset_mid_chunk (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/reset");
+  g_autoptr(LsStream) stream = NULL;
+
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "Connection lost");
+  g_assert_nonnull (strstr (ls_stream_get_message (stream), "reset"));
+  assert_kept (f, stream, 2, "a", "b", NULL);
+  assert_spans (f, stream);
+}
+
+static void
+test_reset_reconnects (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/reset");
+  g_autoptr(LsStream) stream = NULL;
+  Collected c;
+
+  /* With reconnect on (the default), a reset is a network error: reconnect. */
+  options->reconnect_ms = 100;
+  options->max_events = 4;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_ENDED, "Received 4 events (max events)");
+  collect (f, stream, &c);
+  g_assert_cmpuint (c.reconnects->len, >=, 1);
+  g_test_message ("reconnect: %s", (char *) g_ptr_array_index (c.reconnects, 0));
+  g_assert_nonnull (strstr (g_ptr_array_index (c.reconnects, 0), "reset"));
+  g_assert_cmpstr (g_ptr_array_index (c.data, 2), ==, "a");
+  collected_clear (&c);
+}
+
+/* ---- 7. malformed chunked encoding ---------------------------------------- */
+
+static void
+run_bad_chunk (Fixture       *f,
+               const char    *path,
+               LsStreamState  state,
+               const char    *prefix)
+{
+  g_autoptr(LsStreamOptions) options = options_for (path);
+  g_autoptr(LsStream) stream = NULL;
+
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, state, prefix);
+  assert_kept (f, stream, 1, "before", NULL);
+  assert_spans (f, stream);
+}
+
+static void
+test_chunk_bad_size_line (Fixture       *f,
+                          gconstpointer  data)
+{
+  /* A size line libsoup cannot read (longer than its 128-byte buffer). */
+  run_bad_chunk (f, "/badsize", LS_STREAM_FAILED,
+                 "Malformed or truncated chunked body: Connection terminated unexpectedly");
+}
+
+static void
+test_chunk_missing_crlf (Fixture       *f,
+                         gconstpointer  data)
+{
+  /* libsoup skips the line where the CRLF should be, reads the next as a
+   * size (0xda from "data…"), then meets the close. */
+  run_bad_chunk (f, "/nocrlf", LS_STREAM_FAILED,
+                 "Malformed or truncated chunked body: Connection terminated unexpectedly");
+}
+
+static void
+test_chunk_non_hex_size (Fixture       *f,
+                         gconstpointer  data)
+{
+  /* libsoup 3.2 reads chunk sizes with strtoul(): "zz" is 0, the last
+   * chunk, so the body ends cleanly where the garbage starts. What the
+   * client can see is an end of body: SSE would reconnect; here it ends. */
+  run_bad_chunk (f, "/badhex", LS_STREAM_ENDED, "The server closed the stream");
+}
+
+/* ---- 8. huge headers ------------------------------------------------------ */
+
+static void
+run_huge_headers (Fixture    *f,
+                  const char *path)
+{
+  g_autoptr(LsStreamOptions) options = options_for (path);
+  g_autoptr(LsStream) stream = NULL;
+  glong rss_before = max_rss_kib ();
+
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  g_test_message ("max RSS grew %ld KiB", max_rss_kib () - rss_before);
+  assert_final (stream, LS_STREAM_FAILED, "Response headers too large: Header too big");
+  assert_kept (f, stream, 0, NULL);
+  assert_spans (f, stream);
+  g_assert_cmpint (max_rss_kib () - rss_before, <, 64 * 1024);
+}
+
+static void
+test_many_headers (Fixture       *f,
+                   gconstpointer  data)
+{
+  run_huge_headers (f, "/manyheaders");
+}
+
+static void
+test_one_huge_header (Fixture       *f,
+                      gconstpointer  data)
+{
+  run_huge_headers (f, "/bigheader");
+}
+
+/* ---- 9. redirect loops ---------------------------------------------------- */
+
+static void
+run_redirect_loop (Fixture    *f,
+                   const char *path,
+                   const char *prefix)
+{
+  g_autoptr(LsStreamOptions) options = options_for (path);
+  g_autoptr(LsStream) stream = NULL;
+  guint before = ls_hostile_server_count (server, prefix);
+
+  /* Reconnect on: a loop is not worth retrying, it fails at once. */
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "Too many redirects: the server redirects in a loop");
+  assert_kept (f, stream, 0, NULL);
+  assert_spans (f, stream);
+  /* libsoup follows 20 redirects: 21 requests, then it stops. */
+  g_test_message ("%u requests", ls_hostile_server_count (server, prefix) - before);
+  g_assert_cmpuint (ls_hostile_server_count (server, prefix) - before, <=, 25);
+}
+
+static void
+test_redirect_loop (Fixture       *f,
+                    gconstpointer  data)
+{
+  run_redirect_loop (f, "/loop-a", "/loop-");
+}
+
+static void
+test_redirect_self (Fixture       *f,
+                    gconstpointer  data)
+{
+  run_redirect_loop (f, "/self", "/self");
+}
+
+/* ---- 10. retry: 0 storm ---------------------------------------------------- */
+
+static void
+test_retry_zero_storm (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/retry0");
+  g_autoptr(LsStream) stream = NULL;
+  guint before = ls_hostile_server_count (server, "/retry0");
+  double cpu_before = cpu_seconds ();
+  guint period_ms = 1500, connects;
+  double cpu;
+
+  stream = start_stream (f, options);
+  ls_test_run_for (period_ms);
+  connects = ls_hostile_server_count (server, "/retry0") - before;
+  cpu = cpu_seconds () - cpu_before;
+  ls_stream_cancel (stream);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_CANCELLED, "Cancelled");
+  g_test_message ("%u connects in %u ms (floor %u ms), %.3f s CPU", connects, period_ms,
+                  LS_STREAM_MIN_RECONNECT_MS, cpu);
+  /* Every connection delivers an event, so no backoff: the floor alone. */
+  g_assert_cmpuint (connects, >=, 2);
+  g_assert_cmpuint (connects, <=, period_ms / LS_STREAM_MIN_RECONNECT_MS + 2);
+  /* No spin: a busy loop would burn the whole period. */
+  g_assert_cmpfloat (cpu, <, period_ms / 1000.0 * 0.5);
+  assert_spans (f, stream);
+}
+
+/* ---- 11. wrong content type, and other broken responses -------------------- */
+
+static void
+test_wrong_content_type (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/html");
+  g_autoptr(LsStream) stream = NULL;
+
+  options->format = LS_STREAM_FORMAT_SSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "Expected text/event-stream, got text/html");
+  assert_kept (f, stream, 0, NULL);
+  assert_spans (f, stream);
+}
+
+static void
+test_close_before_headers (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/close-early");
+  g_autoptr(LsStream) stream = NULL;
+
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "Connection failed");
+  assert_kept (f, stream, 0, NULL);
+  assert_spans (f, stream);
+}
+
+static void
+test_short_body (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = options_for ("/short");
+  g_autoptr(LsStream) stream = NULL;
+
+  options->reconnect = FALSE;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_final (stream, LS_STREAM_FAILED, "Body shorter than its Content-Length: received 18 of 1000 bytes");
+  assert_kept (f, stream, 2, "a", "b", NULL);
+  assert_spans (f, stream);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *dir = NULL;
+  int result;
+
+  g_test_init (&argc, &argv, NULL);
+
+  dir = g_path_get_dirname (argv[0]);
+  runner_path = g_build_filename (dir, "ls-headless-runner", NULL);
+  server = ls_hostile_server_start ();
+
+#define ADD(path, func) \
+  g_test_add ("/hostile/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("endless-line", test_endless_line);
+  ADD ("utf8-and-nul", test_utf8_and_nul);
+  ADD ("gzip-bomb-events", test_gzip_bomb_events);
+  ADD ("gzip-bomb-line", test_gzip_bomb_line);
+  ADD ("no-answer-idle-timeout", test_no_answer_idle);
+  ADD ("no-answer-cancel", test_no_answer_cancel);
+  ADD ("slowloris-stall-timeout", test_slowloris);
+  ADD ("heartbeat-keeps-alive", test_heartbeat_keeps_alive);
+  ADD ("stall-no-response", test_stall_no_response);
+  ADD ("reset-mid-chunk", test_reset_mid_chunk);
+  ADD ("reset-reconnects", test_reset_reconnects);
+  ADD ("chunked-bad-size-line", test_chunk_bad_size_line);
+  ADD ("chunked-missing-crlf", test_chunk_missing_crlf);
+  ADD ("chunked-non-hex-size", test_chunk_non_hex_size);
+  ADD ("headers-1mb", test_many_headers);
+  ADD ("header-200kb", test_one_huge_header);
+  ADD ("redirect-loop", test_redirect_loop);
+  ADD ("redirect-self", test_redirect_self);
+  ADD ("retry-zero-storm", test_retry_zero_storm);
+  ADD ("wrong-content-type", test_wrong_content_type);
+  ADD ("close-before-headers", test_close_before_headers);
+  ADD ("short-body", test_short_body);
+#undef ADD
+
+  result = g_test_run ();
+  ls_hostile_server_stop (server);
+  g_free (runner_path);
+  return result;
+}
