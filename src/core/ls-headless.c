@@ -37,6 +37,7 @@ typedef struct
   char            *trace_path;
   gboolean         print_stats;
   gboolean         demo;
+  gboolean         include_secrets;
 
   /* Running. */
   GMainLoop       *loop;
@@ -503,6 +504,8 @@ parse_args (Headless   *h,
   g_autofree char *last_event_id = NULL;
   g_autofree char *idle_timeout = NULL;
   g_autofree char *max_event_size = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *accept_certificate = NULL;
   g_auto(GStrv) rest = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char **args = NULL;
@@ -525,6 +528,9 @@ parse_args (Headless   *h,
     { "events-out", 'o', 0, G_OPTION_ARG_FILENAME, &h->events_out, "Write events to FILE (default: standard output)", "FILE" },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &h->trace_path, "Write a Chrome trace (Perfetto) to FILE at exit", "FILE" },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &h->print_stats, "Print a summary to standard error at exit", NULL },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "Also trust certificates issued by the CAs in this PEM file (this stream only)", "FILE" },
+    { "accept-certificate", 0, 0, G_OPTION_ARG_STRING, &accept_certificate, "Accept this one server certificate though untrusted, by its SHA-256 fingerprint", "SHA256" },
+    { "include-secrets", 0, 0, G_OPTION_ARG_NONE, &h->include_secrets, "Keep credentials (Authorization, cookies, API keys, URL passwords) in this run's trace instead of [redacted]", NULL },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &h->demo, "Start the embedded demo server; URL may be a path like /sse/ticks", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, "URL" },
     { NULL }
@@ -617,6 +623,19 @@ parse_args (Headless   *h,
                    LS_STREAM_MAX_MAX_EVENT_SIZE, &value, error))
     return FALSE;
   options->max_event_size = (gsize) value;
+  options->ca_file = g_strdup (ca_file);
+  if (accept_certificate != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      options->accept_certificate_sha256 = ls_stream_normalize_fingerprint (accept_certificate, &local_error);
+      if (options->accept_certificate_sha256 == NULL)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--accept-certificate: %s", local_error->message);
+          return FALSE;
+        }
+    }
 
   if (!ls_stream_options_validate (options, error))
     return FALSE;
@@ -809,7 +828,10 @@ ls_headless_main (int    argc,
     {
       g_autoptr(GError) trace_error = NULL;
 
-      if (!ls_recorder_export_trace (h.recorder, G_OUTPUT_STREAM (h.trace_out), NULL, &trace_error) ||
+      if (!ls_recorder_export_trace_full (h.recorder, G_OUTPUT_STREAM (h.trace_out),
+                                          h.include_secrets ? LS_TRACE_EXPORT_INCLUDE_SECRETS
+                                                            : LS_TRACE_EXPORT_DEFAULT,
+                                          NULL, &trace_error) ||
           !g_output_stream_close (G_OUTPUT_STREAM (h.trace_out), NULL, &trace_error))
         set_exit (&h, LS_HEADLESS_EXIT_FAILED, trace_error->message);
     }

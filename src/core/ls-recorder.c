@@ -20,6 +20,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ls-recorder.h"
+#include "ls-redact.h"
 
 struct _LsRecorder
 {
@@ -285,20 +286,23 @@ clear_record_in_array (gpointer data)
   ls_record_clear (data);
 }
 
-/**
- * ls_recorder_snapshot:
- * @after_seq: only records with a larger seq are copied; pass 0 for all
- *   (the very first record has seq 0 and is included when @after_seq is 0)
- *
- * Returns: (transfer full): a GArray of LsRecord copies, oldest first.
- */
-GArray *
-ls_recorder_snapshot (LsRecorder *self,
-                      guint64     after_seq)
+/* Details may hold what a stream sent (its URL and request headers): what
+ * leaves the recorder is redacted unless an export asks otherwise. */
+static char *
+redacted_detail (const char *detail)
+{
+  /* No colon: no URL and no "Name: value" line, nothing to redact. */
+  if (detail == NULL || strchr (detail, ':') == NULL)
+    return g_strdup (detail);
+  return ls_redact_text (detail);
+}
+
+static GArray *
+recorder_snapshot (LsRecorder *self,
+                   guint64     after_seq,
+                   gboolean    include_secrets)
 {
   GArray *copy;
-
-  g_return_val_if_fail (LS_IS_RECORDER (self), NULL);
 
   copy = g_array_new (FALSE, FALSE, sizeof (LsRecord));
   g_array_set_clear_func (copy, clear_record_in_array);
@@ -318,7 +322,37 @@ ls_recorder_snapshot (LsRecorder *self,
     }
   pthread_mutex_unlock (&self->lock);
 
+  /* Outside the lock: the worker records while we scan. */
+  if (!include_secrets)
+    for (guint i = 0; i < copy->len; i++)
+      {
+        LsRecord *record = &g_array_index (copy, LsRecord, i);
+        char *safe = redacted_detail (record->detail);
+
+        g_free (record->detail);
+        record->detail = safe;
+      }
+
   return copy;
+}
+
+/**
+ * ls_recorder_snapshot:
+ * @after_seq: only records with a larger seq are copied; pass 0 for all
+ *   (the very first record has seq 0 and is included when @after_seq is 0)
+ *
+ * Details come redacted (ls_redact_text()): URLs' credentials and secret
+ * request headers never reach a view.
+ *
+ * Returns: (transfer full): a GArray of LsRecord copies, oldest first.
+ */
+GArray *
+ls_recorder_snapshot (LsRecorder *self,
+                      guint64     after_seq)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), NULL);
+
+  return recorder_snapshot (self, after_seq, FALSE);
 }
 
 void
@@ -366,6 +400,24 @@ ls_recorder_export_trace (LsRecorder    *self,
                           GCancellable  *cancellable,
                           GError       **error)
 {
+  return ls_recorder_export_trace_full (self, out, LS_TRACE_EXPORT_DEFAULT, cancellable, error);
+}
+
+/**
+ * ls_recorder_export_trace_full:
+ * @flags: LS_TRACE_EXPORT_INCLUDE_SECRETS keeps span details as recorded
+ *   (request headers and URLs unredacted): the user's choice for this
+ *   one export
+ *
+ * As ls_recorder_export_trace(), which redacts.
+ */
+gboolean
+ls_recorder_export_trace_full (LsRecorder         *self,
+                               GOutputStream      *out,
+                               LsTraceExportFlags  flags,
+                               GCancellable       *cancellable,
+                               GError            **error)
+{
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
@@ -380,7 +432,7 @@ ls_recorder_export_trace (LsRecorder    *self,
   g_return_val_if_fail (LS_IS_RECORDER (self), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
 
-  records = ls_recorder_snapshot (self, 0);
+  records = recorder_snapshot (self, 0, (flags & LS_TRACE_EXPORT_INCLUDE_SECRETS) != 0);
   names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   pthread_mutex_lock (&self->lock);
   g_hash_table_iter_init (&iter, self->thread_names);

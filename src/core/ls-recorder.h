@@ -54,6 +54,12 @@ typedef struct
   gint64        value;      /* counters: the value; spans: an item count */
 } LsRecord;
 
+typedef enum
+{
+  LS_TRACE_EXPORT_DEFAULT         = 0,
+  LS_TRACE_EXPORT_INCLUDE_SECRETS = 1 << 0,  /* details unredacted, for this export only */
+} LsTraceExportFlags;
+
 #define LS_TYPE_RECORDER (ls_recorder_get_type ())
 G_DECLARE_FINAL_TYPE (LsRecorder, ls_recorder, LS, RECORDER, GObject)
 
@@ -91,6 +97,11 @@ gboolean    ls_recorder_export_trace   (LsRecorder    *self,
                                         GOutputStream *out,
                                         GCancellable  *cancellable,
                                         GError       **error);
+gboolean    ls_recorder_export_trace_full (LsRecorder         *self,
+                                           GOutputStream      *out,
+                                           LsTraceExportFlags  flags,
+                                           GCancellable       *cancellable,
+                                           GError            **error);
 gssize      ls_recorder_import_trace   (LsRecorder    *self,
                                         GBytes        *data,
                                         guint         *n_skipped,

@@ -55,6 +55,8 @@ ls_stream_options_copy (const LsStreamOptions *self)
   copy->url = g_strdup (self->url);
   copy->method = g_strdup (self->method);
   copy->last_event_id = g_strdup (self->last_event_id);
+  copy->ca_file = g_strdup (self->ca_file);
+  copy->accept_certificate_sha256 = g_strdup (self->accept_certificate_sha256);
   copy->body = self->body != NULL ? g_bytes_ref (self->body) : NULL;
   copy->headers = g_ptr_array_new_with_free_func (header_free);
   if (self->headers != NULL)
@@ -76,6 +78,8 @@ ls_stream_options_free (LsStreamOptions *self)
   g_free (self->url);
   g_free (self->method);
   g_free (self->last_event_id);
+  g_free (self->ca_file);
+  g_free (self->accept_certificate_sha256);
   g_clear_pointer (&self->body, g_bytes_unref);
   g_clear_pointer (&self->headers, g_ptr_array_unref);
   g_free (self);
@@ -262,6 +266,43 @@ range_ok (guint64 value,
   return value >= lo && value <= hi;
 }
 
+char *
+ls_stream_normalize_fingerprint (const char  *text,
+                                 GError     **error)
+{
+  GString *out;
+  guint digits = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  out = g_string_sized_new (96);
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == ':' || *p == ' ')
+        continue;
+      if (!g_ascii_isxdigit (*p) || digits == 64)
+        {
+          digits = 0;
+          break;
+        }
+      if (digits > 0 && digits % 2 == 0)
+        g_string_append_c (out, ':');
+      g_string_append_c (out, g_ascii_toupper (*p));
+      digits++;
+    }
+  if (digits != 64)
+    {
+      g_autofree char *shown = quote_input (text);
+
+      g_string_free (out, TRUE);
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
+                   "Invalid certificate fingerprint %s: expected a SHA-256 fingerprint, "
+                   "64 hex digits with or without colons", shown);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
 gboolean
 ls_stream_options_validate (const LsStreamOptions  *self,
                             GError                **error)
@@ -320,6 +361,31 @@ ls_stream_options_validate (const LsStreamOptions  *self,
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
                    "Invalid format %d: expected auto, sse, ndjson or raw", (int) self->format);
       return FALSE;
+    }
+
+  if (self->accept_certificate_sha256 != NULL)
+    {
+      g_autofree char *normalized = ls_stream_normalize_fingerprint (self->accept_certificate_sha256, error);
+
+      if (normalized == NULL)
+        return FALSE;
+    }
+
+  if (self->ca_file != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+      GList *certificates;
+
+      /* Read now, so a bad file is an error at the input, not at connect. */
+      certificates = g_tls_certificate_list_new_from_file (self->ca_file, &local_error);
+      if (certificates == NULL)
+        {
+          g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
+                       "Invalid CA file '%s': %s", self->ca_file,
+                       local_error != NULL ? local_error->message : "it holds no PEM certificate");
+          return FALSE;
+        }
+      g_list_free_full (certificates, g_object_unref);
     }
 
 #define CHECK_RANGE(field, lo, hi, what, unit)                                          \

@@ -70,6 +70,11 @@ typedef struct
                                      * for this long, or no response, is a network error:
                                      * a trickle of bytes does not reset it, comments do */
   guint           max_expansion;   /* 0: off; decoded body bytes per wire byte (Content-Encoding) */
+  /* TLS trust for this stream only (the session's trust store is shared
+   * by all streams and never changed). Nothing else is ever accepted. */
+  char           *ca_file;         /* NULL: none; certificates chaining to a CA in this PEM file are trusted */
+  char           *accept_certificate_sha256; /* NULL: none; this one certificate (SHA-256 of its DER,
+                                              * normalized "AB:CD:…") is accepted though untrusted */
 } LsStreamOptions;
 
 #define LS_TYPE_STREAM_OPTIONS (ls_stream_options_get_type ())
@@ -99,6 +104,13 @@ const char      *ls_stream_options_get_header      (const LsStreamOptions *self,
  * header names (tokens) and values (no CR, LF or NUL), numbers in range.
  * FALSE with one line naming the bad input. */
 gboolean         ls_stream_options_validate        (const LsStreamOptions *self,
+                                                    GError               **error);
+
+/* A SHA-256 fingerprint as users paste it: 64 hex digits, any case,
+ * with or without colons (or blanks) between bytes. Returns the canonical
+ * form "AB:CD:…" (as `openssl x509 -fingerprint -sha256` prints it), or
+ * NULL with a one-line LS_STREAM_ERROR_INVALID_OPTION message. */
+char            *ls_stream_normalize_fingerprint   (const char            *text,
                                                     GError               **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsStreamOptions, ls_stream_options_free)

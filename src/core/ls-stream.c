@@ -27,6 +27,7 @@
 
 #include <libsoup/soup.h>
 
+#include "ls-redact.h"
 #include "ls-stream.h"
 
 /* Reads of this size keep the per-read costs (callback, spans, one
@@ -90,6 +91,23 @@ struct _StreamRun
   gint64            rate_window_us;
   guint64           rate_bytes0;
   guint64           rate_events0;
+
+  /* TLS, worker only. The accept-certificate handler leaves here why it
+   * refused the peer's certificate (for the stream's message), or what it
+   * accepted (for the "open" record: nothing is accepted silently). */
+  char             *request_summary;  /* "METHOD URL" and the request headers, raw: the
+                                       * recorder redacts what it shows and exports */
+  char             *pin;              /* options->accept_certificate_sha256, normalized */
+  SoupSession      *session;          /* own, when the stream has its own trust: a
+                                       * connection it accepted is never reused by
+                                       * another stream (HTTP/1.1 keep-alive, HTTP/2) */
+  GTlsDatabase     *ca_database;      /* options->ca_file, loaded on first use */
+  char             *tls_problem;      /* this connection's refusal, one line */
+  char             *tls_fingerprint;  /* of the certificate refused */
+  char             *tls_note;         /* this connection's acceptance beyond the system store */
+
+  /* Shared with the UI, under @lock: the refused certificate of a failed stream. */
+  char             *shared_tls_fingerprint;
 };
 
 struct _LsStream
@@ -106,6 +124,7 @@ struct _LsStream
   char             *message;
   LsStreamStats     stats;
   gboolean          cancel_posted;
+  char             *tls_fingerprint;
 };
 
 enum {
@@ -196,6 +215,13 @@ stream_run_unref (gpointer data)
   g_free (run->message);
   g_free (run->conn_abort_reason);
   g_free (run->shared_message);
+  g_free (run->request_summary);
+  g_free (run->pin);
+  g_clear_object (&run->ca_database);
+  g_free (run->tls_problem);
+  g_free (run->tls_fingerprint);
+  g_free (run->tls_note);
+  g_free (run->shared_tls_fingerprint);
   pthread_mutex_destroy (&run->lock);
   ls_mailbox_unref (run->ui_box);
   g_clear_object (&run->worker);
@@ -282,8 +308,11 @@ run_record (StreamRun   *run,
             LsEventKind  kind,
             const char  *message)
 {
+  /* Lifecycle messages reach every output and the window: no credentials. */
+  g_autofree char *safe = ls_redact_text (message);
+
   ls_event_store_append (run->store, run->stream_id, kind, g_get_monotonic_time (),
-                         NULL, 0, NULL, 0, message, strlen (message), 0);
+                         NULL, 0, NULL, 0, safe, strlen (safe), 0);
 }
 
 static void
@@ -332,6 +361,9 @@ run_maybe_release (StreamRun *run)
   destroy_source (&run->duration_timer);
   g_clear_object (&run->body);
   g_clear_object (&run->msg);
+  if (run->session != NULL)
+    soup_session_abort (run->session);
+  g_clear_object (&run->session);
   ls_worker_untrack_task (run->worker, run->cancellable);
   /* The reference the worker held since the start. */
   stream_run_unref (run);
@@ -342,11 +374,15 @@ run_finish (StreamRun     *run,
             LsStreamState  state,
             const char    *message)
 {
+  g_autofree char *safe_message = NULL;
+
   g_assert (LS_STREAM_STATE_IS_FINAL (state));
 
   if (run->finished)
     return;
 
+  safe_message = ls_redact_text (message);
+  message = safe_message;
   run->finished = TRUE;
   run->state = state;
   g_free (run->message);
@@ -799,6 +835,232 @@ run_check_response (StreamRun *run)
   return TRUE;
 }
 
+/* ---- TLS ------------------------------------------------------------ */
+
+/* "AB:CD:…", SHA-256 of the DER encoding, as openssl prints it. */
+static char *
+certificate_fingerprint (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autofree char *hex = NULL;
+  GString *out = g_string_sized_new (96);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return g_string_free (out, FALSE);
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  for (guint i = 0; hex[i] != '\0'; i += 2)
+    {
+      if (i > 0)
+        g_string_append_c (out, ':');
+      g_string_append_c (out, g_ascii_toupper (hex[i]));
+      g_string_append_c (out, g_ascii_toupper (hex[i + 1]));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The names a certificate was issued for: its subjectAltNames, else its subject. */
+static char *
+certificate_names (GTlsCertificate *certificate)
+{
+  g_autoptr(GPtrArray) dns = g_tls_certificate_get_dns_names (certificate);
+  g_autoptr(GPtrArray) ips = g_tls_certificate_get_ip_addresses (certificate);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; dns != NULL && i < dns->len; i++)
+    {
+      GBytes *name = g_ptr_array_index (dns, i);
+
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      g_string_append_len (out, g_bytes_get_data (name, NULL), g_bytes_get_size (name));
+    }
+  for (guint i = 0; ips != NULL && i < ips->len; i++)
+    {
+      g_autofree char *ip = g_inet_address_to_string (g_ptr_array_index (ips, i));
+
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      g_string_append (out, ip);
+    }
+  if (out->len == 0)
+    {
+      g_autofree char *subject = g_tls_certificate_get_subject_name (certificate);
+
+      g_string_append (out, subject != NULL ? subject : "an unnamed subject");
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+certificate_is_self_signed (GTlsCertificate *certificate)
+{
+  g_autofree char *subject = g_tls_certificate_get_subject_name (certificate);
+  g_autofree char *issuer = g_tls_certificate_get_issuer_name (certificate);
+
+  return subject != NULL && issuer != NULL && g_str_equal (subject, issuer);
+}
+
+/* "TLS certificate for HOST is not trusted (unknown issuer); SHA-256 fingerprint …" */
+static char *
+describe_certificate_problem (GTlsCertificate      *certificate,
+                              GTlsCertificateFlags  errors,
+                              const char           *host,
+                              const char           *fingerprint)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  GString *out = g_string_new (NULL);
+
+  if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    {
+      g_autofree char *names = certificate_names (certificate);
+
+      g_ptr_array_add (parts, g_strdup_printf ("was issued for %s, not %s", names, host));
+    }
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    g_ptr_array_add (parts, g_strdup (certificate_is_self_signed (certificate)
+                                        ? "is not trusted (self-signed)"
+                                        : "is not trusted (unknown issuer)"));
+  if (errors & G_TLS_CERTIFICATE_EXPIRED)
+    {
+      g_autoptr(GDateTime) after = g_tls_certificate_get_not_valid_after (certificate);
+      g_autofree char *date = after != NULL ? g_date_time_format (after, "%Y-%m-%d") : NULL;
+
+      g_ptr_array_add (parts, date != NULL ? g_strdup_printf ("expired on %s", date)
+                                           : g_strdup ("has expired"));
+    }
+  if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    {
+      g_autoptr(GDateTime) before = g_tls_certificate_get_not_valid_before (certificate);
+      g_autofree char *date = before != NULL ? g_date_time_format (before, "%Y-%m-%d") : NULL;
+
+      g_ptr_array_add (parts, date != NULL ? g_strdup_printf ("is not valid before %s", date)
+                                           : g_strdup ("is not valid yet"));
+    }
+  if (errors & G_TLS_CERTIFICATE_REVOKED)
+    g_ptr_array_add (parts, g_strdup ("has been revoked"));
+  if (errors & G_TLS_CERTIFICATE_INSECURE)
+    g_ptr_array_add (parts, g_strdup ("uses an insecure algorithm"));
+  if (parts->len == 0)
+    g_ptr_array_add (parts, g_strdup ("could not be verified"));
+
+  g_string_append_printf (out, "TLS certificate for %s ", host);
+  for (guint i = 0; i < parts->len; i++)
+    {
+      if (i > 0)
+        g_string_append (out, i + 1 == parts->len ? " and " : ", ");
+      g_string_append (out, g_ptr_array_index (parts, i));
+    }
+  g_string_append_printf (out, "; SHA-256 fingerprint %s", fingerprint);
+  return g_string_free (out, FALSE);
+}
+
+/* Emitted on the worker when the system trust store refused the peer's
+ * certificate. The stream's own trust (its CA file, its one pinned
+ * certificate) may still accept it; nothing else does. */
+static gboolean
+on_accept_certificate (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              data)
+{
+  StreamRun *run = data;
+  GUri *uri = soup_message_get_uri (msg);
+  const char *host = g_uri_get_host (uri);
+  g_autoptr(GSocketConnectable) identity = NULL;
+  g_autofree char *fingerprint = certificate_fingerprint (certificate);
+  GTlsCertificateFlags own;
+
+  g_assert (ls_worker_is_worker_thread (run->worker));
+
+  identity = g_network_address_new (host, (guint16) MAX (g_uri_get_port (uri), 0));
+
+  if (run->options->ca_file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (run->ca_database == NULL)
+        run->ca_database = g_tls_file_database_new (run->options->ca_file, &error);
+      if (run->ca_database != NULL)
+        {
+          GTlsCertificateFlags ca_errors =
+            g_tls_database_verify_chain (run->ca_database, certificate,
+                                         G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, identity,
+                                         NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, &error);
+
+          if (ca_errors == 0 && error == NULL)
+            {
+              g_free (run->tls_note);
+              run->tls_note = g_strdup_printf ("certificate verified by the stream's CA file '%s'",
+                                               run->options->ca_file);
+              return TRUE;
+            }
+          /* The CA file's verdict is the precise one (a name mismatch
+           * under a CA the system does not know). */
+          if (error == NULL)
+            errors = ca_errors;
+        }
+    }
+
+  if (run->pin != NULL && g_str_equal (run->pin, fingerprint))
+    {
+      g_free (run->tls_note);
+      run->tls_note = g_strdup_printf ("Accepted certificate SHA-256 %s by explicit choice", fingerprint);
+      return TRUE;
+    }
+
+  /* The backend need not report every problem once it has found one:
+   * ask for the rest, so the message names them all. */
+  own = g_tls_certificate_verify (certificate, identity, NULL);
+  errors |= own & (G_TLS_CERTIFICATE_BAD_IDENTITY | G_TLS_CERTIFICATE_EXPIRED |
+                   G_TLS_CERTIFICATE_NOT_ACTIVATED | G_TLS_CERTIFICATE_INSECURE);
+  g_free (run->tls_problem);
+  run->tls_problem = describe_certificate_problem (certificate, errors, host, fingerprint);
+  g_free (run->tls_fingerprint);
+  run->tls_fingerprint = g_steal_pointer (&fingerprint);
+  return FALSE;
+}
+
+/* TRUE (and the run finished) for a TLS failure: a permanent one, no
+ * reconnect (the same certificate would be refused again). */
+static gboolean
+run_check_tls_failure (StreamRun    *run,
+                       const GError *error)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *detail = NULL;
+  const char *host;
+
+  if (error == NULL || error->domain != G_TLS_ERROR || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF))
+    return FALSE;
+
+  if (run->tls_problem != NULL)
+    {
+      pthread_mutex_lock (&run->lock);
+      if (run->shared_tls_fingerprint == NULL)
+        run->shared_tls_fingerprint = g_strdup (run->tls_fingerprint);
+      pthread_mutex_unlock (&run->lock);
+      run_finish (run, LS_STREAM_FAILED, run->tls_problem);
+      return TRUE;
+    }
+
+  host = g_uri_get_host (soup_message_get_uri (run->msg));
+  detail = g_strdup (error->message);
+  if (g_str_has_suffix (detail, "."))
+    detail[strlen (detail) - 1] = '\0';
+  /* What GnuTLS says to an HTTP answer ("An unexpected TLS packet was
+   * received") does not say what happened: an http:// server behind an
+   * https:// URL is the usual cause. */
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+      g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_MISC))
+    message = g_strdup_printf ("TLS handshake with %s failed: %s (is the server speaking HTTPS on this port?)",
+                               host, detail);
+  else
+    message = g_strdup_printf ("TLS handshake with %s failed: %s", host, detail);
+  run_finish (run, LS_STREAM_FAILED, message);
+  return TRUE;
+}
+
 static void
 on_sent (GObject      *source,
          GAsyncResult *result,
@@ -815,13 +1077,16 @@ on_sent (GObject      *source,
   run_span (run, span_send, run->send_us, run->send_us, now,
             body != NULL ? LS_OUTCOME_OK :
             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
-            0, run->options->url);
+            0, run->request_summary);
 
   if (run->finished)
     goto out;
 
   if (body == NULL)
     {
+      if (!g_cancellable_is_cancelled (run->cancellable) && run->conn_abort_reason == NULL &&
+          run_check_tls_failure (run, error))
+        goto out;
       run_connection_error (run, error, "Connection failed");
       goto out;
     }
@@ -830,9 +1095,11 @@ on_sent (GObject      *source,
     goto out;
 
   run->body = g_steal_pointer (&body);
-  note = g_strdup_printf ("HTTP %u, %s (%s)", run->stats.http_status,
+  note = g_strdup_printf ("HTTP %u, %s (%s)%s%s", run->stats.http_status,
                           run->stats.content_type[0] != '\0' ? run->stats.content_type : "no Content-Type",
-                          ls_stream_format_to_string (run->stats.format));
+                          ls_stream_format_to_string (run->stats.format),
+                          run->tls_note != NULL ? "; " : "",
+                          run->tls_note != NULL ? run->tls_note : "");
   run_record (run, LS_EVENT_KIND_OPEN, note);
   run_span (run, span_headers, run->send_us, now,
             g_get_monotonic_time (), LS_OUTCOME_OK, run->stats.http_status, note);
@@ -853,13 +1120,16 @@ run_connect (StreamRun *run)
 {
   const LsStreamOptions *options = run->options;
   SoupMessageHeaders *headers;
-  SoupSession *session = ls_worker_get_session (run->worker);
+  SoupSession *session = run->session != NULL ? run->session : ls_worker_get_session (run->worker);
   const char *last_id;
 
   g_assert (!run->finished);
 
   g_clear_object (&run->conn_cancellable);
   g_clear_pointer (&run->conn_abort_reason, g_free);
+  g_clear_pointer (&run->tls_problem, g_free);
+  g_clear_pointer (&run->tls_fingerprint, g_free);
+  g_clear_pointer (&run->tls_note, g_free);
   g_clear_object (&run->msg);
   run->conn_cancellable = g_cancellable_new ();
   run->conn_events = 0;
@@ -875,6 +1145,8 @@ run_connect (StreamRun *run)
       return;
     }
   headers = soup_message_get_request_headers (run->msg);
+  /* Only this message, only this stream: the session's trust is shared. */
+  g_signal_connect (run->msg, "accept-certificate", G_CALLBACK (on_accept_certificate), run);
   /* The wire size of the body, for the expansion cap. */
   if (options->max_expansion > 0)
     soup_message_add_flags (run->msg, SOUP_MESSAGE_COLLECT_METRICS);
@@ -1012,6 +1284,23 @@ cancelled_cb (GCancellable *cancellable,
 
 /* ---- worker entry points -------------------------------------------- */
 
+/* "GET URL" and one "Name: value" line per request header, for the send
+ * span. Raw: the recorder redacts what it shows and what it exports. */
+static char *
+run_describe_request (const LsStreamOptions *options)
+{
+  GString *out = g_string_new (NULL);
+
+  g_string_append_printf (out, "%s %s", options->method != NULL ? options->method : "GET", options->url);
+  for (guint i = 0; options->headers != NULL && i < options->headers->len; i++)
+    {
+      const LsStreamHeader *header = g_ptr_array_index (options->headers, i);
+
+      g_string_append_printf (out, "\n%s: %s", header->name, header->value);
+    }
+  return g_string_free (out, FALSE);
+}
+
 typedef struct
 {
   StreamRun *run;
@@ -1032,6 +1321,11 @@ start_on_worker (gpointer data)
   /* This reference is the worker's until release. */
   stream_run_ref (run);
   run->buffer = g_malloc (READ_SIZE);
+  if (run->options->accept_certificate_sha256 != NULL)
+    run->pin = ls_stream_normalize_fingerprint (run->options->accept_certificate_sha256, NULL);
+  if (run->pin != NULL || run->options->ca_file != NULL)
+    run->session = soup_session_new_with_options ("timeout", 0, "idle-timeout", 60, NULL);
+  run->request_summary = run_describe_request (run->options);
   run->cancellable = g_cancellable_new ();
   run->cancel_source = g_cancellable_source_new (run->cancellable);
   g_source_set_callback (run->cancel_source, G_SOURCE_FUNC (cancelled_cb), run, NULL);
@@ -1113,6 +1407,8 @@ ls_stream_ui_handler (LsMailbox *mailbox,
   if (self->message == NULL && run->shared_message != NULL && LS_STREAM_STATE_IS_FINAL (self->state))
     self->message = g_strdup (run->shared_message);
   run->notify_queued = FALSE;
+  if (self->tls_fingerprint == NULL && run->shared_tls_fingerprint != NULL)
+    self->tls_fingerprint = g_strdup (run->shared_tls_fingerprint);
   pthread_mutex_unlock (&run->lock);
 
   /* The UI's view never leaves a final state (a late stats copy cannot
@@ -1175,6 +1471,7 @@ ls_stream_finalize (GObject *object)
   g_clear_pointer (&self->options, ls_stream_options_free);
   g_clear_pointer (&self->store, ls_event_store_unref);
   g_free (self->message);
+  g_free (self->tls_fingerprint);
 
   G_OBJECT_CLASS (ls_stream_parent_class)->finalize (object);
 }
@@ -1329,6 +1626,13 @@ ls_stream_get_message (LsStream *self)
 {
   g_return_val_if_fail (LS_IS_STREAM (self), NULL);
   return LS_STREAM_STATE_IS_FINAL (self->state) ? self->message : NULL;
+}
+
+const char *
+ls_stream_get_rejected_certificate (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), NULL);
+  return self->state == LS_STREAM_FAILED ? self->tls_fingerprint : NULL;
 }
 
 const char *

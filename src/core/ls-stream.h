@@ -91,6 +91,11 @@ LsStreamState  ls_stream_get_state           (LsStream              *self);
 const char    *ls_stream_get_message         (LsStream              *self);
 /* The message when FAILED, NULL otherwise. */
 const char    *ls_stream_get_error_message   (LsStream              *self);
+/* When FAILED because the server's TLS certificate was refused: its
+ * SHA-256 fingerprint ("AB:CD:…"), which LsStreamOptions'
+ * accept_certificate_sha256 takes to accept it for a new stream; NULL
+ * otherwise. */
+const char    *ls_stream_get_rejected_certificate (LsStream         *self);
 void           ls_stream_get_stats           (LsStream              *self,
                                               LsStreamStats         *stats);
 const LsStreamOptions *ls_stream_get_options (LsStream              *self);
