@@ -18,12 +18,15 @@
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include "ls-demo-server.h"
 #include "ls-headless.h"
+#include "ls-redact.h"
 #include "ls-stream.h"
 
 #define OUT_BUFFER_SIZE (256 * 1024)
@@ -487,6 +490,64 @@ parse_seconds (const char  *str,
   return TRUE;
 }
 
+/* --data @FILE, read with a cap: a huge file, a directory or a device
+ * such as /dev/zero is one line at the input, not an endless read. */
+static GBytes *
+read_body_file (const char  *path,
+                GError     **error)
+{
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  guint8 buf[64 * 1024];
+  struct stat st;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--data: cannot open '%s': %s", path, g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--data: '%s' is a directory, not a file", path);
+      return NULL;
+    }
+  for (;;)
+    {
+      ssize_t n = read (fd, buf, sizeof buf);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--data: cannot read '%s': %s", path, g_strerror (saved));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      if (body->len + (gsize) n > LS_STREAM_MAX_BODY_SIZE)
+        {
+          close (fd);
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--data: '%s' is larger than the %" G_GSIZE_FORMAT " MiB limit for a request body",
+                       path, LS_STREAM_MAX_BODY_SIZE / (1024 * 1024));
+          return NULL;
+        }
+      g_byte_array_append (body, buf, (guint) n);
+    }
+  close (fd);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&body));
+}
+
 static gboolean
 parse_args (Headless   *h,
             int         argc,
@@ -504,6 +565,8 @@ parse_args (Headless   *h,
   g_autofree char *last_event_id = NULL;
   g_autofree char *idle_timeout = NULL;
   g_autofree char *max_event_size = NULL;
+  g_autofree char *stall_timeout = NULL;
+  g_autofree char *max_expansion = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *accept_certificate = NULL;
   g_auto(GStrv) rest = NULL;
@@ -525,6 +588,8 @@ parse_args (Headless   *h,
     { "last-event-id", 0, 0, G_OPTION_ARG_STRING, &last_event_id, "Send Last-Event-ID: ID on the first request", "ID" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &idle_timeout, "No data for S seconds is a network error (0: off)", "S" },
     { "max-event-size", 0, 0, G_OPTION_ARG_STRING, &max_event_size, "Cap on one event or line in bytes (default 64 MiB)", "BYTES" },
+    { "stall-timeout", 0, 0, G_OPTION_ARG_STRING, &stall_timeout, "No complete line for S seconds is a network error (0: off); a trickle of bytes does not count, comments do", "S" },
+    { "max-expansion", 0, 0, G_OPTION_ARG_STRING, &max_expansion, "Cap on how many times a compressed body may expand (default 100, 0: off)", "N" },
     { "events-out", 'o', 0, G_OPTION_ARG_FILENAME, &h->events_out, "Write events to FILE (default: standard output)", "FILE" },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &h->trace_path, "Write a Chrome trace (Perfetto) to FILE at exit", "FILE" },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &h->print_stats, "Print a summary to standard error at exit", NULL },
@@ -580,17 +645,9 @@ parse_args (Headless   *h,
     {
       if (data[0] == '@')
         {
-          g_autoptr(GError) local_error = NULL;
-          char *contents = NULL;
-          gsize length = 0;
-
-          if (!g_file_get_contents (data + 1, &contents, &length, &local_error))
-            {
-              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "--data: %s", local_error->message);
-              return FALSE;
-            }
-          options->body = g_bytes_new_take (contents, length);
+          options->body = read_body_file (data + 1, error);
+          if (options->body == NULL)
+            return FALSE;
         }
       else
         {
@@ -623,6 +680,14 @@ parse_args (Headless   *h,
                    LS_STREAM_MAX_MAX_EVENT_SIZE, &value, error))
     return FALSE;
   options->max_event_size = (gsize) value;
+  value = 0;
+  if (!parse_seconds (stall_timeout, "--stall-timeout", LS_STREAM_MAX_IDLE_TIMEOUT_MS, &value, error))
+    return FALSE;
+  options->stall_timeout_ms = (guint) value;
+  value = options->max_expansion;
+  if (!parse_uint (max_expansion, "--max-expansion", 0, LS_STREAM_MAX_MAX_EXPANSION, &value, error))
+    return FALSE;
+  options->max_expansion = (guint) value;
   options->ca_file = g_strdup (ca_file);
   if (accept_certificate != NULL)
     {
@@ -751,7 +816,10 @@ ls_headless_main (int    argc,
 
   if (!parse_args (&h, argc, argv, &error) || !open_outputs (&h, &error))
     {
-      g_printerr ("loopscope: %s" HINT "\n", error->message);
+      /* The message may quote the URL or a header as given. */
+      g_autofree char *safe = ls_redact_text (error->message);
+
+      g_printerr ("loopscope: %s" HINT "\n", safe);
       headless_clear (&h);
       return LS_HEADLESS_EXIT_USAGE;
     }
@@ -839,7 +907,11 @@ ls_headless_main (int    argc,
   if (h.print_stats)
     print_stats (&h);
   if (h.exit_code != 0)
-    g_printerr ("loopscope: %s\n", h.exit_reason != NULL ? h.exit_reason : "failed");
+    {
+      g_autofree char *safe = ls_redact_text (h.exit_reason != NULL ? h.exit_reason : "failed");
+
+      g_printerr ("loopscope: %s\n", safe);
+    }
 
   code = h.exit_code;
   headless_clear (&h);

@@ -351,19 +351,27 @@ append_redacted_line (GString    *out,
       return;
     }
 
-  /* Every http(s) URL, up to a blank or a quote. */
+  /* Every URL ("scheme://…", whatever the scheme: a refused ftp:// one
+   * is echoed in an error message too), up to a blank or a quote. */
   p = line;
   while (p < end)
     {
       const char *hit = NULL;
       const char *url_end;
 
-      for (const char *s = p; s < end; s++)
-        if ((end - s >= 7 && g_ascii_strncasecmp (s, "http://", 7) == 0) ||
-            (end - s >= 8 && g_ascii_strncasecmp (s, "https://", 8) == 0))
+      for (const char *s = p; s + 3 <= end; s++)
+        if (memcmp (s, "://", 3) == 0)
           {
-            hit = s;
-            break;
+            const char *start = s;
+
+            while (start > p && (g_ascii_isalnum (start[-1]) || start[-1] == '+' ||
+                                 start[-1] == '-' || start[-1] == '.'))
+              start--;
+            if (start < s && g_ascii_isalpha (*start))
+              {
+                hit = start;
+                break;
+              }
           }
       if (hit == NULL)
         {

@@ -30,7 +30,7 @@ char     *ls_redact_header_value     (const char *name,
  * query and fragment parameters redacted; everything else byte for byte. */
 char     *ls_redact_url              (const char *url);
 /* A copy of free text (a span detail, a lifecycle message) with every
- * http(s) URL in it redacted, and every line of the form "Name: value"
+ * URL ("scheme://…") in it redacted, and every line of the form "Name: value"
  * whose name is a secret header. */
 char     *ls_redact_text             (const char *text);
 
