@@ -13,11 +13,13 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "ls-hostile-server.h"
 #include "ls-stream.h"
@@ -738,6 +740,361 @@ test_short_body (Fixture       *f,
   assert_spans (f, stream);
 }
 
+/* ---- the same through `loopscope --headless` ----------------------------- */
+
+typedef struct
+{
+  int        status;
+  char      *err;
+  GPtrArray *lines;     /* of JsonObject *, from --events-out */
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->err);
+  g_clear_pointer (&run->lines, g_ptr_array_unref);
+}
+
+/* Runs the runner with @args (NULL-terminated), events to a file. */
+static void
+run_headless (Run                *run,
+              const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out_path = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  int fd;
+
+  fd = g_file_open_tmp ("hostile-events-XXXXXX.jsonl", &out_path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_ptr_array_add (argv, runner_path);
+  g_ptr_array_add (argv, (char *) "--headless");
+  g_ptr_array_add (argv, (char *) "--events-out");
+  g_ptr_array_add (argv, out_path);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &run->err, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_subprocess_get_if_signaled (process));
+  run->status = g_subprocess_get_exit_status (process);
+  g_test_message ("exit %d, stderr: %s", run->status, run->err);
+
+  g_assert_true (g_file_get_contents (out_path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  g_unlink (out_path);
+  run->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (!json_parser_load_from_data (parser, lines[i], -1, &error))
+        g_error ("line %u is not JSON (%s): %s", i, error->message, lines[i]);
+      g_ptr_array_add (run->lines, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+    }
+}
+
+static void
+assert_one_line (Run        *run,
+                 int         status,
+                 const char *fragment)
+{
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_true (g_str_has_prefix (run->err, "loopscope: "));
+  g_assert_nonnull (strchr (run->err, '\n'));
+  g_assert_cmpstr (strchr (run->err, '\n'), ==, "\n");
+  g_assert_nonnull (strstr (run->err, fragment));
+}
+
+/* The data of the events written, the first @n of them being the
+ * expected ones; the last line is "closed" with the stderr reason. */
+static void
+assert_written (Run         *run,
+                guint        min_events,
+                const char **expected)
+{
+  JsonObject *last;
+  guint n = 0;
+
+  for (guint i = 0; i < run->lines->len; i++)
+    {
+      JsonObject *line = g_ptr_array_index (run->lines, i);
+
+      if (!g_str_equal (json_object_get_string_member (line, "kind"), "event"))
+        continue;
+      if (expected != NULL && expected[n] != NULL)
+        g_assert_cmpstr (json_object_get_string_member (line, "data"), ==, expected[n]);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, min_events);
+  g_assert_cmpuint (run->lines->len, >, 0);
+  last = g_ptr_array_index (run->lines, run->lines->len - 1);
+  g_assert_cmpstr (json_object_get_string_member (last, "kind"), ==, "closed");
+  if (run->status == 1)
+    {
+      g_autofree char *reason = g_strdup_printf ("loopscope: %s\n", json_object_get_string_member (last, "message"));
+
+      g_assert_cmpstr (run->err, ==, reason);
+    }
+}
+
+static void
+test_headless_failures (void)
+{
+  g_autofree char *endless = ls_hostile_server_url (server, "/endless");
+  g_autofree char *trickle = ls_hostile_server_url (server, "/trickle");
+  g_autofree char *loop = ls_hostile_server_url (server, "/loop-a");
+  g_autofree char *html = ls_hostile_server_url (server, "/html");
+  g_autofree char *bomb = ls_hostile_server_url (server, "/gzip-events");
+  g_autofree char *hang = ls_hostile_server_url (server, "/hang");
+  g_autofree char *reset = ls_hostile_server_url (server, "/reset");
+  g_autofree char *shorter = ls_hostile_server_url (server, "/short");
+  static const char *one_two[] = { "one", "two", NULL };
+  static const char *first[] = { "first", NULL };
+  static const char *a_b[] = { "a", "b", NULL };
+  const struct {
+    const char  *args[8];
+    const char  *reason;
+    guint        min_events;
+    const char **expected;
+  } cases[] = {
+    { { endless, "--max-event-size", "1048576", NULL }, "Server-sent line exceeds the 1 MiB limit", 2, one_two },
+    { { trickle, "--stall-timeout", "1", "--idle-timeout", "0.8", "--no-reconnect", NULL },
+      "No complete line for 1 s (stall timeout)", 1, first },
+    { { loop, NULL }, "Too many redirects: the server redirects in a loop", 0, NULL },
+    { { html, "--format", "sse", NULL }, "Expected text/event-stream, got text/html", 0, NULL },
+    { { bomb, NULL }, "Compressed body expands more than 100:1 (decompression bomb?)", 16000, NULL },
+    { { hang, "--idle-timeout", "0.3", "--no-reconnect", NULL }, "No response for 300 ms (idle timeout)", 0, NULL },
+    { { reset, "--no-reconnect", NULL }, "Connection reset by peer", 2, a_b },
+    { { shorter, "--no-reconnect", NULL }, "Body shorter than its Content-Length: received 18 of 1000 bytes", 2, a_b },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Run run = { 0 };
+
+      run_headless (&run, cases[i].args);
+      assert_one_line (&run, 1, cases[i].reason);
+      assert_written (&run, cases[i].min_events, cases[i].expected);
+      run_clear (&run);
+    }
+}
+
+static void
+test_headless_utf8 (void)
+{
+  g_autofree char *url = ls_hostile_server_url (server, "/utf8");
+  const char *args[] = { url, "--no-reconnect", NULL };
+  static const char *expected[] = {
+    "a\xef\xbf\xbd\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd\n\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "z",
+    "nul\0inside" /* compared up to the NUL: see below */,
+    "after-nul-id", "x", "typed", "end", NULL
+  };
+  Run run = { 0 };
+  JsonObject *nul;
+
+  run_headless (&run, args);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  /* Lines 0 and 1 are "open" and the first event. */
+  nul = g_ptr_array_index (run.lines, 2);
+  /* JSON carries the NUL as \u0000: json-glib gives it back in a string
+   * that C sees end there. */
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (nul, "data"), "nul"));
+  for (guint i = 0, n = 0; i < run.lines->len; i++)
+    {
+      JsonObject *line = g_ptr_array_index (run.lines, i);
+
+      if (!g_str_equal (json_object_get_string_member (line, "kind"), "event"))
+        continue;
+      if (n != 1)
+        g_assert_cmpstr (json_object_get_string_member (line, "data"), ==, expected[n]);
+      n++;
+    }
+  run_clear (&run);
+}
+
+/* ---- item 6: input validation ---------------------------------------------- */
+
+static void
+test_input_options_validate (void)
+{
+  static const struct {
+    const char   *url;
+    const char   *header_name;
+    const char   *header_value;
+    const char   *last_event_id;
+    guint         stall_timeout_ms;
+    guint         max_expansion;
+    gsize         body_size;
+    LsStreamError code;
+    const char   *fragment;
+  } cases[] = {
+    { "javascript:alert(1)", NULL, NULL, NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_URL, "javascript" },
+    { "example.com/events", NULL, NULL, NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_URL, "example.com/events" },
+    { "http:///events", NULL, NULL, NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_URL, "http:///events" },
+    { "http://h/a b", NULL, NULL, NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_URL, "blanks" },
+    { "http://h/a\x01", NULL, NULL, NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_URL, "control characters" },
+    { "http://h/a\x7f", NULL, NULL, NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_URL, "control characters" },
+    { "http://h/x", "", "v", NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_HEADER, "header name ''" },
+    { "http://h/x", "X(1)", "v", NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_HEADER, "X(1)" },
+    { "http://h/x", "X-A", "a\x01b", NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_HEADER, "X-A" },
+    { "http://h/x", "X-A", "a\nb", NULL, 0, 100, 0, LS_STREAM_ERROR_INVALID_HEADER, "X-A" },
+    { "http://h/x", NULL, NULL, "a\rb", 0, 100, 0, LS_STREAM_ERROR_INVALID_OPTION, "last event ID" },
+    { "http://h/x", NULL, NULL, NULL, LS_STREAM_MAX_IDLE_TIMEOUT_MS + 1, 100, 0, LS_STREAM_ERROR_INVALID_OPTION, "Stall timeout" },
+    { "http://h/x", NULL, NULL, NULL, 0, LS_STREAM_MAX_MAX_EXPANSION + 1, 0, LS_STREAM_ERROR_INVALID_OPTION, "expansion" },
+    { "http://h/x", NULL, NULL, NULL, 0, 100, LS_STREAM_MAX_BODY_SIZE + 1, LS_STREAM_ERROR_INVALID_OPTION, "body too large" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(LsStreamOptions) options = ls_stream_options_new (cases[i].url);
+      g_autoptr(GError) error = NULL;
+
+      if (cases[i].header_name != NULL)
+        ls_stream_options_add_header (options, cases[i].header_name, cases[i].header_value);
+      options->last_event_id = g_strdup (cases[i].last_event_id);
+      options->stall_timeout_ms = cases[i].stall_timeout_ms;
+      options->max_expansion = cases[i].max_expansion;
+      if (cases[i].body_size > 0)
+        options->body = g_bytes_new_take (g_malloc0 (cases[i].body_size), cases[i].body_size);
+      g_assert_false (ls_stream_options_validate (options, &error));
+      g_test_message ("case %u: %s", i, error->message);
+      g_assert_error (error, LS_STREAM_ERROR, cases[i].code);
+      g_assert_nonnull (strstr (error->message, cases[i].fragment));
+      g_assert_null (strchr (error->message, '\n'));
+      /* The message shows input as printable text only. */
+      for (const char *p = error->message; *p != '\0'; p++)
+        g_assert_false ((guchar) *p < 0x20 || *p == 0x7f);
+    }
+
+  {
+    g_autoptr(LsStreamOptions) options = ls_stream_options_new ("http://h/x");
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (ls_stream_options_add_header_line (options, "X-A: a\x01b", &error));
+    g_assert_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER);
+    g_clear_error (&error);
+    /* A tab is a legal blank inside a field value. */
+    g_assert_true (ls_stream_options_add_header_line (options, "X-A: a\tb", &error));
+    g_assert_no_error (error);
+    g_assert_true (ls_stream_options_validate (options, &error));
+  }
+}
+
+static void
+test_input_headless_arguments (void)
+{
+  g_autofree char *tmpdir = g_dir_make_tmp ("hostile-input-XXXXXX", NULL);
+  g_autofree char *huge = g_build_filename (tmpdir, "huge.json", NULL);
+  g_autofree char *locked = g_build_filename (tmpdir, "locked.json", NULL);
+  g_autofree char *at_huge = g_strconcat ("@", huge, NULL);
+  g_autofree char *at_locked = g_strconcat ("@", locked, NULL);
+  g_autofree char *at_dir = g_strconcat ("@", tmpdir, NULL);
+  const char *u = "http://127.0.0.1:9/x";
+  const struct {
+    const char *args[4];
+    const char *fragment;
+  } cases[] = {
+    { { NULL }, "No URL given" },
+    { { "", NULL }, "No URL given" },
+    { { "ftp://127.0.0.1/x", NULL }, "scheme 'ftp'" },
+    { { "file:///etc/passwd", NULL }, "scheme 'file'" },
+    { { "javascript:alert(1)", NULL }, "javascript" },
+    { { "127.0.0.1/events", NULL }, "127.0.0.1/events" },
+    { { "http:///events", NULL }, "http:///events" },
+    { { "http://127.0.0.1/a b", NULL }, "blanks" },
+    { { "http://127.0.0.1/a\x01", NULL }, "control characters" },
+    { { u, "http://127.0.0.1/y", NULL }, "Unexpected argument 'http://127.0.0.1/y'" },
+    { { u, "--bogus", NULL }, "--bogus" },
+    { { u, "--header", "NoColon" }, "'NoColon'" },
+    { { u, "--header", ": v" }, "': v'" },
+    { { u, "--header", "Bad Name: v" }, "'Bad Name: v'" },
+    { { u, "--header", "X-A: a\r\nInjected: 1" }, "X-A" },
+    { { u, "--header", "X-A: a\x01" }, "control characters" },
+    { { u, "--method", "GE T" }, "'GE T'" },
+    { { u, "--method", "" }, "Invalid method" },
+    { { u, "--format", "xml" }, "'xml'" },
+    { { u, "--last-event-id", "a\nb" }, "last event ID" },
+    { { u, "--max-events", "-1" }, "--max-events" },
+    { { u, "--max-events", "ten" }, "--max-events" },
+    { { u, "--max-events", "99999999999999999999999" }, "--max-events" },
+    { { u, "--max-events", "" }, "--max-events" },
+    { { u, "--duration", "-1" }, "--duration" },
+    { { u, "--duration", "1e400" }, "--duration" },
+    { { u, "--duration", "nan" }, "--duration" },
+    { { u, "--reconnect-ms", "-5" }, "--reconnect-ms" },
+    { { u, "--reconnect-ms", "99999999999" }, "--reconnect-ms" },
+    { { u, "--idle-timeout", "soon" }, "--idle-timeout" },
+    { { u, "--idle-timeout", "-0.5" }, "--idle-timeout" },
+    { { u, "--stall-timeout", "-1" }, "--stall-timeout" },
+    { { u, "--stall-timeout", "99999999999" }, "--stall-timeout" },
+    { { u, "--max-event-size", "0" }, "--max-event-size" },
+    { { u, "--max-event-size", "2000000000000" }, "--max-event-size" },
+    { { u, "--max-expansion", "-1" }, "--max-expansion" },
+    { { u, "--max-expansion", "1000001" }, "--max-expansion" },
+    { { u, "--data", "@/nonexistent/body.json" }, "'/nonexistent/body.json'" },
+    { { u, "--data", at_dir }, "is a directory" },
+    { { u, "--data", at_huge }, "64 MiB limit" },
+    { { u, "--data", "@/dev/zero" }, "64 MiB limit" },
+    { { u, "--data", at_locked }, "Permission denied" },
+    { { u, "--events-out", "/nonexistent/dir/out" }, "--events-out" },
+  };
+  int fd;
+
+  /* A sparse file one byte over the limit: nothing is read past it. */
+  fd = g_open (huge, O_WRONLY | O_CREAT, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, LS_STREAM_MAX_BODY_SIZE + 1), ==, 0);
+  close (fd);
+  g_assert_true (g_file_set_contents (locked, "{}", 2, NULL));
+  g_assert_cmpint (g_chmod (locked, 0), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      /* Root reads anything: the permission case cannot fail there. */
+      if (cases[i].args[2] == at_locked && geteuid () == 0)
+        continue;
+      g_ptr_array_add (argv, runner_path);
+      g_ptr_array_add (argv, (char *) "--headless");
+      for (guint j = 0; j < G_N_ELEMENTS (cases[i].args) && cases[i].args[j] != NULL; j++)
+        g_ptr_array_add (argv, (char *) cases[i].args[j]);
+      g_ptr_array_add (argv, NULL);
+      process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
+      g_assert_no_error (error);
+      g_test_message ("case %u: %s", i, err);
+      g_assert_false (g_subprocess_get_if_signaled (process));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+      g_assert_cmpstr (out, ==, "");
+      g_assert_true (g_str_has_prefix (err, "loopscope: "));
+      g_assert_cmpstr (strchr (err, '\n'), ==, "\n");
+      g_assert_nonnull (strstr (err, cases[i].fragment));
+    }
+
+  g_unlink (huge);
+  g_unlink (locked);
+  g_rmdir (tmpdir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -776,6 +1133,10 @@ main (int   argc,
   ADD ("close-before-headers", test_close_before_headers);
   ADD ("short-body", test_short_body);
 #undef ADD
+  g_test_add_func ("/hostile/headless/failures", test_headless_failures);
+  g_test_add_func ("/hostile/headless/utf8-and-nul", test_headless_utf8);
+  g_test_add_func ("/hostile/input/options-validate", test_input_options_validate);
+  g_test_add_func ("/hostile/input/headless-arguments", test_input_headless_arguments);
 
   result = g_test_run ();
   ls_hostile_server_stop (server);

@@ -233,6 +233,12 @@ validate_url (const char  *url,
                    "Invalid URL %s: it contains control characters", shown);
       return FALSE;
     }
+  if (g_uri_peek_scheme (url) == NULL)
+    {
+      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
+                   "Invalid URL %s: it has no scheme (write http:// or https:// before the host)", shown);
+      return FALSE;
+    }
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &local_error);
   if (uri == NULL)
     {
@@ -406,7 +412,7 @@ ls_stream_options_validate (const LsStreamOptions  *self,
   CHECK_RANGE (self->backoff_max_ms, LS_STREAM_MIN_RECONNECT_MS, LS_STREAM_MAX_RECONNECT_MS,
                "Backoff cap", "ms");
   CHECK_RANGE (self->stall_timeout_ms, 0, LS_STREAM_MAX_IDLE_TIMEOUT_MS, "Stall timeout", "ms");
-  CHECK_RANGE (self->max_expansion, 0, LS_STREAM_MAX_MAX_EXPANSION, "Maximum expansion", "to 1");
+  CHECK_RANGE (self->max_expansion, 0, LS_STREAM_MAX_MAX_EXPANSION, "Maximum expansion", "times");
   if (self->body != NULL && g_bytes_get_size (self->body) > LS_STREAM_MAX_BODY_SIZE)
     {
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
