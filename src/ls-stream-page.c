@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "ls-format.h"
+#include "ls-redact.h"
 #include "ls-stream-page.h"
 
 typedef enum
@@ -34,6 +35,9 @@ struct _LsStreamPage
   LsRequestEditor *editor;
   GtkLabel        *state_label;
   GtkLabel        *message_label;
+  GtkBox          *tls_box;
+  GtkLabel        *tls_label;
+  GtkButton       *trust_button;
   GtkBox          *figures_box;
   LsEventPanel    *event_panel;
 
@@ -43,6 +47,11 @@ struct _LsStreamPage
   LsBridge        *bridge;
   LsStream        *stream;
   guint32          next_stream_id;
+
+  /* The user's explicit choice to accept one certificate: for the URL it
+   * was made for, on this page only; editing the URL forgets it. */
+  char            *pinned_fingerprint;
+  char            *pinned_url;
 };
 
 G_DEFINE_FINAL_TYPE (LsStreamPage, ls_stream_page, GTK_TYPE_WIDGET)
@@ -181,8 +190,13 @@ ls_stream_page_update_state (LsStreamPage *self)
       switch (state)
         {
         case LS_STREAM_CONNECTING:
-          owned = g_strdup_printf (_("Connecting to %s…"), ls_stream_get_options (self->stream)->url);
-          message = owned;
+          {
+            /* On screen (and in screenshots): no credentials. */
+            g_autofree char *url = ls_redact_url (ls_stream_get_options (self->stream)->url);
+
+            owned = g_strdup_printf (_("Connecting to %s…"), url);
+            message = owned;
+          }
           break;
 
         case LS_STREAM_OPEN:
@@ -198,9 +212,16 @@ ls_stream_page_update_state (LsStreamPage *self)
           message = owned;
           break;
 
+        case LS_STREAM_FAILED:
+          /* The row below says it all, fingerprint included. */
+          if (ls_stream_get_rejected_certificate (self->stream) != NULL)
+            message = _("The server's TLS certificate was refused");
+          else
+            message = ls_stream_get_message (self->stream);
+          break;
+
         case LS_STREAM_IDLE:
         case LS_STREAM_ENDED:
-        case LS_STREAM_FAILED:
         case LS_STREAM_CANCELLED:
         default:
           message = ls_stream_get_message (self->stream);
@@ -223,6 +244,20 @@ ls_stream_page_update_state (LsStreamPage *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->message_label), "error");
       gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "dim-label");
     }
+
+  /* A refused certificate: offer to accept exactly that one, for this stream. */
+  if (state == LS_STREAM_FAILED && ls_stream_get_rejected_certificate (self->stream) != NULL)
+    {
+      g_autofree char *tooltip =
+        g_strdup_printf (_("Reconnect, accepting only the certificate with SHA-256 fingerprint %s, "
+                           "for this stream only"), ls_stream_get_rejected_certificate (self->stream));
+
+      set_label_if_changed (self->tls_label, ls_stream_get_message (self->stream));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->trust_button), tooltip);
+      gtk_widget_set_visible (GTK_WIDGET (self->tls_box), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->tls_box), FALSE);
 
   ls_request_editor_set_running (self->editor, self->stream != NULL && !LS_STREAM_STATE_IS_FINAL (state)
                                                && state != LS_STREAM_IDLE);
@@ -296,6 +331,9 @@ ls_stream_page_build_options (LsStreamPage  *self,
         ls_stream_options_add_header (options, name, value);
     }
 
+  if (self->pinned_fingerprint != NULL && g_strcmp0 (self->pinned_url, url) == 0)
+    options->accept_certificate_sha256 = g_strdup (self->pinned_fingerprint);
+
   if (!ls_stream_options_validate (options, error))
     return NULL;
 
@@ -359,6 +397,31 @@ ls_stream_page_stop (LsStreamPage *self)
     ls_stream_cancel (self->stream);
 }
 
+/* The user's explicit choice, never made for them. */
+gboolean
+ls_stream_page_trust_rejected_certificate (LsStreamPage *self)
+{
+  const char *fingerprint;
+
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), FALSE);
+
+  if (self->stream == NULL || (fingerprint = ls_stream_get_rejected_certificate (self->stream)) == NULL)
+    return FALSE;
+
+  g_free (self->pinned_fingerprint);
+  self->pinned_fingerprint = g_strdup (fingerprint);
+  g_free (self->pinned_url);
+  self->pinned_url = g_strdup (ls_stream_get_options (self->stream)->url);
+  return ls_stream_page_connect (self);
+}
+
+static void
+on_trust_clicked_cb (LsStreamPage *self,
+                     GtkButton    *button)
+{
+  ls_stream_page_trust_rejected_certificate (self);
+}
+
 static void
 on_editor_connect_cb (LsStreamPage    *self,
                       LsRequestEditor *editor)
@@ -384,6 +447,8 @@ ls_stream_page_dispose (GObject *object)
   /* Closing the window ends its stream. */
   ls_stream_page_drop_stream (self);
   g_clear_object (&self->bridge);
+  g_clear_pointer (&self->pinned_fingerprint, g_free);
+  g_clear_pointer (&self->pinned_url, g_free);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_STREAM_PAGE);
   /* The template's top-level box has no id, so dispose_template leaves it. */
@@ -408,10 +473,14 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, editor);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, state_label);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, tls_box);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, tls_label);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, trust_button);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, figures_box);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, event_panel);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_connect_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_stop_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_trust_clicked_cb);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "lsstreampage");

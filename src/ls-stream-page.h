@@ -28,5 +28,9 @@ LsStream        *ls_stream_page_get_stream       (LsStreamPage *self);
 gboolean         ls_stream_page_connect          (LsStreamPage *self);
 /* What the Stop button does; also done when the page goes away. */
 void             ls_stream_page_stop             (LsStreamPage *self);
+/* What "Trust This Certificate for This Stream" does: reconnects accepting
+ * the one certificate the stream refused (--accept-certificate), for this
+ * URL only. FALSE when the stream did not fail on a certificate. */
+gboolean         ls_stream_page_trust_rejected_certificate (LsStreamPage *self);
 
 G_END_DECLS

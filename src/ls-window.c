@@ -599,12 +599,13 @@ export_trace_thread (GTask        *task,
 {
   LsRecorder *recorder = task_data;
   GFile *file = g_object_get_data (G_OBJECT (task), "file");
+  LsTraceExportFlags flags = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), "flags"));
   g_autoptr(GFileOutputStream) out = NULL;
   GError *error = NULL;
 
   out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, cancellable, &error);
   if (out == NULL
-      || !ls_recorder_export_trace (recorder, G_OUTPUT_STREAM (out), cancellable, &error)
+      || !ls_recorder_export_trace_full (recorder, G_OUTPUT_STREAM (out), flags, cancellable, &error)
       || !g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, &error))
     {
       g_task_return_error (task, error);
@@ -633,11 +634,14 @@ export_trace_done_cb (GObject      *source,
     }
 }
 
+/* Credentials in span details stay redacted unless @flags asks, for this
+ * one export (the dialog's "Include secrets", unchecked by default). */
 void
-ls_window_export_trace_to_file (LsWindow            *self,
-                                GFile               *file,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+ls_window_export_trace_to_file_full (LsWindow            *self,
+                                     GFile               *file,
+                                     LsTraceExportFlags   flags,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -648,7 +652,17 @@ ls_window_export_trace_to_file (LsWindow            *self,
   g_task_set_source_tag (task, ls_window_export_trace_to_file);
   g_task_set_task_data (task, g_object_ref (self->recorder), g_object_unref);
   g_object_set_data_full (G_OBJECT (task), "file", g_object_ref (file), g_object_unref);
+  g_object_set_data (G_OBJECT (task), "flags", GUINT_TO_POINTER (flags));
   g_task_run_in_thread (task, export_trace_thread);
+}
+
+void
+ls_window_export_trace_to_file (LsWindow            *self,
+                                GFile               *file,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  ls_window_export_trace_to_file_full (self, file, LS_TRACE_EXPORT_DEFAULT, callback, user_data);
 }
 
 gboolean
@@ -669,9 +683,12 @@ on_export_response_cb (LsWindow             *self,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      const char *secrets = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "include-secrets");
+      LsTraceExportFlags flags = g_strcmp0 (secrets, "true") == 0 ? LS_TRACE_EXPORT_INCLUDE_SECRETS
+                                                                   : LS_TRACE_EXPORT_DEFAULT;
 
       if (file != NULL)
-        ls_window_export_trace_to_file (self, file, export_trace_done_cb, NULL);
+        ls_window_export_trace_to_file_full (self, file, flags, export_trace_done_cb, NULL);
     }
 
   g_clear_object (&self->export_chooser);
@@ -701,6 +718,11 @@ ls_window_export_trace_action (GtkWidget  *widget,
   gtk_file_filter_set_name (filter, _("Chrome trace (JSON)"));
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_chooser), filter);
+  /* A boolean choice, off: credentials leave only when asked, per export. */
+  gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (self->export_chooser), "include-secrets",
+                               _("Include secrets (Authorization, cookies, API keys, URL passwords)"),
+                               NULL, NULL);
+  gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (self->export_chooser), "include-secrets", "false");
 
   g_signal_connect_object (self->export_chooser, "response",
                            G_CALLBACK (on_export_response_cb), self, G_CONNECT_SWAPPED);

@@ -52,6 +52,11 @@ void           ls_window_show_page         (LsWindow      *self,
 void           ls_window_start_demo        (LsWindow      *self,
                                             const char    *base_uri);
 /* Writes the recorder's Chrome trace to @file, off the UI thread. */
+void           ls_window_export_trace_to_file_full (LsWindow            *self,
+                                                    GFile               *file,
+                                                    LsTraceExportFlags   flags,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
 void           ls_window_export_trace_to_file (LsWindow          *self,
                                                GFile             *file,
                                                GAsyncReadyCallback callback,

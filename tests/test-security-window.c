@@ -1,0 +1,537 @@
+/* test-security-window.c: the window's side of TLS trust and secrets
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * An HTTPS server with a self-signed certificate made at test time (by
+ * the openssl command). The window connects with an Authorization header
+ * and an API key in the URL: the stream fails naming the certificate
+ * problem and its fingerprint, the page offers "Trust This Certificate
+ * for This Stream", which reconnects accepting exactly that certificate.
+ * Nothing secret is on screen, and after the session the settings
+ * backend (memory, as in every test) holds no header value. With
+ * LS_SCREENSHOT=FILE the failed state is saved as a PNG. Runs under Xvfb.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <libsoup/soup.h>
+
+#include "ls-application.h"
+#include "ls-window.h"
+
+#define APP_ID "io.github.loopscope.Loopscope"
+#define BEARER "GUI-SECRET-TOKEN-42"
+#define QUERY  "GUI-QUERY-SECRET-7"
+
+#define STEP_TIMEOUT_US (30 * G_USEC_PER_SEC)
+
+/* ---- certificate and server ------------------------------------------- */
+
+static char *tmp_dir;
+static char *fingerprint;   /* from openssl */
+
+typedef struct
+{
+  GThread         *thread;
+  GMainContext    *context;
+  GMainLoop       *loop;
+  SoupServer      *server;
+  guint            port;
+  pthread_mutex_t  lock;
+  pthread_cond_t   cond;
+  gboolean         ready;
+} Server;
+
+static Server server;
+
+static char *
+openssl (const char * const *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+
+  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (process))
+    g_error ("openssl failed: %s", err);
+  return out;
+}
+
+static void
+make_certificate (void)
+{
+  const char *self[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "self.key",
+                         "-out", "self.pem", "-subj", "/CN=127.0.0.1", "-days", "2",
+                         "-addext", "subjectAltName=IP:127.0.0.1", NULL };
+  const char *print[] = { "openssl", "x509", "-in", "self.pem", "-noout", "-fingerprint", "-sha256", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *ignored = NULL;
+
+  ignored = openssl (self);
+  out = openssl (print);
+  g_assert_nonnull (strchr (out, '='));
+  fingerprint = g_strstrip (g_strdup (strchr (out, '=') + 1));
+}
+
+static void
+handler (SoupServer        *soup_server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  static const char body[] = "id: 1\ndata: {\"hello\":\"tls\"}\n\nid: 2\ndata: {\"n\":2}\n\n";
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+static gpointer
+server_thread (gpointer data)
+{
+  g_autofree char *pem = g_build_filename (tmp_dir, "self.pem", NULL);
+  g_autofree char *key = g_build_filename (tmp_dir, "self.key", NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (server.context);
+  certificate = g_tls_certificate_new_from_files (pem, key, &error);
+  g_assert_no_error (error);
+  server.server = soup_server_new ("tls-certificate", certificate, NULL);
+  soup_server_add_handler (server.server, NULL, handler, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server.server, 0,
+                                           SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server.server);
+  server.port = (guint) g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  pthread_mutex_lock (&server.lock);
+  server.ready = TRUE;
+  pthread_cond_signal (&server.cond);
+  pthread_mutex_unlock (&server.lock);
+
+  g_main_loop_run (server.loop);
+
+  soup_server_disconnect (server.server);
+  g_clear_object (&server.server);
+  while (g_main_context_pending (server.context))
+    g_main_context_iteration (server.context, FALSE);
+  g_main_context_pop_thread_default (server.context);
+  return NULL;
+}
+
+static void
+server_start (void)
+{
+  pthread_mutex_init (&server.lock, NULL);
+  pthread_cond_init (&server.cond, NULL);
+  server.context = g_main_context_new ();
+  server.loop = g_main_loop_new (server.context, FALSE);
+  server.thread = g_thread_new ("https-server", server_thread, NULL);
+  pthread_mutex_lock (&server.lock);
+  while (!server.ready)
+    pthread_cond_wait (&server.cond, &server.lock);
+  pthread_mutex_unlock (&server.lock);
+}
+
+static gboolean
+quit_loop_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_stop (void)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, quit_loop_cb, server.loop, NULL);
+  g_source_attach (source, server.context);
+  g_source_unref (source);
+  g_thread_join (server.thread);
+  g_main_loop_unref (server.loop);
+  g_main_context_unref (server.context);
+  pthread_mutex_destroy (&server.lock);
+  pthread_cond_destroy (&server.cond);
+}
+
+/* ---- the script -------------------------------------------------------- */
+
+typedef struct _TestRun TestRun;
+typedef gboolean (*StepFunc) (TestRun *run);
+
+typedef struct
+{
+  const char *name;
+  StepFunc    func;
+} Step;
+
+struct _TestRun
+{
+  LsApplication *app;
+  LsWindow      *window;
+  LsWorker      *worker;
+  const Step    *steps;
+  guint          n_steps;
+  guint          current;
+  gint64         step_start_us;
+  const char    *stuck_at;
+  guint          poll_id;
+  gint64         frame0;
+};
+
+static void
+assert_no_secret (const char *what,
+                  const char *text)
+{
+  if (text != NULL && (strstr (text, BEARER) != NULL || strstr (text, QUERY) != NULL))
+    g_error ("%s shows a secret: %s", what, text);
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Every label's text in the window: what a screenshot would show. */
+static void
+collect_labels (GtkWidget *root,
+                GString   *out)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child))
+        g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (child)));
+      collect_labels (child, out);
+    }
+}
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *path)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot saved to %s", path);
+}
+
+static gboolean
+step_window_shown (TestRun *run)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (run->app));
+
+  if (windows == NULL || !gtk_widget_get_mapped (windows->data))
+    return FALSE;
+  run->window = windows->data;
+  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  run->worker = g_object_ref (ls_bridge_get_worker (ls_application_get_bridge (run->app)));
+  return ls_worker_get_state (run->worker) == LS_WORKER_RUNNING;
+}
+
+static gboolean
+step_connect (TestRun *run)
+{
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsRequestEditor *editor = ls_stream_page_get_editor (page);
+  g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/sse?api_key=" QUERY, server.port);
+
+  ls_request_editor_set_url (editor, url);
+  ls_request_editor_clear_headers (editor);
+  ls_request_editor_add_header (editor, "Authorization", "Bearer " BEARER);
+  g_assert_true (ls_stream_page_connect (page));
+  return TRUE;
+}
+
+static gboolean
+step_refused_and_offered (TestRun *run)
+{
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsStream *stream = ls_stream_page_get_stream (page);
+  GtkWidget *button = find_button (GTK_WIDGET (page), "Trust This Certificate for This Stream");
+  g_autoptr(GString) labels = g_string_new (NULL);
+  g_autofree char *expected = NULL;
+  const char *screenshot = g_getenv ("LS_SCREENSHOT");
+
+  if (ls_stream_get_state (stream) != LS_STREAM_FAILED || !gtk_widget_get_mapped (button))
+    return FALSE;
+
+  expected = g_strdup_printf ("TLS certificate for 127.0.0.1 is not trusted (self-signed); "
+                              "SHA-256 fingerprint %s", fingerprint);
+  g_assert_cmpstr (ls_stream_get_message (stream), ==, expected);
+  g_assert_cmpstr (ls_stream_get_rejected_certificate (stream), ==, fingerprint);
+  collect_labels (GTK_WIDGET (run->window), labels);
+  /* The reason, with the fingerprint, is on the page. */
+  g_assert_nonnull (strstr (labels->str, expected));
+  assert_no_secret ("the window's labels", labels->str);
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (button), fingerprint));
+
+  /* Let the page draw the new row before it is captured. */
+  if (run->frame0 == 0)
+    {
+      run->frame0 = gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (button)) + 1;
+      gtk_widget_queue_draw (GTK_WIDGET (run->window));
+    }
+  if (gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (button)) <= run->frame0)
+    return FALSE;
+  if (screenshot != NULL)
+    save_screenshot (GTK_WIDGET (run->window), screenshot);
+
+  /* The user's explicit choice. */
+  gtk_widget_activate (button);
+  return TRUE;
+}
+
+typedef struct
+{
+  guint    events;
+  gboolean accepted_note;
+} Seen;
+
+static gboolean
+seen_cb (const LsEventView *view,
+         gpointer           data)
+{
+  Seen *seen = data;
+  g_autofree char *text = g_strndup (view->data, view->data_len);
+
+  if (view->kind == LS_EVENT_KIND_EVENT)
+    seen->events++;
+  if (view->kind == LS_EVENT_KIND_OPEN && strstr (text, "Accepted certificate SHA-256") != NULL &&
+      strstr (text, fingerprint) != NULL && strstr (text, "by explicit choice") != NULL)
+    seen->accepted_note = TRUE;
+  assert_no_secret ("a stored record", text);
+  return TRUE;
+}
+
+static gboolean
+step_trusted_stream_works (TestRun *run)
+{
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsStream *stream = ls_stream_page_get_stream (page);
+  LsEventStore *store = ls_stream_get_store (stream);
+  Seen seen = { 0 };
+
+  ls_event_store_foreach_range (store, 0, ls_event_store_get_end_seq (store), seen_cb, &seen);
+  if (seen.events < 2)
+    return FALSE;
+
+  g_assert_cmpstr (ls_stream_get_options (stream)->accept_certificate_sha256, ==, fingerprint);
+  g_assert_true (seen.accepted_note);
+  g_assert_false (gtk_widget_get_mapped (find_button (GTK_WIDGET (page),
+                                                      "Trust This Certificate for This Stream")));
+  return TRUE;
+}
+
+/* A new URL forgets the choice: the certificate is refused again. */
+static gboolean
+step_other_url_forgets (TestRun *run)
+{
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/other", server.port);
+
+  ls_request_editor_set_url (ls_stream_page_get_editor (page), url);
+  g_assert_true (ls_stream_page_connect (page));
+  return TRUE;
+}
+
+static gboolean
+step_refused_again (TestRun *run)
+{
+  LsStream *stream = ls_stream_page_get_stream (ls_window_get_stream_page (run->window));
+
+  if (ls_stream_get_state (stream) != LS_STREAM_FAILED)
+    return FALSE;
+  g_assert_null (ls_stream_get_options (stream)->accept_certificate_sha256);
+  g_assert_cmpstr (ls_stream_get_rejected_certificate (stream), ==, fingerprint);
+  return TRUE;
+}
+
+static gboolean
+step_quit (TestRun *run)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+  return TRUE;
+}
+
+static gboolean
+poll_cb (gpointer data)
+{
+  TestRun *run = data;
+
+  if (run->current >= run->n_steps)
+    {
+      run->poll_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (run->steps[run->current].func (run))
+    {
+      g_test_message ("step '%s' done", run->steps[run->current].name);
+      run->current++;
+      run->step_start_us = g_get_monotonic_time ();
+    }
+  else if (g_get_monotonic_time () - run->step_start_us > STEP_TIMEOUT_US)
+    {
+      run->stuck_at = run->steps[run->current].name;
+      run->poll_id = 0;
+      g_application_quit (G_APPLICATION (run->app));
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Every key of the application's schema, as the backend returns it. */
+static char *
+dump_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_auto(GStrv) keys = NULL;
+  GString *out = g_string_new (NULL);
+
+  g_assert_nonnull (source);
+  schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  g_assert_nonnull (schema);
+  settings = g_settings_new_full (schema, NULL, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) value = g_settings_get_value (settings, keys[i]);
+      g_autofree char *text = g_variant_print (value, FALSE);
+
+      g_string_append_printf (out, "%s=%s\n", keys[i], text);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_trust_offer_and_no_secrets (void)
+{
+  static const Step steps[] = {
+    { "window shown", step_window_shown },
+    { "connect with credentials", step_connect },
+    { "refused, trust offered", step_refused_and_offered },
+    { "trusted stream works", step_trusted_stream_works },
+    { "other URL", step_other_url_forgets },
+    { "refused again", step_refused_again },
+    { "quit", step_quit },
+  };
+  TestRun run = { NULL, };
+  g_autofree char *settings = NULL;
+  int status;
+
+  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
+  run.steps = steps;
+  run.n_steps = G_N_ELEMENTS (steps);
+  run.step_start_us = g_get_monotonic_time ();
+  run.poll_id = g_timeout_add (10, poll_cb, &run);
+
+  status = g_application_run (G_APPLICATION (run.app), 0, NULL);
+
+  g_clear_handle_id (&run.poll_id, g_source_remove);
+  if (run.stuck_at != NULL)
+    g_error ("step '%s' did not complete", run.stuck_at);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_null (run.window);
+  g_assert_finalize_object (run.app);
+  g_assert_cmpint (ls_worker_get_state (run.worker), ==, LS_WORKER_CLOSED);
+  g_assert_finalize_object (run.worker);
+
+  /* What the session left in settings (the window saved its size on close). */
+  settings = dump_settings ();
+  g_test_message ("settings after the session:\n%s", settings);
+  g_assert_nonnull (strstr (settings, "window-width="));
+  assert_no_secret ("GSettings", settings);
+  g_assert_null (strstr (settings, "Bearer"));
+  g_assert_null (strstr (settings, "127.0.0.1"));
+}
+
+static const char *skip_reason;
+
+static void
+test_skipped (void)
+{
+  g_test_skip (skip_reason);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *openssl_path = g_find_program_in_path ("openssl");
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+
+  if (openssl_path == NULL || !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      skip_reason = openssl_path == NULL ? "openssl (the command) is not installed: no test certificate"
+                                         : "no TLS backend (glib-networking) is installed";
+      g_test_add_func ("/security-window/trust-offer", test_skipped);
+      return g_test_run ();
+    }
+
+  tmp_dir = g_dir_make_tmp ("loopscope-tls-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+  make_certificate ();
+  server_start ();
+
+  g_test_add_func ("/security-window/trust-offer-and-no-secrets", test_trust_offer_and_no_secrets);
+  status = g_test_run ();
+
+  server_stop ();
+  {
+    const char *names[] = { "self.pem", "self.key" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autofree char *path = g_build_filename (tmp_dir, names[i], NULL);
+
+        g_remove (path);
+      }
+    g_rmdir (tmp_dir);
+  }
+  g_free (tmp_dir);
+  g_free (fingerprint);
+  return status;
+}
