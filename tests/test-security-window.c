@@ -16,6 +16,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <libsoup/soup.h>
@@ -193,6 +195,8 @@ struct _TestRun
   const char    *stuck_at;
   guint          poll_id;
   gint64         frame0;
+  GFile         *exports[2];  /* default, with secrets */
+  guint          exports_done;
 };
 
 static void
@@ -361,6 +365,61 @@ step_trusted_stream_works (TestRun *run)
   return TRUE;
 }
 
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  TestRun *run = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ls_window_export_trace_finish (LS_WINDOW (source), result, &error));
+  g_assert_no_error (error);
+  run->exports_done++;
+}
+
+/* What the Export Trace dialog does, with "Include secrets" off and on. */
+static gboolean
+step_export (TestRun *run)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = NULL;
+      int fd = g_file_open_tmp ("loopscope-secrets-XXXXXX.json", &path, NULL);
+
+      g_assert_cmpint (fd, >=, 0);
+      close (fd);
+      run->exports[i] = g_file_new_for_path (path);
+      ls_window_export_trace_to_file_full (run->window, run->exports[i],
+                                           i == 0 ? LS_TRACE_EXPORT_DEFAULT : LS_TRACE_EXPORT_INCLUDE_SECRETS,
+                                           export_done_cb, run);
+    }
+  return TRUE;
+}
+
+static gboolean
+step_exported (TestRun *run)
+{
+  g_autofree char *redacted = NULL;
+  g_autofree char *full = NULL;
+
+  if (run->exports_done < 2)
+    return FALSE;
+  g_assert_true (g_file_load_contents (run->exports[0], NULL, &redacted, NULL, NULL, NULL));
+  g_assert_true (g_file_load_contents (run->exports[1], NULL, &full, NULL, NULL, NULL));
+  g_assert_nonnull (strstr (redacted, "Authorization: Bearer [redacted]"));
+  assert_no_secret ("the default trace export", redacted);
+  /* The opt-in export has them: the search above can fail. */
+  g_assert_nonnull (strstr (full, "Authorization: Bearer " BEARER));
+  g_assert_nonnull (strstr (full, "api_key=" QUERY));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_file_delete (run->exports[i], NULL, NULL);
+      g_clear_object (&run->exports[i]);
+    }
+  return TRUE;
+}
+
 /* A new URL forgets the choice: the certificate is refused again. */
 static gboolean
 step_other_url_forgets (TestRun *run)
@@ -451,6 +510,8 @@ test_trust_offer_and_no_secrets (void)
     { "connect with credentials", step_connect },
     { "refused, trust offered", step_refused_and_offered },
     { "trusted stream works", step_trusted_stream_works },
+    { "export, with and without secrets", step_export },
+    { "exports written", step_exported },
     { "other URL", step_other_url_forgets },
     { "refused again", step_refused_again },
     { "quit", step_quit },
