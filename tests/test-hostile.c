@@ -271,6 +271,29 @@ assert_spans (Fixture  *f,
   g_assert_cmpuint (closed, ==, 1);
 }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LS_UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define LS_UNDER_SANITIZER 1
+#endif
+#endif
+
+/* Sanitizers and valgrind (which build-aux/dev marks with a timeout
+ * scale) inflate memory and CPU time: the RSS and CPU bounds hold for
+ * normal builds; the byte counts that prove the caps hold everywhere. */
+static gboolean
+normal_build (void)
+{
+#ifdef LS_UNDER_SANITIZER
+  return FALSE;
+#else
+  const char *scale = g_getenv ("LS_TEST_TIMEOUT_SCALE");
+
+  return scale == NULL || g_ascii_strtoull (scale, NULL, 10) <= 1;
+#endif
+}
+
 static glong
 max_rss_kib (void)
 {
@@ -314,7 +337,8 @@ test_endless_line (Fixture       *f,
                   max_rss_kib () - rss_before, ls_event_store_get_memory_bytes (f->store));
   /* The client stopped reading at the cap, not at the server's 1 GiB. */
   g_assert_cmpuint (stats.bytes, <, 2 * 1024 * 1024);
-  g_assert_cmpint (max_rss_kib () - rss_before, <, 64 * 1024);
+  if (normal_build ())
+    g_assert_cmpint (max_rss_kib () - rss_before, <, 64 * 1024);
   g_assert_cmpuint (ls_event_store_get_memory_bytes (f->store), <, 4 * 1024 * 1024);
 }
 
@@ -386,7 +410,8 @@ run_bomb (Fixture    *f,
   g_assert_cmpuint (stats.bytes, <, LS_STREAM_EXPANSION_FLOOR + 1024 * 1024);
   /* What was decoded is stored (the events) or buffered (the line): about
    * 16 MiB plus overheads, not 64. */
-  g_assert_cmpint (max_rss_kib () - rss_before, <, 48 * 1024);
+  if (normal_build ())
+    g_assert_cmpint (max_rss_kib () - rss_before, <, 48 * 1024);
 }
 
 static void
@@ -431,6 +456,12 @@ hang_seen (gpointer data)
   return ls_hostile_server_count (server, "/hang") > GPOINTER_TO_UINT (data);
 }
 
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 test_no_answer_cancel (Fixture       *f,
                        gconstpointer  data)
@@ -438,10 +469,14 @@ test_no_answer_cancel (Fixture       *f,
   g_autoptr(LsStreamOptions) options = options_for ("/hang");
   g_autoptr(LsStream) stream = NULL;
   guint before = ls_hostile_server_count (server, "/hang");
+  guint tick;
 
   /* No timeout at all: only a cancel ends it, at once. */
   stream = start_stream (f, options);
+  /* The server's thread does not wake this context: a tick does. */
+  tick = g_timeout_add (10, tick_cb, NULL);
   g_assert_true (ls_test_wait_until (hang_seen, GUINT_TO_POINTER (before), 10000));
+  g_source_remove (tick);
   ls_test_run_for (200);
   g_assert_false (stream_is_final (stream));
   ls_stream_cancel (stream);
@@ -610,7 +645,8 @@ run_huge_headers (Fixture    *f,
   assert_final (stream, LS_STREAM_FAILED, "Response headers too large: Header too big");
   assert_kept (f, stream, 0, NULL);
   assert_spans (f, stream);
-  g_assert_cmpint (max_rss_kib () - rss_before, <, 64 * 1024);
+  if (normal_build ())
+    g_assert_cmpint (max_rss_kib () - rss_before, <, 64 * 1024);
 }
 
 static void
@@ -673,11 +709,15 @@ test_retry_zero_storm (Fixture       *f,
   g_autoptr(LsStream) stream = NULL;
   guint before = ls_hostile_server_count (server, "/retry0");
   double cpu_before = cpu_seconds ();
+  gint64 start_us = g_get_monotonic_time ();
   guint period_ms = 1500, connects;
   double cpu;
 
   stream = start_stream (f, options);
+  /* Runs longer under sanitizers and valgrind: the bound uses the time
+   * that actually passed. */
   ls_test_run_for (period_ms);
+  period_ms = (guint) ((g_get_monotonic_time () - start_us) / 1000);
   connects = ls_hostile_server_count (server, "/retry0") - before;
   cpu = cpu_seconds () - cpu_before;
   ls_stream_cancel (stream);
@@ -689,7 +729,8 @@ test_retry_zero_storm (Fixture       *f,
   g_assert_cmpuint (connects, >=, 2);
   g_assert_cmpuint (connects, <=, period_ms / LS_STREAM_MIN_RECONNECT_MS + 2);
   /* No spin: a busy loop would burn the whole period. */
-  g_assert_cmpfloat (cpu, <, period_ms / 1000.0 * 0.5);
+  if (normal_build ())
+    g_assert_cmpfloat (cpu, <, period_ms / 1000.0 * 0.5);
   assert_spans (f, stream);
 }
 
@@ -746,8 +787,14 @@ typedef struct
 {
   int        status;
   char      *err;
-  GPtrArray *lines;     /* of JsonObject *, from --events-out */
+  GPtrArray *lines;     /* of JsonObject *, from --events-out: the first
+                         * PARSED_LINES and the last (each JSON line is
+                         * checked for shape; parsing them all is slow
+                         * under sanitizers) */
+  guint      n_events;  /* lines of kind "event" */
 } Run;
+
+#define PARSED_LINES 64
 
 static void
 run_clear (Run *run)
@@ -766,7 +813,9 @@ run_headless (Run                *run,
   g_autoptr(GError) error = NULL;
   g_autofree char *out_path = NULL;
   g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
+  gsize length = 0;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gint64 start_us = g_get_monotonic_time ();
   int fd;
 
   fd = g_file_open_tmp ("hostile-events-XXXXXX.jsonl", &out_path, &error);
@@ -787,20 +836,33 @@ run_headless (Run                *run,
   g_assert_no_error (error);
   g_assert_false (g_subprocess_get_if_signaled (process));
   run->status = g_subprocess_get_exit_status (process);
-  g_test_message ("exit %d, stderr: %s", run->status, run->err);
+  g_test_message ("exit %d after %.0f ms, stderr: %s", run->status,
+                  (g_get_monotonic_time () - start_us) / 1000.0, run->err);
 
-  g_assert_true (g_file_get_contents (out_path, &contents, NULL, &error));
+  g_assert_true (g_file_get_contents (out_path, &contents, &length, &error));
   g_assert_no_error (error);
   g_unlink (out_path);
   run->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+  /* memchr, not g_strsplit: strstr over 16 MiB is quadratic under ASan's
+   * interceptor. */
+  for (const char *line = contents, *end = contents + length; line < end;)
     {
-      g_autoptr(JsonParser) parser = json_parser_new ();
+      const char *eol = memchr (line, '\n', end - line);
+      gboolean last;
 
-      if (!json_parser_load_from_data (parser, lines[i], -1, &error))
-        g_error ("line %u is not JSON (%s): %s", i, error->message, lines[i]);
-      g_ptr_array_add (run->lines, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+      g_assert_nonnull (eol);
+      last = eol + 1 == end;
+      g_assert_true (line[0] == '{' && eol[-1] == '}');
+      if (memmem (line, eol - line, "\"kind\":\"event\"", 14) != NULL)
+        run->n_events++;
+      if (run->lines->len < PARSED_LINES || last)
+        {
+          if (!json_parser_load_from_data (parser, line, eol - line, &error))
+            g_error ("line %u is not JSON (%s): %.*s", run->lines->len, error->message,
+                     (int) (eol - line), line);
+          g_ptr_array_add (run->lines, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+        }
+      line = eol + 1;
     }
 }
 
@@ -836,7 +898,9 @@ assert_written (Run         *run,
         g_assert_cmpstr (json_object_get_string_member (line, "data"), ==, expected[n]);
       n++;
     }
-  g_assert_cmpuint (n, >=, min_events);
+  if (expected != NULL)
+    g_assert_cmpuint (n, >=, g_strv_length ((char **) expected));
+  g_assert_cmpuint (run->n_events, >=, min_events);
   g_assert_cmpuint (run->lines->len, >, 0);
   last = g_ptr_array_index (run->lines, run->lines->len - 1);
   g_assert_cmpstr (json_object_get_string_member (last, "kind"), ==, "closed");
