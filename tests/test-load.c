@@ -78,6 +78,9 @@ test_streams (void)
   /* Generous: a 64 KiB read buffer and libsoup's state per client
    * connection, the server's per connection, the store. */
   rss_bound = 64 * (gint64) MIB + (gint64) run.n_streams * 512 * 1024;
+  /* ASan's quarantine and TSan's shadow memory inflate every figure. */
+  if (slow_build ())
+    rss_bound *= 4;
   g_assert_cmpint (rss_growth, <=, rss_bound);
 }
 
@@ -104,7 +107,10 @@ test_retention (void)
   /* Flat: the store frees whole segments as the cap drops their events,
    * so it never holds more than the cap plus two segments' worth. */
   g_assert_cmpuint (run.store_memory_max, <=, run.store_memory_at_cap + 2 * LS_EVENT_STORE_SEGMENT_MAX);
-  g_assert_cmpint (run.rss_max, <=, run.rss_at_cap + 32 * MIB);
+  /* ASan keeps freed memory in quarantine (256 MiB): RSS grows there by
+   * design, so the process-wide bound holds for normal builds only. */
+  if (!slow_build ())
+    g_assert_cmpint (run.rss_max, <=, run.rss_at_cap + 32 * MIB);
   g_assert_cmpuint (run.dropped, ==, run.end_seq - run.cap);
 }
 
