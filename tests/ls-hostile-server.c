@@ -46,6 +46,7 @@ struct _LsHostileServer
   pthread_cond_t   cond;
   gboolean         ready;
   GHashTable      *counts;          /* under lock: path → count */
+  guint            active;          /* under lock: handlers running */
   guint64          endless_bytes;   /* under lock */
   GBytes          *gzip_events;     /* under lock, built on first use */
   GBytes          *gzip_line;
@@ -391,6 +392,11 @@ serve_big_headers (LsHostileServer   *self,
   wait_client_gone (self, connection);
 }
 
+static void serve (LsHostileServer   *self,
+                   GSocketConnection *connection);
+
+/* The pool's jobs outlive the service (each holds a reference): stop
+ * waits for this count to reach zero instead. */
 static gboolean
 on_run (GThreadedSocketService *service,
         GSocketConnection      *connection,
@@ -398,11 +404,31 @@ on_run (GThreadedSocketService *service,
         gpointer                user_data)
 {
   LsHostileServer *self = user_data;
+
+  pthread_mutex_lock (&self->lock);
+  self->active++;
+  pthread_mutex_unlock (&self->lock);
+
+  serve (self, connection);
+  /* Close here, not when the job drops the connection later. */
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+
+  pthread_mutex_lock (&self->lock);
+  self->active--;
+  pthread_cond_broadcast (&self->cond);
+  pthread_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static void
+serve (LsHostileServer   *self,
+       GSocketConnection *connection)
+{
   g_autofree char *path = read_request_path (self, connection);
   guint *count;
 
   if (path == NULL)
-    return TRUE;
+    return;
 
   pthread_mutex_lock (&self->lock);
   count = g_hash_table_lookup (self->counts, path);
@@ -464,7 +490,6 @@ on_run (GThreadedSocketService *service,
   else
     send_str (self, connection,
               "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-  return TRUE;
 }
 
 /* ---- the accepting thread ----------------------------------------------- */
@@ -543,6 +568,11 @@ ls_hostile_server_stop (LsHostileServer *self)
   g_source_attach (source, self->context);
   g_source_unref (source);
   g_thread_join (self->thread);
+  /* Every wait of a handler is cancellable: they end soon. */
+  pthread_mutex_lock (&self->lock);
+  while (self->active > 0)
+    pthread_cond_wait (&self->cond, &self->lock);
+  pthread_mutex_unlock (&self->lock);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
   g_object_unref (self->shutdown);
