@@ -98,6 +98,7 @@ struct _StreamRun
   char             *request_summary;  /* "METHOD URL" and the request headers, raw: the
                                        * recorder redacts what it shows and exports */
   char             *pin;              /* options->accept_certificate_sha256, normalized */
+  guint             session_key;      /* picks one of the worker's sessions */
   SoupSession      *session;          /* own, when the stream has its own trust: a
                                        * connection it accepted is never reused by
                                        * another stream (HTTP/1.1 keep-alive, HTTP/2) */
@@ -160,6 +161,9 @@ G_DEFINE_ENUM_TYPE (LsStreamState, ls_stream_state,
                     G_DEFINE_ENUM_VALUE (LS_STREAM_CANCELLED, "cancelled"))
 
 G_DEFINE_FINAL_TYPE (LsStream, ls_stream, G_TYPE_OBJECT)
+
+/* Spreads streams over the worker's sessions (see ls_worker_get_session_for). */
+static guint next_session_key;
 
 const char *
 ls_stream_state_to_string (LsStreamState state)
@@ -245,6 +249,7 @@ stream_run_new (const LsStreamOptions *options,
   run->options = ls_stream_options_copy (options);
   run->store = ls_event_store_ref (store);
   run->stream_id = stream_id;
+  run->session_key = __atomic_fetch_add (&next_session_key, 1, __ATOMIC_RELAXED);
   run->ui_box = ls_mailbox_ref (ui_box);
   run->worker = g_object_ref (worker);
   run->recorder = recorder != NULL ? g_object_ref (recorder) : NULL;
@@ -1120,7 +1125,9 @@ run_connect (StreamRun *run)
 {
   const LsStreamOptions *options = run->options;
   SoupMessageHeaders *headers;
-  SoupSession *session = run->session != NULL ? run->session : ls_worker_get_session (run->worker);
+  SoupSession *session = run->session != NULL
+                         ? run->session
+                         : ls_worker_get_session_for (run->worker, run->session_key);
   const char *last_id;
 
   g_assert (!run->finished);

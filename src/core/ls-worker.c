@@ -22,6 +22,12 @@
 /* A task that ignores cancellation cannot hold the app hostage. */
 #define SHUTDOWN_GRACE_MS 5000
 
+/* libsoup 3.2 walks a session's whole message queue on every state change
+ * (g_list_find_custom in perf), so n streams through one session cost O(n²)
+ * to connect: 1,000 streams took 9-10 s to all receive, about 2 s spread
+ * over 16 sessions (tests/test-load.c prints it). */
+#define N_SESSIONS 16
+
 struct _LsWorker
 {
   GObject        parent_instance;
@@ -44,7 +50,7 @@ struct _LsWorker
 
   /* Worker thread only. */
   GMainLoop     *loop;
-  SoupSession   *session;
+  SoupSession   *sessions[N_SESSIONS];
   GPtrArray     *tasks;
   GSource       *grace_timer;
   gboolean       draining;
@@ -166,8 +172,9 @@ worker_stop_cb (gpointer data)
   ls_mailbox_close (self->inbox);
   for (guint i = 0; i < self->tasks->len; i++)
     g_cancellable_cancel (g_ptr_array_index (self->tasks, i));
-  if (self->session != NULL)
-    soup_session_abort (self->session);
+  for (guint i = 0; i < N_SESSIONS; i++)
+    if (self->sessions[i] != NULL)
+      soup_session_abort (self->sessions[i]);
 
   self->grace_timer = g_timeout_source_new (SHUTDOWN_GRACE_MS);
   g_source_set_callback (self->grace_timer, grace_expired_cb, self, NULL);
@@ -238,7 +245,8 @@ ls_worker_thread_main (gpointer data)
   ls_mailbox_close (self->inbox);
   ls_mailbox_close (self->control);
   drain_pending (context);
-  g_clear_object (&self->session);
+  for (guint i = 0; i < N_SESSIONS; i++)
+    g_clear_object (&self->sessions[i]);
   drain_pending (context);
   g_clear_pointer (&self->tasks, g_ptr_array_unref);
   ls_loop_probe_detach (self->probe);
@@ -492,28 +500,45 @@ ls_worker_get_thread_id (LsWorker *self)
 }
 
 /**
- * ls_worker_get_session:
+ * ls_worker_get_session_for:
+ * @key: spreads requests over the worker's sessions; the same key always
+ *   gets the same session
  *
- * Returns: (transfer none): the worker's session. Worker thread only.
+ * Returns: (transfer none): one of the worker's sessions. Worker thread only.
  */
 SoupSession *
-ls_worker_get_session (LsWorker *self)
+ls_worker_get_session_for (LsWorker *self,
+                           guint     key)
 {
+  SoupSession **session;
+
   g_return_val_if_fail (LS_IS_WORKER (self), NULL);
   g_return_val_if_fail (ls_worker_is_worker_thread (self), NULL);
 
-  if (self->session == NULL)
+  session = &self->sessions[key % N_SESSIONS];
+  if (*session == NULL)
     {
       /* timeout 0: an SSE stream may be silent longer than libsoup's 60 s
        * default. Connection limits: libsoup would queue the 7th stream to
        * one host behind the first six, forever. */
-      self->session = soup_session_new_with_options ("timeout", 0,
-                                                     "idle-timeout", 60,
-                                                     "max-conns", 4096,
-                                                     "max-conns-per-host", 4096,
-                                                     NULL);
+      *session = soup_session_new_with_options ("timeout", 0,
+                                                "idle-timeout", 60,
+                                                "max-conns", 4096,
+                                                "max-conns-per-host", 4096,
+                                                NULL);
     }
-  return self->session;
+  return *session;
+}
+
+/**
+ * ls_worker_get_session:
+ *
+ * Returns: (transfer none): the worker's first session. Worker thread only.
+ */
+SoupSession *
+ls_worker_get_session (LsWorker *self)
+{
+  return ls_worker_get_session_for (self, 0);
 }
 
 void

@@ -49,6 +49,8 @@ gint           ls_worker_get_thread_id       (LsWorker      *self);
 /* Worker thread only. The session is created on first use, with the I/O
  * timeout off and connection limits raised for many long-lived streams. */
 SoupSession   *ls_worker_get_session         (LsWorker      *self);
+SoupSession   *ls_worker_get_session_for     (LsWorker      *self,
+                                              guint          key);
 /* Worker thread only. A tracked task is cancelled when the worker stops,
  * and the worker keeps its loop running until every tracked task has
  * called ls_worker_untrack_task(). */
