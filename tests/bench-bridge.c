@@ -223,18 +223,6 @@ sink_full (gpointer data)
   return sink->received == sink->expected;
 }
 
-static gboolean
-worker_running (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_RUNNING;
-}
-
-static gboolean
-worker_closed (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_CLOSED;
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -252,7 +240,7 @@ main (int   argc,
 
   bench.bridge = ls_bridge_new (recorder);
   bench.call_costs = g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (!ls_bridge_start (bench.bridge, NULL) || !ls_test_wait_until (worker_running, bench.bridge, 5000))
+  if (!ls_bridge_start (bench.bridge, NULL) || !ls_test_wait_until (ls_test_bridge_is_running, bench.bridge, 5000))
     g_error ("the worker did not start");
 
   /* Latency: the bridge's crossing itself, so the reply mailbox is not
@@ -311,7 +299,7 @@ main (int   argc,
   ls_mailbox_close (bench.replies);
   ls_mailbox_unref (bench.replies);
   ls_bridge_stop (bench.bridge);
-  if (!ls_test_wait_until (worker_closed, bench.bridge, 10000))
+  if (!ls_test_wait_until (ls_test_bridge_is_closed, bench.bridge, 10000))
     g_error ("the worker did not close");
   g_object_unref (bench.bridge);
   g_array_unref (bench.call_costs);

@@ -62,18 +62,6 @@ typedef struct
   LsDemoServer *demo;
 } Engine;
 
-static gboolean
-worker_is_running (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_RUNNING;
-}
-
-static gboolean
-worker_is_closed (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_CLOSED;
-}
-
 static void
 engine_start (Engine *engine)
 {
@@ -83,7 +71,7 @@ engine_start (Engine *engine)
   engine->bridge = ls_bridge_new (engine->recorder);
   g_assert_true (ls_bridge_start (engine->bridge, &error));
   g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (worker_is_running, engine->bridge, 5000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, engine->bridge, 5000));
   engine->store = ls_event_store_new ();
   engine->demo = ls_demo_server_new ();
   g_assert_true (ls_demo_server_start_sync (engine->demo, 0, &error));
@@ -94,7 +82,7 @@ static void
 engine_stop (Engine *engine)
 {
   ls_bridge_stop (engine->bridge);
-  g_assert_true (ls_test_wait_until (worker_is_closed, engine->bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, engine->bridge, 15000));
   ls_demo_server_stop (engine->demo);
   g_assert_finalize_object (engine->demo);
   g_assert_finalize_object (engine->bridge);

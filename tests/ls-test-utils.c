@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "ls-bridge.h"
 #include "ls-test-utils.h"
 
 static gboolean
@@ -57,4 +58,16 @@ void
 ls_test_run_for (guint ms)
 {
   ls_test_wait_until (never, NULL, ms);
+}
+
+gboolean
+ls_test_bridge_is_running (gpointer bridge)
+{
+  return ls_worker_get_state (ls_bridge_get_worker (bridge)) == LS_WORKER_RUNNING;
+}
+
+gboolean
+ls_test_bridge_is_closed (gpointer bridge)
+{
+  return ls_worker_get_state (ls_bridge_get_worker (bridge)) == LS_WORKER_CLOSED;
 }

@@ -17,6 +17,10 @@ gboolean ls_test_wait_until (LsTestCondition condition,
                              gpointer        user_data,
                              guint           timeout_ms);
 
+/* Conditions on an LsBridge's worker, for ls_test_wait_until(). */
+gboolean ls_test_bridge_is_running (gpointer bridge);
+gboolean ls_test_bridge_is_closed  (gpointer bridge);
+
 /* Runs the default context for @ms milliseconds. */
 void     ls_test_run_for    (guint           ms);
 

@@ -39,18 +39,6 @@ typedef struct
   LsEventStore *store;
 } Fixture;
 
-static gboolean
-worker_is_running (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_RUNNING;
-}
-
-static gboolean
-worker_is_closed (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_CLOSED;
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -61,7 +49,7 @@ fixture_setup (Fixture       *f,
   f->bridge = ls_bridge_new (f->recorder);
   g_assert_true (ls_bridge_start (f->bridge, &error));
   g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (worker_is_running, f->bridge, 5000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, f->bridge, 5000));
   f->store = ls_event_store_new ();
 }
 
@@ -70,7 +58,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
   g_assert_finalize_object (f->bridge);
   g_assert_finalize_object (f->recorder);
   ls_event_store_unref (f->store);
@@ -508,7 +496,7 @@ test_worker_stop_live (Fixture       *f,
   callbacks_at_stop = group_callbacks (&all);
   stop_us = g_get_monotonic_time ();
   ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
   closed_us = g_get_monotonic_time ();
 
   /* Every stream hears it is cancelled (one more frame after CLOSED). */
@@ -636,7 +624,7 @@ test_quit_mixed (Fixture       *f,
    * timer's warning, which is fatal here. */
   stop_us = g_get_monotonic_time ();
   ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
   closed_us = g_get_monotonic_time ();
   g_assert_true (ls_test_wait_until (group_is_final, &all, 5000));
   for (guint i = 0; i < N_LIVE; i++)

@@ -406,18 +406,6 @@ test_headless (void)
 /* ---- in process: store, recorder snapshot and export -------------------- */
 
 static gboolean
-worker_is_running (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_RUNNING;
-}
-
-static gboolean
-worker_is_closed (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_CLOSED;
-}
-
-static gboolean
 stream_is_final (gpointer data)
 {
   return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
@@ -468,7 +456,7 @@ test_in_process (void)
 
   g_assert_true (ls_bridge_start (bridge, &error));
   g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (worker_is_running, bridge, 5000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, bridge, 5000));
 
   options->reconnect = FALSE;
   options->max_events = 2;
@@ -517,7 +505,7 @@ test_in_process (void)
   g_clear_object (&stream);
   g_clear_object (&stream2);
   ls_bridge_stop (bridge);
-  g_assert_true (ls_test_wait_until (worker_is_closed, bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, bridge, 15000));
   g_string_free (details, TRUE);
   g_string_free (store_text, TRUE);
   ls_event_store_unref (store);

@@ -244,18 +244,6 @@ typedef struct
   guint32       next_id;
 } Fixture;
 
-static gboolean
-worker_is_running (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_RUNNING;
-}
-
-static gboolean
-worker_is_closed (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_CLOSED;
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -266,7 +254,7 @@ fixture_setup (Fixture       *f,
   f->bridge = ls_bridge_new (f->recorder);
   g_assert_true (ls_bridge_start (f->bridge, &error));
   g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (worker_is_running, f->bridge, 5000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, f->bridge, 5000));
   f->store = ls_event_store_new ();
   f->demo = ls_demo_server_new ();
   g_assert_true (ls_demo_server_start_sync (f->demo, 0, &error));
@@ -278,7 +266,7 @@ static void
 fixture_stop_worker (Fixture *f)
 {
   ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
 }
 
 static void
@@ -1040,7 +1028,7 @@ test_stop_before_start_runs (Fixture       *f,
   ls_bridge_stop (f->bridge);
   wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_CANCELLED);
-  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
   g_assert_finalize_object (stream);
 }
 

@@ -351,18 +351,6 @@ typedef struct
   guint32       next_id;
 } Fixture;
 
-static gboolean
-worker_is_running (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_RUNNING;
-}
-
-static gboolean
-worker_is_closed (gpointer data)
-{
-  return ls_worker_get_state (ls_bridge_get_worker (data)) == LS_WORKER_CLOSED;
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -373,7 +361,7 @@ fixture_setup (Fixture       *f,
   f->bridge = ls_bridge_new (f->recorder);
   g_assert_true (ls_bridge_start (f->bridge, &error));
   g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (worker_is_running, f->bridge, 5000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, f->bridge, 5000));
   f->store = ls_event_store_new ();
   f->next_id = 1;
 }
@@ -383,7 +371,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (worker_is_closed, f->bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
   g_assert_finalize_object (f->bridge);
   g_assert_finalize_object (f->recorder);
   ls_event_store_unref (f->store);
