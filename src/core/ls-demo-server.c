@@ -407,10 +407,6 @@ stream_drop_cb (gpointer data)
    * the client would see a clean end instead of a drop. The FIN still
    * follows every byte already written. */
   socket = soup_server_message_get_socket (stream->msg);
-  /* libsoup looks the addresses up lazily, and warns when it cannot after
-   * the shutdown: look them up now. */
-  soup_server_message_get_remote_address (stream->msg);
-  soup_server_message_get_local_address (stream->msg);
   if (socket != NULL)
     g_socket_shutdown (socket, TRUE, TRUE, NULL);
 
@@ -588,6 +584,11 @@ stream_new (LsDemoServer      *self,
   stream->first_id = 1;
   stream->total = UNLIMITED;
   stream->start_us = g_get_monotonic_time ();
+  /* libsoup looks the addresses up lazily and warns when it cannot: by the
+   * time a stream is dropped or shut down the client may be gone already,
+   * so look them up now, while the request has just arrived. */
+  soup_server_message_get_remote_address (msg);
+  soup_server_message_get_local_address (msg);
   g_queue_push_tail_link (&self->streams, &stream->link);
   g_atomic_int_add (&self->n_connections, 1);
 
