@@ -311,6 +311,45 @@ assert_readable_range (LsEventStore *store,
   g_assert_cmpuint (sum.payload, ==, ls_event_store_get_payload_bytes (store));
 }
 
+/* A consumer that is done with what it read lets the writer drop it:
+ * whole segments only, never past the release point, never backwards. */
+static void
+test_release_before (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventPin) pin = NULL;
+  GenEvent *e = g_new (GenEvent, 1);
+  guint64 memory_before, first;
+  LsEventView view;
+
+  for (guint64 seq = 0; seq < 200000; seq++)
+    append_gen (store, seq, e);
+  g_assert_cmpuint (ls_event_store_get_first_seq (store), ==, 0);
+  memory_before = ls_event_store_get_memory_bytes (store);
+
+  ls_event_store_release_before (store, 150000);
+  ls_event_store_release_before (store, 10);   /* never backwards */
+  append_gen (store, 200000, e);
+  first = ls_event_store_get_first_seq (store);
+  /* Some whole segments went, and nothing at or past the release point. */
+  g_assert_cmpuint (first, >, 0);
+  g_assert_cmpuint (first, <=, 150000);
+  g_assert_cmpuint (ls_event_store_get_n_dropped (store), ==, first);
+  g_assert_cmpuint (ls_event_store_get_memory_bytes (store), <, memory_before);
+  g_assert_true (ls_event_store_get (store, 150000, &view, &pin));
+  g_assert_true (view_matches_gen (&view));
+  g_assert_true (ls_event_store_get (store, first, &view, &pin));
+  g_assert_false (first > 0 && ls_event_store_get (store, first - 1, &view, &pin));
+  assert_readable_range (store, first);
+
+  /* A release past the end keeps the segment being written. */
+  ls_event_store_release_before (store, G_MAXUINT64);
+  append_gen (store, 200001, e);
+  g_assert_true (ls_event_store_get (store, 200001, &view, &pin));
+  g_assert_true (view_matches_gen (&view));
+  g_free (e);
+}
+
 static void
 test_retention_count (void)
 {
@@ -677,6 +716,7 @@ main (int   argc,
 
   g_test_add_func ("/event-store/round-trip", test_round_trip);
   g_test_add_func ("/event-store/kinds", test_kinds);
+  g_test_add_func ("/event-store/release-before", test_release_before);
   g_test_add_func ("/event-store/generated", test_generated);
   g_test_add_func ("/event-store/large", test_large);
   g_test_add_func ("/event-store/retention-count", test_retention_count);

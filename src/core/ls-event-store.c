@@ -119,6 +119,7 @@ struct _LsEventStore
   /* Any thread (relaxed atomics). 0 means unlimited. */
   guint64          max_events;
   guint64          max_bytes;
+  guint64          release_before;   /* atomic: nobody needs the events below */
 
   pthread_mutex_t  dir_lock;       /* guards the dir pointer swap only */
   LsSegmentDir    *dir;            /* replaced by the writer only */
@@ -710,7 +711,15 @@ store_apply_limits (LsEventStore *self)
 {
   guint64 max_events = __atomic_load_n (&self->max_events, __ATOMIC_RELAXED);
   guint64 max_bytes = __atomic_load_n (&self->max_bytes, __ATOMIC_RELAXED);
-  LsSegmentDir *dir = self->dir;
+  LsSegmentDir *dir;
+
+  /* Whole segments that every reader is done with go first, and their
+   * memory is reused by the next segments instead of faulting in new pages.
+   * (Dropping publishes a new directory: read self->dir afresh after.) */
+  while (self->dir->n_segments > 1
+         && self->dir->segments[0]->end_seq <= __atomic_load_n (&self->release_before, __ATOMIC_RELAXED))
+    store_drop_to (self, self->dir->segments[0]->end_seq);
+  dir = self->dir;
 
   if (max_events != 0 && self->w_end - self->w_first > max_events)
     store_drop_to (self, self->w_end - max_events);
@@ -774,6 +783,29 @@ ls_event_store_append (LsEventStore *self,
   store_release (&self->end_seq, self->w_end);
   store_apply_limits (self);
   return seq;
+}
+
+/**
+ * ls_event_store_release_before:
+ * @seq: every event below it has been consumed for good
+ *
+ * For a store with a single consumer that is done with what it read (the
+ * headless writer): the writer may drop whole segments below @seq at its
+ * next append. They count as dropped. Any thread; never moves backwards.
+ */
+void
+ls_event_store_release_before (LsEventStore *self,
+                               guint64       seq)
+{
+  guint64 current;
+
+  g_return_if_fail (self != NULL);
+
+  current = __atomic_load_n (&self->release_before, __ATOMIC_RELAXED);
+  while (current < seq
+         && !__atomic_compare_exchange_n (&self->release_before, &current, seq, TRUE,
+                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    ;
 }
 
 void

@@ -107,6 +107,8 @@ guint64       ls_event_store_append            (LsEventStore *self,
                                                 gsize         data_len,
                                                 guint32       wire_size);
 void          ls_event_store_trim              (LsEventStore *self);
+void          ls_event_store_release_before    (LsEventStore *self,
+                                                guint64       seq);
 
 /* Any thread. The readable range is [first_seq, end_seq). Memory is what
  * the store holds allocated (segments, their indexes and large-event

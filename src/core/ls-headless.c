@@ -356,6 +356,8 @@ write_new_events (Headless *h)
   if (end > h->next_seq)
     ls_event_store_foreach_range (h->store, h->next_seq, end, write_event_cb, h);
   h->next_seq = end;
+  /* Written is done with: the worker reuses that memory for what follows. */
+  ls_event_store_release_before (h->store, end);
   /* Flush per batch: a reader sees events within a frame of their arrival. */
   out_flush (h);
   if (h->write_failed && h->stream != NULL)
