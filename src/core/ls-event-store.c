@@ -932,12 +932,19 @@ ls_event_store_foreach_range (LsEventStore *self,
   g_autoptr(LsEventPin) pin = NULL;
   guint64 n_calls = 0;
   guint64 end;
+  guint64 first;
 
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (func != NULL, 0);
 
-  end = MIN (to_seq, ls_event_store_get_end_seq (self));
-  from_seq = MAX (from_seq, ls_event_store_get_first_seq (self));
+  /* One load each: MIN and MAX evaluate their arguments twice, and the
+   * writer may move end_seq between the two loads, which took the
+   * iteration past @to_seq (a caller that resumes from @to_seq then saw
+   * those events twice). */
+  end = ls_event_store_get_end_seq (self);
+  end = MIN (to_seq, end);
+  first = ls_event_store_get_first_seq (self);
+  from_seq = MAX (from_seq, first);
 
   for (guint64 seq = from_seq; seq < end; seq++)
     {
