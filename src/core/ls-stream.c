@@ -338,6 +338,17 @@ run_last_event_id (StreamRun *run)
   return run->options->last_event_id != NULL ? run->options->last_event_id : "";
 }
 
+/* A libsoup/GIO operation reported back. A count that would go below
+ * zero would keep the run from ever being released (and the worker's
+ * stop waiting for it): say so loudly instead of wrapping around. */
+static void
+run_op_reported (StreamRun *run)
+{
+  g_warn_if_fail (run->pending_ops > 0);
+  if (run->pending_ops > 0)
+    run->pending_ops--;
+}
+
 /* Drops the current connection (worker only). */
 static void
 run_close_connection (StreamRun *run)
@@ -674,7 +685,10 @@ on_read (GObject      *source,
   gssize n;
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  run->pending_ops--;
+  run_op_reported (run);
+  /* One read at a time, and the connection ends only when it reports
+   * back: the body it read from is still the current one. */
+  g_warn_if_fail (G_INPUT_STREAM (source) == run->body);
   run_span (run, span_read, run->read_queued_us, now, now,
             n > 0 ? LS_OUTCOME_OK : n == 0 ? LS_OUTCOME_OK :
             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
@@ -1078,7 +1092,7 @@ on_sent (GObject      *source,
   gint64 now = g_get_monotonic_time ();
 
   body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  run->pending_ops--;
+  run_op_reported (run);
   run_span (run, span_send, run->send_us, run->send_us, now,
             body != NULL ? LS_OUTCOME_OK :
             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
