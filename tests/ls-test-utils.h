@@ -21,6 +21,19 @@ gboolean ls_test_wait_until (LsTestCondition condition,
 gboolean ls_test_bridge_is_running (gpointer bridge);
 gboolean ls_test_bridge_is_closed  (gpointer bridge);
 
+/* A thread running its own GMainContext (pushed thread-default) and one
+ * GMainLoop, for test servers: @setup runs on the thread before the loop
+ * (start returns once it has), @teardown after the loop quit; then what is
+ * still pending is dispatched. Stop quits the loop from inside and joins. */
+typedef void (*LsTestThreadFunc) (gpointer user_data);
+typedef struct _LsTestLoopThread LsTestLoopThread;
+
+LsTestLoopThread *ls_test_loop_thread_start (const char       *name,
+                                             LsTestThreadFunc  setup,
+                                             LsTestThreadFunc  teardown,
+                                             gpointer          user_data);
+void              ls_test_loop_thread_stop  (LsTestLoopThread *thread);
+
 /* Runs the default context for @ms milliseconds. */
 void     ls_test_run_for    (guint           ms);
 

@@ -109,14 +109,9 @@ test_redact_table (void)
 
 typedef struct
 {
-  GThread         *thread;
-  GMainContext    *context;
-  GMainLoop       *loop;
-  SoupServer      *server;
-  guint            port;
-  pthread_mutex_t  lock;
-  pthread_cond_t   cond;
-  gboolean         ready;
+  LsTestLoopThread *thread;
+  SoupServer       *server;
+  guint             port;   /* written before the thread signals ready */
 } Server;
 
 static Server *server;
@@ -158,14 +153,13 @@ handler (SoupServer        *soup_server,
     }
 }
 
-static gpointer
-server_thread (gpointer data)
+static void
+server_setup (gpointer data)
 {
   Server *s = data;
   g_autoptr(GError) error = NULL;
   GSList *uris;
 
-  g_main_context_push_thread_default (s->context);
   s->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (s->server, NULL, handler, s, NULL);
   g_assert_true (soup_server_listen_local (s->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
@@ -173,57 +167,28 @@ server_thread (gpointer data)
   uris = soup_server_get_uris (s->server);
   s->port = (guint) g_uri_get_port (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+}
 
-  pthread_mutex_lock (&s->lock);
-  s->ready = TRUE;
-  pthread_cond_signal (&s->cond);
-  pthread_mutex_unlock (&s->lock);
-
-  g_main_loop_run (s->loop);
+static void
+server_teardown (gpointer data)
+{
+  Server *s = data;
 
   soup_server_disconnect (s->server);
   g_clear_object (&s->server);
-  while (g_main_context_pending (s->context))
-    g_main_context_iteration (s->context, FALSE);
-  g_main_context_pop_thread_default (s->context);
-  return NULL;
 }
 
 static void
 server_start (void)
 {
   server = g_new0 (Server, 1);
-  pthread_mutex_init (&server->lock, NULL);
-  pthread_cond_init (&server->cond, NULL);
-  server->context = g_main_context_new ();
-  server->loop = g_main_loop_new (server->context, FALSE);
-  server->thread = g_thread_new ("secrets-server", server_thread, server);
-  pthread_mutex_lock (&server->lock);
-  while (!server->ready)
-    pthread_cond_wait (&server->cond, &server->lock);
-  pthread_mutex_unlock (&server->lock);
-}
-
-static gboolean
-quit_loop_cb (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
+  server->thread = ls_test_loop_thread_start ("secrets-server", server_setup, server_teardown, server);
 }
 
 static void
 server_stop (void)
 {
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, quit_loop_cb, server->loop, NULL);
-  g_source_attach (source, server->context);
-  g_source_unref (source);
-  g_thread_join (server->thread);
-  g_main_loop_unref (server->loop);
-  g_main_context_unref (server->context);
-  pthread_mutex_destroy (&server->lock);
-  pthread_cond_destroy (&server->cond);
+  ls_test_loop_thread_stop (server->thread);
   g_clear_pointer (&server, g_free);
 }
 

@@ -23,6 +23,7 @@
 #include <libsoup/soup.h>
 
 #include "ls-application.h"
+#include "ls-test-utils.h"
 #include "ls-window.h"
 
 #define APP_ID "io.github.loopscope.Loopscope"
@@ -38,14 +39,9 @@ static char *fingerprint;   /* from openssl */
 
 typedef struct
 {
-  GThread         *thread;
-  GMainContext    *context;
-  GMainLoop       *loop;
-  SoupServer      *server;
-  guint            port;
-  pthread_mutex_t  lock;
-  pthread_cond_t   cond;
-  gboolean         ready;
+  LsTestLoopThread *thread;
+  SoupServer       *server;
+  guint             port;   /* written before the thread signals ready */
 } Server;
 
 static Server server;
@@ -100,8 +96,8 @@ handler (SoupServer        *soup_server,
   soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
 }
 
-static gpointer
-server_thread (gpointer data)
+static void
+server_setup (gpointer data)
 {
   g_autofree char *pem = g_build_filename (tmp_dir, "self.pem", NULL);
   g_autofree char *key = g_build_filename (tmp_dir, "self.key", NULL);
@@ -109,7 +105,6 @@ server_thread (gpointer data)
   g_autoptr(GError) error = NULL;
   GSList *uris;
 
-  g_main_context_push_thread_default (server.context);
   certificate = g_tls_certificate_new_from_files (pem, key, &error);
   g_assert_no_error (error);
   server.server = soup_server_new ("tls-certificate", certificate, NULL);
@@ -120,56 +115,25 @@ server_thread (gpointer data)
   uris = soup_server_get_uris (server.server);
   server.port = (guint) g_uri_get_port (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+}
 
-  pthread_mutex_lock (&server.lock);
-  server.ready = TRUE;
-  pthread_cond_signal (&server.cond);
-  pthread_mutex_unlock (&server.lock);
-
-  g_main_loop_run (server.loop);
-
+static void
+server_teardown (gpointer data)
+{
   soup_server_disconnect (server.server);
   g_clear_object (&server.server);
-  while (g_main_context_pending (server.context))
-    g_main_context_iteration (server.context, FALSE);
-  g_main_context_pop_thread_default (server.context);
-  return NULL;
 }
 
 static void
 server_start (void)
 {
-  pthread_mutex_init (&server.lock, NULL);
-  pthread_cond_init (&server.cond, NULL);
-  server.context = g_main_context_new ();
-  server.loop = g_main_loop_new (server.context, FALSE);
-  server.thread = g_thread_new ("https-server", server_thread, NULL);
-  pthread_mutex_lock (&server.lock);
-  while (!server.ready)
-    pthread_cond_wait (&server.cond, &server.lock);
-  pthread_mutex_unlock (&server.lock);
-}
-
-static gboolean
-quit_loop_cb (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
+  server.thread = ls_test_loop_thread_start ("https-server", server_setup, server_teardown, NULL);
 }
 
 static void
 server_stop (void)
 {
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, quit_loop_cb, server.loop, NULL);
-  g_source_attach (source, server.context);
-  g_source_unref (source);
-  g_thread_join (server.thread);
-  g_main_loop_unref (server.loop);
-  g_main_context_unref (server.context);
-  pthread_mutex_destroy (&server.lock);
-  pthread_cond_destroy (&server.cond);
+  ls_test_loop_thread_stop (server.thread);
 }
 
 /* ---- the script -------------------------------------------------------- */

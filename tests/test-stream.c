@@ -22,14 +22,10 @@
 
 typedef struct
 {
-  GThread         *thread;
-  GMainContext    *context;
-  GMainLoop       *loop;
+  LsTestLoopThread *thread;
   SoupServer      *server;
   char            *base;
   pthread_mutex_t  lock;
-  pthread_cond_t   cond;
-  gboolean         ready;
   guint            connections; /* under lock: requests to /count */
   GPtrArray       *hung;        /* server thread: paused messages */
 } TestServer;
@@ -144,14 +140,13 @@ test_handler (SoupServer        *server,
     respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "?\n", 2);
 }
 
-static gpointer
-test_server_thread (gpointer data)
+static void
+test_server_setup (gpointer data)
 {
   TestServer *ts = data;
   g_autoptr(GError) error = NULL;
   GSList *uris;
 
-  g_main_context_push_thread_default (ts->context);
   ts->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (ts->server, NULL, test_handler, ts, NULL);
   g_assert_true (soup_server_listen_local (ts->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
@@ -161,25 +156,20 @@ test_server_thread (gpointer data)
   if (g_str_has_suffix (ts->base, "/"))
     ts->base[strlen (ts->base) - 1] = '\0';
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+}
 
-  pthread_mutex_lock (&ts->lock);
-  ts->ready = TRUE;
-  pthread_cond_signal (&ts->cond);
-  pthread_mutex_unlock (&ts->lock);
-
-  g_main_loop_run (ts->loop);
+static void
+test_server_teardown (gpointer data)
+{
+  TestServer *ts = data;
 
   for (guint i = 0; i < ts->hung->len; i++)
     soup_server_message_unpause (g_ptr_array_index (ts->hung, i));
   g_ptr_array_set_size (ts->hung, 0);
   soup_server_disconnect (ts->server);
-  while (g_main_context_pending (ts->context))
-    g_main_context_iteration (ts->context, FALSE);
+  while (g_main_context_pending (g_main_context_get_thread_default ()))
+    g_main_context_iteration (g_main_context_get_thread_default (), FALSE);
   g_clear_object (&ts->server);
-  while (g_main_context_pending (ts->context))
-    g_main_context_iteration (ts->context, FALSE);
-  g_main_context_pop_thread_default (ts->context);
-  return NULL;
 }
 
 static TestServer *
@@ -188,41 +178,18 @@ test_server_start (void)
   TestServer *ts = g_new0 (TestServer, 1);
 
   pthread_mutex_init (&ts->lock, NULL);
-  pthread_cond_init (&ts->cond, NULL);
-  ts->context = g_main_context_new ();
-  ts->loop = g_main_loop_new (ts->context, FALSE);
   ts->hung = g_ptr_array_new_with_free_func (g_object_unref);
-  ts->thread = g_thread_new ("test-server", test_server_thread, ts);
-  pthread_mutex_lock (&ts->lock);
-  while (!ts->ready)
-    pthread_cond_wait (&ts->cond, &ts->lock);
-  pthread_mutex_unlock (&ts->lock);
+  ts->thread = ls_test_loop_thread_start ("test-server", test_server_setup,
+                                          test_server_teardown, ts);
   return ts;
-}
-
-static gboolean
-quit_loop_cb (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
 }
 
 static void
 test_server_stop (TestServer *ts)
 {
-  GSource *source = g_idle_source_new ();
-
-  /* The loop is running (it signalled ready from before run, and a quit
-   * before run is lost): a source on its context quits it from inside. */
-  g_source_set_callback (source, quit_loop_cb, ts->loop, NULL);
-  g_source_attach (source, ts->context);
-  g_source_unref (source);
-  g_thread_join (ts->thread);
-  g_main_loop_unref (ts->loop);
-  g_main_context_unref (ts->context);
+  ls_test_loop_thread_stop (ts->thread);
   g_ptr_array_unref (ts->hung);
   pthread_mutex_destroy (&ts->lock);
-  pthread_cond_destroy (&ts->cond);
   g_free (ts->base);
   g_free (ts);
 }

@@ -33,16 +33,12 @@ static const char * const cert_names[N_CERTS] = { "leaf", "wrong", "expired", "s
 
 typedef struct
 {
-  GThread         *thread;
-  GMainContext    *context;
-  GMainLoop       *loop;
+  LsTestLoopThread *thread;
   SoupServer      *servers[N_CERTS];
   GSocketService  *plain;               /* an HTTP server: answers 400 to anything */
   char            *https_base[N_CERTS];
   char            *plain_as_https;      /* https:// URL of the plain HTTP server */
   pthread_mutex_t  lock;
-  pthread_cond_t   cond;
-  gboolean         ready;
   guint            requests;            /* under lock */
 } Servers;
 
@@ -236,12 +232,11 @@ on_plain_incoming (GSocketService    *service,
   return TRUE;
 }
 
-static gpointer
-servers_thread (gpointer data)
+static void
+servers_setup (gpointer data)
 {
   Servers *s = data;
 
-  g_main_context_push_thread_default (s->context);
   for (guint i = 0; i < N_CERTS; i++)
     {
       g_autofree char *name = g_strconcat (cert_names[i], ".pem", NULL);
@@ -273,12 +268,12 @@ servers_thread (gpointer data)
                                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
   }
 
-  pthread_mutex_lock (&s->lock);
-  s->ready = TRUE;
-  pthread_cond_signal (&s->cond);
-  pthread_mutex_unlock (&s->lock);
+}
 
-  g_main_loop_run (s->loop);
+static void
+servers_teardown (gpointer data)
+{
+  Servers *s = data;
 
   for (guint i = 0; i < N_CERTS; i++)
     {
@@ -288,10 +283,6 @@ servers_thread (gpointer data)
   g_socket_service_stop (s->plain);
   g_socket_listener_close (G_SOCKET_LISTENER (s->plain));
   g_clear_object (&s->plain);
-  while (g_main_context_pending (s->context))
-    g_main_context_iteration (s->context, FALSE);
-  g_main_context_pop_thread_default (s->context);
-  return NULL;
 }
 
 static void
@@ -299,36 +290,14 @@ servers_start (void)
 {
   servers = g_new0 (Servers, 1);
   pthread_mutex_init (&servers->lock, NULL);
-  pthread_cond_init (&servers->cond, NULL);
-  servers->context = g_main_context_new ();
-  servers->loop = g_main_loop_new (servers->context, FALSE);
-  servers->thread = g_thread_new ("tls-servers", servers_thread, servers);
-  pthread_mutex_lock (&servers->lock);
-  while (!servers->ready)
-    pthread_cond_wait (&servers->cond, &servers->lock);
-  pthread_mutex_unlock (&servers->lock);
-}
-
-static gboolean
-quit_loop_cb (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
+  servers->thread = ls_test_loop_thread_start ("tls-servers", servers_setup, servers_teardown, servers);
 }
 
 static void
 servers_stop (void)
 {
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, quit_loop_cb, servers->loop, NULL);
-  g_source_attach (source, servers->context);
-  g_source_unref (source);
-  g_thread_join (servers->thread);
-  g_main_loop_unref (servers->loop);
-  g_main_context_unref (servers->context);
+  ls_test_loop_thread_stop (servers->thread);
   pthread_mutex_destroy (&servers->lock);
-  pthread_cond_destroy (&servers->cond);
   for (guint i = 0; i < N_CERTS; i++)
     g_free (servers->https_base[i]);
   g_free (servers->plain_as_https);
