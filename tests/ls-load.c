@@ -68,10 +68,7 @@ engine_start (Engine *engine)
   g_autoptr(GError) error = NULL;
 
   engine->recorder = ls_recorder_new (1 << 16);
-  engine->bridge = ls_bridge_new (engine->recorder);
-  g_assert_true (ls_bridge_start (engine->bridge, &error));
-  g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, engine->bridge, 5000));
+  engine->bridge = ls_test_bridge_new_running (engine->recorder);
   engine->store = ls_event_store_new ();
   engine->demo = ls_demo_server_new ();
   g_assert_true (ls_demo_server_start_sync (engine->demo, 0, &error));
@@ -81,8 +78,7 @@ engine_start (Engine *engine)
 static void
 engine_stop (Engine *engine)
 {
-  ls_bridge_stop (engine->bridge);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, engine->bridge, 15000));
+  ls_test_bridge_stop (engine->bridge);
   ls_demo_server_stop (engine->demo);
   g_assert_finalize_object (engine->demo);
   g_assert_finalize_object (engine->bridge);
@@ -368,12 +364,6 @@ retention_sample_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-stream_is_final (gpointer data)
-{
-  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
-}
-
 typedef struct
 {
   guint64 seq;
@@ -436,7 +426,7 @@ ls_load_run_retention (LsLoadRetention *run)
   stream = ls_stream_new (engine.bridge, options, engine.store, 1);
   g_assert_true (ls_stream_start (stream, NULL));
   /* Generous: a million events take about a second in a release build. */
-  g_assert_true (ls_test_wait_until (stream_is_final, stream,
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream,
                                      (guint) MIN (G_MAXUINT / 2, 60000 + run->n_events / 10)));
   run->elapsed_s = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
   retention_sample_cb (&rr);

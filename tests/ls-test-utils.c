@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "ls-bridge.h"
+#include "ls-stream.h"
 #include "ls-test-utils.h"
 
 static gboolean
@@ -156,4 +157,29 @@ ls_test_loop_thread_stop (LsTestLoopThread *t)
   pthread_mutex_destroy (&t->lock);
   pthread_cond_destroy (&t->cond);
   g_free (t);
+}
+
+LsBridge *
+ls_test_bridge_new_running (LsRecorder *recorder)
+{
+  g_autoptr(GError) error = NULL;
+  LsBridge *bridge = ls_bridge_new (recorder);
+
+  g_assert_true (ls_bridge_start (bridge, &error));
+  g_assert_no_error (error);
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, bridge, 5000));
+  return bridge;
+}
+
+void
+ls_test_bridge_stop (LsBridge *bridge)
+{
+  ls_bridge_stop (bridge);
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, bridge, 15000));
+}
+
+gboolean
+ls_test_stream_is_final (gpointer stream)
+{
+  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (stream));
 }

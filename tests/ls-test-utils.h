@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "ls-bridge.h"
+
 G_BEGIN_DECLS
 
 typedef gboolean (*LsTestCondition) (gpointer user_data);
@@ -16,6 +18,14 @@ typedef gboolean (*LsTestCondition) (gpointer user_data);
 gboolean ls_test_wait_until (LsTestCondition condition,
                              gpointer        user_data,
                              guint           timeout_ms);
+
+/* A bridge whose worker runs (asserted), and its orderly stop: CLOSED
+ * within a deadline, asserted. */
+LsBridge *ls_test_bridge_new_running (LsRecorder *recorder);
+void      ls_test_bridge_stop        (LsBridge   *bridge);
+
+/* Whether an LsStream reached a final state, for ls_test_wait_until(). */
+gboolean  ls_test_stream_is_final    (gpointer    stream);
 
 /* Conditions on an LsBridge's worker, for ls_test_wait_until(). */
 gboolean ls_test_bridge_is_running (gpointer bridge);

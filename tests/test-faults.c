@@ -43,13 +43,8 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->recorder = ls_recorder_new (1 << 16);
-  f->bridge = ls_bridge_new (f->recorder);
-  g_assert_true (ls_bridge_start (f->bridge, &error));
-  g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, f->bridge, 5000));
+  f->bridge = ls_test_bridge_new_running (f->recorder);
   f->store = ls_event_store_new ();
 }
 
@@ -57,8 +52,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
+  ls_test_bridge_stop (f->bridge);
   g_assert_finalize_object (f->bridge);
   g_assert_finalize_object (f->recorder);
   ls_event_store_unref (f->store);
@@ -75,12 +69,6 @@ start_stream (Fixture               *f,
   g_assert_true (ls_stream_start (stream, &error));
   g_assert_no_error (error);
   return stream;
-}
-
-static gboolean
-stream_is_final (gpointer data)
-{
-  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
 }
 
 /* ---- a server process, killed for real -------------------------------- */
@@ -307,7 +295,7 @@ test_server_killed (Fixture       *f,
       g_assert_cmpuint (again, ==, port);
     }
 
-  g_assert_true (ls_test_wait_until (stream_is_final, stream, 30000));
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 30000));
   kill_server (process);
   resume_scan (&r);
 
@@ -495,8 +483,7 @@ test_worker_stop_live (Fixture       *f,
 
   callbacks_at_stop = group_callbacks (&all);
   stop_us = g_get_monotonic_time ();
-  ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
+  ls_test_bridge_stop (f->bridge);
   closed_us = g_get_monotonic_time ();
 
   /* Every stream hears it is cancelled (one more frame after CLOSED). */
@@ -623,8 +610,7 @@ test_quit_mixed (Fixture       *f,
    * that ignored its cancellation would hold the worker until the grace
    * timer's warning, which is fatal here. */
   stop_us = g_get_monotonic_time ();
-  ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
+  ls_test_bridge_stop (f->bridge);
   closed_us = g_get_monotonic_time ();
   g_assert_true (ls_test_wait_until (group_is_final, &all, 5000));
   for (guint i = 0; i < N_LIVE; i++)

@@ -42,13 +42,8 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->recorder = ls_recorder_new (1 << 16);
-  f->bridge = ls_bridge_new (f->recorder);
-  g_assert_true (ls_bridge_start (f->bridge, &error));
-  g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, f->bridge, 5000));
+  f->bridge = ls_test_bridge_new_running (f->recorder);
   f->store = ls_event_store_new ();
   f->next_id = 1;
 }
@@ -57,8 +52,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
+  ls_test_bridge_stop (f->bridge);
   g_assert_finalize_object (f->bridge);
   g_assert_finalize_object (f->recorder);
   ls_event_store_unref (f->store);
@@ -84,16 +78,10 @@ start_stream (Fixture         *f,
   return stream;
 }
 
-static gboolean
-stream_is_final (gpointer data)
-{
-  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
-}
-
 static void
 wait_final (LsStream *stream)
 {
-  g_assert_true (ls_test_wait_until (stream_is_final, stream, 20000));
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
 }
 
 /* Final state and reason: one line, starting with @prefix. */
@@ -466,7 +454,7 @@ test_no_answer_cancel (Fixture       *f,
   g_assert_true (ls_test_wait_until (hang_seen, GUINT_TO_POINTER (before), 10000));
   g_source_remove (tick);
   ls_test_run_for (200);
-  g_assert_false (stream_is_final (stream));
+  g_assert_false (ls_test_stream_is_final (stream));
   ls_stream_cancel (stream);
   wait_final (stream);
   assert_final (stream, LS_STREAM_CANCELLED, "Cancelled");

@@ -371,12 +371,6 @@ test_headless (void)
 /* ---- in process: store, recorder snapshot and export -------------------- */
 
 static gboolean
-stream_is_final (gpointer data)
-{
-  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
-}
-
-static gboolean
 append_record_cb (const LsEventView *view,
                   gpointer           data)
 {
@@ -434,11 +428,11 @@ test_in_process (void)
 
   stream = ls_stream_new (bridge, options, store, 1);
   g_assert_true (ls_stream_start (stream, &error));
-  g_assert_true (ls_test_wait_until (stream_is_final, stream, 20000));
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
   stream2 = ls_stream_new (bridge, failing, store, 2);
   g_assert_true (ls_stream_start (stream2, &error));
-  g_assert_true (ls_test_wait_until (stream_is_final, stream2, 20000));
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream2, 20000));
   g_assert_cmpint (ls_stream_get_state (stream2), ==, LS_STREAM_FAILED);
   assert_no_secret ("the failed stream's message", ls_stream_get_message (stream2));
 
@@ -469,8 +463,7 @@ test_in_process (void)
 
   g_clear_object (&stream);
   g_clear_object (&stream2);
-  ls_bridge_stop (bridge);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, bridge, 15000));
+  ls_test_bridge_stop (bridge);
   g_string_free (details, TRUE);
   g_string_free (store_text, TRUE);
   ls_event_store_unref (store);

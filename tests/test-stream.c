@@ -218,10 +218,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   f->recorder = ls_recorder_new (1 << 16);
-  f->bridge = ls_bridge_new (f->recorder);
-  g_assert_true (ls_bridge_start (f->bridge, &error));
-  g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, f->bridge, 5000));
+  f->bridge = ls_test_bridge_new_running (f->recorder);
   f->store = ls_event_store_new ();
   f->demo = ls_demo_server_new ();
   g_assert_true (ls_demo_server_start_sync (f->demo, 0, &error));
@@ -232,8 +229,7 @@ fixture_setup (Fixture       *f,
 static void
 fixture_stop_worker (Fixture *f)
 {
-  ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
+  ls_test_bridge_stop (f->bridge);
 }
 
 static void
@@ -267,16 +263,10 @@ start_stream (Fixture         *f,
   return stream;
 }
 
-static gboolean
-stream_is_final (gpointer data)
-{
-  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
-}
-
 static void
 wait_final (LsStream *stream)
 {
-  g_assert_true (ls_test_wait_until (stream_is_final, stream, 20000));
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
 }
 
 /* Stored records of one stream. */
@@ -884,7 +874,7 @@ test_idle_timeout (Fixture       *f,
   collected_clear (&c);
 
   g_assert_true (ls_test_wait_until (has_reconnected_twice, retrying, 10000));
-  g_assert_false (stream_is_final (retrying));
+  g_assert_false (ls_test_stream_is_final (retrying));
   ls_stream_cancel (retrying);
   wait_final (retrying);
   g_assert_cmpint (ls_stream_get_state (retrying), ==, LS_STREAM_CANCELLED);

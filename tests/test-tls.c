@@ -324,13 +324,8 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->recorder = ls_recorder_new (1 << 14);
-  f->bridge = ls_bridge_new (f->recorder);
-  g_assert_true (ls_bridge_start (f->bridge, &error));
-  g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_running, f->bridge, 5000));
+  f->bridge = ls_test_bridge_new_running (f->recorder);
   f->store = ls_event_store_new ();
   f->next_id = 1;
 }
@@ -339,17 +334,10 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ls_bridge_stop (f->bridge);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
+  ls_test_bridge_stop (f->bridge);
   g_assert_finalize_object (f->bridge);
   g_assert_finalize_object (f->recorder);
   ls_event_store_unref (f->store);
-}
-
-static gboolean
-stream_is_final (gpointer data)
-{
-  return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (data));
 }
 
 /* Runs one stream to its end (no reconnect: an SSE body that ends would
@@ -363,7 +351,7 @@ run_stream (Fixture         *f,
 
   g_assert_true (ls_stream_start (stream, &error));
   g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (stream_is_final, stream, 20000));
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
   g_test_message ("stream %u: %s: %s", ls_stream_get_id (stream),
                   ls_stream_state_to_string (ls_stream_get_state (stream)),
                   ls_stream_get_message (stream));
