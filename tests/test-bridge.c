@@ -758,8 +758,11 @@ test_recorder_ring_and_export (void)
 
   ls_recorder_set_thread_name (recorder, ls_current_thread_id (), "UI loop");
   for (guint i = 0; i < 250; i++)
-    ls_recorder_add_span (recorder, 0, 0, "span", "test", LS_LOOP_UI, 10, 20, 30 + i,
-                          LS_OUTCOME_OK, 0, "detail");
+    ls_recorder_add_span (recorder, &(LsSpan) {
+                            .name = "span", .category = "test", .loop = LS_LOOP_UI,
+                            .queued_us = 10, .start_us = 20, .end_us = 30 + i,
+                            .detail = "detail",
+                          });
   ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "a reason");
   ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
 
@@ -814,8 +817,12 @@ test_recorder_import_round_trip (void)
   g_autoptr(GError) error = NULL;
   guint skipped = 99;
 
-  ls_recorder_add_span (recorder, 7, 3, "stream.read", "stream", LS_LOOP_WORKER, 100, 150, 400,
-                        LS_OUTCOME_CANCELLED, 12, "GET /sse");
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .task = 7, .parent = 3, .name = "stream.read", .category = "stream",
+                          .loop = LS_LOOP_WORKER, .queued_us = 100, .start_us = 150,
+                          .end_us = 400, .outcome = LS_OUTCOME_CANCELLED, .items = 12,
+                          .detail = "GET /sse",
+                        });
   ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "called from 'x'");
   ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
   g_assert_true (ls_recorder_export_trace (recorder, out, NULL, NULL));

@@ -104,15 +104,23 @@ test_many (Fixture       *f,
     {
       gint64 t = f->t0 + i * 10;
 
-      ls_recorder_add_span (f->recorder, 0, 0, "tiny", "bridge", i % 2 ? LS_LOOP_UI : LS_LOOP_WORKER,
-                            t - 5, t, t + 1, LS_OUTCOME_OK, 0, NULL);
+      ls_recorder_add_span (f->recorder, &(LsSpan) {
+                              .name = "tiny", .category = "bridge",
+                              .loop = i % 2 ? LS_LOOP_UI : LS_LOOP_WORKER,
+                              .queued_us = t - 5, .start_us = t, .end_us = t + 1,
+                            });
     }
   for (guint i = 0; i < 50; i++)
     {
       gint64 t = f->t0 + i * 20000;
 
-      ls_recorder_add_span (f->recorder, 0, i, "long", "stream", LS_LOOP_WORKER,
-                            t - 3000, t, t + 10000, i % 3 == 0 ? LS_OUTCOME_ERROR : LS_OUTCOME_OK, 3, "detail");
+      ls_recorder_add_span (f->recorder, &(LsSpan) {
+                              .parent = i, .name = "long", .category = "stream",
+                              .loop = LS_LOOP_WORKER,
+                              .queued_us = t - 3000, .start_us = t, .end_us = t + 10000,
+                              .outcome = i % 3 == 0 ? LS_OUTCOME_ERROR : LS_OUTCOME_OK,
+                              .items = 3, .detail = "detail",
+                            });
       ls_recorder_add_counter (f->recorder, "ui lag (µs)", LS_LOOP_UI, i * 100);
       ls_recorder_add_guard (f->recorder, "wrong-thread", LS_LOOP_OTHER, "a guard");
     }
@@ -148,12 +156,21 @@ test_pick (Fixture       *f,
   g_autofree char *text = NULL;
   double x, y;
 
-  ls_recorder_add_span (f->recorder, 1, 0, "span-a", "bridge", LS_LOOP_UI,
-                        f->t0 + s / 2, f->t0 + 1 * s, f->t0 + 2 * s, LS_OUTCOME_OK, 0, "about a");
-  ls_recorder_add_span (f->recorder, 2, 1, "span-b", "stream", LS_LOOP_WORKER,
-                        0, f->t0 + 3 * s, f->t0 + 3 * s + s / 2, LS_OUTCOME_CANCELLED, 0, NULL);
-  ls_recorder_add_span (f->recorder, 3, 0, "span-c", "stream", LS_LOOP_WORKER,
-                        0, f->t0 + 3 * s, f->t0 + 4 * s, LS_OUTCOME_OK, 0, NULL);
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = 1, .name = "span-a", .category = "bridge", .loop = LS_LOOP_UI,
+                          .queued_us = f->t0 + s / 2, .start_us = f->t0 + 1 * s,
+                          .end_us = f->t0 + 2 * s, .detail = "about a",
+                        });
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = 2, .parent = 1, .name = "span-b", .category = "stream",
+                          .loop = LS_LOOP_WORKER, .start_us = f->t0 + 3 * s,
+                          .end_us = f->t0 + 3 * s + s / 2, .outcome = LS_OUTCOME_CANCELLED,
+                        });
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = 3, .name = "span-c", .category = "stream",
+                          .loop = LS_LOOP_WORKER, .start_us = f->t0 + 3 * s,
+                          .end_us = f->t0 + 4 * s,
+                        });
   ls_timeline_view_refresh (f->view);
   ls_timeline_view_set_range (f->view, f->t0, f->t0 + 5 * s);
 

@@ -67,9 +67,13 @@ discard_messages (LsMailbox *self,
       LsMessage *msg = &messages[i];
 
       if (self->recorder != NULL && msg->func != NULL)
-        ls_recorder_add_span (self->recorder, 0, 0, self->span_name, "bridge",
-                              self->target_loop, msg->queued_us, now, now,
-                              LS_OUTCOME_CANCELLED, 0, "discarded: mailbox closed");
+        ls_recorder_add_span (self->recorder, &(LsSpan) {
+                                .name = self->span_name, .category = "bridge",
+                                .loop = self->target_loop, .queued_us = msg->queued_us,
+                                .start_us = now, .end_us = now,
+                                .outcome = LS_OUTCOME_CANCELLED,
+                                .detail = "discarded: mailbox closed",
+                              });
       if (msg->destroy != NULL && msg->data != NULL)
         msg->destroy (msg->data);
     }
@@ -92,9 +96,12 @@ finish_data_messages (LsMailbox *self,
 
   /* One span per batch: a batch crosses the bridge once. */
   if (self->recorder != NULL)
-    ls_recorder_add_span (self->recorder, 0, 0, self->span_name, "bridge",
-                          self->target_loop, messages[0].queued_us, start,
-                          g_get_monotonic_time (), LS_OUTCOME_OK, n_messages, NULL);
+    ls_recorder_add_span (self->recorder, &(LsSpan) {
+                            .name = self->span_name, .category = "bridge",
+                            .loop = self->target_loop, .queued_us = messages[0].queued_us,
+                            .start_us = start, .end_us = g_get_monotonic_time (),
+                            .items = n_messages,
+                          });
 }
 
 static void
@@ -108,9 +115,11 @@ run_closure (LsMailbox *self,
     msg->destroy (msg->data);
 
   if (self->recorder != NULL)
-    ls_recorder_add_span (self->recorder, 0, 0, self->span_name, "bridge",
-                          self->target_loop, msg->queued_us, start,
-                          g_get_monotonic_time (), LS_OUTCOME_OK, 0, NULL);
+    ls_recorder_add_span (self->recorder, &(LsSpan) {
+                            .name = self->span_name, .category = "bridge",
+                            .loop = self->target_loop, .queued_us = msg->queued_us,
+                            .start_us = start, .end_us = g_get_monotonic_time (),
+                          });
 }
 
 /* Breaks the mailbox ⇄ source reference cycle once the source is done. */

@@ -176,39 +176,31 @@ ls_recorder_append (LsRecorder *self,
   g_free (old_detail);
 }
 
-void
-ls_recorder_add_span (LsRecorder *self,
-                      guint64     id,
-                      guint64     parent_id,
-                      const char *name,
-                      const char *category,
-                      LsLoopId    loop,
-                      gint64      queued_us,
-                      gint64      start_us,
-                      gint64      end_us,
-                      LsOutcome   outcome,
-                      gint64      item_count,
-                      const char *detail)
+/* Returns the span's task id (the one given, or the fresh one assigned). */
+guint64
+ls_recorder_add_span (LsRecorder   *self,
+                      const LsSpan *span)
 {
   LsRecord record = { 0 };
 
-  g_return_if_fail (LS_IS_RECORDER (self));
-  g_return_if_fail (name != NULL);
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  g_return_val_if_fail (span != NULL && span->name != NULL, 0);
 
   record.kind = LS_RECORD_SPAN;
-  record.loop = loop;
-  record.outcome = outcome;
+  record.loop = span->loop;
+  record.outcome = span->outcome;
   record.thread_id = ls_current_thread_id ();
-  record.id = id != 0 ? id : ls_recorder_next_span_id (self);
-  record.parent_id = parent_id;
-  record.name = name;
-  record.category = category != NULL ? category : "";
-  record.detail = g_strdup (detail);
-  record.queued_us = queued_us;
-  record.start_us = start_us;
-  record.end_us = end_us;
-  record.value = item_count;
+  record.id = span->task != 0 ? span->task : ls_recorder_next_span_id (self);
+  record.parent_id = span->parent;
+  record.name = span->name;
+  record.category = span->category != NULL ? span->category : "";
+  record.detail = g_strdup (span->detail);
+  record.queued_us = span->queued_us;
+  record.start_us = span->start_us;
+  record.end_us = span->end_us;
+  record.value = span->items;
   ls_recorder_append (self, &record);
+  return record.id;
 }
 
 void

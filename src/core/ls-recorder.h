@@ -54,6 +54,34 @@ typedef struct
   gint64        value;      /* counters: the value; spans: an item count */
 } LsRecord;
 
+/* One finished unit of work, as a caller describes it. Fill it with
+ * designated initializers, so that every field says what it is:
+ *
+ *   ls_recorder_add_span (recorder, &(LsSpan) {
+ *                           .task = read_task, .parent = connection_task,
+ *                           .name = "stream.read", .category = "stream",
+ *                           .loop = LS_LOOP_WORKER, .start_us = t0, .end_us = t1,
+ *                         });
+ *
+ * @task is this span's task id (ls_recorder_next_span_id()); 0 asks the
+ * recorder for a fresh one. @parent is the task it belongs to, 0 only for
+ * a root. @name and @category must be interned or static; @detail is
+ * copied. Unset times are 0, an unset outcome is LS_OUTCOME_OK. */
+typedef struct
+{
+  guint64      task;
+  guint64      parent;
+  const char  *name;
+  const char  *category;
+  LsLoopId     loop;
+  LsOutcome    outcome;
+  gint64       queued_us;
+  gint64       start_us;
+  gint64       end_us;
+  gint64       items;
+  const char  *detail;
+} LsSpan;
+
 typedef enum
 {
   LS_TRACE_EXPORT_DEFAULT         = 0,
@@ -66,18 +94,8 @@ G_DECLARE_FINAL_TYPE (LsRecorder, ls_recorder, LS, RECORDER, GObject)
 LsRecorder *ls_recorder_new            (guint          capacity);
 guint       ls_recorder_get_capacity   (LsRecorder    *self);
 guint64     ls_recorder_next_span_id   (LsRecorder    *self);
-void        ls_recorder_add_span       (LsRecorder    *self,
-                                        guint64        id,
-                                        guint64        parent_id,
-                                        const char    *name,
-                                        const char    *category,
-                                        LsLoopId       loop,
-                                        gint64         queued_us,
-                                        gint64         start_us,
-                                        gint64         end_us,
-                                        LsOutcome      outcome,
-                                        gint64         item_count,
-                                        const char    *detail);
+guint64     ls_recorder_add_span       (LsRecorder    *self,
+                                        const LsSpan  *span);
 void        ls_recorder_add_guard      (LsRecorder    *self,
                                         const char    *name,
                                         LsLoopId       loop,

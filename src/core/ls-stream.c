@@ -304,8 +304,11 @@ run_span (StreamRun  *run,
           const char *detail)
 {
   if (run->recorder != NULL)
-    ls_recorder_add_span (run->recorder, 0, 0, name, span_category,
-                          LS_LOOP_WORKER, queued_us, start_us, end_us, outcome, count, detail);
+    ls_recorder_add_span (run->recorder, &(LsSpan) {
+                            .name = name, .category = span_category, .loop = LS_LOOP_WORKER,
+                            .queued_us = queued_us, .start_us = start_us, .end_us = end_us,
+                            .outcome = outcome, .items = count, .detail = detail,
+                          });
 }
 
 static void

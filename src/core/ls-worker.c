@@ -133,8 +133,10 @@ owner_finished_cb (gpointer data)
   g_thread_join (g_steal_pointer (&self->thread));
   __atomic_store_n (&self->state, LS_WORKER_CLOSED, __ATOMIC_RELEASE);
   if (self->recorder != NULL)
-    ls_recorder_add_span (self->recorder, 0, 0, "worker.stop", "worker", LS_LOOP_UI,
-                          0, self->stop_us, g_get_monotonic_time (), LS_OUTCOME_OK, 0, NULL);
+    ls_recorder_add_span (self->recorder, &(LsSpan) {
+                            .name = "worker.stop", .category = "worker", .loop = LS_LOOP_UI,
+                            .start_us = self->stop_us, .end_us = g_get_monotonic_time (),
+                          });
   ls_worker_notify_state (self);
 }
 
@@ -192,9 +194,11 @@ worker_announce_running_cb (gpointer data)
   if (ls_worker_transition (self, LS_WORKER_NEW, LS_WORKER_RUNNING))
     {
       if (self->recorder != NULL)
-        ls_recorder_add_span (self->recorder, 0, 0, "worker.start", "worker",
-                              LS_LOOP_WORKER, self->start_us, self->start_us,
-                              g_get_monotonic_time (), LS_OUTCOME_OK, 0, NULL);
+        ls_recorder_add_span (self->recorder, &(LsSpan) {
+                                .name = "worker.start", .category = "worker",
+                                .loop = LS_LOOP_WORKER, .queued_us = self->start_us,
+                                .start_us = self->start_us, .end_us = g_get_monotonic_time (),
+                              });
       ls_mailbox_push (self->owner_box, owner_ready_cb, g_object_ref (self), g_object_unref);
     }
   return G_SOURCE_REMOVE;
