@@ -21,6 +21,7 @@ struct _LsMailbox
   gint              ref_count;
   char             *name;
   const char       *span_name;   /* interned */
+  guint64           parent_task;  /* the task its dispatch spans belong to, 0: roots */
   GMainContext     *target;
   LsLoopId          target_loop;
   LsRecorder       *recorder;
@@ -68,7 +69,8 @@ discard_messages (LsMailbox *self,
 
       if (self->recorder != NULL && msg->func != NULL)
         ls_recorder_add_span (self->recorder, &(LsSpan) {
-                                .name = self->span_name, .category = "bridge",
+                                .parent = self->parent_task,
+                            .name = self->span_name, .category = "bridge",
                                 .loop = self->target_loop, .queued_us = msg->queued_us,
                                 .start_us = now, .end_us = now,
                                 .outcome = LS_OUTCOME_CANCELLED,
@@ -97,6 +99,7 @@ finish_data_messages (LsMailbox *self,
   /* One span per batch: a batch crosses the bridge once. */
   if (self->recorder != NULL)
     ls_recorder_add_span (self->recorder, &(LsSpan) {
+                            .parent = self->parent_task,
                             .name = self->span_name, .category = "bridge",
                             .loop = self->target_loop, .queued_us = messages[0].queued_us,
                             .start_us = start, .end_us = g_get_monotonic_time (),
@@ -116,6 +119,7 @@ run_closure (LsMailbox *self,
 
   if (self->recorder != NULL)
     ls_recorder_add_span (self->recorder, &(LsSpan) {
+                            .parent = self->parent_task,
                             .name = self->span_name, .category = "bridge",
                             .loop = self->target_loop, .queued_us = msg->queued_us,
                             .start_us = start, .end_us = g_get_monotonic_time (),
@@ -488,6 +492,18 @@ ls_mailbox_set_max_batch (LsMailbox *self,
   g_return_if_fail (max_batch > 0);
 
   self->max_batch = max_batch;
+}
+
+/* Owner thread, before the first push: the spans of this mailbox's
+ * dispatches become children of @parent_task (a stream's deliveries
+ * belong to that stream). */
+void
+ls_mailbox_set_parent_task (LsMailbox *self,
+                            guint64    parent_task)
+{
+  g_return_if_fail (self != NULL);
+
+  self->parent_task = parent_task;
 }
 
 static gboolean

@@ -60,6 +60,8 @@ void        ls_mailbox_set_max_wait    (LsMailbox       *self,
                                         int              urgent_priority);
 void        ls_mailbox_set_max_batch   (LsMailbox       *self,
                                         guint            max_batch);
+void        ls_mailbox_set_parent_task (LsMailbox       *self,
+                                        guint64          parent_task);
 gboolean    ls_mailbox_push            (LsMailbox       *self,
                                         LsMessageFunc    func,
                                         gpointer         data,
