@@ -51,6 +51,7 @@
 #include <string.h>
 
 #include "ls-event-store.h"
+#include "ls-enum.h"
 
 #define SEGMENT_MIN         (64 * 1024)
 /* The smallest segment, used only when max_bytes is tiny. */
@@ -960,25 +961,17 @@ ls_event_store_foreach_range (LsEventStore *self,
   return n_calls;
 }
 
+G_DEFINE_ENUM_TYPE (LsEventKind, ls_event_kind,
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_EVENT, "event"),
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_INVALID, "invalid"),
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_CHUNK, "chunk"),
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_OPEN, "open"),
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_ERROR, "error"),
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_RECONNECT, "reconnect"),
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_CLOSED, "closed"))
+
 const char *
 ls_event_kind_to_string (LsEventKind kind)
 {
-  switch (kind)
-    {
-    case LS_EVENT_KIND_EVENT:
-      return "event";
-    case LS_EVENT_KIND_INVALID:
-      return "invalid";
-    case LS_EVENT_KIND_CHUNK:
-      return "chunk";
-    case LS_EVENT_KIND_OPEN:
-      return "open";
-    case LS_EVENT_KIND_ERROR:
-      return "error";
-    case LS_EVENT_KIND_RECONNECT:
-      return "reconnect";
-    case LS_EVENT_KIND_CLOSED:
-      return "closed";
-    }
-  return "unknown";
+  return ls_enum_to_nick (LS_TYPE_EVENT_KIND, kind);
 }

@@ -35,6 +35,8 @@ typedef enum
 } LsEventKind;
 
 #define LS_EVENT_KIND_LAST LS_EVENT_KIND_CLOSED
+#define LS_TYPE_EVENT_KIND (ls_event_kind_get_type ())
+GType ls_event_kind_get_type (void);
 
 /* A view of one stored event. The strings point into the store: valid
  * while the LsEventPin returned with the view is held. @data is followed
