@@ -43,7 +43,8 @@
  * each event below it.
  *
  * pthread_mutex_t, not GMutex: ThreadSanitizer cannot see Debian's GMutex
- * (see glib-facts.md), and the lock's happens-before edge is one we rely on.
+ * (its futex lock lives inside libglib, uninstrumented), and the lock's
+ * happens-before edge is one we rely on.
  */
 #include "config.h"
 
