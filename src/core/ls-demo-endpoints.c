@@ -6,11 +6,6 @@
  * streaming endpoint starts an LsDemoStream (ls-demo-stream.c) with the
  * function that formats its events.
  *
- * A SoupServer on a thread of its own, with its own GMainContext (pushed as
- * thread-default in that thread before the server is created, so libsoup
- * serves on it) and one GMainLoop. Requests are handled on that thread only;
- * timers pacing the streams are GSources attached to that context.
- *
  * Endpoints (all parameters optional, unsigned decimal; a bad or out-of-range
  * value is a 400 with a one-line reason, an unknown path a 404):
  *
@@ -67,6 +62,7 @@
 #define MAX_LLM_TOKENS        4096
 #define MAX_LAST_EVENT_ID     G_GUINT64_CONSTANT (1000000000000000)
 
+/* The endpoints handle_ticks() serves: they differ in defaults and format. */
 typedef enum
 {
   STREAM_TICKS,
