@@ -19,6 +19,7 @@
 #include <gio/gio.h>
 
 #include "ls-demo-server.h"
+#include "ls-test-utils.h"
 
 /* size=94: 13 + 94 + digits(id) bytes per event, 112.9 on average for ids
  * 1..1000000. */
@@ -49,29 +50,20 @@ stat_value (const char *stats,
 }
 
 static Figure
-run_headless (const char *runner,
-              const char *url)
+run_headless (const char *url)
 {
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
+  LsHeadlessRun run = { 0 };
   Figure figure = { 0 };
-  double start = now_s ();
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
-                              runner, "--headless", url, "--no-reconnect", "--events-out", "/dev/null",
-                              "--stats", NULL);
-  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error))
-    {
-      g_printerr ("headless: %s\n", error->message);
-      return figure;
-    }
-  figure.seconds = now_s () - start;
-  figure.ok = g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
-  figure.bytes = stat_value (err, "bytes");
-  figure.events = stat_value (err, "events");
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_DISCARD_OUT | LS_HEADLESS_RUN_NO_DEADLINE,
+                        url, "--no-reconnect", "--events-out", "/dev/null", "--stats", NULL);
+  figure.seconds = run.seconds;
+  figure.ok = run.status == 0;
+  figure.bytes = stat_value (run.err, "bytes");
+  figure.events = stat_value (run.err, "events");
   if (!figure.ok)
-    g_printerr ("headless failed: %s", err);
+    g_printerr ("headless failed: %s", run.err);
+  ls_headless_run_clear (&run);
   return figure;
 }
 
@@ -121,8 +113,6 @@ main (int   argc,
 {
   g_autoptr(LsDemoServer) server = ls_demo_server_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_path_get_dirname (argv[0]);
-  g_autofree char *runner = g_build_filename (dir, "ls-headless-runner", NULL);
   g_autofree char *curl = g_find_program_in_path ("curl");
   g_autofree char *url = NULL;
   guint64 count = argc > 1 ? g_ascii_strtoull (argv[1], NULL, 10) : 1000000;
@@ -152,7 +142,7 @@ main (int   argc,
   for (guint i = 0; i < rounds; i++)
     {
       /* Alternate, so that neither always runs on a warmer machine. */
-      Figure ls = run_headless (runner, url);
+      Figure ls = run_headless (url);
       Figure c = curl != NULL ? run_curl (curl, url) : (Figure) { 0 };
 
       if (!ls.ok || ls.events != count)

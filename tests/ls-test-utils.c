@@ -6,6 +6,8 @@
 
 #include <pthread.h>
 
+#include <json-glib/json-glib.h>
+
 #include "ls-bridge.h"
 #include "ls-stream.h"
 #include "ls-test-utils.h"
@@ -182,4 +184,205 @@ gboolean
 ls_test_stream_is_final (gpointer stream)
 {
   return LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (stream));
+}
+
+/* ---- `loopscope --headless` as a child process ------------------------ */
+
+#define HEADLESS_DEADLINE_MS 60000
+
+const char *
+ls_test_headless_runner_path (void)
+{
+  static gsize path;
+
+  if (g_once_init_enter (&path))
+    {
+      const char *build_dir = g_getenv ("LS_BUILD_DIR");
+      char *found;
+
+      if (build_dir != NULL)
+        {
+          found = g_build_filename (build_dir, "tests", "ls-headless-runner", NULL);
+        }
+      else
+        {
+          g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+          g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : g_strdup (".");
+
+          found = g_build_filename (dir, "ls-headless-runner", NULL);
+        }
+      if (!g_file_test (found, G_FILE_TEST_IS_EXECUTABLE))
+        g_error ("%s not found", found);
+      g_once_init_leave (&path, (gsize) found);
+    }
+  return (const char *) path;
+}
+
+int
+ls_test_subprocess_status (GSubprocess *process)
+{
+  if (g_subprocess_get_if_signaled (process))
+    return -g_subprocess_get_term_sig (process);
+  return g_subprocess_get_exit_status (process);
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  timed_out;
+  char     *out;
+  char     *err;
+  GError   *error;
+} HeadlessWait;
+
+static void
+headless_communicated_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      data)
+{
+  HeadlessWait *wait = data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+                                        &wait->out, &wait->err, &wait->error);
+  wait->done = TRUE;
+}
+
+static gboolean
+headless_deadline_cb (gpointer data)
+{
+  HeadlessWait *wait = data;
+
+  wait->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+parse_json_lines (LsHeadlessRun *run)
+{
+  g_auto(GStrv) lines = g_strsplit (run->out, "\n", -1);
+
+  run->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonNode *root;
+
+      if (lines[i][0] == '\0')
+        {
+          /* Only the final newline leaves an empty piece. */
+          g_assert_null (lines[i + 1]);
+          continue;
+        }
+      if (!json_parser_load_from_data (parser, lines[i], -1, &error))
+        g_error ("line %u is not JSON (%s): %s", i, error->message, lines[i]);
+      root = json_parser_get_root (parser);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+      g_ptr_array_add (run->lines, json_object_ref (json_node_get_object (root)));
+    }
+}
+
+void
+ls_test_run_headlessv (LsHeadlessRun      *run,
+                       LsHeadlessRunFlags  flags,
+                       const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GError) error = NULL;
+  HeadlessWait wait = { 0 };
+  GSource *deadline = NULL;
+  gboolean killed = FALSE;
+  gint64 start_us;
+
+  g_assert_nonnull (run);
+  g_assert_null (run->out);
+  g_assert_null (run->err);
+  g_assert_null (run->lines);
+  g_assert_true (!(flags & LS_HEADLESS_RUN_JSON_LINES) || !(flags & LS_HEADLESS_RUN_DISCARD_OUT));
+
+  launcher = g_subprocess_launcher_new (((flags & LS_HEADLESS_RUN_DISCARD_OUT)
+                                           ? G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                           : G_SUBPROCESS_FLAGS_STDOUT_PIPE) |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (flags & LS_HEADLESS_RUN_DEBUG_LOG)
+    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_ptr_array_add (argv, (char *) ls_test_headless_runner_path ());
+  g_ptr_array_add (argv, (char *) "--headless");
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  /* Communicate on a context of our own, so that a deadline can end a
+   * run that hangs instead of the whole test binary hanging with it. */
+  g_main_context_push_thread_default (context);
+  start_us = g_get_monotonic_time ();
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, headless_communicated_cb, &wait);
+  if (!(flags & LS_HEADLESS_RUN_NO_DEADLINE))
+    {
+      deadline = g_timeout_source_new (scaled (HEADLESS_DEADLINE_MS));
+      g_source_set_callback (deadline, headless_deadline_cb, &wait, NULL);
+      g_source_attach (deadline, context);
+    }
+  while (!wait.done)
+    {
+      g_main_context_iteration (context, TRUE);
+      if (wait.timed_out && !killed)
+        {
+          /* Its pipes close as it dies: communicate then returns. */
+          g_subprocess_force_exit (process);
+          killed = TRUE;
+        }
+    }
+  run->seconds = (g_get_monotonic_time () - start_us) / (double) G_USEC_PER_SEC;
+  if (deadline != NULL)
+    {
+      g_source_destroy (deadline);
+      g_source_unref (deadline);
+    }
+  g_main_context_pop_thread_default (context);
+
+  run->out = g_steal_pointer (&wait.out);
+  run->err = g_steal_pointer (&wait.err);
+  if (killed)
+    g_error ("loopscope --headless did not end within %u ms and was killed; stderr: %s",
+             scaled (HEADLESS_DEADLINE_MS), run->err != NULL ? run->err : "");
+  g_assert_no_error (wait.error);
+  run->status = ls_test_subprocess_status (process);
+  if (g_test_initialized ())
+    g_test_message ("headless: exit %d after %.0f ms, stderr: %s",
+                    run->status, run->seconds * 1000, run->err);
+  if (flags & LS_HEADLESS_RUN_JSON_LINES)
+    parse_json_lines (run);
+}
+
+void
+ls_test_run_headless (LsHeadlessRun      *run,
+                      LsHeadlessRunFlags  flags,
+                      const char         *first_arg,
+                      ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  ls_test_run_headlessv (run, flags, (const char * const *) args->pdata);
+}
+
+void
+ls_headless_run_clear (LsHeadlessRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+  g_clear_pointer (&run->lines, g_ptr_array_unref);
+  run->status = 0;
+  run->seconds = 0;
 }

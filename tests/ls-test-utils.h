@@ -47,4 +47,40 @@ void              ls_test_loop_thread_stop  (LsTestLoopThread *thread);
 /* Runs the default context for @ms milliseconds. */
 void     ls_test_run_for    (guint           ms);
 
+/* `loopscope --headless` as a child process: LS_BUILD_DIR/tests/
+ * ls-headless-runner (next to the running test without LS_BUILD_DIR), run
+ * with "--headless" and the given arguments until it exits, its standard
+ * output and error collected. A run that has not ended within a minute
+ * (times LS_TEST_TIMEOUT_SCALE) is killed and fails the test. */
+typedef enum
+{
+  LS_HEADLESS_RUN_DEFAULT     = 0,
+  LS_HEADLESS_RUN_DISCARD_OUT = 1 << 0,  /* standard output to /dev/null (events in a file) */
+  LS_HEADLESS_RUN_DEBUG_LOG   = 1 << 1,  /* G_MESSAGES_DEBUG=all: every log line on stderr */
+  LS_HEADLESS_RUN_JSON_LINES  = 1 << 2,  /* parse each output line into lines (asserted) */
+  LS_HEADLESS_RUN_NO_DEADLINE = 1 << 3,  /* benchmarks: as long as it takes */
+} LsHeadlessRunFlags;
+
+typedef struct
+{
+  int        status;   /* exit status, or -N when killed by signal N */
+  char      *out;      /* standard output; NULL with LS_HEADLESS_RUN_DISCARD_OUT */
+  char      *err;      /* standard error */
+  GPtrArray *lines;    /* of JsonObject * (owned), with LS_HEADLESS_RUN_JSON_LINES */
+  double     seconds;  /* from spawn to exit */
+} LsHeadlessRun;
+
+const char *ls_test_headless_runner_path (void);
+/* The exit status of @process, or -N when killed by signal N. */
+int         ls_test_subprocess_status    (GSubprocess         *process);
+/* @run must be zeroed (or cleared); the arguments follow "--headless". */
+void        ls_test_run_headless         (LsHeadlessRun       *run,
+                                          LsHeadlessRunFlags   flags,
+                                          const char          *first_arg,
+                                          ...) G_GNUC_NULL_TERMINATED;
+void        ls_test_run_headlessv        (LsHeadlessRun       *run,
+                                          LsHeadlessRunFlags   flags,
+                                          const char * const  *args);
+void        ls_headless_run_clear        (LsHeadlessRun       *run);
+
 G_END_DECLS

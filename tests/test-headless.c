@@ -20,88 +20,9 @@
 #include <json-glib/json-glib.h>
 
 #include "ls-demo-server.h"
+#include "ls-test-utils.h"
 
-static char *runner_path;
 static LsDemoServer *demo;
-
-typedef struct
-{
-  int        status;     /* exit status, or -signal */
-  char      *out;
-  char      *err;
-  GPtrArray *lines;      /* of JsonObject * (owned) */
-} Run;
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_clear_pointer (&run->lines, g_ptr_array_unref);
-}
-
-static void
-parse_lines (Run *run)
-{
-  g_auto(GStrv) lines = g_strsplit (run->out, "\n", -1);
-
-  run->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_autoptr(GError) error = NULL;
-      JsonNode *root;
-
-      if (lines[i][0] == '\0')
-        {
-          /* Only the final newline leaves an empty piece. */
-          g_assert_null (lines[i + 1]);
-          continue;
-        }
-      if (!json_parser_load_from_data (parser, lines[i], -1, &error))
-        g_error ("line %u is not JSON (%s): %s", i, error->message, lines[i]);
-      root = json_parser_get_root (parser);
-      g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
-      g_ptr_array_add (run->lines, json_object_ref (json_node_get_object (root)));
-    }
-}
-
-static int
-exit_status_of (GSubprocess *process)
-{
-  if (g_subprocess_get_if_signaled (process))
-    return -g_subprocess_get_term_sig (process);
-  return g_subprocess_get_exit_status (process);
-}
-
-/* Runs the runner with a NULL-terminated argument list. */
-static void
-run_headless (Run        *run,
-              const char *first,
-              ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-
-  g_ptr_array_add (args, runner_path);
-  g_ptr_array_add (args, (char *) "--headless");
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  process = g_subprocess_newv ((const char * const *) args->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error));
-  g_assert_no_error (error);
-  run->status = exit_status_of (process);
-  g_test_message ("exit %d, stderr: %s", run->status, run->err);
-  parse_lines (run);
-}
 
 static char *
 demo_url (const char *path)
@@ -134,10 +55,10 @@ static void
 test_events_and_lifecycle (void)
 {
   g_autofree char *url = demo_url ("/sse/ticks?count=5&rate=0");
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
   gint64 last_seq = -1;
 
-  run_headless (&run, url, "--no-reconnect", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES, url, "--no-reconnect", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpstr (run.err, ==, "");
   g_assert_cmpuint (run.lines->len, ==, 7);
@@ -165,17 +86,17 @@ test_events_and_lifecycle (void)
       last_seq = json_object_get_int_member (line, "seq");
       g_assert_cmpfloat (json_object_get_double_member (line, "t"), >=, 0);
     }
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 }
 
 static void
 test_flaky_every_id_once (void)
 {
   g_autofree char *url = demo_url ("/sse/flaky?every=3&count=12&rate=0&retry=100");
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
   guint next = 1, reconnects = 0;
 
-  run_headless (&run, url, "--max-events", "12", "--stats", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES, url, "--max-events", "12", "--stats", NULL);
   g_assert_cmpint (run.status, ==, 0);
   for (guint i = 0; i < run.lines->len; i++)
     {
@@ -199,16 +120,16 @@ test_flaky_every_id_once (void)
   g_assert_true (g_str_has_prefix (run.err, "loopscope: stats: state=ended events=12 "));
   g_assert_nonnull (strstr (run.err, " reconnects=3 "));
   g_assert_cmpuint (count_lines (run.err), ==, 1);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 }
 
 static void
 test_ndjson (void)
 {
   g_autofree char *url = demo_url ("/ndjson?count=3&rate=0");
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
 
-  run_headless (&run, url, NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES, url, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpuint (run.lines->len, ==, 5);
   for (guint i = 1; i <= 3; i++)
@@ -220,7 +141,7 @@ test_ndjson (void)
       g_assert_true (json_object_get_boolean_member (line, "valid"));
       g_assert_cmpstr (member (line, "id"), ==, "");
     }
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 }
 
 static void
@@ -232,18 +153,19 @@ test_post_and_raw_escaping (void)
   g_autoptr(GString) joined = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   JsonObject *last_event = NULL;
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
   int fd;
 
-  run_headless (&run, url, "--data", "{\"prompt\":\"hi\",\"max_tokens\":3}",
-                "--header", "Content-Type: application/json", "--no-reconnect", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES,
+                        url, "--data", "{\"prompt\":\"hi\",\"max_tokens\":3}",
+                        "--header", "Content-Type: application/json", "--no-reconnect", NULL);
   g_assert_cmpint (run.status, ==, 0);
   for (guint i = 0; i < run.lines->len; i++)
     if (g_str_equal (member (g_ptr_array_index (run.lines, i), "kind"), "event"))
       last_event = g_ptr_array_index (run.lines, i);
   g_assert_nonnull (last_event);
   g_assert_cmpstr (member (last_event, "data"), ==, "[DONE]");
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
   /* The same body from a file; raw chunks: their JSON strings carry the
    * quotes and newlines of the wire, escaped and back. */
@@ -252,8 +174,8 @@ test_post_and_raw_escaping (void)
   close (fd);
   g_assert_true (g_file_set_contents (body_path, "{\"max_tokens\":2}", -1, &error));
   body_arg = g_strconcat ("@", body_path, NULL);
-  run_headless (&run, url, "--data", body_arg, "--format", "raw",
-                "--no-reconnect", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES,
+                        url, "--data", body_arg, "--format", "raw", "--no-reconnect", NULL);
   g_assert_cmpint (run.status, ==, 0);
   for (guint i = 0; i < run.lines->len; i++)
     {
@@ -266,7 +188,7 @@ test_post_and_raw_escaping (void)
     }
   g_assert_true (g_str_has_prefix (joined->str, "data: {\"id\":\"chatcmpl-"));
   g_assert_true (g_str_has_suffix (joined->str, "data: [DONE]\n\n"));
-  run_clear (&run);
+  ls_headless_run_clear (&run);
   g_unlink (body_path);
 }
 
@@ -282,9 +204,10 @@ test_files_and_trace (void)
   g_autoptr(GError) error = NULL;
   JsonArray *trace_events;
   guint reads = 0, thread_names = 0;
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
 
-  run_headless (&run, url, "--no-reconnect", "--events-out", events_path, "--trace", trace_path, NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES,
+                        url, "--no-reconnect", "--events-out", events_path, "--trace", trace_path, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpstr (run.out, ==, "");
   g_assert_true (g_file_get_contents (events_path, &events, NULL, &error));
@@ -306,7 +229,7 @@ test_files_and_trace (void)
     }
   g_assert_cmpuint (thread_names, >=, 2);
   g_assert_cmpuint (reads, >=, 1);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
   g_unlink (events_path);
   g_unlink (trace_path);
   g_rmdir (dir);
@@ -315,21 +238,22 @@ test_files_and_trace (void)
 static void
 test_demo_flag (void)
 {
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
 
-  run_headless (&run, "--demo", "/sse/ticks?count=2&rate=0", "--no-reconnect", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES,
+                        "--demo", "/sse/ticks?count=2&rate=0", "--no-reconnect", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_true (g_str_has_prefix (run.err, "loopscope: demo server at http://127.0.0.1:"));
   g_assert_cmpuint (run.lines->len, ==, 4);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 }
 
 /* ---- failures -------------------------------------------------------- */
 
 static void
-assert_one_line_failure (Run        *run,
-                         int         status,
-                         const char *fragment)
+assert_one_line_failure (LsHeadlessRun *run,
+                         int            status,
+                         const char    *fragment)
 {
   g_assert_cmpint (run->status, ==, status);
   g_assert_true (g_str_has_prefix (run->err, "loopscope: "));
@@ -360,13 +284,14 @@ test_bad_arguments (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      Run run = { 0 };
+      LsHeadlessRun run = { 0 };
 
-      run_headless (&run, cases[i][0], cases[i][1], cases[i][2], NULL);
+      ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES,
+                            cases[i][0], cases[i][1], cases[i][2], NULL);
       assert_one_line_failure (&run, 2, cases[i][3]);
       g_assert_nonnull (strstr (run.err, "--help"));
       g_assert_cmpstr (run.out, ==, "");
-      run_clear (&run);
+      ls_headless_run_clear (&run);
     }
 }
 
@@ -375,17 +300,18 @@ test_stream_failures (void)
 {
   g_autofree char *missing = demo_url ("/no-such-endpoint");
   g_autofree char *ticks = demo_url ("/sse/ticks?count=3&rate=0");
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
 
-  run_headless (&run, missing, NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES, missing, NULL);
   assert_one_line_failure (&run, 1, "HTTP 404 Not Found: the server refused the stream");
   g_assert_cmpstr (member (g_ptr_array_index (run.lines, run.lines->len - 1), "kind"), ==, "closed");
   g_assert_cmpstr (member (g_ptr_array_index (run.lines, run.lines->len - 2), "kind"), ==, "error");
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
-  run_headless (&run, ticks, "--format", "ndjson", "--events-out", "/dev/full", "--no-reconnect", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES,
+                        ticks, "--format", "ndjson", "--events-out", "/dev/full", "--no-reconnect", NULL);
   assert_one_line_failure (&run, 1, "Cannot write events to /dev/full");
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 }
 
 static void
@@ -399,7 +325,7 @@ test_sigint (void)
   char *line;
 
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                              runner_path, "--headless", url, NULL);
+                              ls_test_headless_runner_path (), "--headless", url, NULL);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
   /* Blocking reads on the test thread: the child writes each frame. */
@@ -418,7 +344,7 @@ test_sigint (void)
     }
   g_assert_no_error (error);
   g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_cmpint (exit_status_of (process), ==, 0);
+  g_assert_cmpint (ls_test_subprocess_status (process), ==, 0);
   g_assert_nonnull (last);
   g_assert_true (g_str_has_prefix (last, "{\"seq\":"));
   g_assert_nonnull (strstr (last, "\"kind\":\"closed\",\"message\":\"Cancelled\""));
@@ -429,18 +355,9 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
   int result;
 
   g_test_init (&argc, &argv, NULL);
-
-  dir = g_path_get_dirname (argv[0]);
-  runner_path = g_build_filename (dir, "ls-headless-runner", NULL);
-  if (!g_file_test (runner_path, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_printerr ("%s not found\n", runner_path);
-      return 1;
-    }
 
   demo = ls_demo_server_new ();
   if (!ls_demo_server_start_sync (demo, 0, &error))
@@ -460,6 +377,5 @@ main (int   argc,
 
   ls_demo_server_stop (demo);
   g_clear_object (&demo);
-  g_free (runner_path);
   return result;
 }

@@ -26,7 +26,6 @@
 #include "ls-test-utils.h"
 
 static LsHostileServer *server;
-static char *runner_path;
 
 /* ---- fixture -------------------------------------------------------- */
 
@@ -785,35 +784,28 @@ run_headless (Run                *run,
               const char * const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out_path = NULL;
   g_autofree char *contents = NULL;
   gsize length = 0;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  gint64 start_us = g_get_monotonic_time ();
+  LsHeadlessRun headless = { 0 };
   int fd;
 
   fd = g_file_open_tmp ("hostile-events-XXXXXX.jsonl", &out_path, &error);
   g_assert_no_error (error);
   close (fd);
-  g_ptr_array_add (argv, runner_path);
-  g_ptr_array_add (argv, (char *) "--headless");
   g_ptr_array_add (argv, (char *) "--events-out");
   g_ptr_array_add (argv, out_path);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  process = g_subprocess_newv ((const char * const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &run->err, &error));
-  g_assert_no_error (error);
-  g_assert_false (g_subprocess_get_if_signaled (process));
-  run->status = g_subprocess_get_exit_status (process);
-  g_test_message ("exit %d after %.0f ms, stderr: %s", run->status,
-                  (g_get_monotonic_time () - start_us) / 1000.0, run->err);
+  ls_test_run_headlessv (&headless, LS_HEADLESS_RUN_DISCARD_OUT, (const char * const *) argv->pdata);
+  g_assert_cmpint (headless.status, >=, 0);
+  run->status = headless.status;
+  run->err = g_steal_pointer (&headless.err);
+  ls_headless_run_clear (&headless);
 
   g_assert_true (g_file_get_contents (out_path, &contents, &length, &error));
   g_assert_no_error (error);
@@ -1102,32 +1094,20 @@ test_input_headless_arguments (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-      g_autoptr(GSubprocess) process = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *out = NULL;
-      g_autofree char *err = NULL;
+      LsHeadlessRun run = { 0 };
 
       /* Root reads anything: the permission case cannot fail there. */
       if (cases[i].args[2] == at_locked && geteuid () == 0)
         continue;
-      g_ptr_array_add (argv, runner_path);
-      g_ptr_array_add (argv, (char *) "--headless");
-      for (guint j = 0; j < G_N_ELEMENTS (cases[i].args) && cases[i].args[j] != NULL; j++)
-        g_ptr_array_add (argv, (char *) cases[i].args[j]);
-      g_ptr_array_add (argv, NULL);
-      process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-      g_assert_no_error (error);
-      g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
-      g_assert_no_error (error);
-      g_test_message ("case %u: %s", i, err);
-      g_assert_false (g_subprocess_get_if_signaled (process));
-      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
-      g_assert_cmpstr (out, ==, "");
-      g_assert_true (g_str_has_prefix (err, "loopscope: "));
-      g_assert_cmpstr (strchr (err, '\n'), ==, "\n");
-      g_assert_nonnull (strstr (err, cases[i].fragment));
+      /* Each case's args hold a NULL after its last argument. */
+      ls_test_run_headlessv (&run, LS_HEADLESS_RUN_DEFAULT, cases[i].args);
+      g_test_message ("case %u: %s", i, run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      g_assert_true (g_str_has_prefix (run.err, "loopscope: "));
+      g_assert_cmpstr (strchr (run.err, '\n'), ==, "\n");
+      g_assert_nonnull (strstr (run.err, cases[i].fragment));
+      ls_headless_run_clear (&run);
     }
 
   g_unlink (huge);
@@ -1139,13 +1119,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *dir = NULL;
   int result;
 
   g_test_init (&argc, &argv, NULL);
 
-  dir = g_path_get_dirname (argv[0]);
-  runner_path = g_build_filename (dir, "ls-headless-runner", NULL);
   server = ls_hostile_server_start ();
 
 #define ADD(path, func) \
@@ -1180,6 +1157,5 @@ main (int   argc,
 
   result = g_test_run ();
   ls_hostile_server_stop (server);
-  g_free (runner_path);
   return result;
 }

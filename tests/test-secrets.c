@@ -115,7 +115,6 @@ typedef struct
 } Server;
 
 static Server *server;
-static char *runner_path;
 
 static void
 handler (SoupServer        *soup_server,
@@ -211,45 +210,6 @@ assert_no_secret (const char *what,
 
 /* ---- headless -------------------------------------------------------- */
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_headless (Run                *run,
-              const char * const *argv)
-{
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-
-  /* Every log line of every domain reaches stderr, which is searched too. */
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  g_ptr_array_add (args, runner_path);
-  g_ptr_array_add (args, (char *) "--headless");
-  for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, (char *) argv[i]);
-  g_ptr_array_add (args, NULL);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
-}
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
 static char *
 read_file (const char *path)
 {
@@ -289,14 +249,14 @@ test_headless (void)
   const char *userinfo_args[] = { userinfo_url, "--no-reconnect", "--stats", "--trace", trace, NULL };
   const char *bad_input_args[] = { "ftp://user:" PASSWORD "@127.0.0.1/x?api_key=" QUERY,
                                    "-H", "Authorization: Bearer " BEARER, NULL };
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
   g_autofree char *events_text = NULL;
   g_autofree char *trace_text = NULL;
 
   g_assert_nonnull (dir);
 
   /* The stream works (the server saw every credential) and no output has one. */
-  run_headless (&run, args);
+  ls_test_run_headlessv (&run, LS_HEADLESS_RUN_DEBUG_LOG, args);
   g_assert_cmpint (run.status, ==, 0);
   events_text = read_file (events);
   trace_text = read_file (trace);
@@ -311,57 +271,57 @@ test_headless (void)
   assert_no_secret ("--trace", trace_text);
   assert_no_secret ("stdout", run.out);
   assert_no_secret ("stderr (--stats, G_MESSAGES_DEBUG=all)", run.err);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
   g_clear_pointer (&events_text, g_free);
   g_clear_pointer (&trace_text, g_free);
 
   /* Events on stdout. */
-  run_headless (&run, stdout_args);
+  ls_test_run_headlessv (&run, LS_HEADLESS_RUN_DEBUG_LOG, stdout_args);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "\"data\":\"second\""));
   assert_no_secret ("stdout", run.out);
   assert_no_secret ("stderr", run.err);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
   /* A failure: the error line, the error and closed records. */
-  run_headless (&run, failing_args);
+  ls_test_run_headlessv (&run, LS_HEADLESS_RUN_DEBUG_LOG, failing_args);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_nonnull (strstr (run.err, "HTTP 403"));
   trace_text = read_file (trace);
   assert_no_secret ("stdout of a failed stream", run.out);
   assert_no_secret ("stderr of a failed stream", run.err);
   assert_no_secret ("--trace of a failed stream", trace_text);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
   g_clear_pointer (&trace_text, g_free);
 
   /* A password in the URL. */
-  run_headless (&run, userinfo_args);
+  ls_test_run_headlessv (&run, LS_HEADLESS_RUN_DEBUG_LOG, userinfo_args);
   g_assert_cmpint (run.status, ==, 0);
   trace_text = read_file (trace);
   g_assert_nonnull (strstr (trace_text, "http://[redacted]@127.0.0.1:"));
   assert_no_secret ("stdout (userinfo)", run.out);
   assert_no_secret ("stderr (userinfo)", run.err);
   assert_no_secret ("--trace (userinfo)", trace_text);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
   g_clear_pointer (&trace_text, g_free);
 
   /* Bad arguments: the one-line message does not echo a credential. */
-  run_headless (&run, bad_input_args);
+  ls_test_run_headlessv (&run, LS_HEADLESS_RUN_DEBUG_LOG, bad_input_args);
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, "Unsupported URL scheme 'ftp' in 'ftp://[redacted]@127.0.0.1/x?api_key=[redacted]"));
   assert_no_secret ("stderr (bad arguments)", run.err);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
   /* --include-secrets: this run's trace has them (the search above can fail). */
   args[G_N_ELEMENTS (args) - 2] = "--include-secrets";
-  run_headless (&run, args);
+  ls_test_run_headlessv (&run, LS_HEADLESS_RUN_DEBUG_LOG, args);
   g_assert_cmpint (run.status, ==, 0);
   trace_text = read_file (trace);
   g_assert_nonnull (strstr (trace_text, "Authorization: Bearer " BEARER));
   g_assert_nonnull (strstr (trace_text, "sid=" COOKIE));
   g_assert_nonnull (strstr (trace_text, API_KEY));
   g_assert_nonnull (strstr (trace_text, "api_key=" QUERY));
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
   g_remove (events);
   g_remove (trace);
@@ -473,13 +433,10 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *dir = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
 
-  dir = g_path_get_dirname (argv[0]);
-  runner_path = g_build_filename (dir, "ls-headless-runner", NULL);
   server_start ();
 
   g_test_add_func ("/secrets/redact-table", test_redact_table);
@@ -489,6 +446,5 @@ main (int    argc,
   status = g_test_run ();
 
   server_stop ();
-  g_free (runner_path);
   return status;
 }

@@ -46,7 +46,6 @@ static char *tmp_dir;
 static char *ca_file;
 static char *fingerprints[N_CERTS];     /* "AB:CD:…", from openssl */
 static Servers *servers;
-static char *runner_path;
 
 /* ---- certificates ----------------------------------------------------- */
 
@@ -615,48 +614,6 @@ test_fingerprint_syntax (void)
 
 /* ---- headless --------------------------------------------------------- */
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_headless (Run        *run,
-              const char *first,
-              ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  va_list ap;
-
-  g_ptr_array_add (args, runner_path);
-  g_ptr_array_add (args, (char *) "--headless");
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  process = g_subprocess_newv ((const char * const *) args->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
-  g_test_message ("exit %d, stderr: %s", run->status, run->err);
-}
-
-static void
-run_clear (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-}
-
 static guint
 count_substrings (const char *text,
                   const char *needle)
@@ -674,50 +631,52 @@ test_headless (void)
   g_autofree char *leaf_url = url_for (CERT_LEAF);
   g_autofree char *self_url = url_for (CERT_SELF);
   g_autofree char *expected = NULL;
-  Run run = { 0 };
+  LsHeadlessRun run = { 0 };
 
   /* --ca-file: trusted for this run. */
-  run_headless (&run, leaf_url, "--no-reconnect", "--ca-file", ca_file, NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_DEFAULT, leaf_url, "--no-reconnect", "--ca-file", ca_file, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpuint (count_substrings (run.out, "\"kind\":\"event\""), ==, 2);
   g_assert_nonnull (strstr (run.out, "certificate verified by the stream's CA file"));
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
   /* No trust given: exit 1, one line naming the problem. */
-  run_headless (&run, self_url, "--no-reconnect", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_DEFAULT, self_url, "--no-reconnect", NULL);
   g_assert_cmpint (run.status, ==, 1);
   expected = g_strdup_printf ("loopscope: TLS certificate for 127.0.0.1 is not trusted (self-signed); "
                               "SHA-256 fingerprint %s\n", fingerprints[CERT_SELF]);
   g_assert_cmpstr (run.err, ==, expected);
   g_assert_cmpuint (count_substrings (run.out, "\"kind\":\"event\""), ==, 0);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
   /* --accept-certificate with that fingerprint: accepted, and said so. */
-  run_headless (&run, self_url, "--no-reconnect", "--accept-certificate", fingerprints[CERT_SELF], NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_DEFAULT,
+                        self_url, "--no-reconnect", "--accept-certificate", fingerprints[CERT_SELF], NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_cmpuint (count_substrings (run.out, "\"kind\":\"event\""), ==, 2);
   g_assert_nonnull (strstr (run.out, "by explicit choice"));
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
   /* Another certificate's fingerprint: refused. */
-  run_headless (&run, self_url, "--no-reconnect", "--accept-certificate", fingerprints[CERT_LEAF], NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_DEFAULT,
+                        self_url, "--no-reconnect", "--accept-certificate", fingerprints[CERT_LEAF], NULL);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_nonnull (strstr (run.err, "not trusted (self-signed)"));
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
   /* Bad input: exit 2 with one line, nothing started. */
-  run_headless (&run, self_url, "--accept-certificate", "AB:CD:zz", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_DEFAULT, self_url, "--accept-certificate", "AB:CD:zz", NULL);
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, "--accept-certificate: Invalid certificate fingerprint 'AB:CD:zz'"));
   g_assert_cmpuint (count_substrings (run.err, "\n"), ==, 1);
   g_assert_cmpstr (run.out, ==, "");
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 
-  run_headless (&run, self_url, "--ca-file", "/nonexistent/ca.pem", NULL);
+  ls_test_run_headless (&run, LS_HEADLESS_RUN_DEFAULT, self_url, "--ca-file", "/nonexistent/ca.pem", NULL);
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, "Invalid CA file '/nonexistent/ca.pem'"));
   g_assert_cmpuint (count_substrings (run.err, "\n"), ==, 1);
-  run_clear (&run);
+  ls_headless_run_clear (&run);
 }
 
 /* glib-networking's GnuTLS module has dynamic TLS that LeakSanitizer's
@@ -745,7 +704,6 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *openssl = NULL;
-  g_autofree char *dir = NULL;
   g_autoptr(GError) error = NULL;
   int status;
 
@@ -776,8 +734,6 @@ main (int    argc,
   g_assert_no_error (error);
   make_certificates ();
   servers_start ();
-  dir = g_path_get_dirname (argv[0]);
-  runner_path = g_build_filename (dir, "ls-headless-runner", NULL);
 
 #define ADD(path, func) \
   g_test_add ("/tls/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -798,7 +754,6 @@ main (int    argc,
   remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (ca_file);
-  g_free (runner_path);
   for (guint i = 0; i < N_CERTS; i++)
     g_free (fingerprints[i]);
   return status;

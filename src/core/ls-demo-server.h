@@ -19,7 +19,7 @@ G_DECLARE_FINAL_TYPE (LsDemoServer, ls_demo_server, LS, DEMO_SERVER, GObject)
 /* The server runs a SoupServer on a thread of its own, with its own
  * GMainContext, listening on 127.0.0.1 only. Start and stop it from one
  * owner thread (never from inside a request handler). The getters are
- * thread-safe. Endpoints and their parameters: see ls-demo-server.c or
+ * thread-safe. Endpoints and their parameters: see ls-demo-endpoints.c or
  * GET / on a running server. */
 LsDemoServer *ls_demo_server_new                (void);
 

@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ls-enum.h"
 #include "ls-framer.h"
 
 #define NDJSON_TYPE "ndjson"
@@ -33,16 +34,11 @@ struct _LsFramer
   gboolean       failed;
 };
 
-static const struct
-{
-  const char     *name;
-  LsStreamFormat  format;
-} format_names[] = {
-  { "auto", LS_STREAM_FORMAT_AUTO },
-  { "sse", LS_STREAM_FORMAT_SSE },
-  { "ndjson", LS_STREAM_FORMAT_NDJSON },
-  { "raw", LS_STREAM_FORMAT_RAW },
-};
+G_DEFINE_ENUM_TYPE (LsStreamFormat, ls_stream_format,
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_FORMAT_AUTO, "auto"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_FORMAT_SSE, "sse"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_FORMAT_NDJSON, "ndjson"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_FORMAT_RAW, "raw"))
 
 static const char * const ndjson_mime_types[] = {
   "application/x-ndjson",
@@ -58,31 +54,26 @@ gboolean
 ls_stream_format_from_string (const char     *str,
                               LsStreamFormat *format)
 {
+  g_autofree char *nick = NULL;
+  int value;
+
   g_return_val_if_fail (format != NULL, FALSE);
 
   if (str == NULL)
     return FALSE;
 
-  for (guint i = 0; i < G_N_ELEMENTS (format_names); i++)
-    {
-      if (g_ascii_strcasecmp (str, format_names[i].name) == 0)
-        {
-          *format = format_names[i].format;
-          return TRUE;
-        }
-    }
-  return FALSE;
+  /* Nicks are lowercase; "SSE" is accepted too. */
+  nick = g_ascii_strdown (str, -1);
+  if (!ls_enum_from_nick (LS_TYPE_STREAM_FORMAT, nick, &value))
+    return FALSE;
+  *format = (LsStreamFormat) value;
+  return TRUE;
 }
 
 const char *
 ls_stream_format_to_string (LsStreamFormat format)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (format_names); i++)
-    {
-      if (format_names[i].format == format)
-        return format_names[i].name;
-    }
-  g_return_val_if_reached ("raw");
+  return ls_enum_to_nick (LS_TYPE_STREAM_FORMAT, format);
 }
 
 LsStreamFormat

@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 #include "ls-sse-parser.h"
 
@@ -22,6 +22,10 @@ typedef enum
   LS_STREAM_FORMAT_NDJSON,
   LS_STREAM_FORMAT_RAW,
 } LsStreamFormat;
+
+/* Nicks: "auto", "sse", "ndjson", "raw" (ls-enum.h). */
+#define LS_TYPE_STREAM_FORMAT (ls_stream_format_get_type ())
+GType ls_stream_format_get_type (void);
 
 typedef struct
 {
@@ -44,7 +48,7 @@ typedef void (*LsFrameFunc) (const LsFrame *frame,
 
 typedef struct _LsFramer LsFramer;
 
-/* "auto", "sse", "ndjson", "raw"; case-insensitive. FALSE for anything else. */
+/* The LS_TYPE_STREAM_FORMAT nicks, case-insensitive. FALSE for anything else. */
 gboolean        ls_stream_format_from_string       (const char     *str,
                                                     LsStreamFormat *format);
 const char     *ls_stream_format_to_string         (LsStreamFormat  format);

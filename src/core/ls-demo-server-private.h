@@ -1,0 +1,123 @@
+/* ls-demo-server-private.h: what the demo server's thread, its streams and its endpoints share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * ls-demo-server.c owns the thread and the lifecycle, ls-demo-stream.c a
+ * paced or flooded chunked response with its back-pressure, and
+ * ls-demo-endpoints.c the request handlers and what each endpoint writes.
+ * Everything here runs on the server thread, except the fields of
+ * LsDemoServer guarded by its mutex and n_connections.
+ */
+#pragma once
+
+#include <pthread.h>
+
+#include <libsoup/soup.h>
+
+#include "ls-demo-server.h"
+
+G_BEGIN_DECLS
+
+/* Longest pacing interval any endpoint accepts, and "no count given". */
+#define LS_DEMO_MAX_INTERVAL_MS 3600000
+#define LS_DEMO_UNLIMITED       G_MAXUINT64
+
+typedef enum
+{
+  LS_DEMO_SERVER_IDLE,
+  LS_DEMO_SERVER_STARTING,
+  LS_DEMO_SERVER_RUNNING,
+  LS_DEMO_SERVER_FAILED,
+} LsDemoServerState;
+
+struct _LsDemoServer
+{
+  GObject parent_instance;
+
+  /* Guarded by mutex; written by the owner and the server thread. A pthread
+   * mutex, not a GMutex: ThreadSanitizer cannot see GLib's futex locks. */
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  LsDemoServerState state;
+  GThread *thread;
+  GError *start_error;
+  GTask *start_task;
+  char *base_uri;
+  guint16 port;
+  guint16 requested_port;
+  /* Every SoupServerMessage alive, by weak reference: libsoup ends some
+   * connections with async closes (on a GLib worker thread) that call back
+   * into the server context, so shutdown waits for them all. */
+  GHashTable *live_messages;
+
+  /* Created by the starter, owned by the server thread while it runs. */
+  GMainContext *context;
+  GMainLoop *loop;
+
+  /* Server thread only. */
+  SoupServer *server;
+  GQueue streams;            /* of LsDemoStream, by their link */
+  char *pad;                 /* LS_DEMO_SERVER_MAX_SIZE bytes of 'x', shared */
+  gboolean stopping;
+
+  gint n_connections; /* atomic */
+};
+
+typedef struct _LsDemoStream LsDemoStream;
+
+/* Appends the event at @index (0 for the first of this response) to @out. */
+typedef void (*LsDemoAppendEvent) (LsDemoStream *stream,
+                                   GString      *out,
+                                   guint64       index);
+
+struct _LsDemoStream
+{
+  GList link;                /* in LsDemoServer.streams */
+  LsDemoServer *self;        /* not a reference: the server thread joins first */
+  SoupServerMessage *msg;
+  LsDemoAppendEvent append_event;
+
+  GSource *timer;            /* paced streams */
+  GSource *drop_source;      /* flaky: close the connection once written */
+  gint64 start_us;
+  double events_per_us;      /* 0 = flood */
+
+  guint64 first_id;
+  guint64 total;             /* events this response carries, or LS_DEMO_UNLIMITED */
+  guint64 sent;
+  guint64 every;             /* flaky: drop after this many events */
+  guint64 retry_ms;          /* 0 = no retry field */
+  gsize size;
+  const char *pad;           /* at least size bytes of 'x' */
+  guint queued_chunks;
+
+  /* LLM */
+  GPtrArray *tokens;
+  char *completion_id;
+  gint64 created;
+
+  gboolean prelude_sent;
+  gboolean in_handler;       /* libsoup resumes by itself after the handler */
+  gboolean completing;       /* body completed, waiting for "finished" */
+  gboolean dropping;
+};
+
+/* ls-demo-stream.c */
+void          ls_demo_append_uint          (GString            *out,
+                                            guint64             value);
+LsDemoStream *ls_demo_stream_new           (LsDemoServer       *self,
+                                            SoupServerMessage  *msg,
+                                            const char         *content_type,
+                                            LsDemoAppendEvent   append_event);
+void          ls_demo_stream_set_size      (LsDemoStream       *stream,
+                                            gsize               size);
+void          ls_demo_stream_start         (LsDemoStream       *stream,
+                                            double              events_per_second);
+void          ls_demo_stream_end_for_stop  (LsDemoStream       *stream);
+void          ls_demo_stream_free          (LsDemoStream       *stream);
+
+/* ls-demo-endpoints.c */
+void          ls_demo_endpoints_register   (LsDemoServer       *self,
+                                            SoupServer         *server);
+
+G_END_DECLS

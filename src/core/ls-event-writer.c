@@ -1,0 +1,421 @@
+/* ls-event-writer.c: events of an LsEventStore as JSON lines on a file descriptor
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One line per event, lifecycle record or dropped run (docs/headless.md),
+ * written by hand into a large buffer and flushed once per batch: json-glib
+ * per event would cost more than everything else together. The first
+ * failed write is remembered and ends the writing; the caller decides what
+ * it means for the run.
+ */
+#define G_LOG_DOMAIN "ls-headless"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ls-event-writer.h"
+#include "ls-sse-parser.h"
+
+#define OUT_BUFFER_SIZE (256 * 1024)
+
+struct _LsEventWriter
+{
+  int          fd;
+  gboolean     close_fd;
+  char        *destination;
+  gint64       t0_us;
+
+  char        *buf;
+  gsize        len;
+  gsize        cap;
+  GString     *scratch;
+
+  guint64      next_seq;
+  guint64      dropped;
+  gboolean     write_failed;
+  char        *write_error;
+
+  /* The kinds' nicks, looked up once: one per line otherwise. */
+  const char  *kind_names[LS_EVENT_KIND_LAST + 1];
+  gsize        kind_lens[LS_EVENT_KIND_LAST + 1];
+};
+
+static void
+set_write_error (LsEventWriter *w,
+                 int            saved_errno)
+{
+  if (w->write_failed)
+    return;
+  w->write_failed = TRUE;
+  w->write_error = g_strdup_printf ("Cannot write events to %s: %s",
+                                    w->destination, g_strerror (saved_errno));
+}
+
+static gboolean
+write_all (LsEventWriter *w,
+           const char    *data,
+           gsize          len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (w->fd, data, len);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          set_write_error (w, errno);
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+static void
+out_flush (LsEventWriter *w)
+{
+  if (w->len > 0 && !w->write_failed)
+    write_all (w, w->buf, w->len);
+  w->len = 0;
+}
+
+/* Room for @n more bytes. */
+static inline char *
+out_reserve (LsEventWriter *w,
+             gsize          n)
+{
+  if G_UNLIKELY (w->len + n > w->cap)
+    {
+      out_flush (w);
+      if (n > w->cap)
+        {
+          w->cap = n;
+          w->buf = g_realloc (w->buf, w->cap);
+        }
+    }
+  return w->buf + w->len;
+}
+
+static inline void
+out_append (LsEventWriter *w,
+            const char    *str,
+            gsize          n)
+{
+  memcpy (out_reserve (w, n), str, n);
+  w->len += n;
+}
+
+#define OUT_LITERAL(w, lit) out_append ((w), "" lit, sizeof (lit) - 1)
+
+static void
+out_uint (LsEventWriter *w,
+          guint64        value)
+{
+  static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+  char digits[24];
+  int i = sizeof digits;
+
+  while (value >= 100)
+    {
+      guint r = (guint) (value % 100);
+
+      value /= 100;
+      i -= 2;
+      memcpy (digits + i, pairs + 2 * r, 2);
+    }
+  if (value >= 10)
+    {
+      i -= 2;
+      memcpy (digits + i, pairs + 2 * value, 2);
+    }
+  else
+    digits[--i] = (char) ('0' + value);
+  out_append (w, digits + i, sizeof digits - i);
+}
+
+/* 1 for the bytes JSON wants escaped. */
+static const guint8 json_escape[256] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* '"' */
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,   /* '\\' */
+};
+
+/* A JSON string from valid UTF-8 (which the parser and framers guarantee;
+ * U+0000 included). */
+static void
+out_json_string (LsEventWriter *w,
+                 const char    *str,
+                 gsize          len)
+{
+  static const char hex[] = "0123456789abcdef";
+  const guint8 *p = (const guint8 *) str;
+  const guint8 *end = p + len;
+  char *o;
+
+  /* Worst case: every byte as \u00XX, plus the quotes. */
+  o = out_reserve (w, len * 6 + 2);
+  *o++ = '"';
+  while (p < end)
+    {
+      const guint8 *run = p;
+
+      /* Eight bytes at a time while none needs escaping (SWAR: a byte
+       * below 0x20, or equal to '"' or '\\'); the output has room. */
+      while (end - p >= 8)
+        {
+          guint64 x, quote, backslash;
+
+          memcpy (&x, p, 8);
+          quote = x ^ G_GUINT64_CONSTANT (0x2222222222222222);
+          backslash = x ^ G_GUINT64_CONSTANT (0x5c5c5c5c5c5c5c5c);
+          if ((((x - G_GUINT64_CONSTANT (0x2020202020202020)) & ~x) |
+               ((quote - G_GUINT64_CONSTANT (0x0101010101010101)) & ~quote) |
+               ((backslash - G_GUINT64_CONSTANT (0x0101010101010101)) & ~backslash)) &
+              G_GUINT64_CONSTANT (0x8080808080808080))
+            break;
+          p += 8;
+        }
+      while (p < end && !json_escape[*p])
+        p++;
+      memcpy (o, run, p - run);
+      o += p - run;
+      if (p == end)
+        break;
+      *o++ = '\\';
+      switch (*p)
+        {
+        case '"':  *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default:
+          *o++ = 'u';
+          *o++ = '0';
+          *o++ = '0';
+          *o++ = hex[*p >> 4];
+          *o++ = hex[*p & 0xf];
+          break;
+        }
+      p++;
+    }
+  *o++ = '"';
+  w->len = o - w->buf;
+}
+
+static gboolean
+write_event_cb (const LsEventView *view,
+                gpointer           user_data)
+{
+  LsEventWriter *w = user_data;
+  gint64 t = view->time_us - w->t0_us;
+  LsEventKind line_kind;
+
+  if (t < 0)
+    t = 0;
+
+  /* An NDJSON line that is not valid JSON is still an event line, flagged
+   * with "valid":false below; every other kind is written as its nick. */
+  line_kind = view->kind == LS_EVENT_KIND_INVALID ? LS_EVENT_KIND_EVENT : view->kind;
+
+  OUT_LITERAL (w, "{\"seq\":");
+  out_uint (w, view->seq);
+  OUT_LITERAL (w, ",\"t\":");
+  out_uint (w, (guint64) t / 1000);
+  {
+    char *o = out_reserve (w, 4);
+    guint frac = (guint) ((guint64) t % 1000);
+
+    o[0] = '.';
+    o[1] = (char) ('0' + frac / 100);
+    o[2] = (char) ('0' + frac / 10 % 10);
+    o[3] = (char) ('0' + frac % 10);
+    w->len += 4;
+  }
+  OUT_LITERAL (w, ",\"kind\":\"");
+  if ((guint) line_kind <= LS_EVENT_KIND_LAST)
+    out_append (w, w->kind_names[line_kind], w->kind_lens[line_kind]);
+  else
+    {
+      const char *name = ls_event_kind_to_string (line_kind);
+
+      out_append (w, name, strlen (name));
+    }
+  OUT_LITERAL (w, "\"");
+
+  switch (view->kind)
+    {
+    case LS_EVENT_KIND_EVENT:
+    case LS_EVENT_KIND_INVALID:
+      OUT_LITERAL (w, ",\"type\":");
+      out_json_string (w, view->type, view->type_len);
+      if (view->kind == LS_EVENT_KIND_INVALID)
+        OUT_LITERAL (w, ",\"valid\":false");
+      else if (view->type_len == 6 && memcmp (view->type, "ndjson", 6) == 0)
+        OUT_LITERAL (w, ",\"valid\":true");
+      OUT_LITERAL (w, ",\"id\":");
+      out_json_string (w, view->id, view->id_len);
+      OUT_LITERAL (w, ",\"data\":");
+      out_json_string (w, view->data, view->data_len);
+      break;
+
+    case LS_EVENT_KIND_CHUNK:
+      OUT_LITERAL (w, ",\"size\":");
+      out_uint (w, view->data_len);
+      OUT_LITERAL (w, ",\"data\":");
+      /* Raw bytes may be anything: invalid UTF-8 becomes U+FFFD. */
+      g_string_truncate (w->scratch, 0);
+      if (ls_utf8_decode_lossy (view->data, view->data_len, w->scratch))
+        out_json_string (w, view->data, view->data_len);
+      else
+        out_json_string (w, w->scratch->str, w->scratch->len);
+      break;
+
+    case LS_EVENT_KIND_OPEN:
+    case LS_EVENT_KIND_ERROR:
+    case LS_EVENT_KIND_RECONNECT:
+    case LS_EVENT_KIND_CLOSED:
+    default:
+      OUT_LITERAL (w, ",\"message\":");
+      out_json_string (w, view->data, view->data_len);
+      break;
+    }
+  OUT_LITERAL (w, "}\n");
+  return TRUE;
+}
+
+LsEventWriter *
+ls_event_writer_new (int         fd,
+                     gboolean    close_fd,
+                     const char *destination,
+                     gint64      t0_us)
+{
+  LsEventWriter *w;
+
+  g_return_val_if_fail (fd >= 0, NULL);
+  g_return_val_if_fail (destination != NULL, NULL);
+
+  w = g_new0 (LsEventWriter, 1);
+  w->fd = fd;
+  w->close_fd = close_fd;
+  w->destination = g_strdup (destination);
+  w->t0_us = t0_us;
+  w->cap = OUT_BUFFER_SIZE;
+  w->buf = g_malloc (w->cap);
+  w->scratch = g_string_new (NULL);
+  for (guint kind = 0; kind <= LS_EVENT_KIND_LAST; kind++)
+    {
+      w->kind_names[kind] = ls_event_kind_to_string ((LsEventKind) kind);
+      w->kind_lens[kind] = strlen (w->kind_names[kind]);
+    }
+  return w;
+}
+
+void
+ls_event_writer_free (LsEventWriter *self)
+{
+  if (self == NULL)
+    return;
+  if (self->close_fd)
+    close (self->fd);
+  g_string_free (self->scratch, TRUE);
+  g_free (self->buf);
+  g_free (self->destination);
+  g_free (self->write_error);
+  g_free (self);
+}
+
+gboolean
+ls_event_writer_write_new (LsEventWriter *self,
+                           LsEventStore  *store)
+{
+  guint64 first, end;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  if (self->write_failed)
+    return FALSE;
+
+  ls_event_store_get_range (store, &first, &end);
+  if (first > self->next_seq)
+    {
+      /* The retention cap dropped events before we wrote them: say so. */
+      guint64 lost = first - self->next_seq;
+
+      self->dropped += lost;
+      OUT_LITERAL (self, "{\"kind\":\"dropped\",\"count\":");
+      out_uint (self, lost);
+      OUT_LITERAL (self, ",\"message\":\"the event store dropped events before they were written\"}\n");
+      self->next_seq = first;
+    }
+  if (end > self->next_seq)
+    ls_event_store_foreach_range (store, self->next_seq, end, write_event_cb, self);
+  self->next_seq = end;
+  /* Written is done with: the worker reuses that memory for what follows. */
+  ls_event_store_release_before (store, end);
+  /* Flush per batch: a reader sees events within a frame of their arrival. */
+  out_flush (self);
+  return !self->write_failed;
+}
+
+gboolean
+ls_event_writer_flush (LsEventWriter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  out_flush (self);
+  return !self->write_failed;
+}
+
+gboolean
+ls_event_writer_close (LsEventWriter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  out_flush (self);
+  if (self->close_fd)
+    {
+      self->close_fd = FALSE;
+      if (close (self->fd) != 0)
+        set_write_error (self, errno);
+    }
+  return !self->write_failed;
+}
+
+gboolean
+ls_event_writer_has_failed (LsEventWriter *self)
+{
+  g_return_val_if_fail (self != NULL, TRUE);
+
+  return self->write_failed;
+}
+
+const char *
+ls_event_writer_get_error (LsEventWriter *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->write_error;
+}
+
+guint64
+ls_event_writer_get_dropped (LsEventWriter *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->dropped;
+}
