@@ -16,6 +16,7 @@
 #include "ls-format.h"
 #include "ls-redact.h"
 #include "ls-stream-page.h"
+#include "ls-ui-util.h"
 
 typedef enum
 {
@@ -56,14 +57,6 @@ struct _LsStreamPage
 
 G_DEFINE_FINAL_TYPE (LsStreamPage, ls_stream_page, GTK_TYPE_WIDGET)
 
-static void
-set_label_if_changed (GtkLabel   *label,
-                      const char *text)
-{
-  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    gtk_label_set_label (label, text);
-}
-
 /* ---- figures -------------------------------------------------------------- */
 
 static GtkLabel *
@@ -100,22 +93,22 @@ ls_stream_page_update_figures (LsStreamPage *self)
   if (self->stream == NULL)
     {
       for (guint i = 0; i < N_FIGURES; i++)
-        set_label_if_changed (self->figures[i], "—");
+        ls_label_set_text_if_changed (self->figures[i], "—");
       return;
     }
 
   ls_stream_get_stats (self->stream, &stats);
 
-  set_label_if_changed (self->figures[FIGURE_EVENTS], ls_format_count (buf, sizeof buf, stats.events));
+  ls_label_set_text_if_changed (self->figures[FIGURE_EVENTS], ls_format_count (buf, sizeof buf, stats.events));
   bytes = g_format_size (stats.bytes);
-  set_label_if_changed (self->figures[FIGURE_BYTES], bytes);
+  ls_label_set_text_if_changed (self->figures[FIGURE_BYTES], bytes);
   g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
-  set_label_if_changed (self->figures[FIGURE_RATE], buf);
-  set_label_if_changed (self->figures[FIGURE_RECONNECTS], ls_format_count (buf, sizeof buf, stats.reconnects));
+  ls_label_set_text_if_changed (self->figures[FIGURE_RATE], buf);
+  ls_label_set_text_if_changed (self->figures[FIGURE_RECONNECTS], ls_format_count (buf, sizeof buf, stats.reconnects));
   if (stats.ttfb_us >= 0)
-    set_label_if_changed (self->figures[FIGURE_TTFB], ls_format_duration (buf, sizeof buf, stats.ttfb_us));
+    ls_label_set_text_if_changed (self->figures[FIGURE_TTFB], ls_format_duration (buf, sizeof buf, stats.ttfb_us));
   else
-    set_label_if_changed (self->figures[FIGURE_TTFB], "—");
+    ls_label_set_text_if_changed (self->figures[FIGURE_TTFB], "—");
 }
 
 /* ---- state ---------------------------------------------------------------- */
@@ -174,15 +167,8 @@ ls_stream_page_update_state (LsStreamPage *self)
   LsStreamStats stats;
   char wait[32];
 
-  set_label_if_changed (self->state_label, state_label (state));
-  if (self->state_class != css)
-    {
-      if (self->state_class != NULL)
-        gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), self->state_class);
-      if (css != NULL)
-        gtk_widget_add_css_class (GTK_WIDGET (self->state_label), css);
-      self->state_class = css;
-    }
+  ls_label_set_text_if_changed (self->state_label, state_label (state));
+  ls_widget_swap_css_class (GTK_WIDGET (self->state_label), &self->state_class, css);
 
   if (self->stream != NULL)
     {
@@ -232,7 +218,7 @@ ls_stream_page_update_state (LsStreamPage *self)
   if (message == NULL)
     message = _("Enter a streaming URL and connect.");
 
-  set_label_if_changed (self->message_label, message);
+  ls_label_set_text_if_changed (self->message_label, message);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label), message);
   if (state == LS_STREAM_FAILED)
     {
@@ -252,7 +238,7 @@ ls_stream_page_update_state (LsStreamPage *self)
         g_strdup_printf (_("Reconnect, accepting only the certificate with SHA-256 fingerprint %s, "
                            "for this stream only"), ls_stream_get_rejected_certificate (self->stream));
 
-      set_label_if_changed (self->tls_label, ls_stream_get_message (self->stream));
+      ls_label_set_text_if_changed (self->tls_label, ls_stream_get_message (self->stream));
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->trust_button), tooltip);
       gtk_widget_set_visible (GTK_WIDGET (self->tls_box), TRUE);
     }

@@ -23,6 +23,7 @@
 
 #include "ls-format.h"
 #include "ls-timeline-view.h"
+#include "ls-timeline-view-private.h"
 
 /* What the view remembers: enough to pan back a couple of minutes, small
  * enough that a frame's walk over it stays well under a millisecond. */
@@ -115,8 +116,8 @@ lane_index (LsLoopId loop)
 }
 
 double
-ls_timeline_view_time_to_x (LsTimelineView *self,
-                            gint64          time_us)
+_ls_timeline_view_time_to_x (LsTimelineView *self,
+                             gint64          time_us)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0.0);
 
@@ -125,9 +126,9 @@ ls_timeline_view_time_to_x (LsTimelineView *self,
 }
 
 double
-ls_timeline_view_get_lane_y (LsTimelineView *self,
-                             LsLoopId        loop,
-                             gboolean        nested)
+_ls_timeline_view_get_lane_y (LsTimelineView *self,
+                              LsLoopId        loop,
+                              gboolean        nested)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0.0);
 
@@ -212,7 +213,7 @@ ls_timeline_view_trim (LsTimelineView *self)
 }
 
 void
-ls_timeline_view_refresh (LsTimelineView *self)
+_ls_timeline_view_refresh (LsTimelineView *self)
 {
   g_autoptr(GArray) fresh = NULL;
 
@@ -240,7 +241,7 @@ ls_timeline_view_refresh (LsTimelineView *self)
 }
 
 guint
-ls_timeline_view_get_n_records (LsTimelineView *self)
+_ls_timeline_view_get_n_records (LsTimelineView *self)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
 
@@ -394,7 +395,7 @@ draw_axis (LsTimelineView *self,
   t = (t >= 0 ? (t + step - 1) / step : t / step) * step + self->origin_us;
   for (; t <= self->end_us; t += step)
     {
-      double x = ls_timeline_view_time_to_x (self, t);
+      double x = _ls_timeline_view_time_to_x (self, t);
       double seconds = (t - self->origin_us) / (double) G_USEC_PER_SEC;
       char label[32];
 
@@ -472,7 +473,7 @@ draw_lag_graphs (LsTimelineView *self,
         continue;
 
       lane = lane_index (r->loop);
-      x = ls_timeline_view_time_to_x (self, t) - LABEL_WIDTH;
+      x = _ls_timeline_view_time_to_x (self, t) - LABEL_WIDTH;
       col = (guint) CLAMP (x, 0, n_cols - 1);
       buckets[lane * n_cols + col] = MAX (buckets[lane * n_cols + col], MAX (r->value, 0));
       max_lag[lane] = MAX (max_lag[lane], r->value);
@@ -589,8 +590,8 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
 
           if (begin < r->start_us)
             {
-              double w0 = ls_timeline_view_time_to_x (self, begin);
-              double w1 = ls_timeline_view_time_to_x (self, r->start_us);
+              double w0 = _ls_timeline_view_time_to_x (self, begin);
+              double w1 = _ls_timeline_view_time_to_x (self, r->start_us);
 
               /* Only a wait wide enough to see gets its own lead-in. */
               if (w1 - w0 >= 1.0)
@@ -605,8 +606,8 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
                 }
             }
 
-          x0 = ls_timeline_view_time_to_x (self, r->start_us);
-          x1 = ls_timeline_view_time_to_x (self, r->end_us);
+          x0 = _ls_timeline_view_time_to_x (self, r->start_us);
+          x1 = _ls_timeline_view_time_to_x (self, r->end_us);
           add_bar (snapshot, &bars[lane][nested], MAX (x0, LABEL_WIDTH - 2), MIN (x1, width + 2),
                    color, y, h, &n_drawn);
         }
@@ -616,7 +617,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
 
           if (r->start_us < self->start_us || r->start_us > self->end_us)
             continue;
-          x = ls_timeline_view_time_to_x (self, r->start_us);
+          x = _ls_timeline_view_time_to_x (self, r->start_us);
           if (x - last_guard_x[lane] < 2.0)
             continue;
           last_guard_x[lane] = x;
@@ -668,9 +669,9 @@ ls_timeline_view_measure (GtkWidget      *widget,
 /* ---- picking and tooltips ------------------------------------------------- */
 
 const LsRecord *
-ls_timeline_view_pick (LsTimelineView *self,
-                       double          x,
-                       double          y)
+_ls_timeline_view_pick (LsTimelineView *self,
+                        double          x,
+                        double          y)
 {
   int lane;
   double lane_y;
@@ -690,7 +691,7 @@ ls_timeline_view_pick (LsTimelineView *self,
       const LsRecord *r = &g_array_index (self->records, LsRecord, i - 1);
 
       if (r->kind == LS_RECORD_GUARD && lane_index (r->loop) == lane
-          && fabs (ls_timeline_view_time_to_x (self, r->start_us) - x) <= PICK_SLOP_PX)
+          && fabs (_ls_timeline_view_time_to_x (self, r->start_us) - x) <= PICK_SLOP_PX)
         return r;
     }
 
@@ -714,8 +715,8 @@ ls_timeline_view_pick (LsTimelineView *self,
           continue;
 
         begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
-        x0 = ls_timeline_view_time_to_x (self, begin);
-        x1 = ls_timeline_view_time_to_x (self, r->end_us);
+        x0 = _ls_timeline_view_time_to_x (self, begin);
+        x1 = _ls_timeline_view_time_to_x (self, r->end_us);
         slop = pass == 0 ? 0.0 : PICK_SLOP_PX;
         if (x >= x0 - slop && x <= MAX (x1, x0 + 1.0) + slop)
           return r;
@@ -725,8 +726,8 @@ ls_timeline_view_pick (LsTimelineView *self,
 }
 
 char *
-ls_timeline_view_describe (LsTimelineView *self,
-                           const LsRecord *r)
+_ls_timeline_view_describe (LsTimelineView *self,
+                            const LsRecord *r)
 {
   GString *text;
   char a[32];
@@ -795,11 +796,11 @@ on_query_tooltip_cb (GtkWidget  *widget,
   if (keyboard_mode)
     return FALSE;
 
-  record = ls_timeline_view_pick (self, x, y);
+  record = _ls_timeline_view_pick (self, x, y);
   if (record == NULL)
     return FALSE;
 
-  markup = ls_timeline_view_describe (self, record);
+  markup = _ls_timeline_view_describe (self, record);
   gtk_tooltip_set_markup (tooltip, markup);
 
   return TRUE;
@@ -915,7 +916,7 @@ ls_timeline_view_tick_cb (GtkWidget     *widget,
 {
   LsTimelineView *self = LS_TIMELINE_VIEW (widget);
 
-  ls_timeline_view_refresh (self);
+  _ls_timeline_view_refresh (self);
   if (self->live)
     {
       gint64 span = self->end_us - self->start_us;
@@ -1120,7 +1121,7 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
   g_array_set_size (self->records, 0);
   self->have_seq = FALSE;
   self->last_seq = 0;
-  ls_timeline_view_refresh (self);
+  _ls_timeline_view_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
 }
@@ -1174,7 +1175,7 @@ ls_timeline_view_set_range (LsTimelineView *self,
 }
 
 guint
-ls_timeline_view_get_last_n_drawn (LsTimelineView *self)
+_ls_timeline_view_get_last_n_drawn (LsTimelineView *self)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
 
