@@ -159,6 +159,8 @@ _ls_event_panel_pretty_json (const char *data,
   return json_generator_to_data (generator, NULL);
 }
 
+/* The one human name of each kind; machine names are the nicks of
+ * LS_TYPE_EVENT_KIND. */
 static const char *
 kind_label (LsEventKind kind)
 {

@@ -189,9 +189,6 @@ ls_loop_card_init (LsLoopCard *self)
   gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_LOW);
   gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_HIGH);
   gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_FULL);
-
-  /* Until the first update: no state, no colour. */
-  gtk_label_set_label (self->state_label, "—");
 }
 
 GtkWidget *

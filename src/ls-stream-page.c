@@ -139,19 +139,19 @@ state_label (LsStreamState state)
   switch (state)
     {
     case LS_STREAM_IDLE:
-      return C_("stream state", "IDLE");
+      return C_("stream state", "Idle");
     case LS_STREAM_CONNECTING:
-      return C_("stream state", "CONNECTING");
+      return C_("stream state", "Connecting");
     case LS_STREAM_OPEN:
-      return C_("stream state", "OPEN");
+      return C_("stream state", "Open");
     case LS_STREAM_WAITING:
-      return C_("stream state", "RECONNECTING");
+      return C_("stream state", "Reconnecting");
     case LS_STREAM_ENDED:
-      return C_("stream state", "ENDED");
+      return C_("stream state", "Ended");
     case LS_STREAM_FAILED:
-      return C_("stream state", "FAILED");
+      return C_("stream state", "Failed");
     case LS_STREAM_CANCELLED:
-      return C_("stream state", "STOPPED");
+      return C_("stream state", "Stopped");
     default:
       return "?";
     }

@@ -26,7 +26,6 @@ struct _LsTimelinePage
   /* Template widgets */
   LsTimelineView       *timeline_view;
 
-  LsRecorder           *recorder;
   GtkFileChooserNative *export_chooser;
   GCancellable         *export_cancellable;
 };
@@ -34,17 +33,10 @@ struct _LsTimelinePage
 G_DEFINE_FINAL_TYPE (LsTimelinePage, ls_timeline_page, GTK_TYPE_WIDGET)
 
 enum {
-  PROP_0,
-  PROP_RECORDER,
-  N_PROPS
-};
-
-enum {
   EXPORT_FAILED,
   N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 /* ---- actions -------------------------------------------------------------- */
@@ -85,7 +77,9 @@ on_export_response_cb (LsTimelinePage       *self,
                        int                   response,
                        GtkFileChooserNative *chooser)
 {
-  if (response == GTK_RESPONSE_ACCEPT && self->recorder != NULL)
+  LsRecorder *recorder = ls_timeline_view_get_recorder (self->timeline_view);
+
+  if (response == GTK_RESPONSE_ACCEPT && recorder != NULL)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       const char *secrets = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "include-secrets");
@@ -93,7 +87,7 @@ on_export_response_cb (LsTimelinePage       *self,
                                                                    : LS_TRACE_EXPORT_DEFAULT;
 
       if (file != NULL)
-        ls_trace_export_to_file_async (self->recorder, file, flags, self->export_cancellable,
+        ls_trace_export_to_file_async (recorder, file, flags, self->export_cancellable,
                                        export_done_cb, g_object_ref (self));
     }
 
@@ -124,7 +118,6 @@ ls_timeline_page_dispose (GObject *object)
     }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_TIMELINE_PAGE);
-  g_clear_object (&self->recorder);
 
   G_OBJECT_CLASS (ls_timeline_page_parent_class)->dispose (object);
 }
@@ -140,44 +133,6 @@ ls_timeline_page_finalize (GObject *object)
 }
 
 static void
-ls_timeline_page_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
-{
-  LsTimelinePage *self = LS_TIMELINE_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_RECORDER:
-      g_value_set_object (value, self->recorder);
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-ls_timeline_page_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  LsTimelinePage *self = LS_TIMELINE_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_RECORDER:
-      ls_timeline_page_set_recorder (self, g_value_get_object (value));
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 ls_timeline_page_class_init (LsTimelinePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -185,15 +140,6 @@ ls_timeline_page_class_init (LsTimelinePageClass *klass)
 
   object_class->dispose = ls_timeline_page_dispose;
   object_class->finalize = ls_timeline_page_finalize;
-  object_class->get_property = ls_timeline_page_get_property;
-  object_class->set_property = ls_timeline_page_set_property;
-
-  properties[PROP_RECORDER] =
-    g_param_spec_object ("recorder", NULL, NULL,
-                         LS_TYPE_RECORDER,
-                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * LsTimelinePage::export-failed:
@@ -238,18 +184,9 @@ ls_timeline_page_new (void)
 }
 
 /**
- * ls_timeline_page_get_recorder:
- *
- * Returns: (transfer none) (nullable): the recorder on display
+ * ls_timeline_page_set_recorder:
+ * @recorder: (nullable): what to show and export
  */
-LsRecorder *
-ls_timeline_page_get_recorder (LsTimelinePage *self)
-{
-  g_return_val_if_fail (LS_IS_TIMELINE_PAGE (self), NULL);
-
-  return self->recorder;
-}
-
 void
 ls_timeline_page_set_recorder (LsTimelinePage *self,
                                LsRecorder     *recorder)
@@ -257,12 +194,8 @@ ls_timeline_page_set_recorder (LsTimelinePage *self,
   g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
   g_return_if_fail (recorder == NULL || LS_IS_RECORDER (recorder));
 
-  if (!g_set_object (&self->recorder, recorder))
-    return;
-
   ls_timeline_view_set_recorder (self->timeline_view, recorder);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.export-trace", recorder != NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
 }
 
 /**
@@ -295,7 +228,7 @@ ls_timeline_page_export_trace (LsTimelinePage *self)
 
   g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
 
-  if (self->recorder == NULL || self->export_chooser != NULL)
+  if (ls_timeline_view_get_recorder (self->timeline_view) == NULL || self->export_chooser != NULL)
     return;
 
   root = gtk_widget_get_root (GTK_WIDGET (self));

@@ -15,7 +15,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LsTimelinePage, ls_timeline_page, LS, TIMELINE_PAGE, GtkWidget)
 
 GtkWidget      *ls_timeline_page_new           (void);
-LsRecorder     *ls_timeline_page_get_recorder  (LsTimelinePage *self);
 void            ls_timeline_page_set_recorder  (LsTimelinePage *self,
                                                 LsRecorder     *recorder);
 LsTimelineView *ls_timeline_page_get_view      (LsTimelinePage *self);

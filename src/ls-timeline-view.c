@@ -138,32 +138,39 @@ _ls_timeline_view_get_lane_y (LsTimelineView *self,
 /* ---- colours -------------------------------------------------------------- */
 
 /* Mid-tone colours that read on light and dark backgrounds alike. */
-static const GdkRGBA palette[] = {
-  { 0.21f, 0.52f, 0.89f, 1.0f },  /* blue: bridge crossings */
-  { 0.57f, 0.25f, 0.67f, 1.0f },  /* purple: worker lifecycle */
-  { 0.18f, 0.76f, 0.49f, 1.0f },  /* green: HTTP / stream */
-  { 0.90f, 0.57f, 0.17f, 1.0f },  /* orange: parsing */
+static const GdkRGBA error_rgba = { 0.88f, 0.11f, 0.14f, 1.0f };
+
+/* One colour per span category the engine records. */
+static const struct
+{
+  const char *category;
+  GdkRGBA     color;
+} category_colors[] = {
+  { "bridge", { 0.21f, 0.52f, 0.89f, 1.0f } },  /* blue: mailbox dispatches */
+  { "stream", { 0.18f, 0.76f, 0.49f, 1.0f } },  /* green: HTTP and parsing */
+  { "worker", { 0.57f, 0.25f, 0.67f, 1.0f } },  /* purple: worker start and stop */
+  { "guard",  { 0.88f, 0.11f, 0.14f, 1.0f } },  /* red, as the guard marks */
+};
+
+/* Any other category (an imported trace's): one of these, by its name. */
+static const GdkRGBA other_colors[] = {
+  { 0.90f, 0.57f, 0.17f, 1.0f },  /* orange */
   { 0.15f, 0.64f, 0.67f, 1.0f },  /* teal */
   { 0.80f, 0.42f, 0.62f, 1.0f },  /* pink */
   { 0.60f, 0.52f, 0.30f, 1.0f },  /* brown */
 };
-static const GdkRGBA error_rgba = { 0.88f, 0.11f, 0.14f, 1.0f };
 
 static const GdkRGBA *
 category_color (const char *category)
 {
   if (category == NULL)
-    return &palette[G_N_ELEMENTS (palette) - 1];
-  if (strcmp (category, "bridge") == 0)
-    return &palette[0];
-  if (strcmp (category, "worker") == 0)
-    return &palette[1];
-  if (strcmp (category, "stream") == 0 || strcmp (category, "http") == 0)
-    return &palette[2];
-  if (strcmp (category, "parse") == 0 || strcmp (category, "parser") == 0)
-    return &palette[3];
+    return &other_colors[G_N_ELEMENTS (other_colors) - 1];
 
-  return &palette[4 + g_str_hash (category) % (G_N_ELEMENTS (palette) - 4)];
+  for (guint i = 0; i < G_N_ELEMENTS (category_colors); i++)
+    if (strcmp (category, category_colors[i].category) == 0)
+      return &category_colors[i].color;
+
+  return &other_colors[g_str_hash (category) % G_N_ELEMENTS (other_colors)];
 }
 
 static void
