@@ -525,16 +525,12 @@ static void
 ls_event_panel_dispose (GObject *object)
 {
   LsEventPanel *self = LS_EVENT_PANEL (object);
-  GtkWidget *child;
 
   if (self->vadjustment != NULL)
     g_signal_handlers_disconnect_by_data (self->vadjustment, self);
   g_clear_object (&self->vadjustment);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_EVENT_PANEL);
-  /* The template's top-level box has no id, so dispose_template leaves it. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
 
   g_clear_object (&self->selection);
   g_clear_object (&self->list);

@@ -428,7 +428,6 @@ static void
 ls_stream_page_dispose (GObject *object)
 {
   LsStreamPage *self = LS_STREAM_PAGE (object);
-  GtkWidget *child;
 
   /* Closing the window ends its stream. */
   ls_stream_page_drop_stream (self);
@@ -437,9 +436,6 @@ ls_stream_page_dispose (GObject *object)
   g_clear_pointer (&self->pinned_url, g_free);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_STREAM_PAGE);
-  /* The template's top-level box has no id, so dispose_template leaves it. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (ls_stream_page_parent_class)->dispose (object);
 }
@@ -456,6 +452,8 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   g_type_ensure (LS_TYPE_EVENT_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-stream-page.ui");
+  /* Bound (and not stored) so that dispose_template() unparents it. */
+  gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, editor);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, state_label);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, message_label);
