@@ -1,4 +1,4 @@
-/* ls-gui-test-utils.c: the GUI tests' step runner
+/* ls-gui-test-utils.c: what the GUI tests share: display check, step runner
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -10,9 +10,43 @@
  */
 #include "config.h"
 
+#include <gtk/gtk.h>
+
 #include "ls-gui-test-utils.h"
 
 #define POLL_INTERVAL_MS 10
+
+static void
+test_no_display (void)
+{
+  g_test_skip ("no display: run under xvfb-run");
+}
+
+/**
+ * ls_gui_test_init:
+ * @skip_path: the test path to report as skipped without a display
+ *
+ * gtk_test_init() when there is a display. Without one, g_test_init()
+ * and a single test, @skip_path, that skips: the caller then runs only
+ * that (g_test_run()) and adds nothing.
+ *
+ * Returns: whether there is a display
+ */
+gboolean
+ls_gui_test_init (int          *argc,
+                  char       ***argv,
+                  const char   *skip_path)
+{
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_init (argc, argv, NULL);
+      g_test_add_func (skip_path, test_no_display);
+      return FALSE;
+    }
+
+  gtk_test_init (argc, argv, NULL);
+  return TRUE;
+}
 
 typedef struct
 {

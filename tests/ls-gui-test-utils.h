@@ -1,4 +1,4 @@
-/* ls-gui-test-utils.h: the GUI tests' step runner
+/* ls-gui-test-utils.h: what the GUI tests share: display check, step runner
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,9 +21,12 @@ typedef struct
 /* How long one step may take before the test fails naming it. */
 #define LS_GUI_STEP_TIMEOUT_US (30 * G_USEC_PER_SEC)
 
-void ls_gui_test_run_steps (GApplication    *app,
-                            const LsGuiStep *steps,
-                            guint            n_steps,
-                            gpointer         run);
+gboolean ls_gui_test_init      (int              *argc,
+                                char           ***argv,
+                                const char       *skip_path);
+void     ls_gui_test_run_steps (GApplication     *app,
+                                const LsGuiStep  *steps,
+                                guint             n_steps,
+                                gpointer          run);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include <gtk/gtk.h>
 #include <string.h>
 
+#include "ls-gui-test-utils.h"
 #include "ls-timeline-view.h"
 #include "ls-timeline-view-private.h"
 
@@ -295,24 +296,12 @@ test_zoom (Fixture       *f,
   g_assert_cmpint (end - start, ==, LS_TIMELINE_MAX_SPAN_US);
 }
 
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display: run under xvfb-run");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/timeline/empty", test_no_display);
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
+  if (!ls_gui_test_init (&argc, &argv, "/timeline/empty"))
+    return g_test_run ();
 
   g_test_add ("/timeline/empty", Fixture, NULL, fixture_set_up, test_empty, fixture_tear_down);
   g_test_add ("/timeline/many", Fixture, GUINT_TO_POINTER (200000), fixture_set_up, test_many, fixture_tear_down);

@@ -416,24 +416,12 @@ test_window_demo (void)
   test_run_script_full (steps, G_N_ELEMENTS (steps), TRUE);
 }
 
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display: run under xvfb-run");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/window/smoke", test_no_display);
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
+  if (!ls_gui_test_init (&argc, &argv, "/window/smoke"))
+    return g_test_run ();
 
   g_test_add_func ("/window/smoke", test_window_smoke);
   g_test_add_func ("/window/bridge-closed", test_window_bridge_closed);
