@@ -137,7 +137,8 @@ _ls_timeline_view_get_lane_y (LsTimelineView *self,
 
 /* ---- colours -------------------------------------------------------------- */
 
-/* Mid-tone colours that read on light and dark backgrounds alike. */
+/* Mid-tone colours that read on light and dark backgrounds alike; red is
+ * for errors and guard events. */
 static const GdkRGBA error_rgba = { 0.88f, 0.11f, 0.14f, 1.0f };
 
 /* One colour per span category the engine records. */
@@ -150,11 +151,11 @@ static const struct
   { "stream", { 0.18f, 0.76f, 0.49f, 1.0f } },  /* green: HTTP and parsing */
   { "worker", { 0.57f, 0.25f, 0.67f, 1.0f } },  /* purple: worker start and stop */
   { "guard",  { 0.88f, 0.11f, 0.14f, 1.0f } },  /* red, as the guard marks */
+  { "stress", { 0.90f, 0.57f, 0.17f, 1.0f } },  /* orange: a stress test run */
 };
 
 /* Any other category (an imported trace's): one of these, by its name. */
 static const GdkRGBA other_colors[] = {
-  { 0.90f, 0.57f, 0.17f, 1.0f },  /* orange */
   { 0.15f, 0.64f, 0.67f, 1.0f },  /* teal */
   { 0.80f, 0.42f, 0.62f, 1.0f },  /* pink */
   { 0.60f, 0.52f, 0.30f, 1.0f },  /* brown */

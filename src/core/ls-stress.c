@@ -10,7 +10,9 @@
  * LS_STRESS_MAX_IN_FLIGHT requests are between the loops at any time, so
  * a run of any length costs both loops a bounded amount of work per frame.
  * A display polls ls_stress_get_progress() when it draws; "notify::state"
- * says when a run starts and how it ended.
+ * says when a run starts and how it ended. Each run is one "stress.run"
+ * span (category "stress") in the bridge's recorder, parent of the reply
+ * mailbox's dispatches.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@ struct _LsStress
   LsBridge      *bridge;
   LsStressState  state;
   char          *failure;
+  guint64        task;         /* the run's span id */
   LsMailbox     *replies;      /* the worker answers into this UI mailbox */
   guint8        *seen;         /* one byte per sequence number */
   guint          total;
@@ -103,6 +106,28 @@ ls_stress_close_replies (LsStress *self)
 }
 
 static void
+ls_stress_record_run (LsStress *self)
+{
+  LsRecorder *recorder = ls_bridge_get_recorder (self->bridge);
+  g_autofree char *detail = NULL;
+
+  if (recorder == NULL)
+    return;
+
+  detail = g_strdup_printf ("%u of %u round trips back, %u duplicated",
+                            self->back, self->total, self->duplicated);
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .task = self->task, .name = "stress.run", .category = "stress",
+                          .loop = LS_LOOP_UI,
+                          .outcome = self->state == LS_STRESS_DONE ? LS_OUTCOME_OK
+                                     : self->state == LS_STRESS_CANCELLED ? LS_OUTCOME_CANCELLED
+                                     : LS_OUTCOME_ERROR,
+                          .queued_us = self->start_us, .start_us = self->start_us, .end_us = self->end_us,
+                          .items = self->back, .detail = detail,
+                        });
+}
+
+static void
 ls_stress_finish (LsStress      *self,
                   LsStressState  state,
                   const char    *failure)
@@ -115,6 +140,7 @@ ls_stress_finish (LsStress      *self,
   g_free (self->failure);
   self->failure = g_strdup (failure);
   ls_stress_close_replies (self);
+  ls_stress_record_run (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
@@ -321,6 +347,11 @@ ls_stress_start (LsStress  *self,
       g_set_error_literal (error, LS_STRESS_ERROR, LS_STRESS_ERROR_BRIDGE_CLOSED,
                            "The bridge refused a new mailbox");
       return FALSE;
+    }
+  if (ls_bridge_get_recorder (self->bridge) != NULL)
+    {
+      self->task = ls_recorder_next_span_id (ls_bridge_get_recorder (self->bridge));
+      ls_mailbox_set_parent_task (self->replies, self->task);
     }
 
   g_clear_pointer (&self->seen, g_free);
