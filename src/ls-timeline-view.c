@@ -13,7 +13,8 @@
  * frame copies only what is new. Drawing is bounded by the width, not by
  * the number of records: spans narrower than a pixel that touch are
  * merged into one rectangle, guards and lag samples are bucketed per
- * pixel column.
+ * pixel column. Geometry, drawing, hit-testing and input all share that
+ * copy and the visible range: one widget, hence one file past 900 lines.
  */
 #include "config.h"
 

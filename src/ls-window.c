@@ -114,16 +114,20 @@ ls_window_refresh_status (LsWindow *self)
 
 /* The Loops page is refreshed whichever page is up, so its cards are
  * current the moment it is shown. */
+static void
+ls_window_refresh (LsWindow *self)
+{
+  ls_loops_page_refresh (self->loops_page);
+  if (self->bridge != NULL)
+    ls_window_refresh_status (self);
+}
+
 static gboolean
 ls_window_tick_cb (GtkWidget     *widget,
                    GdkFrameClock *frame_clock,
                    gpointer       user_data)
 {
-  LsWindow *self = LS_WINDOW (widget);
-
-  ls_loops_page_refresh (self->loops_page);
-  if (self->bridge != NULL)
-    ls_window_refresh_status (self);
+  ls_window_refresh (LS_WINDOW (widget));
 
   return G_SOURCE_CONTINUE;
 }
@@ -285,7 +289,7 @@ ls_window_setup (LsWindow      *self,
     ls_window_show_banner (self, ls_application_get_engine_error (ls_app));
 
   ls_window_update_actions (self);
-  ls_window_tick_cb (GTK_WIDGET (self), NULL, NULL);
+  ls_window_refresh (self);
 
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), ls_window_tick_cb, NULL, NULL);
 }
