@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "ls-event-panel.h"
+#include "ls-event-panel-private.h"
 #include "ls-format.h"
 
 /* The data column shows one line; past this many bytes nobody reads it. */
@@ -79,9 +80,9 @@ static GParamSpec *properties[N_PROPS];
 /* ---- formatting ----------------------------------------------------------- */
 
 char *
-ls_event_panel_format_time (char   *buf,
-                            gsize   len,
-                            gint64  real_time_us)
+_ls_event_panel_format_time (char   *buf,
+                             gsize   len,
+                             gint64  real_time_us)
 {
   time_t seconds = (time_t) (real_time_us / G_USEC_PER_SEC);
   struct tm tm;
@@ -100,9 +101,9 @@ ls_event_panel_format_time (char   *buf,
 }
 
 char *
-ls_event_panel_first_line (const char *data,
-                           gsize       data_len,
-                           gsize       max_bytes)
+_ls_event_panel_first_line (const char *data,
+                            gsize       data_len,
+                            gsize       max_bytes)
 {
   const char *eol;
   gsize n;
@@ -123,8 +124,8 @@ ls_event_panel_first_line (const char *data,
 }
 
 char *
-ls_event_panel_pretty_json (const char *data,
-                            gsize       data_len)
+_ls_event_panel_pretty_json (const char *data,
+                             gsize       data_len)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(JsonGenerator) generator = NULL;
@@ -158,6 +159,8 @@ ls_event_panel_pretty_json (const char *data,
   return json_generator_to_data (generator, NULL);
 }
 
+/* The one human name of each kind; machine names are the nicks of
+ * LS_TYPE_EVENT_KIND. */
 static const char *
 kind_label (LsEventKind kind)
 {
@@ -268,7 +271,7 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
 
     case COLUMN_TIME:
       text = ls_event_item_is_dropped (item)
-               ? "" : ls_event_panel_format_time (buf, sizeof buf, ls_event_item_get_real_time (item));
+               ? "" : _ls_event_panel_format_time (buf, sizeof buf, ls_event_item_get_real_time (item));
       break;
 
     case COLUMN_KIND:
@@ -289,7 +292,7 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
       break;
 
     case COLUMN_DATA:
-      owned = ls_event_panel_first_line (view->data, view->data_len, DATA_PREVIEW_BYTES);
+      owned = _ls_event_panel_first_line (view->data, view->data_len, DATA_PREVIEW_BYTES);
       text = owned;
       break;
 
@@ -353,7 +356,7 @@ ls_event_panel_show_item (LsEventPanel *self,
     title = g_strdup_printf (_("#%s · %s"), seq_buf, kind_label (view->kind));
   gtk_label_set_text (self->detail_title, title);
 
-  ls_event_panel_format_time (time_buf, sizeof time_buf, ls_event_item_get_real_time (item));
+  _ls_event_panel_format_time (time_buf, sizeof time_buf, ls_event_item_get_real_time (item));
   format_size (size_buf, sizeof size_buf, view->data_len);
   if (view->id[0] != '\0')
     subtitle = g_strdup_printf (_("%s · %s · id %s"), time_buf, size_buf, view->id);
@@ -367,7 +370,7 @@ ls_event_panel_show_item (LsEventPanel *self,
     }
   else
     {
-      pretty = ls_event_panel_pretty_json (view->data, view->data_len);
+      pretty = _ls_event_panel_pretty_json (view->data, view->data_len);
       if (pretty != NULL)
         {
           gtk_text_buffer_set_text (buffer, pretty, -1);
@@ -522,16 +525,12 @@ static void
 ls_event_panel_dispose (GObject *object)
 {
   LsEventPanel *self = LS_EVENT_PANEL (object);
-  GtkWidget *child;
 
   if (self->vadjustment != NULL)
     g_signal_handlers_disconnect_by_data (self->vadjustment, self);
   g_clear_object (&self->vadjustment);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_EVENT_PANEL);
-  /* The template's top-level box has no id, so dispose_template leaves it. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
 
   g_clear_object (&self->selection);
   g_clear_object (&self->list);
@@ -691,8 +690,8 @@ ls_event_panel_set_follow (LsEventPanel *self,
 }
 
 void
-ls_event_panel_select (LsEventPanel *self,
-                       guint         position)
+_ls_event_panel_select (LsEventPanel *self,
+                        guint         position)
 {
   g_return_if_fail (LS_IS_EVENT_PANEL (self));
 
@@ -700,7 +699,7 @@ ls_event_panel_select (LsEventPanel *self,
 }
 
 char *
-ls_event_panel_dup_detail_text (LsEventPanel *self)
+_ls_event_panel_dup_detail_text (LsEventPanel *self)
 {
   GtkTextBuffer *buffer;
   GtkTextIter start, end;

@@ -11,28 +11,33 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "ls-enum.h"
 #include "ls-format.h"
 #include "ls-loop-card.h"
+#include "ls-loop-card-private.h"
+#include "ls-ui-util.h"
 
 struct _LsLoopCard
 {
-  GtkWidget    parent_instance;
+  GtkWidget      parent_instance;
 
   /* Template widgets */
-  GtkWidget   *box;
-  GtkLabel    *title_label;
-  GtkLabel    *thread_label;
-  GtkLabel    *state_label;
-  GtkLabel    *lag_label;
-  GtkLabel    *busy_label;
-  GtkLevelBar *busy_bar;
-  GtkLabel    *iterations_label;
-  GtkLabel    *dispatch_label;
-  GtkLabel    *queue_title_label;
-  GtkLabel    *queue_label;
+  GtkWidget     *box;
+  GtkLabel      *title_label;
+  GtkLabel      *thread_label;
+  GtkLabel      *state_label;
+  GtkLabel      *lag_label;
+  GtkLabel      *busy_label;
+  GtkLevelBar   *busy_bar;
+  GtkLabel      *iterations_label;
+  GtkLabel      *dispatch_label;
+  GtkLabel      *queue_title_label;
+  GtkLabel      *queue_label;
 
-  gint         thread_id;
-  const char  *state_class;   /* interned; the CSS class on state_label */
+  gint           thread_id;
+  LsWorkerState  state;
+  gboolean       has_state;
+  const char    *state_class;   /* static: the CSS class on state_label */
 };
 
 G_DEFINE_FINAL_TYPE (LsLoopCard, ls_loop_card, GTK_TYPE_WIDGET)
@@ -46,36 +51,38 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-set_label_if_changed (GtkLabel   *label,
-                      const char *text)
+/* The one human name of each loop state; the CSS class is its nick. */
+static const char *
+state_label (LsWorkerState state)
 {
-  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    gtk_label_set_label (label, text);
+  switch (state)
+    {
+    case LS_WORKER_NEW:
+      return C_("loop state", "Not started");
+    case LS_WORKER_RUNNING:
+      return C_("loop state", "Running");
+    case LS_WORKER_STOPPING:
+      return C_("loop state", "Stopping");
+    case LS_WORKER_CLOSED:
+      return C_("loop state", "Closed");
+    default:
+      return "?";
+    }
 }
 
 static void
-ls_loop_card_set_state_text (LsLoopCard *self,
-                             const char *state)
+ls_loop_card_set_state (LsLoopCard    *self,
+                        LsWorkerState  state)
 {
-  g_autofree char *lower = NULL;
-  const char *css_class;
+  if (self->has_state && self->state == state)
+    return;
 
-  if (state == NULL)
-    state = "—";
-
-  set_label_if_changed (self->state_label, state);
-
-  /* The pill's colour follows the state: one class per state name. */
-  lower = g_ascii_strdown (state, -1);
-  css_class = g_intern_string (lower);
-  if (css_class != self->state_class)
-    {
-      if (self->state_class != NULL)
-        gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), self->state_class);
-      gtk_widget_add_css_class (GTK_WIDGET (self->state_label), css_class);
-      self->state_class = css_class;
-    }
+  self->state = state;
+  self->has_state = TRUE;
+  gtk_label_set_label (self->state_label, state_label (state));
+  /* The pill's colour follows the state. */
+  ls_widget_swap_css_class (GTK_WIDGET (self->state_label), &self->state_class,
+                            ls_enum_to_nick (LS_TYPE_WORKER_STATE, state));
 }
 
 static void
@@ -182,8 +189,6 @@ ls_loop_card_init (LsLoopCard *self)
   gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_LOW);
   gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_HIGH);
   gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_FULL);
-
-  ls_loop_card_set_state_text (self, NULL);
 }
 
 GtkWidget *
@@ -237,7 +242,8 @@ ls_loop_card_set_queue_title (LsLoopCard *self,
 /**
  * ls_loop_card_update:
  * @stats: the probe's latest figures
- * @state: the loop's state, shown as a pill ("RUNNING", "CLOSED", …)
+ * @state: the loop's state, shown as a pill (the UI loop is always
+ *   %LS_WORKER_RUNNING while it can be seen)
  * @queue_depth: bridge messages waiting to run on this loop
  *
  * Called once per frame; cheap when nothing changed.
@@ -245,7 +251,7 @@ ls_loop_card_set_queue_title (LsLoopCard *self,
 void
 ls_loop_card_update (LsLoopCard        *self,
                      const LsLoopStats *stats,
-                     const char        *state,
+                     LsWorkerState      state,
                      guint              queue_depth)
 {
   char a[48];
@@ -255,7 +261,7 @@ ls_loop_card_update (LsLoopCard        *self,
   g_return_if_fail (LS_IS_LOOP_CARD (self));
   g_return_if_fail (stats != NULL);
 
-  ls_loop_card_set_state_text (self, state);
+  ls_loop_card_set_state (self, state);
 
   self->thread_id = stats->thread_id;
   if (stats->thread_id != 0)
@@ -264,20 +270,20 @@ ls_loop_card_update (LsLoopCard        *self,
       g_snprintf (text, sizeof text, _("%s · thread %d"),
                   stats->thread_name[0] ? stats->thread_name : "?",
                   stats->thread_id);
-      set_label_if_changed (self->thread_label, text);
+      ls_label_set_text_if_changed (self->thread_label, text);
     }
   else
     {
-      set_label_if_changed (self->thread_label, _("No owner thread yet"));
+      ls_label_set_text_if_changed (self->thread_label, _("No owner thread yet"));
     }
 
   if (stats->ticks == 0)
     {
       /* Nothing measured yet: dashes rather than zeros that look like data. */
-      set_label_if_changed (self->lag_label, "—");
-      set_label_if_changed (self->busy_label, "—");
-      set_label_if_changed (self->iterations_label, "—");
-      set_label_if_changed (self->dispatch_label, "—");
+      ls_label_set_text_if_changed (self->lag_label, "—");
+      ls_label_set_text_if_changed (self->busy_label, "—");
+      ls_label_set_text_if_changed (self->iterations_label, "—");
+      ls_label_set_text_if_changed (self->dispatch_label, "—");
       gtk_level_bar_set_value (self->busy_bar, 0.0);
     }
   else
@@ -286,37 +292,37 @@ ls_loop_card_update (LsLoopCard        *self,
       g_snprintf (text, sizeof text, _("%s · max %s"),
                   ls_format_duration (a, sizeof a, stats->lag_us),
                   ls_format_duration (b, sizeof b, stats->lag_max_us));
-      set_label_if_changed (self->lag_label, text);
+      ls_label_set_text_if_changed (self->lag_label, text);
 
       g_snprintf (text, sizeof text, "%.1f %%", CLAMP (stats->busy_fraction, 0.0, 1.0) * 100.0);
-      set_label_if_changed (self->busy_label, text);
+      ls_label_set_text_if_changed (self->busy_label, text);
       if (gtk_level_bar_get_value (self->busy_bar) != CLAMP (stats->busy_fraction, 0.0, 1.0))
         gtk_level_bar_set_value (self->busy_bar, CLAMP (stats->busy_fraction, 0.0, 1.0));
 
       /* Translators: main loop iterations per second */
       g_snprintf (text, sizeof text, _("%s /s"),
                   ls_format_count (a, sizeof a, (guint64) (stats->iterations_per_s + 0.5)));
-      set_label_if_changed (self->iterations_label, text);
+      ls_label_set_text_if_changed (self->iterations_label, text);
 
       /* Translators: longest dispatch, "<in the last second> · max <since start>" */
       g_snprintf (text, sizeof text, _("%s · max %s"),
                   ls_format_duration (a, sizeof a, stats->recent_longest_dispatch_us),
                   ls_format_duration (b, sizeof b, stats->longest_dispatch_us));
-      set_label_if_changed (self->dispatch_label, text);
+      ls_label_set_text_if_changed (self->dispatch_label, text);
     }
 
   /* Translators: bridge messages waiting in a queue */
   g_snprintf (text, sizeof text, _("%s waiting"), ls_format_count (a, sizeof a, queue_depth));
-  set_label_if_changed (self->queue_label, text);
+  ls_label_set_text_if_changed (self->queue_label, text);
 }
 
 /**
- * ls_loop_card_get_thread_id:
+ * _ls_loop_card_get_thread_id:
  *
  * Returns: the owner thread id on display, 0 while there is none
  */
 gint
-ls_loop_card_get_thread_id (LsLoopCard *self)
+_ls_loop_card_get_thread_id (LsLoopCard *self)
 {
   g_return_val_if_fail (LS_IS_LOOP_CARD (self), 0);
 
@@ -324,14 +330,14 @@ ls_loop_card_get_thread_id (LsLoopCard *self)
 }
 
 /**
- * ls_loop_card_get_state:
+ * _ls_loop_card_get_state:
  *
- * Returns: the state on display
+ * Returns: the state on display, %LS_WORKER_NEW before the first update
  */
-const char *
-ls_loop_card_get_state (LsLoopCard *self)
+LsWorkerState
+_ls_loop_card_get_state (LsLoopCard *self)
 {
-  g_return_val_if_fail (LS_IS_LOOP_CARD (self), NULL);
+  g_return_val_if_fail (LS_IS_LOOP_CARD (self), LS_WORKER_NEW);
 
-  return gtk_label_get_label (self->state_label);
+  return self->state;
 }

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "ls-loop-probe.h"
+#include "ls-worker.h"
 
 G_BEGIN_DECLS
 
@@ -22,9 +23,7 @@ void        ls_loop_card_set_queue_title (LsLoopCard        *self,
                                           const char        *queue_title);
 void        ls_loop_card_update          (LsLoopCard        *self,
                                           const LsLoopStats *stats,
-                                          const char        *state,
+                                          LsWorkerState      state,
                                           guint              queue_depth);
-gint        ls_loop_card_get_thread_id   (LsLoopCard        *self);
-const char *ls_loop_card_get_state       (LsLoopCard        *self);
 
 G_END_DECLS

@@ -208,12 +208,8 @@ static void
 ls_request_editor_dispose (GObject *object)
 {
   LsRequestEditor *self = LS_REQUEST_EDITOR (object);
-  GtkWidget *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_REQUEST_EDITOR);
-  /* The template's top-level box has no id, so dispose_template leaves it. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (ls_request_editor_parent_class)->dispose (object);
 }
@@ -255,6 +251,8 @@ ls_request_editor_class_init (LsRequestEditorClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-request-editor.ui");
+  /* Bound (and not stored) so that dispose_template() unparents it. */
+  gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, method_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, url_entry);
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, format_dropdown);

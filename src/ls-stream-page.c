@@ -16,6 +16,7 @@
 #include "ls-format.h"
 #include "ls-redact.h"
 #include "ls-stream-page.h"
+#include "ls-ui-util.h"
 
 typedef enum
 {
@@ -56,14 +57,6 @@ struct _LsStreamPage
 
 G_DEFINE_FINAL_TYPE (LsStreamPage, ls_stream_page, GTK_TYPE_WIDGET)
 
-static void
-set_label_if_changed (GtkLabel   *label,
-                      const char *text)
-{
-  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    gtk_label_set_label (label, text);
-}
-
 /* ---- figures -------------------------------------------------------------- */
 
 static GtkLabel *
@@ -100,22 +93,22 @@ ls_stream_page_update_figures (LsStreamPage *self)
   if (self->stream == NULL)
     {
       for (guint i = 0; i < N_FIGURES; i++)
-        set_label_if_changed (self->figures[i], "—");
+        ls_label_set_text_if_changed (self->figures[i], "—");
       return;
     }
 
   ls_stream_get_stats (self->stream, &stats);
 
-  set_label_if_changed (self->figures[FIGURE_EVENTS], ls_format_count (buf, sizeof buf, stats.events));
+  ls_label_set_text_if_changed (self->figures[FIGURE_EVENTS], ls_format_count (buf, sizeof buf, stats.events));
   bytes = g_format_size (stats.bytes);
-  set_label_if_changed (self->figures[FIGURE_BYTES], bytes);
+  ls_label_set_text_if_changed (self->figures[FIGURE_BYTES], bytes);
   g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
-  set_label_if_changed (self->figures[FIGURE_RATE], buf);
-  set_label_if_changed (self->figures[FIGURE_RECONNECTS], ls_format_count (buf, sizeof buf, stats.reconnects));
+  ls_label_set_text_if_changed (self->figures[FIGURE_RATE], buf);
+  ls_label_set_text_if_changed (self->figures[FIGURE_RECONNECTS], ls_format_count (buf, sizeof buf, stats.reconnects));
   if (stats.ttfb_us >= 0)
-    set_label_if_changed (self->figures[FIGURE_TTFB], ls_format_duration (buf, sizeof buf, stats.ttfb_us));
+    ls_label_set_text_if_changed (self->figures[FIGURE_TTFB], ls_format_duration (buf, sizeof buf, stats.ttfb_us));
   else
-    set_label_if_changed (self->figures[FIGURE_TTFB], "—");
+    ls_label_set_text_if_changed (self->figures[FIGURE_TTFB], "—");
 }
 
 /* ---- state ---------------------------------------------------------------- */
@@ -146,19 +139,19 @@ state_label (LsStreamState state)
   switch (state)
     {
     case LS_STREAM_IDLE:
-      return C_("stream state", "IDLE");
+      return C_("stream state", "Idle");
     case LS_STREAM_CONNECTING:
-      return C_("stream state", "CONNECTING");
+      return C_("stream state", "Connecting");
     case LS_STREAM_OPEN:
-      return C_("stream state", "OPEN");
+      return C_("stream state", "Open");
     case LS_STREAM_WAITING:
-      return C_("stream state", "RECONNECTING");
+      return C_("stream state", "Reconnecting");
     case LS_STREAM_ENDED:
-      return C_("stream state", "ENDED");
+      return C_("stream state", "Ended");
     case LS_STREAM_FAILED:
-      return C_("stream state", "FAILED");
+      return C_("stream state", "Failed");
     case LS_STREAM_CANCELLED:
-      return C_("stream state", "STOPPED");
+      return C_("stream state", "Stopped");
     default:
       return "?";
     }
@@ -174,15 +167,8 @@ ls_stream_page_update_state (LsStreamPage *self)
   LsStreamStats stats;
   char wait[32];
 
-  set_label_if_changed (self->state_label, state_label (state));
-  if (self->state_class != css)
-    {
-      if (self->state_class != NULL)
-        gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), self->state_class);
-      if (css != NULL)
-        gtk_widget_add_css_class (GTK_WIDGET (self->state_label), css);
-      self->state_class = css;
-    }
+  ls_label_set_text_if_changed (self->state_label, state_label (state));
+  ls_widget_swap_css_class (GTK_WIDGET (self->state_label), &self->state_class, css);
 
   if (self->stream != NULL)
     {
@@ -232,7 +218,7 @@ ls_stream_page_update_state (LsStreamPage *self)
   if (message == NULL)
     message = _("Enter a streaming URL and connect.");
 
-  set_label_if_changed (self->message_label, message);
+  ls_label_set_text_if_changed (self->message_label, message);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label), message);
   if (state == LS_STREAM_FAILED)
     {
@@ -252,7 +238,7 @@ ls_stream_page_update_state (LsStreamPage *self)
         g_strdup_printf (_("Reconnect, accepting only the certificate with SHA-256 fingerprint %s, "
                            "for this stream only"), ls_stream_get_rejected_certificate (self->stream));
 
-      set_label_if_changed (self->tls_label, ls_stream_get_message (self->stream));
+      ls_label_set_text_if_changed (self->tls_label, ls_stream_get_message (self->stream));
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->trust_button), tooltip);
       gtk_widget_set_visible (GTK_WIDGET (self->tls_box), TRUE);
     }
@@ -442,7 +428,6 @@ static void
 ls_stream_page_dispose (GObject *object)
 {
   LsStreamPage *self = LS_STREAM_PAGE (object);
-  GtkWidget *child;
 
   /* Closing the window ends its stream. */
   ls_stream_page_drop_stream (self);
@@ -451,9 +436,6 @@ ls_stream_page_dispose (GObject *object)
   g_clear_pointer (&self->pinned_url, g_free);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_STREAM_PAGE);
-  /* The template's top-level box has no id, so dispose_template leaves it. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (ls_stream_page_parent_class)->dispose (object);
 }
@@ -470,6 +452,8 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   g_type_ensure (LS_TYPE_EVENT_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-stream-page.ui");
+  /* Bound (and not stored) so that dispose_template() unparents it. */
+  gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, editor);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, state_label);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, message_label);

@@ -13,7 +13,8 @@
  * frame copies only what is new. Drawing is bounded by the width, not by
  * the number of records: spans narrower than a pixel that touch are
  * merged into one rectangle, guards and lag samples are bucketed per
- * pixel column.
+ * pixel column. Geometry, drawing, hit-testing and input all share that
+ * copy and the visible range: one widget, hence one file past 900 lines.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 
 #include "ls-format.h"
 #include "ls-timeline-view.h"
+#include "ls-timeline-view-private.h"
 
 /* What the view remembers: enough to pan back a couple of minutes, small
  * enough that a frame's walk over it stays well under a millisecond. */
@@ -115,8 +117,8 @@ lane_index (LsLoopId loop)
 }
 
 double
-ls_timeline_view_time_to_x (LsTimelineView *self,
-                            gint64          time_us)
+_ls_timeline_view_time_to_x (LsTimelineView *self,
+                             gint64          time_us)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0.0);
 
@@ -125,9 +127,9 @@ ls_timeline_view_time_to_x (LsTimelineView *self,
 }
 
 double
-ls_timeline_view_get_lane_y (LsTimelineView *self,
-                             LsLoopId        loop,
-                             gboolean        nested)
+_ls_timeline_view_get_lane_y (LsTimelineView *self,
+                              LsLoopId        loop,
+                              gboolean        nested)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0.0);
 
@@ -136,33 +138,41 @@ ls_timeline_view_get_lane_y (LsTimelineView *self,
 
 /* ---- colours -------------------------------------------------------------- */
 
-/* Mid-tone colours that read on light and dark backgrounds alike. */
-static const GdkRGBA palette[] = {
-  { 0.21f, 0.52f, 0.89f, 1.0f },  /* blue: bridge crossings */
-  { 0.57f, 0.25f, 0.67f, 1.0f },  /* purple: worker lifecycle */
-  { 0.18f, 0.76f, 0.49f, 1.0f },  /* green: HTTP / stream */
-  { 0.90f, 0.57f, 0.17f, 1.0f },  /* orange: parsing */
+/* Mid-tone colours that read on light and dark backgrounds alike; red is
+ * for errors and guard events. */
+static const GdkRGBA error_rgba = { 0.88f, 0.11f, 0.14f, 1.0f };
+
+/* One colour per span category the engine records. */
+static const struct
+{
+  const char *category;
+  GdkRGBA     color;
+} category_colors[] = {
+  { "bridge", { 0.21f, 0.52f, 0.89f, 1.0f } },  /* blue: mailbox dispatches */
+  { "stream", { 0.18f, 0.76f, 0.49f, 1.0f } },  /* green: HTTP and parsing */
+  { "worker", { 0.57f, 0.25f, 0.67f, 1.0f } },  /* purple: worker start and stop */
+  { "guard",  { 0.88f, 0.11f, 0.14f, 1.0f } },  /* red, as the guard marks */
+  { "stress", { 0.90f, 0.57f, 0.17f, 1.0f } },  /* orange: a stress test run */
+};
+
+/* Any other category (an imported trace's): one of these, by its name. */
+static const GdkRGBA other_colors[] = {
   { 0.15f, 0.64f, 0.67f, 1.0f },  /* teal */
   { 0.80f, 0.42f, 0.62f, 1.0f },  /* pink */
   { 0.60f, 0.52f, 0.30f, 1.0f },  /* brown */
 };
-static const GdkRGBA error_rgba = { 0.88f, 0.11f, 0.14f, 1.0f };
 
 static const GdkRGBA *
 category_color (const char *category)
 {
   if (category == NULL)
-    return &palette[G_N_ELEMENTS (palette) - 1];
-  if (strcmp (category, "bridge") == 0)
-    return &palette[0];
-  if (strcmp (category, "worker") == 0)
-    return &palette[1];
-  if (strcmp (category, "stream") == 0 || strcmp (category, "http") == 0)
-    return &palette[2];
-  if (strcmp (category, "parse") == 0 || strcmp (category, "parser") == 0)
-    return &palette[3];
+    return &other_colors[G_N_ELEMENTS (other_colors) - 1];
 
-  return &palette[4 + g_str_hash (category) % (G_N_ELEMENTS (palette) - 4)];
+  for (guint i = 0; i < G_N_ELEMENTS (category_colors); i++)
+    if (strcmp (category, category_colors[i].category) == 0)
+      return &category_colors[i].color;
+
+  return &other_colors[g_str_hash (category) % G_N_ELEMENTS (other_colors)];
 }
 
 static void
@@ -212,7 +222,7 @@ ls_timeline_view_trim (LsTimelineView *self)
 }
 
 void
-ls_timeline_view_refresh (LsTimelineView *self)
+_ls_timeline_view_refresh (LsTimelineView *self)
 {
   g_autoptr(GArray) fresh = NULL;
 
@@ -240,7 +250,7 @@ ls_timeline_view_refresh (LsTimelineView *self)
 }
 
 guint
-ls_timeline_view_get_n_records (LsTimelineView *self)
+_ls_timeline_view_get_n_records (LsTimelineView *self)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
 
@@ -394,7 +404,7 @@ draw_axis (LsTimelineView *self,
   t = (t >= 0 ? (t + step - 1) / step : t / step) * step + self->origin_us;
   for (; t <= self->end_us; t += step)
     {
-      double x = ls_timeline_view_time_to_x (self, t);
+      double x = _ls_timeline_view_time_to_x (self, t);
       double seconds = (t - self->origin_us) / (double) G_USEC_PER_SEC;
       char label[32];
 
@@ -472,7 +482,7 @@ draw_lag_graphs (LsTimelineView *self,
         continue;
 
       lane = lane_index (r->loop);
-      x = ls_timeline_view_time_to_x (self, t) - LABEL_WIDTH;
+      x = _ls_timeline_view_time_to_x (self, t) - LABEL_WIDTH;
       col = (guint) CLAMP (x, 0, n_cols - 1);
       buckets[lane * n_cols + col] = MAX (buckets[lane * n_cols + col], MAX (r->value, 0));
       max_lag[lane] = MAX (max_lag[lane], r->value);
@@ -589,8 +599,8 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
 
           if (begin < r->start_us)
             {
-              double w0 = ls_timeline_view_time_to_x (self, begin);
-              double w1 = ls_timeline_view_time_to_x (self, r->start_us);
+              double w0 = _ls_timeline_view_time_to_x (self, begin);
+              double w1 = _ls_timeline_view_time_to_x (self, r->start_us);
 
               /* Only a wait wide enough to see gets its own lead-in. */
               if (w1 - w0 >= 1.0)
@@ -605,8 +615,8 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
                 }
             }
 
-          x0 = ls_timeline_view_time_to_x (self, r->start_us);
-          x1 = ls_timeline_view_time_to_x (self, r->end_us);
+          x0 = _ls_timeline_view_time_to_x (self, r->start_us);
+          x1 = _ls_timeline_view_time_to_x (self, r->end_us);
           add_bar (snapshot, &bars[lane][nested], MAX (x0, LABEL_WIDTH - 2), MIN (x1, width + 2),
                    color, y, h, &n_drawn);
         }
@@ -616,7 +626,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
 
           if (r->start_us < self->start_us || r->start_us > self->end_us)
             continue;
-          x = ls_timeline_view_time_to_x (self, r->start_us);
+          x = _ls_timeline_view_time_to_x (self, r->start_us);
           if (x - last_guard_x[lane] < 2.0)
             continue;
           last_guard_x[lane] = x;
@@ -668,9 +678,9 @@ ls_timeline_view_measure (GtkWidget      *widget,
 /* ---- picking and tooltips ------------------------------------------------- */
 
 const LsRecord *
-ls_timeline_view_pick (LsTimelineView *self,
-                       double          x,
-                       double          y)
+_ls_timeline_view_pick (LsTimelineView *self,
+                        double          x,
+                        double          y)
 {
   int lane;
   double lane_y;
@@ -690,7 +700,7 @@ ls_timeline_view_pick (LsTimelineView *self,
       const LsRecord *r = &g_array_index (self->records, LsRecord, i - 1);
 
       if (r->kind == LS_RECORD_GUARD && lane_index (r->loop) == lane
-          && fabs (ls_timeline_view_time_to_x (self, r->start_us) - x) <= PICK_SLOP_PX)
+          && fabs (_ls_timeline_view_time_to_x (self, r->start_us) - x) <= PICK_SLOP_PX)
         return r;
     }
 
@@ -714,8 +724,8 @@ ls_timeline_view_pick (LsTimelineView *self,
           continue;
 
         begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
-        x0 = ls_timeline_view_time_to_x (self, begin);
-        x1 = ls_timeline_view_time_to_x (self, r->end_us);
+        x0 = _ls_timeline_view_time_to_x (self, begin);
+        x1 = _ls_timeline_view_time_to_x (self, r->end_us);
         slop = pass == 0 ? 0.0 : PICK_SLOP_PX;
         if (x >= x0 - slop && x <= MAX (x1, x0 + 1.0) + slop)
           return r;
@@ -725,8 +735,8 @@ ls_timeline_view_pick (LsTimelineView *self,
 }
 
 char *
-ls_timeline_view_describe (LsTimelineView *self,
-                           const LsRecord *r)
+_ls_timeline_view_describe (LsTimelineView *self,
+                            const LsRecord *r)
 {
   GString *text;
   char a[32];
@@ -795,11 +805,11 @@ on_query_tooltip_cb (GtkWidget  *widget,
   if (keyboard_mode)
     return FALSE;
 
-  record = ls_timeline_view_pick (self, x, y);
+  record = _ls_timeline_view_pick (self, x, y);
   if (record == NULL)
     return FALSE;
 
-  markup = ls_timeline_view_describe (self, record);
+  markup = _ls_timeline_view_describe (self, record);
   gtk_tooltip_set_markup (tooltip, markup);
 
   return TRUE;
@@ -915,7 +925,7 @@ ls_timeline_view_tick_cb (GtkWidget     *widget,
 {
   LsTimelineView *self = LS_TIMELINE_VIEW (widget);
 
-  ls_timeline_view_refresh (self);
+  _ls_timeline_view_refresh (self);
   if (self->live)
     {
       gint64 span = self->end_us - self->start_us;
@@ -1120,7 +1130,7 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
   g_array_set_size (self->records, 0);
   self->have_seq = FALSE;
   self->last_seq = 0;
-  ls_timeline_view_refresh (self);
+  _ls_timeline_view_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
 }
@@ -1174,7 +1184,7 @@ ls_timeline_view_set_range (LsTimelineView *self,
 }
 
 guint
-ls_timeline_view_get_last_n_drawn (LsTimelineView *self)
+_ls_timeline_view_get_last_n_drawn (LsTimelineView *self)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
 

@@ -38,25 +38,5 @@ void            ls_timeline_view_set_range      (LsTimelineView *self,
 void            ls_timeline_view_zoom           (LsTimelineView *self,
                                                  double          factor,
                                                  double          x);
-/* Pulls new records from the recorder now (the tick does it per frame). */
-void            ls_timeline_view_refresh        (LsTimelineView *self);
-guint           ls_timeline_view_get_n_records  (LsTimelineView *self);
-/* The span or guard drawn at widget coordinates (@x, @y), or NULL.
- * Valid until the next refresh. */
-const LsRecord *ls_timeline_view_pick           (LsTimelineView *self,
-                                                 double          x,
-                                                 double          y);
-/* Tooltip text for @record (newly allocated). */
-char           *ls_timeline_view_describe       (LsTimelineView *self,
-                                                 const LsRecord *record);
-/* Lane geometry, for tests and the tooltip: the y of @loop's span row. */
-double          ls_timeline_view_get_lane_y     (LsTimelineView *self,
-                                                 LsLoopId        loop,
-                                                 gboolean        nested);
-double          ls_timeline_view_time_to_x      (LsTimelineView *self,
-                                                 gint64          time_us);
-/* Number of rectangles the last snapshot() drew for spans (after
- * coalescing): bounded by the width, whatever the number of spans. */
-guint           ls_timeline_view_get_last_n_drawn (LsTimelineView *self);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include "ls-event-list.h"
 #include "ls-event-panel.h"
+#include "ls-event-panel-private.h"
 #include "ls-resources.h"
 
 typedef struct
@@ -325,23 +326,23 @@ test_formatting (void)
   g_autofree char *scalar = NULL;
   char buf[32];
 
-  line = ls_event_panel_first_line ("first\r\nsecond", 13, 100);
+  line = _ls_event_panel_first_line ("first\r\nsecond", 13, 100);
   g_assert_cmpstr (line, ==, "first");
   /* A cap inside a multi-byte character never yields invalid UTF-8. */
-  cut = ls_event_panel_first_line ("aé", 3, 2);
+  cut = _ls_event_panel_first_line ("aé", 3, 2);
   g_assert_true (g_utf8_validate (cut, -1, NULL));
-  invalid = ls_event_panel_first_line ("a\xffz", 3, 100);
+  invalid = _ls_event_panel_first_line ("a\xffz", 3, 100);
   g_assert_true (g_utf8_validate (invalid, -1, NULL));
 
-  pretty = ls_event_panel_pretty_json ("{\"a\":[1,2]}", 11);
+  pretty = _ls_event_panel_pretty_json ("{\"a\":[1,2]}", 11);
   g_assert_nonnull (pretty);
   g_assert_nonnull (strchr (pretty, '\n'));
-  none = ls_event_panel_pretty_json ("{not json", 9);
+  none = _ls_event_panel_pretty_json ("{not json", 9);
   g_assert_null (none);
-  scalar = ls_event_panel_pretty_json ("42", 2);
+  scalar = _ls_event_panel_pretty_json ("42", 2);
   g_assert_null (scalar);
 
-  ls_event_panel_format_time (buf, sizeof buf, g_get_real_time ());
+  _ls_event_panel_format_time (buf, sizeof buf, g_get_real_time ());
   g_assert_cmpuint (strlen (buf), ==, strlen ("HH:MM:SS.mmm"));
   g_assert_cmpint (buf[2], ==, ':');
   g_assert_cmpint (buf[8], ==, '.');
@@ -374,8 +375,8 @@ test_panel (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1000000);
   g_assert_true (ls_event_panel_get_follow (LS_EVENT_PANEL (panel)));
 
-  ls_event_panel_select (LS_EVENT_PANEL (panel), 999999);
-  detail = ls_event_panel_dup_detail_text (LS_EVENT_PANEL (panel));
+  _ls_event_panel_select (LS_EVENT_PANEL (panel), 999999);
+  detail = _ls_event_panel_dup_detail_text (LS_EVENT_PANEL (panel));
   /* {"n":999999} plus a second line is not JSON: shown as is. */
   g_assert_cmpstr (detail, ==, "{\"n\":999999}\nsecond line");
 

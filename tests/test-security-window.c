@@ -23,14 +23,14 @@
 #include <libsoup/soup.h>
 
 #include "ls-application.h"
+#include "ls-gui-test-utils.h"
 #include "ls-test-utils.h"
+#include "ls-trace-export.h"
 #include "ls-window.h"
 
 #define APP_ID "io.github.loopscope.Loopscope"
 #define BEARER "GUI-SECRET-TOKEN-42"
 #define QUERY  "GUI-QUERY-SECRET-7"
-
-#define STEP_TIMEOUT_US (30 * G_USEC_PER_SEC)
 
 /* ---- certificate and server ------------------------------------------- */
 
@@ -138,30 +138,15 @@ server_stop (void)
 
 /* ---- the script -------------------------------------------------------- */
 
-typedef struct _TestRun TestRun;
-typedef gboolean (*StepFunc) (TestRun *run);
-
 typedef struct
-{
-  const char *name;
-  StepFunc    func;
-} Step;
-
-struct _TestRun
 {
   LsApplication *app;
   LsWindow      *window;
   LsWorker      *worker;
-  const Step    *steps;
-  guint          n_steps;
-  guint          current;
-  gint64         step_start_us;
-  const char    *stuck_at;
-  guint          poll_id;
   gint64         frame0;
   GFile         *exports[2];  /* default, with secrets */
   guint          exports_done;
-};
+} TestRun;
 
 static void
 assert_no_secret (const char *what,
@@ -223,8 +208,9 @@ save_screenshot (GtkWidget  *widget,
 }
 
 static gboolean
-step_window_shown (TestRun *run)
+step_window_shown (gpointer data)
 {
+  TestRun *run = data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (run->app));
 
   if (windows == NULL || !gtk_widget_get_mapped (windows->data))
@@ -236,8 +222,9 @@ step_window_shown (TestRun *run)
 }
 
 static gboolean
-step_connect (TestRun *run)
+step_connect (gpointer data)
 {
+  TestRun *run = data;
   LsStreamPage *page = ls_window_get_stream_page (run->window);
   LsRequestEditor *editor = ls_stream_page_get_editor (page);
   g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/sse?api_key=" QUERY, server.port);
@@ -250,8 +237,9 @@ step_connect (TestRun *run)
 }
 
 static gboolean
-step_refused_and_offered (TestRun *run)
+step_refused_and_offered (gpointer data)
 {
+  TestRun *run = data;
   LsStreamPage *page = ls_window_get_stream_page (run->window);
   LsStream *stream = ls_stream_page_get_stream (page);
   GtkWidget *button = find_button (GTK_WIDGET (page), "Trust This Certificate for This Stream");
@@ -311,8 +299,9 @@ seen_cb (const LsEventView *view,
 }
 
 static gboolean
-step_trusted_stream_works (TestRun *run)
+step_trusted_stream_works (gpointer data)
 {
+  TestRun *run = data;
   LsStreamPage *page = ls_window_get_stream_page (run->window);
   LsStream *stream = ls_stream_page_get_stream (page);
   LsEventStore *store = ls_stream_get_store (stream);
@@ -337,15 +326,17 @@ export_done_cb (GObject      *source,
   TestRun *run = data;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (ls_window_export_trace_finish (LS_WINDOW (source), result, &error));
+  g_assert_true (ls_trace_export_to_file_finish (LS_RECORDER (source), result, &error));
   g_assert_no_error (error);
   run->exports_done++;
 }
 
 /* What the Export Trace dialog does, with "Include secrets" off and on. */
 static gboolean
-step_export (TestRun *run)
+step_export (gpointer data)
 {
+  TestRun *run = data;
+
   for (guint i = 0; i < 2; i++)
     {
       g_autofree char *path = NULL;
@@ -354,16 +345,17 @@ step_export (TestRun *run)
       g_assert_cmpint (fd, >=, 0);
       close (fd);
       run->exports[i] = g_file_new_for_path (path);
-      ls_window_export_trace_to_file_full (run->window, run->exports[i],
-                                           i == 0 ? LS_TRACE_EXPORT_DEFAULT : LS_TRACE_EXPORT_INCLUDE_SECRETS,
-                                           export_done_cb, run);
+      ls_trace_export_to_file_async (ls_application_get_recorder (run->app), run->exports[i],
+                                     i == 0 ? LS_TRACE_EXPORT_DEFAULT : LS_TRACE_EXPORT_INCLUDE_SECRETS,
+                                     NULL, export_done_cb, run);
     }
   return TRUE;
 }
 
 static gboolean
-step_exported (TestRun *run)
+step_exported (gpointer data)
 {
+  TestRun *run = data;
   g_autofree char *redacted = NULL;
   g_autofree char *full = NULL;
 
@@ -386,8 +378,9 @@ step_exported (TestRun *run)
 
 /* A new URL forgets the choice: the certificate is refused again. */
 static gboolean
-step_other_url_forgets (TestRun *run)
+step_other_url_forgets (gpointer data)
 {
+  TestRun *run = data;
   LsStreamPage *page = ls_window_get_stream_page (run->window);
   g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/other", server.port);
 
@@ -397,8 +390,9 @@ step_other_url_forgets (TestRun *run)
 }
 
 static gboolean
-step_refused_again (TestRun *run)
+step_refused_again (gpointer data)
 {
+  TestRun *run = data;
   LsStream *stream = ls_stream_page_get_stream (ls_window_get_stream_page (run->window));
 
   if (ls_stream_get_state (stream) != LS_STREAM_FAILED)
@@ -409,36 +403,12 @@ step_refused_again (TestRun *run)
 }
 
 static gboolean
-step_quit (TestRun *run)
-{
-  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
-  return TRUE;
-}
-
-static gboolean
-poll_cb (gpointer data)
+step_quit (gpointer data)
 {
   TestRun *run = data;
 
-  if (run->current >= run->n_steps)
-    {
-      run->poll_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  if (run->steps[run->current].func (run))
-    {
-      g_test_message ("step '%s' done", run->steps[run->current].name);
-      run->current++;
-      run->step_start_us = g_get_monotonic_time ();
-    }
-  else if (g_get_monotonic_time () - run->step_start_us > STEP_TIMEOUT_US)
-    {
-      run->stuck_at = run->steps[run->current].name;
-      run->poll_id = 0;
-      g_application_quit (G_APPLICATION (run->app));
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+  return TRUE;
 }
 
 /* Every key of the application's schema, as the backend returns it. */
@@ -469,7 +439,7 @@ dump_settings (void)
 static void
 test_trust_offer_and_no_secrets (void)
 {
-  static const Step steps[] = {
+  static const LsGuiStep steps[] = {
     { "window shown", step_window_shown },
     { "connect with credentials", step_connect },
     { "refused, trust offered", step_refused_and_offered },
@@ -482,20 +452,10 @@ test_trust_offer_and_no_secrets (void)
   };
   TestRun run = { NULL, };
   g_autofree char *settings = NULL;
-  int status;
 
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  run.steps = steps;
-  run.n_steps = G_N_ELEMENTS (steps);
-  run.step_start_us = g_get_monotonic_time ();
-  run.poll_id = g_timeout_add (10, poll_cb, &run);
-
-  status = g_application_run (G_APPLICATION (run.app), 0, NULL);
-
-  g_clear_handle_id (&run.poll_id, g_source_remove);
-  if (run.stuck_at != NULL)
-    g_error ("step '%s' did not complete", run.stuck_at);
-  g_assert_cmpint (status, ==, 0);
+  /* Every step completed and run() returned 0. */
+  ls_gui_test_run_steps (G_APPLICATION (run.app), steps, G_N_ELEMENTS (steps), &run);
   g_assert_null (run.window);
   g_assert_finalize_object (run.app);
   g_assert_cmpint (ls_worker_get_state (run.worker), ==, LS_WORKER_CLOSED);

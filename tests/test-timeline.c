@@ -14,7 +14,9 @@
 #include <gtk/gtk.h>
 #include <string.h>
 
+#include "ls-gui-test-utils.h"
 #include "ls-timeline-view.h"
+#include "ls-timeline-view-private.h"
 
 #define VIEW_WIDTH  900
 #define VIEW_HEIGHT 400
@@ -72,8 +74,8 @@ test_empty (Fixture       *f,
 {
   GskRenderNode *node;
 
-  ls_timeline_view_refresh (f->view);
-  g_assert_cmpuint (ls_timeline_view_get_n_records (f->view), ==, 0);
+  _ls_timeline_view_refresh (f->view);
+  g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, 0);
 
   /* Live and paused, empty: the axis and the lanes, nothing else. */
   node = render (f->view);
@@ -85,9 +87,9 @@ test_empty (Fixture       *f,
   node = render (f->view);
   g_assert_nonnull (node);
   gsk_render_node_unref (node);
-  g_assert_cmpuint (ls_timeline_view_get_last_n_drawn (f->view), ==, 0);
-  g_assert_null (ls_timeline_view_pick (f->view, VIEW_WIDTH / 2.0,
-                                        ls_timeline_view_get_lane_y (f->view, LS_LOOP_UI, FALSE) + 2));
+  g_assert_cmpuint (_ls_timeline_view_get_last_n_drawn (f->view), ==, 0);
+  g_assert_null (_ls_timeline_view_pick (f->view, VIEW_WIDTH / 2.0,
+                                         _ls_timeline_view_get_lane_y (f->view, LS_LOOP_UI, FALSE) + 2));
 }
 
 /* 100,000 one-microsecond spans in one second, a few long ones, guards
@@ -125,15 +127,15 @@ test_many (Fixture       *f,
       ls_recorder_add_guard (f->recorder, "wrong-thread", LS_LOOP_OTHER, "a guard");
     }
 
-  ls_timeline_view_refresh (f->view);
-  g_assert_cmpuint (ls_timeline_view_get_n_records (f->view), ==, 100000 + 150);
+  _ls_timeline_view_refresh (f->view);
+  g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, 100000 + 150);
 
   ls_timeline_view_set_range (f->view, f->t0 - 1000, f->t0 + G_USEC_PER_SEC + 1000);
   node = render (f->view);
   g_assert_nonnull (node);
   gsk_render_node_unref (node);
 
-  n_drawn = ls_timeline_view_get_last_n_drawn (f->view);
+  n_drawn = _ls_timeline_view_get_last_n_drawn (f->view);
   g_test_message ("%u rectangles for 100,150 records at %d px", n_drawn, VIEW_WIDTH);
   g_assert_cmpuint (n_drawn, >, 0);
   /* Per lane and row at most about one rectangle per pixel (plus lead-ins
@@ -144,7 +146,7 @@ test_many (Fixture       *f,
   ls_timeline_view_set_range (f->view, f->t0, f->t0 + 2000);
   node = render (f->view);
   gsk_render_node_unref (node);
-  g_assert_cmpuint (ls_timeline_view_get_last_n_drawn (f->view), >, 0);
+  g_assert_cmpuint (_ls_timeline_view_get_last_n_drawn (f->view), >, 0);
 }
 
 static void
@@ -171,22 +173,22 @@ test_pick (Fixture       *f,
                           .loop = LS_LOOP_WORKER, .start_us = f->t0 + 3 * s,
                           .end_us = f->t0 + 4 * s,
                         });
-  ls_timeline_view_refresh (f->view);
+  _ls_timeline_view_refresh (f->view);
   ls_timeline_view_set_range (f->view, f->t0, f->t0 + 5 * s);
 
   /* The middle of span A. */
-  x = ls_timeline_view_time_to_x (f->view, f->t0 + s + s / 2);
-  y = ls_timeline_view_get_lane_y (f->view, LS_LOOP_UI, FALSE) + 2;
-  record = ls_timeline_view_pick (f->view, x, y);
+  x = _ls_timeline_view_time_to_x (f->view, f->t0 + s + s / 2);
+  y = _ls_timeline_view_get_lane_y (f->view, LS_LOOP_UI, FALSE) + 2;
+  record = _ls_timeline_view_pick (f->view, x, y);
   g_assert_nonnull (record);
   g_assert_cmpstr (record->name, ==, "span-a");
 
   /* Its queued lead-in belongs to it too. */
-  record = ls_timeline_view_pick (f->view, ls_timeline_view_time_to_x (f->view, f->t0 + s * 3 / 4), y);
+  record = _ls_timeline_view_pick (f->view, _ls_timeline_view_time_to_x (f->view, f->t0 + s * 3 / 4), y);
   g_assert_nonnull (record);
   g_assert_cmpstr (record->name, ==, "span-a");
 
-  text = ls_timeline_view_describe (f->view, record);
+  text = _ls_timeline_view_describe (f->view, record);
   g_assert_nonnull (strstr (text, "span-a"));
   g_assert_nonnull (strstr (text, "about a"));
   /* Waited 0.5 s in the queue, ran 1 s. */
@@ -194,22 +196,22 @@ test_pick (Fixture       *f,
   g_assert_nonnull (strstr (text, "1.00 s"));
 
   /* Same time, other lane: nothing there. */
-  g_assert_null (ls_timeline_view_pick (f->view, x, ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, FALSE) + 2));
+  g_assert_null (_ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, FALSE) + 2));
   /* Before any span. */
-  g_assert_null (ls_timeline_view_pick (f->view, ls_timeline_view_time_to_x (f->view, f->t0 + s / 10), y));
+  g_assert_null (_ls_timeline_view_pick (f->view, _ls_timeline_view_time_to_x (f->view, f->t0 + s / 10), y));
 
   /* The worker lane at 3.25 s: the nested span on the second row, the
    * top-level one on the first. */
-  x = ls_timeline_view_time_to_x (f->view, f->t0 + 3 * s + s / 4);
-  record = ls_timeline_view_pick (f->view, x, ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, TRUE) + 2);
+  x = _ls_timeline_view_time_to_x (f->view, f->t0 + 3 * s + s / 4);
+  record = _ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, TRUE) + 2);
   g_assert_nonnull (record);
   g_assert_cmpstr (record->name, ==, "span-b");
-  record = ls_timeline_view_pick (f->view, x, ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, FALSE) + 2);
+  record = _ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, FALSE) + 2);
   g_assert_nonnull (record);
   g_assert_cmpstr (record->name, ==, "span-c");
 
   /* Left of the plot (the lane labels) picks nothing. */
-  g_assert_null (ls_timeline_view_pick (f->view, 5, y));
+  g_assert_null (_ls_timeline_view_pick (f->view, 5, y));
 }
 
 static void
@@ -223,8 +225,8 @@ test_pick_guard (Fixture       *f,
 
   ls_recorder_add_guard (f->recorder, "loop-running", LS_LOOP_WORKER,
                          "this event loop is already running");
-  ls_timeline_view_refresh (f->view);
-  g_assert_cmpuint (ls_timeline_view_get_n_records (f->view), ==, 1);
+  _ls_timeline_view_refresh (f->view);
+  g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, 1);
 
   /* The guard was stamped "now": show the last second. */
   end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
@@ -237,21 +239,21 @@ test_pick_guard (Fixture       *f,
 
     gsk_render_node_unref (node);
   }
-  g_assert_cmpuint (ls_timeline_view_get_last_n_drawn (f->view), ==, 1);
+  g_assert_cmpuint (_ls_timeline_view_get_last_n_drawn (f->view), ==, 1);
 
   /* Anywhere on the guard's line in its lane. */
   {
     g_autoptr(GArray) records = ls_recorder_snapshot (f->recorder, 0);
 
-    x = ls_timeline_view_time_to_x (f->view, g_array_index (records, LsRecord, 0).start_us);
+    x = _ls_timeline_view_time_to_x (f->view, g_array_index (records, LsRecord, 0).start_us);
   }
-  record = ls_timeline_view_pick (f->view, x + 1, ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, TRUE) + 4);
+  record = _ls_timeline_view_pick (f->view, x + 1, _ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, TRUE) + 4);
   g_assert_nonnull (record);
   g_assert_cmpint (record->kind, ==, LS_RECORD_GUARD);
-  text = ls_timeline_view_describe (f->view, record);
+  text = _ls_timeline_view_describe (f->view, record);
   g_assert_nonnull (strstr (text, "already running"));
 
-  g_assert_null (ls_timeline_view_pick (f->view, x + 1, ls_timeline_view_get_lane_y (f->view, LS_LOOP_UI, FALSE) + 4));
+  g_assert_null (_ls_timeline_view_pick (f->view, x + 1, _ls_timeline_view_get_lane_y (f->view, LS_LOOP_UI, FALSE) + 4));
 }
 
 /* The recorder's ring moves on; the view keeps what it already has and
@@ -264,9 +266,9 @@ test_incremental (Fixture       *f,
     {
       for (guint i = 0; i < 100; i++)
         ls_recorder_add_counter (f->recorder, "worker lag (µs)", LS_LOOP_WORKER, i);
-      ls_timeline_view_refresh (f->view);
-      ls_timeline_view_refresh (f->view);
-      g_assert_cmpuint (ls_timeline_view_get_n_records (f->view), ==, (round + 1) * 100);
+      _ls_timeline_view_refresh (f->view);
+      _ls_timeline_view_refresh (f->view);
+      g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, (round + 1) * 100);
     }
 }
 
@@ -294,24 +296,12 @@ test_zoom (Fixture       *f,
   g_assert_cmpint (end - start, ==, LS_TIMELINE_MAX_SPAN_US);
 }
 
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display: run under xvfb-run");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/timeline/empty", test_no_display);
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
+  if (!ls_gui_test_init (&argc, &argv, "/timeline/empty"))
+    return g_test_run ();
 
   g_test_add ("/timeline/empty", Fixture, NULL, fixture_set_up, test_empty, fixture_tear_down);
   g_test_add ("/timeline/many", Fixture, GUINT_TO_POINTER (200000), fixture_set_up, test_many, fixture_tear_down);

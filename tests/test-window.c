@@ -3,11 +3,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Each test runs the real application with g_application_run(), which
- * iterates the default context (ours: this is the main thread), and drives
- * it with a script of steps polled from a timeout: no nested loop, no
- * sleep. Every step has a deadline; a step that never completes quits the
- * application and fails the test with the step's name.
+ * Each test runs the real application driven by a script of steps
+ * (ls-gui-test-utils.h): no nested loop, no sleep, a deadline per step.
  */
 #include "config.h"
 
@@ -16,92 +13,36 @@
 #include <unistd.h>
 
 #include "ls-application.h"
+#include "ls-gui-test-utils.h"
+#include "ls-loop-card-private.h"
+#include "ls-timeline-view-private.h"
+#include "ls-trace-export.h"
 #include "ls-window.h"
-
-#define STEP_TIMEOUT_US (30 * G_USEC_PER_SEC)
-#define POLL_INTERVAL_MS 10
-
-typedef struct _TestRun TestRun;
-
-/* Returns TRUE once the step is complete; may assert. */
-typedef gboolean (*StepFunc) (TestRun *run);
+#include "ls-window-private.h"
 
 typedef struct
-{
-  const char *name;
-  StepFunc    func;
-} Step;
-
-struct _TestRun
 {
   LsApplication *app;
   LsWindow      *window;     /* weak */
   LsWorker      *worker;     /* strong, to check it after the app is gone */
-  const Step    *steps;
-  guint          n_steps;
-  guint          current;
-  gint64         step_start_us;
-  const char    *stuck_at;
-  guint          poll_id;
   /* Trace export */
   GFile         *trace_file;
   gboolean       export_done;
   GError        *export_error;
-};
-
-static gboolean
-test_run_poll_cb (gpointer data)
-{
-  TestRun *run = data;
-
-  if (run->current >= run->n_steps)
-    {
-      run->poll_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-
-  if (run->steps[run->current].func (run))
-    {
-      g_test_message ("step '%s' done after %.3f s", run->steps[run->current].name,
-                      (g_get_monotonic_time () - run->step_start_us) / (double) G_USEC_PER_SEC);
-      run->current++;
-      run->step_start_us = g_get_monotonic_time ();
-    }
-  else if (g_get_monotonic_time () - run->step_start_us > STEP_TIMEOUT_US)
-    {
-      /* Let run() return, so the failure names the step. */
-      run->stuck_at = run->steps[run->current].name;
-      run->poll_id = 0;
-      g_application_quit (G_APPLICATION (run->app));
-      return G_SOURCE_REMOVE;
-    }
-
-  return G_SOURCE_CONTINUE;
-}
+} TestRun;
 
 static void
-test_run_script_full (const Step *steps,
-                      guint       n_steps,
-                      gboolean    demo)
+test_run_script_full (const LsGuiStep *steps,
+                      guint            n_steps,
+                      gboolean         demo)
 {
   TestRun run = { NULL, };
-  int status;
 
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
   ls_application_set_demo (run.app, demo);
-  run.steps = steps;
-  run.n_steps = n_steps;
-  run.step_start_us = g_get_monotonic_time ();
-  run.poll_id = g_timeout_add (POLL_INTERVAL_MS, test_run_poll_cb, &run);
 
-  status = g_application_run (G_APPLICATION (run.app), 0, NULL);
-
-  g_clear_handle_id (&run.poll_id, g_source_remove);
-  if (run.stuck_at != NULL)
-    g_error ("step '%s' did not complete within %d s", run.stuck_at,
-             (int) (STEP_TIMEOUT_US / G_USEC_PER_SEC));
-  g_assert_cmpuint (run.current, ==, n_steps);
-  g_assert_cmpint (status, ==, 0);
+  /* Every step completed and run() returned 0. */
+  ls_gui_test_run_steps (G_APPLICATION (run.app), steps, n_steps, &run);
 
   /* run() returned by itself: the window is gone and the worker reported
    * CLOSED first (the application holds itself until then). */
@@ -121,8 +62,8 @@ test_run_script_full (const Step *steps,
 }
 
 static void
-test_run_script (const Step *steps,
-                 guint       n_steps)
+test_run_script (const LsGuiStep *steps,
+                 guint            n_steps)
 {
   test_run_script_full (steps, n_steps, FALSE);
 }
@@ -130,8 +71,9 @@ test_run_script (const Step *steps,
 /* ---- steps ---------------------------------------------------------------- */
 
 static gboolean
-step_window_shown (TestRun *run)
+step_window_shown (gpointer data)
 {
+  TestRun *run = data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (run->app));
   LsBridge *bridge = ls_application_get_bridge (run->app);
 
@@ -153,38 +95,41 @@ step_window_shown (TestRun *run)
 /* Both cards show a live owner thread, different ones: the UI card shows
  * this thread, the worker card the worker's; and the UI probe ticks. */
 static gboolean
-step_both_loops_live (TestRun *run)
+step_both_loops_live (gpointer data)
 {
-  LsLoopCard *ui_card = ls_window_get_ui_card (run->window);
-  LsLoopCard *worker_card = ls_window_get_worker_card (run->window);
+  TestRun *run = data;
+  LsLoopCard *ui_card = ls_loops_page_get_ui_card (ls_window_get_loops_page (run->window));
+  LsLoopCard *worker_card = ls_loops_page_get_worker_card (ls_window_get_loops_page (run->window));
   LsLoopStats stats;
 
-  ls_loop_probe_get_stats (ls_window_get_ui_probe (run->window), &stats);
+  ls_loop_probe_get_stats (_ls_window_get_ui_probe (run->window), &stats);
 
   if (ls_worker_get_state (run->worker) != LS_WORKER_RUNNING
-      || ls_loop_card_get_thread_id (ui_card) == 0
-      || ls_loop_card_get_thread_id (worker_card) == 0
-      || g_strcmp0 (ls_loop_card_get_state (worker_card), "RUNNING") != 0
+      || _ls_loop_card_get_thread_id (ui_card) == 0
+      || _ls_loop_card_get_thread_id (worker_card) == 0
+      || _ls_loop_card_get_state (worker_card) != LS_WORKER_RUNNING
       || stats.ticks == 0)
     return FALSE;
 
-  g_assert_cmpint (ls_loop_card_get_thread_id (ui_card), ==, ls_current_thread_id ());
-  g_assert_cmpint (ls_loop_card_get_thread_id (worker_card), ==,
+  g_assert_cmpint (_ls_loop_card_get_thread_id (ui_card), ==, ls_current_thread_id ());
+  g_assert_cmpint (_ls_loop_card_get_thread_id (worker_card), ==,
                    ls_worker_get_thread_id (run->worker));
-  g_assert_cmpint (ls_loop_card_get_thread_id (ui_card), !=,
-                   ls_loop_card_get_thread_id (worker_card));
-  g_assert_cmpstr (ls_loop_card_get_state (ui_card), ==, "RUNNING");
+  g_assert_cmpint (_ls_loop_card_get_thread_id (ui_card), !=,
+                   _ls_loop_card_get_thread_id (worker_card));
+  g_assert_cmpint (_ls_loop_card_get_state (ui_card), ==, LS_WORKER_RUNNING);
   g_assert_true (stats.attached);
-  g_assert_null (ls_window_get_banner (run->window));
+  g_assert_null (_ls_window_get_banner (run->window));
 
   return TRUE;
 }
 
 static gboolean
-step_start_small_stress (TestRun *run)
+step_start_small_stress (gpointer data)
 {
+  TestRun *run = data;
+
   g_assert_true (ls_window_start_stress (run->window, 5000));
-  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_RUNNING);
+  g_assert_cmpint (ls_stress_get_state (ls_window_get_stress (run->window)), ==, LS_STRESS_RUNNING);
   g_assert_false (ls_window_start_stress (run->window, 5000)); /* one at a time */
 
   return TRUE;
@@ -192,28 +137,29 @@ step_start_small_stress (TestRun *run)
 
 /* Every sequence number came back exactly once. */
 static gboolean
-step_stress_done (TestRun *run)
+step_stress_done (gpointer data)
 {
+  TestRun *run = data;
   LsBridge *bridge = ls_application_get_bridge (run->app);
   LsLoopStats stats;
-  guint total, back, lost, duplicated;
+  LsStressProgress progress;
 
-  if (ls_window_get_stress_state (run->window) == LS_STRESS_RUNNING)
+  if (ls_stress_get_state (ls_window_get_stress (run->window)) == LS_STRESS_RUNNING)
     return FALSE;
 
-  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_DONE);
-  ls_window_get_stress_counts (run->window, &total, &back, &lost, &duplicated);
-  g_assert_cmpuint (total, ==, 5000);
-  g_assert_cmpuint (back, ==, 5000);
-  g_assert_cmpuint (lost, ==, 0);
-  g_assert_cmpuint (duplicated, ==, 0);
-  g_assert_null (ls_window_get_banner (run->window));
+  g_assert_cmpint (ls_stress_get_state (ls_window_get_stress (run->window)), ==, LS_STRESS_DONE);
+  ls_stress_get_progress (ls_window_get_stress (run->window), &progress);
+  g_assert_cmpuint (progress.total, ==, 5000);
+  g_assert_cmpuint (progress.back, ==, 5000);
+  g_assert_cmpuint (progress.lost, ==, 0);
+  g_assert_cmpuint (progress.duplicated, ==, 0);
+  g_assert_null (_ls_window_get_banner (run->window));
 
   /* Crossings were recorded; nothing tripped a guard. */
   g_assert_cmpuint (ls_recorder_get_total (ls_application_get_recorder (run->app)), >, 0);
   g_assert_cmpuint (ls_bridge_get_guard_count (bridge), ==, 0);
 
-  ls_loop_probe_get_stats (ls_window_get_ui_probe (run->window), &stats);
+  ls_loop_probe_get_stats (_ls_window_get_ui_probe (run->window), &stats);
   g_assert_cmpuint (stats.ticks, >, 0);
   g_assert_cmpuint (stats.iterations, >, 0);
 
@@ -222,8 +168,10 @@ step_stress_done (TestRun *run)
 
 /* Quit as the menu does; run() must then return on its own. */
 static gboolean
-step_quit (TestRun *run)
+step_quit (gpointer data)
 {
+  TestRun *run = data;
+
   g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
 
   return TRUE;
@@ -231,11 +179,13 @@ step_quit (TestRun *run)
 
 /* The bridge closes under the window (not by quitting), mid-run. */
 static gboolean
-step_start_big_stress_and_stop_bridge (TestRun *run)
+step_start_big_stress_and_stop_bridge (gpointer data)
 {
+  TestRun *run = data;
+
   /* Far more than can finish before the stop lands. */
   g_assert_true (ls_window_start_stress (run->window, 1000000));
-  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_RUNNING);
+  g_assert_cmpint (ls_stress_get_state (ls_window_get_stress (run->window)), ==, LS_STRESS_RUNNING);
 
   ls_bridge_stop (ls_application_get_bridge (run->app));
 
@@ -245,20 +195,22 @@ step_start_big_stress_and_stop_bridge (TestRun *run)
 /* The run ends as FAILED (no waiting for replies that cannot come), the
  * window says why, and no new run starts, by API or by action. */
 static gboolean
-step_stress_failed (TestRun *run)
+step_stress_failed (gpointer data)
 {
-  if (ls_window_get_stress_state (run->window) == LS_STRESS_RUNNING
+  TestRun *run = data;
+
+  if (ls_stress_get_state (ls_window_get_stress (run->window)) == LS_STRESS_RUNNING
       || ls_worker_get_state (run->worker) != LS_WORKER_CLOSED)
     return FALSE;
 
-  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_FAILED);
-  g_assert_nonnull (ls_window_get_banner (run->window));
-  g_test_message ("banner: %s", ls_window_get_banner (run->window));
+  g_assert_cmpint (ls_stress_get_state (ls_window_get_stress (run->window)), ==, LS_STRESS_FAILED);
+  g_assert_nonnull (_ls_window_get_banner (run->window));
+  g_test_message ("banner: %s", _ls_window_get_banner (run->window));
 
   g_assert_false (ls_window_start_stress (run->window, 10));
   gtk_widget_activate_action (GTK_WIDGET (run->window), "win.stress", NULL);
-  g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_FAILED);
-  g_assert_nonnull (ls_window_get_banner (run->window));
+  g_assert_cmpint (ls_stress_get_state (ls_window_get_stress (run->window)), ==, LS_STRESS_FAILED);
+  g_assert_nonnull (_ls_window_get_banner (run->window));
 
   return TRUE;
 }
@@ -267,8 +219,9 @@ step_stress_failed (TestRun *run)
  * the window connected to its tick stream, and events arrive in the
  * table through the store. */
 static gboolean
-step_demo_events_shown (TestRun *run)
+step_demo_events_shown (gpointer data)
 {
+  TestRun *run = data;
   LsStreamPage *page = ls_window_get_stream_page (run->window);
   LsStream *stream = ls_stream_page_get_stream (page);
   LsEventList *list = ls_event_panel_get_list (ls_stream_page_get_event_panel (page));
@@ -307,8 +260,9 @@ step_demo_events_shown (TestRun *run)
 
 /* Bad input is one line under the URL; the running stream is untouched. */
 static gboolean
-step_bad_url_refused (TestRun *run)
+step_bad_url_refused (gpointer data)
 {
+  TestRun *run = data;
   LsStreamPage *page = ls_window_get_stream_page (run->window);
   LsRequestEditor *editor = ls_stream_page_get_editor (page);
   LsStream *before = ls_stream_page_get_stream (page);
@@ -339,13 +293,14 @@ step_bad_url_refused (TestRun *run)
 }
 
 static gboolean
-step_timeline_has_records (TestRun *run)
+step_timeline_has_records (gpointer data)
 {
-  LsTimelineView *timeline = ls_window_get_timeline_view (run->window);
+  TestRun *run = data;
+  LsTimelineView *timeline = ls_timeline_page_get_view (ls_window_get_timeline_page (run->window));
 
-  ls_timeline_view_refresh (timeline);
+  _ls_timeline_view_refresh (timeline);
 
-  return ls_timeline_view_get_n_records (timeline) > 0;
+  return _ls_timeline_view_get_n_records (timeline) > 0;
 }
 
 static void
@@ -355,13 +310,14 @@ export_done_cb (GObject      *source,
 {
   TestRun *run = user_data;
 
-  ls_window_export_trace_finish (LS_WINDOW (source), result, &run->export_error);
+  ls_trace_export_to_file_finish (LS_RECORDER (source), result, &run->export_error);
   run->export_done = TRUE;
 }
 
 static gboolean
-step_export_trace (TestRun *run)
+step_export_trace (gpointer data)
 {
+  TestRun *run = data;
   g_autofree char *path = NULL;
   int fd;
 
@@ -369,15 +325,18 @@ step_export_trace (TestRun *run)
   g_assert_cmpint (fd, >=, 0);
   close (fd);
   run->trace_file = g_file_new_for_path (path);
-  ls_window_export_trace_to_file (run->window, run->trace_file, export_done_cb, run);
+  /* What the Export Trace dialog does, secrets left out. */
+  ls_trace_export_to_file_async (ls_application_get_recorder (run->app), run->trace_file,
+                                 LS_TRACE_EXPORT_DEFAULT, NULL, export_done_cb, run);
 
   return TRUE;
 }
 
 /* The exported file is Chrome trace JSON with spans from the stream. */
 static gboolean
-step_trace_written (TestRun *run)
+step_trace_written (gpointer data)
 {
+  TestRun *run = data;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *path = NULL;
   JsonObject *root;
@@ -413,7 +372,7 @@ step_trace_written (TestRun *run)
 static void
 test_window_smoke (void)
 {
-  static const Step steps[] = {
+  static const LsGuiStep steps[] = {
     { "window shown", step_window_shown },
     { "both loops live", step_both_loops_live },
     { "start stress", step_start_small_stress },
@@ -427,7 +386,7 @@ test_window_smoke (void)
 static void
 test_window_bridge_closed (void)
 {
-  static const Step steps[] = {
+  static const LsGuiStep steps[] = {
     { "window shown", step_window_shown },
     { "both loops live", step_both_loops_live },
     { "start stress, stop bridge", step_start_big_stress_and_stop_bridge },
@@ -444,7 +403,7 @@ test_window_bridge_closed (void)
 static void
 test_window_demo (void)
 {
-  static const Step steps[] = {
+  static const LsGuiStep steps[] = {
     { "window shown", step_window_shown },
     { "demo events shown", step_demo_events_shown },
     { "bad URL refused", step_bad_url_refused },
@@ -457,24 +416,12 @@ test_window_demo (void)
   test_run_script_full (steps, G_N_ELEMENTS (steps), TRUE);
 }
 
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display: run under xvfb-run");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/window/smoke", test_no_display);
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
+  if (!ls_gui_test_init (&argc, &argv, "/window/smoke"))
+    return g_test_run ();
 
   g_test_add_func ("/window/smoke", test_window_smoke);
   g_test_add_func ("/window/bridge-closed", test_window_bridge_closed);

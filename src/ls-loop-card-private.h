@@ -1,0 +1,14 @@
+/* ls-loop-card-private.h: what the tests read back from a loop card
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ls-loop-card.h"
+
+G_BEGIN_DECLS
+
+gint          _ls_loop_card_get_thread_id (LsLoopCard *self);
+LsWorkerState _ls_loop_card_get_state     (LsLoopCard *self);
+
+G_END_DECLS

@@ -1,0 +1,256 @@
+/* ls-timeline-page.c: the Timeline page: the recorded tasks, live or paused, and trace export
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A toolbar over an LsTimelineView. "Export Trace…" asks where to save
+ * with a native file chooser whose "Include secrets" choice is off each
+ * time it opens; the file is then written off the UI thread. A failed
+ * export is not the page's to show: it emits "export-failed" and the
+ * window puts the message in its banner. Going away cancels an export in
+ * progress.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ls-timeline-page.h"
+#include "ls-trace-export.h"
+
+/* How far one click on a zoom button zooms. */
+#define ZOOM_STEP 1.5
+
+struct _LsTimelinePage
+{
+  GtkWidget             parent_instance;
+
+  /* Template widgets */
+  LsTimelineView       *timeline_view;
+
+  GtkFileChooserNative *export_chooser;
+  GCancellable         *export_cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (LsTimelinePage, ls_timeline_page, GTK_TYPE_WIDGET)
+
+enum {
+  EXPORT_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---- actions -------------------------------------------------------------- */
+
+static void
+ls_timeline_page_zoom_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *param)
+{
+  LsTimelinePage *self = LS_TIMELINE_PAGE (widget);
+  gboolean zoom_in = g_str_equal (action_name, "timeline.zoom-in");
+
+  /* Around the middle of the plot: there is no pointer to zoom around. */
+  ls_timeline_view_zoom (self->timeline_view, zoom_in ? 1 / ZOOM_STEP : ZOOM_STEP,
+                         gtk_widget_get_width (GTK_WIDGET (self->timeline_view)) / 2.0);
+}
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(LsTimelinePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Cancelled means the page went away: nobody to tell. */
+  if (!ls_trace_export_to_file_finish (LS_RECORDER (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not export the trace: %s"), error->message);
+
+      g_signal_emit (self, signals[EXPORT_FAILED], 0, message);
+    }
+}
+
+static void
+on_export_response_cb (LsTimelinePage       *self,
+                       int                   response,
+                       GtkFileChooserNative *chooser)
+{
+  LsRecorder *recorder = ls_timeline_view_get_recorder (self->timeline_view);
+
+  if (response == GTK_RESPONSE_ACCEPT && recorder != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      const char *secrets = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "include-secrets");
+      LsTraceExportFlags flags = g_strcmp0 (secrets, "true") == 0 ? LS_TRACE_EXPORT_INCLUDE_SECRETS
+                                                                   : LS_TRACE_EXPORT_DEFAULT;
+
+      if (file != NULL)
+        ls_trace_export_to_file_async (recorder, file, flags, self->export_cancellable,
+                                       export_done_cb, g_object_ref (self));
+    }
+
+  g_clear_object (&self->export_chooser);
+}
+
+static void
+ls_timeline_page_export_trace_action (GtkWidget  *widget,
+                                      const char *action_name,
+                                      GVariant   *param)
+{
+  ls_timeline_page_export_trace (LS_TIMELINE_PAGE (widget));
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+ls_timeline_page_dispose (GObject *object)
+{
+  LsTimelinePage *self = LS_TIMELINE_PAGE (object);
+
+  g_cancellable_cancel (self->export_cancellable);
+  if (self->export_chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->export_chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
+      g_clear_object (&self->export_chooser);
+    }
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_TIMELINE_PAGE);
+
+  G_OBJECT_CLASS (ls_timeline_page_parent_class)->dispose (object);
+}
+
+static void
+ls_timeline_page_finalize (GObject *object)
+{
+  LsTimelinePage *self = LS_TIMELINE_PAGE (object);
+
+  g_clear_object (&self->export_cancellable);
+
+  G_OBJECT_CLASS (ls_timeline_page_parent_class)->finalize (object);
+}
+
+static void
+ls_timeline_page_class_init (LsTimelinePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ls_timeline_page_dispose;
+  object_class->finalize = ls_timeline_page_finalize;
+
+  /**
+   * LsTimelinePage::export-failed:
+   * @message: what went wrong, for the user
+   *
+   * An export started from the dialog could not be written.
+   */
+  signals[EXPORT_FAILED] =
+    g_signal_new ("export-failed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-timeline-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* Bound (and not stored) so that dispose_template() unparents it. */
+  gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_view);
+
+  gtk_widget_class_install_action (widget_class, "timeline.zoom-in", NULL, ls_timeline_page_zoom_action);
+  gtk_widget_class_install_action (widget_class, "timeline.zoom-out", NULL, ls_timeline_page_zoom_action);
+  gtk_widget_class_install_action (widget_class, "timeline.export-trace", NULL,
+                                   ls_timeline_page_export_trace_action);
+
+  g_type_ensure (LS_TYPE_TIMELINE_VIEW);
+}
+
+static void
+ls_timeline_page_init (LsTimelinePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->export_cancellable = g_cancellable_new ();
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.export-trace", FALSE);
+}
+
+GtkWidget *
+ls_timeline_page_new (void)
+{
+  return g_object_new (LS_TYPE_TIMELINE_PAGE, NULL);
+}
+
+/**
+ * ls_timeline_page_set_recorder:
+ * @recorder: (nullable): what to show and export
+ */
+void
+ls_timeline_page_set_recorder (LsTimelinePage *self,
+                               LsRecorder     *recorder)
+{
+  g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
+  g_return_if_fail (recorder == NULL || LS_IS_RECORDER (recorder));
+
+  ls_timeline_view_set_recorder (self->timeline_view, recorder);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.export-trace", recorder != NULL);
+}
+
+/**
+ * ls_timeline_page_get_view:
+ *
+ * Returns: (transfer none): the timeline
+ */
+LsTimelineView *
+ls_timeline_page_get_view (LsTimelinePage *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_PAGE (self), NULL);
+
+  return self->timeline_view;
+}
+
+/**
+ * ls_timeline_page_export_trace:
+ *
+ * What "Export Trace…" does: asks for a file, offering to include secrets
+ * (off by default), then writes the trace. Does nothing while the dialog
+ * is already open or there is nothing to export.
+ */
+void
+ls_timeline_page_export_trace (LsTimelinePage *self)
+{
+  g_autoptr(GtkFileFilter) filter = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *name = NULL;
+  GtkRoot *root;
+
+  g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
+
+  if (ls_timeline_view_get_recorder (self->timeline_view) == NULL || self->export_chooser != NULL)
+    return;
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  self->export_chooser = gtk_file_chooser_native_new (_("Export Trace"),
+                                                      GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                      GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                      _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->export_chooser), TRUE);
+  name = g_date_time_format (now, "loopscope-%Y%m%d-%H%M%S.json");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_chooser), name);
+
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Chrome trace (JSON)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_chooser), filter);
+  /* A boolean choice, off: credentials leave only when asked, per export. */
+  gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (self->export_chooser), "include-secrets",
+                               _("Include secrets (Authorization, cookies, API keys, URL passwords)"),
+                               NULL, NULL);
+  gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (self->export_chooser), "include-secrets", "false");
+
+  g_signal_connect_object (self->export_chooser, "response",
+                           G_CALLBACK (on_export_response_cb), self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_chooser));
+}

@@ -1,0 +1,23 @@
+/* ls-timeline-page.h: the Timeline page: the recorded tasks, live or paused, and trace export
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ls-recorder.h"
+#include "ls-timeline-view.h"
+
+G_BEGIN_DECLS
+
+#define LS_TYPE_TIMELINE_PAGE (ls_timeline_page_get_type ())
+G_DECLARE_FINAL_TYPE (LsTimelinePage, ls_timeline_page, LS, TIMELINE_PAGE, GtkWidget)
+
+GtkWidget      *ls_timeline_page_new           (void);
+void            ls_timeline_page_set_recorder  (LsTimelinePage *self,
+                                                LsRecorder     *recorder);
+LsTimelineView *ls_timeline_page_get_view      (LsTimelinePage *self);
+void            ls_timeline_page_export_trace  (LsTimelinePage *self);
+
+G_END_DECLS

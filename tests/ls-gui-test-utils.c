@@ -1,0 +1,129 @@
+/* ls-gui-test-utils.c: what the GUI tests share: display check, step runner
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A GUI test runs the real application with g_application_run(), which
+ * iterates the default context (this is the main thread), and drives it
+ * with a script of steps polled from a timeout: no nested loop, no sleep.
+ * Every step has a deadline; a step that never completes quits the
+ * application, so that run() returns and the failure names the step.
+ */
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "ls-gui-test-utils.h"
+
+#define POLL_INTERVAL_MS 10
+
+static void
+test_no_display (void)
+{
+  g_test_skip ("no display: run under xvfb-run");
+}
+
+/**
+ * ls_gui_test_init:
+ * @skip_path: the test path to report as skipped without a display
+ *
+ * gtk_test_init() when there is a display. Without one, g_test_init()
+ * and a single test, @skip_path, that skips: the caller then runs only
+ * that (g_test_run()) and adds nothing.
+ *
+ * Returns: whether there is a display
+ */
+gboolean
+ls_gui_test_init (int          *argc,
+                  char       ***argv,
+                  const char   *skip_path)
+{
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_init (argc, argv, NULL);
+      g_test_add_func (skip_path, test_no_display);
+      return FALSE;
+    }
+
+  gtk_test_init (argc, argv, NULL);
+  return TRUE;
+}
+
+typedef struct
+{
+  GApplication    *app;
+  const LsGuiStep *steps;
+  guint            n_steps;
+  gpointer         run;
+  guint            current;
+  gint64           step_start_us;
+  const char      *stuck_at;
+  guint            poll_id;
+} Script;
+
+static gboolean
+script_poll_cb (gpointer data)
+{
+  Script *script = data;
+  const LsGuiStep *step;
+
+  if (script->current >= script->n_steps)
+    {
+      script->poll_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  step = &script->steps[script->current];
+  if (step->func (script->run))
+    {
+      g_test_message ("step '%s' done after %.3f s", step->name,
+                      (g_get_monotonic_time () - script->step_start_us) / (double) G_USEC_PER_SEC);
+      script->current++;
+      script->step_start_us = g_get_monotonic_time ();
+    }
+  else if (g_get_monotonic_time () - script->step_start_us > LS_GUI_STEP_TIMEOUT_US)
+    {
+      script->stuck_at = step->name;
+      script->poll_id = 0;
+      g_application_quit (script->app);
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * ls_gui_test_run_steps:
+ * @app: the application, not yet run
+ * @steps: what to do, in order
+ * @run: passed to every step
+ *
+ * Runs @app until it returns by itself, polling @steps in order every
+ * POLL_INTERVAL_MS. Asserts that every step completed in time and that
+ * run() returned 0.
+ */
+void
+ls_gui_test_run_steps (GApplication    *app,
+                       const LsGuiStep *steps,
+                       guint            n_steps,
+                       gpointer         run)
+{
+  Script script = {
+    .app = app,
+    .steps = steps,
+    .n_steps = n_steps,
+    .run = run,
+  };
+  int status;
+
+  script.step_start_us = g_get_monotonic_time ();
+  script.poll_id = g_timeout_add (POLL_INTERVAL_MS, script_poll_cb, &script);
+
+  status = g_application_run (app, 0, NULL);
+
+  g_clear_handle_id (&script.poll_id, g_source_remove);
+  if (script.stuck_at != NULL)
+    g_error ("step '%s' did not complete within %d s", script.stuck_at,
+             (int) (LS_GUI_STEP_TIMEOUT_US / G_USEC_PER_SEC));
+  g_assert_cmpuint (script.current, ==, n_steps);
+  g_assert_cmpint (status, ==, 0);
+}
