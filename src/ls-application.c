@@ -83,13 +83,13 @@ ls_application_release_engine_hold (LsApplication *self)
 static void
 on_worker_state_cb (LsApplication *self,
                     GParamSpec    *pspec,
-                    LsWorker      *worker)
+                    LsBridge      *bridge)
 {
   g_assert (LS_IS_APPLICATION (self));
 
   /* CLOSED is reported on this loop once the worker thread has finished:
    * only now may the process go away. */
-  if (ls_worker_get_state (worker) == LS_WORKER_CLOSED)
+  if (ls_bridge_get_worker_state (bridge) == LS_WORKER_CLOSED)
     ls_application_release_engine_hold (self);
 }
 
@@ -98,21 +98,21 @@ on_worker_state_cb (LsApplication *self,
 static void
 ls_application_stop_engine (LsApplication *self)
 {
-  LsWorker *worker;
+  g_autoptr(GError) error = NULL;
   LsWorkerState state;
 
   if (self->bridge == NULL || self->engine_stopping)
     return;
 
   self->engine_stopping = TRUE;
-  worker = ls_bridge_get_worker (self->bridge);
-  state = ls_worker_get_state (worker);
+  state = ls_bridge_get_worker_state (self->bridge);
 
-  ls_bridge_stop (self->bridge);
+  if (!ls_bridge_stop (self->bridge, &error))
+    g_warning ("%s", error->message);
 
   /* A worker that never started has nothing to wait for. */
   if ((state == LS_WORKER_RUNNING || state == LS_WORKER_STOPPING)
-      && ls_worker_get_state (worker) != LS_WORKER_CLOSED)
+      && ls_bridge_get_worker_state (self->bridge) != LS_WORKER_CLOSED)
     {
       self->holding = TRUE;
       g_application_hold (G_APPLICATION (self));
@@ -202,7 +202,7 @@ ls_application_startup (GApplication *app)
 
   self->recorder = ls_recorder_new (capacity);
   self->bridge = ls_bridge_new (self->recorder);
-  g_signal_connect_object (ls_bridge_get_worker (self->bridge), "notify::state",
+  g_signal_connect_object (self->bridge, "notify::worker-state",
                            G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
 
   /* A failed start is shown in the window rather than ending the app. */
@@ -310,10 +310,25 @@ ls_application_shutdown (GApplication *app)
   LsApplication *self = LS_APPLICATION (app);
 
   /* Normally the worker is CLOSED by now. If something called
-   * g_application_quit() directly, stop it here: the bridge then finishes
-   * the worker as it is finalized. */
+   * g_application_quit() directly, the main loop has already ended with
+   * the worker still running or stopping: stop it here and run the UI
+   * context until it is CLOSED (joined), so that run() never returns with
+   * a live worker thread. We are outside any dispatch, so this is not a
+   * nested loop; the bridge refuses it otherwise. */
   self->quitting = TRUE;
   ls_application_stop_engine (self);
+  if (self->bridge != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!ls_bridge_wait_closed (self->bridge, LS_BRIDGE_SHUTDOWN_WAIT_MS, &error))
+        g_warning ("The worker did not close: %s", error->message);
+      if (g_getenv ("LS_DEBUG_QUIT_REPORT") != NULL)
+        g_printerr ("loopscope: quit: worker %s%s\n",
+                    ls_worker_state_to_string (ls_bridge_get_worker_state (self->bridge)),
+                    ls_bridge_get_worker_state (self->bridge) == LS_WORKER_CLOSED
+                      ? ", thread joined" : "");
+    }
   ls_application_release_engine_hold (self);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
@@ -339,7 +354,7 @@ ls_application_dispose (GObject *object)
   if (self->bridge != NULL && !self->engine_stopping)
     {
       self->engine_stopping = TRUE;
-      ls_bridge_stop (self->bridge);
+      ls_bridge_stop (self->bridge, NULL);
     }
   g_clear_object (&self->bridge);
   g_clear_object (&self->recorder);

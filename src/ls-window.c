@@ -108,7 +108,7 @@ ls_window_worker_accepts_work (LsWindow *self)
 {
   return self->bridge != NULL
          && !ls_bridge_is_closed (self->bridge)
-         && ls_worker_get_state (ls_bridge_get_worker (self->bridge)) == LS_WORKER_RUNNING;
+         && ls_bridge_get_worker_state (self->bridge) == LS_WORKER_RUNNING;
 }
 
 static void
@@ -339,7 +339,7 @@ ls_window_start_stress (LsWindow *self,
     }
 
   stress->replies = ls_bridge_new_ui_mailbox (self->bridge, "stress-replies",
-                                              on_stress_replies_cb, self, NULL);
+                                              on_stress_replies_cb, self, NULL, NULL);
   if (stress->replies == NULL)
     {
       ls_window_show_banner (self, _("The bridge refused a new mailbox: it is closed."));
@@ -481,20 +481,20 @@ static void
 ls_window_refresh (LsWindow *self)
 {
   LsLoopStats stats;
-  LsWorker *worker;
-  guint ui_depth;
+  guint ui_depth, worker_depth;
 
   if (self->ui_probe == NULL)
     return;
 
   ls_loop_probe_get_stats (self->ui_probe, &stats);
   ui_depth = 0;
+  worker_depth = 0;
   if (self->bridge != NULL)
     {
-      LsMailbox *owner_mailbox = ls_worker_get_owner_mailbox (ls_bridge_get_worker (self->bridge));
+      guint to_ui;
 
-      if (owner_mailbox != NULL)
-        ui_depth += ls_mailbox_get_depth (owner_mailbox);
+      ls_bridge_get_queue_depths (self->bridge, &worker_depth, &to_ui);
+      ui_depth += to_ui;
     }
   if (self->stress.replies != NULL)
     ui_depth += ls_mailbox_get_depth (self->stress.replies);
@@ -504,11 +504,10 @@ ls_window_refresh (LsWindow *self)
   if (self->bridge == NULL)
     return;
 
-  worker = ls_bridge_get_worker (self->bridge);
-  ls_loop_probe_get_stats (ls_worker_get_probe (worker), &stats);
-  ls_loop_card_update (self->worker_card, &stats,
-                       ls_worker_state_to_string (ls_worker_get_state (worker)),
-                       ls_mailbox_get_depth (ls_worker_get_inbox (worker)));
+  if (ls_bridge_get_worker_loop_stats (self->bridge, &stats, NULL))
+    ls_loop_card_update (self->worker_card, &stats,
+                         ls_worker_state_to_string (ls_bridge_get_worker_state (self->bridge)),
+                         worker_depth);
 
   ls_window_refresh_status (self);
   ls_window_refresh_stress (self);
@@ -527,9 +526,9 @@ ls_window_tick_cb (GtkWidget     *widget,
 static void
 on_worker_state_cb (LsWindow   *self,
                     GParamSpec *pspec,
-                    LsWorker   *worker)
+                    LsBridge   *bridge)
 {
-  LsWorkerState state = ls_worker_get_state (worker);
+  LsWorkerState state = ls_bridge_get_worker_state (bridge);
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   g_assert (LS_IS_WINDOW (self));
@@ -787,7 +786,7 @@ ls_window_setup (LsWindow      *self,
   ls_loop_probe_attach (self->ui_probe, g_main_context_default (), UI_PROBE_INTERVAL_MS);
 
   if (self->bridge != NULL)
-    g_signal_connect_object (ls_bridge_get_worker (self->bridge), "notify::state",
+    g_signal_connect_object (self->bridge, "notify::worker-state",
                              G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
 
   ls_stream_page_set_bridge (self->stream_page,

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ls-bridge.h"
+#include "ls-bridge-private.h"
 #include "ls-test-utils.h"
 
 static int
@@ -245,7 +245,7 @@ main (int   argc,
 
   /* Latency: the bridge's crossing itself, so the reply mailbox is not
    * frame-paced here (the UI mailboxes are, by design: ≤ one frame). */
-  bench.replies = ls_bridge_new_ui_mailbox (bench.bridge, "bench.pong", pong_handler, &bench, NULL);
+  bench.replies = ls_bridge_new_ui_mailbox (bench.bridge, "bench.pong", pong_handler, &bench, NULL, NULL);
   ls_mailbox_set_min_interval (bench.replies, 0);
 
   /* Warm both paths, then measure them interleaved in halves so that
@@ -273,7 +273,7 @@ main (int   argc,
 
   /* Throughput: the worker floods a frame-paced UI mailbox, as a stream
    * would, and the UI drains it in batches. */
-  sink_box = ls_bridge_new_ui_mailbox (bench.bridge, "bench.sink", sink_handler, &sink, NULL);
+  sink_box = ls_bridge_new_ui_mailbox (bench.bridge, "bench.sink", sink_handler, &sink, NULL, NULL);
   flood.sink = sink_box;
   start = g_get_monotonic_time ();
   if (!ls_bridge_post (bench.bridge, flood_on_worker, &flood, NULL, NULL))
@@ -298,7 +298,7 @@ main (int   argc,
   ls_mailbox_unref (sink_box);
   ls_mailbox_close (bench.replies);
   ls_mailbox_unref (bench.replies);
-  ls_bridge_stop (bench.bridge);
+  ls_bridge_stop (bench.bridge, NULL);
   if (!ls_test_wait_until (ls_test_bridge_is_closed, bench.bridge, 10000))
     g_error ("the worker did not close");
   g_object_unref (bench.bridge);

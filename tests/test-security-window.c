@@ -23,6 +23,7 @@
 #include <libsoup/soup.h>
 
 #include "ls-application.h"
+#include "ls-bridge-private.h"
 #include "ls-test-utils.h"
 #include "ls-window.h"
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ls-application.h"
+#include "ls-bridge-private.h"
 #include "ls-window.h"
 
 #define STEP_TIMEOUT_US (30 * G_USEC_PER_SEC)
@@ -237,7 +238,7 @@ step_start_big_stress_and_stop_bridge (TestRun *run)
   g_assert_true (ls_window_start_stress (run->window, 1000000));
   g_assert_cmpint (ls_window_get_stress_state (run->window), ==, LS_STRESS_RUNNING);
 
-  ls_bridge_stop (ls_application_get_bridge (run->app));
+  ls_bridge_stop (ls_application_get_bridge (run->app), NULL);
 
   return TRUE;
 }
