@@ -54,10 +54,11 @@ const char    *ls_worker_state_to_string     (LsWorkerState  state);
 /* One UI-side dispatch runs messages for at most this long (monotonic
  * clock, checked between messages), then yields to painting and input. */
 #define LS_BRIDGE_UI_BUDGET_US 3000
-/* How many messages may wait in each direction before the bridge pushes
+/* How many messages may wait in each direction (32 MiB of messages at
+ * most, plus their data) before the bridge pushes
  * back (ls_bridge_post / ls_bridge_post_ui fail with LS_BRIDGE_ERROR_FULL)
  * or, for a UI mailbox of data, drops and counts (ls_mailbox_get_dropped). */
-#define LS_BRIDGE_QUEUE_CAPACITY 262144
+#define LS_BRIDGE_QUEUE_CAPACITY (1u << 20)
 /* Longer than the worker's own grace for tasks that ignore cancellation. */
 #define LS_BRIDGE_SHUTDOWN_WAIT_MS 8000
 
