@@ -376,10 +376,33 @@ test_guard_foreign_loop (Fixture       *f,
   g_assert_cmpint (ls_worker_get_state (worker), ==, LS_WORKER_RUNNING);
 }
 
+/* A GuardProbe handed to the worker: the message and the reply each hold
+ * a reference, the test the first; whoever lets go last frees it. */
+static GuardProbe *
+guard_probe_new (LsBridge *bridge)
+{
+  GuardProbe *probe = g_atomic_rc_box_new0 (GuardProbe);
+
+  probe->bridge = bridge;
+  return probe;
+}
+
+static void
+guard_probe_clear (gpointer data)
+{
+  g_clear_error (&((GuardProbe *) data)->error);
+}
+
+static void
+guard_probe_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, guard_probe_clear);
+}
+
 static void
 nested_report_on_ui (gpointer data)
 {
-  ((GuardProbe *) data)->done = TRUE;
+  __atomic_store_n (&((GuardProbe *) data)->done, TRUE, __ATOMIC_RELEASE);
 }
 
 static void
@@ -392,28 +415,30 @@ nested_run_on_worker (gpointer data)
    * the bridge refuses. */
   g_assert_true (g_main_context_is_owner (ls_worker_get_context (ls_bridge_get_worker (probe->bridge))));
   probe->result = ls_bridge_iterate_worker (probe->bridge, TRUE, &probe->error);
-  ls_bridge_post_ui (probe->bridge, nested_report_on_ui, probe, NULL, NULL);
+  ls_bridge_post_ui (probe->bridge, nested_report_on_ui, g_atomic_rc_box_acquire (probe),
+                     guard_probe_unref, NULL);
 }
 
 static gboolean
 guard_probe_done (gpointer data)
 {
-  return ((GuardProbe *) data)->done;
+  return __atomic_load_n (&((GuardProbe *) data)->done, __ATOMIC_ACQUIRE);
 }
 
 static void
 test_guard_nested_run (Fixture       *f,
                        gconstpointer  data)
 {
-  GuardProbe probe = { f->bridge };
+  GuardProbe *probe = guard_probe_new (f->bridge);
 
-  g_assert_true (ls_bridge_post (f->bridge, nested_run_on_worker, &probe, NULL, NULL));
-  g_assert_true (ls_test_wait_until (guard_probe_done, &probe, 5000));
-  g_assert_false (probe.result);
-  g_assert_error (probe.error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_LOOP_RUNNING);
-  g_assert_nonnull (strstr (probe.error->message, "already running"));
+  g_assert_true (ls_bridge_post (f->bridge, nested_run_on_worker, g_atomic_rc_box_acquire (probe),
+                                 guard_probe_unref, NULL));
+  g_assert_true (ls_test_wait_until (guard_probe_done, probe, 5000));
+  g_assert_false (probe->result);
+  g_assert_error (probe->error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_LOOP_RUNNING);
+  g_assert_nonnull (strstr (probe->error->message, "already running"));
   g_assert_true (record_has_guard (f->recorder, "guard: loop already running"));
-  g_clear_error (&probe.error);
+  guard_probe_unref (probe);
 }
 
 static void
