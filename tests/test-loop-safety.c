@@ -617,6 +617,146 @@ test_ui_dispatch_time_budget (Fixture       *f,
   assert_stream_keeps_delivering (f->stream);
 }
 
+/* ---- bounded queues: backpressure towards the worker, drop-with-count
+ * for a UI mailbox of data -------------------------------------------------- */
+
+typedef struct
+{
+  gint      release;   /* atomic: the UI lets the worker go */
+  gint      held;      /* atomic: the worker is held */
+  LsMailbox *sink;     /* strong */
+  guint     pushes;
+  gint      pushed;    /* atomic: the worker is done pushing */
+  guint     refused;   /* worker thread, then read after @pushed */
+} Hold;
+
+static void
+hold_free (gpointer data)
+{
+  Hold *hold = data;
+
+  g_clear_pointer (&hold->sink, ls_mailbox_unref);
+}
+
+static void
+hold_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, hold_free);
+}
+
+static void
+hold_on_worker (gpointer data)
+{
+  Hold *hold = data;
+
+  __atomic_store_n (&hold->held, TRUE, __ATOMIC_RELEASE);
+  while (!__atomic_load_n (&hold->release, __ATOMIC_ACQUIRE))
+    g_usleep (1000);
+}
+
+static void
+nothing (gpointer data)
+{
+}
+
+static gboolean
+hold_is_held (gpointer data)
+{
+  return __atomic_load_n (&((Hold *) data)->held, __ATOMIC_ACQUIRE);
+}
+
+static void
+test_backpressure_to_worker (Fixture       *f,
+                             gconstpointer  data)
+{
+  Hold *hold = g_atomic_rc_box_new0 (Hold);
+  g_autoptr(GError) error = NULL;
+  guint to_worker = 0;
+
+  /* The worker is busy with one long request: everything else waits. */
+  g_assert_true (ls_bridge_post (f->bridge, hold_on_worker, g_atomic_rc_box_acquire (hold),
+                                 hold_unref, NULL));
+  g_assert_true (ls_test_wait_until (hold_is_held, hold, 10000));
+  for (guint i = 1; i < LS_BRIDGE_QUEUE_CAPACITY; i++)
+    g_assert_true (ls_bridge_post (f->bridge, nothing, NULL, NULL, NULL));
+  ls_bridge_get_queue_depths (f->bridge, &to_worker, NULL);
+  g_assert_cmpuint (to_worker, ==, LS_BRIDGE_QUEUE_CAPACITY);
+
+  /* Full: refused, typed, recorded; the message's data freed. */
+  g_assert_false (ls_bridge_post (f->bridge, must_not_run, g_atomic_rc_box_acquire (hold),
+                                  hold_unref, &error));
+  g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_FULL);
+  g_assert_cmpuint (count_guards (f->recorder, "guard: queue full"), ==, 1);
+
+  __atomic_store_n (&hold->release, TRUE, __ATOMIC_RELEASE);
+  hold_unref (hold);
+  assert_stream_keeps_delivering (f->stream);
+}
+
+typedef struct
+{
+  guint64 received;  /* UI thread only */
+} Received;
+
+static void
+received_handler (LsMailbox *mailbox,
+                  LsMessage *messages,
+                  guint      n_messages,
+                  gpointer   user_data)
+{
+  ((Received *) user_data)->received += n_messages;
+}
+
+static void
+push_many_on_worker (gpointer data)
+{
+  Hold *hold = data;
+
+  for (guint i = 0; i < hold->pushes; i++)
+    if (!ls_mailbox_push_data (hold->sink, GUINT_TO_POINTER (i + 1), NULL))
+      hold->refused++;
+  __atomic_store_n (&hold->pushed, TRUE, __ATOMIC_RELEASE);
+}
+
+static gboolean
+received_all (gpointer data)
+{
+  Hold *hold = data;
+
+  return ls_mailbox_get_delivered (hold->sink) == LS_BRIDGE_QUEUE_CAPACITY;
+}
+
+static void
+test_ui_mailbox_drops_with_count (Fixture       *f,
+                                  gconstpointer  data)
+{
+  Received received = { 0 };
+  Hold *hold = g_atomic_rc_box_new0 (Hold);
+  g_autoptr(GError) error = NULL;
+
+  hold->sink = ls_bridge_new_ui_mailbox (f->bridge, "test.bounded", received_handler, &received,
+                                         NULL, &error);
+  g_assert_no_error (error);
+  hold->pushes = LS_BRIDGE_QUEUE_CAPACITY + 5;
+  g_assert_true (ls_bridge_post (f->bridge, push_many_on_worker, g_atomic_rc_box_acquire (hold),
+                                 hold_unref, NULL));
+  /* The UI loop does not turn meanwhile: nothing is drained. */
+  while (!__atomic_load_n (&hold->pushed, __ATOMIC_ACQUIRE))
+    g_usleep (1000);
+
+  /* Bounded: the 5 past the capacity were dropped and counted, and the
+   * producer was not told to stop (drop policy). */
+  g_assert_cmpuint (hold->refused, ==, 0);
+  g_assert_cmpuint (ls_mailbox_get_dropped (hold->sink), ==, 5);
+  g_assert_cmpuint (ls_mailbox_get_depth (hold->sink), ==, LS_BRIDGE_QUEUE_CAPACITY);
+
+  g_assert_true (ls_test_wait_until (received_all, hold, 60000));
+  g_assert_cmpuint (received.received, ==, LS_BRIDGE_QUEUE_CAPACITY);
+  ls_mailbox_close (hold->sink);
+  hold_unref (hold);
+  assert_stream_keeps_delivering (f->stream);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -632,6 +772,8 @@ main (int   argc,
   ADD ("/loop-safety/refusals-off-thread", test_refusals_off_thread);
   ADD ("/loop-safety/no-closure-after-stop", test_no_closure_after_stop);
   ADD ("/loop-safety/ui-dispatch-time-budget", test_ui_dispatch_time_budget);
+  ADD ("/loop-safety/backpressure-to-worker", test_backpressure_to_worker);
+  ADD ("/loop-safety/ui-mailbox-drops-with-count", test_ui_mailbox_drops_with_count);
 
 #undef ADD
 
