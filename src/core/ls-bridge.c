@@ -49,7 +49,6 @@ typedef struct
   GSource   parent;
   LsWorker *worker;      /* weak: the worker owns the context, hence us */
   LsGuards *guards;
-  guint64   depth_seen;  /* worker thread only */
 } LsNestGuardSource;
 
 struct _LsBridge
