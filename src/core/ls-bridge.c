@@ -15,6 +15,8 @@
  * worker thread is inside a dispatch already (g_main_depth () > 0), so a
  * nested iteration dispatches the guard, which records the refusal, and
  * nothing else (lower priorities wait for a dispatch-free iteration).
+ * A nested g_main_loop_run() cannot be stopped from here (its loop is the
+ * caller's): it would spin on the guard, running nothing else, recorded.
  *
  * Queue policies, set where each mailbox is created:
  *  - bridge.post (UI → worker closures, the worker's inbox): backpressure,
