@@ -5,7 +5,14 @@
  * The application owns the recorder and the bridge (and through it the
  * worker thread). Quitting never blocks the UI thread: it asks the bridge
  * to stop and holds the application until the worker reports CLOSED on the
- * UI loop, by which time its thread has finished.
+ * UI loop, by which time its thread has finished. Every way out (window
+ * close, app.quit, Ctrl+Q, SIGINT/SIGTERM, g_application_quit()) ends with
+ * the worker CLOSED and joined before g_application_run() returns: the
+ * last one skips the hold, so shutdown finishes the wait itself.
+ *
+ * LS_DEBUG_QUIT_REPORT=1 prints, on stderr, when the demo streams are live
+ * and, at shutdown, how many were live when quitting began and the
+ * worker's final state (tests/test-quit.c reads it).
  */
 #include "config.h"
 
@@ -38,6 +45,9 @@ struct _LsApplication
   gboolean        holding;       /* a hold taken until the worker is CLOSED */
   guint           sigint_id;
   guint           sigterm_id;
+  gboolean        debug_quit;    /* LS_DEBUG_QUIT_REPORT */
+  guint           debug_live_id;
+  guint           live_at_quit;  /* demo connections when quitting began */
 };
 
 G_DEFINE_FINAL_TYPE (LsApplication, ls_application, GTK_TYPE_APPLICATION)
@@ -83,13 +93,13 @@ ls_application_release_engine_hold (LsApplication *self)
 static void
 on_worker_state_cb (LsApplication *self,
                     GParamSpec    *pspec,
-                    LsWorker      *worker)
+                    LsBridge      *bridge)
 {
   g_assert (LS_IS_APPLICATION (self));
 
   /* CLOSED is reported on this loop once the worker thread has finished:
    * only now may the process go away. */
-  if (ls_worker_get_state (worker) == LS_WORKER_CLOSED)
+  if (ls_bridge_get_worker_state (bridge) == LS_WORKER_CLOSED)
     ls_application_release_engine_hold (self);
 }
 
@@ -98,21 +108,23 @@ on_worker_state_cb (LsApplication *self,
 static void
 ls_application_stop_engine (LsApplication *self)
 {
-  LsWorker *worker;
+  g_autoptr(GError) error = NULL;
   LsWorkerState state;
 
   if (self->bridge == NULL || self->engine_stopping)
     return;
 
   self->engine_stopping = TRUE;
-  worker = ls_bridge_get_worker (self->bridge);
-  state = ls_worker_get_state (worker);
+  if (self->demo_server != NULL)
+    self->live_at_quit = ls_demo_server_get_n_connections (self->demo_server);
+  state = ls_bridge_get_worker_state (self->bridge);
 
-  ls_bridge_stop (self->bridge);
+  if (!ls_bridge_stop (self->bridge, &error))
+    g_warning ("%s", error->message);
 
   /* A worker that never started has nothing to wait for. */
   if ((state == LS_WORKER_RUNNING || state == LS_WORKER_STOPPING)
-      && ls_worker_get_state (worker) != LS_WORKER_CLOSED)
+      && ls_bridge_get_worker_state (self->bridge) != LS_WORKER_CLOSED)
     {
       self->holding = TRUE;
       g_application_hold (G_APPLICATION (self));
@@ -202,7 +214,7 @@ ls_application_startup (GApplication *app)
 
   self->recorder = ls_recorder_new (capacity);
   self->bridge = ls_bridge_new (self->recorder);
-  g_signal_connect_object (ls_bridge_get_worker (self->bridge), "notify::state",
+  g_signal_connect_object (self->bridge, "notify::worker-state",
                            G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
 
   /* A failed start is shown in the window rather than ending the app. */
@@ -246,6 +258,19 @@ on_demo_server_started_cb (GObject      *source,
     ls_window_start_demo (LS_WINDOW (window), ls_demo_server_get_base_uri (server));
 }
 
+static gboolean
+debug_live_cb (gpointer user_data)
+{
+  LsApplication *self = user_data;
+
+  if (self->demo_server == NULL || ls_demo_server_get_n_connections (self->demo_server) == 0)
+    return G_SOURCE_CONTINUE;
+  g_printerr ("loopscope: live: %u demo stream(s)\n",
+              ls_demo_server_get_n_connections (self->demo_server));
+  self->debug_live_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 ls_application_start_demo (LsApplication *self)
 {
@@ -264,6 +289,8 @@ ls_application_start_demo (LsApplication *self)
   self->demo_cancellable = g_cancellable_new ();
   ls_demo_server_start_async (self->demo_server, 0, self->demo_cancellable,
                               on_demo_server_started_cb, weak);
+  if (self->debug_quit && self->debug_live_id == 0)
+    self->debug_live_id = g_timeout_add (50, debug_live_cb, self);
 }
 
 static void
@@ -310,10 +337,27 @@ ls_application_shutdown (GApplication *app)
   LsApplication *self = LS_APPLICATION (app);
 
   /* Normally the worker is CLOSED by now. If something called
-   * g_application_quit() directly, stop it here: the bridge then finishes
-   * the worker as it is finalized. */
+   * g_application_quit() directly, the main loop has already ended with
+   * the worker still running or stopping: stop it here and run the UI
+   * context until it is CLOSED (joined), so that run() never returns with
+   * a live worker thread. We are outside any dispatch, so this is not a
+   * nested loop; the bridge refuses it otherwise. */
   self->quitting = TRUE;
   ls_application_stop_engine (self);
+  if (self->bridge != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!ls_bridge_wait_closed (self->bridge, LS_BRIDGE_SHUTDOWN_WAIT_MS, &error))
+        g_warning ("The worker did not close: %s", error->message);
+      if (self->debug_quit)
+        g_printerr ("loopscope: quit: %u live stream(s) when quitting began; worker %s%s\n",
+                    self->live_at_quit,
+                    ls_worker_state_to_string (ls_bridge_get_worker_state (self->bridge)),
+                    ls_bridge_get_worker_state (self->bridge) == LS_WORKER_CLOSED
+                      ? ", thread joined" : "");
+    }
+  g_clear_handle_id (&self->debug_live_id, g_source_remove);
   ls_application_release_engine_hold (self);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
@@ -339,7 +383,7 @@ ls_application_dispose (GObject *object)
   if (self->bridge != NULL && !self->engine_stopping)
     {
       self->engine_stopping = TRUE;
-      ls_bridge_stop (self->bridge);
+      ls_bridge_stop (self->bridge, NULL);
     }
   g_clear_object (&self->bridge);
   g_clear_object (&self->recorder);
@@ -349,6 +393,7 @@ ls_application_dispose (GObject *object)
   g_clear_object (&self->css_provider);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->debug_live_id, g_source_remove);
 
   G_OBJECT_CLASS (ls_application_parent_class)->dispose (object);
 }
@@ -389,6 +434,7 @@ static void
 ls_application_init (LsApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  self->debug_quit = g_getenv ("LS_DEBUG_QUIT_REPORT") != NULL;
 }
 
 /**

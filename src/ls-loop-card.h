@@ -6,8 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "ls-bridge.h"
 #include "ls-loop-probe.h"
-#include "ls-worker.h"
 
 G_BEGIN_DECLS
 

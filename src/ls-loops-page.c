@@ -253,8 +253,7 @@ void
 ls_loops_page_refresh (LsLoopsPage *self)
 {
   LsLoopStats stats;
-  LsWorker *worker;
-  guint ui_depth;
+  guint ui_depth, worker_depth = 0;
 
   g_return_if_fail (LS_IS_LOOPS_PAGE (self));
 
@@ -265,10 +264,10 @@ ls_loops_page_refresh (LsLoopsPage *self)
   ui_depth = 0;
   if (self->bridge != NULL)
     {
-      LsMailbox *owner_mailbox = ls_worker_get_owner_mailbox (ls_bridge_get_worker (self->bridge));
+      guint to_ui;
 
-      if (owner_mailbox != NULL)
-        ui_depth += ls_mailbox_get_depth (owner_mailbox);
+      ls_bridge_get_queue_depths (self->bridge, &worker_depth, &to_ui);
+      ui_depth += to_ui;
     }
   if (self->stress != NULL)
     ui_depth += ls_stress_get_queued_replies (self->stress);
@@ -278,10 +277,9 @@ ls_loops_page_refresh (LsLoopsPage *self)
   if (self->bridge == NULL)
     return;
 
-  worker = ls_bridge_get_worker (self->bridge);
-  ls_loop_probe_get_stats (ls_worker_get_probe (worker), &stats);
-  ls_loop_card_update (self->worker_card, &stats, ls_worker_get_state (worker),
-                       ls_mailbox_get_depth (ls_worker_get_inbox (worker)));
+  if (ls_bridge_get_worker_loop_stats (self->bridge, &stats, NULL))
+    ls_loop_card_update (self->worker_card, &stats, ls_bridge_get_worker_state (self->bridge),
+                         worker_depth);
 
   ls_loops_page_refresh_stress (self);
 }

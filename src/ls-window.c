@@ -66,7 +66,7 @@ ls_window_worker_accepts_work (LsWindow *self)
 {
   return self->bridge != NULL
          && !ls_bridge_is_closed (self->bridge)
-         && ls_worker_get_state (ls_bridge_get_worker (self->bridge)) == LS_WORKER_RUNNING;
+         && ls_bridge_get_worker_state (self->bridge) == LS_WORKER_RUNNING;
 }
 
 static void
@@ -137,9 +137,9 @@ ls_window_tick_cb (GtkWidget     *widget,
 static void
 on_worker_state_cb (LsWindow   *self,
                     GParamSpec *pspec,
-                    LsWorker   *worker)
+                    LsBridge   *bridge)
 {
-  LsWorkerState state = ls_worker_get_state (worker);
+  LsWorkerState state = ls_bridge_get_worker_state (bridge);
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   g_assert (LS_IS_WINDOW (self));
@@ -272,7 +272,7 @@ ls_window_setup (LsWindow      *self,
 
   if (self->bridge != NULL)
     {
-      g_signal_connect_object (ls_bridge_get_worker (self->bridge), "notify::state",
+      g_signal_connect_object (self->bridge, "notify::worker-state",
                                G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
       self->stress = ls_stress_new (self->bridge);
       g_signal_connect_object (self->stress, "notify::state",

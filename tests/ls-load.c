@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "ls-bridge-private.h"
 #include "ls-demo-server.h"
 #include "ls-loop-probe.h"
 #include "ls-stream.h"

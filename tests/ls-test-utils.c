@@ -68,13 +68,13 @@ ls_test_run_for (guint ms)
 gboolean
 ls_test_bridge_is_running (gpointer bridge)
 {
-  return ls_worker_get_state (ls_bridge_get_worker (bridge)) == LS_WORKER_RUNNING;
+  return ls_bridge_get_worker_state (bridge) == LS_WORKER_RUNNING;
 }
 
 gboolean
 ls_test_bridge_is_closed (gpointer bridge)
 {
-  return ls_worker_get_state (ls_bridge_get_worker (bridge)) == LS_WORKER_CLOSED;
+  return ls_bridge_get_worker_state (bridge) == LS_WORKER_CLOSED;
 }
 
 struct _LsTestLoopThread
@@ -176,7 +176,7 @@ ls_test_bridge_new_running (LsRecorder *recorder)
 void
 ls_test_bridge_stop (LsBridge *bridge)
 {
-  ls_bridge_stop (bridge);
+  g_assert_true (ls_bridge_stop (bridge, NULL));
   g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, bridge, 15000));
 }
 

@@ -9,7 +9,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "ls-bridge.h"
+#include "ls-bridge-private.h"
 #include "ls-test-utils.h"
 
 /* ---- fixture ---------------------------------------------------------- */
@@ -54,7 +54,7 @@ stop_and_wait (LsBridge *bridge)
 {
   LsWorker *worker = ls_bridge_get_worker (bridge);
 
-  ls_bridge_stop (bridge);
+  g_assert_true (ls_bridge_stop (bridge, NULL));
   g_assert_true (ls_test_wait_until (worker_is_closed, worker, 10000));
 }
 
@@ -376,10 +376,33 @@ test_guard_foreign_loop (Fixture       *f,
   g_assert_cmpint (ls_worker_get_state (worker), ==, LS_WORKER_RUNNING);
 }
 
+/* A GuardProbe handed to the worker: the message and the reply each hold
+ * a reference, the test the first; whoever lets go last frees it. */
+static GuardProbe *
+guard_probe_new (LsBridge *bridge)
+{
+  GuardProbe *probe = g_atomic_rc_box_new0 (GuardProbe);
+
+  probe->bridge = bridge;
+  return probe;
+}
+
+static void
+guard_probe_clear (gpointer data)
+{
+  g_clear_error (&((GuardProbe *) data)->error);
+}
+
+static void
+guard_probe_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, guard_probe_clear);
+}
+
 static void
 nested_report_on_ui (gpointer data)
 {
-  ((GuardProbe *) data)->done = TRUE;
+  __atomic_store_n (&((GuardProbe *) data)->done, TRUE, __ATOMIC_RELEASE);
 }
 
 static void
@@ -392,28 +415,30 @@ nested_run_on_worker (gpointer data)
    * the bridge refuses. */
   g_assert_true (g_main_context_is_owner (ls_worker_get_context (ls_bridge_get_worker (probe->bridge))));
   probe->result = ls_bridge_iterate_worker (probe->bridge, TRUE, &probe->error);
-  ls_bridge_post_ui (probe->bridge, nested_report_on_ui, probe, NULL, NULL);
+  ls_bridge_post_ui (probe->bridge, nested_report_on_ui, g_atomic_rc_box_acquire (probe),
+                     guard_probe_unref, NULL);
 }
 
 static gboolean
 guard_probe_done (gpointer data)
 {
-  return ((GuardProbe *) data)->done;
+  return __atomic_load_n (&((GuardProbe *) data)->done, __ATOMIC_ACQUIRE);
 }
 
 static void
 test_guard_nested_run (Fixture       *f,
                        gconstpointer  data)
 {
-  GuardProbe probe = { f->bridge };
+  GuardProbe *probe = guard_probe_new (f->bridge);
 
-  g_assert_true (ls_bridge_post (f->bridge, nested_run_on_worker, &probe, NULL, NULL));
-  g_assert_true (ls_test_wait_until (guard_probe_done, &probe, 5000));
-  g_assert_false (probe.result);
-  g_assert_error (probe.error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_LOOP_RUNNING);
-  g_assert_nonnull (strstr (probe.error->message, "already running"));
+  g_assert_true (ls_bridge_post (f->bridge, nested_run_on_worker, g_atomic_rc_box_acquire (probe),
+                                 guard_probe_unref, NULL));
+  g_assert_true (ls_test_wait_until (guard_probe_done, probe, 5000));
+  g_assert_false (probe->result);
+  g_assert_error (probe->error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_LOOP_RUNNING);
+  g_assert_nonnull (strstr (probe->error->message, "already running"));
   g_assert_true (record_has_guard (f->recorder, "guard: loop already running"));
-  g_clear_error (&probe.error);
+  guard_probe_unref (probe);
 }
 
 static void
@@ -423,7 +448,7 @@ test_guard_closed_while_stopping (Fixture       *f,
   g_autoptr(GError) error = NULL;
   GuardProbe probe = { f->bridge };
 
-  ls_bridge_stop (f->bridge);
+  g_assert_true (ls_bridge_stop (f->bridge, NULL));
   /* STOPPING, not yet CLOSED: already refused. */
   g_assert_cmpint (ls_worker_get_state (ls_bridge_get_worker (f->bridge)), ==, LS_WORKER_STOPPING);
   g_assert_false (ls_bridge_post (f->bridge, must_not_run, &probe, guard_destroy, &error));
@@ -481,7 +506,7 @@ test_stop_with_work_queued (void)
     }
   /* Let some of it start, then stop while most is queued. */
   ls_test_run_for (20);
-  ls_bridge_stop (bridge);
+  g_assert_true (ls_bridge_stop (bridge, NULL));
   ran_at_stop = __atomic_load_n (&backlog.ran, __ATOMIC_ACQUIRE);
 
   g_assert_true (ls_test_wait_until (worker_is_closed, worker, 10000));
@@ -524,7 +549,7 @@ test_start_stop_cycles (void)
         }
       else
         g_free (ticket);
-      ls_bridge_stop (bridge);
+      g_assert_true (ls_bridge_stop (bridge, NULL));
       g_assert_true (ls_test_wait_until (worker_is_closed, worker, 5000));
       g_assert_finalize_object (bridge);
       g_assert_finalize_object (worker);
@@ -635,11 +660,33 @@ sink_handler (LsMailbox *mailbox,
     }
 }
 
+/* Handed to the worker: owned by the message (flood_free is its destroy),
+ * so it lives as long as the worker may read it, whatever the test does. */
 typedef struct
 {
-  LsMailbox *mailbox;
+  LsMailbox *mailbox;  /* strong */
   guint      count;
 } Flood;
+
+static Flood *
+flood_new (LsMailbox *mailbox,
+           guint      count)
+{
+  Flood *flood = g_new0 (Flood, 1);
+
+  flood->mailbox = ls_mailbox_ref (mailbox);
+  flood->count = count;
+  return flood;
+}
+
+static void
+flood_free (gpointer data)
+{
+  Flood *flood = data;
+
+  ls_mailbox_unref (flood->mailbox);
+  g_free (flood);
+}
 
 static void
 flood_on_worker (gpointer data)
@@ -670,12 +717,12 @@ test_ui_mailbox_coalesces (Fixture       *f,
                            gconstpointer  data)
 {
   Sink sink = { 0, 0, 100000, FALSE, g_thread_self () };
-  LsMailbox *mailbox = ls_bridge_new_ui_mailbox (f->bridge, "test.sink", sink_handler, &sink, NULL);
-  Flood flood = { mailbox, sink.expected };
+  LsMailbox *mailbox = ls_bridge_new_ui_mailbox (f->bridge, "test.sink", sink_handler, &sink, NULL, NULL);
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
 
-  g_assert_true (ls_bridge_post (f->bridge, flood_on_worker, &flood, NULL, NULL));
+  g_assert_true (ls_bridge_post (f->bridge, flood_on_worker, flood_new (mailbox, sink.expected),
+                                 flood_free, NULL));
   g_assert_true (ls_test_wait_until (sink_full, &sink, 20000));
   elapsed = g_get_monotonic_time () - start;
 
@@ -721,8 +768,7 @@ test_ui_mailbox_not_starved (Fixture       *f,
                              gconstpointer  data)
 {
   Sink sink = { 0, 0, 3, FALSE, g_thread_self () };
-  LsMailbox *mailbox = ls_bridge_new_ui_mailbox (f->bridge, "test.starved", sink_handler, &sink, NULL);
-  Flood flood = { mailbox, sink.expected };
+  LsMailbox *mailbox = ls_bridge_new_ui_mailbox (f->bridge, "test.starved", sink_handler, &sink, NULL, NULL);
   GSource *painter = g_idle_source_new ();
   guint paints = 0;
 
@@ -731,7 +777,8 @@ test_ui_mailbox_not_starved (Fixture       *f,
   g_source_set_callback (painter, slow_paint_cb, &paints, NULL);
   g_source_attach (painter, g_main_context_default ());
 
-  g_assert_true (ls_bridge_post (f->bridge, push_three_on_worker, &flood, NULL, NULL));
+  g_assert_true (ls_bridge_post (f->bridge, push_three_on_worker, flood_new (mailbox, sink.expected),
+                                 flood_free, NULL));
   g_assert_true (ls_test_wait_until (sink_full, &sink, 10000));
   g_assert_false (sink.out_of_order);
   /* Painting went on meanwhile: the mailbox did not take over the loop. */

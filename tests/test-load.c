@@ -3,16 +3,16 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * - 1,000 SSE streams from one loopback server at 10 events/s each for
- *   5 s: every event received (ids contiguous per stream), the RSS growth
- *   bounded, and the UI loop (the default context, with the bridge's UI
- *   deliveries on it) keeping its lag p99 at or under 16 ms.
+ *   5 s: every event received (ids contiguous per stream) and the RSS
+ *   growth bounded. The UI loop's lag is printed, not asserted: a time
+ *   bound is a benchmark figure (bench-load prints it against its target).
  * - A million events through one stream into a store capped at 100,000:
  *   the store's memory stays flat once the cap is reached, and exactly
  *   total − cap records are dropped.
  *
  * Under sanitizers and valgrind (LS_TEST_TIMEOUT_SCALE > 1) the runs are
  * smaller: 300 streams, 200,000 events. LS_LOAD_SCALE=N sets the number of
- * streams. Not in the valgrind suite: a lag bound means nothing there.
+ * streams. Not in the valgrind suite: too heavy there.
  */
 #include "config.h"
 
@@ -22,9 +22,6 @@
 #include "ls-load.h"
 
 #define MIB (1024 * 1024)
-
-/* The bound: one frame at 60 Hz. */
-#define LAG_P99_BOUND_US 16000
 
 static gboolean
 slow_build (void)
@@ -74,7 +71,6 @@ test_streams (void)
                   (double) rss_growth / MIB, (double) run.store_memory / MIB);
 
   g_assert_cmpuint (run.events, ==, run.expected);
-  g_assert_cmpint (run.probe_lag_p99_us, <=, LAG_P99_BOUND_US);
   /* Generous: a 64 KiB read buffer and libsoup's state per client
    * connection, the server's per connection, the store. */
   rss_bound = 64 * (gint64) MIB + (gint64) run.n_streams * 512 * 1024;

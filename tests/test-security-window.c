@@ -24,6 +24,7 @@
 
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
+#include "ls-bridge-private.h"
 #include "ls-test-utils.h"
 #include "ls-trace-export.h"
 #include "ls-window.h"

@@ -17,6 +17,7 @@
 #include "ls-loop-card-private.h"
 #include "ls-timeline-view-private.h"
 #include "ls-trace-export.h"
+#include "ls-bridge-private.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
 
@@ -187,7 +188,7 @@ step_start_big_stress_and_stop_bridge (gpointer data)
   g_assert_true (ls_window_start_stress (run->window, 1000000));
   g_assert_cmpint (ls_stress_get_state (ls_window_get_stress (run->window)), ==, LS_STRESS_RUNNING);
 
-  ls_bridge_stop (ls_application_get_bridge (run->app));
+  ls_bridge_stop (ls_application_get_bridge (run->app), NULL);
 
   return TRUE;
 }

@@ -7,6 +7,28 @@
  * loop at most once per frame, below GTK's redraw priority.
  * Guards: every call that would break the two-loop rule is refused with its
  * own LS_BRIDGE_ERROR code and recorded as a guard event on the timeline.
+ *
+ * Nobody outside the engine can reach the worker's context, but a closure
+ * running on the worker finds it as its thread-default context, and could
+ * iterate it from there (a nested run). A guard source at the highest
+ * priority on the worker context answers that: it is ready only while the
+ * worker thread is inside a dispatch already (g_main_depth () > 0), so a
+ * nested iteration dispatches the guard, which records the refusal, and
+ * nothing else (lower priorities wait for a dispatch-free iteration).
+ * A nested g_main_loop_run() cannot be stopped from here (its loop is the
+ * caller's): it would spin on the guard, running nothing else, recorded.
+ *
+ * Queue policies, set where each mailbox is created:
+ *  - bridge.post (UI → worker closures, the worker's inbox): backpressure,
+ *    LS_BRIDGE_QUEUE_CAPACITY, ls_bridge_post() fails with FULL;
+ *  - bridge.post_ui (→ UI closures): backpressure, same capacity,
+ *    ls_bridge_post_ui() fails with FULL; time budget per dispatch;
+ *  - UI mailboxes from ls_bridge_new_ui_mailbox() (data): drop and count
+ *    past LS_BRIDGE_QUEUE_CAPACITY; time budget per dispatch. A stream's
+ *    mailbox also coalesces: it holds at most one "progress" message;
+ *  - worker.report and worker.control (lifecycle): state messages, at most
+ *    one per transition (the state itself is an atomic, read coalesced);
+ *    refused past a small capacity.
  */
 #define G_LOG_DOMAIN "ls-bridge"
 
@@ -14,19 +36,44 @@
 
 #include <pthread.h>
 
-#include "ls-bridge.h"
+#include "ls-bridge-private.h"
+
+/* Shared by the bridge and its guard source on the worker context, which
+ * may outlive the bridge by a few dispatches. */
+typedef struct
+{
+  guint64     count;     /* atomic */
+  LsRecorder *recorder;  /* nullable, immutable */
+} LsGuards;
+
+typedef struct
+{
+  GSource   parent;
+  LsWorker *worker;      /* weak: the worker owns the context, hence us */
+  LsGuards *guards;
+} LsNestGuardSource;
 
 struct _LsBridge
 {
-  GObject       parent_instance;
+  GObject        parent_instance;
 
-  LsRecorder   *recorder;
-  LsWorker     *worker;
-  GThread      *ui_thread;
-  GMainContext *ui_context;
-  LsMailbox    *ui_box;
-  guint64       guard_count; /* atomic */
+  LsRecorder    *recorder;
+  LsWorker      *worker;
+  GThread       *ui_thread;
+  GMainContext  *ui_context;
+  LsMailbox     *ui_box;
+  LsGuards      *guards;
+  GSource       *nest_guard;
+  LsWorkerState  notified_state; /* UI thread only */
 };
+
+enum {
+  PROP_0,
+  PROP_WORKER_STATE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (LsBridge, ls_bridge, G_TYPE_OBJECT)
 
@@ -45,6 +92,8 @@ guard_name (LsBridgeError code)
       return "guard: foreign loop";
     case LS_BRIDGE_ERROR_LOOP_RUNNING:
       return "guard: loop already running";
+    case LS_BRIDGE_ERROR_FULL:
+      return "guard: queue full";
     default:
       return "guard";
     }
@@ -93,11 +142,113 @@ ls_bridge_refuse (LsBridge       *self,
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
-  __atomic_fetch_add (&self->guard_count, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add (&self->guards->count, 1, __ATOMIC_RELAXED);
   if (self->recorder != NULL)
     ls_recorder_add_guard (self->recorder, guard_name (code), current_loop (self), message);
   g_set_error_literal (error, LS_BRIDGE_ERROR, code, message);
   return FALSE;
+}
+
+static void
+ls_guards_clear (gpointer data)
+{
+  LsGuards *guards = data;
+
+  g_clear_object (&guards->recorder);
+}
+
+static void
+ls_guards_unref (LsGuards *guards)
+{
+  g_atomic_rc_box_release_full (guards, ls_guards_clear);
+}
+
+/* ---- the guard against nested runs of the worker loop ------------------ */
+
+static gboolean
+ls_nest_guard_prepare (GSource *source,
+                       gint    *timeout)
+{
+  LsNestGuardSource *guard = (LsNestGuardSource *) source;
+
+  *timeout = -1;
+  /* Only the worker thread iterates this context (nobody else can reach
+   * it); inside one of its dispatches, any iteration is a nested one. */
+  return g_main_depth () > 0 && ls_worker_is_worker_thread (guard->worker);
+}
+
+static gboolean
+ls_nest_guard_check (GSource *source)
+{
+  gint timeout;
+
+  return ls_nest_guard_prepare (source, &timeout);
+}
+
+static gboolean
+ls_nest_guard_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  LsNestGuardSource *guard = (LsNestGuardSource *) source;
+
+  __atomic_fetch_add (&guard->guards->count, 1, __ATOMIC_RELAXED);
+  if (guard->guards->recorder != NULL)
+    ls_recorder_add_guard (guard->guards->recorder, guard_name (LS_BRIDGE_ERROR_LOOP_RUNNING),
+                           LS_LOOP_WORKER,
+                           "This event loop is already running: a nested iteration of the worker loop from one of its own callbacks was refused; it dispatched nothing (post a message instead)");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ls_nest_guard_finalize (GSource *source)
+{
+  g_clear_pointer (&((LsNestGuardSource *) source)->guards, ls_guards_unref);
+}
+
+static GSourceFuncs ls_nest_guard_funcs = {
+  .prepare = ls_nest_guard_prepare,
+  .check = ls_nest_guard_check,
+  .dispatch = ls_nest_guard_dispatch,
+  .finalize = ls_nest_guard_finalize,
+};
+
+/* ---- GObject --------------------------------------------------------------- */
+
+static void
+on_worker_state_cb (LsBridge   *self,
+                    GParamSpec *pspec,
+                    LsWorker   *worker)
+{
+  LsWorkerState state = ls_worker_get_state (worker);
+
+  /* The worker notifies on its owner thread, which is ours. */
+  g_assert (g_thread_self () == self->ui_thread);
+
+  if (state != self->notified_state)
+    {
+      self->notified_state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKER_STATE]);
+    }
+}
+
+static void
+ls_bridge_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  LsBridge *self = LS_BRIDGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKER_STATE:
+      g_value_set_enum (value, ls_bridge_get_worker_state (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -120,6 +271,14 @@ ls_bridge_finalize (GObject *object)
 
   ls_mailbox_close (self->ui_box);
   g_clear_pointer (&self->ui_box, ls_mailbox_unref);
+  if (self->worker != NULL)
+    g_signal_handlers_disconnect_by_data (self->worker, self);
+  /* Thread-safe; the worker context drops the source at its next
+   * iteration, or when the context goes. */
+  if (self->nest_guard != NULL)
+    g_source_destroy (self->nest_guard);
+  g_clear_pointer (&self->nest_guard, g_source_unref);
+  g_clear_pointer (&self->guards, ls_guards_unref);
   g_clear_object (&self->worker);
   g_clear_object (&self->recorder);
   g_clear_pointer (&self->ui_context, g_main_context_unref);
@@ -134,11 +293,33 @@ ls_bridge_class_init (LsBridgeClass *klass)
 
   object_class->dispose = ls_bridge_dispose;
   object_class->finalize = ls_bridge_finalize;
+  object_class->get_property = ls_bridge_get_property;
+
+  /**
+   * LsBridge:worker-state:
+   *
+   * The worker's state. Notified on the UI thread only; CLOSED means the
+   * worker thread has finished and been joined.
+   */
+  properties[PROP_WORKER_STATE] =
+    g_param_spec_enum ("worker-state", NULL, NULL,
+                       LS_TYPE_WORKER_STATE, LS_WORKER_NEW,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 ls_bridge_init (LsBridge *self)
 {
+}
+
+static void
+ls_bridge_tune_ui_mailbox (LsMailbox *mailbox)
+{
+  ls_mailbox_set_min_interval (mailbox, LS_BRIDGE_UI_INTERVAL_US);
+  ls_mailbox_set_max_wait (mailbox, LS_BRIDGE_UI_MAX_WAIT_US, LS_BRIDGE_UI_URGENT_PRIORITY);
+  ls_mailbox_set_max_batch (mailbox, 16384);
+  ls_mailbox_set_time_budget (mailbox, LS_BRIDGE_UI_BUDGET_US);
 }
 
 /**
@@ -156,12 +337,25 @@ ls_bridge_new (LsRecorder *recorder)
   self->recorder = recorder != NULL ? g_object_ref (recorder) : NULL;
   self->ui_thread = g_thread_self ();
   self->ui_context = g_main_context_ref_thread_default ();
+  self->guards = g_atomic_rc_box_new0 (LsGuards);
+  self->guards->recorder = recorder != NULL ? g_object_ref (recorder) : NULL;
   self->worker = ls_worker_new (recorder);
+  g_signal_connect_object (self->worker, "notify::state",
+                           G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
+
+  self->nest_guard = g_source_new (&ls_nest_guard_funcs, sizeof (LsNestGuardSource));
+  ((LsNestGuardSource *) self->nest_guard)->worker = self->worker;
+  ((LsNestGuardSource *) self->nest_guard)->guards = g_atomic_rc_box_acquire (self->guards);
+  g_source_set_name (self->nest_guard, "bridge.nest-guard");
+  g_source_set_priority (self->nest_guard, G_MININT);
+  g_source_attach (self->nest_guard, ls_worker_get_context (self->worker));
+
+  /* Closures from the worker: backpressure (post_ui fails with FULL) past
+   * the capacity; a time budget per dispatch, paced to one frame. */
   self->ui_box = ls_mailbox_new ("bridge.post_ui", self->ui_context,
                                  LS_BRIDGE_UI_PRIORITY, LS_LOOP_UI, recorder);
-  ls_mailbox_set_min_interval (self->ui_box, LS_BRIDGE_UI_INTERVAL_US);
-  ls_mailbox_set_max_wait (self->ui_box, LS_BRIDGE_UI_MAX_WAIT_US, LS_BRIDGE_UI_URGENT_PRIORITY);
-  ls_mailbox_set_max_batch (self->ui_box, 16384);
+  ls_bridge_tune_ui_mailbox (self->ui_box);
+  ls_mailbox_set_capacity (self->ui_box, LS_BRIDGE_QUEUE_CAPACITY, LS_MAILBOX_FULL_REFUSE);
   if (recorder != NULL)
     ls_recorder_set_thread_name (recorder, ls_current_thread_id (), "UI loop");
   return self;
@@ -208,16 +402,140 @@ ls_bridge_start (LsBridge  *self,
 /**
  * ls_bridge_stop:
  *
- * Flips the bridge to CLOSED and begins the worker's orderly stop; returns
- * at once. The worker's "notify::state" reports CLOSED when it is done.
+ * Flips the bridge to closed and begins the worker's orderly stop; returns
+ * at once. "notify::worker-state" reports CLOSED when the worker thread has
+ * finished and been joined. From here on no request starts on the worker;
+ * the ones still queued are freed on the worker. Idempotent.
+ *
+ * Returns: %FALSE (a recorded guard) when called off the UI thread
  */
-void
-ls_bridge_stop (LsBridge *self)
+gboolean
+ls_bridge_stop (LsBridge  *self,
+                GError   **error)
 {
-  g_return_if_fail (LS_IS_BRIDGE (self));
-  g_return_if_fail (g_thread_self () == self->ui_thread);
+  g_return_val_if_fail (LS_IS_BRIDGE (self), FALSE);
+
+  if G_UNLIKELY (g_thread_self () != self->ui_thread)
+    {
+      char label[64];
+
+      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
+                               "ls_bridge_stop() called from thread %s; only the UI thread may stop the worker",
+                               current_thread_label (label, sizeof label));
+    }
+  ls_worker_stop (self->worker);
+  return TRUE;
+}
+
+static gboolean
+wait_deadline_cb (gpointer data)
+{
+  gboolean *expired = data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * ls_bridge_wait_closed:
+ * @timeout_ms: how long to wait for the worker to finish
+ *
+ * Stops the worker if it is not stopping yet, then runs the UI context
+ * until the worker is CLOSED (its thread joined).
+ *
+ * Returns: %TRUE once CLOSED; %FALSE with LS_BRIDGE_ERROR_WRONG_THREAD off
+ *   the UI thread, LS_BRIDGE_ERROR_LOOP_RUNNING from inside a dispatch (a
+ *   nested run of the UI loop), G_IO_ERROR_TIMED_OUT past @timeout_ms
+ */
+gboolean
+ls_bridge_wait_closed (LsBridge  *self,
+                       guint      timeout_ms,
+                       GError   **error)
+{
+  GSource *deadline;
+  gboolean expired = FALSE;
+
+  g_return_val_if_fail (LS_IS_BRIDGE (self), FALSE);
+
+  if G_UNLIKELY (g_thread_self () != self->ui_thread)
+    {
+      char label[64];
+
+      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
+                               "ls_bridge_wait_closed() called from thread %s; only the UI thread waits for the worker",
+                               current_thread_label (label, sizeof label));
+    }
+  if G_UNLIKELY (g_main_depth () > 0)
+    return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_LOOP_RUNNING,
+                             "ls_bridge_wait_closed() cannot be called from a running event loop: it would run the UI loop nested inside one of its callbacks (wait for \"notify::worker-state\" instead)");
 
   ls_worker_stop (self->worker);
+  if (ls_worker_get_state (self->worker) == LS_WORKER_CLOSED)
+    return TRUE;
+
+  deadline = g_timeout_source_new (timeout_ms);
+  g_source_set_callback (deadline, wait_deadline_cb, &expired, NULL);
+  g_source_attach (deadline, self->ui_context);
+  while (ls_worker_get_state (self->worker) != LS_WORKER_CLOSED && !expired)
+    g_main_context_iteration (self->ui_context, TRUE);
+  g_source_destroy (deadline);
+  g_source_unref (deadline);
+
+  if (ls_worker_get_state (self->worker) != LS_WORKER_CLOSED)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "The worker is still %s after %u ms",
+                   ls_worker_state_to_string (ls_worker_get_state (self->worker)), timeout_ms);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+LsWorkerState
+ls_bridge_get_worker_state (LsBridge *self)
+{
+  g_return_val_if_fail (LS_IS_BRIDGE (self), LS_WORKER_CLOSED);
+  return ls_worker_get_state (self->worker);
+}
+
+/**
+ * ls_bridge_get_worker_loop_stats:
+ * @stats: (out caller-allocates): filled on success
+ *
+ * Returns: %FALSE (a recorded guard) when called off the UI thread
+ */
+gboolean
+ls_bridge_get_worker_loop_stats (LsBridge     *self,
+                                 LsLoopStats  *stats,
+                                 GError      **error)
+{
+  g_return_val_if_fail (LS_IS_BRIDGE (self), FALSE);
+  g_return_val_if_fail (stats != NULL, FALSE);
+
+  if G_UNLIKELY (g_thread_self () != self->ui_thread)
+    {
+      char label[64];
+
+      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
+                               "ls_bridge_get_worker_loop_stats() called from thread %s; the Loops page reads them on the UI thread",
+                               current_thread_label (label, sizeof label));
+    }
+  ls_loop_probe_get_stats (ls_worker_get_probe (self->worker), stats);
+  return TRUE;
+}
+
+void
+ls_bridge_get_queue_depths (LsBridge *self,
+                            guint    *to_worker,
+                            guint    *to_ui)
+{
+  g_return_if_fail (LS_IS_BRIDGE (self));
+
+  if (to_worker != NULL)
+    *to_worker = ls_mailbox_get_depth (ls_worker_get_inbox (self->worker));
+  if (to_ui != NULL)
+    *to_ui = ls_mailbox_get_depth (self->ui_box)
+             + ls_mailbox_get_depth (ls_worker_get_owner_mailbox (self->worker));
 }
 
 gboolean
@@ -225,6 +543,20 @@ ls_bridge_is_closed (LsBridge *self)
 {
   g_return_val_if_fail (LS_IS_BRIDGE (self), TRUE);
   return ls_worker_get_state (self->worker) >= LS_WORKER_STOPPING;
+}
+
+static gboolean
+ls_bridge_refuse_push (LsBridge   *self,
+                       LsMailbox  *mailbox,
+                       GError    **error)
+{
+  if (ls_mailbox_is_closed (mailbox))
+    return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED,
+                             "Event loop is closed: %s no longer accepts messages",
+                             ls_mailbox_get_name (mailbox));
+  return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_FULL,
+                           "%s is full (%u messages waiting): the message was dropped; slow down",
+                           ls_mailbox_get_name (mailbox), ls_mailbox_get_depth (mailbox));
 }
 
 gboolean
@@ -259,10 +591,9 @@ ls_bridge_post (LsBridge        *self,
                                "Event loop is closed: the worker is %s, so the request was dropped",
                                ls_worker_state_to_string (state));
     }
-  /* A push fails only once the inbox is closed; it has freed @data then. */
+  /* A push fails once the inbox is closed or full; it has freed @data then. */
   if G_UNLIKELY (!ls_mailbox_push (ls_worker_get_inbox (self->worker), func, data, destroy))
-    return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED,
-                             "Event loop is closed: the worker's inbox no longer accepts requests");
+    return ls_bridge_refuse_push (self, ls_worker_get_inbox (self->worker), error);
   return TRUE;
 }
 
@@ -273,33 +604,80 @@ ls_bridge_post_ui (LsBridge        *self,
                    GDestroyNotify   destroy,
                    GError         **error)
 {
+  LsWorkerState state;
+
   g_return_val_if_fail (LS_IS_BRIDGE (self), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
+  if G_UNLIKELY (g_thread_self () == self->ui_thread)
+    {
+      if (destroy != NULL && data != NULL)
+        destroy (data);
+      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
+                               "ls_bridge_post_ui() called on the UI thread itself; run the code directly (or from an idle source) instead of crossing the bridge");
+    }
+  state = ls_worker_get_state (self->worker);
+  if G_UNLIKELY (state == LS_WORKER_CLOSED)
+    {
+      if (destroy != NULL && data != NULL)
+        destroy (data);
+      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED,
+                               "Event loop is closed: the worker is CLOSED, so the result was dropped");
+    }
   if G_UNLIKELY (!ls_mailbox_push (self->ui_box, func, data, destroy))
-    return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED,
-                             "The UI side of the bridge is closed; the result was dropped");
+    return ls_bridge_refuse_push (self, self->ui_box, error);
   return TRUE;
 }
 
+/**
+ * ls_bridge_new_ui_mailbox:
+ *
+ * Returns: (transfer full) (nullable): a mailbox drained on the UI loop, or
+ *   %NULL (a recorded guard; @user_data_destroy has run) off the UI thread
+ *   or once the worker is stopping
+ */
 LsMailbox *
-ls_bridge_new_ui_mailbox (LsBridge         *self,
-                          const char       *name,
-                          LsMailboxHandler  handler,
-                          gpointer          user_data,
-                          GDestroyNotify    user_data_destroy)
+ls_bridge_new_ui_mailbox (LsBridge          *self,
+                          const char        *name,
+                          LsMailboxHandler   handler,
+                          gpointer           user_data,
+                          GDestroyNotify     user_data_destroy,
+                          GError           **error)
 {
+  LsWorkerState state;
   LsMailbox *mailbox;
+  char label[64];
 
   g_return_val_if_fail (LS_IS_BRIDGE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
-  g_return_val_if_fail (g_thread_self () == self->ui_thread, NULL);
 
+  if G_UNLIKELY (g_thread_self () != self->ui_thread)
+    {
+      if (user_data_destroy != NULL)
+        user_data_destroy (user_data);
+      ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
+                        "ls_bridge_new_ui_mailbox() called from thread %s; UI mailboxes are made on the UI thread",
+                        current_thread_label (label, sizeof label));
+      return NULL;
+    }
+  state = ls_worker_get_state (self->worker);
+  if G_UNLIKELY (state >= LS_WORKER_STOPPING)
+    {
+      if (user_data_destroy != NULL)
+        user_data_destroy (user_data);
+      ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED,
+                        "Event loop is closed: the worker is %s, so no new mailbox from it",
+                        ls_worker_state_to_string (state));
+      return NULL;
+    }
+
+  /* Data from the worker: past the capacity a push is dropped and counted
+   * (the worker must never stall on a UI that fell behind); a time budget
+   * per dispatch, paced to one frame. */
   mailbox = ls_mailbox_new (name, self->ui_context, LS_BRIDGE_UI_PRIORITY, LS_LOOP_UI,
                             self->recorder);
-  ls_mailbox_set_min_interval (mailbox, LS_BRIDGE_UI_INTERVAL_US);
-  ls_mailbox_set_max_wait (mailbox, LS_BRIDGE_UI_MAX_WAIT_US, LS_BRIDGE_UI_URGENT_PRIORITY);
-  ls_mailbox_set_max_batch (mailbox, 16384);
+  ls_bridge_tune_ui_mailbox (mailbox);
+  ls_mailbox_set_capacity (mailbox, LS_BRIDGE_QUEUE_CAPACITY, LS_MAILBOX_FULL_DROP);
   ls_mailbox_set_handler (mailbox, handler, user_data, user_data_destroy);
   return mailbox;
 }
@@ -334,5 +712,5 @@ guint64
 ls_bridge_get_guard_count (LsBridge *self)
 {
   g_return_val_if_fail (LS_IS_BRIDGE (self), 0);
-  return __atomic_load_n (&self->guard_count, __ATOMIC_RELAXED);
+  return __atomic_load_n (&self->guards->count, __ATOMIC_RELAXED);
 }

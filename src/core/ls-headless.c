@@ -77,25 +77,23 @@ set_exit (Headless   *h,
 }
 
 static void
-on_worker_state (LsWorker   *worker,
+on_worker_state (LsBridge   *bridge,
                  GParamSpec *pspec,
                  Headless   *h)
 {
-  if (ls_worker_get_state (worker) == LS_WORKER_CLOSED)
+  if (ls_bridge_get_worker_state (bridge) == LS_WORKER_CLOSED)
     g_main_loop_quit (h->loop);
 }
 
 static void
 headless_stop (Headless *h)
 {
-  LsWorker *worker = ls_bridge_get_worker (h->bridge);
-
   if (h->stopping)
     return;
   h->stopping = TRUE;
-  g_signal_connect (worker, "notify::state", G_CALLBACK (on_worker_state), h);
-  ls_bridge_stop (h->bridge);
-  if (ls_worker_get_state (worker) == LS_WORKER_CLOSED)
+  g_signal_connect (h->bridge, "notify::worker-state", G_CALLBACK (on_worker_state), h);
+  ls_bridge_stop (h->bridge, NULL);
+  if (ls_bridge_get_worker_state (h->bridge) == LS_WORKER_CLOSED)
     g_main_loop_quit (h->loop);
 }
 

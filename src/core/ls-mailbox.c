@@ -1,6 +1,17 @@
 /* ls-mailbox.c: one direction of a crossing between two threads
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Bounded twice: a queue has a capacity (what a full one does is the
+ * mailbox's policy, set where it is created), and a dispatch has a time
+ * budget on the monotonic clock, checked between messages, after which it
+ * yields to the rest of the loop and comes back for the remainder.
+ *
+ * "No message starts after close returns", even when closing from another
+ * thread: before each message the consumer announces "deciding", then
+ * reads the closed flag; the closer sets the flag, then waits out a
+ * "deciding" consumer (a few instructions, never a running message). Both
+ * sides use sequentially consistent atomics, so one of them sees the other.
  */
 #define G_LOG_DOMAIN "ls-mailbox"
 
@@ -8,7 +19,14 @@
 
 #include <pthread.h>
 
-#include "ls-mailbox.h"
+#include "ls-mailbox-private.h"
+
+enum
+{
+  CONSUMER_IDLE,
+  CONSUMER_DECIDING,
+  CONSUMER_RUNNING,
+};
 
 typedef struct
 {
@@ -49,7 +67,13 @@ struct _LsMailbox
   gpointer          handler_data;
   GDestroyNotify    handler_data_destroy;
 
+  gint64            budget_us;    /* 0: no time budget per dispatch */
+  guint             capacity;     /* under @lock */
+  LsMailboxFullPolicy full_policy; /* under @lock */
+  gint              consumer;     /* atomic, seq_cst: CONSUMER_* */
+
   guint             depth;       /* atomic: queued and not yet handled */
+  guint64           dropped;     /* atomic: refused or dropped because full */
   guint64           delivered;   /* atomic */
   guint64           dispatches;  /* atomic */
 };
@@ -126,6 +150,46 @@ run_closure (LsMailbox *self,
                           });
 }
 
+/* Consumer side, once closed: drops the rest of the batch being drained
+ * and whatever is still pending. */
+static void
+ls_mailbox_discard_all (LsMailbox *self)
+{
+  g_autoptr(GArray) stolen = NULL;
+
+  discard_messages (self,
+                    &g_array_index (self->draining, LsMessage, self->drain_pos),
+                    self->draining->len - self->drain_pos);
+  g_array_set_size (self->draining, 0);
+  self->drain_pos = 0;
+
+  pthread_mutex_lock (&self->lock);
+  if (self->pending->len > 0)
+    {
+      stolen = self->pending;
+      self->pending = g_array_new (FALSE, FALSE, sizeof (LsMessage));
+    }
+  pthread_mutex_unlock (&self->lock);
+  if (stolen != NULL)
+    discard_messages (self, (LsMessage *) (gpointer) stolen->data, stolen->len);
+}
+
+/* Consumer side, before each message: announce, then look. A closer on
+ * another thread that set the flag before our look makes us stop; one
+ * that sets it after sees us "deciding" and waits until we have started. */
+static gboolean
+ls_mailbox_begin_message (LsMailbox *self)
+{
+  __atomic_store_n (&self->consumer, CONSUMER_DECIDING, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n (&self->closed, __ATOMIC_SEQ_CST))
+    {
+      __atomic_store_n (&self->consumer, CONSUMER_IDLE, __ATOMIC_RELEASE);
+      return FALSE;
+    }
+  __atomic_store_n (&self->consumer, CONSUMER_RUNNING, __ATOMIC_RELEASE);
+  return TRUE;
+}
+
 /* Breaks the mailbox ⇄ source reference cycle once the source is done. */
 static void
 ls_mailbox_drop_source (LsMailbox *self)
@@ -157,17 +221,15 @@ ls_mailbox_source_dispatch (GSource     *source,
   guint n, i, handled = 0;
   LsMessage *batch;
   GArray *swap;
+  gint64 start_us;
 
   g_assert (g_main_context_is_owner (self->target));
 
   if G_UNLIKELY (__atomic_load_n (&self->closed, __ATOMIC_ACQUIRE))
     {
-      /* Closed from another thread: what was being drained is ours to drop. */
-      discard_messages (self,
-                        &g_array_index (self->draining, LsMessage, self->drain_pos),
-                        self->draining->len - self->drain_pos);
-      g_array_set_size (self->draining, 0);
-      self->drain_pos = 0;
+      /* Closed from another thread: what is queued is ours to drop, here
+       * on the consumer's thread (the closer does not pay for it). */
+      ls_mailbox_discard_all (self);
       ls_mailbox_drop_source (self);
       return G_SOURCE_REMOVE;
     }
@@ -188,9 +250,12 @@ ls_mailbox_source_dispatch (GSource     *source,
   n = MIN (self->max_batch, self->draining->len - self->drain_pos);
   batch = &g_array_index (self->draining, LsMessage, self->drain_pos);
 
+  start_us = g_get_monotonic_time ();
   self->dispatching = TRUE;
-  for (i = 0; i < n && !__atomic_load_n (&self->closed, __ATOMIC_ACQUIRE);)
+  for (i = 0; i < n;)
     {
+      if (!ls_mailbox_begin_message (self))
+        break;
       if (batch[i].func != NULL)
         {
           run_closure (self, &batch[i]);
@@ -205,8 +270,14 @@ ls_mailbox_source_dispatch (GSource     *source,
           finish_data_messages (self, &batch[i], j - i);
           i = j;
         }
+      __atomic_store_n (&self->consumer, CONSUMER_IDLE, __ATOMIC_RELEASE);
       __atomic_fetch_sub (&self->depth, i - handled, __ATOMIC_RELAXED);
       handled = i;
+      /* The budget is checked between messages: one long message is that
+       * message's fault, many short ones are ours to cut. */
+      if (self->budget_us > 0 && i < n
+          && g_get_monotonic_time () - start_us >= self->budget_us)
+        break;
     }
   self->dispatching = FALSE;
   self->drain_pos += handled;
@@ -217,11 +288,7 @@ ls_mailbox_source_dispatch (GSource     *source,
     {
       /* Closed by a closure of this batch, or from another thread meanwhile:
        * the rest is discarded, not run. */
-      discard_messages (self,
-                        &g_array_index (self->draining, LsMessage, self->drain_pos),
-                        self->draining->len - self->drain_pos);
-      g_array_set_size (self->draining, 0);
-      self->drain_pos = 0;
+      ls_mailbox_discard_all (self);
       ls_mailbox_drop_source (self);
       return G_SOURCE_REMOVE;
     }
@@ -371,6 +438,8 @@ ls_mailbox_new (const char   *name,
   self->pending = g_array_sized_new (FALSE, FALSE, sizeof (LsMessage), 256);
   self->draining = g_array_sized_new (FALSE, FALSE, sizeof (LsMessage), 256);
   self->max_batch = 65536;
+  self->capacity = LS_MAILBOX_DEFAULT_CAPACITY;
+  self->full_policy = LS_MAILBOX_FULL_REFUSE;
 
   source = g_source_new (&ls_mailbox_source_funcs, sizeof (LsMailboxSource));
   ((LsMailboxSource *) source)->mailbox = ls_mailbox_ref (self);
@@ -401,7 +470,10 @@ ls_mailbox_unref (LsMailbox *self)
   /* The source holds a reference until it is destroyed, so we only get here
    * after ls_mailbox_close(): nothing is queued any more. */
   g_assert (self->closed);
-  g_assert (self->pending->len == 0);
+  /* Closed from another thread and never dispatched since: the last owner
+   * drops what was left. */
+  if (self->pending->len > 0 || self->drain_pos < self->draining->len)
+    ls_mailbox_discard_all (self);
   g_array_unref (self->pending);
   g_array_unref (self->draining);
   if (self->handler_data_destroy != NULL)
@@ -523,6 +595,18 @@ ls_mailbox_push_message (LsMailbox      *self,
         destroy (data);
       return FALSE;
     }
+  if G_UNLIKELY (__atomic_load_n (&self->depth, __ATOMIC_RELAXED) >= self->capacity)
+    {
+      /* Full: both policies keep the queue bounded and count the loss; the
+       * return value tells a REFUSE producer to back off. */
+      LsMailboxFullPolicy policy = self->full_policy;
+
+      pthread_mutex_unlock (&self->lock);
+      __atomic_fetch_add (&self->dropped, 1, __ATOMIC_RELAXED);
+      if (destroy != NULL && data != NULL)
+        destroy (data);
+      return policy == LS_MAILBOX_FULL_DROP;
+    }
   g_array_append_val (self->pending, msg);
   __atomic_fetch_add (&self->depth, 1, __ATOMIC_RELAXED);
   if (!self->armed)
@@ -549,7 +633,8 @@ ls_mailbox_push_message (LsMailbox      *self,
  *
  * Never blocks on the consumer and never runs @func inline.
  *
- * Returns: %FALSE when the mailbox is closed (then @destroy already ran)
+ * Returns: %FALSE when the mailbox is closed, or full with the REFUSE
+ *   policy (then @destroy already ran)
  */
 gboolean
 ls_mailbox_push (LsMailbox      *self,
@@ -598,12 +683,13 @@ ls_mailbox_claim_target (LsMailbox *self,
  * (destroy notifies run). Idempotent.
  *
  * On the target's own thread (or with the target context acquired) the
- * mailbox is shut at once. From another thread, what is not yet being
- * handled is dropped here, and the target thread drops the rest of its
- * current batch after the message it is running, if any: no message
- * starts after this call returns. Either way, never waits.
+ * mailbox is shut at once. From another thread, the target thread drops
+ * the queue at its next dispatch (after the message it is running, if
+ * any): no message starts after this call returns, and the messages are
+ * freed on the consumer's thread. Either way, never waits for a message.
  *
- * Returns: how many queued messages were discarded here
+ * Returns: how many queued messages were discarded here (0 from another
+ *   thread)
  */
 guint
 ls_mailbox_close (LsMailbox *self)
@@ -617,7 +703,10 @@ ls_mailbox_close (LsMailbox *self)
   on_target = ls_mailbox_claim_target (self, &acquired);
 
   pthread_mutex_lock (&self->lock);
-  if (self->pending->len > 0)
+  /* What is queued is freed on the consumer's thread: here only if that is
+   * us; otherwise at its next dispatch (or the last unref), so closing a
+   * long queue from another thread costs that thread nothing. */
+  if (on_target && self->pending->len > 0)
     {
       stolen = self->pending;
       self->pending = g_array_new (FALSE, FALSE, sizeof (LsMessage));
@@ -628,8 +717,15 @@ ls_mailbox_close (LsMailbox *self)
       __atomic_store_n (&self->armed, TRUE, __ATOMIC_RELEASE);
       wake = TRUE;
     }
-  __atomic_store_n (&self->closed, TRUE, __ATOMIC_RELEASE);
+  __atomic_store_n (&self->closed, TRUE, __ATOMIC_SEQ_CST);
   pthread_mutex_unlock (&self->lock);
+
+  /* A consumer between "deciding" and its look at the flag either saw it
+   * or is about to start its message: wait out that instant, so that no
+   * message starts after we return. Never waits for a running message. */
+  if (!on_target)
+    while (__atomic_load_n (&self->consumer, __ATOMIC_SEQ_CST) == CONSUMER_DECIDING)
+      g_thread_yield ();
 
   if (wake)
     g_main_context_wakeup (self->target);
@@ -700,4 +796,53 @@ ls_mailbox_get_name (LsMailbox *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->name;
+}
+
+guint64
+ls_mailbox_get_dropped (LsMailbox *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return __atomic_load_n (&self->dropped, __ATOMIC_RELAXED);
+}
+
+/**
+ * ls_mailbox_set_time_budget:
+ * @budget_us: how long one dispatch may run messages, 0 for no limit
+ *
+ * Checked on the monotonic clock between messages: past it, the dispatch
+ * yields and the rest waits for the next one, after the other sources of
+ * the loop (painting, input) had their turn. Target thread, before use.
+ */
+void
+ls_mailbox_set_time_budget (LsMailbox *self,
+                            gint64     budget_us)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (budget_us >= 0);
+
+  self->budget_us = budget_us;
+}
+
+/**
+ * ls_mailbox_set_capacity:
+ * @capacity: how many messages may wait (queued and not yet handled)
+ * @policy: what a push into a full mailbox does
+ *
+ * Every mailbox is bounded (LS_MAILBOX_DEFAULT_CAPACITY, REFUSE, unless
+ * set). Either policy runs the message's destroy and counts it in
+ * ls_mailbox_get_dropped(); REFUSE makes the push return %FALSE
+ * (backpressure), DROP returns %TRUE (the producer need not care).
+ */
+void
+ls_mailbox_set_capacity (LsMailbox           *self,
+                         guint                capacity,
+                         LsMailboxFullPolicy  policy)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (capacity > 0);
+
+  pthread_mutex_lock (&self->lock);
+  self->capacity = capacity;
+  self->full_policy = policy;
+  pthread_mutex_unlock (&self->lock);
 }

@@ -41,25 +41,13 @@ typedef void (*LsMailboxHandler) (LsMailbox *mailbox,
 
 #define LS_TYPE_MAILBOX (ls_mailbox_get_type ())
 
+/* What the app may do with a UI mailbox it got from the bridge
+ * (ls_bridge_new_ui_mailbox()): push results into it from the worker,
+ * read its counters, close it when its consumer goes. Creating a mailbox,
+ * and every mailbox that targets the worker, is private to the engine. */
 GType       ls_mailbox_get_type        (void) G_GNUC_CONST;
-LsMailbox  *ls_mailbox_new             (const char      *name,
-                                        GMainContext    *target,
-                                        int              priority,
-                                        LsLoopId         target_loop,
-                                        LsRecorder      *recorder);
 LsMailbox  *ls_mailbox_ref             (LsMailbox       *self);
 void        ls_mailbox_unref           (LsMailbox       *self);
-void        ls_mailbox_set_handler     (LsMailbox       *self,
-                                        LsMailboxHandler handler,
-                                        gpointer         user_data,
-                                        GDestroyNotify   user_data_destroy);
-void        ls_mailbox_set_min_interval (LsMailbox      *self,
-                                         gint64          interval_us);
-void        ls_mailbox_set_max_wait    (LsMailbox       *self,
-                                        gint64           max_wait_us,
-                                        int              urgent_priority);
-void        ls_mailbox_set_max_batch   (LsMailbox       *self,
-                                        guint            max_batch);
 void        ls_mailbox_set_parent_task (LsMailbox       *self,
                                         guint64          parent_task);
 gboolean    ls_mailbox_push            (LsMailbox       *self,
@@ -74,6 +62,7 @@ gboolean    ls_mailbox_is_closed       (LsMailbox       *self);
 guint       ls_mailbox_get_depth       (LsMailbox       *self);
 guint64     ls_mailbox_get_delivered   (LsMailbox       *self);
 guint64     ls_mailbox_get_dispatches  (LsMailbox       *self);
+guint64     ls_mailbox_get_dropped     (LsMailbox       *self);
 const char *ls_mailbox_get_name        (LsMailbox       *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsMailbox, ls_mailbox_unref)

@@ -27,6 +27,7 @@
 
 #include <libsoup/soup.h>
 
+#include "ls-bridge-private.h"
 #include "ls-redact.h"
 #include "ls-stream.h"
 
@@ -1599,7 +1600,10 @@ ls_stream_start (LsStream  *self,
     return FALSE;
 
   name = g_strdup_printf ("stream %u", self->stream_id);
-  self->ui_box = ls_bridge_new_ui_mailbox (self->bridge, name, ls_stream_ui_handler, self, NULL);
+  self->ui_box = ls_bridge_new_ui_mailbox (self->bridge, name, ls_stream_ui_handler, self, NULL,
+                                           error);
+  if (self->ui_box == NULL)
+    return FALSE;
   self->run = stream_run_new (self->options, self->store, self->stream_id, self->ui_box,
                               ls_bridge_get_worker (self->bridge));
 

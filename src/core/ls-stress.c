@@ -89,7 +89,7 @@ static gboolean
 ls_stress_worker_accepts_work (LsStress *self)
 {
   return !ls_bridge_is_closed (self->bridge)
-         && ls_worker_get_state (ls_bridge_get_worker (self->bridge)) == LS_WORKER_RUNNING;
+         && ls_bridge_get_worker_state (self->bridge) == LS_WORKER_RUNNING;
 }
 
 /* Closing drops replies still queued and refuses the ones still to come
@@ -213,9 +213,9 @@ ls_stress_pump (LsStress *self)
 static void
 on_worker_state_cb (LsStress   *self,
                     GParamSpec *pspec,
-                    LsWorker   *worker)
+                    LsBridge   *bridge)
 {
-  LsWorkerState state = ls_worker_get_state (worker);
+  LsWorkerState state = ls_bridge_get_worker_state (bridge);
 
   if ((state == LS_WORKER_STOPPING || state == LS_WORKER_CLOSED)
       && self->state == LS_STRESS_RUNNING)
@@ -302,7 +302,7 @@ ls_stress_new (LsBridge *bridge)
 
   self = g_object_new (LS_TYPE_STRESS, NULL);
   self->bridge = g_object_ref (bridge);
-  g_signal_connect_object (ls_bridge_get_worker (bridge), "notify::state",
+  g_signal_connect_object (bridge, "notify::worker-state",
                            G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
 
   return self;
@@ -322,6 +322,8 @@ ls_stress_start (LsStress  *self,
                  guint      n_round_trips,
                  GError   **error)
 {
+  g_autoptr(GError) local_error = NULL;
+
   g_return_val_if_fail (LS_IS_STRESS (self), FALSE);
   g_return_val_if_fail (n_round_trips > 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -341,11 +343,11 @@ ls_stress_start (LsStress  *self,
     }
 
   self->replies = ls_bridge_new_ui_mailbox (self->bridge, "stress-replies",
-                                            on_replies_cb, self, NULL);
+                                            on_replies_cb, self, NULL, &local_error);
   if (self->replies == NULL)
     {
-      g_set_error_literal (error, LS_STRESS_ERROR, LS_STRESS_ERROR_BRIDGE_CLOSED,
-                           "The bridge refused a new mailbox");
+      g_set_error (error, LS_STRESS_ERROR, LS_STRESS_ERROR_BRIDGE_CLOSED,
+                   "The bridge refused a new mailbox: %s", local_error->message);
       return FALSE;
     }
   if (ls_bridge_get_recorder (self->bridge) != NULL)

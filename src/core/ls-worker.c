@@ -17,7 +17,7 @@
 
 #include "config.h"
 
-#include "ls-worker.h"
+#include "ls-worker-private.h"
 
 /* A task that ignores cancellation cannot hold the app hostage. */
 #define SHUTDOWN_GRACE_MS 5000
@@ -361,8 +361,14 @@ ls_worker_new (LsRecorder *recorder)
   self->inbox = ls_mailbox_new ("bridge.post", self->context,
                                 G_PRIORITY_DEFAULT, LS_LOOP_WORKER, recorder);
   ls_mailbox_set_max_batch (self->inbox, 4096);
+  /* Requests: backpressure past the capacity (ls_bridge_post fails FULL). */
+  ls_mailbox_set_capacity (self->inbox, LS_BRIDGE_QUEUE_CAPACITY, LS_MAILBOX_FULL_REFUSE);
   self->control = ls_mailbox_new ("worker.control", self->context,
                                   G_PRIORITY_HIGH, LS_LOOP_WORKER, recorder);
+  /* Lifecycle: one message per transition (ready, stop, finished); the
+   * state itself is an atomic, so a reader always sees the latest. */
+  ls_mailbox_set_capacity (self->owner_box, 16, LS_MAILBOX_FULL_REFUSE);
+  ls_mailbox_set_capacity (self->control, 16, LS_MAILBOX_FULL_REFUSE);
   self->probe = ls_loop_probe_new ("worker loop", LS_LOOP_WORKER, recorder);
   ls_loop_probe_watch_mailbox (self->probe, self->inbox);
   return self;
@@ -420,6 +426,8 @@ ls_worker_stop (LsWorker *self)
       || ls_worker_transition (self, LS_WORKER_RUNNING, LS_WORKER_STOPPING))
     {
       self->stop_us = g_get_monotonic_time ();
+      /* From another thread this only shuts the inbox: no request starts
+       * after it returns, and the queued ones are freed on the worker. */
       ls_mailbox_close (self->inbox);
       if (self->thread != NULL)
         {

@@ -1,32 +1,25 @@
-/* ls-worker.h: the worker thread, its own GMainContext and its one GMainLoop
+/* ls-worker-private.h: the worker thread, its own GMainContext and its one GMainLoop
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Private to src/core/: the worker's context and mailboxes are the very
+ * things the bridge guards, so nothing outside the engine may reach them.
+ * The app sees the worker only through LsBridge (state, stats, depths).
  */
 #pragma once
 
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
+#include "ls-bridge.h"
 #include "ls-loop-probe.h"
-#include "ls-mailbox.h"
+#include "ls-mailbox-private.h"
 #include "ls-recorder.h"
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  LS_WORKER_NEW,
-  LS_WORKER_RUNNING,
-  LS_WORKER_STOPPING,
-  LS_WORKER_CLOSED,
-} LsWorkerState;
-
-#define LS_TYPE_WORKER_STATE (ls_worker_state_get_type ())
 #define LS_TYPE_WORKER (ls_worker_get_type ())
 G_DECLARE_FINAL_TYPE (LsWorker, ls_worker, LS, WORKER, GObject)
-
-GType          ls_worker_state_get_type      (void) G_GNUC_CONST;
-const char    *ls_worker_state_to_string     (LsWorkerState  state);
 
 /* Created, started and stopped on the owner ("UI") thread: the thread whose
  * thread-default context is current at ls_worker_new(). "notify::state" is
