@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stddef.h>
 
 #include <json-glib/json-glib.h>
 
@@ -385,4 +386,44 @@ ls_headless_run_clear (LsHeadlessRun *run)
   g_clear_pointer (&run->lines, g_ptr_array_unref);
   run->status = 0;
   run->seconds = 0;
+}
+
+typedef struct
+{
+  int            refs;
+  GDestroyNotify clear;
+  /* keeps the block that follows aligned for any type */
+  max_align_t    block[];
+} LsTestShared;
+
+#define LS_TEST_SHARED(block) ((LsTestShared *) ((char *) (block) - G_STRUCT_OFFSET (LsTestShared, block)))
+
+gpointer
+ls_test_shared_new0 (gsize          size,
+                     GDestroyNotify clear)
+{
+  LsTestShared *shared = g_malloc0 (sizeof (LsTestShared) + size);
+
+  shared->refs = 1;
+  shared->clear = clear;
+  return shared->block;
+}
+
+gpointer
+ls_test_shared_ref (gpointer block)
+{
+  __atomic_fetch_add (&LS_TEST_SHARED (block)->refs, 1, __ATOMIC_RELAXED);
+  return block;
+}
+
+void
+ls_test_shared_unref (gpointer block)
+{
+  LsTestShared *shared = LS_TEST_SHARED (block);
+
+  if (__atomic_fetch_sub (&shared->refs, 1, __ATOMIC_ACQ_REL) != 1)
+    return;
+  if (shared->clear != NULL)
+    shared->clear (block);
+  g_free (shared);
 }

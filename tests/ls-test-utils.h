@@ -44,6 +44,17 @@ LsTestLoopThread *ls_test_loop_thread_start (const char       *name,
                                              gpointer          user_data);
 void              ls_test_loop_thread_stop  (LsTestLoopThread *thread);
 
+/* A reference-counted block handed between threads. Like
+ * g_atomic_rc_box_new0() but counted with compiler atomics in this file, so
+ * ThreadSanitizer sees the last release order every earlier access (GLib's
+ * own atomics are in an uninstrumented library). @clear runs before the
+ * block is freed by whoever lets go last. */
+gpointer ls_test_shared_new0  (gsize          size,
+                               GDestroyNotify clear);
+gpointer ls_test_shared_ref   (gpointer       block);
+void     ls_test_shared_unref (gpointer       block);
+#define ls_test_shared_new(Type, clear) ((Type *) ls_test_shared_new0 (sizeof (Type), (clear)))
+
 /* Runs the default context for @ms milliseconds. */
 void     ls_test_run_for    (guint           ms);
 

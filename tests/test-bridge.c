@@ -378,25 +378,25 @@ test_guard_foreign_loop (Fixture       *f,
 
 /* A GuardProbe handed to the worker: the message and the reply each hold
  * a reference, the test the first; whoever lets go last frees it. */
-static GuardProbe *
-guard_probe_new (LsBridge *bridge)
-{
-  GuardProbe *probe = g_atomic_rc_box_new0 (GuardProbe);
-
-  probe->bridge = bridge;
-  return probe;
-}
-
 static void
 guard_probe_clear (gpointer data)
 {
   g_clear_error (&((GuardProbe *) data)->error);
 }
 
+static GuardProbe *
+guard_probe_new (LsBridge *bridge)
+{
+  GuardProbe *probe = ls_test_shared_new (GuardProbe, guard_probe_clear);
+
+  probe->bridge = bridge;
+  return probe;
+}
+
 static void
 guard_probe_unref (gpointer data)
 {
-  g_atomic_rc_box_release_full (data, guard_probe_clear);
+  ls_test_shared_unref (data);
 }
 
 static void
@@ -415,7 +415,7 @@ nested_run_on_worker (gpointer data)
    * the bridge refuses. */
   g_assert_true (g_main_context_is_owner (ls_worker_get_context (ls_bridge_get_worker (probe->bridge))));
   probe->result = ls_bridge_iterate_worker (probe->bridge, TRUE, &probe->error);
-  ls_bridge_post_ui (probe->bridge, nested_report_on_ui, g_atomic_rc_box_acquire (probe),
+  ls_bridge_post_ui (probe->bridge, nested_report_on_ui, ls_test_shared_ref (probe),
                      guard_probe_unref, NULL);
 }
 
@@ -431,7 +431,7 @@ test_guard_nested_run (Fixture       *f,
 {
   GuardProbe *probe = guard_probe_new (f->bridge);
 
-  g_assert_true (ls_bridge_post (f->bridge, nested_run_on_worker, g_atomic_rc_box_acquire (probe),
+  g_assert_true (ls_bridge_post (f->bridge, nested_run_on_worker, ls_test_shared_ref (probe),
                                  guard_probe_unref, NULL));
   g_assert_true (ls_test_wait_until (guard_probe_done, probe, 5000));
   g_assert_false (probe->result);

@@ -181,7 +181,7 @@ probe_clear (gpointer data)
 static Probe *
 probe_new (LsBridge *bridge)
 {
-  Probe *probe = g_atomic_rc_box_new0 (Probe);
+  Probe *probe = ls_test_shared_new (Probe, probe_clear);
 
   probe->bridge = g_object_ref (bridge);
   return probe;
@@ -190,13 +190,13 @@ probe_new (LsBridge *bridge)
 static Probe *
 probe_ref (Probe *probe)
 {
-  return g_atomic_rc_box_acquire (probe);
+  return ls_test_shared_ref (probe);
 }
 
 static void
 probe_unref (gpointer data)
 {
-  g_atomic_rc_box_release_full (data, probe_clear);
+  ls_test_shared_unref (data);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Probe, probe_unref)
@@ -641,7 +641,7 @@ hold_free (gpointer data)
 static void
 hold_unref (gpointer data)
 {
-  g_atomic_rc_box_release_full (data, hold_free);
+  ls_test_shared_unref (data);
 }
 
 static void
@@ -669,12 +669,12 @@ static void
 test_backpressure_to_worker (Fixture       *f,
                              gconstpointer  data)
 {
-  Hold *hold = g_atomic_rc_box_new0 (Hold);
+  Hold *hold = ls_test_shared_new (Hold, hold_free);
   g_autoptr(GError) error = NULL;
   guint to_worker = 0;
 
   /* The worker is busy with one long request: everything else waits. */
-  g_assert_true (ls_bridge_post (f->bridge, hold_on_worker, g_atomic_rc_box_acquire (hold),
+  g_assert_true (ls_bridge_post (f->bridge, hold_on_worker, ls_test_shared_ref (hold),
                                  hold_unref, NULL));
   g_assert_true (ls_test_wait_until (hold_is_held, hold, 10000));
   for (guint i = 1; i < LS_BRIDGE_QUEUE_CAPACITY; i++)
@@ -683,7 +683,7 @@ test_backpressure_to_worker (Fixture       *f,
   g_assert_cmpuint (to_worker, ==, LS_BRIDGE_QUEUE_CAPACITY);
 
   /* Full: refused, typed, recorded; the message's data freed. */
-  g_assert_false (ls_bridge_post (f->bridge, must_not_run, g_atomic_rc_box_acquire (hold),
+  g_assert_false (ls_bridge_post (f->bridge, must_not_run, ls_test_shared_ref (hold),
                                   hold_unref, &error));
   g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_FULL);
   g_assert_cmpuint (count_guards (f->recorder, "guard: queue full"), ==, 1);
@@ -731,14 +731,14 @@ test_ui_mailbox_drops_with_count (Fixture       *f,
                                   gconstpointer  data)
 {
   Received received = { 0 };
-  Hold *hold = g_atomic_rc_box_new0 (Hold);
+  Hold *hold = ls_test_shared_new (Hold, hold_free);
   g_autoptr(GError) error = NULL;
 
   hold->sink = ls_bridge_new_ui_mailbox (f->bridge, "test.bounded", received_handler, &received,
                                          NULL, &error);
   g_assert_no_error (error);
   hold->pushes = LS_BRIDGE_QUEUE_CAPACITY + 5;
-  g_assert_true (ls_bridge_post (f->bridge, push_many_on_worker, g_atomic_rc_box_acquire (hold),
+  g_assert_true (ls_bridge_post (f->bridge, push_many_on_worker, ls_test_shared_ref (hold),
                                  hold_unref, NULL));
   /* The UI loop does not turn meanwhile: nothing is drained. */
   while (!__atomic_load_n (&hold->pushed, __ATOMIC_ACQUIRE))
