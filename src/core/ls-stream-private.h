@@ -1,0 +1,133 @@
+/* ls-stream-private.h: what the three parts of a stream share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * LsStream (ls-stream.c, UI thread) owns an LsStreamRun; the run's life
+ * on the worker is ls-stream-run.c, its certificate trust ls-stream-tls.c.
+ * Nothing here is for the app.
+ */
+#pragma once
+
+#include <pthread.h>
+
+#include <libsoup/soup.h>
+
+#include "ls-bridge-private.h"
+#include "ls-stream.h"
+
+G_BEGIN_DECLS
+
+/* Where the run is on the worker; the table of transitions is at the top
+ * of ls-stream-run.c, and ls_stream_run_enter() asserts it. */
+typedef enum
+{
+  LS_RUN_POSTED,     /* created on the UI thread, start posted to the worker */
+  LS_RUN_DECIDING,   /* on the worker, no operation pending */
+  LS_RUN_SENDING,    /* soup_session_send_async pending */
+  LS_RUN_READING,    /* one g_input_stream_read_async pending */
+  LS_RUN_WAITING,    /* the reconnect timer pending, nothing else */
+  LS_RUN_FINISHING,  /* final; the one pending operation has yet to report back */
+  LS_RUN_RELEASED,   /* the worker let go of everything */
+} LsRunPhase;
+
+typedef struct _LsStreamRun LsStreamRun;
+
+struct _LsStreamRun
+{
+  /* Owners across threads: the LsStream, the worker (from the start until
+   * RELEASED) and each message queued for the UI. Atomic. */
+  gint              ref_count;
+
+  /* Immutable once posted to the worker. */
+  LsStreamOptions  *options;
+  LsEventStore     *store;
+  guint32           stream_id;
+  LsMailbox        *ui_box;      /* the stream's own; closed when the LsStream goes */
+  LsWorker         *worker;
+  LsRecorder       *recorder;    /* nullable */
+
+  /* Shared with the UI, under @lock. */
+  pthread_mutex_t   lock;
+  LsStreamState     shared_state;
+  char             *shared_message;
+  LsStreamStats     shared_stats;
+  gboolean          notify_queued;
+  char             *shared_tls_fingerprint; /* the refused certificate of a failed stream */
+
+  /* Worker thread only. */
+  LsRunPhase        phase;
+  LsStreamState     state;
+  char             *message;
+  LsStreamStats     stats;
+  GCancellable     *cancellable;      /* tracked by the worker */
+  GSource          *cancel_source;    /* from DECIDING at start until RELEASED */
+  const char       *cancel_reason;    /* static string */
+  GCancellable     *conn_cancellable; /* the current connection's */
+  char             *conn_abort_reason;
+  SoupMessage      *msg;
+  GInputStream     *body;
+  LsFramer         *framer;
+  guint8           *buffer;
+  GSource          *wait_timer;       /* exactly while WAITING */
+  GSource          *idle_timer;       /* from the start until RELEASED, when asked for */
+  GSource          *stall_timer;      /* same */
+  GSource          *duration_timer;   /* from the start until final, when asked for */
+  guint             failures;         /* consecutive connections without an event */
+  guint64           conn_events;
+  guint64           conn_decoded;     /* body bytes after Content-Encoding, this connection */
+  gboolean          conn_got_bytes;
+  gboolean          capped;
+  gint64            send_us;
+  gint64            read_queued_us;
+  gint64            wait_start_us;
+  gint64            read_time_us;
+  gint64            rate_window_us;
+  guint64           rate_bytes0;
+  guint64           rate_events0;
+  char             *request_summary;  /* "METHOD URL" and the request headers, raw: the
+                                       * recorder redacts what it shows and exports */
+
+  /* TLS, worker only (ls-stream-tls.c). The accept-certificate handler
+   * leaves here why it refused the peer's certificate (for the stream's
+   * message), or what it accepted (for the "open" record: nothing is
+   * accepted silently). */
+  char             *pin;              /* options->accept_certificate_sha256, normalized */
+  guint             session_key;      /* picks one of the worker's sessions */
+  SoupSession      *session;          /* own, when the stream has its own trust: a
+                                       * connection it accepted is never reused by
+                                       * another stream (HTTP/1.1 keep-alive, HTTP/2) */
+  GTlsDatabase     *ca_database;      /* options->ca_file, loaded on first use */
+  char             *tls_problem;      /* this connection's refusal, one line */
+  char             *tls_fingerprint;  /* of the certificate refused */
+  char             *tls_note;         /* this connection's acceptance beyond the system store */
+};
+
+/* ls-stream-run.c */
+LsStreamRun *ls_stream_run_new            (const LsStreamOptions *options,
+                                           LsEventStore          *store,
+                                           guint32                stream_id,
+                                           LsMailbox             *ui_box,
+                                           LsWorker              *worker);
+LsStreamRun *ls_stream_run_ref            (LsStreamRun           *run);
+void         ls_stream_run_unref          (gpointer               run);
+/* UI thread: posts the start (and later the cancel) to the worker. */
+gboolean     ls_stream_run_post_start     (LsStreamRun           *run,
+                                           LsBridge              *bridge,
+                                           GError               **error);
+void         ls_stream_run_post_cancel    (LsStreamRun           *run,
+                                           LsBridge              *bridge);
+/* Worker: ends the run (the first final state wins). */
+void         ls_stream_run_finish         (LsStreamRun           *run,
+                                           LsStreamState          state,
+                                           const char            *message);
+
+/* ls-stream-tls.c, worker only */
+void         ls_stream_tls_setup          (LsStreamRun           *run);
+void         ls_stream_tls_watch          (LsStreamRun           *run,
+                                           SoupMessage           *msg);
+void         ls_stream_tls_reset          (LsStreamRun           *run);
+gboolean     ls_stream_tls_check_failure  (LsStreamRun           *run,
+                                           const GError          *error);
+void         ls_stream_tls_clear          (LsStreamRun           *run);
+
+G_END_DECLS

@@ -1,0 +1,1129 @@
+/* ls-stream-run.c: one stream's run on the worker, from start to release
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * An LsStreamRun is created on the UI thread (ls-stream.c) and posted to
+ * the worker; everything in its "worker only" part is created, used and
+ * dropped on the worker thread. The worker copies state and statistics
+ * into the run's shared part under a pthread mutex (visible to
+ * ThreadSanitizer) and pushes one message into the stream's UI mailbox
+ * only when none is queued. Events themselves go straight into the store.
+ * One cohesive thing (the run's connect, read and reconnect steps and
+ * their timers share every field of the run), hence its length.
+ *
+ * The run's phase, and every legal transition (run_enter() asserts them):
+ *
+ *   POSTED ──start on the worker──▶ DECIDING
+ *   DECIDING ──send──▶ SENDING         ──reply or error──▶ DECIDING
+ *   DECIDING ──read──▶ READING         ──bytes, end or error──▶ DECIDING
+ *   DECIDING ──reconnect later──▶ WAITING ──timer──▶ DECIDING
+ *   SENDING, READING ──final (cancel, duration, timeout of the stream)──▶ FINISHING
+ *   FINISHING ──the pending operation reports back──▶ RELEASED
+ *   DECIDING, WAITING ──final──▶ RELEASED
+ *
+ * So at most one libsoup/GIO operation is pending (SENDING or READING, or
+ * FINISHING after them), the reconnect timer exists exactly while WAITING,
+ * and the run is final from FINISHING on. RELEASED drops every source,
+ * the message, the body, the own session, untracks the task (the
+ * worker's stop waits for that) and drops the worker's reference: the
+ * operations' callbacks need none of their own, since the run is never
+ * released while one is pending. A run whose start is discarded by a
+ * stopping worker stays POSTED and publishes CANCELLED when freed.
+ *
+ * A stop of the worker cancels the tracked cancellable; a
+ * GCancellableSource turns that into the CANCELLED state.
+ */
+#define G_LOG_DOMAIN "ls-stream"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ls-redact.h"
+#include "ls-stream-private.h"
+
+/* Reads of this size keep the per-read costs (callback, spans, one
+ * publish) small against the per-byte ones. */
+#define READ_SIZE       (64 * 1024)
+#define RATE_WINDOW_US  (500 * G_TIME_SPAN_MILLISECOND)
+#define MAX_BACKOFF_SHIFT 16
+
+/* Span names, interned once (the recorder copies records without allocating). */
+static const char *span_category;
+static const char *span_send;
+static const char *span_headers;
+static const char *span_read;
+static const char *span_parse;
+static const char *span_wait;
+static const char *span_closed;
+
+/* Spreads streams over the worker's sessions (see ls_worker_get_session_for). */
+static guint next_session_key;
+
+static const char *
+phase_name (LsRunPhase phase)
+{
+  static const char *const names[] = {
+    "POSTED", "DECIDING", "SENDING", "READING", "WAITING", "FINISHING", "RELEASED",
+  };
+
+  return phase < G_N_ELEMENTS (names) ? names[phase] : "?";
+}
+
+static gboolean
+phase_may_enter (LsRunPhase from,
+                 LsRunPhase to)
+{
+  switch (from)
+    {
+    case LS_RUN_POSTED:
+      return to == LS_RUN_DECIDING;
+    case LS_RUN_DECIDING:
+      return to == LS_RUN_SENDING || to == LS_RUN_READING || to == LS_RUN_WAITING ||
+             to == LS_RUN_RELEASED;
+    case LS_RUN_SENDING:
+    case LS_RUN_READING:
+      return to == LS_RUN_DECIDING || to == LS_RUN_FINISHING;
+    case LS_RUN_WAITING:
+      return to == LS_RUN_DECIDING || to == LS_RUN_RELEASED;
+    case LS_RUN_FINISHING:
+      return to == LS_RUN_RELEASED;
+    case LS_RUN_RELEASED:
+    default:
+      return FALSE;
+    }
+}
+
+static void run_release (LsStreamRun *run);
+
+/* The one place the phase changes. Entering RELEASED may free the run. */
+static void
+run_enter (LsStreamRun *run,
+           LsRunPhase   to)
+{
+  g_assert (ls_worker_is_worker_thread (run->worker));
+  if (!phase_may_enter (run->phase, to))
+    g_error ("stream %u: illegal run transition %s → %s", run->stream_id,
+             phase_name (run->phase), phase_name (to));
+  run->phase = to;
+  if (to == LS_RUN_RELEASED)
+    run_release (run);
+}
+
+static gboolean
+run_is_final (LsStreamRun *run)
+{
+  return run->phase >= LS_RUN_FINISHING;
+}
+
+/* An operation reported back: TRUE when its callback should go on (the
+ * run is DECIDING), FALSE when the run was finishing and is now released
+ * (do not touch it any more). */
+static gboolean
+run_op_reported (LsStreamRun *run)
+{
+  if (run->phase == LS_RUN_FINISHING)
+    {
+      run_enter (run, LS_RUN_RELEASED);
+      return FALSE;
+    }
+  run_enter (run, LS_RUN_DECIDING);
+  return TRUE;
+}
+
+LsStreamRun *
+ls_stream_run_ref (LsStreamRun *run)
+{
+  __atomic_fetch_add (&run->ref_count, 1, __ATOMIC_RELAXED);
+  return run;
+}
+
+void
+ls_stream_run_unref (gpointer data)
+{
+  LsStreamRun *run = data;
+
+  if (__atomic_sub_fetch (&run->ref_count, 1, __ATOMIC_ACQ_REL) != 0)
+    return;
+
+  /* Everything the worker owns was dropped on the worker in release. */
+  g_assert (run->msg == NULL && run->body == NULL);
+  g_assert (run->cancel_source == NULL && run->wait_timer == NULL);
+  g_assert (run->idle_timer == NULL && run->duration_timer == NULL);
+  g_assert (run->stall_timer == NULL);
+
+  g_clear_pointer (&run->framer, ls_framer_free);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->conn_cancellable);
+  g_free (run->buffer);
+  g_free (run->message);
+  g_free (run->conn_abort_reason);
+  g_free (run->shared_message);
+  g_free (run->request_summary);
+  g_free (run->pin);
+  g_clear_object (&run->ca_database);
+  g_free (run->tls_problem);
+  g_free (run->tls_fingerprint);
+  g_free (run->tls_note);
+  g_free (run->shared_tls_fingerprint);
+  pthread_mutex_destroy (&run->lock);
+  ls_mailbox_unref (run->ui_box);
+  g_clear_object (&run->worker);
+  g_clear_object (&run->recorder);
+  ls_event_store_unref (run->store);
+  ls_stream_options_free (run->options);
+  g_free (run);
+}
+
+LsStreamRun *
+ls_stream_run_new (const LsStreamOptions *options,
+                LsEventStore          *store,
+                guint32                stream_id,
+                LsMailbox             *ui_box,
+                LsWorker              *worker)
+{
+  static gsize names_interned;
+  LsStreamRun *run = g_new0 (LsStreamRun, 1);
+  LsRecorder *recorder = ls_worker_get_recorder (worker);
+
+  /* On the UI thread, before any post: the worker reads them after. */
+  if (g_once_init_enter (&names_interned))
+    {
+      span_category = g_intern_static_string ("stream");
+      span_send = g_intern_static_string ("stream.send");
+      span_headers = g_intern_static_string ("stream.response-headers");
+      span_read = g_intern_static_string ("stream.read");
+      span_parse = g_intern_static_string ("stream.parse");
+      span_wait = g_intern_static_string ("stream.reconnect-wait");
+      span_closed = g_intern_static_string ("stream.closed");
+      g_once_init_leave (&names_interned, 1);
+    }
+
+  run->ref_count = 1;
+  run->phase = LS_RUN_POSTED;
+  run->options = ls_stream_options_copy (options);
+  run->store = ls_event_store_ref (store);
+  run->stream_id = stream_id;
+  run->session_key = __atomic_fetch_add (&next_session_key, 1, __ATOMIC_RELAXED);
+  run->ui_box = ls_mailbox_ref (ui_box);
+  run->worker = g_object_ref (worker);
+  run->recorder = recorder != NULL ? g_object_ref (recorder) : NULL;
+  pthread_mutex_init (&run->lock, NULL);
+  run->shared_state = LS_STREAM_CONNECTING;
+  run->state = LS_STREAM_CONNECTING;
+  run->stats.ttfb_us = -1;
+  run->stats.retry_ms = options->reconnect_ms;
+  run->shared_stats = run->stats;
+  return run;
+}
+
+/* Any thread: hands the latest state to the UI, at most one queued message. */
+static void
+stream_run_publish_shared (LsStreamRun           *run,
+                           LsStreamState        state,
+                           const char          *message,
+                           const LsStreamStats *stats)
+{
+  gboolean push;
+
+  pthread_mutex_lock (&run->lock);
+  if (stats != NULL)
+    run->shared_stats = *stats;
+  run->shared_state = state;
+  if (message != NULL && run->shared_message == NULL)
+    run->shared_message = g_strdup (message);
+  push = !run->notify_queued;
+  run->notify_queued = TRUE;
+  pthread_mutex_unlock (&run->lock);
+
+  if (push)
+    ls_mailbox_push_data (run->ui_box, ls_stream_run_ref (run), ls_stream_run_unref);
+}
+
+static void
+run_publish (LsStreamRun *run)
+{
+  g_assert (ls_worker_is_worker_thread (run->worker));
+
+  stream_run_publish_shared (run, run->state, run->message, &run->stats);
+}
+
+static void
+run_span (LsStreamRun  *run,
+          const char *name,
+          gint64      queued_us,
+          gint64      start_us,
+          gint64      end_us,
+          LsOutcome   outcome,
+          gint64      count,
+          const char *detail)
+{
+  if (run->recorder != NULL)
+    ls_recorder_add_span (run->recorder, &(LsSpan) {
+                            .name = name, .category = span_category, .loop = LS_LOOP_WORKER,
+                            .queued_us = queued_us, .start_us = start_us, .end_us = end_us,
+                            .outcome = outcome, .items = count, .detail = detail,
+                          });
+}
+
+static void
+run_record (LsStreamRun   *run,
+            LsEventKind  kind,
+            const char  *message)
+{
+  /* Lifecycle messages reach every output and the window: no credentials. */
+  g_autofree char *safe = ls_redact_text (message);
+
+  ls_event_store_append (run->store, run->stream_id, kind, g_get_monotonic_time (),
+                         NULL, 0, NULL, 0, safe, strlen (safe), 0);
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static const char *
+run_last_event_id (LsStreamRun *run)
+{
+  if (run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE)
+    return ls_sse_parser_get_last_event_id (ls_framer_get_sse_parser (run->framer));
+  return run->options->last_event_id != NULL ? run->options->last_event_id : "";
+}
+
+/* Drops the current connection (worker only). */
+static void
+run_close_connection (LsStreamRun *run)
+{
+  if (run->conn_cancellable != NULL)
+    g_cancellable_cancel (run->conn_cancellable);
+  if (run->idle_timer != NULL)
+    g_source_set_ready_time (run->idle_timer, -1);
+  if (run->stall_timer != NULL)
+    g_source_set_ready_time (run->stall_timer, -1);
+}
+
+/* Entering RELEASED: the run lets go of everything (nothing is pending
+ * any more); then the worker may stop. May free the run. */
+static void
+run_release (LsStreamRun *run)
+{
+  destroy_source (&run->cancel_source);
+  destroy_source (&run->wait_timer);
+  destroy_source (&run->idle_timer);
+  destroy_source (&run->stall_timer);
+  destroy_source (&run->duration_timer);
+  g_clear_object (&run->body);
+  g_clear_object (&run->msg);
+  ls_stream_tls_clear (run);
+  ls_worker_untrack_task (run->worker, run->cancellable);
+  /* The reference the worker held since the start. */
+  ls_stream_run_unref (run);
+}
+
+/* The first final state wins. From SENDING or READING the run waits in
+ * FINISHING for the cancelled operation; otherwise it is released at
+ * once, and may be freed: callers do not touch it afterwards. */
+void
+ls_stream_run_finish (LsStreamRun   *run,
+                      LsStreamState  state,
+                      const char    *message)
+{
+  g_autofree char *safe_message = NULL;
+  gboolean op_pending;
+
+  g_assert (LS_STREAM_STATE_IS_FINAL (state));
+
+  if (run_is_final (run))
+    return;
+
+  op_pending = run->phase == LS_RUN_SENDING || run->phase == LS_RUN_READING;
+  safe_message = ls_redact_text (message);
+  message = safe_message;
+  run->state = state;
+  g_free (run->message);
+  run->message = g_strdup (message);
+  run_close_connection (run);
+  destroy_source (&run->wait_timer);
+  destroy_source (&run->duration_timer);
+
+  if (state == LS_STREAM_FAILED)
+    run_record (run, LS_EVENT_KIND_ERROR, message);
+  run_record (run, LS_EVENT_KIND_CLOSED, message);
+  run->stats.ended_us = g_get_monotonic_time ();
+  run_span (run, span_closed, 0, run->stats.ended_us,
+            run->stats.ended_us,
+            state == LS_STREAM_CANCELLED ? LS_OUTCOME_CANCELLED :
+            state == LS_STREAM_FAILED ? LS_OUTCOME_ERROR : LS_OUTCOME_OK, 0, message);
+  run_publish (run);
+  run_enter (run, op_pending ? LS_RUN_FINISHING : LS_RUN_RELEASED);
+}
+
+static void run_connect (LsStreamRun *run);
+
+static gboolean
+wait_timer_cb (gpointer data)
+{
+  LsStreamRun *run = data;
+  gint64 now = g_get_monotonic_time ();
+
+  destroy_source (&run->wait_timer);
+  run_span (run, span_wait, run->wait_start_us,
+            run->wait_start_us, now, LS_OUTCOME_OK, 0, NULL);
+  run_enter (run, LS_RUN_DECIDING);
+  run_connect (run);
+  return G_SOURCE_REMOVE;
+}
+
+static guint64
+run_reconnect_delay (LsStreamRun *run)
+{
+  gint64 server_retry = -1;
+  guint64 base, delay;
+
+  if (run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE)
+    server_retry = ls_sse_parser_get_retry_ms (ls_framer_get_sse_parser (run->framer));
+  base = server_retry >= 0 ? (guint64) server_retry : run->options->reconnect_ms;
+  base = CLAMP (base, LS_STREAM_MIN_RECONNECT_MS, LS_STREAM_MAX_RECONNECT_MS);
+  run->stats.retry_ms = base;
+  delay = base;
+
+  /* Repeated failures back off exponentially, with jitter so that many
+   * clients of one server do not come back in lockstep. */
+  if (run->failures > 1)
+    {
+      guint shift = MIN (run->failures - 1, MAX_BACKOFF_SHIFT);
+      guint64 backoff = MIN (base << shift, (guint64) run->options->backoff_max_ms);
+
+      backoff -= (guint64) g_random_double_range (0, (double) backoff / 4);
+      delay = MAX (base, backoff);
+    }
+  return delay;
+}
+
+/* The connection ended (error or clean end of body): reconnect or stop. */
+static void
+run_connection_ended (LsStreamRun  *run,
+                      const char *reason,
+                      gboolean    is_error)
+{
+  g_autofree char *note = NULL;
+  guint64 delay;
+  gboolean sse;
+
+  run_close_connection (run);
+  g_clear_object (&run->body);
+  g_clear_object (&run->msg);
+  if (run->framer != NULL)
+    ls_framer_end_stream (run->framer);
+
+  if (is_error)
+    run_record (run, LS_EVENT_KIND_ERROR, reason);
+
+  sse = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE;
+  if (!run->options->reconnect || (!is_error && !sse))
+    {
+      ls_stream_run_finish (run, is_error ? LS_STREAM_FAILED : LS_STREAM_ENDED, reason);
+      return;
+    }
+
+  if (run->conn_events > 0)
+    run->failures = 0;
+  run->failures++;
+  delay = run_reconnect_delay (run);
+  run->stats.reconnects++;
+  note = g_strdup_printf ("%s; reconnecting in %" G_GUINT64_FORMAT " ms", reason, delay);
+  run_record (run, LS_EVENT_KIND_RECONNECT, note);
+
+  run->state = LS_STREAM_WAITING;
+  run->wait_start_us = g_get_monotonic_time ();
+  run->wait_timer = g_timeout_source_new ((guint) delay);
+  g_source_set_callback (run->wait_timer, wait_timer_cb, run, NULL);
+  g_source_attach (run->wait_timer, ls_worker_get_context (run->worker));
+  run_enter (run, LS_RUN_WAITING);
+  run_publish (run);
+}
+
+/* Errors that trying again cannot fix (a redirect loop, a response
+ * libsoup cannot parse): a one-line reason, or NULL for network errors. */
+static char *
+permanent_error_message (const GError *error)
+{
+  /* libsoup 3.2 gives this one as G_IO_ERROR_PARTIAL_INPUT. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
+      (g_str_equal (error->message, "Header too big") ||
+       g_str_equal (error->message, g_dgettext ("libsoup-3.0", "Header too big"))))
+    return g_strdup_printf ("Response headers too large: %s", error->message);
+  if (error->domain != SOUP_SESSION_ERROR)
+    return NULL;
+  switch ((SoupSessionError) error->code)
+    {
+    case SOUP_SESSION_ERROR_TOO_MANY_REDIRECTS:
+      return g_strdup ("Too many redirects: the server redirects in a loop");
+    case SOUP_SESSION_ERROR_REDIRECT_NO_LOCATION:
+    case SOUP_SESSION_ERROR_REDIRECT_BAD_URI:
+      return g_strdup_printf ("Bad redirect: %s", error->message);
+    case SOUP_SESSION_ERROR_PARSING:
+      return g_strdup_printf ("Malformed response headers: %s", error->message);
+    case SOUP_SESSION_ERROR_ENCODING:
+      return g_strdup_printf ("Unsupported response encoding: %s", error->message);
+    case SOUP_SESSION_ERROR_TOO_MANY_RESTARTS:
+    case SOUP_SESSION_ERROR_MESSAGE_ALREADY_IN_QUEUE:
+    default:
+      return g_strdup_printf ("Request failed: %s", error->message);
+    }
+}
+
+static void
+run_connection_error (LsStreamRun    *run,
+                      const GError *error,
+                      const char   *during)
+{
+  g_autofree char *reason = NULL;
+
+  if (g_cancellable_is_cancelled (run->cancellable))
+    {
+      ls_stream_run_finish (run, LS_STREAM_CANCELLED, run->cancel_reason);
+      return;
+    }
+  if (run->conn_abort_reason != NULL)
+    reason = g_steal_pointer (&run->conn_abort_reason);
+  else if ((reason = permanent_error_message (error)) != NULL)
+    {
+      ls_stream_run_finish (run, LS_STREAM_FAILED, reason);
+      return;
+    }
+  else
+    reason = g_strdup_printf ("%s: %s", during, error->message);
+  run_connection_ended (run, reason, TRUE);
+}
+
+/* ---- body ----------------------------------------------------------- */
+
+static void
+on_frame (const LsFrame *frame,
+          gpointer       data)
+{
+  LsStreamRun *run = data;
+  LsEventKind kind;
+
+  if (run->capped)
+    return;
+
+  if (frame->format == LS_STREAM_FORMAT_RAW)
+    kind = LS_EVENT_KIND_CHUNK;
+  else if (frame->valid)
+    kind = LS_EVENT_KIND_EVENT;
+  else
+    kind = LS_EVENT_KIND_INVALID;
+
+  ls_event_store_append (run->store, run->stream_id, kind, run->read_time_us,
+                         frame->type, frame->type_len, frame->id, frame->id_len,
+                         frame->data, frame->data_len, (guint32) MIN (frame->wire_size, G_MAXUINT32));
+  run->stats.events++;
+  run->conn_events++;
+  if (kind == LS_EVENT_KIND_INVALID)
+    run->stats.invalid++;
+  if (run->options->max_events != 0 && run->stats.events >= run->options->max_events)
+    run->capped = TRUE;
+}
+
+static void run_read_next (LsStreamRun *run);
+
+static void
+run_update_rates (LsStreamRun *run,
+                  gint64     now)
+{
+  gint64 elapsed = now - run->rate_window_us;
+
+  if (run->rate_window_us == 0)
+    {
+      run->rate_window_us = now;
+      run->rate_bytes0 = run->stats.bytes;
+      run->rate_events0 = run->stats.events;
+      return;
+    }
+  if (elapsed < RATE_WINDOW_US)
+    return;
+  run->stats.events_per_s = (double) (run->stats.events - run->rate_events0) * G_USEC_PER_SEC / elapsed;
+  run->stats.bytes_per_s = (double) (run->stats.bytes - run->rate_bytes0) * G_USEC_PER_SEC / elapsed;
+  run->rate_window_us = now;
+  run->rate_bytes0 = run->stats.bytes;
+  run->rate_events0 = run->stats.events;
+}
+
+/* What a body read error means: libsoup reports a chunked body it
+ * cannot frame, and one cut short, as "Connection terminated unexpectedly". */
+static const char *
+run_body_error_context (LsStreamRun    *run,
+                        const GError *error)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+    return "Connection lost";
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CHUNKED:
+      return "Malformed or truncated chunked body";
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return "Body shorter than its Content-Length";
+    case SOUP_ENCODING_UNRECOGNIZED:
+    case SOUP_ENCODING_NONE:
+    case SOUP_ENCODING_EOF:
+    case SOUP_ENCODING_BYTERANGES:
+    default:
+      return "Connection lost";
+    }
+}
+
+/* An end of body before the promised Content-Length (libsoup 3.2 reports
+ * it as a clean end when the connection closes): a one-line reason, or
+ * NULL. Only without Content-Encoding, where the length is what we read. */
+static char *
+run_short_body_message (LsStreamRun *run)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
+  goffset expected;
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+      soup_message_headers_get_one (headers, "Content-Encoding") != NULL)
+    return NULL;
+  expected = soup_message_headers_get_content_length (headers);
+  if ((guint64) expected <= run->conn_decoded)
+    return NULL;
+  return g_strdup_printf ("Body shorter than its Content-Length: received %" G_GUINT64_FORMAT
+                          " of %" G_GOFFSET_FORMAT " bytes", run->conn_decoded, expected);
+}
+
+/* A body decoded past the floor that is more than max_expansion times
+ * its size on the wire (a gzip or deflate bomb). */
+static gboolean
+run_expands_too_much (LsStreamRun *run)
+{
+  SoupMessageMetrics *metrics;
+  guint64 wire;
+
+  if (run->options->max_expansion == 0 || run->conn_decoded <= LS_STREAM_EXPANSION_FLOOR)
+    return FALSE;
+  metrics = soup_message_get_metrics (run->msg);
+  if (metrics == NULL)
+    return FALSE;
+  wire = soup_message_metrics_get_response_body_bytes_received (metrics);
+  return run->conn_decoded / run->options->max_expansion > wire;
+}
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  LsStreamRun *run = data;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 parse_end;
+  guint64 events_before;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  /* One read at a time, and the connection ends only when it reports
+   * back: the body it read from is still the current one. */
+  g_warn_if_fail (G_INPUT_STREAM (source) == run->body);
+  run_span (run, span_read, run->read_queued_us, now, now,
+            n > 0 ? LS_OUTCOME_OK : n == 0 ? LS_OUTCOME_OK :
+            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
+            MAX (n, 0), NULL);
+
+  if (!run_op_reported (run))
+    return;
+
+  if (n < 0)
+    {
+      run_connection_error (run, error, run_body_error_context (run, error));
+      return;
+    }
+
+  if (n == 0)
+    {
+      g_autofree char *short_body = run_short_body_message (run);
+
+      if (short_body != NULL)
+        run_connection_ended (run, short_body, TRUE);
+      else
+        run_connection_ended (run, "The server closed the stream", FALSE);
+      return;
+    }
+
+  if (!run->conn_got_bytes)
+    {
+      run->conn_got_bytes = TRUE;
+      run->stats.ttfb_us = now - run->send_us;
+    }
+  if (run->idle_timer != NULL)
+    g_source_set_ready_time (run->idle_timer, now + (gint64) run->options->idle_timeout_ms * 1000);
+  /* Only a complete line is progress: a trickle of bytes is not. */
+  if (run->stall_timer != NULL &&
+      (ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_RAW ||
+       memchr (run->buffer, '\n', (gsize) n) != NULL || memchr (run->buffer, '\r', (gsize) n) != NULL))
+    g_source_set_ready_time (run->stall_timer, now + (gint64) run->options->stall_timeout_ms * 1000);
+
+  run->stats.bytes += (guint64) n;
+  run->conn_decoded += (guint64) n;
+  if (run_expands_too_much (run))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Compressed body expands more than %u:1 (decompression bomb?)",
+                         run->options->max_expansion);
+
+      /* The events before are stored already. */
+      ls_stream_run_finish (run, LS_STREAM_FAILED, message);
+      return;
+    }
+  run->read_time_us = now;
+  events_before = run->stats.events;
+  if (!ls_framer_feed (run->framer, run->buffer, (gsize) n, &error))
+    {
+      /* The events before the oversized one are stored already. */
+      ls_stream_run_finish (run, LS_STREAM_FAILED, error->message);
+      return;
+    }
+  parse_end = g_get_monotonic_time ();
+  run_span (run, span_parse, 0, now, parse_end, LS_OUTCOME_OK,
+            (gint64) (run->stats.events - events_before), NULL);
+
+  if (run->stats.events > events_before)
+    {
+      if (run->stats.last_event_us != 0)
+        {
+          run->stats.last_gap_us = now - run->stats.last_event_us;
+          run->stats.max_gap_us = MAX (run->stats.max_gap_us, run->stats.last_gap_us);
+        }
+      run->stats.last_event_us = now;
+    }
+  run_update_rates (run, now);
+
+  if (run->capped)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Received %" G_GUINT64_FORMAT " events (max events)", run->stats.events);
+
+      ls_stream_run_finish (run, LS_STREAM_ENDED, message);
+      return;
+    }
+
+  run_publish (run);
+  run_read_next (run);
+}
+
+static void
+run_read_next (LsStreamRun *run)
+{
+  run->read_queued_us = g_get_monotonic_time ();
+  run_enter (run, LS_RUN_READING);
+  g_input_stream_read_async (run->body, run->buffer, READ_SIZE, G_PRIORITY_DEFAULT,
+                             run->conn_cancellable, on_read, run);
+}
+
+/* ---- response ------------------------------------------------------- */
+
+static gboolean
+is_event_stream (const char *content_type)
+{
+  return content_type != NULL && g_ascii_strcasecmp (content_type, "text/event-stream") == 0;
+}
+
+/* FALSE (and the run finished) when the response cannot be a stream. */
+static gboolean
+run_check_response (LsStreamRun *run)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
+  guint status = soup_message_get_status (run->msg);
+  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+  const char *phrase = soup_message_get_reason_phrase (run->msg);
+  LsStreamFormat format = run->options->format;
+  g_autofree char *message = NULL;
+
+  if (phrase == NULL || *phrase == '\0')
+    phrase = soup_status_get_phrase (status);
+
+  run->stats.http_status = status;
+  g_strlcpy (run->stats.content_type, content_type != NULL ? content_type : "",
+             sizeof run->stats.content_type);
+
+  if (status == SOUP_STATUS_NO_CONTENT)
+    {
+      ls_stream_run_finish (run, LS_STREAM_ENDED, "HTTP 204 No Content: the server asked not to reconnect");
+      return FALSE;
+    }
+  if (status != SOUP_STATUS_OK)
+    {
+      message = g_strdup_printf ("HTTP %u %s: the server refused the stream", status,
+                                 phrase != NULL ? phrase : "");
+      ls_stream_run_finish (run, LS_STREAM_FAILED, message);
+      return FALSE;
+    }
+
+  if (format == LS_STREAM_FORMAT_AUTO)
+    format = ls_stream_format_from_content_type (content_type);
+  else if (format == LS_STREAM_FORMAT_SSE && !is_event_stream (content_type))
+    {
+      message = g_strdup_printf ("Expected text/event-stream, got %s",
+                                 content_type != NULL ? content_type : "no Content-Type");
+      ls_stream_run_finish (run, LS_STREAM_FAILED, message);
+      return FALSE;
+    }
+  run->stats.format = format;
+
+  /* The framer lives across connections (it keeps the last event ID and
+   * the reconnection time); a different format on reconnect replaces it. */
+  if (run->framer == NULL || ls_framer_get_format (run->framer) != format)
+    {
+      g_autofree char *last_id = g_strdup (run_last_event_id (run));
+
+      g_clear_pointer (&run->framer, ls_framer_free);
+      run->framer = ls_framer_new (format, on_frame, run);
+      ls_framer_set_max_size (run->framer, run->options->max_event_size);
+      if (format == LS_STREAM_FORMAT_SSE)
+        ls_sse_parser_set_last_event_id (ls_framer_get_sse_parser (run->framer), last_id);
+    }
+  return TRUE;
+}
+
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  LsStreamRun *run = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) body = NULL;
+  g_autofree char *note = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  run_span (run, span_send, run->send_us, run->send_us, now,
+            body != NULL ? LS_OUTCOME_OK :
+            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
+            0, run->request_summary);
+
+  if (!run_op_reported (run))
+    return;
+
+  if (body == NULL)
+    {
+      if (!g_cancellable_is_cancelled (run->cancellable) && run->conn_abort_reason == NULL &&
+          ls_stream_tls_check_failure (run, error))
+        return;
+      run_connection_error (run, error, "Connection failed");
+      return;
+    }
+
+  if (!run_check_response (run))
+    return;
+
+  run->body = g_steal_pointer (&body);
+  note = g_strdup_printf ("HTTP %u, %s (%s)%s%s", run->stats.http_status,
+                          run->stats.content_type[0] != '\0' ? run->stats.content_type : "no Content-Type",
+                          ls_stream_format_to_string (run->stats.format),
+                          run->tls_note != NULL ? "; " : "",
+                          run->tls_note != NULL ? run->tls_note : "");
+  run_record (run, LS_EVENT_KIND_OPEN, note);
+  run_span (run, span_headers, run->send_us, now,
+            g_get_monotonic_time (), LS_OUTCOME_OK, run->stats.http_status, note);
+  run->state = LS_STREAM_OPEN;
+  run_publish (run);
+  run_read_next (run);
+}
+
+/* ---- request -------------------------------------------------------- */
+
+static void
+run_connect (LsStreamRun *run)
+{
+  const LsStreamOptions *options = run->options;
+  SoupMessageHeaders *headers;
+  SoupSession *session = run->session != NULL
+                         ? run->session
+                         : ls_worker_get_session_for (run->worker, run->session_key);
+  const char *last_id;
+
+  g_assert (run->phase == LS_RUN_DECIDING);
+
+  g_clear_object (&run->conn_cancellable);
+  g_clear_pointer (&run->conn_abort_reason, g_free);
+  ls_stream_tls_reset (run);
+  g_clear_object (&run->msg);
+  run->conn_cancellable = g_cancellable_new ();
+  run->conn_events = 0;
+  run->conn_decoded = 0;
+  run->conn_got_bytes = FALSE;
+
+  run->msg = soup_message_new (options->method != NULL ? options->method : SOUP_METHOD_GET,
+                               options->url);
+  if (run->msg == NULL)
+    {
+      /* Validated on the UI side: only a library disagreement gets here. */
+      ls_stream_run_finish (run, LS_STREAM_FAILED, "libsoup could not build a request for this URL");
+      return;
+    }
+  headers = soup_message_get_request_headers (run->msg);
+  ls_stream_tls_watch (run, run->msg);
+  /* The wire size of the body, for the expansion cap. */
+  if (options->max_expansion > 0)
+    soup_message_add_flags (run->msg, SOUP_MESSAGE_COLLECT_METRICS);
+  if (options->body != NULL)
+    soup_message_set_request_body_from_bytes (run->msg, NULL, options->body);
+  for (guint i = 0; options->headers != NULL && i < options->headers->len; i++)
+    {
+      const LsStreamHeader *header = g_ptr_array_index (options->headers, i);
+
+      soup_message_headers_append (headers, header->name, header->value);
+    }
+  /* EventSource's defaults; a header the user set wins. */
+  if (options->format == LS_STREAM_FORMAT_AUTO || options->format == LS_STREAM_FORMAT_SSE)
+    {
+      if (soup_message_headers_get_one (headers, "Accept") == NULL)
+        soup_message_headers_append (headers, "Accept", "text/event-stream");
+      if (soup_message_headers_get_one (headers, "Cache-Control") == NULL)
+        soup_message_headers_append (headers, "Cache-Control", "no-cache");
+    }
+  last_id = run_last_event_id (run);
+  if (last_id[0] != '\0')
+    soup_message_headers_replace (headers, "Last-Event-ID", last_id);
+
+  run->stats.connects++;
+  run->send_us = g_get_monotonic_time ();
+  if (run->stats.started_us == 0)
+    run->stats.started_us = run->send_us;
+  if (run->idle_timer != NULL)
+    g_source_set_ready_time (run->idle_timer,
+                             run->send_us + (gint64) options->idle_timeout_ms * 1000);
+  if (run->stall_timer != NULL)
+    g_source_set_ready_time (run->stall_timer,
+                             run->send_us + (gint64) options->stall_timeout_ms * 1000);
+
+  run->state = LS_STREAM_CONNECTING;
+  run_publish (run);
+
+  run_enter (run, LS_RUN_SENDING);
+  soup_session_send_async (session, run->msg, G_PRIORITY_DEFAULT, run->conn_cancellable,
+                           on_sent, run);
+}
+
+/* ---- timers and cancellation ---------------------------------------- */
+
+static gboolean
+idle_dispatch (GSource     *source,
+               GSourceFunc  callback,
+               gpointer     user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (user_data);
+}
+
+static GSourceFuncs idle_source_funcs = {
+  .dispatch = idle_dispatch,
+};
+
+static char *
+format_ms (guint ms)
+{
+  if (ms % 1000 == 0)
+    return g_strdup_printf ("%u s", ms / 1000);
+  return g_strdup_printf ("%u ms", ms);
+}
+
+/* Cancels the connection; the pending operation reports back cancelled
+ * and reads this reason. */
+static void
+run_abort_connection (LsStreamRun  *run,
+                      const char *what,
+                      guint       ms,
+                      const char *timer)
+{
+  g_autofree char *duration = format_ms (ms);
+
+  /* Before on_sent the server has not answered at all. */
+  if (run->body == NULL)
+    what = "No response";
+  g_free (run->conn_abort_reason);
+  run->conn_abort_reason = g_strdup_printf ("%s for %s (%s)", what, duration, timer);
+  g_cancellable_cancel (run->conn_cancellable);
+}
+
+static gboolean
+idle_timeout_cb (gpointer data)
+{
+  LsStreamRun *run = data;
+
+  if (run->phase != LS_RUN_SENDING && run->phase != LS_RUN_READING)
+    return G_SOURCE_CONTINUE;
+  run_abort_connection (run, "No data", run->options->idle_timeout_ms, "idle timeout");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+stall_timeout_cb (gpointer data)
+{
+  LsStreamRun *run = data;
+  gboolean raw;
+
+  if (run->phase != LS_RUN_SENDING && run->phase != LS_RUN_READING)
+    return G_SOURCE_CONTINUE;
+  raw = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_RAW;
+  run_abort_connection (run, raw ? "No data" : "No complete line",
+                        run->options->stall_timeout_ms, "stall timeout");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+duration_cb (gpointer data)
+{
+  LsStreamRun *run = data;
+  g_autofree char *message = NULL;
+  guint64 ms = run->options->duration_ms;
+
+  destroy_source (&run->duration_timer);
+  if (ms % 1000 == 0)
+    message = g_strdup_printf ("Ran for %" G_GUINT64_FORMAT " s (duration)", ms / 1000);
+  else
+    message = g_strdup_printf ("Ran for %" G_GUINT64_FORMAT " ms (duration)", ms);
+  ls_stream_run_finish (run, LS_STREAM_ENDED, message);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+cancelled_cb (GCancellable *cancellable,
+              gpointer      data)
+{
+  LsStreamRun *run = data;
+
+  ls_stream_run_finish (run, LS_STREAM_CANCELLED,
+              run->cancel_reason != NULL ? run->cancel_reason : "Cancelled: the worker is stopping");
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- worker entry points -------------------------------------------- */
+
+/* "GET URL" and one "Name: value" line per request header, for the send
+ * span. Raw: the recorder redacts what it shows and what it exports. */
+static char *
+run_describe_request (const LsStreamOptions *options)
+{
+  GString *out = g_string_new (NULL);
+
+  g_string_append_printf (out, "%s %s", options->method != NULL ? options->method : "GET", options->url);
+  for (guint i = 0; options->headers != NULL && i < options->headers->len; i++)
+    {
+      const LsStreamHeader *header = g_ptr_array_index (options->headers, i);
+
+      g_string_append_printf (out, "\n%s: %s", header->name, header->value);
+    }
+  return g_string_free (out, FALSE);
+}
+
+typedef struct
+{
+  LsStreamRun *run;
+  gboolean   ran;
+} StartRequest;
+
+static void
+start_on_worker (gpointer data)
+{
+  StartRequest *request = data;
+  LsStreamRun *run = request->run;
+  GMainContext *context = ls_worker_get_context (run->worker);
+
+  g_assert (ls_worker_is_worker_thread (run->worker));
+
+  request->ran = TRUE;
+  run_enter (run, LS_RUN_DECIDING);
+  /* This reference is the worker's until RELEASED. */
+  ls_stream_run_ref (run);
+  run->buffer = g_malloc (READ_SIZE);
+  ls_stream_tls_setup (run);
+  run->request_summary = run_describe_request (run->options);
+  run->cancellable = g_cancellable_new ();
+  run->cancel_source = g_cancellable_source_new (run->cancellable);
+  g_source_set_callback (run->cancel_source, G_SOURCE_FUNC (cancelled_cb), run, NULL);
+  g_source_attach (run->cancel_source, context);
+  /* Cancels at once when the worker is already stopping. */
+  ls_worker_track_task (run->worker, run->cancellable);
+
+  if (run->options->idle_timeout_ms > 0)
+    {
+      run->idle_timer = g_source_new (&idle_source_funcs, sizeof (GSource));
+      g_source_set_callback (run->idle_timer, idle_timeout_cb, run, NULL);
+      g_source_attach (run->idle_timer, context);
+    }
+  if (run->options->stall_timeout_ms > 0)
+    {
+      run->stall_timer = g_source_new (&idle_source_funcs, sizeof (GSource));
+      g_source_set_callback (run->stall_timer, stall_timeout_cb, run, NULL);
+      g_source_attach (run->stall_timer, context);
+    }
+  if (run->options->duration_ms > 0)
+    {
+      run->duration_timer = g_timeout_source_new ((guint) MIN (run->options->duration_ms, G_MAXUINT));
+      g_source_set_callback (run->duration_timer, duration_cb, run, NULL);
+      g_source_attach (run->duration_timer, context);
+    }
+
+  if (g_cancellable_is_cancelled (run->cancellable))
+    {
+      ls_stream_run_finish (run, LS_STREAM_CANCELLED, "Cancelled: the worker is stopping");
+      return;
+    }
+  run_connect (run);
+}
+
+static void
+start_request_free (gpointer data)
+{
+  StartRequest *request = data;
+
+  /* Discarded by a stopping worker before it ran: the stream never
+   * started, and must still end. Any thread. */
+  if (!request->ran)
+    stream_run_publish_shared (request->run, LS_STREAM_CANCELLED,
+                               "Cancelled: the worker stopped before the stream started", NULL);
+  ls_stream_run_unref (request->run);
+  g_free (request);
+}
+
+static void
+cancel_on_worker (gpointer data)
+{
+  LsStreamRun *run = data;
+
+  if (run->phase == LS_RUN_POSTED || run_is_final (run))
+    return;
+  run->cancel_reason = "Cancelled";
+  g_cancellable_cancel (run->cancellable);
+}
+
+gboolean
+ls_stream_run_post_start (LsStreamRun  *run,
+                          LsBridge     *bridge,
+                          GError      **error)
+{
+  StartRequest *request = g_new0 (StartRequest, 1);
+
+  request->run = ls_stream_run_ref (run);
+  return ls_bridge_post (bridge, start_on_worker, request, start_request_free, error);
+}
+
+void
+ls_stream_run_post_cancel (LsStreamRun *run,
+                           LsBridge    *bridge)
+{
+  ls_bridge_post (bridge, cancel_on_worker, ls_stream_run_ref (run), ls_stream_run_unref, NULL);
+}
+
