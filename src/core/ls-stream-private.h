@@ -49,6 +49,7 @@ struct _LsStreamRun
   /* Shared with the UI, under @lock. */
   pthread_mutex_t   lock;
   LsStreamState     shared_state;
+  LsStreamEnd       shared_end;
   char             *shared_message;
   LsStreamStats     shared_stats;
   gboolean          notify_queued;
@@ -57,13 +58,15 @@ struct _LsStreamRun
   /* Worker thread only. */
   LsRunPhase        phase;
   LsStreamState     state;
+  LsStreamEnd       end;
   char             *message;
   LsStreamStats     stats;
   GCancellable     *cancellable;      /* tracked by the worker */
   GSource          *cancel_source;    /* from DECIDING at start until RELEASED */
-  const char       *cancel_reason;    /* static string */
+  gboolean          cancel_asked;     /* by ls_stream_cancel(), not by the worker's stop */
   GCancellable     *conn_cancellable; /* the current connection's */
-  char             *conn_abort_reason;
+  LsStreamEnd       conn_abort_end;     /* why the current connection was aborted: */
+  char             *conn_abort_reason;  /* ...its detail, NULL when it was not */
   SoupMessage      *msg;
   GInputStream     *body;
   LsFramer         *framer;
@@ -116,10 +119,15 @@ gboolean     ls_stream_run_post_start     (LsStreamRun           *run,
                                            GError               **error);
 void         ls_stream_run_post_cancel    (LsStreamRun           *run,
                                            LsBridge              *bridge);
-/* Worker: ends the run (the first final state wins). */
+/* Worker: ends the run (the first end wins). @detail is the end's
+ * variable part (see ls_stream_end_describe). */
 void         ls_stream_run_finish         (LsStreamRun           *run,
-                                           LsStreamState          state,
-                                           const char            *message);
+                                           LsStreamEnd            end,
+                                           const char            *detail);
+
+/* ls-stream.c, any thread: the one sentence for an end. */
+char        *ls_stream_end_describe       (LsStreamEnd            end,
+                                           const char            *detail);
 
 /* ls-stream-tls.c, worker only */
 void         ls_stream_tls_setup          (LsStreamRun           *run);

@@ -219,8 +219,9 @@ ls_stream_run_new (const LsStreamOptions *options,
 
 /* Any thread: hands the latest state to the UI, at most one queued message. */
 static void
-stream_run_publish_shared (LsStreamRun           *run,
+stream_run_publish_shared (LsStreamRun         *run,
                            LsStreamState        state,
+                           LsStreamEnd          end,
                            const char          *message,
                            const LsStreamStats *stats)
 {
@@ -231,7 +232,10 @@ stream_run_publish_shared (LsStreamRun           *run,
     run->shared_stats = *stats;
   run->shared_state = state;
   if (message != NULL && run->shared_message == NULL)
-    run->shared_message = g_strdup (message);
+    {
+      run->shared_message = g_strdup (message);
+      run->shared_end = end;
+    }
   push = !run->notify_queued;
   run->notify_queued = TRUE;
   pthread_mutex_unlock (&run->lock);
@@ -245,7 +249,7 @@ run_publish (LsStreamRun *run)
 {
   g_assert (ls_worker_is_worker_thread (run->worker));
 
-  stream_run_publish_shared (run, run->state, run->message, &run->stats);
+  stream_run_publish_shared (run, run->state, run->end, run->message, &run->stats);
 }
 
 static void
@@ -330,21 +334,24 @@ run_release (LsStreamRun *run)
  * FINISHING for the cancelled operation; otherwise it is released at
  * once, and may be freed: callers do not touch it afterwards. */
 void
-ls_stream_run_finish (LsStreamRun   *run,
-                      LsStreamState  state,
-                      const char    *message)
+ls_stream_run_finish (LsStreamRun *run,
+                      LsStreamEnd  end,
+                      const char  *detail)
 {
-  g_autofree char *safe_message = NULL;
+  g_autofree char *message = NULL;
+  LsStreamState state;
   gboolean op_pending;
 
-  g_assert (LS_STREAM_STATE_IS_FINAL (state));
+  g_assert (end != LS_STREAM_END_NONE);
 
   if (run_is_final (run))
     return;
 
   op_pending = run->phase == LS_RUN_SENDING || run->phase == LS_RUN_READING;
-  safe_message = ls_redact_text (message);
-  message = safe_message;
+  message = ls_stream_end_describe (end, detail);
+  state = end == LS_STREAM_END_CANCELLED ? LS_STREAM_CANCELLED :
+          LS_STREAM_END_IS_FAILURE (end) ? LS_STREAM_FAILED : LS_STREAM_ENDED;
+  run->end = end;
   run->state = state;
   g_free (run->message);
   run->message = g_strdup (message);
@@ -365,6 +372,13 @@ ls_stream_run_finish (LsStreamRun   *run,
 }
 
 static void run_connect (LsStreamRun *run);
+
+/* An explicit cancel says no more; the worker's stop says why. */
+static const char *
+run_cancel_detail (LsStreamRun *run)
+{
+  return run->cancel_asked ? NULL : "the worker is stopping";
+}
 
 static gboolean
 wait_timer_cb (gpointer data)
@@ -408,11 +422,13 @@ run_reconnect_delay (LsStreamRun *run)
 
 /* The connection ended (error or clean end of body): reconnect or stop. */
 static void
-run_connection_ended (LsStreamRun  *run,
-                      const char *reason,
-                      gboolean    is_error)
+run_connection_ended (LsStreamRun *run,
+                      LsStreamEnd  end,
+                      const char  *detail)
 {
   g_autofree char *note = NULL;
+  g_autofree char *reason = ls_stream_end_describe (end, detail);
+  gboolean is_error = end != LS_STREAM_END_COMPLETED;
   guint64 delay;
   gboolean sse;
 
@@ -428,7 +444,7 @@ run_connection_ended (LsStreamRun  *run,
   sse = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE;
   if (!run->options->reconnect || (!is_error && !sse))
     {
-      ls_stream_run_finish (run, is_error ? LS_STREAM_FAILED : LS_STREAM_ENDED, reason);
+      ls_stream_run_finish (run, end, detail);
       return;
     }
 
@@ -452,15 +468,20 @@ run_connection_ended (LsStreamRun  *run,
 /* Errors that trying again cannot fix (a redirect loop, a response
  * libsoup cannot parse): a one-line reason, or NULL for network errors. */
 static char *
-permanent_error_message (const GError *error)
+permanent_error_message (const GError *error,
+                         LsStreamEnd  *end)
 {
   /* libsoup 3.2 gives this one as G_IO_ERROR_PARTIAL_INPUT. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
       (g_str_equal (error->message, "Header too big") ||
        g_str_equal (error->message, g_dgettext ("libsoup-3.0", "Header too big"))))
-    return g_strdup_printf ("Response headers too large: %s", error->message);
+    {
+      *end = LS_STREAM_END_TOO_LARGE;
+      return g_strdup_printf ("Response headers too large: %s", error->message);
+    }
   if (error->domain != SOUP_SESSION_ERROR)
     return NULL;
+  *end = LS_STREAM_END_REDIRECT;
   switch ((SoupSessionError) error->code)
     {
     case SOUP_SESSION_ERROR_TOO_MANY_REDIRECTS:
@@ -469,38 +490,47 @@ permanent_error_message (const GError *error)
     case SOUP_SESSION_ERROR_REDIRECT_BAD_URI:
       return g_strdup_printf ("Bad redirect: %s", error->message);
     case SOUP_SESSION_ERROR_PARSING:
+      *end = LS_STREAM_END_BAD_RESPONSE;
       return g_strdup_printf ("Malformed response headers: %s", error->message);
     case SOUP_SESSION_ERROR_ENCODING:
+      *end = LS_STREAM_END_BAD_RESPONSE;
       return g_strdup_printf ("Unsupported response encoding: %s", error->message);
     case SOUP_SESSION_ERROR_TOO_MANY_RESTARTS:
     case SOUP_SESSION_ERROR_MESSAGE_ALREADY_IN_QUEUE:
     default:
-      return g_strdup_printf ("Request failed: %s", error->message);
+      *end = LS_STREAM_END_BAD_REQUEST;
+      return g_strdup (error->message);
     }
 }
 
 static void
-run_connection_error (LsStreamRun    *run,
+run_connection_error (LsStreamRun  *run,
                       const GError *error,
+                      LsStreamEnd   end,
                       const char   *during)
 {
-  g_autofree char *reason = NULL;
+  g_autofree char *detail = NULL;
 
   if (g_cancellable_is_cancelled (run->cancellable))
     {
-      ls_stream_run_finish (run, LS_STREAM_CANCELLED, run->cancel_reason);
+      ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, run_cancel_detail (run));
       return;
     }
   if (run->conn_abort_reason != NULL)
-    reason = g_steal_pointer (&run->conn_abort_reason);
-  else if ((reason = permanent_error_message (error)) != NULL)
     {
-      ls_stream_run_finish (run, LS_STREAM_FAILED, reason);
+      end = run->conn_abort_end;
+      detail = g_steal_pointer (&run->conn_abort_reason);
+    }
+  else if ((detail = permanent_error_message (error, &end)) != NULL)
+    {
+      ls_stream_run_finish (run, end, detail);
       return;
     }
+  else if (during != NULL)
+    detail = g_strdup_printf ("%s: %s", during, error->message);
   else
-    reason = g_strdup_printf ("%s: %s", during, error->message);
-  run_connection_ended (run, reason, TRUE);
+    detail = g_strdup (error->message);
+  run_connection_ended (run, end, detail);
 }
 
 /* ---- body ----------------------------------------------------------- */
@@ -560,8 +590,9 @@ run_update_rates (LsStreamRun *run,
 /* What a body read error means: libsoup reports a chunked body it
  * cannot frame, and one cut short, as "Connection terminated unexpectedly". */
 static const char *
-run_body_error_context (LsStreamRun    *run,
-                        const GError *error)
+run_body_error_context (LsStreamRun  *run,
+                        const GError *error,
+                        LsStreamEnd  *end)
 {
   SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
 
@@ -570,8 +601,10 @@ run_body_error_context (LsStreamRun    *run,
   switch (soup_message_headers_get_encoding (headers))
     {
     case SOUP_ENCODING_CHUNKED:
+      *end = LS_STREAM_END_BAD_RESPONSE;
       return "Malformed or truncated chunked body";
     case SOUP_ENCODING_CONTENT_LENGTH:
+      *end = LS_STREAM_END_BAD_RESPONSE;
       return "Body shorter than its Content-Length";
     case SOUP_ENCODING_UNRECOGNIZED:
     case SOUP_ENCODING_NONE:
@@ -644,7 +677,10 @@ on_read (GObject      *source,
 
   if (n < 0)
     {
-      run_connection_error (run, error, run_body_error_context (run, error));
+      LsStreamEnd end = LS_STREAM_END_NETWORK;
+      const char *context = run_body_error_context (run, error, &end);
+
+      run_connection_error (run, error, end, context);
       return;
     }
 
@@ -653,9 +689,9 @@ on_read (GObject      *source,
       g_autofree char *short_body = run_short_body_message (run);
 
       if (short_body != NULL)
-        run_connection_ended (run, short_body, TRUE);
+        run_connection_ended (run, LS_STREAM_END_BAD_RESPONSE, short_body);
       else
-        run_connection_ended (run, "The server closed the stream", FALSE);
+        run_connection_ended (run, LS_STREAM_END_COMPLETED, NULL);
       return;
     }
 
@@ -676,12 +712,10 @@ on_read (GObject      *source,
   run->conn_decoded += (guint64) n;
   if (run_expands_too_much (run))
     {
-      g_autofree char *message =
-        g_strdup_printf ("Compressed body expands more than %u:1 (decompression bomb?)",
-                         run->options->max_expansion);
+      g_autofree char *ratio = g_strdup_printf ("%u", run->options->max_expansion);
 
       /* The events before are stored already. */
-      ls_stream_run_finish (run, LS_STREAM_FAILED, message);
+      ls_stream_run_finish (run, LS_STREAM_END_BOMB, ratio);
       return;
     }
   run->read_time_us = now;
@@ -689,7 +723,7 @@ on_read (GObject      *source,
   if (!ls_framer_feed (run->framer, run->buffer, (gsize) n, &error))
     {
       /* The events before the oversized one are stored already. */
-      ls_stream_run_finish (run, LS_STREAM_FAILED, error->message);
+      ls_stream_run_finish (run, LS_STREAM_END_TOO_LARGE, error->message);
       return;
     }
   parse_end = g_get_monotonic_time ();
@@ -709,10 +743,9 @@ on_read (GObject      *source,
 
   if (run->capped)
     {
-      g_autofree char *message =
-        g_strdup_printf ("Received %" G_GUINT64_FORMAT " events (max events)", run->stats.events);
+      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, run->stats.events);
 
-      ls_stream_run_finish (run, LS_STREAM_ENDED, message);
+      ls_stream_run_finish (run, LS_STREAM_END_MAX_EVENTS, count);
       return;
     }
 
@@ -757,14 +790,13 @@ run_check_response (LsStreamRun *run)
 
   if (status == SOUP_STATUS_NO_CONTENT)
     {
-      ls_stream_run_finish (run, LS_STREAM_ENDED, "HTTP 204 No Content: the server asked not to reconnect");
+      ls_stream_run_finish (run, LS_STREAM_END_NO_CONTENT, NULL);
       return FALSE;
     }
   if (status != SOUP_STATUS_OK)
     {
-      message = g_strdup_printf ("HTTP %u %s: the server refused the stream", status,
-                                 phrase != NULL ? phrase : "");
-      ls_stream_run_finish (run, LS_STREAM_FAILED, message);
+      message = g_strdup_printf ("%u %s", status, phrase != NULL ? phrase : "");
+      ls_stream_run_finish (run, LS_STREAM_END_HTTP_STATUS, message);
       return FALSE;
     }
 
@@ -772,9 +804,8 @@ run_check_response (LsStreamRun *run)
     format = ls_stream_format_from_content_type (content_type);
   else if (format == LS_STREAM_FORMAT_SSE && !is_event_stream (content_type))
     {
-      message = g_strdup_printf ("Expected text/event-stream, got %s",
-                                 content_type != NULL ? content_type : "no Content-Type");
-      ls_stream_run_finish (run, LS_STREAM_FAILED, message);
+      ls_stream_run_finish (run, LS_STREAM_END_WRONG_TYPE,
+                            content_type != NULL ? content_type : "no Content-Type");
       return FALSE;
     }
   run->stats.format = format;
@@ -820,7 +851,7 @@ on_sent (GObject      *source,
       if (!g_cancellable_is_cancelled (run->cancellable) && run->conn_abort_reason == NULL &&
           ls_stream_tls_check_failure (run, error))
         return;
-      run_connection_error (run, error, "Connection failed");
+      run_connection_error (run, error, LS_STREAM_END_CONNECT_FAILED, NULL);
       return;
     }
 
@@ -869,7 +900,7 @@ run_connect (LsStreamRun *run)
   if (run->msg == NULL)
     {
       /* Validated on the UI side: only a library disagreement gets here. */
-      ls_stream_run_finish (run, LS_STREAM_FAILED, "libsoup could not build a request for this URL");
+      ls_stream_run_finish (run, LS_STREAM_END_BAD_REQUEST, NULL);
       return;
     }
   headers = soup_message_get_request_headers (run->msg);
@@ -942,10 +973,10 @@ format_ms (guint ms)
 /* Cancels the connection; the pending operation reports back cancelled
  * and reads this reason. */
 static void
-run_abort_connection (LsStreamRun  *run,
-                      const char *what,
-                      guint       ms,
-                      const char *timer)
+run_abort_connection (LsStreamRun *run,
+                      const char  *what,
+                      guint        ms,
+                      LsStreamEnd  end)
 {
   g_autofree char *duration = format_ms (ms);
 
@@ -953,7 +984,8 @@ run_abort_connection (LsStreamRun  *run,
   if (run->body == NULL)
     what = "No response";
   g_free (run->conn_abort_reason);
-  run->conn_abort_reason = g_strdup_printf ("%s for %s (%s)", what, duration, timer);
+  run->conn_abort_end = end;
+  run->conn_abort_reason = g_strdup_printf ("%s for %s", what, duration);
   g_cancellable_cancel (run->conn_cancellable);
 }
 
@@ -964,7 +996,7 @@ idle_timeout_cb (gpointer data)
 
   if (run->phase != LS_RUN_SENDING && run->phase != LS_RUN_READING)
     return G_SOURCE_CONTINUE;
-  run_abort_connection (run, "No data", run->options->idle_timeout_ms, "idle timeout");
+  run_abort_connection (run, "No data", run->options->idle_timeout_ms, LS_STREAM_END_IDLE_TIMEOUT);
   return G_SOURCE_CONTINUE;
 }
 
@@ -978,7 +1010,7 @@ stall_timeout_cb (gpointer data)
     return G_SOURCE_CONTINUE;
   raw = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_RAW;
   run_abort_connection (run, raw ? "No data" : "No complete line",
-                        run->options->stall_timeout_ms, "stall timeout");
+                        run->options->stall_timeout_ms, LS_STREAM_END_STALL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -991,10 +1023,10 @@ duration_cb (gpointer data)
 
   destroy_source (&run->duration_timer);
   if (ms % 1000 == 0)
-    message = g_strdup_printf ("Ran for %" G_GUINT64_FORMAT " s (duration)", ms / 1000);
+    message = g_strdup_printf ("%" G_GUINT64_FORMAT " s", ms / 1000);
   else
-    message = g_strdup_printf ("Ran for %" G_GUINT64_FORMAT " ms (duration)", ms);
-  ls_stream_run_finish (run, LS_STREAM_ENDED, message);
+    message = g_strdup_printf ("%" G_GUINT64_FORMAT " ms", ms);
+  ls_stream_run_finish (run, LS_STREAM_END_DURATION, message);
   return G_SOURCE_REMOVE;
 }
 
@@ -1004,8 +1036,7 @@ cancelled_cb (GCancellable *cancellable,
 {
   LsStreamRun *run = data;
 
-  ls_stream_run_finish (run, LS_STREAM_CANCELLED,
-              run->cancel_reason != NULL ? run->cancel_reason : "Cancelled: the worker is stopping");
+  ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, run_cancel_detail (run));
   return G_SOURCE_REMOVE;
 }
 
@@ -1078,7 +1109,7 @@ start_on_worker (gpointer data)
 
   if (g_cancellable_is_cancelled (run->cancellable))
     {
-      ls_stream_run_finish (run, LS_STREAM_CANCELLED, "Cancelled: the worker is stopping");
+      ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, run_cancel_detail (run));
       return;
     }
   run_connect (run);
@@ -1092,8 +1123,13 @@ start_request_free (gpointer data)
   /* Discarded by a stopping worker before it ran: the stream never
    * started, and must still end. Any thread. */
   if (!request->ran)
-    stream_run_publish_shared (request->run, LS_STREAM_CANCELLED,
-                               "Cancelled: the worker stopped before the stream started", NULL);
+    {
+      g_autofree char *message =
+        ls_stream_end_describe (LS_STREAM_END_CANCELLED, "the worker stopped before the stream started");
+
+      stream_run_publish_shared (request->run, LS_STREAM_CANCELLED, LS_STREAM_END_CANCELLED,
+                                 message, NULL);
+    }
   ls_stream_run_unref (request->run);
   g_free (request);
 }
@@ -1105,7 +1141,7 @@ cancel_on_worker (gpointer data)
 
   if (run->phase == LS_RUN_POSTED || run_is_final (run))
     return;
-  run->cancel_reason = "Cancelled";
+  run->cancel_asked = TRUE;
   g_cancellable_cancel (run->cancellable);
 }
 

@@ -221,7 +221,7 @@ ls_stream_tls_check_failure (LsStreamRun  *run,
       if (run->shared_tls_fingerprint == NULL)
         run->shared_tls_fingerprint = g_strdup (run->tls_fingerprint);
       pthread_mutex_unlock (&run->lock);
-      ls_stream_run_finish (run, LS_STREAM_FAILED, run->tls_problem);
+      ls_stream_run_finish (run, LS_STREAM_END_CERTIFICATE, run->tls_problem);
       return TRUE;
     }
 
@@ -238,7 +238,7 @@ ls_stream_tls_check_failure (LsStreamRun  *run,
                                host, detail);
   else
     message = g_strdup_printf ("TLS handshake with %s failed: %s", host, detail);
-  ls_stream_run_finish (run, LS_STREAM_FAILED, message);
+  ls_stream_run_finish (run, LS_STREAM_END_TLS, message);
   return TRUE;
 }
 

@@ -14,6 +14,9 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
+#include "ls-redact.h"
 #include "ls-stream-private.h"
 
 #define RATE_STALE_US   (2 * G_TIME_SPAN_SECOND)
@@ -29,7 +32,9 @@ struct _LsStream
   LsMailbox        *ui_box;
   LsStreamRun        *run;
   LsStreamState     state;
+  LsStreamEnd       end;
   char             *message;
+  GError           *end_error;
   LsStreamStats     stats;
   gboolean          cancel_posted;
   char             *tls_fingerprint;
@@ -58,6 +63,29 @@ G_DEFINE_ENUM_TYPE (LsStreamState, ls_stream_state,
                     G_DEFINE_ENUM_VALUE (LS_STREAM_FAILED, "failed"),
                     G_DEFINE_ENUM_VALUE (LS_STREAM_CANCELLED, "cancelled"))
 
+G_DEFINE_ENUM_TYPE (LsStreamEnd, ls_stream_end,
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_NONE, "none"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_COMPLETED, "completed"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_NO_CONTENT, "no-content"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_MAX_EVENTS, "max-events"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_DURATION, "duration"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_CANCELLED, "cancelled"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_HTTP_STATUS, "http-status"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_WRONG_TYPE, "wrong-type"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_CONNECT_FAILED, "connect-failed"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_NETWORK, "network"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_CERTIFICATE, "certificate"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_TLS, "tls"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_IDLE_TIMEOUT, "idle-timeout"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_STALL, "stall"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_TOO_LARGE, "too-large"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_BOMB, "bomb"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_REDIRECT, "redirect"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_BAD_RESPONSE, "bad-response"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_END_BAD_REQUEST, "bad-request"))
+
+G_DEFINE_QUARK (ls-stream-end-error-quark, ls_stream_end_error)
+
 G_DEFINE_FINAL_TYPE (LsStream, ls_stream, G_TYPE_OBJECT)
 
 const char *
@@ -83,6 +111,73 @@ ls_stream_state_to_string (LsStreamState state)
       return "?";
     }
 }
+
+/* The one place a stream's closing sentence comes from: a translatable
+ * template per end, the detail (the variable part) put in, credentials
+ * redacted. Where the worker composes the whole sentence (a certificate's
+ * problems, libsoup's own words) the template is the detail itself. */
+char *
+ls_stream_end_describe (LsStreamEnd  end,
+                        const char  *detail)
+{
+  g_autofree char *text = NULL;
+  const char *d = detail != NULL ? detail : "";
+
+  switch (end)
+    {
+    case LS_STREAM_END_COMPLETED:
+      text = g_strdup (_("The server closed the stream"));
+      break;
+    case LS_STREAM_END_NO_CONTENT:
+      text = g_strdup (_("HTTP 204 No Content: the server asked not to reconnect"));
+      break;
+    case LS_STREAM_END_MAX_EVENTS:
+      text = g_strdup_printf (_("Received %s events (max events)"), d);
+      break;
+    case LS_STREAM_END_DURATION:
+      text = g_strdup_printf (_("Ran for %s (duration)"), d);
+      break;
+    case LS_STREAM_END_CANCELLED:
+      text = detail != NULL ? g_strdup_printf (_("Cancelled: %s"), d) : g_strdup (_("Cancelled"));
+      break;
+    case LS_STREAM_END_HTTP_STATUS:
+      text = g_strdup_printf (_("HTTP %s: the server refused the stream"), d);
+      break;
+    case LS_STREAM_END_WRONG_TYPE:
+      text = g_strdup_printf (_("Expected text/event-stream, got %s"), d);
+      break;
+    case LS_STREAM_END_CONNECT_FAILED:
+      text = g_strdup_printf (_("Connection failed: %s"), d);
+      break;
+    case LS_STREAM_END_IDLE_TIMEOUT:
+      text = g_strdup_printf (_("%s (idle timeout)"), d);
+      break;
+    case LS_STREAM_END_STALL:
+      text = g_strdup_printf (_("%s (stall timeout)"), d);
+      break;
+    case LS_STREAM_END_BOMB:
+      text = g_strdup_printf (_("Compressed body expands more than %s:1 (decompression bomb?)"), d);
+      break;
+    case LS_STREAM_END_BAD_REQUEST:
+      text = detail != NULL ? g_strdup_printf (_("Request failed: %s"), d)
+                            : g_strdup (_("libsoup could not build a request for this URL"));
+      break;
+    case LS_STREAM_END_NETWORK:
+    case LS_STREAM_END_CERTIFICATE:
+    case LS_STREAM_END_TLS:
+    case LS_STREAM_END_TOO_LARGE:
+    case LS_STREAM_END_REDIRECT:
+    case LS_STREAM_END_BAD_RESPONSE:
+    case LS_STREAM_END_NONE:
+    default:
+      text = g_strdup (d);
+      break;
+    }
+  return ls_redact_text (text);
+}
+
+/* ================================================================ UI side */
+
 static void
 ls_stream_ui_handler (LsMailbox *mailbox,
                       LsMessage *messages,
@@ -101,7 +196,10 @@ ls_stream_ui_handler (LsMailbox *mailbox,
   self->stats = run->shared_stats;
   self->state = run->shared_state;
   if (self->message == NULL && run->shared_message != NULL && LS_STREAM_STATE_IS_FINAL (self->state))
-    self->message = g_strdup (run->shared_message);
+    {
+      self->message = g_strdup (run->shared_message);
+      self->end = run->shared_end;
+    }
   run->notify_queued = FALSE;
   if (self->tls_fingerprint == NULL && run->shared_tls_fingerprint != NULL)
     self->tls_fingerprint = g_strdup (run->shared_tls_fingerprint);
@@ -111,6 +209,8 @@ ls_stream_ui_handler (LsMailbox *mailbox,
    * carry an older state, but be strict). */
   if (LS_STREAM_STATE_IS_FINAL (old_state))
     self->state = old_state;
+  if (self->end_error == NULL && self->state == LS_STREAM_FAILED && self->message != NULL)
+    self->end_error = g_error_new_literal (LS_STREAM_END_ERROR, (int) self->end, self->message);
 
   became_final = !LS_STREAM_STATE_IS_FINAL (old_state) && LS_STREAM_STATE_IS_FINAL (self->state);
 
@@ -124,14 +224,16 @@ ls_stream_ui_handler (LsMailbox *mailbox,
 
 static void
 ls_stream_set_final (LsStream      *self,
-                     LsStreamState  state,
-                     const char    *message)
+                     LsStreamEnd    end,
+                     const char    *detail)
 {
   if (LS_STREAM_STATE_IS_FINAL (self->state))
     return;
-  self->state = state;
+  g_assert (end == LS_STREAM_END_CANCELLED);
+  self->state = LS_STREAM_CANCELLED;
+  self->end = end;
   g_free (self->message);
-  self->message = g_strdup (message);
+  self->message = ls_stream_end_describe (end, detail);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
@@ -166,6 +268,7 @@ ls_stream_finalize (GObject *object)
   g_clear_pointer (&self->options, ls_stream_options_free);
   g_clear_pointer (&self->store, ls_event_store_unref);
   g_free (self->message);
+  g_clear_error (&self->end_error);
   g_free (self->tls_fingerprint);
 
   G_OBJECT_CLASS (ls_stream_parent_class)->finalize (object);
@@ -291,7 +394,7 @@ ls_stream_cancel (LsStream *self)
     return;
   if (self->run == NULL)
     {
-      ls_stream_set_final (self, LS_STREAM_CANCELLED, "Cancelled before it started");
+      ls_stream_set_final (self, LS_STREAM_END_CANCELLED, "before it started");
       return;
     }
   self->cancel_posted = TRUE;
@@ -312,6 +415,20 @@ ls_stream_get_message (LsStream *self)
 {
   g_return_val_if_fail (LS_IS_STREAM (self), NULL);
   return LS_STREAM_STATE_IS_FINAL (self->state) ? self->message : NULL;
+}
+
+LsStreamEnd
+ls_stream_get_end (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), LS_STREAM_END_NONE);
+  return LS_STREAM_STATE_IS_FINAL (self->state) ? self->end : LS_STREAM_END_NONE;
+}
+
+const GError *
+ls_stream_get_end_error (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), NULL);
+  return self->state == LS_STREAM_FAILED ? self->end_error : NULL;
 }
 
 const char *

@@ -41,6 +41,38 @@ typedef enum
 
 #define LS_STREAM_STATE_IS_FINAL(s) ((s) >= LS_STREAM_ENDED)
 
+/* Why a stream is final: one code for each way the engine ends a stream.
+ * The nick (ls_enum_to_nick (LS_TYPE_STREAM_END, end)) is its one machine
+ * name: the headless "end" field, the UI's label table. The first four
+ * end it as ENDED, CANCELLED is CANCELLED, the rest are failures (FAILED,
+ * with a GError in LS_STREAM_END_ERROR whose code is the end). */
+typedef enum
+{
+  LS_STREAM_END_NONE,            /* not final yet */
+  LS_STREAM_END_COMPLETED,       /* the server closed the body and no reconnect follows */
+  LS_STREAM_END_NO_CONTENT,      /* HTTP 204: the server's "do not reconnect" */
+  LS_STREAM_END_MAX_EVENTS,      /* the asked number of events arrived */
+  LS_STREAM_END_DURATION,        /* the asked duration passed */
+  LS_STREAM_END_CANCELLED,       /* ls_stream_cancel(), or the worker stopped */
+  LS_STREAM_END_HTTP_STATUS,     /* a status other than 200 (and 204) */
+  LS_STREAM_END_WRONG_TYPE,      /* SSE asked for, another Content-Type answered */
+  LS_STREAM_END_CONNECT_FAILED,  /* could not connect: refused, DNS, reset before a response */
+  LS_STREAM_END_NETWORK,         /* connection lost after the response opened */
+  LS_STREAM_END_CERTIFICATE,     /* the server's certificate was refused */
+  LS_STREAM_END_TLS,             /* the TLS handshake failed otherwise */
+  LS_STREAM_END_IDLE_TIMEOUT,    /* no bytes (or no response) for idle_timeout_ms */
+  LS_STREAM_END_STALL,           /* no complete line (or no response) for stall_timeout_ms */
+  LS_STREAM_END_TOO_LARGE,       /* an event, a line or the response headers over their cap */
+  LS_STREAM_END_BOMB,            /* a compressed body expanding past max_expansion */
+  LS_STREAM_END_REDIRECT,        /* a redirect loop or a bad redirect */
+  LS_STREAM_END_BAD_RESPONSE,    /* a response libsoup cannot parse or decode, a truncated body */
+  LS_STREAM_END_BAD_REQUEST,     /* libsoup could not build or send the request */
+} LsStreamEnd;
+
+#define LS_STREAM_END_IS_FAILURE(e) ((e) >= LS_STREAM_END_HTTP_STATUS)
+/* The error domain of a failed stream's end; codes are LsStreamEnd. */
+#define LS_STREAM_END_ERROR (ls_stream_end_error_quark ())
+
 typedef struct
 {
   LsStreamFormat format;        /* resolved; AUTO until the first response */
@@ -63,11 +95,14 @@ typedef struct
 } LsStreamStats;
 
 #define LS_TYPE_STREAM_STATE (ls_stream_state_get_type ())
+#define LS_TYPE_STREAM_END (ls_stream_end_get_type ())
 #define LS_TYPE_STREAM (ls_stream_get_type ())
 G_DECLARE_FINAL_TYPE (LsStream, ls_stream, LS, STREAM, GObject)
 
 GType          ls_stream_state_get_type      (void) G_GNUC_CONST;
 const char    *ls_stream_state_to_string     (LsStreamState          state);
+GType          ls_stream_end_get_type        (void) G_GNUC_CONST;
+GQuark         ls_stream_end_error_quark     (void);
 
 /* UI thread only, all of them. @options is copied. */
 LsStream      *ls_stream_new                 (LsBridge              *bridge,
@@ -86,8 +121,15 @@ void           ls_stream_cancel              (LsStream              *self);
 
 /* The UI's view, updated at most once per frame ("notify::state"). */
 LsStreamState  ls_stream_get_state           (LsStream              *self);
+/* Why the stream is final; LS_STREAM_END_NONE before. Assert this, not
+ * the message. */
+LsStreamEnd    ls_stream_get_end             (LsStream              *self);
+/* When FAILED: the error (domain LS_STREAM_END_ERROR, code the end, the
+ * message below); NULL otherwise. Owned by the stream. */
+const GError  *ls_stream_get_end_error       (LsStream              *self);
 /* One line saying why the stream is in its final state (ENDED, FAILED or
- * CANCELLED); NULL before. */
+ * CANCELLED), derived from the end and its detail, translated, with
+ * credentials redacted; NULL before. */
 const char    *ls_stream_get_message         (LsStream              *self);
 /* The message when FAILED, NULL otherwise. */
 const char    *ls_stream_get_error_message   (LsStream              *self);
