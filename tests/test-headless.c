@@ -78,6 +78,7 @@ test_events_and_lifecycle (void)
     }
   g_assert_cmpstr (member (g_ptr_array_index (run.lines, 6), "kind"), ==, "closed");
   g_assert_cmpstr (member (g_ptr_array_index (run.lines, 6), "message"), ==, "The server closed the stream");
+  g_assert_cmpstr (member (g_ptr_array_index (run.lines, 6), "end"), ==, "completed");
   for (guint i = 0; i < run.lines->len; i++)
     {
       JsonObject *line = g_ptr_array_index (run.lines, i);
@@ -347,7 +348,7 @@ test_sigint (void)
   g_assert_cmpint (ls_test_subprocess_status (process), ==, 0);
   g_assert_nonnull (last);
   g_assert_true (g_str_has_prefix (last, "{\"seq\":"));
-  g_assert_nonnull (strstr (last, "\"kind\":\"closed\",\"message\":\"Cancelled\""));
+  g_assert_nonnull (strstr (last, "\"kind\":\"closed\",\"end\":\"cancelled\",\"message\":\"Cancelled\""));
 }
 
 int

@@ -284,10 +284,20 @@ write_event_cb (const LsEventView *view,
         out_json_string (w, w->scratch->str, w->scratch->len);
       break;
 
+    case LS_EVENT_KIND_CLOSED:
+      /* The stream's end (an LsStreamEnd nick), kept in the record's type. */
+      if (view->type_len > 0)
+        {
+          OUT_LITERAL (w, ",\"end\":");
+          out_json_string (w, view->type, view->type_len);
+        }
+      OUT_LITERAL (w, ",\"message\":");
+      out_json_string (w, view->data, view->data_len);
+      break;
+
     case LS_EVENT_KIND_OPEN:
     case LS_EVENT_KIND_ERROR:
     case LS_EVENT_KIND_RECONNECT:
-    case LS_EVENT_KIND_CLOSED:
     default:
       OUT_LITERAL (w, ",\"message\":");
       out_json_string (w, view->data, view->data_len);

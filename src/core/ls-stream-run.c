@@ -39,6 +39,7 @@
 
 #include <string.h>
 
+#include "ls-enum.h"
 #include "ls-redact.h"
 #include "ls-stream-private.h"
 
@@ -282,6 +283,18 @@ run_record (LsStreamRun   *run,
                          NULL, 0, NULL, 0, safe, strlen (safe), 0);
 }
 
+/* The "closed" record carries the end's nick as its type. */
+static void
+run_record_closed (LsStreamRun *run,
+                   LsStreamEnd  end,
+                   const char  *message)
+{
+  const char *nick = ls_enum_to_nick (LS_TYPE_STREAM_END, end);
+
+  ls_event_store_append (run->store, run->stream_id, LS_EVENT_KIND_CLOSED, g_get_monotonic_time (),
+                         nick, strlen (nick), NULL, 0, message, strlen (message), 0);
+}
+
 static void
 destroy_source (GSource **source)
 {
@@ -361,7 +374,7 @@ ls_stream_run_finish (LsStreamRun *run,
 
   if (state == LS_STREAM_FAILED)
     run_record (run, LS_EVENT_KIND_ERROR, message);
-  run_record (run, LS_EVENT_KIND_CLOSED, message);
+  run_record_closed (run, end, message);
   run->stats.ended_us = g_get_monotonic_time ();
   run_span (run, span_closed, 0, run->stats.ended_us,
             run->stats.ended_us,
