@@ -1128,6 +1128,99 @@ test_spans (Fixture       *f,
   g_assert_cmpuint (parses, >=, 2);
 }
 
+/* Every span the stream recorded hangs in one tree rooted at its task:
+ * connection attempts under the root, reads under an attempt, parses
+ * under a read, UI deliveries under the root; no orphan. */
+static void
+test_span_tree (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&count=6&rate=0&retry=100");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GHashTable) parents = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_int64_hash, g_int64_equal);
+  guint64 root;
+  guint connections = 0, reads = 0, deliveries = 0, members = 0;
+
+  options->max_events = 4;
+  stream = start_stream (f, options);
+  wait_final (stream);
+  root = ls_stream_get_task (stream);
+  g_assert_cmpuint (root, !=, 0);
+  /* Every operation reported back: nothing of the stream is still to come. */
+  fixture_stop_worker (f);
+  records = ls_recorder_snapshot (f->recorder, 0);
+  for (guint i = 0; i < records->len; i++)
+    {
+      LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (r->kind != LS_RECORD_SPAN)
+        continue;
+      g_assert_false (g_hash_table_contains (parents, &r->id));
+      g_hash_table_insert (parents, &r->id, &r->parent_id);
+      g_hash_table_insert (names, &r->id, (gpointer) r->name);
+    }
+  g_assert_true (g_hash_table_contains (parents, &root));
+  g_assert_cmpuint (*(guint64 *) g_hash_table_lookup (parents, &root), ==, 0);
+  g_assert_cmpstr (g_hash_table_lookup (names, &root), ==, "stream");
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      LsRecord *r = &g_array_index (records, LsRecord, i);
+      guint64 at = r->id;
+      guint depth = 0;
+
+      if (r->kind != LS_RECORD_SPAN || r->id == root)
+        continue;
+      /* Up the parents: a span of this stream reaches the root, and every
+       * parent on the way is a recorded span (no orphan). */
+      while (at != 0 && at != root && depth++ < 16)
+        {
+          guint64 *parent = g_hash_table_lookup (parents, &at);
+
+          g_assert_nonnull (parent);
+          at = *parent;
+        }
+      if (at != root)
+        {
+          /* Not the stream's: no span of the stream category is outside the tree. */
+          g_assert_cmpstr (r->category, !=, "stream");
+          continue;
+        }
+      members++;
+      if (g_str_equal (r->name, "stream.connection"))
+        {
+          g_assert_cmpuint (r->parent_id, ==, root);
+          connections++;
+        }
+      else if (g_str_equal (r->name, "stream.read") || g_str_equal (r->name, "stream.send") ||
+               g_str_equal (r->name, "stream.response-headers"))
+        {
+          g_assert_cmpstr (g_hash_table_lookup (names, &r->parent_id), ==, "stream.connection");
+          reads += g_str_equal (r->name, "stream.read");
+        }
+      else if (g_str_equal (r->name, "stream.parse"))
+        g_assert_cmpstr (g_hash_table_lookup (names, &r->parent_id), ==, "stream.read");
+      else if (g_strcmp0 (r->category, "stream") != 0)
+        {
+          /* The stream's UI mailbox dispatches. */
+          g_assert_cmpuint (r->parent_id, ==, root);
+          deliveries++;
+        }
+      else
+        g_assert_cmpuint (r->parent_id, ==, root);
+    }
+  for (guint i = 0; i < records->len; i++)
+    ls_record_clear (&g_array_index (records, LsRecord, i));
+  g_test_message ("%u spans in the tree: %u connections, %u reads, %u deliveries",
+                  members, connections, reads, deliveries);
+  g_assert_cmpuint (connections, ==, 2);
+  g_assert_cmpuint (reads, >=, 2);
+  g_assert_cmpuint (deliveries, >=, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1161,6 +1254,7 @@ main (int   argc,
   ADD ("cancel/stop-before-start", test_stop_before_start_runs);
   ADD ("load/200-concurrent", test_many_concurrent);
   ADD ("recorder/spans", test_spans);
+  ADD ("recorder/span-tree", test_span_tree);
 #undef ADD
 
   result = g_test_run ();

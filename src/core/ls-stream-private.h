@@ -45,6 +45,7 @@ struct _LsStreamRun
   LsMailbox        *ui_box;      /* the stream's own; closed when the LsStream goes */
   LsWorker         *worker;
   LsRecorder       *recorder;    /* nullable */
+  guint64           task;        /* the stream's root task: its "stream" span, parent of the rest */
 
   /* Shared with the UI, under @lock. */
   pthread_mutex_t   lock;
@@ -80,6 +81,8 @@ struct _LsStreamRun
   guint64           conn_decoded;     /* body bytes after Content-Encoding, this connection */
   gboolean          conn_got_bytes;
   gboolean          capped;
+  gint64            started_us;       /* the run's start on the worker */
+  guint64           conn_task;        /* the current connection attempt's, 0 between them */
   gint64            send_us;
   gint64            read_queued_us;
   gint64            wait_start_us;

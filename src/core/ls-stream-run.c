@@ -57,6 +57,7 @@ static const char *span_read;
 static const char *span_parse;
 static const char *span_wait;
 static const char *span_closed;
+static const char *span_connection;
 
 /* Spreads streams over the worker's sessions (see ls_worker_get_session_for). */
 static guint next_session_key;
@@ -197,6 +198,7 @@ ls_stream_run_new (const LsStreamOptions *options,
       span_parse = g_intern_static_string ("stream.parse");
       span_wait = g_intern_static_string ("stream.reconnect-wait");
       span_closed = g_intern_static_string ("stream.closed");
+      span_connection = g_intern_static_string ("stream.connection");
       g_once_init_leave (&names_interned, 1);
     }
 
@@ -209,6 +211,7 @@ ls_stream_run_new (const LsStreamOptions *options,
   run->ui_box = ls_mailbox_ref (ui_box);
   run->worker = g_object_ref (worker);
   run->recorder = recorder != NULL ? g_object_ref (recorder) : NULL;
+  run->task = recorder != NULL ? ls_recorder_next_span_id (recorder) : 0;
   pthread_mutex_init (&run->lock, NULL);
   run->shared_state = LS_STREAM_CONNECTING;
   run->state = LS_STREAM_CONNECTING;
@@ -253,22 +256,45 @@ run_publish (LsStreamRun *run)
   stream_run_publish_shared (run, run->state, run->end, run->message, &run->stats);
 }
 
-static void
-run_span (LsStreamRun  *run,
-          const char *name,
-          gint64      queued_us,
-          gint64      start_us,
-          gint64      end_us,
-          LsOutcome   outcome,
-          gint64      count,
-          const char *detail)
+/* One span under @parent (a task of this stream); returns its task id. */
+static guint64
+run_span (LsStreamRun *run,
+          guint64      parent,
+          const char  *name,
+          gint64       queued_us,
+          gint64       start_us,
+          gint64       end_us,
+          LsOutcome    outcome,
+          gint64       count,
+          const char  *detail)
 {
-  if (run->recorder != NULL)
-    ls_recorder_add_span (run->recorder, &(LsSpan) {
-                            .name = name, .category = span_category, .loop = LS_LOOP_WORKER,
-                            .queued_us = queued_us, .start_us = start_us, .end_us = end_us,
-                            .outcome = outcome, .items = count, .detail = detail,
-                          });
+  if (run->recorder == NULL)
+    return 0;
+  return ls_recorder_add_span (run->recorder, &(LsSpan) {
+                                 .parent = parent,
+                                 .name = name, .category = span_category, .loop = LS_LOOP_WORKER,
+                                 .queued_us = queued_us, .start_us = start_us, .end_us = end_us,
+                                 .outcome = outcome, .items = count, .detail = detail,
+                               });
+}
+
+/* The current connection attempt's own span, once it is over: the parent
+ * of its send, response headers and reads, child of the stream's task. */
+static void
+run_end_connection_span (LsStreamRun *run,
+                         LsOutcome    outcome,
+                         const char  *detail)
+{
+  if (run->conn_task == 0 || run->recorder == NULL)
+    return;
+  ls_recorder_add_span (run->recorder, &(LsSpan) {
+                          .task = run->conn_task, .parent = run->task,
+                          .name = span_connection, .category = span_category,
+                          .loop = LS_LOOP_WORKER, .start_us = run->send_us,
+                          .end_us = g_get_monotonic_time (), .outcome = outcome,
+                          .items = (gint64) run->conn_events, .detail = detail,
+                        });
+  run->conn_task = 0;
 }
 
 static void
@@ -353,6 +379,7 @@ ls_stream_run_finish (LsStreamRun *run,
 {
   g_autofree char *message = NULL;
   LsStreamState state;
+  LsOutcome outcome;
   gboolean op_pending;
 
   g_assert (end != LS_STREAM_END_NONE);
@@ -376,10 +403,19 @@ ls_stream_run_finish (LsStreamRun *run,
     run_record (run, LS_EVENT_KIND_ERROR, message);
   run_record_closed (run, end, message);
   run->stats.ended_us = g_get_monotonic_time ();
-  run_span (run, span_closed, 0, run->stats.ended_us,
-            run->stats.ended_us,
-            state == LS_STREAM_CANCELLED ? LS_OUTCOME_CANCELLED :
-            state == LS_STREAM_FAILED ? LS_OUTCOME_ERROR : LS_OUTCOME_OK, 0, message);
+  outcome = state == LS_STREAM_CANCELLED ? LS_OUTCOME_CANCELLED :
+            state == LS_STREAM_FAILED ? LS_OUTCOME_ERROR : LS_OUTCOME_OK;
+  run_end_connection_span (run, outcome, message);
+  run_span (run, run->task, span_closed, 0, run->stats.ended_us,
+            run->stats.ended_us, outcome, 0, message);
+  /* The root of the stream's tree, recorded when it is final. */
+  if (run->recorder != NULL)
+    ls_recorder_add_span (run->recorder, &(LsSpan) {
+                            .task = run->task, .name = span_category, .category = span_category,
+                            .loop = LS_LOOP_WORKER, .start_us = run->started_us,
+                            .end_us = run->stats.ended_us, .outcome = outcome,
+                            .items = (gint64) run->stats.events, .detail = message,
+                          });
   run_publish (run);
   run_enter (run, op_pending ? LS_RUN_FINISHING : LS_RUN_RELEASED);
 }
@@ -400,7 +436,7 @@ wait_timer_cb (gpointer data)
   gint64 now = g_get_monotonic_time ();
 
   destroy_source (&run->wait_timer);
-  run_span (run, span_wait, run->wait_start_us,
+  run_span (run, run->task, span_wait, run->wait_start_us,
             run->wait_start_us, now, LS_OUTCOME_OK, 0, NULL);
   run_enter (run, LS_RUN_DECIDING);
   run_connect (run);
@@ -453,6 +489,7 @@ run_connection_ended (LsStreamRun *run,
 
   if (is_error)
     run_record (run, LS_EVENT_KIND_ERROR, reason);
+  run_end_connection_span (run, is_error ? LS_OUTCOME_ERROR : LS_OUTCOME_OK, reason);
 
   sse = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE;
   if (!run->options->reconnect || (!is_error && !sse))
@@ -673,6 +710,7 @@ on_read (GObject      *source,
   g_autoptr(GError) error = NULL;
   gint64 now = g_get_monotonic_time ();
   gint64 parse_end;
+  guint64 read_task;
   guint64 events_before;
   gssize n;
 
@@ -680,7 +718,7 @@ on_read (GObject      *source,
   /* One read at a time, and the connection ends only when it reports
    * back: the body it read from is still the current one. */
   g_warn_if_fail (G_INPUT_STREAM (source) == run->body);
-  run_span (run, span_read, run->read_queued_us, now, now,
+  read_task = run_span (run, run->conn_task, span_read, run->read_queued_us, now, now,
             n > 0 ? LS_OUTCOME_OK : n == 0 ? LS_OUTCOME_OK :
             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
             MAX (n, 0), NULL);
@@ -740,7 +778,7 @@ on_read (GObject      *source,
       return;
     }
   parse_end = g_get_monotonic_time ();
-  run_span (run, span_parse, 0, now, parse_end, LS_OUTCOME_OK,
+  run_span (run, read_task, span_parse, 0, now, parse_end, LS_OUTCOME_OK,
             (gint64) (run->stats.events - events_before), NULL);
 
   if (run->stats.events > events_before)
@@ -851,7 +889,7 @@ on_sent (GObject      *source,
   gint64 now = g_get_monotonic_time ();
 
   body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  run_span (run, span_send, run->send_us, run->send_us, now,
+  run_span (run, run->conn_task, span_send, run->send_us, run->send_us, now,
             body != NULL ? LS_OUTCOME_OK :
             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
             0, run->request_summary);
@@ -878,7 +916,7 @@ on_sent (GObject      *source,
                           run->tls_note != NULL ? "; " : "",
                           run->tls_note != NULL ? run->tls_note : "");
   run_record (run, LS_EVENT_KIND_OPEN, note);
-  run_span (run, span_headers, run->send_us, now,
+  run_span (run, run->conn_task, span_headers, run->send_us, now,
             g_get_monotonic_time (), LS_OUTCOME_OK, run->stats.http_status, note);
   run->state = LS_STREAM_OPEN;
   run_publish (run);
@@ -942,6 +980,7 @@ run_connect (LsStreamRun *run)
     soup_message_headers_replace (headers, "Last-Event-ID", last_id);
 
   run->stats.connects++;
+  run->conn_task = run->recorder != NULL ? ls_recorder_next_span_id (run->recorder) : 0;
   run->send_us = g_get_monotonic_time ();
   if (run->stats.started_us == 0)
     run->stats.started_us = run->send_us;
@@ -1089,6 +1128,7 @@ start_on_worker (gpointer data)
 
   request->ran = TRUE;
   run_enter (run, LS_RUN_DECIDING);
+  run->started_us = g_get_monotonic_time ();
   /* This reference is the worker's until RELEASED. */
   ls_stream_run_ref (run);
   run->buffer = g_malloc (READ_SIZE);

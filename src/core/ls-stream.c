@@ -369,7 +369,9 @@ ls_stream_start (LsStream  *self,
   if (self->ui_box == NULL)
     return FALSE;
   self->run = ls_stream_run_new (self->options, self->store, self->stream_id, self->ui_box,
-                              ls_bridge_get_worker (self->bridge));
+                                 ls_bridge_get_worker (self->bridge));
+  /* The UI deliveries are the stream's own work. */
+  ls_mailbox_set_parent_task (self->ui_box, self->run->task);
 
   /* On failure the request is freed unrun and publishes CANCELLED into a
    * mailbox we close right away: the stream stays IDLE. */
@@ -415,6 +417,13 @@ ls_stream_get_message (LsStream *self)
 {
   g_return_val_if_fail (LS_IS_STREAM (self), NULL);
   return LS_STREAM_STATE_IS_FINAL (self->state) ? self->message : NULL;
+}
+
+guint64
+ls_stream_get_task (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), 0);
+  return self->run != NULL ? self->run->task : 0;
 }
 
 LsStreamEnd

@@ -143,5 +143,11 @@ void           ls_stream_get_stats           (LsStream              *self,
 const LsStreamOptions *ls_stream_get_options (LsStream              *self);
 LsEventStore  *ls_stream_get_store           (LsStream              *self);
 guint32        ls_stream_get_id              (LsStream              *self);
+/* The stream's root task in the recorder (its "stream" span, recorded
+ * when final): parent of its connection attempts ("stream.connection",
+ * themselves parents of their send, response headers and reads), reconnect
+ * waits, "stream.closed" and its UI deliveries. 0 before the start, or
+ * without a recorder. */
+guint64        ls_stream_get_task            (LsStream              *self);
 
 G_END_DECLS
