@@ -14,7 +14,7 @@
 
 #include <libsoup/soup.h>
 
-#include "ls-demo-server.h"
+#include "ls-demo-server-private.h"
 #include "ls-enum.h"
 #include "ls-stream.h"
 #include "ls-test-utils.h"
@@ -1221,6 +1221,67 @@ test_span_tree (Fixture       *f,
   g_assert_cmpuint (deliveries, >=, 1);
 }
 
+/* A POST is not sent again: the LLM stream ends at `data: [DONE]` and the
+ * server's close as completed, once, and the server saw one request. */
+static void
+test_post_once (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/llm?interval_ms=1");
+  const char *body = "{\"prompt\":\"hi\",\"max_tokens\":3}";
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  LsStreamStats stats;
+  Collected c;
+  guint done = 0;
+
+  options->method = g_strdup ("POST");
+  options->body = g_bytes_new_static (body, strlen (body));
+  ls_stream_options_add_header (options, "Content-Type", "application/json");
+  g_assert_cmpint (options->reconnect, ==, LS_STREAM_RECONNECT_AUTO);
+  g_assert_false (ls_stream_options_get_reconnect (options));
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_end (stream, LS_STREAM_END_COMPLETED);
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.connects, ==, 1);
+  g_assert_cmpuint (stats.reconnects, ==, 0);
+  g_assert_cmpuint (ls_demo_server_get_n_streams (f->demo), ==, 1);
+  collect (f, ls_stream_get_id (stream), &c);
+  for (guint i = 0; i < c.events->len; i++)
+    done += g_str_has_suffix (g_ptr_array_index (c.events, i), "|[DONE]");
+  g_assert_cmpuint (done, ==, 1);
+  collected_clear (&c);
+}
+
+/* The default policy, and GET never sending a body. */
+static void
+test_reconnect_policy (void)
+{
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new ("http://127.0.0.1:1/");
+
+  g_assert_true (ls_stream_options_get_reconnect (options));
+  options->body = g_bytes_new_static ("x", 1);
+  g_assert_false (ls_stream_options_sends_body (options));
+  g_assert_true (ls_stream_options_get_reconnect (options));
+  options->method = g_strdup ("HEAD");
+  g_assert_false (ls_stream_options_sends_body (options));
+  g_free (options->method);
+  options->method = g_strdup ("PUT");
+  g_assert_true (ls_stream_options_sends_body (options));
+  g_assert_false (ls_stream_options_get_reconnect (options));
+  g_free (options->method);
+  options->method = g_strdup ("POST");
+  g_clear_pointer (&options->body, g_bytes_unref);
+  g_assert_false (ls_stream_options_get_reconnect (options));
+  options->reconnect = LS_STREAM_RECONNECT_ON;
+  g_assert_true (ls_stream_options_get_reconnect (options));
+  g_free (options->method);
+  options->method = g_strdup ("GET");
+  options->reconnect = LS_STREAM_RECONNECT_OFF;
+  g_assert_false (ls_stream_options_get_reconnect (options));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1232,6 +1293,7 @@ main (int   argc,
   test_server = test_server_start ();
 
   g_test_add_func ("/stream/options/validate", test_options_validate);
+  g_test_add_func ("/stream/options/reconnect-policy", test_reconnect_policy);
 #define ADD(path, func) \
   g_test_add ("/stream/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("start-errors", test_start_errors);
@@ -1242,6 +1304,7 @@ main (int   argc,
   ADD ("reconnect/connection-refused", test_connection_refused);
   ADD ("request/user-headers-win", test_user_headers_win);
   ADD ("request/post-body-headers", test_post_body_headers);
+  ADD ("request/post-once", test_post_once);
   ADD ("response/status-and-type", test_status_and_type);
   ADD ("response/redirect-and-cr", test_redirect_and_cr);
   ADD ("response/big-event", test_big_event);

@@ -61,7 +61,12 @@ struct _LsDemoServer
   gboolean stopping;
 
   gint n_connections; /* atomic */
+  guint n_streams;    /* __atomic: streamed responses started, ever */
 };
+
+/* Any thread: how many streamed responses the server has started (each
+ * request to a streaming endpoint counts once). For tests. */
+guint ls_demo_server_get_n_streams (LsDemoServer *self);
 
 typedef struct _LsDemoStream LsDemoStream;
 

@@ -552,3 +552,10 @@ ls_demo_server_new (void)
 {
   return g_object_new (LS_TYPE_DEMO_SERVER, NULL);
 }
+
+guint
+ls_demo_server_get_n_streams (LsDemoServer *self)
+{
+  g_return_val_if_fail (LS_IS_DEMO_SERVER (self), 0);
+  return __atomic_load_n (&self->n_streams, __ATOMIC_RELAXED);
+}

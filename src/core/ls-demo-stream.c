@@ -277,6 +277,7 @@ ls_demo_stream_new (LsDemoServer      *self,
   soup_server_message_get_local_address (msg);
   g_queue_push_tail_link (&self->streams, &stream->link);
   g_atomic_int_add (&self->n_connections, 1);
+  __atomic_fetch_add (&self->n_streams, 1, __ATOMIC_RELAXED);
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);

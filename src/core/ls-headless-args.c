@@ -245,7 +245,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
   if (!parse_uint (max_events, "--max-events", 0, G_MAXUINT64, &options->max_events, error) ||
       !parse_seconds (duration, "--duration", LS_STREAM_MAX_DURATION_MS, &options->duration_ms, error))
     return FALSE;
-  options->reconnect = !no_reconnect;
+  options->reconnect = no_reconnect ? LS_STREAM_RECONNECT_OFF : LS_STREAM_RECONNECT_AUTO;
   value = options->reconnect_ms;
   if (!parse_uint (reconnect_ms, "--reconnect-ms", 0, LS_STREAM_MAX_RECONNECT_MS, &value, error))
     return FALSE;

@@ -35,12 +35,50 @@ ls_stream_options_new (const char *url)
   self->url = g_strdup (url);
   self->headers = g_ptr_array_new_with_free_func (header_free);
   self->format = LS_STREAM_FORMAT_AUTO;
-  self->reconnect = TRUE;
+  self->reconnect = LS_STREAM_RECONNECT_AUTO;
   self->reconnect_ms = LS_STREAM_DEFAULT_RECONNECT_MS;
   self->max_event_size = LS_STREAM_DEFAULT_MAX_EVENT_SIZE;
   self->backoff_max_ms = LS_STREAM_DEFAULT_BACKOFF_MAX_MS;
   self->max_expansion = LS_STREAM_DEFAULT_MAX_EXPANSION;
   return self;
+}
+
+G_DEFINE_ENUM_TYPE (LsStreamReconnect, ls_stream_reconnect,
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_RECONNECT_OFF, "off"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_RECONNECT_ON, "on"),
+                    G_DEFINE_ENUM_VALUE (LS_STREAM_RECONNECT_AUTO, "auto"))
+
+static gboolean
+method_is_get_or_head (const LsStreamOptions *self)
+{
+  return self->method == NULL || g_ascii_strcasecmp (self->method, "GET") == 0 ||
+         g_ascii_strcasecmp (self->method, "HEAD") == 0;
+}
+
+gboolean
+ls_stream_options_sends_body (const LsStreamOptions *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->body != NULL && !method_is_get_or_head (self);
+}
+
+gboolean
+ls_stream_options_get_reconnect (const LsStreamOptions *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  switch (self->reconnect)
+    {
+    case LS_STREAM_RECONNECT_OFF:
+      return FALSE;
+    case LS_STREAM_RECONNECT_AUTO:
+      if (method_is_get_or_head (self))
+        return TRUE;
+      return !ls_stream_options_sends_body (self) && g_ascii_strcasecmp (self->method, "POST") != 0;
+    case LS_STREAM_RECONNECT_ON:
+    default:
+      return TRUE;
+    }
 }
 
 LsStreamOptions *

@@ -51,6 +51,19 @@ typedef struct
   char *value;
 } LsStreamHeader;
 
+/* Whether a stream reconnects after a network error and (SSE) a clean end
+ * of body. FALSE and TRUE keep meaning off and on. */
+typedef enum
+{
+  LS_STREAM_RECONNECT_OFF  = 0,
+  LS_STREAM_RECONNECT_ON   = 1,
+  /* The default: on for GET and HEAD (which never send a body), and for
+   * other methods without a body except POST; off for POST and for any
+   * request with a body. A completed POST is done: sending it again would
+   * repeat its effect (an LLM request would be answered twice). */
+  LS_STREAM_RECONNECT_AUTO = 2,
+} LsStreamReconnect;
+
 typedef struct
 {
   char           *url;
@@ -60,7 +73,7 @@ typedef struct
   LsStreamFormat  format;          /* AUTO picks by Content-Type */
   guint64         max_events;      /* 0: unlimited; counts stored events, not lifecycle records */
   guint64         duration_ms;     /* 0: unlimited */
-  gboolean        reconnect;       /* TRUE: reconnect after network errors and (SSE) clean EOF */
+  LsStreamReconnect reconnect;     /* AUTO by default; ls_stream_options_get_reconnect() resolves it */
   guint           reconnect_ms;    /* until the server sends `retry:` */
   char           *last_event_id;   /* NULL or "": none; sent as Last-Event-ID on the first request */
   guint           idle_timeout_ms; /* 0: off; no body bytes for this long is a network error */
@@ -78,11 +91,13 @@ typedef struct
 } LsStreamOptions;
 
 #define LS_TYPE_STREAM_OPTIONS (ls_stream_options_get_type ())
+#define LS_TYPE_STREAM_RECONNECT (ls_stream_reconnect_get_type ())
 
 GQuark           ls_stream_error_quark             (void);
 GType            ls_stream_options_get_type        (void) G_GNUC_CONST;
+GType            ls_stream_reconnect_get_type      (void) G_GNUC_CONST;
 
-/* Defaults: GET, AUTO, reconnect on, 3000 ms, 64 MiB, 30 s backoff cap,
+/* Defaults: GET, format AUTO, reconnect AUTO, 3000 ms, 64 MiB, 30 s backoff cap,
  * expansion 100:1. */
 LsStreamOptions *ls_stream_options_new             (const char            *url);
 LsStreamOptions *ls_stream_options_copy            (const LsStreamOptions *self);
@@ -96,6 +111,13 @@ void             ls_stream_options_add_header      (LsStreamOptions       *self,
 gboolean         ls_stream_options_add_header_line (LsStreamOptions       *self,
                                                     const char            *line,
                                                     GError               **error);
+/* TRUE when the stream will reconnect: @reconnect with AUTO resolved
+ * for the method and body. */
+gboolean         ls_stream_options_get_reconnect   (const LsStreamOptions *self);
+/* FALSE for GET and HEAD: their requests never carry a body, even when
+ * @body is set. */
+gboolean         ls_stream_options_sends_body      (const LsStreamOptions *self);
+
 /* The value of the first header named @name (case-insensitive), or NULL. */
 const char      *ls_stream_options_get_header      (const LsStreamOptions *self,
                                                     const char            *name);

@@ -492,7 +492,7 @@ run_connection_ended (LsStreamRun *run,
   run_end_connection_span (run, is_error ? LS_OUTCOME_ERROR : LS_OUTCOME_OK, reason);
 
   sse = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE;
-  if (!run->options->reconnect || (!is_error && !sse))
+  if (!ls_stream_options_get_reconnect (run->options) || (!is_error && !sse))
     {
       ls_stream_run_finish (run, end, detail);
       return;
@@ -959,7 +959,7 @@ run_connect (LsStreamRun *run)
   /* The wire size of the body, for the expansion cap. */
   if (options->max_expansion > 0)
     soup_message_add_flags (run->msg, SOUP_MESSAGE_COLLECT_METRICS);
-  if (options->body != NULL)
+  if (ls_stream_options_sends_body (options))
     soup_message_set_request_body_from_bytes (run->msg, NULL, options->body);
   for (guint i = 0; options->headers != NULL && i < options->headers->len; i++)
     {
