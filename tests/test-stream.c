@@ -28,6 +28,7 @@ typedef struct
   char            *base;
   pthread_mutex_t  lock;
   guint            connections; /* under lock: requests to /count */
+  guint            auth_requests; /* under lock: requests to /401-after */
   GPtrArray       *hung;        /* server thread: paused messages */
 } TestServer;
 
@@ -148,6 +149,25 @@ test_handler (SoupServer        *server,
       ts->connections++;
       pthread_mutex_unlock (&ts->lock);
       respond (msg, SOUP_STATUS_OK, "text/event-stream", ": nothing\n", 10);
+    }
+  else if (g_str_equal (path, "/401-after"))
+    {
+      /* Two events and a close; the reconnect is refused with a JSON body. */
+      static const char events[] = "retry: 100\nid: 1\ndata: one\n\nid: 2\ndata: two\n\n";
+      static const char refusal[] = "{\"error\":\"token expired\",\"code\":401}";
+      guint n;
+
+      pthread_mutex_lock (&ts->lock);
+      n = ++ts->auth_requests;
+      pthread_mutex_unlock (&ts->lock);
+      if (n % 2 == 1)
+        respond (msg, SOUP_STATUS_OK, "text/event-stream", events, strlen (events));
+      else
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "WWW-Authenticate", "Bearer realm=\"test\"");
+          respond (msg, SOUP_STATUS_UNAUTHORIZED, "application/json", refusal, strlen (refusal));
+        }
     }
   else if (g_str_equal (path, "/hang"))
     {
@@ -1282,6 +1302,45 @@ test_reconnect_policy (void)
   g_assert_false (ls_stream_options_get_reconnect (options));
 }
 
+/* A refusal after events: the end is http-status, the response keeps the
+ * status line, the headers and the body as sent, and the events stay. */
+static void
+test_refusal_response (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *url = test_url ("/401-after");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  const char *refusal = "{\"error\":\"token expired\",\"code\":401}";
+  LsStreamResponse *response;
+  Collected c;
+
+  options->reconnect_ms = LS_STREAM_MIN_RECONNECT_MS;
+  stream = start_stream (f, options);
+  g_assert_null (ls_stream_get_response (stream));
+  wait_final (stream);
+  assert_end (stream, LS_STREAM_END_HTTP_STATUS);
+  g_assert_cmpstr (ls_stream_get_message (stream), ==, "HTTP 401 Unauthorized: the server refused the stream");
+
+  response = ls_stream_get_response (stream);
+  g_assert_nonnull (response);
+  g_assert_cmpuint (response->status, ==, 401);
+  g_assert_cmpstr (response->reason, ==, "Unauthorized");
+  g_assert_cmpstr (ls_stream_response_get_header (response, "content-type"), ==, "application/json");
+  g_assert_cmpstr (ls_stream_response_get_header (response, "WWW-Authenticate"), ==, "Bearer realm=\"test\"");
+  g_assert_false (response->headers_truncated);
+  g_assert_nonnull (response->error_body);
+  g_assert_cmpmem (g_bytes_get_data (response->error_body, NULL), g_bytes_get_size (response->error_body),
+                   refusal, strlen (refusal));
+  g_assert_false (response->error_body_truncated);
+  g_assert_cmpint (response->headers_us, >=, 0);
+  g_assert_cmpint (response->first_byte_us, >=, response->headers_us);
+
+  collect (f, ls_stream_get_id (stream), &c);
+  g_assert_cmpuint (c.n_events, ==, 2);
+  collected_clear (&c);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1306,6 +1365,7 @@ main (int   argc,
   ADD ("request/post-body-headers", test_post_body_headers);
   ADD ("request/post-once", test_post_once);
   ADD ("response/status-and-type", test_status_and_type);
+  ADD ("response/refusal-kept", test_refusal_response);
   ADD ("response/redirect-and-cr", test_redirect_and_cr);
   ADD ("response/big-event", test_big_event);
   ADD ("response/ndjson-and-raw", test_ndjson_and_raw);

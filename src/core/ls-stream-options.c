@@ -17,8 +17,8 @@ G_DEFINE_QUARK (ls-stream-error-quark, ls_stream_error)
 G_DEFINE_BOXED_TYPE (LsStreamOptions, ls_stream_options,
                      ls_stream_options_copy, ls_stream_options_free)
 
-static void
-header_free (gpointer data)
+void
+ls_stream_header_free (gpointer data)
 {
   LsStreamHeader *header = data;
 
@@ -33,7 +33,7 @@ ls_stream_options_new (const char *url)
   LsStreamOptions *self = g_new0 (LsStreamOptions, 1);
 
   self->url = g_strdup (url);
-  self->headers = g_ptr_array_new_with_free_func (header_free);
+  self->headers = g_ptr_array_new_with_free_func (ls_stream_header_free);
   self->format = LS_STREAM_FORMAT_AUTO;
   self->reconnect = LS_STREAM_RECONNECT_AUTO;
   self->reconnect_ms = LS_STREAM_DEFAULT_RECONNECT_MS;
@@ -96,7 +96,7 @@ ls_stream_options_copy (const LsStreamOptions *self)
   copy->ca_file = g_strdup (self->ca_file);
   copy->accept_certificate_sha256 = g_strdup (self->accept_certificate_sha256);
   copy->body = self->body != NULL ? g_bytes_ref (self->body) : NULL;
-  copy->headers = g_ptr_array_new_with_free_func (header_free);
+  copy->headers = g_ptr_array_new_with_free_func (ls_stream_header_free);
   if (self->headers != NULL)
     for (guint i = 0; i < self->headers->len; i++)
       {
@@ -134,7 +134,7 @@ ls_stream_options_add_header (LsStreamOptions *self,
   g_return_if_fail (name != NULL);
 
   if (self->headers == NULL)
-    self->headers = g_ptr_array_new_with_free_func (header_free);
+    self->headers = g_ptr_array_new_with_free_func (ls_stream_header_free);
   header = g_new (LsStreamHeader, 1);
   header->name = g_strdup (name);
   header->value = g_strdup (value != NULL ? value : "");

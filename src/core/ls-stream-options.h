@@ -90,6 +90,9 @@ typedef struct
                                               * normalized "AB:CD:…") is accepted though untrusted */
 } LsStreamOptions;
 
+/* Frees an LsStreamHeader (a GDestroyNotify for arrays of them). */
+void             ls_stream_header_free             (gpointer               header);
+
 #define LS_TYPE_STREAM_OPTIONS (ls_stream_options_get_type ())
 #define LS_TYPE_STREAM_RECONNECT (ls_stream_reconnect_get_type ())
 

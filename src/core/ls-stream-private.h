@@ -55,6 +55,7 @@ struct _LsStreamRun
   LsStreamStats     shared_stats;
   gboolean          notify_queued;
   char             *shared_tls_fingerprint; /* the refused certificate of a failed stream */
+  LsStreamResponse *shared_response;        /* the latest connection's, as handed out */
 
   /* Worker thread only. */
   LsRunPhase        phase;
@@ -90,6 +91,8 @@ struct _LsStreamRun
   gint64            rate_window_us;
   guint64           rate_bytes0;
   guint64           rate_events0;
+  LsStreamResponse *response;       /* the latest connection's; handed out, so never changed */
+  GByteArray       *error_body;       /* while reading the body of a reply other than 2xx */
   char             *request_summary;  /* "METHOD URL" and the request headers, raw: the
                                        * recorder redacts what it shows and exports */
 
@@ -131,6 +134,11 @@ void         ls_stream_run_finish         (LsStreamRun           *run,
 /* ls-stream.c, any thread: the one sentence for an end. */
 char        *ls_stream_end_describe       (LsStreamEnd            end,
                                            const char            *detail);
+
+/* ls-stream-response.c, worker only */
+LsStreamResponse *ls_stream_response_new_from_message (SoupMessage            *msg,
+                                                       gint64                  headers_us);
+LsStreamResponse *ls_stream_response_copy             (const LsStreamResponse *self);
 
 /* ls-stream-tls.c, worker only */
 void         ls_stream_tls_setup          (LsStreamRun           *run);

@@ -168,6 +168,9 @@ ls_stream_run_unref (gpointer data)
   g_free (run->tls_fingerprint);
   g_free (run->tls_note);
   g_free (run->shared_tls_fingerprint);
+  g_clear_pointer (&run->response, ls_stream_response_unref);
+  g_clear_pointer (&run->shared_response, ls_stream_response_unref);
+  g_clear_pointer (&run->error_body, g_byte_array_unref);
   pthread_mutex_destroy (&run->lock);
   ls_mailbox_unref (run->ui_box);
   g_clear_object (&run->worker);
@@ -421,6 +424,8 @@ ls_stream_run_finish (LsStreamRun *run,
 }
 
 static void run_connect (LsStreamRun *run);
+static void run_set_response (LsStreamRun      *run,
+                              LsStreamResponse *response);
 
 /* An explicit cancel says no more; the worker's stop says why. */
 static const char *
@@ -748,8 +753,12 @@ on_read (GObject      *source,
 
   if (!run->conn_got_bytes)
     {
+      LsStreamResponse *response = ls_stream_response_copy (run->response);
+
       run->conn_got_bytes = TRUE;
       run->stats.ttfb_us = now - run->send_us;
+      response->first_byte_us = run->stats.ttfb_us;
+      run_set_response (run, response);
     }
   if (run->idle_timer != NULL)
     g_source_set_ready_time (run->idle_timer, now + (gint64) run->options->idle_timeout_ms * 1000);
@@ -815,6 +824,90 @@ run_read_next (LsStreamRun *run)
 
 /* ---- response ------------------------------------------------------- */
 
+/* Hands @response (transfer full) to the UI as the latest connection's:
+ * from here on it is never changed. */
+static void
+run_set_response (LsStreamRun      *run,
+                  LsStreamResponse *response)
+{
+  LsStreamResponse *old;
+
+  g_clear_pointer (&run->response, ls_stream_response_unref);
+  run->response = response;
+  pthread_mutex_lock (&run->lock);
+  old = run->shared_response;
+  run->shared_response = ls_stream_response_ref (response);
+  pthread_mutex_unlock (&run->lock);
+  if (old != NULL)
+    ls_stream_response_unref (old);
+}
+
+static void run_read_error_body (LsStreamRun *run);
+
+/* The refusal's body has been read (all of it, up to the cap, or up to
+ * an error): the stream fails with the status, and the response keeps it. */
+static void
+run_finish_http_status (LsStreamRun *run)
+{
+  LsStreamResponse *response = ls_stream_response_copy (run->response);
+  g_autofree char *status_line = g_strdup_printf ("%u %s", response->status, response->reason);
+
+  response->error_body = g_byte_array_free_to_bytes (g_steal_pointer (&run->error_body));
+  response->error_body_truncated = run->conn_got_bytes &&
+                                   g_bytes_get_size (response->error_body) >= LS_STREAM_RESPONSE_MAX_BODY;
+  if (run->stats.ttfb_us >= 0 && run->conn_got_bytes)
+    response->first_byte_us = run->stats.ttfb_us;
+  run_set_response (run, response);
+  ls_stream_run_finish (run, LS_STREAM_END_HTTP_STATUS, status_line);
+}
+
+static void
+on_error_body_read (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  LsStreamRun *run = data;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  run_span (run, run->conn_task, span_read, run->read_queued_us, now, now,
+            n >= 0 ? LS_OUTCOME_OK :
+            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
+            MAX (n, 0), NULL);
+  if (!run_op_reported (run))
+    return;
+  if (n > 0)
+    {
+      if (!run->conn_got_bytes)
+        {
+          run->conn_got_bytes = TRUE;
+          run->stats.ttfb_us = now - run->send_us;
+        }
+      run->stats.bytes += (guint64) n;
+      g_byte_array_append (run->error_body, run->buffer, (guint) n);
+      if (run->error_body->len < LS_STREAM_RESPONSE_MAX_BODY)
+        {
+          run_read_error_body (run);
+          return;
+        }
+    }
+  /* The end of the body, the cap, or an error: what was read is kept. */
+  run_finish_http_status (run);
+}
+
+static void
+run_read_error_body (LsStreamRun *run)
+{
+  gsize room = LS_STREAM_RESPONSE_MAX_BODY - run->error_body->len;
+
+  run->read_queued_us = g_get_monotonic_time ();
+  run_enter (run, LS_RUN_READING);
+  g_input_stream_read_async (run->body, run->buffer, MIN (room, READ_SIZE), G_PRIORITY_DEFAULT,
+                             run->conn_cancellable, on_error_body_read, run);
+}
+
 static gboolean
 is_event_stream (const char *content_type)
 {
@@ -828,26 +921,11 @@ run_check_response (LsStreamRun *run)
   SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
   guint status = soup_message_get_status (run->msg);
   const char *content_type = soup_message_headers_get_content_type (headers, NULL);
-  const char *phrase = soup_message_get_reason_phrase (run->msg);
   LsStreamFormat format = run->options->format;
-  g_autofree char *message = NULL;
-
-  if (phrase == NULL || *phrase == '\0')
-    phrase = soup_status_get_phrase (status);
-
-  run->stats.http_status = status;
-  g_strlcpy (run->stats.content_type, content_type != NULL ? content_type : "",
-             sizeof run->stats.content_type);
 
   if (status == SOUP_STATUS_NO_CONTENT)
     {
       ls_stream_run_finish (run, LS_STREAM_END_NO_CONTENT, NULL);
-      return FALSE;
-    }
-  if (status != SOUP_STATUS_OK)
-    {
-      message = g_strdup_printf ("%u %s", status, phrase != NULL ? phrase : "");
-      ls_stream_run_finish (run, LS_STREAM_END_HTTP_STATUS, message);
       return FALSE;
     }
 
@@ -887,6 +965,8 @@ on_sent (GObject      *source,
   g_autoptr(GInputStream) body = NULL;
   g_autofree char *note = NULL;
   gint64 now = g_get_monotonic_time ();
+  const char *content_type;
+  guint status;
 
   body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   run_span (run, run->conn_task, span_send, run->send_us, run->send_us, now,
@@ -906,6 +986,20 @@ on_sent (GObject      *source,
       return;
     }
 
+  run_set_response (run, ls_stream_response_new_from_message (run->msg, now - run->send_us));
+  status = soup_message_get_status (run->msg);
+  content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (run->msg), NULL);
+  run->stats.http_status = status;
+  g_strlcpy (run->stats.content_type, content_type != NULL ? content_type : "",
+             sizeof run->stats.content_type);
+  if (status != SOUP_STATUS_OK && status != SOUP_STATUS_NO_CONTENT)
+    {
+      /* A refusal: keep what the server said (bounded), then fail. */
+      run->body = g_steal_pointer (&body);
+      run->error_body = g_byte_array_new ();
+      run_read_error_body (run);
+      return;
+    }
   if (!run_check_response (run))
     return;
 

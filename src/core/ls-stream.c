@@ -36,6 +36,7 @@ struct _LsStream
   char             *message;
   GError           *end_error;
   LsStreamStats     stats;
+  LsStreamResponse *response;
   gboolean          cancel_posted;
   char             *tls_fingerprint;
 };
@@ -201,6 +202,11 @@ ls_stream_ui_handler (LsMailbox *mailbox,
       self->end = run->shared_end;
     }
   run->notify_queued = FALSE;
+  if (run->shared_response != NULL && run->shared_response != self->response)
+    {
+      g_clear_pointer (&self->response, ls_stream_response_unref);
+      self->response = ls_stream_response_ref (run->shared_response);
+    }
   if (self->tls_fingerprint == NULL && run->shared_tls_fingerprint != NULL)
     self->tls_fingerprint = g_strdup (run->shared_tls_fingerprint);
   pthread_mutex_unlock (&run->lock);
@@ -269,6 +275,7 @@ ls_stream_finalize (GObject *object)
   g_clear_pointer (&self->store, ls_event_store_unref);
   g_free (self->message);
   g_clear_error (&self->end_error);
+  g_clear_pointer (&self->response, ls_stream_response_unref);
   g_free (self->tls_fingerprint);
 
   G_OBJECT_CLASS (ls_stream_parent_class)->finalize (object);
@@ -417,6 +424,13 @@ ls_stream_get_message (LsStream *self)
 {
   g_return_val_if_fail (LS_IS_STREAM (self), NULL);
   return LS_STREAM_STATE_IS_FINAL (self->state) ? self->message : NULL;
+}
+
+LsStreamResponse *
+ls_stream_get_response (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), NULL);
+  return self->response;
 }
 
 guint64

@@ -25,6 +25,7 @@
 #include "ls-bridge.h"
 #include "ls-event-store.h"
 #include "ls-stream-options.h"
+#include "ls-stream-response.h"
 
 G_BEGIN_DECLS
 
@@ -149,5 +150,12 @@ guint32        ls_stream_get_id              (LsStream              *self);
  * waits, "stream.closed" and its UI deliveries. 0 before the start, or
  * without a recorder. */
 guint64        ls_stream_get_task            (LsStream              *self);
+/* What the server answered on the latest connection (status line,
+ * headers, timings, and for a reply other than 2xx its body, which is read
+ * (bounded) before the stream fails with LS_STREAM_END_HTTP_STATUS); NULL
+ * before any response. Owned by the stream: ls_stream_response_ref() to
+ * keep it; it never changes (a new connection brings a new one, with
+ * "progress"). */
+LsStreamResponse *ls_stream_get_response     (LsStream              *self);
 
 G_END_DECLS
