@@ -1341,6 +1341,144 @@ test_refusal_response (Fixture       *f,
   collected_clear (&c);
 }
 
+/* ---- honest reconnect timing ---------------------------------------- */
+
+static void
+on_next_attempt (LsStream   *stream,
+                 GParamSpec *pspec,
+                 GArray     *announced)
+{
+  gint64 at = ls_stream_get_next_attempt_time (stream);
+
+  if (at != 0)
+    g_array_append_val (announced, at);
+}
+
+/* The stream's spans named @name, in the order recorded. */
+static GArray *
+stream_spans (Fixture    *f,
+              LsStream   *stream,
+              const char *name)
+{
+  g_autoptr(GArray) records = ls_recorder_snapshot (f->recorder, 0);
+  GArray *spans = g_array_new (FALSE, FALSE, sizeof (LsRecord));
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (r->kind == LS_RECORD_SPAN && g_strcmp0 (r->name, name) == 0 &&
+          r->parent_id == ls_stream_get_task (stream))
+        {
+          LsRecord copy = *r;
+
+          copy.detail = NULL;
+          g_array_append_val (spans, copy);
+        }
+    }
+  for (guint i = 0; i < records->len; i++)
+    ls_record_clear (&g_array_index (records, LsRecord, i));
+  return spans;
+}
+
+/* Each announced attempt time is the one the worker's timer was due at
+ * (the end of a reconnect wait), and the next attempt starts at or after
+ * it: a countdown to it would be exact, the server's retry: included. */
+static void
+test_next_attempt_time (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&count=6&rate=0&retry=150");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) announced = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) waits = NULL;
+  g_autoptr(GArray) connections = NULL;
+
+  options->max_events = 6;
+  stream = ls_stream_new (f->bridge, options, f->store, f->next_id++);
+  g_signal_connect (stream, "notify::next-attempt-time", G_CALLBACK (on_next_attempt), announced);
+  g_assert_true (ls_stream_start (stream, NULL));
+  wait_final (stream);
+  g_assert_cmpint (ls_stream_get_next_attempt_time (stream), ==, 0);
+  fixture_stop_worker (f);
+  waits = stream_spans (f, stream, "stream.reconnect-wait");
+  connections = stream_spans (f, stream, "stream.connection");
+  g_test_message ("%u announced, %u waits, %u connections", announced->len, waits->len, connections->len);
+  g_assert_cmpuint (waits->len, ==, 2);
+  g_assert_cmpuint (connections->len, ==, 3);
+  g_assert_cmpuint (announced->len, >=, 1);
+  for (guint i = 0; i < announced->len; i++)
+    {
+      gint64 at = g_array_index (announced, gint64, i);
+      gboolean found = FALSE;
+
+      for (guint w = 0; w < waits->len; w++)
+        {
+          LsRecord *wait = &g_array_index (waits, LsRecord, w);
+
+          if (wait->end_us != at)
+            continue;
+          found = TRUE;
+          /* The server's retry: 150 ms, no backoff after a connection with events. */
+          g_assert_cmpint (at - wait->start_us, ==, 150 * 1000);
+          g_assert_cmpint (g_array_index (connections, LsRecord, w + 1).start_us, >=, at);
+        }
+      g_assert_true (found);
+    }
+}
+
+static gboolean
+next_attempt_is (gpointer data)
+{
+  LsStream *stream = data;
+  gint64 expected = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (stream), "expect-scheduled"));
+
+  return expected ? ls_stream_get_next_attempt_time (stream) != 0
+                  : ls_stream_get_state (stream) == LS_STREAM_WAITING &&
+                    ls_stream_get_next_attempt_time (stream) == 0;
+}
+
+/* A pause holds the (minute-long) wait and says so; "reconnect now"
+ * connects at once anyway. */
+static void
+test_pause_and_reconnect_now (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&count=4&rate=0&retry=60000");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) waits = NULL;
+  g_autoptr(GArray) connections = NULL;
+  LsStreamStats stats;
+
+  options->max_events = 4;
+  stream = start_stream (f, options);
+  g_object_set_data (G_OBJECT (stream), "expect-scheduled", GINT_TO_POINTER (1));
+  g_assert_true (ls_test_wait_until (next_attempt_is, stream, 20000));
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_WAITING);
+  ls_stream_set_reconnect_paused (stream, TRUE);
+  g_assert_true (ls_stream_get_reconnect_paused (stream));
+  g_object_set_data (G_OBJECT (stream), "expect-scheduled", GINT_TO_POINTER (0));
+  g_assert_true (ls_test_wait_until (next_attempt_is, stream, 20000));
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.connects, ==, 1);
+
+  ls_stream_reconnect_now (stream);
+  wait_final (stream);
+  assert_end (stream, LS_STREAM_END_MAX_EVENTS);
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.connects, ==, 2);
+  fixture_stop_worker (f);
+  waits = stream_spans (f, stream, "stream.reconnect-wait");
+  connections = stream_spans (f, stream, "stream.connection");
+  g_assert_cmpuint (waits->len, ==, 1);
+  g_assert_cmpuint (connections->len, ==, 2);
+  /* Due when asked, long before the server's minute. */
+  g_assert_cmpint (g_array_index (waits, LsRecord, 0).end_us - g_array_index (waits, LsRecord, 0).start_us, <, 60000 * 1000);
+  g_assert_cmpint (g_array_index (connections, LsRecord, 1).start_us, >=, g_array_index (waits, LsRecord, 0).end_us);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1361,6 +1499,8 @@ main (int   argc,
   ADD ("reconnect/retry-floor", test_retry_floor);
   ADD ("reconnect/backoff", test_backoff);
   ADD ("reconnect/connection-refused", test_connection_refused);
+  ADD ("reconnect/next-attempt-time", test_next_attempt_time);
+  ADD ("reconnect/pause-and-now", test_pause_and_reconnect_now);
   ADD ("request/user-headers-win", test_user_headers_win);
   ADD ("request/post-body-headers", test_post_body_headers);
   ADD ("request/post-once", test_post_once);

@@ -87,6 +87,8 @@ struct _LsStreamRun
   gint64            send_us;
   gint64            read_queued_us;
   gint64            wait_start_us;
+  gint64            due_us;           /* WAITING: when the next attempt is due (monotonic) */
+  gboolean          reconnect_paused; /* the reconnect timer does not fire while set */
   gint64            read_time_us;
   gint64            rate_window_us;
   guint64           rate_bytes0;
@@ -125,6 +127,11 @@ gboolean     ls_stream_run_post_start     (LsStreamRun           *run,
                                            GError               **error);
 void         ls_stream_run_post_cancel    (LsStreamRun           *run,
                                            LsBridge              *bridge);
+void         ls_stream_run_post_reconnect_now    (LsStreamRun    *run,
+                                                  LsBridge       *bridge);
+void         ls_stream_run_post_reconnect_paused (LsStreamRun    *run,
+                                                  LsBridge       *bridge,
+                                                  gboolean        paused);
 /* Worker: ends the run (the first end wins). @detail is the end's
  * variable part (see ls_stream_end_describe). */
 void         ls_stream_run_finish         (LsStreamRun           *run,

@@ -390,6 +390,7 @@ ls_stream_run_finish (LsStreamRun *run,
   if (run_is_final (run))
     return;
 
+  run->stats.next_attempt_us = 0;
   op_pending = run->phase == LS_RUN_SENDING || run->phase == LS_RUN_READING;
   message = ls_stream_end_describe (end, detail);
   state = end == LS_STREAM_END_CANCELLED ? LS_STREAM_CANCELLED :
@@ -424,6 +425,38 @@ ls_stream_run_finish (LsStreamRun *run,
 }
 
 static void run_connect (LsStreamRun *run);
+
+/* A source that fires at its ready time (monotonic µs), once per setting. */
+static gboolean
+ready_time_dispatch (GSource     *source,
+                     GSourceFunc  callback,
+                     gpointer     user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (user_data);
+}
+
+static GSourceFuncs ready_time_source_funcs = {
+  .dispatch = ready_time_dispatch,
+};
+
+/* WAITING: arms the reconnect timer for due_us, unless paused, and says
+ * when the attempt will be (0 while paused). */
+static void
+run_schedule_attempt (LsStreamRun *run)
+{
+  g_assert (run->phase == LS_RUN_WAITING);
+  if (run->reconnect_paused)
+    {
+      g_source_set_ready_time (run->wait_timer, -1);
+      run->stats.next_attempt_us = 0;
+    }
+  else
+    {
+      g_source_set_ready_time (run->wait_timer, run->due_us);
+      run->stats.next_attempt_us = run->due_us;
+    }
+}
 static void run_set_response (LsStreamRun      *run,
                               LsStreamResponse *response);
 
@@ -441,8 +474,11 @@ wait_timer_cb (gpointer data)
   gint64 now = g_get_monotonic_time ();
 
   destroy_source (&run->wait_timer);
+  /* The span ends when the attempt was due: the time announced to the UI
+   * (or the moment of a "reconnect now"); the attempt starts at or after it. */
   run_span (run, run->task, span_wait, run->wait_start_us,
-            run->wait_start_us, now, LS_OUTCOME_OK, 0, NULL);
+            run->wait_start_us, MIN (run->due_us, now), LS_OUTCOME_OK, 0, NULL);
+  run->stats.next_attempt_us = 0;
   run_enter (run, LS_RUN_DECIDING);
   run_connect (run);
   return G_SOURCE_REMOVE;
@@ -513,10 +549,13 @@ run_connection_ended (LsStreamRun *run,
 
   run->state = LS_STREAM_WAITING;
   run->wait_start_us = g_get_monotonic_time ();
-  run->wait_timer = g_timeout_source_new ((guint) delay);
+  /* A timer on the monotonic clock, due at exactly the time the UI is told. */
+  run->due_us = run->wait_start_us + (gint64) delay * 1000;
+  run->wait_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
   g_source_set_callback (run->wait_timer, wait_timer_cb, run, NULL);
   g_source_attach (run->wait_timer, ls_worker_get_context (run->worker));
   run_enter (run, LS_RUN_WAITING);
+  run_schedule_attempt (run);
   run_publish (run);
 }
 
@@ -1095,19 +1134,6 @@ run_connect (LsStreamRun *run)
 
 /* ---- timers and cancellation ---------------------------------------- */
 
-static gboolean
-idle_dispatch (GSource     *source,
-               GSourceFunc  callback,
-               gpointer     user_data)
-{
-  g_source_set_ready_time (source, -1);
-  return callback (user_data);
-}
-
-static GSourceFuncs idle_source_funcs = {
-  .dispatch = idle_dispatch,
-};
-
 static char *
 format_ms (guint ms)
 {
@@ -1237,13 +1263,13 @@ start_on_worker (gpointer data)
 
   if (run->options->idle_timeout_ms > 0)
     {
-      run->idle_timer = g_source_new (&idle_source_funcs, sizeof (GSource));
+      run->idle_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
       g_source_set_callback (run->idle_timer, idle_timeout_cb, run, NULL);
       g_source_attach (run->idle_timer, context);
     }
   if (run->options->stall_timeout_ms > 0)
     {
-      run->stall_timer = g_source_new (&idle_source_funcs, sizeof (GSource));
+      run->stall_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
       g_source_set_callback (run->stall_timer, stall_timeout_cb, run, NULL);
       g_source_attach (run->stall_timer, context);
     }
@@ -1290,6 +1316,71 @@ cancel_on_worker (gpointer data)
     return;
   run->cancel_asked = TRUE;
   g_cancellable_cancel (run->cancellable);
+}
+
+static void
+reconnect_now_on_worker (gpointer data)
+{
+  LsStreamRun *run = data;
+
+  if (run->phase != LS_RUN_WAITING)
+    return;
+  run->due_us = g_get_monotonic_time ();
+  g_source_set_ready_time (run->wait_timer, run->due_us);
+  run->stats.next_attempt_us = run->due_us;
+  run_publish (run);
+}
+
+typedef struct
+{
+  LsStreamRun *run;
+  gboolean     paused;
+} PauseRequest;
+
+static void
+pause_on_worker (gpointer data)
+{
+  PauseRequest *request = data;
+  LsStreamRun *run = request->run;
+
+  if (run->phase == LS_RUN_POSTED || run_is_final (run) || run->reconnect_paused == request->paused)
+    return;
+  run->reconnect_paused = request->paused;
+  if (run->phase != LS_RUN_WAITING)
+    return;
+  /* Resumed after the due time: the attempt is now, not in the past. */
+  if (!run->reconnect_paused)
+    run->due_us = MAX (run->due_us, g_get_monotonic_time ());
+  run_schedule_attempt (run);
+  run_publish (run);
+}
+
+static void
+pause_request_free (gpointer data)
+{
+  PauseRequest *request = data;
+
+  ls_stream_run_unref (request->run);
+  g_free (request);
+}
+
+void
+ls_stream_run_post_reconnect_now (LsStreamRun *run,
+                                  LsBridge    *bridge)
+{
+  ls_bridge_post (bridge, reconnect_now_on_worker, ls_stream_run_ref (run), ls_stream_run_unref, NULL);
+}
+
+void
+ls_stream_run_post_reconnect_paused (LsStreamRun *run,
+                                     LsBridge    *bridge,
+                                     gboolean     paused)
+{
+  PauseRequest *request = g_new0 (PauseRequest, 1);
+
+  request->run = ls_stream_run_ref (run);
+  request->paused = paused;
+  ls_bridge_post (bridge, pause_on_worker, request, pause_request_free, NULL);
 }
 
 gboolean

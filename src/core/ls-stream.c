@@ -38,12 +38,14 @@ struct _LsStream
   LsStreamStats     stats;
   LsStreamResponse *response;
   gboolean          cancel_posted;
+  gboolean          reconnect_paused;
   char             *tls_fingerprint;
 };
 
 enum {
   PROP_0,
   PROP_STATE,
+  PROP_NEXT_ATTEMPT_TIME,
   N_PROPS
 };
 
@@ -189,6 +191,7 @@ ls_stream_ui_handler (LsMailbox *mailbox,
   LsStreamRun *run = self->run;
   LsStreamState old_state = self->state;
   guint64 old_events = self->stats.events;
+  gint64 old_next_attempt = self->stats.next_attempt_us;
   gboolean became_final;
 
   g_assert (run != NULL);
@@ -223,6 +226,8 @@ ls_stream_ui_handler (LsMailbox *mailbox,
   g_object_ref (self);
   if (self->stats.events != old_events || became_final)
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
+  if (self->stats.next_attempt_us != old_next_attempt)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_ATTEMPT_TIME]);
   if (self->state != old_state)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_object_unref (self);
@@ -295,6 +300,10 @@ ls_stream_get_property (GObject    *object,
       g_value_set_enum (value, self->state);
       break;
 
+    case PROP_NEXT_ATTEMPT_TIME:
+      g_value_set_int64 (value, ls_stream_get_next_attempt_time (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -312,6 +321,15 @@ ls_stream_class_init (LsStreamClass *klass)
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, LS_TYPE_STREAM_STATE, LS_STREAM_IDLE,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * LsStream:next-attempt-time:
+   *
+   * g_get_monotonic_time() at which the next connection attempt is due;
+   * 0 when none is scheduled.
+   */
+  properties[PROP_NEXT_ATTEMPT_TIME] =
+    g_param_spec_int64 ("next-attempt-time", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -377,6 +395,7 @@ ls_stream_start (LsStream  *self,
     return FALSE;
   self->run = ls_stream_run_new (self->options, self->store, self->stream_id, self->ui_box,
                                  ls_bridge_get_worker (self->bridge));
+  self->run->reconnect_paused = self->reconnect_paused;
   /* The UI deliveries are the stream's own work. */
   ls_mailbox_set_parent_task (self->ui_box, self->run->task);
 
@@ -410,6 +429,44 @@ ls_stream_cancel (LsStream *self)
   /* A closed bridge means the worker's stop is cancelling us already. */
   if (!ls_bridge_is_closed (self->bridge))
     ls_stream_run_post_cancel (self->run, self->bridge);
+}
+
+void
+ls_stream_reconnect_now (LsStream *self)
+{
+  g_return_if_fail (LS_IS_STREAM (self));
+
+  if (self->run == NULL || LS_STREAM_STATE_IS_FINAL (self->state) || ls_bridge_is_closed (self->bridge))
+    return;
+  ls_stream_run_post_reconnect_now (self->run, self->bridge);
+}
+
+void
+ls_stream_set_reconnect_paused (LsStream *self,
+                                gboolean  paused)
+{
+  g_return_if_fail (LS_IS_STREAM (self));
+
+  paused = !!paused;
+  if (self->reconnect_paused == paused)
+    return;
+  self->reconnect_paused = paused;
+  if (self->run != NULL && !LS_STREAM_STATE_IS_FINAL (self->state) && !ls_bridge_is_closed (self->bridge))
+    ls_stream_run_post_reconnect_paused (self->run, self->bridge, paused);
+}
+
+gboolean
+ls_stream_get_reconnect_paused (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), FALSE);
+  return self->reconnect_paused;
+}
+
+gint64
+ls_stream_get_next_attempt_time (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), 0);
+  return LS_STREAM_STATE_IS_FINAL (self->state) ? 0 : self->stats.next_attempt_us;
 }
 
 LsStreamState

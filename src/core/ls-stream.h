@@ -91,6 +91,9 @@ typedef struct
   gint64         last_gap_us;   /* between the latest two reads that carried events */
   gint64         max_gap_us;
   gint64         retry_ms;      /* the reconnection time in force */
+  gint64         next_attempt_us; /* WAITING: g_get_monotonic_time() at which the next attempt
+                                   * is due (the server's retry:, backoff and jitter included);
+                                   * 0 when none is scheduled (not waiting, or paused) */
   double         events_per_s;  /* over the last half second or so; 0 when idle */
   double         bytes_per_s;
 } LsStreamStats;
@@ -119,6 +122,22 @@ gboolean       ls_stream_start               (LsStream              *self,
  * has let go (at once for a stream never started). If the bridge is
  * closed, the worker's stop is already cancelling the stream. */
 void           ls_stream_cancel              (LsStream              *self);
+
+/* While WAITING: try again at once, without waiting for the timer.
+ * Nothing otherwise. Never blocks. */
+void           ls_stream_reconnect_now       (LsStream              *self);
+/* Holds (TRUE) or lets go (FALSE) the reconnect timer: a paused stream
+ * waits until resumed, then reconnects at the time it was due, or at
+ * once if that has passed. next-attempt-time is 0 while paused. An
+ * explicit ls_stream_reconnect_now() still reconnects. */
+void           ls_stream_set_reconnect_paused (LsStream             *self,
+                                               gboolean              paused);
+gboolean       ls_stream_get_reconnect_paused (LsStream             *self);
+/* The "next-attempt-time" property: g_get_monotonic_time() at which the
+ * next connection attempt is due, 0 when none is (notified on change, at
+ * most once per frame). A countdown to it is exact: the worker's timer
+ * is due at that very time. */
+gint64         ls_stream_get_next_attempt_time (LsStream            *self);
 
 /* The UI's view, updated at most once per frame ("notify::state"). */
 LsStreamState  ls_stream_get_state           (LsStream              *self);
