@@ -142,6 +142,36 @@ void         ls_stream_run_finish         (LsStreamRun           *run,
 char        *ls_stream_end_describe       (LsStreamEnd            end,
                                            const char            *detail);
 
+/* ls-stream-run.c, worker only, for ls-stream-connection.c */
+void         ls_stream_run_enter            (LsStreamRun   *run,
+                                             LsRunPhase     to);
+/* An operation reported back: TRUE when the run is DECIDING (go on),
+ * FALSE when it was finishing and is now released (do not touch it). */
+gboolean     ls_stream_run_op_reported      (LsStreamRun   *run);
+void         ls_stream_run_publish          (LsStreamRun   *run);
+void         ls_stream_run_record           (LsStreamRun   *run,
+                                             LsEventKind    kind,
+                                             const char    *message);
+guint64      ls_stream_run_span             (LsStreamRun   *run,
+                                             guint64        parent,
+                                             const char    *name,
+                                             gint64         queued_us,
+                                             gint64         start_us,
+                                             gint64         end_us,
+                                             LsOutcome      outcome,
+                                             gint64         count,
+                                             const char    *detail);
+/* The current connection is over: reconnect (WAITING) or end the run. */
+void         ls_stream_run_connection_ended (LsStreamRun   *run,
+                                             LsStreamEnd    end,
+                                             const char    *detail);
+const char  *ls_stream_run_cancel_detail    (LsStreamRun   *run);
+
+/* ls-stream-connection.c, worker only (init: UI thread, once) */
+#define LS_STREAM_READ_SIZE (64 * 1024)  /* per-read costs small against per-byte ones */
+void         ls_stream_connection_init      (void);
+void         ls_stream_connection_start     (LsStreamRun   *run);
+
 /* ls-stream-response.c, worker only */
 LsStreamResponse *ls_stream_response_new_from_message (SoupMessage            *msg,
                                                        gint64                  headers_us);

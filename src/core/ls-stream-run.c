@@ -8,8 +8,9 @@
  * into the run's shared part under a pthread mutex (visible to
  * ThreadSanitizer) and pushes one message into the stream's UI mailbox
  * only when none is queued. Events themselves go straight into the store.
- * One cohesive thing (the run's connect, read and reconnect steps and
- * their timers share every field of the run), hence its length.
+ * One connection's request, response and reads are ls-stream-connection.c;
+ * this file is the run around them: its phases, its end, its reconnect
+ * waits, its timers and the worker's entry points.
  *
  * The run's phase, and every legal transition (run_enter() asserts them):
  *
@@ -45,16 +46,10 @@
 
 /* Reads of this size keep the per-read costs (callback, spans, one
  * publish) small against the per-byte ones. */
-#define READ_SIZE       (64 * 1024)
-#define RATE_WINDOW_US  (500 * G_TIME_SPAN_MILLISECOND)
 #define MAX_BACKOFF_SHIFT 16
 
 /* Span names, interned once (the recorder copies records without allocating). */
 static const char *span_category;
-static const char *span_send;
-static const char *span_headers;
-static const char *span_read;
-static const char *span_parse;
 static const char *span_wait;
 static const char *span_closed;
 static const char *span_connection;
@@ -99,9 +94,9 @@ phase_may_enter (LsRunPhase from,
 static void run_release (LsStreamRun *run);
 
 /* The one place the phase changes. Entering RELEASED may free the run. */
-static void
-run_enter (LsStreamRun *run,
-           LsRunPhase   to)
+void
+ls_stream_run_enter (LsStreamRun *run,
+                     LsRunPhase   to)
 {
   g_assert (ls_worker_is_worker_thread (run->worker));
   if (!phase_may_enter (run->phase, to))
@@ -121,15 +116,15 @@ run_is_final (LsStreamRun *run)
 /* An operation reported back: TRUE when its callback should go on (the
  * run is DECIDING), FALSE when the run was finishing and is now released
  * (do not touch it any more). */
-static gboolean
-run_op_reported (LsStreamRun *run)
+gboolean
+ls_stream_run_op_reported (LsStreamRun *run)
 {
   if (run->phase == LS_RUN_FINISHING)
     {
-      run_enter (run, LS_RUN_RELEASED);
+      ls_stream_run_enter (run, LS_RUN_RELEASED);
       return FALSE;
     }
-  run_enter (run, LS_RUN_DECIDING);
+  ls_stream_run_enter (run, LS_RUN_DECIDING);
   return TRUE;
 }
 
@@ -182,10 +177,10 @@ ls_stream_run_unref (gpointer data)
 
 LsStreamRun *
 ls_stream_run_new (const LsStreamOptions *options,
-                LsEventStore          *store,
-                guint32                stream_id,
-                LsMailbox             *ui_box,
-                LsWorker              *worker)
+                   LsEventStore          *store,
+                   guint32                stream_id,
+                   LsMailbox             *ui_box,
+                   LsWorker              *worker)
 {
   static gsize names_interned;
   LsStreamRun *run = g_new0 (LsStreamRun, 1);
@@ -195,12 +190,9 @@ ls_stream_run_new (const LsStreamOptions *options,
   if (g_once_init_enter (&names_interned))
     {
       span_category = g_intern_static_string ("stream");
-      span_send = g_intern_static_string ("stream.send");
-      span_headers = g_intern_static_string ("stream.response-headers");
-      span_read = g_intern_static_string ("stream.read");
-      span_parse = g_intern_static_string ("stream.parse");
       span_wait = g_intern_static_string ("stream.reconnect-wait");
       span_closed = g_intern_static_string ("stream.closed");
+      ls_stream_connection_init ();
       span_connection = g_intern_static_string ("stream.connection");
       g_once_init_leave (&names_interned, 1);
     }
@@ -251,8 +243,8 @@ stream_run_publish_shared (LsStreamRun         *run,
     ls_mailbox_push_data (run->ui_box, ls_stream_run_ref (run), ls_stream_run_unref);
 }
 
-static void
-run_publish (LsStreamRun *run)
+void
+ls_stream_run_publish (LsStreamRun *run)
 {
   g_assert (ls_worker_is_worker_thread (run->worker));
 
@@ -260,16 +252,16 @@ run_publish (LsStreamRun *run)
 }
 
 /* One span under @parent (a task of this stream); returns its task id. */
-static guint64
-run_span (LsStreamRun *run,
-          guint64      parent,
-          const char  *name,
-          gint64       queued_us,
-          gint64       start_us,
-          gint64       end_us,
-          LsOutcome    outcome,
-          gint64       count,
-          const char  *detail)
+guint64
+ls_stream_run_span (LsStreamRun *run,
+                    guint64      parent,
+                    const char  *name,
+                    gint64       queued_us,
+                    gint64       start_us,
+                    gint64       end_us,
+                    LsOutcome    outcome,
+                    gint64       count,
+                    const char  *detail)
 {
   if (run->recorder == NULL)
     return 0;
@@ -300,10 +292,10 @@ run_end_connection_span (LsStreamRun *run,
   run->conn_task = 0;
 }
 
-static void
-run_record (LsStreamRun   *run,
-            LsEventKind  kind,
-            const char  *message)
+void
+ls_stream_run_record (LsStreamRun *run,
+                      LsEventKind  kind,
+                      const char  *message)
 {
   /* Lifecycle messages reach every output and the window: no credentials. */
   g_autofree char *safe = ls_redact_text (message);
@@ -332,14 +324,6 @@ destroy_source (GSource **source)
       g_source_destroy (*source);
       g_clear_pointer (source, g_source_unref);
     }
-}
-
-static const char *
-run_last_event_id (LsStreamRun *run)
-{
-  if (run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE)
-    return ls_sse_parser_get_last_event_id (ls_framer_get_sse_parser (run->framer));
-  return run->options->last_event_id != NULL ? run->options->last_event_id : "";
 }
 
 /* Drops the current connection (worker only). */
@@ -404,13 +388,13 @@ ls_stream_run_finish (LsStreamRun *run,
   destroy_source (&run->duration_timer);
 
   if (state == LS_STREAM_FAILED)
-    run_record (run, LS_EVENT_KIND_ERROR, message);
+    ls_stream_run_record (run, LS_EVENT_KIND_ERROR, message);
   run_record_closed (run, end, message);
   run->stats.ended_us = g_get_monotonic_time ();
   outcome = state == LS_STREAM_CANCELLED ? LS_OUTCOME_CANCELLED :
             state == LS_STREAM_FAILED ? LS_OUTCOME_ERROR : LS_OUTCOME_OK;
   run_end_connection_span (run, outcome, message);
-  run_span (run, run->task, span_closed, 0, run->stats.ended_us,
+  ls_stream_run_span (run, run->task, span_closed, 0, run->stats.ended_us,
             run->stats.ended_us, outcome, 0, message);
   /* The root of the stream's tree, recorded when it is final. */
   if (run->recorder != NULL)
@@ -420,11 +404,10 @@ ls_stream_run_finish (LsStreamRun *run,
                             .end_us = run->stats.ended_us, .outcome = outcome,
                             .items = (gint64) run->stats.events, .detail = message,
                           });
-  run_publish (run);
-  run_enter (run, op_pending ? LS_RUN_FINISHING : LS_RUN_RELEASED);
+  ls_stream_run_publish (run);
+  ls_stream_run_enter (run, op_pending ? LS_RUN_FINISHING : LS_RUN_RELEASED);
 }
 
-static void run_connect (LsStreamRun *run);
 
 /* A source that fires at its ready time (monotonic µs), once per setting. */
 static gboolean
@@ -457,12 +440,10 @@ run_schedule_attempt (LsStreamRun *run)
       run->stats.next_attempt_us = run->due_us;
     }
 }
-static void run_set_response (LsStreamRun      *run,
-                              LsStreamResponse *response);
 
 /* An explicit cancel says no more; the worker's stop says why. */
-static const char *
-run_cancel_detail (LsStreamRun *run)
+const char *
+ls_stream_run_cancel_detail (LsStreamRun *run)
 {
   return run->cancel_asked ? NULL : "the worker is stopping";
 }
@@ -476,11 +457,11 @@ wait_timer_cb (gpointer data)
   destroy_source (&run->wait_timer);
   /* The span ends when the attempt was due: the time announced to the UI
    * (or the moment of a "reconnect now"); the attempt starts at or after it. */
-  run_span (run, run->task, span_wait, run->wait_start_us,
+  ls_stream_run_span (run, run->task, span_wait, run->wait_start_us,
             run->wait_start_us, MIN (run->due_us, now), LS_OUTCOME_OK, 0, NULL);
   run->stats.next_attempt_us = 0;
-  run_enter (run, LS_RUN_DECIDING);
-  run_connect (run);
+  ls_stream_run_enter (run, LS_RUN_DECIDING);
+  ls_stream_connection_start (run);
   return G_SOURCE_REMOVE;
 }
 
@@ -511,10 +492,10 @@ run_reconnect_delay (LsStreamRun *run)
 }
 
 /* The connection ended (error or clean end of body): reconnect or stop. */
-static void
-run_connection_ended (LsStreamRun *run,
-                      LsStreamEnd  end,
-                      const char  *detail)
+void
+ls_stream_run_connection_ended (LsStreamRun *run,
+                                LsStreamEnd  end,
+                                const char  *detail)
 {
   g_autofree char *note = NULL;
   g_autofree char *reason = ls_stream_end_describe (end, detail);
@@ -529,7 +510,7 @@ run_connection_ended (LsStreamRun *run,
     ls_framer_end_stream (run->framer);
 
   if (is_error)
-    run_record (run, LS_EVENT_KIND_ERROR, reason);
+    ls_stream_run_record (run, LS_EVENT_KIND_ERROR, reason);
   run_end_connection_span (run, is_error ? LS_OUTCOME_ERROR : LS_OUTCOME_OK, reason);
 
   sse = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE;
@@ -545,7 +526,7 @@ run_connection_ended (LsStreamRun *run,
   delay = run_reconnect_delay (run);
   run->stats.reconnects++;
   note = g_strdup_printf ("%s; reconnecting in %" G_GUINT64_FORMAT " ms", reason, delay);
-  run_record (run, LS_EVENT_KIND_RECONNECT, note);
+  ls_stream_run_record (run, LS_EVENT_KIND_RECONNECT, note);
 
   run->state = LS_STREAM_WAITING;
   run->wait_start_us = g_get_monotonic_time ();
@@ -554,583 +535,11 @@ run_connection_ended (LsStreamRun *run,
   run->wait_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
   g_source_set_callback (run->wait_timer, wait_timer_cb, run, NULL);
   g_source_attach (run->wait_timer, ls_worker_get_context (run->worker));
-  run_enter (run, LS_RUN_WAITING);
+  ls_stream_run_enter (run, LS_RUN_WAITING);
   run_schedule_attempt (run);
-  run_publish (run);
+  ls_stream_run_publish (run);
 }
 
-/* Errors that trying again cannot fix (a redirect loop, a response
- * libsoup cannot parse): a one-line reason, or NULL for network errors. */
-static char *
-permanent_error_message (const GError *error,
-                         LsStreamEnd  *end)
-{
-  /* libsoup 3.2 gives this one as G_IO_ERROR_PARTIAL_INPUT. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
-      (g_str_equal (error->message, "Header too big") ||
-       g_str_equal (error->message, g_dgettext ("libsoup-3.0", "Header too big"))))
-    {
-      *end = LS_STREAM_END_TOO_LARGE;
-      return g_strdup_printf ("Response headers too large: %s", error->message);
-    }
-  if (error->domain != SOUP_SESSION_ERROR)
-    return NULL;
-  *end = LS_STREAM_END_REDIRECT;
-  switch ((SoupSessionError) error->code)
-    {
-    case SOUP_SESSION_ERROR_TOO_MANY_REDIRECTS:
-      return g_strdup ("Too many redirects: the server redirects in a loop");
-    case SOUP_SESSION_ERROR_REDIRECT_NO_LOCATION:
-    case SOUP_SESSION_ERROR_REDIRECT_BAD_URI:
-      return g_strdup_printf ("Bad redirect: %s", error->message);
-    case SOUP_SESSION_ERROR_PARSING:
-      *end = LS_STREAM_END_BAD_RESPONSE;
-      return g_strdup_printf ("Malformed response headers: %s", error->message);
-    case SOUP_SESSION_ERROR_ENCODING:
-      *end = LS_STREAM_END_BAD_RESPONSE;
-      return g_strdup_printf ("Unsupported response encoding: %s", error->message);
-    case SOUP_SESSION_ERROR_TOO_MANY_RESTARTS:
-    case SOUP_SESSION_ERROR_MESSAGE_ALREADY_IN_QUEUE:
-    default:
-      *end = LS_STREAM_END_BAD_REQUEST;
-      return g_strdup (error->message);
-    }
-}
-
-static void
-run_connection_error (LsStreamRun  *run,
-                      const GError *error,
-                      LsStreamEnd   end,
-                      const char   *during)
-{
-  g_autofree char *detail = NULL;
-
-  if (g_cancellable_is_cancelled (run->cancellable))
-    {
-      ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, run_cancel_detail (run));
-      return;
-    }
-  if (run->conn_abort_reason != NULL)
-    {
-      end = run->conn_abort_end;
-      detail = g_steal_pointer (&run->conn_abort_reason);
-    }
-  else if ((detail = permanent_error_message (error, &end)) != NULL)
-    {
-      ls_stream_run_finish (run, end, detail);
-      return;
-    }
-  else if (during != NULL)
-    detail = g_strdup_printf ("%s: %s", during, error->message);
-  else
-    detail = g_strdup (error->message);
-  run_connection_ended (run, end, detail);
-}
-
-/* ---- body ----------------------------------------------------------- */
-
-static void
-on_frame (const LsFrame *frame,
-          gpointer       data)
-{
-  LsStreamRun *run = data;
-  LsEventKind kind;
-
-  if (run->capped)
-    return;
-
-  if (frame->format == LS_STREAM_FORMAT_RAW)
-    kind = LS_EVENT_KIND_CHUNK;
-  else if (frame->valid)
-    kind = LS_EVENT_KIND_EVENT;
-  else
-    kind = LS_EVENT_KIND_INVALID;
-
-  ls_event_store_append (run->store, run->stream_id, kind, run->read_time_us,
-                         frame->type, frame->type_len, frame->id, frame->id_len,
-                         frame->data, frame->data_len, (guint32) MIN (frame->wire_size, G_MAXUINT32));
-  run->stats.events++;
-  run->conn_events++;
-  if (kind == LS_EVENT_KIND_INVALID)
-    run->stats.invalid++;
-  if (run->options->max_events != 0 && run->stats.events >= run->options->max_events)
-    run->capped = TRUE;
-}
-
-static void run_read_next (LsStreamRun *run);
-
-static void
-run_update_rates (LsStreamRun *run,
-                  gint64     now)
-{
-  gint64 elapsed = now - run->rate_window_us;
-
-  if (run->rate_window_us == 0)
-    {
-      run->rate_window_us = now;
-      run->rate_bytes0 = run->stats.bytes;
-      run->rate_events0 = run->stats.events;
-      return;
-    }
-  if (elapsed < RATE_WINDOW_US)
-    return;
-  run->stats.events_per_s = (double) (run->stats.events - run->rate_events0) * G_USEC_PER_SEC / elapsed;
-  run->stats.bytes_per_s = (double) (run->stats.bytes - run->rate_bytes0) * G_USEC_PER_SEC / elapsed;
-  run->rate_window_us = now;
-  run->rate_bytes0 = run->stats.bytes;
-  run->rate_events0 = run->stats.events;
-}
-
-/* What a body read error means: libsoup reports a chunked body it
- * cannot frame, and one cut short, as "Connection terminated unexpectedly". */
-static const char *
-run_body_error_context (LsStreamRun  *run,
-                        const GError *error,
-                        LsStreamEnd  *end)
-{
-  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
-
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
-    return "Connection lost";
-  switch (soup_message_headers_get_encoding (headers))
-    {
-    case SOUP_ENCODING_CHUNKED:
-      *end = LS_STREAM_END_BAD_RESPONSE;
-      return "Malformed or truncated chunked body";
-    case SOUP_ENCODING_CONTENT_LENGTH:
-      *end = LS_STREAM_END_BAD_RESPONSE;
-      return "Body shorter than its Content-Length";
-    case SOUP_ENCODING_UNRECOGNIZED:
-    case SOUP_ENCODING_NONE:
-    case SOUP_ENCODING_EOF:
-    case SOUP_ENCODING_BYTERANGES:
-    default:
-      return "Connection lost";
-    }
-}
-
-/* An end of body before the promised Content-Length (libsoup 3.2 reports
- * it as a clean end when the connection closes): a one-line reason, or
- * NULL. Only without Content-Encoding, where the length is what we read. */
-static char *
-run_short_body_message (LsStreamRun *run)
-{
-  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
-  goffset expected;
-
-  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
-      soup_message_headers_get_one (headers, "Content-Encoding") != NULL)
-    return NULL;
-  expected = soup_message_headers_get_content_length (headers);
-  if ((guint64) expected <= run->conn_decoded)
-    return NULL;
-  return g_strdup_printf ("Body shorter than its Content-Length: received %" G_GUINT64_FORMAT
-                          " of %" G_GOFFSET_FORMAT " bytes", run->conn_decoded, expected);
-}
-
-/* A body decoded past the floor that is more than max_expansion times
- * its size on the wire (a gzip or deflate bomb). */
-static gboolean
-run_expands_too_much (LsStreamRun *run)
-{
-  SoupMessageMetrics *metrics;
-  guint64 wire;
-
-  if (run->options->max_expansion == 0 || run->conn_decoded <= LS_STREAM_EXPANSION_FLOOR)
-    return FALSE;
-  metrics = soup_message_get_metrics (run->msg);
-  if (metrics == NULL)
-    return FALSE;
-  wire = soup_message_metrics_get_response_body_bytes_received (metrics);
-  return run->conn_decoded / run->options->max_expansion > wire;
-}
-
-static void
-on_read (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  LsStreamRun *run = data;
-  g_autoptr(GError) error = NULL;
-  gint64 now = g_get_monotonic_time ();
-  gint64 parse_end;
-  guint64 read_task;
-  guint64 events_before;
-  gssize n;
-
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  /* One read at a time, and the connection ends only when it reports
-   * back: the body it read from is still the current one. */
-  g_warn_if_fail (G_INPUT_STREAM (source) == run->body);
-  read_task = run_span (run, run->conn_task, span_read, run->read_queued_us, now, now,
-            n > 0 ? LS_OUTCOME_OK : n == 0 ? LS_OUTCOME_OK :
-            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
-            MAX (n, 0), NULL);
-
-  if (!run_op_reported (run))
-    return;
-
-  if (n < 0)
-    {
-      LsStreamEnd end = LS_STREAM_END_NETWORK;
-      const char *context = run_body_error_context (run, error, &end);
-
-      run_connection_error (run, error, end, context);
-      return;
-    }
-
-  if (n == 0)
-    {
-      g_autofree char *short_body = run_short_body_message (run);
-
-      if (short_body != NULL)
-        run_connection_ended (run, LS_STREAM_END_BAD_RESPONSE, short_body);
-      else
-        run_connection_ended (run, LS_STREAM_END_COMPLETED, NULL);
-      return;
-    }
-
-  if (!run->conn_got_bytes)
-    {
-      LsStreamResponse *response = ls_stream_response_copy (run->response);
-
-      run->conn_got_bytes = TRUE;
-      run->stats.ttfb_us = now - run->send_us;
-      response->first_byte_us = run->stats.ttfb_us;
-      run_set_response (run, response);
-    }
-  if (run->idle_timer != NULL)
-    g_source_set_ready_time (run->idle_timer, now + (gint64) run->options->idle_timeout_ms * 1000);
-  /* Only a complete line is progress: a trickle of bytes is not. */
-  if (run->stall_timer != NULL &&
-      (ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_RAW ||
-       memchr (run->buffer, '\n', (gsize) n) != NULL || memchr (run->buffer, '\r', (gsize) n) != NULL))
-    g_source_set_ready_time (run->stall_timer, now + (gint64) run->options->stall_timeout_ms * 1000);
-
-  run->stats.bytes += (guint64) n;
-  run->conn_decoded += (guint64) n;
-  if (run_expands_too_much (run))
-    {
-      g_autofree char *ratio = g_strdup_printf ("%u", run->options->max_expansion);
-
-      /* The events before are stored already. */
-      ls_stream_run_finish (run, LS_STREAM_END_BOMB, ratio);
-      return;
-    }
-  run->read_time_us = now;
-  events_before = run->stats.events;
-  if (!ls_framer_feed (run->framer, run->buffer, (gsize) n, &error))
-    {
-      /* The events before the oversized one are stored already. */
-      ls_stream_run_finish (run, LS_STREAM_END_TOO_LARGE, error->message);
-      return;
-    }
-  parse_end = g_get_monotonic_time ();
-  run_span (run, read_task, span_parse, 0, now, parse_end, LS_OUTCOME_OK,
-            (gint64) (run->stats.events - events_before), NULL);
-
-  if (run->stats.events > events_before)
-    {
-      if (run->stats.last_event_us != 0)
-        {
-          run->stats.last_gap_us = now - run->stats.last_event_us;
-          run->stats.max_gap_us = MAX (run->stats.max_gap_us, run->stats.last_gap_us);
-        }
-      run->stats.last_event_us = now;
-    }
-  run_update_rates (run, now);
-
-  if (run->capped)
-    {
-      g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, run->stats.events);
-
-      ls_stream_run_finish (run, LS_STREAM_END_MAX_EVENTS, count);
-      return;
-    }
-
-  run_publish (run);
-  run_read_next (run);
-}
-
-static void
-run_read_next (LsStreamRun *run)
-{
-  run->read_queued_us = g_get_monotonic_time ();
-  run_enter (run, LS_RUN_READING);
-  g_input_stream_read_async (run->body, run->buffer, READ_SIZE, G_PRIORITY_DEFAULT,
-                             run->conn_cancellable, on_read, run);
-}
-
-/* ---- response ------------------------------------------------------- */
-
-/* Hands @response (transfer full) to the UI as the latest connection's:
- * from here on it is never changed. */
-static void
-run_set_response (LsStreamRun      *run,
-                  LsStreamResponse *response)
-{
-  LsStreamResponse *old;
-
-  g_clear_pointer (&run->response, ls_stream_response_unref);
-  run->response = response;
-  pthread_mutex_lock (&run->lock);
-  old = run->shared_response;
-  run->shared_response = ls_stream_response_ref (response);
-  pthread_mutex_unlock (&run->lock);
-  if (old != NULL)
-    ls_stream_response_unref (old);
-}
-
-static void run_read_error_body (LsStreamRun *run);
-
-/* The refusal's body has been read (all of it, up to the cap, or up to
- * an error): the stream fails with the status, and the response keeps it. */
-static void
-run_finish_http_status (LsStreamRun *run)
-{
-  LsStreamResponse *response = ls_stream_response_copy (run->response);
-  g_autofree char *status_line = g_strdup_printf ("%u %s", response->status, response->reason);
-
-  response->error_body = g_byte_array_free_to_bytes (g_steal_pointer (&run->error_body));
-  response->error_body_truncated = run->conn_got_bytes &&
-                                   g_bytes_get_size (response->error_body) >= LS_STREAM_RESPONSE_MAX_BODY;
-  if (run->stats.ttfb_us >= 0 && run->conn_got_bytes)
-    response->first_byte_us = run->stats.ttfb_us;
-  run_set_response (run, response);
-  ls_stream_run_finish (run, LS_STREAM_END_HTTP_STATUS, status_line);
-}
-
-static void
-on_error_body_read (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      data)
-{
-  LsStreamRun *run = data;
-  g_autoptr(GError) error = NULL;
-  gint64 now = g_get_monotonic_time ();
-  gssize n;
-
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  run_span (run, run->conn_task, span_read, run->read_queued_us, now, now,
-            n >= 0 ? LS_OUTCOME_OK :
-            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
-            MAX (n, 0), NULL);
-  if (!run_op_reported (run))
-    return;
-  if (n > 0)
-    {
-      if (!run->conn_got_bytes)
-        {
-          run->conn_got_bytes = TRUE;
-          run->stats.ttfb_us = now - run->send_us;
-        }
-      run->stats.bytes += (guint64) n;
-      g_byte_array_append (run->error_body, run->buffer, (guint) n);
-      if (run->error_body->len < LS_STREAM_RESPONSE_MAX_BODY)
-        {
-          run_read_error_body (run);
-          return;
-        }
-    }
-  /* The end of the body, the cap, or an error: what was read is kept. */
-  run_finish_http_status (run);
-}
-
-static void
-run_read_error_body (LsStreamRun *run)
-{
-  gsize room = LS_STREAM_RESPONSE_MAX_BODY - run->error_body->len;
-
-  run->read_queued_us = g_get_monotonic_time ();
-  run_enter (run, LS_RUN_READING);
-  g_input_stream_read_async (run->body, run->buffer, MIN (room, READ_SIZE), G_PRIORITY_DEFAULT,
-                             run->conn_cancellable, on_error_body_read, run);
-}
-
-static gboolean
-is_event_stream (const char *content_type)
-{
-  return content_type != NULL && g_ascii_strcasecmp (content_type, "text/event-stream") == 0;
-}
-
-/* FALSE (and the run finished) when the response cannot be a stream. */
-static gboolean
-run_check_response (LsStreamRun *run)
-{
-  SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
-  guint status = soup_message_get_status (run->msg);
-  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
-  LsStreamFormat format = run->options->format;
-
-  if (status == SOUP_STATUS_NO_CONTENT)
-    {
-      ls_stream_run_finish (run, LS_STREAM_END_NO_CONTENT, NULL);
-      return FALSE;
-    }
-
-  if (format == LS_STREAM_FORMAT_AUTO)
-    format = ls_stream_format_from_content_type (content_type);
-  else if (format == LS_STREAM_FORMAT_SSE && !is_event_stream (content_type))
-    {
-      ls_stream_run_finish (run, LS_STREAM_END_WRONG_TYPE,
-                            content_type != NULL ? content_type : "no Content-Type");
-      return FALSE;
-    }
-  run->stats.format = format;
-
-  /* The framer lives across connections (it keeps the last event ID and
-   * the reconnection time); a different format on reconnect replaces it. */
-  if (run->framer == NULL || ls_framer_get_format (run->framer) != format)
-    {
-      g_autofree char *last_id = g_strdup (run_last_event_id (run));
-
-      g_clear_pointer (&run->framer, ls_framer_free);
-      run->framer = ls_framer_new (format, on_frame, run);
-      ls_framer_set_max_size (run->framer, run->options->max_event_size);
-      if (format == LS_STREAM_FORMAT_SSE)
-        ls_sse_parser_set_last_event_id (ls_framer_get_sse_parser (run->framer), last_id);
-    }
-  return TRUE;
-}
-
-
-static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  LsStreamRun *run = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) body = NULL;
-  g_autofree char *note = NULL;
-  gint64 now = g_get_monotonic_time ();
-  const char *content_type;
-  guint status;
-
-  body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  run_span (run, run->conn_task, span_send, run->send_us, run->send_us, now,
-            body != NULL ? LS_OUTCOME_OK :
-            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
-            0, run->request_summary);
-
-  if (!run_op_reported (run))
-    return;
-
-  if (body == NULL)
-    {
-      if (!g_cancellable_is_cancelled (run->cancellable) && run->conn_abort_reason == NULL &&
-          ls_stream_tls_check_failure (run, error))
-        return;
-      run_connection_error (run, error, LS_STREAM_END_CONNECT_FAILED, NULL);
-      return;
-    }
-
-  run_set_response (run, ls_stream_response_new_from_message (run->msg, now - run->send_us));
-  status = soup_message_get_status (run->msg);
-  content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (run->msg), NULL);
-  run->stats.http_status = status;
-  g_strlcpy (run->stats.content_type, content_type != NULL ? content_type : "",
-             sizeof run->stats.content_type);
-  if (status != SOUP_STATUS_OK && status != SOUP_STATUS_NO_CONTENT)
-    {
-      /* A refusal: keep what the server said (bounded), then fail. */
-      run->body = g_steal_pointer (&body);
-      run->error_body = g_byte_array_new ();
-      run_read_error_body (run);
-      return;
-    }
-  if (!run_check_response (run))
-    return;
-
-  run->body = g_steal_pointer (&body);
-  note = g_strdup_printf ("HTTP %u, %s (%s)%s%s", run->stats.http_status,
-                          run->stats.content_type[0] != '\0' ? run->stats.content_type : "no Content-Type",
-                          ls_stream_format_to_string (run->stats.format),
-                          run->tls_note != NULL ? "; " : "",
-                          run->tls_note != NULL ? run->tls_note : "");
-  run_record (run, LS_EVENT_KIND_OPEN, note);
-  run_span (run, run->conn_task, span_headers, run->send_us, now,
-            g_get_monotonic_time (), LS_OUTCOME_OK, run->stats.http_status, note);
-  run->state = LS_STREAM_OPEN;
-  run_publish (run);
-  run_read_next (run);
-}
-
-/* ---- request -------------------------------------------------------- */
-
-static void
-run_connect (LsStreamRun *run)
-{
-  const LsStreamOptions *options = run->options;
-  SoupMessageHeaders *headers;
-  SoupSession *session = run->session != NULL
-                         ? run->session
-                         : ls_worker_get_session_for (run->worker, run->session_key);
-  const char *last_id;
-
-  g_assert (run->phase == LS_RUN_DECIDING);
-
-  g_clear_object (&run->conn_cancellable);
-  g_clear_pointer (&run->conn_abort_reason, g_free);
-  ls_stream_tls_reset (run);
-  g_clear_object (&run->msg);
-  run->conn_cancellable = g_cancellable_new ();
-  run->conn_events = 0;
-  run->conn_decoded = 0;
-  run->conn_got_bytes = FALSE;
-
-  run->msg = soup_message_new (options->method != NULL ? options->method : SOUP_METHOD_GET,
-                               options->url);
-  if (run->msg == NULL)
-    {
-      /* Validated on the UI side: only a library disagreement gets here. */
-      ls_stream_run_finish (run, LS_STREAM_END_BAD_REQUEST, NULL);
-      return;
-    }
-  headers = soup_message_get_request_headers (run->msg);
-  ls_stream_tls_watch (run, run->msg);
-  /* The wire size of the body, for the expansion cap. */
-  if (options->max_expansion > 0)
-    soup_message_add_flags (run->msg, SOUP_MESSAGE_COLLECT_METRICS);
-  if (ls_stream_options_sends_body (options))
-    soup_message_set_request_body_from_bytes (run->msg, NULL, options->body);
-  for (guint i = 0; options->headers != NULL && i < options->headers->len; i++)
-    {
-      const LsStreamHeader *header = g_ptr_array_index (options->headers, i);
-
-      soup_message_headers_append (headers, header->name, header->value);
-    }
-  /* EventSource's defaults; a header the user set wins. */
-  if (options->format == LS_STREAM_FORMAT_AUTO || options->format == LS_STREAM_FORMAT_SSE)
-    {
-      if (soup_message_headers_get_one (headers, "Accept") == NULL)
-        soup_message_headers_append (headers, "Accept", "text/event-stream");
-      if (soup_message_headers_get_one (headers, "Cache-Control") == NULL)
-        soup_message_headers_append (headers, "Cache-Control", "no-cache");
-    }
-  last_id = run_last_event_id (run);
-  if (last_id[0] != '\0')
-    soup_message_headers_replace (headers, "Last-Event-ID", last_id);
-
-  run->stats.connects++;
-  run->conn_task = run->recorder != NULL ? ls_recorder_next_span_id (run->recorder) : 0;
-  run->send_us = g_get_monotonic_time ();
-  if (run->stats.started_us == 0)
-    run->stats.started_us = run->send_us;
-  if (run->idle_timer != NULL)
-    g_source_set_ready_time (run->idle_timer,
-                             run->send_us + (gint64) options->idle_timeout_ms * 1000);
-  if (run->stall_timer != NULL)
-    g_source_set_ready_time (run->stall_timer,
-                             run->send_us + (gint64) options->stall_timeout_ms * 1000);
-
-  run->state = LS_STREAM_CONNECTING;
-  run_publish (run);
-
-  run_enter (run, LS_RUN_SENDING);
-  soup_session_send_async (session, run->msg, G_PRIORITY_DEFAULT, run->conn_cancellable,
-                           on_sent, run);
-}
 
 /* ---- timers and cancellation ---------------------------------------- */
 
@@ -1208,7 +617,7 @@ cancelled_cb (GCancellable *cancellable,
 {
   LsStreamRun *run = data;
 
-  ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, run_cancel_detail (run));
+  ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, ls_stream_run_cancel_detail (run));
   return G_SOURCE_REMOVE;
 }
 
@@ -1247,11 +656,11 @@ start_on_worker (gpointer data)
   g_assert (ls_worker_is_worker_thread (run->worker));
 
   request->ran = TRUE;
-  run_enter (run, LS_RUN_DECIDING);
+  ls_stream_run_enter (run, LS_RUN_DECIDING);
   run->started_us = g_get_monotonic_time ();
   /* This reference is the worker's until RELEASED. */
   ls_stream_run_ref (run);
-  run->buffer = g_malloc (READ_SIZE);
+  run->buffer = g_malloc (LS_STREAM_READ_SIZE);
   ls_stream_tls_setup (run);
   run->request_summary = run_describe_request (run->options);
   run->cancellable = g_cancellable_new ();
@@ -1282,10 +691,10 @@ start_on_worker (gpointer data)
 
   if (g_cancellable_is_cancelled (run->cancellable))
     {
-      ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, run_cancel_detail (run));
+      ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, ls_stream_run_cancel_detail (run));
       return;
     }
-  run_connect (run);
+  ls_stream_connection_start (run);
 }
 
 static void
@@ -1328,7 +737,7 @@ reconnect_now_on_worker (gpointer data)
   run->due_us = g_get_monotonic_time ();
   g_source_set_ready_time (run->wait_timer, run->due_us);
   run->stats.next_attempt_us = run->due_us;
-  run_publish (run);
+  ls_stream_run_publish (run);
 }
 
 typedef struct
@@ -1352,7 +761,7 @@ pause_on_worker (gpointer data)
   if (!run->reconnect_paused)
     run->due_us = MAX (run->due_us, g_get_monotonic_time ());
   run_schedule_attempt (run);
-  run_publish (run);
+  ls_stream_run_publish (run);
 }
 
 static void

@@ -234,9 +234,9 @@ ls_stream_ui_handler (LsMailbox *mailbox,
 }
 
 static void
-ls_stream_set_final (LsStream      *self,
-                     LsStreamEnd    end,
-                     const char    *detail)
+ls_stream_set_final (LsStream    *self,
+                     LsStreamEnd  end,
+                     const char  *detail)
 {
   if (LS_STREAM_STATE_IS_FINAL (self->state))
     return;
