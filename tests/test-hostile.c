@@ -529,11 +529,16 @@ test_reset_mid_chunk (Fixture       *f,
 {
   g_autoptr(LsStreamOptions) options = options_for ("/reset");
   g_autoptr(LsStream) stream = NULL;
+  LsStreamStats stats;
 
   options->reconnect = FALSE;
   stream = start_stream (f, options);
   wait_final (stream);
   assert_final (stream, LS_STREAM_FAILED, LS_STREAM_END_NETWORK);
+  /* Lost after the open, not "could not connect". */
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.opens, ==, 1);
+  g_assert_cmpuint (ls_stream_get_response (stream)->status, ==, 200);
   g_assert_nonnull (strstr (ls_stream_get_message (stream), "reset"));
   assert_kept (f, stream, 2, "a", "b", NULL);
   assert_spans (f, stream);

@@ -645,6 +645,7 @@ test_connection_refused (Fixture       *f,
   g_autoptr(LsStreamOptions) options = NULL;
   g_autoptr(LsStream) stream = NULL;
   g_autofree char *url = NULL;
+  LsStreamStats stats;
 
   /* A port nobody listens on: bind one, then close it. */
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
@@ -662,6 +663,11 @@ test_connection_refused (Fixture       *f,
   g_test_message ("%s", ls_stream_get_error_message (stream));
   assert_end (stream, LS_STREAM_END_CONNECT_FAILED);
   g_assert_null (strchr (ls_stream_get_error_message (stream), '\n'));
+  /* Never opened: no response, nothing to lose. */
+  g_assert_null (ls_stream_get_response (stream));
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.connects, ==, 1);
+  g_assert_cmpuint (stats.opens, ==, 0);
 }
 
 /* ---- statuses, types, redirects, bodies ------------------------------ */

@@ -514,6 +514,7 @@ on_sent (GObject      *source,
       return;
     }
 
+  run->stats.opens++;
   run_set_response (run, ls_stream_response_new_from_message (run->msg, now - run->send_us));
   status = soup_message_get_status (run->msg);
   content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (run->msg), NULL);

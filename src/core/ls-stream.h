@@ -83,6 +83,9 @@ typedef struct
   guint64        events;        /* stored events, NDJSON lines or raw chunks */
   guint64        invalid;       /* NDJSON lines that are not JSON (in @events too) */
   guint64        connects;      /* requests sent */
+  guint64        opens;         /* responses received (any status): 0 when the stream never
+                                 * connected, so a final CONNECT_FAILED, TLS or CERTIFICATE
+                                 * with opens > 0 came on a reconnect */
   guint64        reconnects;    /* reconnections scheduled */
   gint64         started_us;    /* g_get_monotonic_time() at the first request, 0 before */
   gint64         ended_us;      /* when the stream reached a final state, 0 before */
