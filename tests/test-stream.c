@@ -30,6 +30,7 @@ typedef struct
   guint            connections; /* under lock: requests to /count */
   guint            auth_requests; /* under lock: requests to /401-after */
   GPtrArray       *hung;        /* server thread: paused messages */
+  GPtrArray       *open_bodies; /* server thread: responses never completed */
 } TestServer;
 
 
@@ -169,6 +170,18 @@ test_handler (SoupServer        *server,
           respond (msg, SOUP_STATUS_UNAUTHORIZED, "application/json", refusal, strlen (refusal));
         }
     }
+  else if (g_str_equal (path, "/500-open"))
+    {
+      /* A refusal whose body starts and never ends. */
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      soup_message_headers_set_content_type (headers, "application/json", NULL);
+      soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
+                                "{\"error\":", 9);
+      g_ptr_array_add (ts->open_bodies, g_object_ref (msg));
+    }
   else if (g_str_equal (path, "/hang"))
     {
       /* Accept the request and never answer. */
@@ -205,6 +218,9 @@ test_server_teardown (gpointer data)
   for (guint i = 0; i < ts->hung->len; i++)
     soup_server_message_unpause (g_ptr_array_index (ts->hung, i));
   g_ptr_array_set_size (ts->hung, 0);
+  for (guint i = 0; i < ts->open_bodies->len; i++)
+    soup_message_body_complete (soup_server_message_get_response_body (g_ptr_array_index (ts->open_bodies, i)));
+  g_ptr_array_set_size (ts->open_bodies, 0);
   soup_server_disconnect (ts->server);
   while (g_main_context_pending (g_main_context_get_thread_default ()))
     g_main_context_iteration (g_main_context_get_thread_default (), FALSE);
@@ -218,6 +234,7 @@ test_server_start (void)
 
   pthread_mutex_init (&ts->lock, NULL);
   ts->hung = g_ptr_array_new_with_free_func (g_object_unref);
+  ts->open_bodies = g_ptr_array_new_with_free_func (g_object_unref);
   ts->thread = ls_test_loop_thread_start ("test-server", test_server_setup,
                                           test_server_teardown, ts);
   return ts;
@@ -228,6 +245,7 @@ test_server_stop (TestServer *ts)
 {
   ls_test_loop_thread_stop (ts->thread);
   g_ptr_array_unref (ts->hung);
+  g_ptr_array_unref (ts->open_bodies);
   pthread_mutex_destroy (&ts->lock);
   g_free (ts->base);
   g_free (ts);
@@ -1485,6 +1503,25 @@ test_pause_and_reconnect_now (Fixture       *f,
   g_assert_cmpint (g_array_index (connections, LsRecord, 1).start_us, >=, g_array_index (waits, LsRecord, 0).end_us);
 }
 
+/* A refusal whose body never ends still fails the stream, with what came. */
+static void
+test_refusal_body_kept_open (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *url = test_url ("/500-open");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  LsStreamResponse *response;
+
+  stream = start_stream (f, options);
+  wait_final (stream);
+  assert_end (stream, LS_STREAM_END_HTTP_STATUS);
+  response = ls_stream_get_response (stream);
+  g_assert_cmpuint (response->status, ==, 500);
+  g_assert_cmpmem (g_bytes_get_data (response->error_body, NULL), g_bytes_get_size (response->error_body),
+                   "{\"error\":", 9);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1512,6 +1549,7 @@ main (int   argc,
   ADD ("request/post-once", test_post_once);
   ADD ("response/status-and-type", test_status_and_type);
   ADD ("response/refusal-kept", test_refusal_response);
+  ADD ("response/refusal-body-kept-open", test_refusal_body_kept_open);
   ADD ("response/redirect-and-cr", test_redirect_and_cr);
   ADD ("response/big-event", test_big_event);
   ADD ("response/ndjson-and-raw", test_ndjson_and_raw);

@@ -375,11 +375,34 @@ static void run_read_error_body (LsStreamRun *run);
 /* The refusal's body has been read (all of it, up to the cap, or up to
  * an error): the stream fails with the status, and the response keeps it. */
 static void
+stop_refusal_timer (LsStreamRun *run)
+{
+  if (run->refusal_timer != NULL)
+    {
+      g_source_destroy (run->refusal_timer);
+      g_clear_pointer (&run->refusal_timer, g_source_unref);
+    }
+}
+
+/* The refusal's body took too long: the pending read reports back
+ * cancelled, and the stream fails with what was read. */
+static gboolean
+refusal_timeout_cb (gpointer data)
+{
+  LsStreamRun *run = data;
+
+  stop_refusal_timer (run);
+  g_cancellable_cancel (run->conn_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 run_finish_http_status (LsStreamRun *run)
 {
   LsStreamResponse *response = ls_stream_response_copy (run->response);
   g_autofree char *status_line = g_strdup_printf ("%u %s", response->status, response->reason);
 
+  stop_refusal_timer (run);
   response->error_body = g_byte_array_free_to_bytes (g_steal_pointer (&run->error_body));
   response->error_body_truncated = run->conn_got_bytes &&
                                    g_bytes_get_size (response->error_body) >= LS_STREAM_RESPONSE_MAX_BODY;
@@ -526,6 +549,9 @@ on_sent (GObject      *source,
       /* A refusal: keep what the server said (bounded), then fail. */
       run->body = g_steal_pointer (&body);
       run->error_body = g_byte_array_new ();
+      run->refusal_timer = g_timeout_source_new (LS_STREAM_REFUSAL_BODY_MS);
+      g_source_set_callback (run->refusal_timer, refusal_timeout_cb, run, NULL);
+      g_source_attach (run->refusal_timer, ls_worker_get_context (run->worker));
       run_read_error_body (run);
       return;
     }

@@ -95,6 +95,7 @@ struct _LsStreamRun
   guint64           rate_events0;
   LsStreamResponse *response;       /* the latest connection's; handed out, so never changed */
   GByteArray       *error_body;       /* while reading the body of a reply other than 2xx */
+  GSource          *refusal_timer;    /* bounds that reading in time; until it ends or RELEASED */
   char             *request_summary;  /* "METHOD URL" and the request headers, raw: the
                                        * recorder redacts what it shows and exports */
 
@@ -169,6 +170,9 @@ const char  *ls_stream_run_cancel_detail    (LsStreamRun   *run);
 
 /* ls-stream-connection.c, worker only (init: UI thread, once) */
 #define LS_STREAM_READ_SIZE (64 * 1024)  /* per-read costs small against per-byte ones */
+/* A refusal's body is read for at most this long: a server that keeps
+ * it open must not keep the stream from failing. */
+#define LS_STREAM_REFUSAL_BODY_MS 2000
 void         ls_stream_connection_init      (void);
 void         ls_stream_connection_start     (LsStreamRun   *run);
 

@@ -147,7 +147,7 @@ ls_stream_run_unref (gpointer data)
   g_assert (run->msg == NULL && run->body == NULL);
   g_assert (run->cancel_source == NULL && run->wait_timer == NULL);
   g_assert (run->idle_timer == NULL && run->duration_timer == NULL);
-  g_assert (run->stall_timer == NULL);
+  g_assert (run->stall_timer == NULL && run->refusal_timer == NULL);
 
   g_clear_pointer (&run->framer, ls_framer_free);
   g_clear_object (&run->cancellable);
@@ -348,6 +348,7 @@ run_release (LsStreamRun *run)
   destroy_source (&run->idle_timer);
   destroy_source (&run->stall_timer);
   destroy_source (&run->duration_timer);
+  destroy_source (&run->refusal_timer);
   g_clear_object (&run->body);
   g_clear_object (&run->msg);
   ls_stream_tls_clear (run);
