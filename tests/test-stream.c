@@ -1324,6 +1324,9 @@ test_reconnect_policy (void)
   options->method = g_strdup ("GET");
   options->reconnect = LS_STREAM_RECONNECT_OFF;
   g_assert_false (ls_stream_options_get_reconnect (options));
+  g_assert_true (ls_stream_options_validate (options, NULL));
+  options->reconnect = (LsStreamReconnect) 7;
+  g_assert_false (ls_stream_options_validate (options, NULL));
 }
 
 /* A refusal after events: the end is http-status, the response keeps the

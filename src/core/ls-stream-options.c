@@ -442,6 +442,7 @@ ls_stream_options_validate (const LsStreamOptions  *self,
       return FALSE;                                                                     \
     }
 
+  CHECK_RANGE (self->reconnect, LS_STREAM_RECONNECT_OFF, LS_STREAM_RECONNECT_AUTO, "Reconnect policy", "");
   CHECK_RANGE (self->reconnect_ms, 0, LS_STREAM_MAX_RECONNECT_MS, "Reconnect time", "ms");
   CHECK_RANGE (self->duration_ms, 0, LS_STREAM_MAX_DURATION_MS, "Duration", "ms");
   CHECK_RANGE (self->idle_timeout_ms, 0, LS_STREAM_MAX_IDLE_TIMEOUT_MS, "Idle timeout", "ms");

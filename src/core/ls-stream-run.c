@@ -12,12 +12,14 @@
  * this file is the run around them: its phases, its end, its reconnect
  * waits, its timers and the worker's entry points.
  *
- * The run's phase, and every legal transition (run_enter() asserts them):
+ * The run's phase, and every legal transition (ls_stream_run_enter()
+ * asserts them; the phase changes nowhere else):
  *
  *   POSTED ──start on the worker──▶ DECIDING
  *   DECIDING ──send──▶ SENDING         ──reply or error──▶ DECIDING
  *   DECIDING ──read──▶ READING         ──bytes, end or error──▶ DECIDING
- *   DECIDING ──reconnect later──▶ WAITING ──timer──▶ DECIDING
+ *            (a body, or a refusal's body kept for the response)
+ *   DECIDING ──reconnect later──▶ WAITING ──timer, or "reconnect now"──▶ DECIDING
  *   SENDING, READING ──final (cancel, duration, timeout of the stream)──▶ FINISHING
  *   FINISHING ──the pending operation reports back──▶ RELEASED
  *   DECIDING, WAITING ──final──▶ RELEASED
@@ -44,8 +46,6 @@
 #include "ls-redact.h"
 #include "ls-stream-private.h"
 
-/* Reads of this size keep the per-read costs (callback, spans, one
- * publish) small against the per-byte ones. */
 #define MAX_BACKOFF_SHIFT 16
 
 /* Span names, interned once (the recorder copies records without allocating). */

@@ -12,7 +12,9 @@
  * SSE semantics follow EventSource: a status other than 200, or a type
  * other than text/event-stream for SSE, ends the stream for good (FAILED);
  * 204 ends it as the server's way to say "do not reconnect" (ENDED);
- * network errors and (SSE only) a clean end of body reconnect after the
+ * network errors and (SSE only) a clean end of body reconnect, when the
+ * request's reconnect policy says so (LsStreamOptions.reconnect: by default
+ * GET and HEAD do, POST and requests with a body do not), after the
  * reconnection time (the server's `retry:`, else reconnect_ms), with
  * Last-Event-ID when the ID is non-empty. Repeated failures back off
  * exponentially with jitter up to backoff_max_ms; LS_STREAM_MIN_RECONNECT_MS
