@@ -22,6 +22,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ls-enum.h"
 #include "ls-format.h"
 #include "ls-timeline-view.h"
 #include "ls-timeline-view-private.h"
@@ -751,7 +752,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
     {
       g_string_append_printf (text, "<b>%s</b>\n", _("Guard"));
       g_string_append_printf (text, _("%s on the %s loop, thread %d"),
-                              r->name, ls_loop_id_to_string (r->loop), r->thread_id);
+                              r->name, ls_enum_to_nick (LS_TYPE_LOOP_ID, r->loop), r->thread_id);
       if (r->detail != NULL)
         {
           g_autofree char *escaped = g_markup_escape_text (r->detail, -1);
@@ -769,7 +770,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
   if (r->category != NULL)
     g_string_append_printf (text, "  <small>%s</small>", r->category);
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Loop: %s · thread %d"), ls_loop_id_to_string (r->loop), r->thread_id);
+  g_string_append_printf (text, _("Loop: %s · thread %d"), ls_enum_to_nick (LS_TYPE_LOOP_ID, r->loop), r->thread_id);
   g_string_append_c (text, '\n');
   g_string_append_printf (text, _("Waited %s · ran %s"),
                           ls_format_duration (a, sizeof a,
@@ -777,7 +778,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
                                                 ? r->start_us - r->queued_us : 0),
                           ls_format_duration (b, sizeof b, r->end_us - r->start_us));
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Outcome: %s"), ls_outcome_to_string (r->outcome));
+  g_string_append_printf (text, _("Outcome: %s"), ls_enum_to_nick (LS_TYPE_OUTCOME, r->outcome));
   if (r->value > 0)
     g_string_append_printf (text, _(" · %s items"), ls_format_count (a, sizeof a, r->value));
   if (r->detail != NULL)

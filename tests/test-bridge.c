@@ -11,6 +11,7 @@
 
 #include "ls-bridge-private.h"
 #include "ls-test-utils.h"
+#include "ls-trace.h"
 
 /* ---- fixture ---------------------------------------------------------- */
 
@@ -820,7 +821,7 @@ test_recorder_ring_and_export (void)
   g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, 152);
   g_assert_cmpuint (g_array_index (records, LsRecord, 99).seq, ==, 251);
 
-  g_assert_true (ls_recorder_export_trace (recorder, out, NULL, &error));
+  g_assert_true (ls_trace_export (recorder, out, LS_TRACE_EXPORT_DEFAULT, NULL, &error));
   g_assert_no_error (error);
   g_output_stream_close (out, NULL, NULL);
   g_assert_true (json_parser_load_from_data (parser,
@@ -872,11 +873,11 @@ test_recorder_import_round_trip (void)
                         });
   ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "called from 'x'");
   ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
-  g_assert_true (ls_recorder_export_trace (recorder, out, NULL, NULL));
+  g_assert_true (ls_trace_export (recorder, out, LS_TRACE_EXPORT_DEFAULT, NULL, NULL));
   g_output_stream_close (out, NULL, NULL);
   bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
 
-  g_assert_cmpint (ls_recorder_import_trace (loaded, bytes, &skipped, &error), ==, 3);
+  g_assert_cmpint (ls_trace_import (loaded, bytes, &skipped, &error), ==, 3);
   g_assert_no_error (error);
   g_assert_cmpuint (skipped, ==, 0);
   before = ls_recorder_snapshot (recorder, 0);
@@ -901,7 +902,7 @@ test_recorder_import_round_trip (void)
   g_assert_cmpuint (g_array_index (after, LsRecord, 0).parent_id, ==, 3);
 
   /* Not a trace: a one-line reason, nothing imported. */
-  g_assert_cmpint (ls_recorder_import_trace (loaded, junk, NULL, &error), ==, -1);
+  g_assert_cmpint (ls_trace_import (loaded, junk, NULL, &error), ==, -1);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_cmpuint (ls_recorder_get_total (loaded), ==, 3);
 }
