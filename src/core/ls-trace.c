@@ -136,13 +136,11 @@ ls_trace_export (LsRecorder         *self,
           json_builder_add_int_value (builder, MAX (0, record->end_us - record->start_us));
           json_builder_set_member_name (builder, "args");
           json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "id");
+          /* The task tree travels with every span: parent 0 is a root. */
+          json_builder_set_member_name (builder, "task");
           json_builder_add_int_value (builder, (gint64) record->id);
-          if (record->parent_id != 0)
-            {
-              json_builder_set_member_name (builder, "parent");
-              json_builder_add_int_value (builder, (gint64) record->parent_id);
-            }
+          json_builder_set_member_name (builder, "parent");
+          json_builder_add_int_value (builder, (gint64) record->parent_id);
           json_builder_set_member_name (builder, "loop");
           json_builder_add_string_value (builder, ls_enum_to_nick (LS_TYPE_LOOP_ID, record->loop));
           json_builder_set_member_name (builder, "outcome");
@@ -341,7 +339,7 @@ import_event (ImportState *state,
 
   if (g_str_equal (phase, "X"))
     {
-      gint64 wait = 0, id = 0, parent = 0, items = 0;
+      gint64 wait = 0, task = 0, parent = 0, items = 0;
 
       if (!import_int (event, "dur", &dur) || dur < 0)
         {
@@ -352,10 +350,12 @@ import_event (ImportState *state,
       record.end_us = record.start_us + MIN (dur, (gint64) 1 << 50);
       if (import_int (args, "wait_us", &wait) && wait > 0)
         record.queued_us = record.start_us - MIN (wait, (gint64) 1 << 50);
-      import_int (args, "id", &id);
+      /* "id" is what traces written before "task" named it. */
+      if (!import_int (args, "task", &task))
+        import_int (args, "id", &task);
       import_int (args, "parent", &parent);
       import_int (args, "items", &items);
-      record.id = (guint64) id;
+      record.id = (guint64) task;
       record.parent_id = (guint64) parent;
       record.value = items;
       record.outcome = import_outcome (import_string (args, "outcome"));
