@@ -9,8 +9,8 @@
  * small bar graph underneath.
  *
  * The view keeps its own copy of recent records (the recorder's ring is
- * a moving window), pulled with ls_recorder_snapshot (after_seq) so each
- * frame copies only what is new. Drawing is bounded by the width, not by
+ * a moving window), pulled with ls_recorder_snapshot_since (next seq) so
+ * each frame copies only what is new, whatever the ring's size. Drawing is bounded by the width, not by
  * the number of records: spans narrower than a pixel that touch are
  * merged into one rectangle, guards and lag samples are bucketed per
  * pixel column. Geometry, drawing, hit-testing and input all share that
@@ -54,8 +54,7 @@ struct _LsTimelineView
 
   LsRecorder *recorder;
   GArray     *records;      /* of LsRecord, in seq order */
-  guint64     last_seq;
-  gboolean    have_seq;
+  guint64     next_seq;     /* the first seq not copied yet */
   gint64      origin_us;    /* time axis zero: when the view was made */
 
   gboolean    live;
@@ -226,26 +225,20 @@ void
 _ls_timeline_view_refresh (LsTimelineView *self)
 {
   g_autoptr(GArray) fresh = NULL;
+  guint64 lost = 0;
 
   g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
 
   if (self->recorder == NULL)
     return;
 
-  fresh = ls_recorder_snapshot (self->recorder, self->have_seq ? self->last_seq : 0);
-  for (guint i = 0; i < fresh->len; i++)
-    {
-      LsRecord *record = &g_array_index (fresh, LsRecord, i);
-
-      /* after_seq 0 also returns seq 0 itself. */
-      if (self->have_seq && record->seq <= self->last_seq)
-        continue;
-
-      g_array_append_val (self->records, *record);
-      record->detail = NULL;   /* moved */
-      self->last_seq = record->seq;
-      self->have_seq = TRUE;
-    }
+  /* Records the ring dropped before a frame came (a busy UI) are skipped:
+   * the window's counter shows them. */
+  fresh = ls_recorder_snapshot_since (self->recorder, self->next_seq, &lost);
+  self->next_seq += lost + fresh->len;
+  /* The copies move over, details and all. */
+  g_array_append_vals (self->records, fresh->data, fresh->len);
+  g_array_set_clear_func (fresh, NULL);
 
   ls_timeline_view_trim (self);
 }
@@ -1129,8 +1122,7 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
     return;
 
   g_array_set_size (self->records, 0);
-  self->have_seq = FALSE;
-  self->last_seq = 0;
+  self->next_seq = 0;
   _ls_timeline_view_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);

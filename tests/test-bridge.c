@@ -313,7 +313,7 @@ static gboolean
 record_has_guard (LsRecorder *recorder,
                   const char *name)
 {
-  g_autoptr(GArray) records = ls_recorder_snapshot (recorder, 0);
+  g_autoptr(GArray) records = ls_recorder_snapshot_since (recorder, 0, NULL);
 
   for (guint i = 0; i < records->len; i++)
     {

@@ -398,7 +398,7 @@ test_in_process (void)
   assert_no_secret ("the failed stream's message", ls_stream_get_message (stream2));
 
   /* What the timeline shows. */
-  records = ls_recorder_snapshot (recorder, 0);
+  records = ls_recorder_snapshot_since (recorder, 0, NULL);
   for (guint i = 0; i < records->len; i++)
     {
       const LsRecord *record = &g_array_index (records, LsRecord, i);

@@ -243,7 +243,7 @@ test_pick_guard (Fixture       *f,
 
   /* Anywhere on the guard's line in its lane. */
   {
-    g_autoptr(GArray) records = ls_recorder_snapshot (f->recorder, 0);
+    g_autoptr(GArray) records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
 
     x = _ls_timeline_view_time_to_x (f->view, g_array_index (records, LsRecord, 0).start_us);
   }

@@ -14,8 +14,31 @@ void        ls_recorder_append           (LsRecorder *self,
 /* The monotonic time the trace's timestamps count from. */
 gint64      ls_recorder_get_origin_us    (LsRecorder *self);
 GHashTable *ls_recorder_dup_thread_names (LsRecorder *self);
-GArray     *ls_recorder_snapshot_full    (LsRecorder *self,
-                                          guint64     after_seq,
-                                          gboolean    include_secrets);
+/* What a copied record's detail may show: redacted unless @include_secrets. */
+char       *ls_record_dup_detail         (const LsRecord *record,
+                                          gboolean        include_secrets);
+
+/* A reader holds the lock for at most this many records at a time: a
+ * struct copy of 1024 records takes a few microseconds, which is all an
+ * append on another thread may wait. */
+#define LS_RECORDER_CHUNK 1024
+
+/* Reads [since_seq, the end at ls_recorder_reader_begin ()) in chunks.
+ * Fields are the reader's own; read them, don't write them. */
+typedef struct
+{
+  LsRecorder *recorder;
+  guint64     next_seq;  /* the next seq to copy */
+  guint64     end_seq;   /* exclusive */
+  guint64     lost;      /* overwritten before they could be copied */
+} LsRecorderReader;
+
+void        ls_recorder_reader_begin     (LsRecorderReader *reader,
+                                          LsRecorder       *self,
+                                          guint64           since_seq);
+guint       ls_recorder_reader_read      (LsRecorderReader *reader,
+                                          LsRecord         *buffer,
+                                          guint             max);
+void        ls_recorder_reader_end       (LsRecorderReader *reader);
 
 G_END_DECLS

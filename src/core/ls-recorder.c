@@ -2,11 +2,21 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Both loops append here. The ring is guarded by a pthread mutex held only
- * for a struct copy, so an append never waits behind real work; the lock is
- * ours (not a GMutex) so ThreadSanitizer sees the hand-off. When the ring is
- * full the oldest record is overwritten and counted as dropped: the count is
- * shown, never hidden.
+ * Every thread appends here; the UI reads every frame, an export reads it
+ * all. The ring is indexed by sequence number (the record of seq n lives
+ * in slot n % capacity), so a reader asks for "everything since n" and
+ * copies only that, and knows exactly how many it missed when writers
+ * lapped it.
+ *
+ * Readers never hold writers back for long: they copy at most
+ * LS_RECORDER_CHUNK records per lock, structs only. Details stay borrowed
+ * (the pointers in the ring) until the reader is done: while any reader
+ * borrows, a writer that overwrites a slot parks the old detail instead
+ * of freeing it, and the last reader frees the lot. Strings are copied,
+ * redacted and formatted outside the lock.
+ *
+ * The lock is a pthread mutex of ours, not a GMutex, so ThreadSanitizer
+ * sees the hand-off (Debian's GLib hides its own locks from it).
  */
 #define G_LOG_DOMAIN "ls-recorder"
 
@@ -25,13 +35,12 @@ struct _LsRecorder
   GObject          parent_instance;
 
   pthread_mutex_t  lock;
-  LsRecord        *ring;
+  LsRecord        *ring;         /* the record of seq n is ring[n % capacity] */
   guint            capacity;
-  guint            head;      /* index of the oldest record */
-  guint            length;
-  guint64          next_seq;  /* also the total ever appended */
-  guint64          dropped;
-  guint64          next_span_id;
+  guint64          next_seq;     /* under lock; also the total ever appended */
+  guint            borrowers;    /* under lock: readers holding ring details */
+  GPtrArray       *parked;       /* under lock: details overwritten while borrowed */
+  guint64          next_span_id; /* atomic */
   GHashTable      *thread_names; /* tid → name, under lock */
   gint64           origin_us;
 };
@@ -77,6 +86,7 @@ ls_recorder_finalize (GObject *object)
   for (guint i = 0; i < self->capacity; i++)
     ls_record_clear (&self->ring[i]);
   g_free (self->ring);
+  g_ptr_array_unref (self->parked);
   g_hash_table_unref (self->thread_names);
   pthread_mutex_destroy (&self->lock);
 
@@ -95,6 +105,7 @@ ls_recorder_init (LsRecorder *self)
   pthread_mutex_init (&self->lock, NULL);
   self->next_span_id = 1;
   self->thread_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->parked = g_ptr_array_new_with_free_func (g_free);
   self->origin_us = g_get_monotonic_time ();
 }
 
@@ -122,32 +133,54 @@ ls_recorder_next_span_id (LsRecorder *self)
   return __atomic_fetch_add (&self->next_span_id, 1, __ATOMIC_RELAXED);
 }
 
+/* The oldest seq still in the ring. Under lock. */
+static inline guint64
+oldest_seq (LsRecorder *self)
+{
+  return self->next_seq > self->capacity ? self->next_seq - self->capacity : 0;
+}
+
+/* A writer that finds the lock taken is waiting for a chunk copy (a few
+ * microseconds) on the other core: spinning beats sleeping on the futex,
+ * whose wake-up alone can take longer than the copy. */
+#define APPEND_SPINS 4000
+
+static inline void
+lock_for_append (LsRecorder *self)
+{
+  for (guint i = 0; i < APPEND_SPINS; i++)
+    {
+      if (pthread_mutex_trylock (&self->lock) == 0)
+        return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause ();
+#endif
+    }
+  pthread_mutex_lock (&self->lock);
+}
+
 /* Takes ownership of record->detail. */
 void
 ls_recorder_append (LsRecorder *self,
                     LsRecord   *record)
 {
-  char *old_detail = NULL;
+  char *old_detail;
   LsRecord *slot;
 
-  pthread_mutex_lock (&self->lock);
-  if (self->length == self->capacity)
-    {
-      slot = &self->ring[self->head];
-      self->head = (self->head + 1) % self->capacity;
-      self->dropped++;
-    }
-  else
-    {
-      slot = &self->ring[(self->head + self->length) % self->capacity];
-      self->length++;
-    }
+  lock_for_append (self);
+  slot = &self->ring[self->next_seq % self->capacity];
   old_detail = slot->detail;
   record->seq = self->next_seq++;
   *slot = *record;
+  if (old_detail != NULL && self->borrowers > 0)
+    {
+      /* A reader may still be copying it: the last reader frees it. */
+      g_ptr_array_add (self->parked, old_detail);
+      old_detail = NULL;
+    }
   pthread_mutex_unlock (&self->lock);
 
-  /* Freed outside the lock: the ring's critical section stays a copy. */
+  /* Freed outside the lock: the critical section stays a copy. */
   g_free (old_detail);
 }
 
@@ -242,9 +275,97 @@ ls_recorder_get_dropped (LsRecorder *self)
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
 
   pthread_mutex_lock (&self->lock);
-  dropped = self->dropped;
+  dropped = oldest_seq (self);
   pthread_mutex_unlock (&self->lock);
   return dropped;
+}
+
+/* ---- readers -------------------------------------------------------------- */
+
+/**
+ * ls_recorder_reader_begin:
+ * @since_seq: the first seq wanted
+ *
+ * Starts reading the records from @since_seq up to the last one appended
+ * now (records appended later are for the next reader). Until
+ * ls_recorder_reader_end(), the details of the records it copies stay
+ * valid.
+ */
+void
+ls_recorder_reader_begin (LsRecorderReader *reader,
+                          LsRecorder       *self,
+                          guint64           since_seq)
+{
+  g_return_if_fail (LS_IS_RECORDER (self));
+
+  reader->recorder = g_object_ref (self);
+  reader->lost = 0;
+  pthread_mutex_lock (&self->lock);
+  reader->end_seq = self->next_seq;
+  reader->next_seq = MIN (since_seq, reader->end_seq);
+  self->borrowers++;
+  pthread_mutex_unlock (&self->lock);
+}
+
+/**
+ * ls_recorder_reader_read:
+ * @buffer: room for @max records
+ * @max: at most this many (capped at LS_RECORDER_CHUNK)
+ *
+ * Copies the next records, oldest first, into @buffer; their details are
+ * borrowed from the ring (valid until ls_recorder_reader_end(), never to
+ * be freed). Records overwritten before the reader got to them are
+ * skipped and added to @reader->lost.
+ *
+ * Returns: how many were copied; 0 when the reader is done.
+ */
+guint
+ls_recorder_reader_read (LsRecorderReader *reader,
+                         LsRecord         *buffer,
+                         guint             max)
+{
+  LsRecorder *self = reader->recorder;
+  guint64 oldest;
+  guint n, first, run;
+
+  max = MIN (max, LS_RECORDER_CHUNK);
+  pthread_mutex_lock (&self->lock);
+  oldest = oldest_seq (self);
+  if (reader->next_seq < oldest)
+    {
+      reader->lost += MIN (oldest, reader->end_seq) - reader->next_seq;
+      reader->next_seq = MIN (oldest, reader->end_seq);
+    }
+  n = (guint) MIN ((guint64) max, reader->end_seq - reader->next_seq);
+  first = (guint) (reader->next_seq % self->capacity);
+  run = MIN (n, self->capacity - first);
+  memcpy (buffer, &self->ring[first], run * sizeof (LsRecord));
+  memcpy (buffer + run, &self->ring[0], (n - run) * sizeof (LsRecord));
+  pthread_mutex_unlock (&self->lock);
+
+  reader->next_seq += n;
+  return n;
+}
+
+/* Ends the borrowing: details parked for readers go when the last one ends. */
+void
+ls_recorder_reader_end (LsRecorderReader *reader)
+{
+  LsRecorder *self = reader->recorder;
+  g_autoptr(GPtrArray) parked = NULL;
+
+  if (self == NULL)
+    return;
+
+  pthread_mutex_lock (&self->lock);
+  if (--self->borrowers == 0 && self->parked->len > 0)
+    {
+      parked = self->parked;
+      self->parked = g_ptr_array_new_with_free_func (g_free);
+    }
+  pthread_mutex_unlock (&self->lock);
+
+  g_clear_object (&reader->recorder);
 }
 
 static void
@@ -255,71 +376,69 @@ clear_record_in_array (gpointer data)
 
 /* Details may hold what a stream sent (its URL and request headers): what
  * leaves the recorder is redacted unless an export asks otherwise. */
-static char *
-redacted_detail (const char *detail)
+char *
+ls_record_dup_detail (const LsRecord *record,
+                      gboolean        include_secrets)
 {
+  const char *detail = record->detail;
+
   /* No colon: no URL and no "Name: value" line, nothing to redact. */
-  if (detail == NULL || strchr (detail, ':') == NULL)
+  if (include_secrets || detail == NULL || strchr (detail, ':') == NULL)
     return g_strdup (detail);
   return ls_redact_text (detail);
 }
 
-GArray *
-ls_recorder_snapshot_full (LsRecorder *self,
-                   guint64     after_seq,
-                   gboolean    include_secrets)
-{
-  GArray *copy;
-
-  copy = g_array_new (FALSE, FALSE, sizeof (LsRecord));
-  g_array_set_clear_func (copy, clear_record_in_array);
-
-  pthread_mutex_lock (&self->lock);
-  g_array_set_size (copy, 0);
-  for (guint i = 0; i < self->length; i++)
-    {
-      const LsRecord *record = &self->ring[(self->head + i) % self->capacity];
-      LsRecord dup;
-
-      if (after_seq != 0 && record->seq <= after_seq)
-        continue;
-      dup = *record;
-      dup.detail = g_strdup (record->detail);
-      g_array_append_val (copy, dup);
-    }
-  pthread_mutex_unlock (&self->lock);
-
-  /* Outside the lock: the worker records while we scan. */
-  if (!include_secrets)
-    for (guint i = 0; i < copy->len; i++)
-      {
-        LsRecord *record = &g_array_index (copy, LsRecord, i);
-        char *safe = redacted_detail (record->detail);
-
-        g_free (record->detail);
-        record->detail = safe;
-      }
-
-  return copy;
-}
-
 /**
- * ls_recorder_snapshot:
- * @after_seq: only records with a larger seq are copied; pass 0 for all
- *   (the very first record has seq 0 and is included when @after_seq is 0)
+ * ls_recorder_snapshot_since:
+ * @since_seq: the first seq wanted: 0 for everything the ring holds, or
+ *   the seq after the last record of the previous snapshot
+ * @n_lost: (out) (optional): records from @since_seq on that were
+ *   overwritten before this call (the reader fell behind the ring)
  *
- * Details come redacted (ls_redact_text()): URLs' credentials and secret
- * request headers never reach a view.
+ * Costs what it returns, not the ring's size. Details come redacted
+ * (ls_redact_text()): URLs' credentials and secret request headers never
+ * reach a view.
  *
- * Returns: (transfer full): a GArray of LsRecord copies, oldest first.
+ * Returns: (transfer full): a GArray of LsRecord copies, oldest first,
+ *   with consecutive seqs; release them with ls_record_clear() (the
+ *   array's clear function does).
  */
 GArray *
-ls_recorder_snapshot (LsRecorder *self,
-                      guint64     after_seq)
+ls_recorder_snapshot_since (LsRecorder *self,
+                            guint64     since_seq,
+                            guint64    *n_lost)
 {
+  LsRecorderReader reader;
+  GArray *copy;
+  guint n;
+
   g_return_val_if_fail (LS_IS_RECORDER (self), NULL);
 
-  return ls_recorder_snapshot_full (self, after_seq, FALSE);
+  copy = g_array_new (FALSE, FALSE, sizeof (LsRecord));
+  ls_recorder_reader_begin (&reader, self, since_seq);
+  while (reader.next_seq < reader.end_seq)
+    {
+      guint len = copy->len;
+      guint want = (guint) MIN ((guint64) LS_RECORDER_CHUNK, reader.end_seq - reader.next_seq);
+
+      /* Room first: the array grows outside the lock. */
+      g_array_set_size (copy, len + want);
+      n = ls_recorder_reader_read (&reader, &g_array_index (copy, LsRecord, len), want);
+      g_array_set_size (copy, len + n);
+    }
+
+  for (guint i = 0; i < copy->len; i++)
+    {
+      LsRecord *record = &g_array_index (copy, LsRecord, i);
+
+      record->detail = ls_record_dup_detail (record, FALSE);
+    }
+  ls_recorder_reader_end (&reader);
+
+  g_array_set_clear_func (copy, clear_record_in_array);
+  if (n_lost != NULL)
+    *n_lost = reader.lost;
+  return copy;
 }
 
 void

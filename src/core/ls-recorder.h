@@ -48,7 +48,7 @@ GType ls_loop_id_get_type (void);
  * g_get_monotonic_time() microseconds; 0 means "not set". */
 typedef struct
 {
-  guint64       seq;        /* assigned by the recorder, strictly increasing */
+  guint64       seq;        /* assigned by the recorder: 0, 1, 2, … */
   LsRecordKind  kind;
   LsLoopId      loop;
   LsOutcome     outcome;
@@ -109,8 +109,9 @@ void        ls_recorder_add_counter    (LsRecorder    *self,
                                         gint64         value);
 guint64     ls_recorder_get_total      (LsRecorder    *self);
 guint64     ls_recorder_get_dropped    (LsRecorder    *self);
-GArray     *ls_recorder_snapshot       (LsRecorder    *self,
-                                        guint64        after_seq);
+GArray     *ls_recorder_snapshot_since (LsRecorder    *self,
+                                        guint64        since_seq,
+                                        guint64       *n_lost);
 void        ls_recorder_set_thread_name (LsRecorder   *self,
                                          gint          thread_id,
                                          const char   *name);

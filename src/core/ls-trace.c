@@ -19,24 +19,128 @@
 #include "ls-recorder-private.h"
 #include "ls-trace.h"
 
+/* ---- export -------------------------------------------------------------- */
+
+/* The writer flushes to the stream past this much text. */
+#define EXPORT_FLUSH_BYTES (64 * 1024)
+
+/* A JSON string literal: escapes what JSON requires, and replaces invalid
+ * UTF-8 (an imported name, a server's bytes in a detail). */
 static void
-add_common_members (JsonBuilder    *builder,
-                    const LsRecord *record,
-                    gint64          origin_us,
-                    const char     *phase)
+append_json_string (GString    *out,
+                    const char *text)
 {
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, record->name);
-  json_builder_set_member_name (builder, "cat");
-  json_builder_add_string_value (builder, record->category);
-  json_builder_set_member_name (builder, "ph");
-  json_builder_add_string_value (builder, phase);
-  json_builder_set_member_name (builder, "ts");
-  json_builder_add_int_value (builder, record->start_us - origin_us);
-  json_builder_set_member_name (builder, "pid");
-  json_builder_add_int_value (builder, getpid ());
-  json_builder_set_member_name (builder, "tid");
-  json_builder_add_int_value (builder, record->thread_id);
+  g_autofree char *valid = NULL;
+  const char *run;
+
+  if (text == NULL)
+    text = "";
+  if (!g_utf8_validate (text, -1, NULL))
+    text = valid = g_utf8_make_valid (text, -1);
+
+  g_string_append_c (out, '"');
+  run = text;
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, p - run);
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default: g_string_append_printf (out, "\\u%04x", c); break;
+        }
+      run = p + 1;
+    }
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
+}
+
+/* "name":"…","cat":"…","ph":"…","ts":…,"pid":…,"tid":… */
+static void
+append_common_members (GString        *out,
+                       const LsRecord *record,
+                       gint64          origin_us,
+                       int             pid,
+                       const char     *phase)
+{
+  g_string_append (out, "{\"name\":");
+  append_json_string (out, record->name);
+  g_string_append (out, ",\"cat\":");
+  append_json_string (out, record->category);
+  g_string_append_printf (out, ",\"ph\":\"%s\",\"ts\":%" G_GINT64_FORMAT ",\"pid\":%d,\"tid\":%d",
+                          phase, record->start_us - origin_us, pid, record->thread_id);
+}
+
+static void
+append_record (GString        *out,
+               const LsRecord *record,
+               gint64          origin_us,
+               int             pid,
+               gboolean        include_secrets)
+{
+  g_autofree char *detail = NULL;
+
+  switch (record->kind)
+    {
+    case LS_RECORD_SPAN:
+      append_common_members (out, record, origin_us, pid, "X");
+      /* The task tree travels with every span: parent 0 is a root. */
+      g_string_append_printf (out, ",\"dur\":%" G_GINT64_FORMAT ",\"args\":{\"task\":%" G_GUINT64_FORMAT
+                              ",\"parent\":%" G_GUINT64_FORMAT ",\"loop\":\"%s\",\"outcome\":\"%s\"",
+                              MAX (0, record->end_us - record->start_us), record->id, record->parent_id,
+                              ls_enum_to_nick (LS_TYPE_LOOP_ID, record->loop),
+                              ls_enum_to_nick (LS_TYPE_OUTCOME, record->outcome));
+      if (record->queued_us != 0)
+        g_string_append_printf (out, ",\"wait_us\":%" G_GINT64_FORMAT,
+                                MAX (0, record->start_us - record->queued_us));
+      if (record->value != 0)
+        g_string_append_printf (out, ",\"items\":%" G_GINT64_FORMAT, record->value);
+      if (record->detail != NULL)
+        {
+          detail = ls_record_dup_detail (record, include_secrets);
+          g_string_append (out, ",\"detail\":");
+          append_json_string (out, detail);
+        }
+      g_string_append (out, "}}");
+      break;
+
+    case LS_RECORD_GUARD:
+      detail = ls_record_dup_detail (record, include_secrets);
+      append_common_members (out, record, origin_us, pid, "i");
+      g_string_append_printf (out, ",\"s\":\"t\",\"args\":{\"loop\":\"%s\",\"message\":",
+                              ls_enum_to_nick (LS_TYPE_LOOP_ID, record->loop));
+      append_json_string (out, detail);
+      g_string_append (out, "}}");
+      break;
+
+    case LS_RECORD_COUNTER:
+      append_common_members (out, record, origin_us, pid, "C");
+      g_string_append_printf (out, ",\"args\":{\"%s\":%" G_GINT64_FORMAT "}}",
+                              ls_enum_to_nick (LS_TYPE_LOOP_ID, record->loop), record->value);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+flush (GString       *text,
+       GOutputStream *out,
+       GCancellable  *cancellable,
+       GError       **error)
+{
+  gboolean ok = g_output_stream_write_all (out, text->str, text->len, NULL, cancellable, error);
+
+  g_string_truncate (text, 0);
+  return ok;
 }
 
 /**
@@ -47,8 +151,14 @@ add_common_members (JsonBuilder    *builder,
  *
  * Writes the ring as Chrome Trace Event JSON (object form), which Perfetto
  * and chrome://tracing open: "M" thread names, "X" spans, "i" guard events,
- * "C" counters. Times are microseconds since the recorder was created.
- * Details are redacted unless @flags ask otherwise.
+ * "C" counters, in seq order. Times are microseconds since the recorder
+ * was created. Details are redacted unless @flags ask otherwise.
+ *
+ * Safe on any thread while others record: the ring is copied in bounded
+ * chunks (appends wait for one chunk at most) and the text is written
+ * outside the lock. The export holds what was recorded when it began;
+ * records the writers overwrote before the export reached them are
+ * counted in otherData.dropped_records with those dropped before.
  */
 gboolean
 ls_trace_export (LsRecorder         *self,
@@ -57,149 +167,60 @@ ls_trace_export (LsRecorder         *self,
                  GCancellable       *cancellable,
                  GError            **error)
 {
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GArray) records = NULL;
+  gboolean include_secrets = (flags & LS_TRACE_EXPORT_INCLUDE_SECRETS) != 0;
   g_autoptr(GHashTable) names = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GString) text = NULL;
+  g_autofree LsRecord *chunk = NULL;
+  LsRecorderReader reader;
   GHashTableIter iter;
   gpointer key, value;
-  gsize length;
+  gint64 origin_us;
   guint64 dropped;
+  gboolean ok = TRUE;
+  int pid = getpid ();
+  guint n;
 
   g_return_val_if_fail (LS_IS_RECORDER (self), FALSE);
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
 
-  records = ls_recorder_snapshot_full (self, 0, (flags & LS_TRACE_EXPORT_INCLUDE_SECRETS) != 0);
+  origin_us = ls_recorder_get_origin_us (self);
   names = ls_recorder_dup_thread_names (self);
-  dropped = ls_recorder_get_dropped (self);
+  text = g_string_sized_new (EXPORT_FLUSH_BYTES + 4096);
+  chunk = g_new (LsRecord, LS_RECORDER_CHUNK);
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "displayTimeUnit");
-  json_builder_add_string_value (builder, "ms");
-  json_builder_set_member_name (builder, "otherData");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "producer");
-  json_builder_add_string_value (builder, "Loopscope " PACKAGE_VERSION);
-  json_builder_set_member_name (builder, "dropped_records");
-  json_builder_add_int_value (builder, (gint64) dropped);
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "traceEvents");
-  json_builder_begin_array (builder);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, "process_name");
-  json_builder_set_member_name (builder, "ph");
-  json_builder_add_string_value (builder, "M");
-  json_builder_set_member_name (builder, "pid");
-  json_builder_add_int_value (builder, getpid ());
-  json_builder_set_member_name (builder, "args");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, "loopscope");
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-
+  g_string_append_printf (text, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n"
+                          "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"args\":{\"name\":\"loopscope\"}}",
+                          pid);
   g_hash_table_iter_init (&iter, names);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, "thread_name");
-      json_builder_set_member_name (builder, "ph");
-      json_builder_add_string_value (builder, "M");
-      json_builder_set_member_name (builder, "pid");
-      json_builder_add_int_value (builder, getpid ());
-      json_builder_set_member_name (builder, "tid");
-      json_builder_add_int_value (builder, GPOINTER_TO_INT (key));
-      json_builder_set_member_name (builder, "args");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, value);
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
+      g_string_append_printf (text, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
+                              pid, GPOINTER_TO_INT (key));
+      append_json_string (text, value);
+      g_string_append (text, "}}");
     }
 
-  for (guint i = 0; i < records->len; i++)
+  ls_recorder_reader_begin (&reader, self, 0);
+  dropped = ls_recorder_get_dropped (self);
+  while (ok && (n = ls_recorder_reader_read (&reader, chunk, LS_RECORDER_CHUNK)) > 0)
     {
-      const LsRecord *record = &g_array_index (records, LsRecord, i);
-
-      json_builder_begin_object (builder);
-      switch (record->kind)
+      for (guint i = 0; i < n; i++)
         {
-        case LS_RECORD_SPAN:
-          add_common_members (builder, record, ls_recorder_get_origin_us (self), "X");
-          json_builder_set_member_name (builder, "dur");
-          json_builder_add_int_value (builder, MAX (0, record->end_us - record->start_us));
-          json_builder_set_member_name (builder, "args");
-          json_builder_begin_object (builder);
-          /* The task tree travels with every span: parent 0 is a root. */
-          json_builder_set_member_name (builder, "task");
-          json_builder_add_int_value (builder, (gint64) record->id);
-          json_builder_set_member_name (builder, "parent");
-          json_builder_add_int_value (builder, (gint64) record->parent_id);
-          json_builder_set_member_name (builder, "loop");
-          json_builder_add_string_value (builder, ls_enum_to_nick (LS_TYPE_LOOP_ID, record->loop));
-          json_builder_set_member_name (builder, "outcome");
-          json_builder_add_string_value (builder, ls_enum_to_nick (LS_TYPE_OUTCOME, record->outcome));
-          if (record->queued_us != 0)
-            {
-              json_builder_set_member_name (builder, "wait_us");
-              json_builder_add_int_value (builder, MAX (0, record->start_us - record->queued_us));
-            }
-          if (record->value != 0)
-            {
-              json_builder_set_member_name (builder, "items");
-              json_builder_add_int_value (builder, record->value);
-            }
-          if (record->detail != NULL)
-            {
-              json_builder_set_member_name (builder, "detail");
-              json_builder_add_string_value (builder, record->detail);
-            }
-          json_builder_end_object (builder);
-          break;
-
-        case LS_RECORD_GUARD:
-          add_common_members (builder, record, ls_recorder_get_origin_us (self), "i");
-          json_builder_set_member_name (builder, "s");
-          json_builder_add_string_value (builder, "t");
-          json_builder_set_member_name (builder, "args");
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "loop");
-          json_builder_add_string_value (builder, ls_enum_to_nick (LS_TYPE_LOOP_ID, record->loop));
-          json_builder_set_member_name (builder, "message");
-          json_builder_add_string_value (builder, record->detail != NULL ? record->detail : "");
-          json_builder_end_object (builder);
-          break;
-
-        case LS_RECORD_COUNTER:
-          add_common_members (builder, record, ls_recorder_get_origin_us (self), "C");
-          json_builder_set_member_name (builder, "args");
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, ls_enum_to_nick (LS_TYPE_LOOP_ID, record->loop));
-          json_builder_add_int_value (builder, record->value);
-          json_builder_end_object (builder);
-          break;
-
-        default:
-          g_assert_not_reached ();
+          g_string_append (text, ",\n");
+          append_record (text, &chunk[i], origin_us, pid, include_secrets);
         }
-      json_builder_end_object (builder);
+      if (text->len >= EXPORT_FLUSH_BYTES)
+        ok = flush (text, out, cancellable, error);
     }
+  ls_recorder_reader_end (&reader);
+  if (!ok)
+    return FALSE;
 
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  generator = json_generator_new ();
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &length);
-
-  return g_output_stream_write_all (out, text, length, NULL, cancellable, error);
+  /* Known only now: the writers may have lapped the export. */
+  dropped = MIN (dropped, reader.end_seq) + reader.lost;
+  g_string_append_printf (text, "\n],\"otherData\":{\"producer\":\"Loopscope " PACKAGE_VERSION "\","
+                          "\"dropped_records\":%" G_GUINT64_FORMAT "}}\n", dropped);
+  return flush (text, out, cancellable, error);
 }
 
 /* ---- import -------------------------------------------------------------- */
