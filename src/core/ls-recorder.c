@@ -8,14 +8,22 @@
  * copies only that, and knows exactly how many it missed when writers
  * lapped it.
  *
- * Readers never hold writers back for long: they copy at most
- * LS_RECORDER_CHUNK records per lock, structs only. Details stay borrowed
- * (the pointers in the ring) until the reader is done: while any reader
- * borrows, a writer that overwrites a slot parks the old detail instead
- * of freeing it, and the last reader frees the lot. Strings are copied,
- * redacted and formatted outside the lock.
+ * Readers never hold writers back: they take no lock to copy. Writers
+ * (serialized by a mutex among themselves: an append is a struct copy)
+ * publish each record like a seqlock: "begin" says which seq is being
+ * written, then the slot's words, then "end". A reader copies a chunk
+ * of slots, then reads "begin": any record whose slot a writer may have
+ * started on since is thrown away and counted as lost, so what it keeps
+ * is whole. Slots are read and written word by word with relaxed atomics
+ * (plain moves on x86), which also lets ThreadSanitizer check it.
  *
- * The lock is a pthread mutex of ours, not a GMutex, so ThreadSanitizer
+ * Details stay borrowed (the pointers in the ring) until a reader is
+ * done: readers register under the mutex, and while any is registered a
+ * writer that overwrites a slot parks the old detail instead of freeing
+ * it; the last reader frees the lot. Strings are copied, redacted and
+ * formatted by the reader, on its own time.
+ *
+ * The mutex is a pthread one of ours, not a GMutex, so ThreadSanitizer
  * sees the hand-off (Debian's GLib hides its own locks from it).
  */
 #define G_LOG_DOMAIN "ls-recorder"
@@ -30,14 +38,24 @@
 #include "ls-recorder-private.h"
 #include "ls-redact.h"
 
+/* A record as words, for the atomic word-by-word copies. */
+typedef union
+{
+  LsRecord record;
+  guint64  words[sizeof (LsRecord) / sizeof (guint64)];
+} Slot;
+
+G_STATIC_ASSERT (sizeof (LsRecord) % sizeof (guint64) == 0);
+
 struct _LsRecorder
 {
   GObject          parent_instance;
 
-  pthread_mutex_t  lock;
-  LsRecord        *ring;         /* the record of seq n is ring[n % capacity] */
+  pthread_mutex_t  lock;         /* writers among themselves, readers' registration */
+  Slot            *ring;         /* the record of seq n is ring[n % capacity] */
   guint            capacity;
-  guint64          next_seq;     /* under lock; also the total ever appended */
+  guint64          begin_seq;    /* atomic: seqs below it may have started being written */
+  guint64          end_seq;      /* atomic: seqs below it are written; the total appended */
   guint            borrowers;    /* under lock: readers holding ring details */
   GPtrArray       *parked;       /* under lock: details overwritten while borrowed */
   guint64          next_span_id; /* atomic */
@@ -84,7 +102,7 @@ ls_recorder_finalize (GObject *object)
   LsRecorder *self = LS_RECORDER (object);
 
   for (guint i = 0; i < self->capacity; i++)
-    ls_record_clear (&self->ring[i]);
+    ls_record_clear (&self->ring[i].record);
   g_free (self->ring);
   g_ptr_array_unref (self->parked);
   g_hash_table_unref (self->thread_names);
@@ -122,7 +140,7 @@ ls_recorder_new (guint capacity)
 
   self = g_object_new (LS_TYPE_RECORDER, NULL);
   self->capacity = capacity;
-  self->ring = g_new0 (LsRecord, capacity);
+  self->ring = g_new0 (Slot, capacity);
   return self;
 }
 
@@ -133,30 +151,13 @@ ls_recorder_next_span_id (LsRecorder *self)
   return __atomic_fetch_add (&self->next_span_id, 1, __ATOMIC_RELAXED);
 }
 
-/* The oldest seq still in the ring. Under lock. */
+/* The first seq whose slot no writer has started on again (given a
+ * "begin" read after the slots were copied). */
 static inline guint64
-oldest_seq (LsRecorder *self)
+first_intact_seq (LsRecorder *self,
+                  guint64     begin)
 {
-  return self->next_seq > self->capacity ? self->next_seq - self->capacity : 0;
-}
-
-/* A writer that finds the lock taken is waiting for a chunk copy (a few
- * microseconds) on the other core: spinning beats sleeping on the futex,
- * whose wake-up alone can take longer than the copy. */
-#define APPEND_SPINS 4000
-
-static inline void
-lock_for_append (LsRecorder *self)
-{
-  for (guint i = 0; i < APPEND_SPINS; i++)
-    {
-      if (pthread_mutex_trylock (&self->lock) == 0)
-        return;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause ();
-#endif
-    }
-  pthread_mutex_lock (&self->lock);
+  return begin > self->capacity ? begin - self->capacity : 0;
 }
 
 /* Takes ownership of record->detail. */
@@ -165,13 +166,24 @@ ls_recorder_append (LsRecorder *self,
                     LsRecord   *record)
 {
   char *old_detail;
-  LsRecord *slot;
+  Slot *slot;
+  Slot copy;
+  guint64 seq;
 
-  lock_for_append (self);
-  slot = &self->ring[self->next_seq % self->capacity];
-  old_detail = slot->detail;
-  record->seq = self->next_seq++;
-  *slot = *record;
+  pthread_mutex_lock (&self->lock);
+  seq = self->end_seq;  /* only writers change it, under the lock */
+  slot = &self->ring[seq % self->capacity];
+  old_detail = slot->record.detail;
+  record->seq = seq;
+  copy.record = *record;
+
+  /* The seqlock's writer side: begin, then the words, then end. */
+  __atomic_store_n (&self->begin_seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence (__ATOMIC_RELEASE);
+  for (guint i = 0; i < G_N_ELEMENTS (copy.words); i++)
+    __atomic_store_n (&slot->words[i], copy.words[i], __ATOMIC_RELAXED);
+  __atomic_store_n (&self->end_seq, seq + 1, __ATOMIC_RELEASE);
+
   if (old_detail != NULL && self->borrowers > 0)
     {
       /* A reader may still be copying it: the last reader frees it. */
@@ -257,27 +269,17 @@ ls_recorder_add_counter (LsRecorder *self,
 guint64
 ls_recorder_get_total (LsRecorder *self)
 {
-  guint64 total;
-
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
 
-  pthread_mutex_lock (&self->lock);
-  total = self->next_seq;
-  pthread_mutex_unlock (&self->lock);
-  return total;
+  return __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE);
 }
 
 guint64
 ls_recorder_get_dropped (LsRecorder *self)
 {
-  guint64 dropped;
-
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
 
-  pthread_mutex_lock (&self->lock);
-  dropped = oldest_seq (self);
-  pthread_mutex_unlock (&self->lock);
-  return dropped;
+  return first_intact_seq (self, __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE));
 }
 
 /* ---- readers -------------------------------------------------------------- */
@@ -301,7 +303,7 @@ ls_recorder_reader_begin (LsRecorderReader *reader,
   reader->recorder = g_object_ref (self);
   reader->lost = 0;
   pthread_mutex_lock (&self->lock);
-  reader->end_seq = self->next_seq;
+  reader->end_seq = __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE);
   reader->next_seq = MIN (since_seq, reader->end_seq);
   self->borrowers++;
   pthread_mutex_unlock (&self->lock);
@@ -325,25 +327,48 @@ ls_recorder_reader_read (LsRecorderReader *reader,
                          guint             max)
 {
   LsRecorder *self = reader->recorder;
-  guint64 oldest;
-  guint n, first, run;
+  guint64 first, intact;
+  guint n, skip;
 
   max = MIN (max, LS_RECORDER_CHUNK);
-  pthread_mutex_lock (&self->lock);
-  oldest = oldest_seq (self);
-  if (reader->next_seq < oldest)
+  do
     {
-      reader->lost += MIN (oldest, reader->end_seq) - reader->next_seq;
-      reader->next_seq = MIN (oldest, reader->end_seq);
-    }
-  n = (guint) MIN ((guint64) max, reader->end_seq - reader->next_seq);
-  first = (guint) (reader->next_seq % self->capacity);
-  run = MIN (n, self->capacity - first);
-  memcpy (buffer, &self->ring[first], run * sizeof (LsRecord));
-  memcpy (buffer + run, &self->ring[0], (n - run) * sizeof (LsRecord));
-  pthread_mutex_unlock (&self->lock);
+      /* Skip what is already known to be gone. */
+      intact = first_intact_seq (self, __atomic_load_n (&self->begin_seq, __ATOMIC_RELAXED));
+      if (reader->next_seq < intact)
+        {
+          reader->lost += MIN (intact, reader->end_seq) - reader->next_seq;
+          reader->next_seq = MIN (intact, reader->end_seq);
+        }
+      first = reader->next_seq;
+      n = (guint) MIN ((guint64) max, reader->end_seq - first);
 
-  reader->next_seq += n;
+      for (guint i = 0; i < n; i++)
+        {
+          const Slot *slot = &self->ring[(first + i) % self->capacity];
+          Slot copy;
+
+          for (guint w = 0; w < G_N_ELEMENTS (copy.words); w++)
+            copy.words[w] = __atomic_load_n (&slot->words[w], __ATOMIC_RELAXED);
+          buffer[i] = copy.record;
+        }
+
+      /* The seqlock's reader side: a record whose slot a writer started on
+       * while we copied may be torn; drop those (the oldest ones). */
+      __atomic_thread_fence (__ATOMIC_ACQUIRE);
+      intact = first_intact_seq (self, __atomic_load_n (&self->begin_seq, __ATOMIC_RELAXED));
+      skip = (guint) MIN ((guint64) n, intact > first ? intact - first : 0);
+      if (skip > 0)
+        {
+          memmove (buffer, buffer + skip, (n - skip) * sizeof (LsRecord));
+          reader->lost += skip;
+          n -= skip;
+        }
+      reader->next_seq = first + skip + n;
+    }
+  /* All of a chunk torn, with more to read: try the next one. */
+  while (n == 0 && reader->next_seq < reader->end_seq);
+
   return n;
 }
 
