@@ -18,9 +18,8 @@ GHashTable *ls_recorder_dup_thread_names (LsRecorder *self);
 char       *ls_record_dup_detail         (const LsRecord *record,
                                           gboolean        include_secrets);
 
-/* A reader holds the lock for at most this many records at a time: a
- * struct copy of 1024 records takes a few microseconds, which is all an
- * append on another thread may wait. */
+/* A reader copies at most this many records at a time (no lock held),
+ * then checks which of them writers overwrote meanwhile. */
 #define LS_RECORDER_CHUNK 1024
 
 /* Reads [since_seq, the end at ls_recorder_reader_begin ()) in chunks.

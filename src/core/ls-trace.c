@@ -203,9 +203,9 @@ flush (GString       *text,
  * "C" counters, in seq order. Times are microseconds since the recorder
  * was created. Details are redacted unless @flags ask otherwise.
  *
- * Safe on any thread while others record: the ring is copied in bounded
- * chunks (appends wait for one chunk at most) and the text is written
- * outside the lock. The export holds what was recorded when it began;
+ * Safe on any thread while others record, and appends never wait for
+ * it: the ring is copied in bounded chunks without its lock and the text
+ * is streamed chunk by chunk. The export holds what was recorded when it began;
  * records the writers overwrote before the export reached them are
  * counted in otherData.dropped_records with those dropped before.
  */
