@@ -427,9 +427,9 @@ ls_record_dup_detail (const LsRecord *record,
  * (ls_redact_text()): URLs' credentials and secret request headers never
  * reach a view.
  *
- * Returns: (transfer full): a GArray of LsRecord copies, oldest first,
- *   with consecutive seqs; release them with ls_record_clear() (the
- *   array's clear function does).
+ * Returns: (transfer full): a GArray of LsRecord copies in seq order;
+ *   the seqs missing from it are the @n_lost ones. Release them with
+ *   ls_record_clear() (the array's clear function does).
  */
 GArray *
 ls_recorder_snapshot_since (LsRecorder *self,
@@ -449,7 +449,7 @@ ls_recorder_snapshot_since (LsRecorder *self,
       guint len = copy->len;
       guint want = (guint) MIN ((guint64) LS_RECORDER_CHUNK, reader.end_seq - reader.next_seq);
 
-      /* Room first: the array grows outside the lock. */
+      /* Room first, then the chunk is copied straight into it. */
       g_array_set_size (copy, len + want);
       n = ls_recorder_reader_read (&reader, &g_array_index (copy, LsRecord, len), want);
       g_array_set_size (copy, len + n);
