@@ -9,8 +9,8 @@
  * small bar graph underneath.
  *
  * The view keeps its own copy of recent records (the recorder's ring is
- * a moving window), pulled with ls_recorder_snapshot (after_seq) so each
- * frame copies only what is new. Drawing is bounded by the width, not by
+ * a moving window), pulled with ls_recorder_snapshot_since (next seq) so
+ * each frame copies only what is new, whatever the ring's size. Drawing is bounded by the width, not by
  * the number of records: spans narrower than a pixel that touch are
  * merged into one rectangle, guards and lag samples are bucketed per
  * pixel column. Geometry, drawing, hit-testing and input all share that
@@ -22,6 +22,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ls-enum.h"
 #include "ls-format.h"
 #include "ls-timeline-view.h"
 #include "ls-timeline-view-private.h"
@@ -53,8 +54,7 @@ struct _LsTimelineView
 
   LsRecorder *recorder;
   GArray     *records;      /* of LsRecord, in seq order */
-  guint64     last_seq;
-  gboolean    have_seq;
+  guint64     next_seq;     /* the first seq not copied yet */
   gint64      origin_us;    /* time axis zero: when the view was made */
 
   gboolean    live;
@@ -225,26 +225,20 @@ void
 _ls_timeline_view_refresh (LsTimelineView *self)
 {
   g_autoptr(GArray) fresh = NULL;
+  guint64 lost = 0;
 
   g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
 
   if (self->recorder == NULL)
     return;
 
-  fresh = ls_recorder_snapshot (self->recorder, self->have_seq ? self->last_seq : 0);
-  for (guint i = 0; i < fresh->len; i++)
-    {
-      LsRecord *record = &g_array_index (fresh, LsRecord, i);
-
-      /* after_seq 0 also returns seq 0 itself. */
-      if (self->have_seq && record->seq <= self->last_seq)
-        continue;
-
-      g_array_append_val (self->records, *record);
-      record->detail = NULL;   /* moved */
-      self->last_seq = record->seq;
-      self->have_seq = TRUE;
-    }
+  /* Records the ring dropped before a frame came (a busy UI) are skipped:
+   * the window's counter shows them. */
+  fresh = ls_recorder_snapshot_since (self->recorder, self->next_seq, &lost);
+  self->next_seq += lost + fresh->len;
+  /* The copies move over, details and all. */
+  g_array_append_vals (self->records, fresh->data, fresh->len);
+  g_array_set_clear_func (fresh, NULL);
 
   ls_timeline_view_trim (self);
 }
@@ -751,7 +745,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
     {
       g_string_append_printf (text, "<b>%s</b>\n", _("Guard"));
       g_string_append_printf (text, _("%s on the %s loop, thread %d"),
-                              r->name, ls_loop_id_to_string (r->loop), r->thread_id);
+                              r->name, ls_enum_to_nick (LS_TYPE_LOOP_ID, r->loop), r->thread_id);
       if (r->detail != NULL)
         {
           g_autofree char *escaped = g_markup_escape_text (r->detail, -1);
@@ -769,7 +763,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
   if (r->category != NULL)
     g_string_append_printf (text, "  <small>%s</small>", r->category);
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Loop: %s · thread %d"), ls_loop_id_to_string (r->loop), r->thread_id);
+  g_string_append_printf (text, _("Loop: %s · thread %d"), ls_enum_to_nick (LS_TYPE_LOOP_ID, r->loop), r->thread_id);
   g_string_append_c (text, '\n');
   g_string_append_printf (text, _("Waited %s · ran %s"),
                           ls_format_duration (a, sizeof a,
@@ -777,7 +771,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
                                                 ? r->start_us - r->queued_us : 0),
                           ls_format_duration (b, sizeof b, r->end_us - r->start_us));
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Outcome: %s"), ls_outcome_to_string (r->outcome));
+  g_string_append_printf (text, _("Outcome: %s"), ls_enum_to_nick (LS_TYPE_OUTCOME, r->outcome));
   if (r->value > 0)
     g_string_append_printf (text, _(" · %s items"), ls_format_count (a, sizeof a, r->value));
   if (r->detail != NULL)
@@ -1128,8 +1122,7 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
     return;
 
   g_array_set_size (self->records, 0);
-  self->have_seq = FALSE;
-  self->last_seq = 0;
+  self->next_seq = 0;
   _ls_timeline_view_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);

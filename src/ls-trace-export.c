@@ -39,7 +39,7 @@ export_thread (GTask        *task,
 
   out = g_file_replace (export->file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, cancellable, &error);
   if (out == NULL
-      || !ls_recorder_export_trace_full (recorder, G_OUTPUT_STREAM (out), export->flags, cancellable, &error)
+      || !ls_trace_export (recorder, G_OUTPUT_STREAM (out), export->flags, cancellable, &error)
       || !g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, &error))
     {
       g_task_return_error (task, error);

@@ -6,7 +6,7 @@
 
 #include <gio/gio.h>
 
-#include "ls-recorder.h"
+#include "ls-trace.h"
 
 G_BEGIN_DECLS
 

@@ -225,7 +225,7 @@ static void
 assert_spans (Fixture  *f,
               LsStream *stream)
 {
-  g_autoptr(GArray) records = ls_recorder_snapshot (f->recorder, 0);
+  g_autoptr(GArray) records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
   guint send = 0, closed = 0;
   LsOutcome expected = ls_stream_get_state (stream) == LS_STREAM_FAILED ? LS_OUTCOME_ERROR :
                        ls_stream_get_state (stream) == LS_STREAM_CANCELLED ? LS_OUTCOME_CANCELLED :

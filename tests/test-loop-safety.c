@@ -139,7 +139,7 @@ static guint
 count_guards (LsRecorder *recorder,
               const char *name)
 {
-  g_autoptr(GArray) records = ls_recorder_snapshot (recorder, 0);
+  g_autoptr(GArray) records = ls_recorder_snapshot_since (recorder, 0, NULL);
   guint n = 0;
 
   for (guint i = 0; i < records->len; i++)

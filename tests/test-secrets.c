@@ -22,6 +22,7 @@
 #include "ls-redact.h"
 #include "ls-stream.h"
 #include "ls-test-utils.h"
+#include "ls-trace.h"
 
 #define BEARER   "SECRET-TOKEN-123"
 #define COOKIE   "COOKIE-SECRET-456"
@@ -346,7 +347,7 @@ export (LsRecorder         *recorder,
   g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (ls_recorder_export_trace_full (recorder, out, flags, NULL, &error));
+  g_assert_true (ls_trace_export (recorder, out, flags, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_output_stream_write_all (out, "", 1, NULL, NULL, &error));
   g_assert_true (g_output_stream_close (out, NULL, &error));
@@ -397,7 +398,7 @@ test_in_process (void)
   assert_no_secret ("the failed stream's message", ls_stream_get_message (stream2));
 
   /* What the timeline shows. */
-  records = ls_recorder_snapshot (recorder, 0);
+  records = ls_recorder_snapshot_since (recorder, 0, NULL);
   for (guint i = 0; i < records->len; i++)
     {
       const LsRecord *record = &g_array_index (records, LsRecord, i);

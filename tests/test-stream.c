@@ -1140,7 +1140,7 @@ test_spans (Fixture       *f,
   options->max_events = 4;
   stream = start_stream (f, options);
   wait_final (stream);
-  records = ls_recorder_snapshot (f->recorder, 0);
+  records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
   for (guint i = 0; i < records->len; i++)
     {
       LsRecord *r = &g_array_index (records, LsRecord, i);

@@ -243,7 +243,7 @@ test_pick_guard (Fixture       *f,
 
   /* Anywhere on the guard's line in its lane. */
   {
-    g_autoptr(GArray) records = ls_recorder_snapshot (f->recorder, 0);
+    g_autoptr(GArray) records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
 
     x = _ls_timeline_view_time_to_x (f->view, g_array_index (records, LsRecord, 0).start_us);
   }
@@ -269,6 +269,27 @@ test_incremental (Fixture       *f,
       _ls_timeline_view_refresh (f->view);
       _ls_timeline_view_refresh (f->view);
       g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, (round + 1) * 100);
+    }
+}
+
+/* The view falls behind a small ring: it takes what the ring still has,
+ * skips what was overwritten, and still never takes a record twice. */
+static void
+test_falls_behind (Fixture       *f,
+                   gconstpointer  data)
+{
+  guint ring = GPOINTER_TO_UINT (data), expected = 0;
+
+  for (guint round = 0; round < 4; round++)
+    {
+      guint added = round % 2 == 0 ? 3 * ring + 5 : ring / 4;
+
+      for (guint i = 0; i < added; i++)
+        ls_recorder_add_counter (f->recorder, "worker lag (µs)", LS_LOOP_WORKER, i);
+      _ls_timeline_view_refresh (f->view);
+      _ls_timeline_view_refresh (f->view);
+      expected += MIN (added, ring);
+      g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, expected);
     }
 }
 
@@ -308,6 +329,7 @@ main (int   argc,
   g_test_add ("/timeline/pick", Fixture, NULL, fixture_set_up, test_pick, fixture_tear_down);
   g_test_add ("/timeline/pick-guard", Fixture, NULL, fixture_set_up, test_pick_guard, fixture_tear_down);
   g_test_add ("/timeline/incremental", Fixture, GUINT_TO_POINTER (100000), fixture_set_up, test_incremental, fixture_tear_down);
+  g_test_add ("/timeline/falls-behind", Fixture, GUINT_TO_POINTER (64), fixture_set_up, test_falls_behind, fixture_tear_down);
   g_test_add ("/timeline/zoom", Fixture, NULL, fixture_set_up, test_zoom, fixture_tear_down);
 
   return g_test_run ();

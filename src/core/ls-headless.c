@@ -29,6 +29,7 @@
 #include "ls-headless-private.h"
 #include "ls-redact.h"
 #include "ls-stream.h"
+#include "ls-trace.h"
 
 #define HINT " (see loopscope --headless --help)"
 
@@ -310,10 +311,10 @@ ls_headless_main (int    argc,
     {
       g_autoptr(GError) trace_error = NULL;
 
-      if (!ls_recorder_export_trace_full (h.recorder, G_OUTPUT_STREAM (h.trace_out),
-                                          h.args.include_secrets ? LS_TRACE_EXPORT_INCLUDE_SECRETS
-                                                            : LS_TRACE_EXPORT_DEFAULT,
-                                          NULL, &trace_error) ||
+      if (!ls_trace_export (h.recorder, G_OUTPUT_STREAM (h.trace_out),
+                            h.args.include_secrets ? LS_TRACE_EXPORT_INCLUDE_SECRETS
+                                                   : LS_TRACE_EXPORT_DEFAULT,
+                            NULL, &trace_error) ||
           !g_output_stream_close (G_OUTPUT_STREAM (h.trace_out), NULL, &trace_error))
         set_exit (&h, LS_HEADLESS_EXIT_FAILED, trace_error->message);
     }

@@ -2,11 +2,29 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Both loops append here. The ring is guarded by a pthread mutex held only
- * for a struct copy, so an append never waits behind real work; the lock is
- * ours (not a GMutex) so ThreadSanitizer sees the hand-off. When the ring is
- * full the oldest record is overwritten and counted as dropped: the count is
- * shown, never hidden.
+ * Every thread appends here; the UI reads every frame, an export reads it
+ * all. The ring is indexed by sequence number (the record of seq n lives
+ * in slot n % capacity), so a reader asks for "everything since n" and
+ * copies only that, and knows exactly how many it missed when writers
+ * lapped it.
+ *
+ * Readers never hold writers back: they take no lock to copy. Writers
+ * (serialized by a mutex among themselves: an append is a struct copy)
+ * publish each record like a seqlock: "begin" says which seq is being
+ * written, then the slot's words, then "end". A reader copies a chunk
+ * of slots, then reads "begin": any record whose slot a writer may have
+ * started on since is thrown away and counted as lost, so what it keeps
+ * is whole. Slots are read and written word by word with relaxed atomics
+ * (plain moves on x86), which also lets ThreadSanitizer check it.
+ *
+ * Details stay borrowed (the pointers in the ring) until a reader is
+ * done: readers register under the mutex, and while any is registered a
+ * writer that overwrites a slot parks the old detail instead of freeing
+ * it; the last reader frees the lot. Strings are copied, redacted and
+ * formatted by the reader, on its own time.
+ *
+ * The mutex is a pthread one of ours, not a GMutex, so ThreadSanitizer
+ * sees the hand-off (Debian's GLib hides its own locks from it).
  */
 #define G_LOG_DOMAIN "ls-recorder"
 
@@ -17,23 +35,30 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <json-glib/json-glib.h>
-
-#include "ls-recorder.h"
+#include "ls-recorder-private.h"
 #include "ls-redact.h"
+
+/* A record as words, for the atomic word-by-word copies. */
+typedef union
+{
+  LsRecord record;
+  guint64  words[sizeof (LsRecord) / sizeof (guint64)];
+} Slot;
+
+G_STATIC_ASSERT (sizeof (LsRecord) % sizeof (guint64) == 0);
 
 struct _LsRecorder
 {
   GObject          parent_instance;
 
-  pthread_mutex_t  lock;
-  LsRecord        *ring;
+  pthread_mutex_t  lock;         /* writers among themselves, readers' registration */
+  Slot            *ring;         /* the record of seq n is ring[n % capacity] */
   guint            capacity;
-  guint            head;      /* index of the oldest record */
-  guint            length;
-  guint64          next_seq;  /* also the total ever appended */
-  guint64          dropped;
-  guint64          next_span_id;
+  guint64          begin_seq;    /* atomic: seqs below it may have started being written */
+  guint64          end_seq;      /* atomic: seqs below it are written; the total appended */
+  guint            borrowers;    /* under lock: readers holding ring details */
+  GPtrArray       *parked;       /* under lock: details overwritten while borrowed */
+  guint64          next_span_id; /* atomic */
   GHashTable      *thread_names; /* tid → name, under lock */
   gint64           origin_us;
 };
@@ -50,36 +75,20 @@ ls_current_thread_id (void)
   return cached_tid;
 }
 
-const char *
-ls_loop_id_to_string (LsLoopId loop)
-{
-  switch (loop)
-    {
-    case LS_LOOP_UI:
-      return "ui";
-    case LS_LOOP_WORKER:
-      return "worker";
-    case LS_LOOP_OTHER:
-    default:
-      return "other";
-    }
-}
+G_DEFINE_ENUM_TYPE (LsRecordKind, ls_record_kind,
+                    G_DEFINE_ENUM_VALUE (LS_RECORD_SPAN, "span"),
+                    G_DEFINE_ENUM_VALUE (LS_RECORD_GUARD, "guard"),
+                    G_DEFINE_ENUM_VALUE (LS_RECORD_COUNTER, "counter"))
 
-const char *
-ls_outcome_to_string (LsOutcome outcome)
-{
-  switch (outcome)
-    {
-    case LS_OUTCOME_OK:
-      return "ok";
-    case LS_OUTCOME_ERROR:
-      return "error";
-    case LS_OUTCOME_CANCELLED:
-      return "cancelled";
-    default:
-      return "unknown";
-    }
-}
+G_DEFINE_ENUM_TYPE (LsOutcome, ls_outcome,
+                    G_DEFINE_ENUM_VALUE (LS_OUTCOME_OK, "ok"),
+                    G_DEFINE_ENUM_VALUE (LS_OUTCOME_ERROR, "error"),
+                    G_DEFINE_ENUM_VALUE (LS_OUTCOME_CANCELLED, "cancelled"))
+
+G_DEFINE_ENUM_TYPE (LsLoopId, ls_loop_id,
+                    G_DEFINE_ENUM_VALUE (LS_LOOP_UI, "ui"),
+                    G_DEFINE_ENUM_VALUE (LS_LOOP_WORKER, "worker"),
+                    G_DEFINE_ENUM_VALUE (LS_LOOP_OTHER, "other"))
 
 void
 ls_record_clear (LsRecord *record)
@@ -93,8 +102,9 @@ ls_recorder_finalize (GObject *object)
   LsRecorder *self = LS_RECORDER (object);
 
   for (guint i = 0; i < self->capacity; i++)
-    ls_record_clear (&self->ring[i]);
+    ls_record_clear (&self->ring[i].record);
   g_free (self->ring);
+  g_ptr_array_unref (self->parked);
   g_hash_table_unref (self->thread_names);
   pthread_mutex_destroy (&self->lock);
 
@@ -113,6 +123,7 @@ ls_recorder_init (LsRecorder *self)
   pthread_mutex_init (&self->lock, NULL);
   self->next_span_id = 1;
   self->thread_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->parked = g_ptr_array_new_with_free_func (g_free);
   self->origin_us = g_get_monotonic_time ();
 }
 
@@ -129,15 +140,8 @@ ls_recorder_new (guint capacity)
 
   self = g_object_new (LS_TYPE_RECORDER, NULL);
   self->capacity = capacity;
-  self->ring = g_new0 (LsRecord, capacity);
+  self->ring = g_new0 (Slot, capacity);
   return self;
-}
-
-guint
-ls_recorder_get_capacity (LsRecorder *self)
-{
-  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
-  return self->capacity;
 }
 
 guint64
@@ -147,32 +151,48 @@ ls_recorder_next_span_id (LsRecorder *self)
   return __atomic_fetch_add (&self->next_span_id, 1, __ATOMIC_RELAXED);
 }
 
+/* The first seq whose slot no writer has started on again (given a
+ * "begin" read after the slots were copied). */
+static inline guint64
+first_intact_seq (LsRecorder *self,
+                  guint64     begin)
+{
+  return begin > self->capacity ? begin - self->capacity : 0;
+}
+
 /* Takes ownership of record->detail. */
-static void
+void
 ls_recorder_append (LsRecorder *self,
                     LsRecord   *record)
 {
-  char *old_detail = NULL;
-  LsRecord *slot;
+  char *old_detail;
+  Slot *slot;
+  Slot copy;
+  guint64 seq;
 
   pthread_mutex_lock (&self->lock);
-  if (self->length == self->capacity)
+  seq = self->end_seq;  /* only writers change it, under the lock */
+  slot = &self->ring[seq % self->capacity];
+  old_detail = slot->record.detail;
+  record->seq = seq;
+  copy.record = *record;
+
+  /* The seqlock's writer side: begin, then the words, then end. */
+  __atomic_store_n (&self->begin_seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence (__ATOMIC_RELEASE);
+  for (guint i = 0; i < G_N_ELEMENTS (copy.words); i++)
+    __atomic_store_n (&slot->words[i], copy.words[i], __ATOMIC_RELAXED);
+  __atomic_store_n (&self->end_seq, seq + 1, __ATOMIC_RELEASE);
+
+  if (old_detail != NULL && self->borrowers > 0)
     {
-      slot = &self->ring[self->head];
-      self->head = (self->head + 1) % self->capacity;
-      self->dropped++;
+      /* A reader may still be copying it: the last reader frees it. */
+      g_ptr_array_add (self->parked, old_detail);
+      old_detail = NULL;
     }
-  else
-    {
-      slot = &self->ring[(self->head + self->length) % self->capacity];
-      self->length++;
-    }
-  old_detail = slot->detail;
-  record->seq = self->next_seq++;
-  *slot = *record;
   pthread_mutex_unlock (&self->lock);
 
-  /* Freed outside the lock: the ring's critical section stays a copy. */
+  /* Freed outside the lock: the critical section stays a copy. */
   g_free (old_detail);
 }
 
@@ -249,27 +269,131 @@ ls_recorder_add_counter (LsRecorder *self,
 guint64
 ls_recorder_get_total (LsRecorder *self)
 {
-  guint64 total;
-
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
 
-  pthread_mutex_lock (&self->lock);
-  total = self->next_seq;
-  pthread_mutex_unlock (&self->lock);
-  return total;
+  return __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE);
 }
 
 guint64
 ls_recorder_get_dropped (LsRecorder *self)
 {
-  guint64 dropped;
-
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
 
+  return first_intact_seq (self, __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE));
+}
+
+/* ---- readers -------------------------------------------------------------- */
+
+/**
+ * ls_recorder_reader_begin:
+ * @since_seq: the first seq wanted
+ *
+ * Starts reading the records from @since_seq up to the last one appended
+ * now (records appended later are for the next reader). Until
+ * ls_recorder_reader_end(), the details of the records it copies stay
+ * valid.
+ */
+void
+ls_recorder_reader_begin (LsRecorderReader *reader,
+                          LsRecorder       *self,
+                          guint64           since_seq)
+{
+  *reader = (LsRecorderReader) { NULL };
+  g_return_if_fail (LS_IS_RECORDER (self));
+
+  reader->recorder = self;  /* the caller holds it for the reader's life */
   pthread_mutex_lock (&self->lock);
-  dropped = self->dropped;
+  reader->end_seq = __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE);
+  reader->next_seq = MIN (since_seq, reader->end_seq);
+  self->borrowers++;
   pthread_mutex_unlock (&self->lock);
-  return dropped;
+}
+
+/**
+ * ls_recorder_reader_read:
+ * @buffer: room for @max records
+ * @max: at most this many (capped at LS_RECORDER_CHUNK)
+ *
+ * Copies the next records, oldest first, into @buffer; their details are
+ * borrowed from the ring (valid until ls_recorder_reader_end(), never to
+ * be freed). Records overwritten before the reader got to them are
+ * skipped and added to @reader->lost.
+ *
+ * Returns: how many were copied; 0 when the reader is done.
+ */
+guint
+ls_recorder_reader_read (LsRecorderReader *reader,
+                         LsRecord         *buffer,
+                         guint             max)
+{
+  LsRecorder *self = reader->recorder;
+  guint64 first, intact;
+  guint n, skip;
+
+  if (self == NULL)
+    return 0;
+
+  max = MIN (max, LS_RECORDER_CHUNK);
+  do
+    {
+      /* Skip what is already known to be gone. */
+      intact = first_intact_seq (self, __atomic_load_n (&self->begin_seq, __ATOMIC_RELAXED));
+      if (reader->next_seq < intact)
+        {
+          reader->lost += MIN (intact, reader->end_seq) - reader->next_seq;
+          reader->next_seq = MIN (intact, reader->end_seq);
+        }
+      first = reader->next_seq;
+      n = (guint) MIN ((guint64) max, reader->end_seq - first);
+
+      for (guint i = 0; i < n; i++)
+        {
+          const Slot *slot = &self->ring[(first + i) % self->capacity];
+          Slot copy;
+
+          for (guint w = 0; w < G_N_ELEMENTS (copy.words); w++)
+            copy.words[w] = __atomic_load_n (&slot->words[w], __ATOMIC_RELAXED);
+          buffer[i] = copy.record;
+        }
+
+      /* The seqlock's reader side: a record whose slot a writer started on
+       * while we copied may be torn; drop those (the oldest ones). */
+      __atomic_thread_fence (__ATOMIC_ACQUIRE);
+      intact = first_intact_seq (self, __atomic_load_n (&self->begin_seq, __ATOMIC_RELAXED));
+      skip = (guint) MIN ((guint64) n, intact > first ? intact - first : 0);
+      if (skip > 0)
+        {
+          memmove (buffer, buffer + skip, (n - skip) * sizeof (LsRecord));
+          reader->lost += skip;
+          n -= skip;
+        }
+      reader->next_seq = first + skip + n;
+    }
+  /* All of a chunk torn, with more to read: try the next one. */
+  while (n == 0 && reader->next_seq < reader->end_seq);
+
+  return n;
+}
+
+/* Ends the borrowing: details parked for readers go when the last one ends. */
+void
+ls_recorder_reader_end (LsRecorderReader *reader)
+{
+  LsRecorder *self = reader->recorder;
+  g_autoptr(GPtrArray) parked = NULL;
+
+  if (self == NULL)
+    return;
+
+  pthread_mutex_lock (&self->lock);
+  if (--self->borrowers == 0 && self->parked->len > 0)
+    {
+      parked = self->parked;
+      self->parked = g_ptr_array_new_with_free_func (g_free);
+    }
+  pthread_mutex_unlock (&self->lock);
+
+  reader->recorder = NULL;
 }
 
 static void
@@ -280,71 +404,69 @@ clear_record_in_array (gpointer data)
 
 /* Details may hold what a stream sent (its URL and request headers): what
  * leaves the recorder is redacted unless an export asks otherwise. */
-static char *
-redacted_detail (const char *detail)
+char *
+ls_record_dup_detail (const LsRecord *record,
+                      gboolean        include_secrets)
 {
+  const char *detail = record->detail;
+
   /* No colon: no URL and no "Name: value" line, nothing to redact. */
-  if (detail == NULL || strchr (detail, ':') == NULL)
+  if (include_secrets || detail == NULL || strchr (detail, ':') == NULL)
     return g_strdup (detail);
   return ls_redact_text (detail);
 }
 
-static GArray *
-recorder_snapshot (LsRecorder *self,
-                   guint64     after_seq,
-                   gboolean    include_secrets)
-{
-  GArray *copy;
-
-  copy = g_array_new (FALSE, FALSE, sizeof (LsRecord));
-  g_array_set_clear_func (copy, clear_record_in_array);
-
-  pthread_mutex_lock (&self->lock);
-  g_array_set_size (copy, 0);
-  for (guint i = 0; i < self->length; i++)
-    {
-      const LsRecord *record = &self->ring[(self->head + i) % self->capacity];
-      LsRecord dup;
-
-      if (after_seq != 0 && record->seq <= after_seq)
-        continue;
-      dup = *record;
-      dup.detail = g_strdup (record->detail);
-      g_array_append_val (copy, dup);
-    }
-  pthread_mutex_unlock (&self->lock);
-
-  /* Outside the lock: the worker records while we scan. */
-  if (!include_secrets)
-    for (guint i = 0; i < copy->len; i++)
-      {
-        LsRecord *record = &g_array_index (copy, LsRecord, i);
-        char *safe = redacted_detail (record->detail);
-
-        g_free (record->detail);
-        record->detail = safe;
-      }
-
-  return copy;
-}
-
 /**
- * ls_recorder_snapshot:
- * @after_seq: only records with a larger seq are copied; pass 0 for all
- *   (the very first record has seq 0 and is included when @after_seq is 0)
+ * ls_recorder_snapshot_since:
+ * @since_seq: the first seq wanted: 0 for everything the ring holds, or
+ *   the seq after the last record of the previous snapshot
+ * @n_lost: (out) (optional): records from @since_seq on that were
+ *   overwritten before this call (the reader fell behind the ring)
  *
- * Details come redacted (ls_redact_text()): URLs' credentials and secret
- * request headers never reach a view.
+ * Costs what it returns, not the ring's size. Details come redacted
+ * (ls_redact_text()): URLs' credentials and secret request headers never
+ * reach a view.
  *
- * Returns: (transfer full): a GArray of LsRecord copies, oldest first.
+ * Returns: (transfer full): a GArray of LsRecord copies in seq order;
+ *   the seqs missing from it are the @n_lost ones. Release them with
+ *   ls_record_clear() (the array's clear function does).
  */
 GArray *
-ls_recorder_snapshot (LsRecorder *self,
-                      guint64     after_seq)
+ls_recorder_snapshot_since (LsRecorder *self,
+                            guint64     since_seq,
+                            guint64    *n_lost)
 {
+  LsRecorderReader reader;
+  GArray *copy;
+  guint n;
+
   g_return_val_if_fail (LS_IS_RECORDER (self), NULL);
 
-  return recorder_snapshot (self, after_seq, FALSE);
+  copy = g_array_new (FALSE, FALSE, sizeof (LsRecord));
+  ls_recorder_reader_begin (&reader, self, since_seq);
+  while (reader.next_seq < reader.end_seq)
+    {
+      guint len = copy->len;
+      guint want = (guint) MIN ((guint64) LS_RECORDER_CHUNK, reader.end_seq - reader.next_seq);
+
+      /* Room first, then the chunk is copied straight into it. */
+      g_array_set_size (copy, len + want);
+      n = ls_recorder_reader_read (&reader, &g_array_index (copy, LsRecord, len), want);
+      g_array_set_size (copy, len + n);
+    }
+
+  for (guint i = 0; i < copy->len; i++)
+    {
+      LsRecord *record = &g_array_index (copy, LsRecord, i);
+
+      record->detail = ls_record_dup_detail (record, FALSE);
+    }
+  ls_recorder_reader_end (&reader);
+
+  g_array_set_clear_func (copy, clear_record_in_array);
+  if (n_lost != NULL)
+    *n_lost = reader.lost;
+  return copy;
 }
 
 void
@@ -359,473 +481,27 @@ ls_recorder_set_thread_name (LsRecorder *self,
   pthread_mutex_unlock (&self->lock);
 }
 
-static void
-add_common_members (JsonBuilder    *builder,
-                    const LsRecord *record,
-                    gint64          origin_us,
-                    const char     *phase)
+gint64
+ls_recorder_get_origin_us (LsRecorder *self)
 {
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, record->name);
-  json_builder_set_member_name (builder, "cat");
-  json_builder_add_string_value (builder, record->category);
-  json_builder_set_member_name (builder, "ph");
-  json_builder_add_string_value (builder, phase);
-  json_builder_set_member_name (builder, "ts");
-  json_builder_add_int_value (builder, record->start_us - origin_us);
-  json_builder_set_member_name (builder, "pid");
-  json_builder_add_int_value (builder, getpid ());
-  json_builder_set_member_name (builder, "tid");
-  json_builder_add_int_value (builder, record->thread_id);
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  return self->origin_us;
 }
 
-/**
- * ls_recorder_export_trace:
- *
- * Writes the ring as Chrome Trace Event JSON (object form), which Perfetto
- * and chrome://tracing open: "M" thread names, "X" spans, "i" guard events,
- * "C" counters. Times are microseconds since the recorder was created.
- */
-gboolean
-ls_recorder_export_trace (LsRecorder    *self,
-                          GOutputStream *out,
-                          GCancellable  *cancellable,
-                          GError       **error)
+/* Returns: (transfer full): tid → name, a copy taken under the lock. */
+GHashTable *
+ls_recorder_dup_thread_names (LsRecorder *self)
 {
-  return ls_recorder_export_trace_full (self, out, LS_TRACE_EXPORT_DEFAULT, cancellable, error);
-}
-
-/**
- * ls_recorder_export_trace_full:
- * @flags: LS_TRACE_EXPORT_INCLUDE_SECRETS keeps span details as recorded
- *   (request headers and URLs unredacted): the user's choice for this
- *   one export
- *
- * As ls_recorder_export_trace(), which redacts.
- */
-gboolean
-ls_recorder_export_trace_full (LsRecorder         *self,
-                               GOutputStream      *out,
-                               LsTraceExportFlags  flags,
-                               GCancellable       *cancellable,
-                               GError            **error)
-{
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GArray) records = NULL;
-  g_autoptr(GHashTable) names = NULL;
-  g_autofree char *text = NULL;
+  GHashTable *names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   GHashTableIter iter;
   gpointer key, value;
-  gsize length;
-  guint64 dropped;
 
-  g_return_val_if_fail (LS_IS_RECORDER (self), FALSE);
-  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+  g_return_val_if_fail (LS_IS_RECORDER (self), names);
 
-  records = recorder_snapshot (self, 0, (flags & LS_TRACE_EXPORT_INCLUDE_SECRETS) != 0);
-  names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   pthread_mutex_lock (&self->lock);
   g_hash_table_iter_init (&iter, self->thread_names);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_insert (names, key, g_strdup (value));
-  dropped = self->dropped;
   pthread_mutex_unlock (&self->lock);
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "displayTimeUnit");
-  json_builder_add_string_value (builder, "ms");
-  json_builder_set_member_name (builder, "otherData");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "producer");
-  json_builder_add_string_value (builder, "Loopscope " PACKAGE_VERSION);
-  json_builder_set_member_name (builder, "dropped_records");
-  json_builder_add_int_value (builder, (gint64) dropped);
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "traceEvents");
-  json_builder_begin_array (builder);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, "process_name");
-  json_builder_set_member_name (builder, "ph");
-  json_builder_add_string_value (builder, "M");
-  json_builder_set_member_name (builder, "pid");
-  json_builder_add_int_value (builder, getpid ());
-  json_builder_set_member_name (builder, "args");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, "loopscope");
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-
-  g_hash_table_iter_init (&iter, names);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, "thread_name");
-      json_builder_set_member_name (builder, "ph");
-      json_builder_add_string_value (builder, "M");
-      json_builder_set_member_name (builder, "pid");
-      json_builder_add_int_value (builder, getpid ());
-      json_builder_set_member_name (builder, "tid");
-      json_builder_add_int_value (builder, GPOINTER_TO_INT (key));
-      json_builder_set_member_name (builder, "args");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, value);
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
-    }
-
-  for (guint i = 0; i < records->len; i++)
-    {
-      const LsRecord *record = &g_array_index (records, LsRecord, i);
-
-      json_builder_begin_object (builder);
-      switch (record->kind)
-        {
-        case LS_RECORD_SPAN:
-          add_common_members (builder, record, self->origin_us, "X");
-          json_builder_set_member_name (builder, "dur");
-          json_builder_add_int_value (builder, MAX (0, record->end_us - record->start_us));
-          json_builder_set_member_name (builder, "args");
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "id");
-          json_builder_add_int_value (builder, (gint64) record->id);
-          if (record->parent_id != 0)
-            {
-              json_builder_set_member_name (builder, "parent");
-              json_builder_add_int_value (builder, (gint64) record->parent_id);
-            }
-          json_builder_set_member_name (builder, "loop");
-          json_builder_add_string_value (builder, ls_loop_id_to_string (record->loop));
-          json_builder_set_member_name (builder, "outcome");
-          json_builder_add_string_value (builder, ls_outcome_to_string (record->outcome));
-          if (record->queued_us != 0)
-            {
-              json_builder_set_member_name (builder, "wait_us");
-              json_builder_add_int_value (builder, MAX (0, record->start_us - record->queued_us));
-            }
-          if (record->value != 0)
-            {
-              json_builder_set_member_name (builder, "items");
-              json_builder_add_int_value (builder, record->value);
-            }
-          if (record->detail != NULL)
-            {
-              json_builder_set_member_name (builder, "detail");
-              json_builder_add_string_value (builder, record->detail);
-            }
-          json_builder_end_object (builder);
-          break;
-
-        case LS_RECORD_GUARD:
-          add_common_members (builder, record, self->origin_us, "i");
-          json_builder_set_member_name (builder, "s");
-          json_builder_add_string_value (builder, "t");
-          json_builder_set_member_name (builder, "args");
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "loop");
-          json_builder_add_string_value (builder, ls_loop_id_to_string (record->loop));
-          json_builder_set_member_name (builder, "message");
-          json_builder_add_string_value (builder, record->detail != NULL ? record->detail : "");
-          json_builder_end_object (builder);
-          break;
-
-        case LS_RECORD_COUNTER:
-          add_common_members (builder, record, self->origin_us, "C");
-          json_builder_set_member_name (builder, "args");
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, ls_loop_id_to_string (record->loop));
-          json_builder_add_int_value (builder, record->value);
-          json_builder_end_object (builder);
-          break;
-
-        default:
-          g_assert_not_reached ();
-        }
-      json_builder_end_object (builder);
-    }
-
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  generator = json_generator_new ();
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &length);
-
-  return g_output_stream_write_all (out, text, length, NULL, cancellable, error);
-}
-
-/* ---- import -------------------------------------------------------------- */
-
-/* Imported names are interned (records hold interned strings). The intern
- * table is never freed, so a hostile file must not be able to grow it at
- * will: names are cut to this length and only so many distinct ones kept. */
-#define IMPORT_MAX_NAME 128
-#define IMPORT_MAX_DISTINCT_NAMES 4096
-
-typedef struct
-{
-  LsRecorder *self;
-  GHashTable *seen_names;
-  guint       imported;
-  guint       skipped;
-} ImportState;
-
-static const char *
-import_name (ImportState *state,
-             JsonObject  *event,
-             const char  *member,
-             const char  *fallback)
-{
-  JsonNode *node = json_object_get_member (event, member);
-  g_autofree char *cut = NULL;
-  const char *text;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return fallback;
-  text = json_node_get_string (node);
-  if (strlen (text) > IMPORT_MAX_NAME)
-    text = cut = g_utf8_make_valid (text, IMPORT_MAX_NAME);
-  if (!g_hash_table_contains (state->seen_names, text))
-    {
-      if (g_hash_table_size (state->seen_names) >= IMPORT_MAX_DISTINCT_NAMES)
-        return "(other)";
-      g_hash_table_add (state->seen_names, g_strdup (text));
-    }
-  return g_intern_string (text);
-}
-
-static gboolean
-import_int (JsonObject *object,
-            const char *member,
-            gint64     *value)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    *value = json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE)
-    {
-      double d = json_node_get_double (node);
-
-      /* Chrome traces may carry fractional microseconds; reject NaN/huge. */
-      if (!(d > -1e15 && d < 1e15))
-        return FALSE;
-      *value = (gint64) d;
-    }
-  else
-    return FALSE;
-  return TRUE;
-}
-
-static const char *
-import_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static LsLoopId
-import_loop (const char *name)
-{
-  if (g_strcmp0 (name, "ui") == 0)
-    return LS_LOOP_UI;
-  if (g_strcmp0 (name, "worker") == 0)
-    return LS_LOOP_WORKER;
-  return LS_LOOP_OTHER;
-}
-
-static LsOutcome
-import_outcome (const char *name)
-{
-  if (g_strcmp0 (name, "error") == 0)
-    return LS_OUTCOME_ERROR;
-  if (g_strcmp0 (name, "cancelled") == 0)
-    return LS_OUTCOME_CANCELLED;
-  return LS_OUTCOME_OK;
-}
-
-static void
-import_event (ImportState *state,
-              JsonObject  *event)
-{
-  LsRecorder *self = state->self;
-  const char *phase = import_string (event, "ph");
-  JsonNode *args_node = json_object_get_member (event, "args");
-  JsonObject *args = args_node != NULL && JSON_NODE_HOLDS_OBJECT (args_node)
-                     ? json_node_get_object (args_node) : NULL;
-  LsRecord record = { 0 };
-  gint64 ts = 0, dur = 0, tid = 0, value = 0;
-
-  if (phase == NULL || !import_int (event, "ts", &ts))
-    {
-      /* Metadata events carry no timestamp. */
-      if (g_strcmp0 (phase, "M") == 0 && g_strcmp0 (import_string (event, "name"), "thread_name") == 0
-          && import_int (event, "tid", &tid) && import_string (args, "name") != NULL)
-        {
-          g_autofree char *name = g_utf8_make_valid (import_string (args, "name"),
-                                                     MIN (strlen (import_string (args, "name")), IMPORT_MAX_NAME));
-
-          ls_recorder_set_thread_name (self, (gint) CLAMP (tid, G_MININT, G_MAXINT), name);
-          state->imported++;
-        }
-      else if (g_strcmp0 (phase, "M") != 0)
-        state->skipped++;
-      return;
-    }
-
-  import_int (event, "tid", &tid);
-  record.thread_id = (gint) CLAMP (tid, G_MININT, G_MAXINT);
-  record.start_us = self->origin_us + CLAMP (ts, -((gint64) 1 << 50), (gint64) 1 << 50);
-  record.end_us = record.start_us;
-  record.name = import_name (state, event, "name", "(unnamed)");
-  record.category = import_name (state, event, "cat", "");
-  record.loop = import_loop (import_string (args, "loop"));
-
-  if (g_str_equal (phase, "X"))
-    {
-      gint64 wait = 0, id = 0, parent = 0, items = 0;
-
-      if (!import_int (event, "dur", &dur) || dur < 0)
-        {
-          state->skipped++;
-          return;
-        }
-      record.kind = LS_RECORD_SPAN;
-      record.end_us = record.start_us + MIN (dur, (gint64) 1 << 50);
-      if (import_int (args, "wait_us", &wait) && wait > 0)
-        record.queued_us = record.start_us - MIN (wait, (gint64) 1 << 50);
-      import_int (args, "id", &id);
-      import_int (args, "parent", &parent);
-      import_int (args, "items", &items);
-      record.id = (guint64) id;
-      record.parent_id = (guint64) parent;
-      record.value = items;
-      record.outcome = import_outcome (import_string (args, "outcome"));
-      record.detail = g_strdup (import_string (args, "detail"));
-    }
-  else if (g_str_equal (phase, "i") || g_str_equal (phase, "I"))
-    {
-      record.kind = LS_RECORD_GUARD;
-      record.outcome = LS_OUTCOME_ERROR;
-      record.detail = g_strdup (import_string (args, "message"));
-    }
-  else if (g_str_equal (phase, "C"))
-    {
-      /* Our counters carry one member named after the loop. */
-      if (args == NULL || json_object_get_size (args) == 0)
-        {
-          state->skipped++;
-          return;
-        }
-      {
-        g_autoptr(GList) members = json_object_get_members (args);
-
-        record.loop = import_loop (members->data);
-        if (!import_int (args, members->data, &value))
-          {
-            state->skipped++;
-            return;
-          }
-      }
-      record.kind = LS_RECORD_COUNTER;
-      record.value = value;
-    }
-  else
-    {
-      state->skipped++;
-      return;
-    }
-
-  ls_recorder_append (self, &record);
-  state->imported++;
-}
-
-/**
- * ls_recorder_import_trace:
- * @data: a Chrome Trace Event JSON document (object form with
- *   "traceEvents", or a bare array of events)
- * @n_skipped: (out) (optional): events that were not understood
- *
- * Appends the spans ("X"), guard events ("i"), counters ("C") and thread
- * names ("M") of a trace, such as one ls_recorder_export_trace() wrote, so
- * that a saved session can be looked at again. Events of other phases, or
- * missing what they need, are skipped and counted, never fatal.
- *
- * Returns: the number of events imported, or -1 with @error set when the
- *   document is not a trace at all.
- */
-gssize
-ls_recorder_import_trace (LsRecorder  *self,
-                          GBytes      *data,
-                          guint       *n_skipped,
-                          GError     **error)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GHashTable) seen_names = NULL;
-  ImportState state = { self };
-  JsonNode *root, *events_node = NULL;
-  JsonArray *events;
-  gsize size;
-  const char *bytes;
-
-  g_return_val_if_fail (LS_IS_RECORDER (self), -1);
-  g_return_val_if_fail (data != NULL, -1);
-
-  bytes = g_bytes_get_data (data, &size);
-  if (size == 0)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Not a trace file: it is empty");
-      return -1;
-    }
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, bytes, (gssize) size, error))
-    {
-      g_prefix_error (error, "Not a trace file: ");
-      return -1;
-    }
-  root = json_parser_get_root (parser);
-  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
-    events_node = root;
-  else if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    events_node = json_object_get_member (json_node_get_object (root), "traceEvents");
-  if (events_node == NULL || !JSON_NODE_HOLDS_ARRAY (events_node))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Not a trace file: expected a \"traceEvents\" array");
-      return -1;
-    }
-
-  seen_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  state.seen_names = seen_names;
-  events = json_node_get_array (events_node);
-  for (guint i = 0; i < json_array_get_length (events); i++)
-    {
-      JsonNode *node = json_array_get_element (events, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        import_event (&state, json_node_get_object (node));
-      else
-        state.skipped++;
-    }
-
-  if (n_skipped != NULL)
-    *n_skipped = state.skipped;
-  return state.imported;
+  return names;
 }

@@ -5,10 +5,11 @@
 #pragma once
 
 #include <glib-object.h>
-#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
+/* Each enum's nicks (G_DEFINE_ENUM_TYPE in ls-recorder.c) are its only
+ * names: read them with ls_enum_to_nick() / ls_enum_from_nick(). */
 typedef enum
 {
   LS_RECORD_SPAN,
@@ -16,12 +17,18 @@ typedef enum
   LS_RECORD_COUNTER,
 } LsRecordKind;
 
+#define LS_TYPE_RECORD_KIND (ls_record_kind_get_type ())
+GType ls_record_kind_get_type (void);
+
 typedef enum
 {
   LS_OUTCOME_OK,
   LS_OUTCOME_ERROR,
   LS_OUTCOME_CANCELLED,
 } LsOutcome;
+
+#define LS_TYPE_OUTCOME (ls_outcome_get_type ())
+GType ls_outcome_get_type (void);
 
 /* Which loop a record belongs to. Threads that run no loop of ours
  * (the demo server, test threads) are LS_LOOP_OTHER. */
@@ -32,13 +39,16 @@ typedef enum
   LS_LOOP_OTHER,
 } LsLoopId;
 
+#define LS_TYPE_LOOP_ID (ls_loop_id_get_type ())
+GType ls_loop_id_get_type (void);
+
 /* One entry of the ring. Strings in @name and @category must be interned
  * (g_intern_static_string / g_intern_string) so a record can be copied
  * without allocating; @detail is owned by the recorder. Times are
  * g_get_monotonic_time() microseconds; 0 means "not set". */
 typedef struct
 {
-  guint64       seq;        /* assigned by the recorder, strictly increasing */
+  guint64       seq;        /* assigned by the recorder: 0, 1, 2, … */
   LsRecordKind  kind;
   LsLoopId      loop;
   LsOutcome     outcome;
@@ -82,17 +92,10 @@ typedef struct
   const char  *detail;
 } LsSpan;
 
-typedef enum
-{
-  LS_TRACE_EXPORT_DEFAULT         = 0,
-  LS_TRACE_EXPORT_INCLUDE_SECRETS = 1 << 0,  /* details unredacted, for this export only */
-} LsTraceExportFlags;
-
 #define LS_TYPE_RECORDER (ls_recorder_get_type ())
 G_DECLARE_FINAL_TYPE (LsRecorder, ls_recorder, LS, RECORDER, GObject)
 
 LsRecorder *ls_recorder_new            (guint          capacity);
-guint       ls_recorder_get_capacity   (LsRecorder    *self);
 guint64     ls_recorder_next_span_id   (LsRecorder    *self);
 guint64     ls_recorder_add_span       (LsRecorder    *self,
                                         const LsSpan  *span);
@@ -106,28 +109,13 @@ void        ls_recorder_add_counter    (LsRecorder    *self,
                                         gint64         value);
 guint64     ls_recorder_get_total      (LsRecorder    *self);
 guint64     ls_recorder_get_dropped    (LsRecorder    *self);
-GArray     *ls_recorder_snapshot       (LsRecorder    *self,
-                                        guint64        after_seq);
+GArray     *ls_recorder_snapshot_since (LsRecorder    *self,
+                                        guint64        since_seq,
+                                        guint64       *n_lost);
 void        ls_recorder_set_thread_name (LsRecorder   *self,
                                          gint          thread_id,
                                          const char   *name);
-gboolean    ls_recorder_export_trace   (LsRecorder    *self,
-                                        GOutputStream *out,
-                                        GCancellable  *cancellable,
-                                        GError       **error);
-gboolean    ls_recorder_export_trace_full (LsRecorder         *self,
-                                           GOutputStream      *out,
-                                           LsTraceExportFlags  flags,
-                                           GCancellable       *cancellable,
-                                           GError            **error);
-gssize      ls_recorder_import_trace   (LsRecorder    *self,
-                                        GBytes        *data,
-                                        guint         *n_skipped,
-                                        GError       **error);
-
 void        ls_record_clear            (LsRecord      *record);
-const char *ls_loop_id_to_string       (LsLoopId       loop);
-const char *ls_outcome_to_string       (LsOutcome      outcome);
 gint        ls_current_thread_id       (void);
 
 G_END_DECLS

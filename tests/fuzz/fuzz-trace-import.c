@@ -12,7 +12,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "ls-recorder.h"
+#include "ls-trace.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   guint skipped = 0;
   gssize imported;
 
-  imported = ls_recorder_import_trace (recorder, input, &skipped, &error);
+  imported = ls_trace_import (recorder, input, &skipped, &error);
   if (imported < 0)
     {
       g_assert (error != NULL && error->message[0] != '\0');
@@ -39,12 +39,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_assert_no_error (error);
 
   out = g_memory_output_stream_new_resizable ();
-  g_assert (ls_recorder_export_trace (recorder, out, NULL, &error));
+  g_assert (ls_trace_export (recorder, out, LS_TRACE_EXPORT_DEFAULT, NULL, &error));
   g_assert (g_output_stream_close (out, NULL, NULL));
   exported = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
 
   skipped = 0;
-  imported = ls_recorder_import_trace (again, exported, &skipped, &error);
+  imported = ls_trace_import (again, exported, &skipped, &error);
   g_assert_no_error (error);
   g_assert (imported >= 0);
   g_assert (skipped == 0);

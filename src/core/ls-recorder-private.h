@@ -1,0 +1,43 @@
+/* ls-recorder-private.h: the recorder's side door for the trace reader and writer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ls-recorder.h"
+
+G_BEGIN_DECLS
+
+/* Appends @record as is (its seq is assigned); takes ownership of its detail. */
+void        ls_recorder_append           (LsRecorder *self,
+                                          LsRecord   *record);
+/* The monotonic time the trace's timestamps count from. */
+gint64      ls_recorder_get_origin_us    (LsRecorder *self);
+GHashTable *ls_recorder_dup_thread_names (LsRecorder *self);
+/* What a copied record's detail may show: redacted unless @include_secrets. */
+char       *ls_record_dup_detail         (const LsRecord *record,
+                                          gboolean        include_secrets);
+
+/* A reader copies at most this many records at a time (no lock held),
+ * then checks which of them writers overwrote meanwhile. */
+#define LS_RECORDER_CHUNK 1024
+
+/* Reads [since_seq, the end at ls_recorder_reader_begin ()) in chunks.
+ * Fields are the reader's own; read them, don't write them. */
+typedef struct
+{
+  LsRecorder *recorder;
+  guint64     next_seq;  /* the next seq to copy */
+  guint64     end_seq;   /* exclusive */
+  guint64     lost;      /* overwritten before they could be copied */
+} LsRecorderReader;
+
+void        ls_recorder_reader_begin     (LsRecorderReader *reader,
+                                          LsRecorder       *self,
+                                          guint64           since_seq);
+guint       ls_recorder_reader_read      (LsRecorderReader *reader,
+                                          LsRecord         *buffer,
+                                          guint             max);
+void        ls_recorder_reader_end       (LsRecorderReader *reader);
+
+G_END_DECLS

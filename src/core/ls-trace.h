@@ -1,0 +1,29 @@
+/* ls-trace.h: a recorder's records as Chrome Trace Event JSON, out and back in
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ls-recorder.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  LS_TRACE_EXPORT_DEFAULT         = 0,
+  LS_TRACE_EXPORT_INCLUDE_SECRETS = 1 << 0,  /* details unredacted, for this export only */
+} LsTraceExportFlags;
+
+gboolean ls_trace_export (LsRecorder          *recorder,
+                          GOutputStream       *out,
+                          LsTraceExportFlags   flags,
+                          GCancellable        *cancellable,
+                          GError             **error);
+gssize   ls_trace_import (LsRecorder          *recorder,
+                          GBytes              *data,
+                          guint               *n_skipped,
+                          GError             **error);
+
+G_END_DECLS

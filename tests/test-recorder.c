@@ -1,0 +1,416 @@
+/* test-recorder.c: the recorder's ring and its Chrome trace
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "ls-recorder-private.h"
+#include "ls-trace.h"
+
+/* ---- ring ----------------------------------------------------------------- */
+
+/* Span i (from 0) of a test: its task is i + 1 and its detail names i, so
+ * a copy shows whether it came from the right slot, whole. */
+static void
+add_numbered_span (LsRecorder *recorder,
+                   guint64     i)
+{
+  char detail[32];
+
+  g_snprintf (detail, sizeof detail, "span %" G_GUINT64_FORMAT, i);
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .task = i + 1, .name = "numbered", .category = "test",
+                          .loop = LS_LOOP_OTHER, .start_us = (gint64) i, .end_us = (gint64) i + 1,
+                          .detail = detail,
+                        });
+}
+
+static void
+assert_numbered (const LsRecord *record,
+                 guint64         seq)
+{
+  char detail[32];
+
+  g_snprintf (detail, sizeof detail, "span %" G_GUINT64_FORMAT, seq);
+  g_assert_cmpuint (record->seq, ==, seq);
+  g_assert_cmpuint (record->id, ==, seq + 1);
+  g_assert_cmpstr (record->detail, ==, detail);
+}
+
+/* Takes a snapshot since *cursor and checks it: consecutive seqs right
+ * after what was lost, nothing twice, nothing skipped. */
+static guint
+take_and_check (LsRecorder *recorder,
+                guint64    *cursor,
+                guint64    *lost_total)
+{
+  g_autoptr(GArray) records = NULL;
+  guint64 lost = 99;
+  guint64 total = ls_recorder_get_total (recorder);
+  guint64 oldest = ls_recorder_get_dropped (recorder);
+
+  records = ls_recorder_snapshot_since (recorder, *cursor, &lost);
+  g_assert_cmpuint (lost, ==, *cursor < oldest ? oldest - *cursor : 0);
+  for (guint i = 0; i < records->len; i++)
+    assert_numbered (&g_array_index (records, LsRecord, i), *cursor + lost + i);
+  *cursor += lost + records->len;
+  *lost_total += lost;
+  g_assert_cmpuint (*cursor, >=, total);
+  return records->len;
+}
+
+static void
+test_snapshot_since (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (100);
+  g_autoptr(GArray) records = NULL;
+  guint64 cursor = 0, lost_total = 0, lost = 99;
+
+  g_assert_cmpuint (take_and_check (recorder, &cursor, &lost_total), ==, 0);
+  for (guint64 i = 0; i < 50; i++)
+    add_numbered_span (recorder, i);
+  g_assert_cmpuint (take_and_check (recorder, &cursor, &lost_total), ==, 50);
+  g_assert_cmpuint (take_and_check (recorder, &cursor, &lost_total), ==, 0);
+  for (guint64 i = 50; i < 80; i++)
+    add_numbered_span (recorder, i);
+  g_assert_cmpuint (take_and_check (recorder, &cursor, &lost_total), ==, 30);
+  g_assert_cmpuint (lost_total, ==, 0);
+
+  /* The reader falls 200 behind a ring of 100: 100 lost, the last 100 kept. */
+  for (guint64 i = 80; i < 280; i++)
+    add_numbered_span (recorder, i);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 180);
+  g_assert_cmpuint (take_and_check (recorder, &cursor, &lost_total), ==, 100);
+  g_assert_cmpuint (lost_total, ==, 100);
+  g_assert_cmpuint (cursor, ==, 280);
+
+  /* Asking for the future: nothing, nothing lost. */
+  records = ls_recorder_snapshot_since (recorder, 1000, &lost);
+  g_assert_cmpuint (records->len, ==, 0);
+  g_assert_cmpuint (lost, ==, 0);
+}
+
+/* Any capacity, down to one, and snapshots every so often (the odd
+ * strides cross the ring's end and the readers' chunk boundaries). */
+static void
+test_capacities (void)
+{
+  static const guint capacities[] = { 1, 2, 3, 7, 100, LS_RECORDER_CHUNK - 1, LS_RECORDER_CHUNK,
+                                      LS_RECORDER_CHUNK + 1, 3 * LS_RECORDER_CHUNK + 17 };
+  static const guint strides[] = { 1, 2, 5, 99, 1000, 1023, 2049, 5000 };
+
+  for (guint c = 0; c < G_N_ELEMENTS (capacities); c++)
+    for (guint s = 0; s < G_N_ELEMENTS (strides); s++)
+      {
+        g_autoptr(LsRecorder) recorder = ls_recorder_new (capacities[c]);
+        guint64 cursor = 0, lost_total = 0, received = 0, n = 0;
+
+        for (guint round = 0; round < 7; round++)
+          {
+            for (guint i = 0; i < strides[s] + round; i++)
+              add_numbered_span (recorder, n++);
+            received += take_and_check (recorder, &cursor, &lost_total);
+            g_assert_cmpuint (ls_recorder_get_total (recorder), ==, n);
+            g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, n - MIN (n, capacities[c]));
+          }
+        g_assert_cmpuint (received + lost_total, ==, n);
+        g_assert_cmpuint (cursor, ==, n);
+      }
+}
+
+typedef struct
+{
+  LsRecorder *recorder;
+  guint64     n;
+  gint        started;  /* atomic */
+} Writer;
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *writer = data;
+
+  __atomic_store_n (&writer->started, 1, __ATOMIC_RELEASE);
+  for (guint64 i = 0; i < writer->n; i++)
+    add_numbered_span (writer->recorder, i);
+  return NULL;
+}
+
+/* Chunked reads while a writer laps the ring: whole records only, in seq
+ * order, each once; what the reader missed is counted exactly. */
+static void
+test_concurrent_reader (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (LS_RECORDER_CHUNK + 500);
+  g_autofree LsRecord *chunk = g_new (LsRecord, LS_RECORDER_CHUNK);
+  Writer writer = { recorder, 300000, 0 };
+  GThread *thread = g_thread_new ("writer", writer_thread, &writer);
+  guint64 reads = 0, copied = 0, lost = 0;
+
+  while (!__atomic_load_n (&writer.started, __ATOMIC_ACQUIRE))
+    g_thread_yield ();
+  while (ls_recorder_get_total (recorder) < writer.n)
+    {
+      LsRecorderReader reader;
+      guint64 expected;
+      guint n;
+
+      ls_recorder_reader_begin (&reader, recorder, 0);
+      expected = reader.next_seq;
+      while ((n = ls_recorder_reader_read (&reader, chunk, 257)) > 0)
+        {
+          /* Lost ones are skipped before a chunk, never inside one. */
+          g_assert_cmpuint (chunk[0].seq, >=, expected);
+          for (guint i = 0; i < n; i++)
+            assert_numbered (&chunk[i], chunk[0].seq + i);
+          expected = chunk[n - 1].seq + 1;
+          copied += n;
+        }
+      g_assert_cmpuint (expected, <=, reader.end_seq);
+      g_assert_cmpuint (reader.next_seq, ==, reader.end_seq);
+      lost += reader.lost;
+      ls_recorder_reader_end (&reader);
+      reads++;
+    }
+  g_thread_join (thread);
+  g_test_message ("%" G_GUINT64_FORMAT " reads, %" G_GUINT64_FORMAT " records copied, %"
+                  G_GUINT64_FORMAT " overtaken", reads, copied, lost);
+  g_assert_cmpuint (reads, >, 0);
+}
+
+/* An export while a writer records: valid JSON, every span once, in order,
+ * and nothing missing (the ring is big enough that the writer cannot lap
+ * the export). */
+static void
+test_concurrent_export (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (1 << 18);
+  Writer writer = { recorder, 200000, 0 };
+  GThread *thread = g_thread_new ("writer", writer_thread, &writer);
+  guint exports = 0;
+
+  while (!__atomic_load_n (&writer.started, __ATOMIC_ACQUIRE))
+    g_thread_yield ();
+  do
+    {
+      g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      guint64 before = ls_recorder_get_total (recorder), after;
+      JsonObject *root;
+      JsonArray *events;
+      gint64 next_task = 1;
+
+      g_assert_true (ls_trace_export (recorder, out, LS_TRACE_EXPORT_INCLUDE_SECRETS, NULL, &error));
+      g_assert_no_error (error);
+      after = ls_recorder_get_total (recorder);
+      g_assert_true (g_output_stream_close (out, NULL, NULL));
+      g_assert_true (json_parser_load_from_data (parser,
+                                                 g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                                                 (gssize) g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)),
+                                                 &error));
+      g_assert_no_error (error);
+      root = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "otherData"),
+                                                   "dropped_records"), ==, 0);
+      events = json_object_get_array_member (root, "traceEvents");
+      for (guint i = 0; i < json_array_get_length (events); i++)
+        {
+          JsonObject *event = json_array_get_object_element (events, i);
+          JsonObject *args;
+          g_autofree char *detail = NULL;
+
+          if (!g_str_equal (json_object_get_string_member (event, "ph"), "X"))
+            continue;
+          args = json_object_get_object_member (event, "args");
+          g_assert_cmpint (json_object_get_int_member (args, "task"), ==, next_task);
+          detail = g_strdup_printf ("span %" G_GINT64_FORMAT, next_task - 1);
+          g_assert_cmpstr (json_object_get_string_member (args, "detail"), ==, detail);
+          next_task++;
+        }
+      /* Everything recorded before the export began, nothing after it ended. */
+      g_assert_cmpuint (next_task - 1, >=, before);
+      g_assert_cmpuint (next_task - 1, <=, after);
+      exports++;
+    }
+  while (ls_recorder_get_total (recorder) < writer.n);
+  g_thread_join (thread);
+  g_test_message ("%u exports", exports);
+}
+
+/* ---- trace ---------------------------------------------------------------- */
+
+/* Every "X" event names its task and its parent (0 only for a root). */
+static void
+assert_spans_carry_tree (GBytes *trace)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *events;
+  guint spans = 0, roots = 0;
+
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (trace, NULL),
+                                             (gssize) g_bytes_get_size (trace), &error));
+  g_assert_no_error (error);
+  events = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                         "traceEvents");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+      JsonObject *args;
+
+      if (!g_str_equal (json_object_get_string_member (event, "ph"), "X"))
+        continue;
+      args = json_object_get_object_member (event, "args");
+      g_assert_true (json_object_has_member (args, "task"));
+      g_assert_true (json_object_has_member (args, "parent"));
+      g_assert_cmpint (json_object_get_int_member (args, "task"), >, 0);
+      spans++;
+      if (json_object_get_int_member (args, "parent") == 0)
+        roots++;
+    }
+  g_assert_cmpuint (spans, ==, 2);
+  g_assert_cmpuint (roots, ==, 1);
+}
+
+static void
+test_recorder_ring_and_export (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (100);
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *events;
+  gboolean saw[4] = { FALSE };
+
+  ls_recorder_set_thread_name (recorder, ls_current_thread_id (), "UI loop");
+  for (guint i = 0; i < 250; i++)
+    ls_recorder_add_span (recorder, &(LsSpan) {
+                            .name = "span", .category = "test", .loop = LS_LOOP_UI,
+                            .queued_us = 10, .start_us = 20, .end_us = 30 + i,
+                            .detail = "detail",
+                          });
+  ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "a reason");
+  ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
+
+  g_assert_cmpuint (ls_recorder_get_total (recorder), ==, 252);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 152);
+  records = ls_recorder_snapshot_since (recorder, 0, NULL);
+  g_assert_cmpuint (records->len, ==, 100);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, 152);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 99).seq, ==, 251);
+
+  g_assert_true (ls_trace_export (recorder, out, LS_TRACE_EXPORT_DEFAULT, NULL, &error));
+  g_assert_no_error (error);
+  g_output_stream_close (out, NULL, NULL);
+  g_assert_true (json_parser_load_from_data (parser,
+                                             g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                                             g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)),
+                                             &error));
+  g_assert_no_error (error);
+  events = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                         "traceEvents");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+      const char *ph = json_object_get_string_member (event, "ph");
+
+      if (g_str_equal (ph, "M"))
+        saw[0] = TRUE;
+      else if (g_str_equal (ph, "X"))
+        {
+          saw[1] = TRUE;
+          g_assert_true (json_object_has_member (event, "dur"));
+          g_assert_true (json_object_has_member (event, "tid"));
+        }
+      else if (g_str_equal (ph, "i"))
+        saw[2] = TRUE;
+      else if (g_str_equal (ph, "C"))
+        saw[3] = TRUE;
+    }
+  g_assert_true (saw[0] && saw[1] && saw[2] && saw[3]);
+}
+
+static void
+test_recorder_import_round_trip (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (100);
+  g_autoptr(LsRecorder) loaded = ls_recorder_new (100);
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) junk = g_bytes_new_static ("{\"traceEvents\": 3}", 18);
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  guint skipped = 99;
+
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .task = 7, .parent = 3, .name = "stream.read", .category = "stream",
+                          .loop = LS_LOOP_WORKER, .queued_us = 100, .start_us = 150,
+                          .end_us = 400, .outcome = LS_OUTCOME_CANCELLED, .items = 12,
+                          .detail = "GET /sse",
+                        });
+  ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "called from 'x'");
+  ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .task = 3, .name = "stream", .category = "stream",
+                          .loop = LS_LOOP_WORKER, .start_us = 90, .end_us = 500,
+                        });
+  g_assert_true (ls_trace_export (recorder, out, LS_TRACE_EXPORT_DEFAULT, NULL, NULL));
+  g_output_stream_close (out, NULL, NULL);
+  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+
+  assert_spans_carry_tree (bytes);
+  g_assert_cmpint (ls_trace_import (loaded, bytes, &skipped, &error), ==, 4);
+  g_assert_no_error (error);
+  g_assert_cmpuint (skipped, ==, 0);
+  before = ls_recorder_snapshot_since (recorder, 0, NULL);
+  after = ls_recorder_snapshot_since (loaded, 0, NULL);
+  g_assert_cmpuint (after->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      const LsRecord *a = &g_array_index (before, LsRecord, i);
+      const LsRecord *b = &g_array_index (after, LsRecord, i);
+
+      g_assert_cmpint (a->kind, ==, b->kind);
+      g_assert_cmpstr (a->name, ==, b->name);
+      g_assert_cmpint (a->loop, ==, b->loop);
+      g_assert_cmpint (a->outcome, ==, b->outcome);
+      g_assert_cmpint (a->thread_id, ==, b->thread_id);
+      g_assert_cmpint (a->end_us - a->start_us, ==, b->end_us - b->start_us);
+      g_assert_cmpstr (a->detail, ==, b->detail);
+      g_assert_cmpint (a->value, ==, b->value);
+      g_assert_cmpuint (a->id, ==, b->id);
+      g_assert_cmpuint (a->parent_id, ==, b->parent_id);
+    }
+  g_assert_cmpint (g_array_index (after, LsRecord, 0).start_us - g_array_index (after, LsRecord, 0).queued_us, ==, 50);
+  g_assert_cmpuint (g_array_index (after, LsRecord, 0).id, ==, 7);
+  g_assert_cmpuint (g_array_index (after, LsRecord, 0).parent_id, ==, 3);
+
+  /* Not a trace: a one-line reason, nothing imported. */
+  g_assert_cmpint (ls_trace_import (loaded, junk, NULL, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpuint (ls_recorder_get_total (loaded), ==, 4);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/recorder/snapshot-since", test_snapshot_since);
+  g_test_add_func ("/recorder/capacities", test_capacities);
+  g_test_add_func ("/recorder/concurrent-reader", test_concurrent_reader);
+  g_test_add_func ("/recorder/concurrent-export", test_concurrent_export);
+  g_test_add_func ("/recorder/ring-and-export", test_recorder_ring_and_export);
+  g_test_add_func ("/recorder/trace/round-trip", test_recorder_import_round_trip);
+
+  return g_test_run ();
+}
