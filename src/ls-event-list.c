@@ -354,6 +354,9 @@ ls_event_list_update (LsEventList *self)
   if (end - first > G_MAXUINT)
     first = end - G_MAXUINT;
 
+  /* Two announcements, each true of the model at the moment it is made:
+   * a view reads n_items and items while handling the first one, so the
+   * additions must not be counted yet when the removal is announced. */
   if (first > self->first_seq)
     {
       removed = (guint) MIN (first - self->first_seq, (guint64) self->n_items);
@@ -361,6 +364,8 @@ ls_event_list_update (LsEventList *self)
       self->n_items -= removed;
       /* Everything before first is gone: a pin on it only wastes memory. */
       g_clear_pointer (&self->pin, ls_event_pin_unref);
+      if (removed > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
     }
 
   if (end > old_end)
@@ -369,14 +374,11 @@ ls_event_list_update (LsEventList *self)
        * its first readable event, not old_end. */
       added = (guint) (end - MAX (old_end, self->first_seq));
       self->n_items += added;
+      g_list_model_items_changed (G_LIST_MODEL (self), self->n_items - added, 0, added);
     }
 
   g_assert (self->n_items == 0 || self->first_seq + self->n_items == end);
 
-  if (removed > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
-  if (added > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), self->n_items - added, 0, added);
   if (removed != added)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 

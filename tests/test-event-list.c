@@ -315,6 +315,177 @@ test_replace_store (void)
   g_assert_false (ls_event_list_update (list));
 }
 
+/* A view's bookkeeping in miniature: a count kept from the signals alone,
+ * checked against the model at every emission, as GtkListItemManager
+ * does (it asserts when an announced range does not exist). */
+typedef struct
+{
+  LsEventList *list;
+  guint        count;
+  guint        n_signals;
+  guint        n_mixed_updates;   /* updates that both dropped and added */
+} Shadow;
+
+static void
+on_shadow_items_changed_cb (GListModel *model,
+                            guint       position,
+                            guint       removed,
+                            guint       added,
+                            Shadow     *shadow)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  shadow->n_signals++;
+  g_assert_cmpuint (position + removed, <=, shadow->count);
+  shadow->count = shadow->count - removed + added;
+  /* What the model says it holds is what it announced. */
+  g_assert_cmpuint (n, ==, shadow->count);
+  if (added > 0)
+    {
+      g_autoptr(LsEventItem) last = g_list_model_get_item (model, position + added - 1);
+
+      g_assert_nonnull (last);
+      g_assert_cmpuint (ls_event_item_get_seq (last), ==,
+                        ls_event_list_get_first_seq (shadow->list) + position + added - 1);
+    }
+  if (n > 0)
+    {
+      g_autoptr(LsEventItem) first = g_list_model_get_item (model, 0);
+
+      g_assert_cmpuint (ls_event_item_get_seq (first), ==, ls_event_list_get_first_seq (shadow->list));
+    }
+  g_assert_null (g_list_model_get_item (model, n));
+}
+
+/* Retention drops old events while new ones arrive in the same frame:
+ * every emission is exact (removal first, then addition), including when
+ * the drop goes past everything the model held. */
+static void
+test_items_changed_exact (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (store);
+  Shadow shadow = { list, 0, 0, 0 };
+  guint64 written = 0;
+  /* Events appended between two updates: below, at and well beyond the cap. */
+  static const guint batches[] = { 600, 300, 1, 999, 1000, 250, 2500, 7, 1001, 0, 400 };
+
+  ls_event_store_set_limits (store, 1000, 0);
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_shadow_items_changed_cb), &shadow);
+
+  for (guint i = 0; i < G_N_ELEMENTS (batches); i++)
+    {
+      guint64 first, end;
+      guint64 before_first = ls_event_list_get_first_seq (list);
+      guint before_n = g_list_model_get_n_items (G_LIST_MODEL (list));
+      guint before_signals = shadow.n_signals;
+
+      for (guint k = 0; k < batches[i]; k++, written++)
+        append_numbered (store, written);
+      ls_event_list_update (list);
+
+      ls_event_store_get_range (store, &first, &end);
+      g_assert_cmpuint (shadow.count, ==, end - first);
+      g_assert_cmpuint (ls_event_list_get_first_seq (list), ==, first);
+      if (first > before_first && before_n > 0 && batches[i] > 0)
+        {
+          shadow.n_mixed_updates++;
+          g_assert_cmpuint (shadow.n_signals - before_signals, ==, 2);
+        }
+      if (end > first)
+        {
+          assert_item_is (list, 0, first);
+          assert_item_is (list, (guint) (end - first - 1), written - 1);
+        }
+    }
+
+  g_assert_cmpuint (shadow.n_mixed_updates, >=, 5);
+  g_assert_cmpuint (shadow.count, ==, 1000);
+}
+
+typedef struct
+{
+  LsEventStore *store;
+  guint64       n_events;
+  gint          done;   /* atomic */
+} BulkWriter;
+
+static gpointer
+bulk_writer_thread (gpointer data)
+{
+  BulkWriter *writer = data;
+
+  for (guint64 n = 0; n < writer->n_events; n++)
+    {
+      append_numbered (writer->store, n);
+      /* Spread the stream over many frames, as a fast server does. */
+      if (n % 20000 == 0)
+        g_usleep (2000);
+    }
+  g_atomic_int_set (&writer->done, 1);
+
+  return NULL;
+}
+
+/* 2.5 million events through the default one-million cap while the table
+ * is on screen and catching up once a frame: frames that see both drops
+ * and additions must not crash the list widget, and at the end the model
+ * is exactly the store's range. */
+static void
+test_panel_past_cap (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *panel = ls_event_panel_new ();
+  LsEventList *list = ls_event_panel_get_list (LS_EVENT_PANEL (panel));
+  BulkWriter writer = { store, 2500000, 0 };
+  Shadow shadow = { list, 0, 0, 0 };
+  g_autoptr(LsEventItem) first_item = NULL;
+  g_autoptr(LsEventItem) last_item = NULL;
+  GThread *thread;
+  guint64 first, end;
+  guint n;
+
+  ls_event_store_set_limits (store, LS_EVENT_STORE_DEFAULT_MAX_EVENTS, 0);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), panel);
+  ls_event_panel_set_store (LS_EVENT_PANEL (panel), store);
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_shadow_items_changed_cb), &shadow);
+  gtk_window_present (GTK_WINDOW (window));
+
+  while (!gtk_widget_get_mapped (panel))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_widget_get_realized (panel));
+
+  thread = g_thread_new ("bulk-writer", bulk_writer_thread, &writer);
+  for (;;)
+    {
+      ls_event_store_get_range (store, &first, &end);
+      if (g_atomic_int_get (&writer.done) &&
+          ls_event_list_get_first_seq (list) == first &&
+          g_list_model_get_n_items (G_LIST_MODEL (list)) == end - first)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_thread_join (thread);
+
+  ls_event_store_get_range (store, &first, &end);
+  g_assert_cmpuint (end, ==, writer.n_events);
+  g_assert_cmpuint (end - first, ==, LS_EVENT_STORE_DEFAULT_MAX_EVENTS);
+  n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_assert_cmpuint (n, ==, end - first);
+  g_assert_cmpuint (shadow.count, ==, n);
+  first_item = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  last_item = g_list_model_get_item (G_LIST_MODEL (list), n - 1);
+  g_assert_cmpuint (ls_event_item_get_seq (first_item), ==, first);
+  g_assert_cmpuint (ls_event_item_get_seq (last_item), ==, end - 1);
+  g_assert_false (ls_event_item_is_dropped (last_item));
+  g_test_message ("%u items-changed over %" G_GUINT64_FORMAT " events", shadow.n_signals, end);
+
+  g_signal_handlers_disconnect_by_data (list, &shadow);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_formatting (void)
 {
@@ -401,11 +572,15 @@ main (int   argc,
   g_test_add_func ("/event-list/basic", test_basic);
   g_test_add_func ("/event-list/threaded-writer", test_threaded_writer);
   g_test_add_func ("/event-list/retention", test_retention);
+  g_test_add_func ("/event-list/items-changed-exact", test_items_changed_exact);
   g_test_add_func ("/event-list/dropped-before-read", test_dropped_before_read);
   g_test_add_func ("/event-list/replace-store", test_replace_store);
   g_test_add_func ("/event-list/formatting", test_formatting);
   if (have_display)
-    g_test_add_func ("/event-list/panel", test_panel);
+    {
+      g_test_add_func ("/event-list/panel", test_panel);
+      g_test_add_func ("/event-list/panel-past-cap", test_panel_past_cap);
+    }
 
   return g_test_run ();
 }
