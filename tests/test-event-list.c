@@ -346,7 +346,10 @@ on_shadow_items_changed_cb (GListModel *model,
 
       g_assert_nonnull (last);
       g_assert_cmpuint (ls_event_item_get_seq (last), ==,
-                        ls_event_list_get_first_seq (shadow->list) + position + added - 1);
+                        ls_event_list_get_seq (shadow->list, position + added - 1));
+      if (!ls_event_list_get_filtered (shadow->list))
+        g_assert_cmpuint (ls_event_item_get_seq (last), ==,
+                          ls_event_list_get_first_seq (shadow->list) + position + added - 1);
     }
   if (n > 0)
     {
@@ -486,6 +489,167 @@ test_panel_past_cap (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* One event of a mixed stream: a lifecycle row every 1000, else types
+ * "alpha" (every third) and "beta", data {"n":N,"word":W} with W "Needle"
+ * every seventh. */
+static void
+append_mixed (LsEventStore *store,
+              guint64       n)
+{
+  char data[96];
+  int len;
+
+  if (n % 1000 == 0)
+    {
+      ls_event_store_append (store, 1, n % 2000 == 0 ? LS_EVENT_KIND_OPEN : LS_EVENT_KIND_RECONNECT,
+                             g_get_monotonic_time (), NULL, -1, NULL, -1, "HTTP 200 needle", 15, 0);
+      return;
+    }
+  len = g_snprintf (data, sizeof data, "{\"n\":%" G_GUINT64_FORMAT ",\"word\":\"%s\"}",
+                    n, n % 7 == 0 ? "Needle" : "hay");
+  ls_event_store_append (store, 1, LS_EVENT_KIND_EVENT, g_get_monotonic_time (),
+                         n % 3 == 0 ? "alpha" : "beta", -1, NULL, -1, data, len, (guint32) len);
+}
+
+typedef enum
+{
+  MIXED_ANY = 0,
+  MIXED_ALPHA = 1 << 0,
+  MIXED_NEEDLE = 1 << 1,
+  MIXED_NO_LIFECYCLE = 1 << 2,
+} MixedFilter;
+
+static gboolean
+mixed_matches (guint64     n,
+               MixedFilter filter)
+{
+  gboolean lifecycle = n % 1000 == 0;
+
+  if ((filter & MIXED_NO_LIFECYCLE) && lifecycle)
+    return FALSE;
+  if ((filter & MIXED_ALPHA) && (lifecycle || n % 3 != 0))
+    return FALSE;
+  if ((filter & MIXED_NEEDLE) && !lifecycle && n % 7 != 0)
+    return FALSE;
+
+  return TRUE;
+}
+
+static void
+count_signal_cb (guint *counter)
+{
+  (*counter)++;
+}
+
+static void
+update_until_caught_up (LsEventList *list)
+{
+  do
+    ls_event_list_update (list);
+  while (ls_event_list_get_searching (list));
+}
+
+/* Every item is an event the filter keeps, and every kept event is an
+ * item, in order. */
+static void
+assert_filtered (LsEventList *list,
+                 LsEventStore *store,
+                 MixedFilter  filter)
+{
+  guint64 first, end;
+  guint position = 0;
+
+  ls_event_store_get_range (store, &first, &end);
+  for (guint64 n = first; n < end; n++)
+    if (mixed_matches (n, filter))
+      {
+        g_assert_cmpuint (ls_event_list_get_seq (list, position), ==, n);
+        g_assert_cmpuint (ls_event_list_find_seq (list, n), ==, position);
+        position++;
+      }
+    else
+      {
+        g_assert_cmpuint (ls_event_list_find_seq (list, n), ==, G_MAXUINT);
+      }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, position);
+  g_assert_cmpuint (ls_event_list_get_n_total (list), ==, end - first);
+}
+
+static void
+test_filter (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (store);
+  g_autoptr(GError) error = NULL;
+  Shadow shadow = { list, 0, 0, 0 };
+  guint64 written = 0;
+  guint n_types_changed = 0;
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_shadow_items_changed_cb), &shadow);
+  g_signal_connect_swapped (list, "types-changed", G_CALLBACK (count_signal_cb), &n_types_changed);
+
+  for (; written < 100000; written++)
+    append_mixed (store, written);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_ANY);
+  g_assert_false (ls_event_list_get_filtered (list));
+
+  /* Types seen, in order, lifecycle rows aside. */
+  g_assert_cmpuint (ls_event_list_get_n_types (list), ==, 2);
+  g_assert_cmpstr (ls_event_list_get_type_name (list, 0), ==, "beta");
+  g_assert_cmpstr (ls_event_list_get_type_name (list, 1), ==, "alpha");
+  g_assert_cmpuint (n_types_changed, ==, 2);
+
+  ls_event_list_set_type_filter (list, "alpha");
+  update_until_caught_up (list);
+  g_assert_true (ls_event_list_get_filtered (list));
+  assert_filtered (list, store, MIXED_ALPHA);
+
+  /* Plain text ignores ASCII case and looks at lifecycle rows' data too. */
+  g_assert_true (ls_event_list_set_text_filter (list, "NEEDLE", FALSE, &error));
+  g_assert_no_error (error);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_ALPHA | MIXED_NEEDLE);
+
+  ls_event_list_set_type_filter (list, NULL);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_NEEDLE);
+
+  ls_event_list_set_hide_lifecycle (list, TRUE);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_NEEDLE | MIXED_NO_LIFECYCLE);
+
+  /* The same through a regex; an invalid one changes nothing. */
+  g_assert_true (ls_event_list_set_text_filter (list, "\"word\":\"need[l]e\"|HTTP \\d+ needle", TRUE, &error));
+  g_assert_no_error (error);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_NEEDLE | MIXED_NO_LIFECYCLE);
+  g_assert_false (ls_event_list_set_text_filter (list, "need(le", TRUE, &error));
+  g_assert_error (error, G_REGEX_ERROR, G_REGEX_ERROR_UNMATCHED_PARENTHESIS);
+  g_clear_error (&error);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_NEEDLE | MIXED_NO_LIFECYCLE);
+
+  /* Filtered and past the cap, dropping and adding in the same update:
+   * still exact at every emission (the shadow checks), still in order. */
+  ls_event_store_set_limits (store, 30000, 0);
+  for (guint round = 0; round < 8; round++)
+    {
+      for (guint i = 0; i < 9000 + round * 3000; i++, written++)
+        append_mixed (store, written);
+      update_until_caught_up (list);
+      assert_filtered (list, store, MIXED_NEEDLE | MIXED_NO_LIFECYCLE);
+    }
+
+  /* Back to everything. */
+  g_assert_true (ls_event_list_set_text_filter (list, "", FALSE, NULL));
+  ls_event_list_set_hide_lifecycle (list, FALSE);
+  update_until_caught_up (list);
+  g_assert_false (ls_event_list_get_filtered (list));
+  assert_filtered (list, store, MIXED_ANY);
+  g_assert_cmpuint (shadow.count, ==, 30000);
+}
+
 static void
 test_formatting (void)
 {
@@ -573,6 +737,7 @@ main (int   argc,
   g_test_add_func ("/event-list/threaded-writer", test_threaded_writer);
   g_test_add_func ("/event-list/retention", test_retention);
   g_test_add_func ("/event-list/items-changed-exact", test_items_changed_exact);
+  g_test_add_func ("/event-list/filter", test_filter);
   g_test_add_func ("/event-list/dropped-before-read", test_dropped_before_read);
   g_test_add_func ("/event-list/replace-store", test_replace_store);
   g_test_add_func ("/event-list/formatting", test_formatting);
