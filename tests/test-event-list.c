@@ -16,6 +16,7 @@
 #include "ls-event-list.h"
 #include "ls-event-panel.h"
 #include "ls-event-panel-private.h"
+#include "ls-format.h"
 #include "ls-resources.h"
 
 typedef struct
@@ -676,6 +677,12 @@ test_formatting (void)
   g_assert_null (none);
   scalar = _ls_event_panel_pretty_json ("42", 2);
   g_assert_null (scalar);
+
+  /* One unit system for sizes: IEC. */
+  g_assert_cmpstr (ls_format_size (buf, sizeof buf, 512), ==, "512 B");
+  g_assert_cmpstr (ls_format_size (buf, sizeof buf, 1536), ==, "1.5 KiB");
+  g_assert_cmpstr (ls_format_size (buf, sizeof buf, 200 * 1024 * 1024), ==, "200.0 MiB");
+  g_assert_cmpstr (ls_format_size (buf, sizeof buf, G_GUINT64_CONSTANT (3) << 30), ==, "3.0 GiB");
 
   _ls_event_panel_format_time (buf, sizeof buf, g_get_real_time ());
   g_assert_cmpuint (strlen (buf), ==, strlen ("HH:MM:SS.mmm"));
