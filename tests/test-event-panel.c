@@ -341,6 +341,7 @@ step_filter_bad_regex_shown (gpointer data)
 {
   TestRun *run = data;
   GtkWidget *error_label = panel_child (run, "filter_error_label");
+  g_autofree char *path = NULL;
 
   if (!gtk_widget_get_visible (error_label))
     return FALSE;
@@ -348,6 +349,10 @@ step_filter_bad_regex_shown (gpointer data)
   g_assert_true (gtk_widget_has_css_class (panel_child (run, "search_entry"), "error"));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), !=, "");
   g_assert_true (filter_settled (run));
+  path = ls_gui_test_save_screenshot (run->window, "event-panel-bad-regex");
+  if (path == NULL)
+    return FALSE;
+  g_test_message ("screenshot: %s", path);
 
   return TRUE;
 }
@@ -565,7 +570,40 @@ step_following_again (gpointer data)
   if (!ls_event_panel_get_follow (run->panel) || !newest_rows_visible (run))
     return FALSE;
 
+  /* The user scrolls up, to the first row. */
   _ls_event_panel_select (run->panel, GTK_INVALID_LIST_POSITION);
+  g_assert_true (ls_event_panel_get_follow (run->panel));
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (panel_child (run, "scrolled"))), 0);
+
+  return TRUE;
+}
+
+/* Scrolling up stops Follow: the top stays on screen as rows come. The
+ * first row opens the connection, drawn as a divider. */
+static gboolean
+step_scrolled_up (gpointer data)
+{
+  TestRun *run = data;
+  LsEventList *list = run_list (run);
+  g_autoptr(LsEventItem) first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_autofree char *path = NULL;
+
+  if (ls_event_panel_get_follow (run->panel)
+      || !_ls_event_panel_row_is_visible (run->panel, ls_event_list_get_seq (list, 0)))
+    return FALSE;
+  if (run->frames++ < 20)
+    return FALSE;
+  run->frames = 0;
+
+  g_assert_false (ls_event_panel_get_follow (run->panel));
+  g_assert_true (_ls_event_panel_row_is_visible (run->panel, ls_event_list_get_seq (list, 0)));
+  g_assert_cmpint (ls_event_item_get_kind (first), ==, LS_EVENT_KIND_OPEN);
+  path = ls_gui_test_save_screenshot (run->window, "event-panel-scrolled-up");
+  if (path == NULL)
+    return FALSE;
+  g_test_message ("screenshot: %s", path);
+
+  ls_event_panel_set_follow (run->panel, TRUE);
   resize_window (run, 800, 600);
 
   return TRUE;
@@ -666,6 +704,7 @@ test_event_panel (void)
     { "following", step_following },
     { "selected row stays", step_selected_row_stays },
     { "following again", step_following_again },
+    { "scrolled up", step_scrolled_up },
     { "800x600", step_small_window },
     { "800x600 with a row selected", step_small_window_selected },
     { "quit", step_quit },
