@@ -406,6 +406,26 @@ on_clipboard_read_cb (GObject      *source,
   run->clipboard_read = TRUE;
 }
 
+/* The menu is a surface of its own: only the X server's picture of the
+ * screen shows it. */
+static void
+save_screen (const char *name)
+{
+  g_autofree char *import = g_find_program_in_path ("import");
+  g_autofree char *command = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (import == NULL)
+    return;
+  path = g_build_filename (g_getenv ("LS_BUILD_DIR") != NULL ? g_getenv ("LS_BUILD_DIR") : ".",
+                           "tests", "screenshots", name, NULL);
+  command = g_strdup_printf ("%s -window root %s", import, path);
+  if (g_spawn_command_line_sync (command, NULL, NULL, &status, &error))
+    g_test_message ("screenshot: %s", path);
+}
+
 static void
 copy_from_context_menu (TestRun    *run,
                         guint       position,
@@ -433,6 +453,24 @@ step_copy_data (gpointer data)
   g_free (run->expected_clipboard);
   run->expected_clipboard = g_strdup (ls_event_item_get_view (item)->data);
   g_assert_true (g_str_has_prefix (run->expected_clipboard, "{\"n\":42,"));
+  _ls_event_panel_open_context_menu (run->panel, 41);
+
+  return TRUE;
+}
+
+static gboolean
+step_context_menu_shown (gpointer data)
+{
+  TestRun *run = data;
+  GtkWidget *menu = _ls_event_panel_open_context_menu (run->panel, 41);
+
+  if (!gtk_widget_get_mapped (menu))
+    return FALSE;
+  if (run->frames++ < 10)
+    return FALSE;
+  run->frames = 0;
+
+  save_screen ("event-panel-context-menu.png");
   copy_from_context_menu (run, 41, "event.copy-data");
 
   return TRUE;
@@ -697,6 +735,7 @@ test_event_panel (void)
     { "hide lifecycle rows", step_hide_lifecycle },
     { "lifecycle rows hidden", step_hide_lifecycle_settled },
     { "copy data", step_copy_data },
+    { "context menu shown", step_context_menu_shown },
     { "data copied", step_copy_data_done },
     { "copy JSON", step_copy_json },
     { "JSON copied", step_copy_json_done },
