@@ -533,15 +533,20 @@ typedef struct
   gint64       deadline_us;
   guint64      next;      /* first sequence number not looked at */
   guint        n_seen;
+  gsize        n_bytes;   /* searched since the clock was last read */
   gboolean     stopped;   /* out of budget */
 } Scan;
 
 static gboolean
-scan_out_of_budget (Scan *scan)
+scan_out_of_budget (Scan  *scan,
+                    gsize  bytes)
 {
-  /* The clock is cheap but not free: look at it every 256 events. */
-  if ((++scan->n_seen & 255) != 0)
+  /* The clock is cheap but not free: look at it every 256 events, or
+   * sooner when they are big (a regex over megabytes takes a while). */
+  scan->n_bytes += bytes;
+  if ((++scan->n_seen & 255) != 0 && scan->n_bytes < 256 * 1024)
     return FALSE;
+  scan->n_bytes = 0;
   scan->stopped = g_get_monotonic_time () >= scan->deadline_us;
 
   return scan->stopped;
@@ -557,7 +562,9 @@ scan_matches_cb (const LsEventView *view,
     g_array_append_val (scan->self->matches, view->seq);
   scan->next = view->seq + 1;
 
-  return !scan_out_of_budget (scan);
+  /* Only the text filter reads the data. */
+  return !scan_out_of_budget (scan, scan->self->text_folded != NULL || scan->self->regex != NULL
+                                      ? view->data_len : 0);
 }
 
 static gboolean
@@ -582,14 +589,14 @@ scan_types_cb (const LsEventView *view,
         return FALSE;
     }
 
-  return !scan_out_of_budget (scan);
+  return !scan_out_of_budget (scan, 0);
 }
 
 static void
 ls_event_list_update_types (LsEventList *self,
                             guint64      end)
 {
-  Scan scan = { self, g_get_monotonic_time () + SCAN_BUDGET_US / 4, self->types_end, 0, FALSE };
+  Scan scan = { self, g_get_monotonic_time () + SCAN_BUDGET_US / 4, self->types_end, 0, 0, FALSE };
 
   if (self->types->len >= MAX_TYPES || self->types_end >= end)
     return;
@@ -642,7 +649,7 @@ ls_event_list_update_filtered (LsEventList *self,
 
   if (self->scan_end < end)
     {
-      Scan scan = { self, g_get_monotonic_time () + SCAN_BUDGET_US, self->scan_end, 0, FALSE };
+      Scan scan = { self, g_get_monotonic_time () + SCAN_BUDGET_US, self->scan_end, 0, 0, FALSE };
 
       old_len = self->matches->len;
       ls_event_store_foreach_range (self->store, self->scan_end, end, scan_matches_cb, &scan);
