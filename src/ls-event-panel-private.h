@@ -35,6 +35,21 @@ GtkWidget    *_ls_event_columns_find_visible_row (GtkColumnView *view,
                                                  GtkWidget     *viewport,
                                                  guint64        seq);
 
+/* Whether the panel runs its per-frame tick now. */
+gboolean      _ls_event_panel_is_ticking    (LsEventPanel *self);
+
+/* The detail pane's title, subtitle and text for @item; newly allocated. */
+void          _ls_event_panel_describe      (LsEventItem  *item,
+                                             char        **title,
+                                             char        **subtitle,
+                                             char        **body);
+/* What the count next to the filters says: "50,000 events" unfiltered,
+ * "1,234 of 50,000" filtered (with "…" while it is still looking). */
+char         *_ls_event_panel_count_text    (guint64       n_items,
+                                             guint64       n_total,
+                                             gboolean      filtered,
+                                             gboolean      searching);
+
 /* What "Copy Event as JSON" copies: newly allocated. */
 char         *_ls_event_panel_dup_event_json (LsEventItem *item);
 

@@ -13,9 +13,13 @@
 #include <time.h>
 
 #include "ls-event-panel-private.h"
+#include "ls-format.h"
 
 /* Pretty-printing parses the whole value: beyond this, show it as is. */
 #define PRETTY_JSON_MAX_BYTES (4 * 1024 * 1024)
+/* The detail pane shows this much of a huge event (a text view with
+ * hundreds of megabytes would freeze the UI thread). */
+#define DETAIL_MAX_BYTES (8 * 1024 * 1024)
 
 char *
 _ls_event_panel_format_time (char   *buf,
@@ -172,4 +176,62 @@ _ls_event_panel_dup_event_json (LsEventItem *item)
   json_generator_set_root (generator, root);
 
   return json_generator_to_data (generator, NULL);
+}
+
+void
+_ls_event_panel_describe (LsEventItem  *item,
+                          char        **title,
+                          char        **subtitle,
+                          char        **body)
+{
+  const LsEventView *view = ls_event_item_get_view (item);
+  g_autofree char *pretty = NULL;
+  char time_buf[32];
+  char size_buf[32];
+  char seq_buf[32];
+
+  ls_format_count (seq_buf, sizeof seq_buf, view->seq + 1);
+  if (view->type[0] != '\0')
+    /* Translators: detail pane title: event number, kind and type, e.g. "#12 · event · tick" */
+    *title = g_strdup_printf (_("#%s · %s · %s"), seq_buf, _ls_event_panel_kind_label (view->kind), view->type);
+  else
+    *title = g_strdup_printf (_("#%s · %s"), seq_buf, _ls_event_panel_kind_label (view->kind));
+
+  _ls_event_panel_format_time (time_buf, sizeof time_buf, ls_event_item_get_real_time (item));
+  ls_format_size (size_buf, sizeof size_buf, view->data_len);
+  if (view->id[0] != '\0')
+    *subtitle = g_strdup_printf (_("%s · %s · id %s"), time_buf, size_buf, view->id);
+  else
+    *subtitle = g_strdup_printf (_("%s · %s"), time_buf, size_buf);
+
+  if (ls_event_item_is_dropped (item))
+    *body = g_strdup (_("This event was dropped by the retention limit."));
+  else if ((pretty = _ls_event_panel_pretty_json (view->data, view->data_len)) != NULL)
+    *body = g_steal_pointer (&pretty);
+  else
+    *body = g_utf8_make_valid (view->data, (gssize) MIN (view->data_len, DETAIL_MAX_BYTES));
+}
+
+char *
+_ls_event_panel_count_text (guint64  n_items,
+                            guint64  n_total,
+                            gboolean filtered,
+                            gboolean searching)
+{
+  char items_buf[32];
+  char total_buf[32];
+
+  ls_format_count (items_buf, sizeof items_buf, n_items);
+  ls_format_count (total_buf, sizeof total_buf, n_total);
+  if (!filtered)
+    /* Translators: the count of events shown, e.g. "50,000 events" */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s event", "%s events",
+                                         (gulong) MIN (n_total, G_MAXULONG)),
+                            total_buf);
+  if (searching)
+    /* Translators: matches so far while the filter is still looking, e.g. "1,234 of 50,000…" */
+    return g_strdup_printf (_("%s of %s…"), items_buf, total_buf);
+
+  /* Translators: events the filter keeps of all events, e.g. "1,234 of 50,000" */
+  return g_strdup_printf (_("%s of %s"), items_buf, total_buf);
 }

@@ -13,6 +13,10 @@
  * view. Follow stops when the user selects a row or scrolls up, so what
  * they look at stays put, and comes back with the button, or by
  * scrolling to the bottom with nothing selected, the way a terminal does.
+ *
+ * One widget and what its parts do to each other (filters, Follow,
+ * selection, layout, the tick that drives them): the cells are in
+ * ls-event-columns.c and the words in ls-event-panel-text.c.
  */
 #include "config.h"
 
@@ -24,9 +28,6 @@
 #include "ls-format.h"
 #include "ls-ui-util.h"
 
-/* The detail pane shows this much of a huge event (a text view with
- * hundreds of megabytes would freeze the UI thread). */
-#define DETAIL_MAX_BYTES (8 * 1024 * 1024)
 /* Within this many pixels of the bottom counts as "at the bottom". */
 #define BOTTOM_SLACK_PX 4.0
 /* Below this width the detail pane goes under the list, and shows only
@@ -40,6 +41,7 @@ struct _LsEventPanel
   GtkWidget           parent_instance;
 
   /* Template widgets */
+  GtkWidget          *content;
   GtkDropDown        *type_dropdown;
   GtkSearchEntry     *search_entry;
   GtkToggleButton    *regex_button;
@@ -63,6 +65,7 @@ struct _LsEventPanel
   GtkWidget          *context_menu;
   GtkAdjustment      *vadjustment;
   guint               tick_id;
+  gboolean            finished;     /* the store will not grow */
   gboolean            scrolling;    /* our own adjustment changes, not the user's */
   guint               scroll_pending;  /* frames Follow still scrolls for, after rows came */
   guint               filter_timeout_id;
@@ -101,14 +104,9 @@ ls_event_panel_show_item (LsEventPanel *self,
                           LsEventItem  *item)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->detail_text);
-  const LsEventView *view;
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
-  g_autofree char *pretty = NULL;
-  g_autofree char *valid = NULL;
-  char time_buf[32];
-  char size_buf[32];
-  char seq_buf[32];
+  g_autofree char *body = NULL;
 
   if (item == NULL)
     {
@@ -117,46 +115,17 @@ ls_event_panel_show_item (LsEventPanel *self,
       return;
     }
 
-  view = ls_event_item_get_view (item);
-  ls_format_count (seq_buf, sizeof seq_buf, view->seq + 1);
-  if (view->type[0] != '\0')
-    /* Translators: detail pane title: event number, kind and type, e.g. "#12 · event · tick" */
-    title = g_strdup_printf (_("#%s · %s · %s"), seq_buf, _ls_event_panel_kind_label (view->kind), view->type);
-  else
-    title = g_strdup_printf (_("#%s · %s"), seq_buf, _ls_event_panel_kind_label (view->kind));
+  _ls_event_panel_describe (item, &title, &subtitle, &body);
   gtk_label_set_text (self->detail_title, title);
-
-  _ls_event_panel_format_time (time_buf, sizeof time_buf, ls_event_item_get_real_time (item));
-  ls_format_size (size_buf, sizeof size_buf, view->data_len);
-  if (view->id[0] != '\0')
-    subtitle = g_strdup_printf (_("%s · %s · id %s"), time_buf, size_buf, view->id);
-  else
-    subtitle = g_strdup_printf (_("%s · %s"), time_buf, size_buf);
   gtk_label_set_text (self->detail_subtitle, subtitle);
-
-  if (ls_event_item_is_dropped (item))
-    {
-      gtk_text_buffer_set_text (buffer, _("This event was dropped by the retention limit."), -1);
-    }
-  else
-    {
-      pretty = _ls_event_panel_pretty_json (view->data, view->data_len);
-      if (pretty != NULL)
-        {
-          gtk_text_buffer_set_text (buffer, pretty, -1);
-        }
-      else
-        {
-          valid = g_utf8_make_valid (view->data, MIN (view->data_len, DETAIL_MAX_BYTES));
-          gtk_text_buffer_set_text (buffer, valid, -1);
-        }
-    }
-
+  gtk_text_buffer_set_text (buffer, body, -1);
   gtk_stack_set_visible_child_name (self->detail_stack, "event");
 }
 
 static void ls_event_panel_update_layout (LsEventPanel *self,
                                           gboolean      force);
+static void ls_event_panel_update_tick   (LsEventPanel *self);
+static void ls_event_panel_update_status (LsEventPanel *self);
 
 static void
 on_selected_item_cb (LsEventPanel       *self,
@@ -180,6 +149,7 @@ on_selected_item_cb (LsEventPanel       *self,
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", item != NULL);
   ls_event_panel_update_layout (self, TRUE);
+  ls_event_panel_update_tick (self);
 }
 
 /* ---- copying -------------------------------------------------------------- */
@@ -377,6 +347,8 @@ on_type_selected_cb (LsEventPanel *self,
     ls_event_list_set_type_filter (self->list, NULL);
   else
     ls_event_list_set_type_filter (self->list, gtk_string_list_get_string (self->types, selected));
+  ls_event_panel_update_status (self);
+  ls_event_panel_update_tick (self);
 }
 
 static void
@@ -388,6 +360,8 @@ ls_event_panel_apply_text_filter (LsEventPanel *self)
 
   if (ls_event_list_set_text_filter (self->list, text, regex, &error))
     {
+      ls_event_panel_update_status (self);
+      ls_event_panel_update_tick (self);
       gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
       gtk_widget_set_visible (GTK_WIDGET (self->filter_error_label), FALSE);
       return;
@@ -442,6 +416,8 @@ on_lifecycle_toggled_cb (LsEventPanel    *self,
                          GtkToggleButton *button)
 {
   ls_event_list_set_hide_lifecycle (self->list, gtk_toggle_button_get_active (button));
+  ls_event_panel_update_status (self);
+  ls_event_panel_update_tick (self);
 }
 
 /* The list restarted or changed: what the panel says about it follows. */
@@ -458,6 +434,7 @@ on_list_items_changed_cb (LsEventPanel *self,
    * next frame takes Follow to them. */
   if (added > 0)
     self->scroll_pending = 2;
+  ls_event_panel_update_tick (self);
 }
 
 /* ---- per-frame update ----------------------------------------------------- */
@@ -470,8 +447,6 @@ ls_event_panel_update_status (LsEventPanel *self)
   gboolean filtered = ls_event_list_get_filtered (self->list);
   gboolean searching = ls_event_list_get_searching (self->list);
   g_autofree char *text = NULL;
-  char items_buf[32];
-  char total_buf[32];
 
   if (n_items == self->shown_n_items && n_total == self->shown_n_total
       && filtered == self->shown_filtered && searching == self->shown_searching
@@ -483,18 +458,7 @@ ls_event_panel_update_status (LsEventPanel *self)
   self->shown_filtered = filtered;
   self->shown_searching = searching;
 
-  ls_format_count (items_buf, sizeof items_buf, n_items);
-  ls_format_count (total_buf, sizeof total_buf, n_total);
-  if (!filtered)
-    /* Translators: the count of events shown, e.g. "50,000 events" */
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s event", "%s events", (gulong) MIN (n_total, G_MAXULONG)),
-                            total_buf);
-  else if (searching)
-    /* Translators: matches so far while the filter is still looking, e.g. "1,234 of 50,000…" */
-    text = g_strdup_printf (_("%s of %s…"), items_buf, total_buf);
-  else
-    /* Translators: events the filter keeps of all events, e.g. "1,234 of 50,000" */
-    text = g_strdup_printf (_("%s of %s"), items_buf, total_buf);
+  text = _ls_event_panel_count_text (n_items, n_total, filtered, searching);
   ls_label_set_text_if_changed (self->count_label, text);
 
   gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n_items == 0);
@@ -544,6 +508,20 @@ ls_event_panel_update_layout (LsEventPanel *self,
 }
 
 static gboolean
+ls_event_panel_wants_tick (LsEventPanel *self)
+{
+  if (ls_event_list_get_store (self->list) == NULL)
+    return FALSE;
+
+  return !self->finished
+         || ls_event_list_get_searching (self->list)
+         || self->scroll_pending > 0
+         || self->place_detail_in > 0
+         || gtk_widget_get_width (GTK_WIDGET (self)) != self->layout_width
+         || ls_event_list_get_n_total (self->list) != self->shown_n_total;
+}
+
+static gboolean
 ls_event_panel_tick_cb (GtkWidget     *widget,
                         GdkFrameClock *frame_clock,
                         gpointer       user_data)
@@ -564,7 +542,31 @@ ls_event_panel_tick_cb (GtkWidget     *widget,
   ls_event_panel_update_status (self);
   ls_event_panel_update_layout (self, FALSE);
 
+  if (!ls_event_panel_wants_tick (self))
+    {
+      self->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
   return G_SOURCE_CONTINUE;
+}
+
+/* Ticks (and with them, frames) only while something can change on
+ * screen: a store that may grow, a filter still looking, a scroll or a
+ * layout to finish. An idle window draws nothing. */
+static void
+ls_event_panel_update_tick (LsEventPanel *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean wanted = gtk_widget_get_mapped (widget) && ls_event_panel_wants_tick (self);
+
+  if (wanted && self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (widget, ls_event_panel_tick_cb, NULL, NULL);
+  else if (!wanted && self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
 }
 
 static void
@@ -577,7 +579,39 @@ ls_event_panel_map (GtkWidget *widget)
   /* Catch up at once, then once per frame while anyone can see us. */
   ls_event_list_update (self->list);
   ls_event_panel_update_status (self);
-  if (self->tick_id == 0)
+  ls_event_panel_update_tick (self);
+}
+
+static void
+ls_event_panel_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+
+  gtk_widget_measure (self->content, orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
+}
+
+/* By hand rather than with a GtkBinLayout: a new width may call for the
+ * other layout (the tick decides, so it must be running), and the
+ * context menu follows its row. */
+static void
+ls_event_panel_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+
+  gtk_widget_allocate (self->content, width, height, baseline, NULL);
+  if (gtk_widget_get_visible (self->context_menu))
+    gtk_popover_present (GTK_POPOVER (self->context_menu));
+  if (width != self->layout_width && self->tick_id == 0 && gtk_widget_get_mapped (widget))
     self->tick_id = gtk_widget_add_tick_callback (widget, ls_event_panel_tick_cb, NULL, NULL);
 }
 
@@ -610,7 +644,7 @@ ls_event_panel_dispose (GObject *object)
   g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_EVENT_PANEL);
-  /* The template's top box has no id: dispose_template leaves it. */
+  /* dispose_template() leaves our children parented. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
@@ -673,6 +707,8 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
 
   widget_class->map = ls_event_panel_map;
   widget_class->unmap = ls_event_panel_unmap;
+  widget_class->measure = ls_event_panel_measure;
+  widget_class->size_allocate = ls_event_panel_size_allocate;
 
   properties[PROP_FOLLOW] =
     g_param_spec_boolean ("follow", NULL, NULL, TRUE,
@@ -689,6 +725,7 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "event.copy-data", NULL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-event-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, content);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, type_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, search_entry);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, regex_button);
@@ -706,7 +743,6 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, detail_subtitle);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, detail_text);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "lseventpanel");
 }
 
@@ -802,6 +838,29 @@ ls_event_panel_set_store (LsEventPanel *self,
   ls_event_list_update (self->list);
   ls_event_panel_update_status (self);
   ls_event_panel_set_follow (self, TRUE);
+  self->finished = FALSE;
+  ls_event_panel_update_tick (self);
+}
+
+/**
+ * ls_event_panel_set_finished:
+ * @finished: %TRUE once the store's writer is done (the stream ended)
+ *
+ * A finished store gets its last catch-up and then no per-frame ticks,
+ * except while a filter, a scroll or a layout change is under way;
+ * ls_event_panel_set_store() starts over unfinished.
+ */
+void
+ls_event_panel_set_finished (LsEventPanel *self,
+                             gboolean      finished)
+{
+  g_return_if_fail (LS_IS_EVENT_PANEL (self));
+
+  finished = !!finished;
+  if (self->finished == finished)
+    return;
+  self->finished = finished;
+  ls_event_panel_update_tick (self);
 }
 
 gboolean
@@ -883,4 +942,12 @@ _ls_event_panel_row_is_visible (LsEventPanel *self,
   g_return_val_if_fail (LS_IS_EVENT_PANEL (self), FALSE);
 
   return _ls_event_columns_find_visible_row (self->column_view, viewport, seq) != NULL;
+}
+
+gboolean
+_ls_event_panel_is_ticking (LsEventPanel *self)
+{
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), FALSE);
+
+  return self->tick_id != 0;
 }

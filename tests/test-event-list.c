@@ -17,6 +17,7 @@
 #include "ls-event-panel.h"
 #include "ls-event-panel-private.h"
 #include "ls-format.h"
+#include "ls-gui-test-utils.h"
 #include "ls-resources.h"
 
 typedef struct
@@ -660,6 +661,7 @@ test_formatting (void)
   g_autofree char *pretty = NULL;
   g_autofree char *none = NULL;
   g_autofree char *scalar = NULL;
+  g_autofree char *count = NULL;
   char buf[32];
 
   line = _ls_event_panel_first_line ("first\r\nsecond", 13, 100);
@@ -677,6 +679,13 @@ test_formatting (void)
   g_assert_null (none);
   scalar = _ls_event_panel_pretty_json ("42", 2);
   g_assert_null (scalar);
+
+  count = _ls_event_panel_count_text (1234, 50000, TRUE, FALSE);
+  g_assert_cmpstr (count, ==, "1,234 of 50,000");
+  g_clear_pointer (&count, g_free);
+  count = _ls_event_panel_count_text (1234, 50000, FALSE, FALSE);
+  g_assert_cmpstr (count, ==, "50,000 events");
+  g_clear_pointer (&count, g_free);
 
   /* One unit system for sizes: IEC. */
   g_assert_cmpstr (ls_format_size (buf, sizeof buf, 512), ==, "512 B");
@@ -700,12 +709,13 @@ test_panel (void)
   GtkWidget *panel = ls_event_panel_new ();
   LsEventList *list = ls_event_panel_get_list (LS_EVENT_PANEL (panel));
   g_autofree char *detail = NULL;
+  GtkWidget *paned;
   gint64 deadline;
 
   for (guint64 n = 0; n < 1000000; n++)
     append_numbered (store, n);
 
-  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 600);
   gtk_window_set_child (GTK_WINDOW (window), panel);
   ls_event_panel_set_store (LS_EVENT_PANEL (panel), store);
   gtk_window_present (GTK_WINDOW (window));
@@ -721,6 +731,27 @@ test_panel (void)
   detail = _ls_event_panel_dup_detail_text (LS_EVENT_PANEL (panel));
   /* {"n":999999} plus a second line is not JSON: shown as is. */
   g_assert_cmpstr (detail, ==, "{\"n\":999999}\nsecond line");
+
+  /* The stream ended: once caught up, no more ticks (an idle window
+   * draws nothing)... */
+  ls_event_panel_set_finished (LS_EVENT_PANEL (panel), TRUE);
+  while (_ls_event_panel_is_ticking (LS_EVENT_PANEL (panel)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (_ls_event_panel_is_ticking (LS_EVENT_PANEL (panel)));
+  g_assert_cmpint (gtk_orientable_get_orientation (GTK_ORIENTABLE (_ls_event_panel_get_child (LS_EVENT_PANEL (panel), "paned"))),
+                   ==, GTK_ORIENTATION_HORIZONTAL);
+
+  /* ...until the panel gets narrower: the tick puts the detail pane
+   * under the list, then stops again. */
+  g_assert_true (ls_gui_test_resize_window (window, 700, 600));
+  paned = _ls_event_panel_get_child (LS_EVENT_PANEL (panel), "paned");
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while ((gtk_orientable_get_orientation (GTK_ORIENTABLE (paned)) != GTK_ORIENTATION_VERTICAL
+          || _ls_event_panel_is_ticking (LS_EVENT_PANEL (panel)))
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (gtk_orientable_get_orientation (GTK_ORIENTABLE (paned)), ==, GTK_ORIENTATION_VERTICAL);
+  g_assert_false (_ls_event_panel_is_ticking (LS_EVENT_PANEL (panel)));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
