@@ -87,6 +87,7 @@ static void
 ls_stream_page_update_figures (LsStreamPage *self)
 {
   LsStreamStats stats;
+  g_autofree char *bytes = NULL;
   char buf[64];
 
   if (self->stream == NULL)
@@ -99,7 +100,8 @@ ls_stream_page_update_figures (LsStreamPage *self)
   ls_stream_get_stats (self->stream, &stats);
 
   ls_label_set_text_if_changed (self->figures[FIGURE_EVENTS], ls_format_count (buf, sizeof buf, stats.events));
-  ls_label_set_text_if_changed (self->figures[FIGURE_BYTES], ls_format_size (buf, sizeof buf, stats.bytes));
+  bytes = g_strdup (ls_format_size (buf, sizeof buf, stats.bytes));
+  ls_label_set_text_if_changed (self->figures[FIGURE_BYTES], bytes);
   g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
   ls_label_set_text_if_changed (self->figures[FIGURE_RATE], buf);
   ls_label_set_text_if_changed (self->figures[FIGURE_RECONNECTS], ls_format_count (buf, sizeof buf, stats.reconnects));
