@@ -756,6 +756,66 @@ test_panel (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+iterate_frames (GtkWidget *widget,
+                guint      n_frames)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gint64 start = gdk_frame_clock_get_frame_counter (clock);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (gdk_frame_clock_get_frame_counter (clock) < start + n_frames && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Follow off because a row is selected: new rows below and retention
+ * drops above leave that row where it is on screen. */
+static void
+test_panel_selected_row_stays (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *panel = ls_event_panel_new ();
+  LsEventPanel *self = LS_EVENT_PANEL (panel);
+  LsEventList *list = ls_event_panel_get_list (self);
+  guint64 written = 0;
+  guint64 selected;
+
+  ls_event_store_set_limits (store, 2000, 0);
+  for (; written < 2000; written++)
+    append_numbered (store, written);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 600);
+  gtk_window_set_child (GTK_WINDOW (window), panel);
+  ls_event_panel_set_store (self, store);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (panel))
+    g_main_context_iteration (NULL, TRUE);
+  iterate_frames (panel, 10);
+
+  /* Following: the bottom row is on screen. The user selects one a bit
+   * above it. */
+  g_assert_true (ls_event_panel_get_follow (self));
+  g_assert_true (_ls_event_panel_row_is_visible (self, written - 2));
+  selected = written - 5;
+  _ls_event_panel_select (self, ls_event_list_find_seq (list, selected));
+  g_assert_false (ls_event_panel_get_follow (self));
+
+  for (guint round = 0; round < 5; round++)
+    {
+      for (guint i = 0; i < 300; i++, written++)
+        append_numbered (store, written);
+      iterate_frames (panel, 3);
+
+      g_assert_cmpuint (ls_event_list_get_first_seq (list), ==, written - 2000);
+      g_assert_false (ls_event_panel_get_follow (self));
+      g_assert_true (_ls_event_panel_row_is_visible (self, selected));
+      g_assert_false (_ls_event_panel_row_is_visible (self, written - 1));
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -783,6 +843,7 @@ main (int   argc,
     {
       g_test_add_func ("/event-list/panel", test_panel);
       g_test_add_func ("/event-list/panel-past-cap", test_panel_past_cap);
+      g_test_add_func ("/event-list/panel-selected-row-stays", test_panel_selected_row_stays);
     }
 
   return g_test_run ();
