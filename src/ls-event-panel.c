@@ -148,6 +148,7 @@ on_selected_item_cb (LsEventPanel       *self,
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", item != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.unselect", item != NULL);
   ls_event_panel_update_layout (self, TRUE);
   ls_event_panel_update_tick (self);
 }
@@ -203,6 +204,18 @@ ls_event_panel_popup_menu (LsEventPanel *self,
   rect.y = (int) in_self.y;
   gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), &rect);
   gtk_popover_popup (GTK_POPOVER (self->context_menu));
+}
+
+/* Esc or the detail pane's close button: no row selected, so a narrow
+ * panel gives the detail pane's room back to the list. */
+static void
+unselect_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 }
 
 /* Shift+F10 or the Menu key: the menu of the selected row, next to it
@@ -718,6 +731,8 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "event.copy-data", NULL, copy_data_action);
   gtk_widget_class_install_action (widget_class, "event.copy-json", NULL, copy_json_action);
   gtk_widget_class_install_action (widget_class, "event.context-menu", NULL, context_menu_action);
+  gtk_widget_class_install_action (widget_class, "event.unselect", NULL, unselect_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "event.unselect", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "event.context-menu", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "event.context-menu", NULL);
   /* Ctrl+C copies the selected row's data; an entry or the detail text
@@ -805,6 +820,7 @@ ls_event_panel_init (LsEventPanel *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.unselect", FALSE);
   ls_event_panel_show_item (self, NULL);
   ls_event_panel_update_status (self);
 }

@@ -703,6 +703,23 @@ step_small_window_selected (gpointer data)
     return FALSE;
   g_test_message ("screenshot: %s", path);
 
+  /* The detail pane's close button (or Esc): the list gets the room back. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (run->panel), "event.unselect", NULL));
+
+  return TRUE;
+}
+
+static gboolean
+step_small_window_closed (gpointer data)
+{
+  TestRun *run = data;
+
+  if (gtk_widget_get_visible (panel_child (run, "detail_box")))
+    return FALSE;
+
+  g_assert_null (gtk_single_selection_get_selected_item (
+    GTK_SINGLE_SELECTION (gtk_column_view_get_model (GTK_COLUMN_VIEW (panel_child (run, "column_view"))))));
+
   return TRUE;
 }
 
@@ -746,6 +763,7 @@ test_event_panel (void)
     { "scrolled up", step_scrolled_up },
     { "800x600", step_small_window },
     { "800x600 with a row selected", step_small_window_selected },
+    { "800x600, detail closed", step_small_window_closed },
     { "quit", step_quit },
   };
   TestRun run = { NULL, };
