@@ -5,8 +5,9 @@
  * A GtkColumnView over LsEventList: only the rows on screen exist as
  * widgets and items, so a million events scroll like a hundred. The list
  * catches up with its store once per frame from a tick callback that runs
- * only while the panel is mapped; the same tick moves the detail pane
- * under the list when the panel is narrow.
+ * only while the panel is mapped and something can change (a growing
+ * store, a filter still looking, a scroll or layout to finish); the same
+ * tick moves the detail pane under the list when the panel is narrow.
  *
  * Above the table, the filters (type, text or regex, lifecycle rows), the
  * count of what they keep and "Follow", which keeps the newest row in
@@ -21,11 +22,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "ls-event-panel.h"
 #include "ls-event-panel-private.h"
-#include "ls-format.h"
 #include "ls-ui-util.h"
 
 /* Within this many pixels of the bottom counts as "at the bottom". */
