@@ -5,54 +5,54 @@
  * A GtkColumnView over LsEventList: only the rows on screen exist as
  * widgets and items, so a million events scroll like a hundred. The list
  * catches up with its store once per frame from a tick callback that runs
- * only while the panel is mapped.
+ * only while the panel is mapped and something can change (a growing
+ * store, a filter still looking, a scroll or layout to finish); the same
+ * tick moves the detail pane under the list when the panel is narrow.
  *
- * "Follow" keeps the newest row in view. It switches itself off when the
- * user scrolls up and on again when they scroll back to the bottom, the
- * way a terminal does.
+ * Above the table, the filters (type, text or regex, lifecycle rows), the
+ * count of what they keep and "Follow", which keeps the newest row in
+ * view. Follow stops when the user selects a row or scrolls up, so what
+ * they look at stays put, and comes back with the button, or by
+ * scrolling to the bottom with nothing selected, the way a terminal does.
+ *
+ * One widget and what its parts do to each other (filters, Follow,
+ * selection, layout, the tick that drives them): the cells are in
+ * ls-event-columns.c and the words in ls-event-panel-text.c.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
-#include <string.h>
-#include <time.h>
 
 #include "ls-event-panel.h"
 #include "ls-event-panel-private.h"
-#include "ls-format.h"
+#include "ls-ui-util.h"
 
-/* The data column shows one line; past this many bytes nobody reads it. */
-#define DATA_PREVIEW_BYTES 240
-/* Pretty-printing parses the whole value: beyond this, show it as is. */
-#define PRETTY_JSON_MAX_BYTES (4 * 1024 * 1024)
-/* The detail pane shows this much of a huge event (a text view with
- * hundreds of megabytes would freeze the UI thread). */
-#define DETAIL_MAX_BYTES (8 * 1024 * 1024)
 /* Within this many pixels of the bottom counts as "at the bottom". */
 #define BOTTOM_SLACK_PX 4.0
-
-typedef enum
-{
-  COLUMN_SEQ,
-  COLUMN_TIME,
-  COLUMN_KIND,
-  COLUMN_TYPE,
-  COLUMN_ID,
-  COLUMN_SIZE,
-  COLUMN_DATA,
-} LsEventColumn;
+/* Below this width the detail pane goes under the list, and shows only
+ * while a row is selected. */
+#define NARROW_WIDTH_PX 1000
+/* Typing pauses this long before the filter applies. */
+#define FILTER_DELAY_MS 150
 
 struct _LsEventPanel
 {
   GtkWidget           parent_instance;
 
   /* Template widgets */
+  GtkWidget          *content;
+  GtkDropDown        *type_dropdown;
+  GtkSearchEntry     *search_entry;
+  GtkToggleButton    *regex_button;
+  GtkToggleButton    *lifecycle_button;
+  GtkLabel           *count_label;
+  GtkToggleButton    *follow_button;
+  GtkLabel           *filter_error_label;
   GtkPaned           *paned;
   GtkScrolledWindow  *scrolled;
   GtkColumnView      *column_view;
   GtkLabel           *empty_label;
-  GtkToggleButton    *follow_button;
+  GtkWidget          *detail_box;
   GtkStack           *detail_stack;
   GtkLabel           *detail_title;
   GtkLabel           *detail_subtitle;
@@ -60,11 +60,24 @@ struct _LsEventPanel
 
   LsEventList        *list;
   GtkSingleSelection *selection;
+  GtkStringList      *types;        /* "All types", then the list's types */
+  GtkWidget          *context_menu;
   GtkAdjustment      *vadjustment;
   guint               tick_id;
-  gboolean            scrolling;   /* our own adjustment changes, not the user's */
+  gboolean            finished;     /* the store will not grow */
+  gboolean            scrolling;    /* our own adjustment changes, not the user's */
+  guint               scroll_pending;  /* frames Follow still scrolls for, after rows came */
+  guint               filter_timeout_id;
+  guint               place_detail_in;  /* frames until the narrow layout's divider is placed */
   double              last_value;
   guint64             last_first_seq;  /* to tell retention drops from user scrolls */
+  guint64             selected_seq;    /* G_MAXUINT64: none */
+  int                 layout_width;    /* the width the layout was chosen for */
+  gboolean            narrow;
+  guint64             shown_n_items;   /* what count_label says, to redo it only on change */
+  guint64             shown_n_total;
+  gboolean            shown_searching;
+  gboolean            shown_filtered;
 };
 
 G_DEFINE_FINAL_TYPE (LsEventPanel, ls_event_panel, GTK_TYPE_WIDGET)
@@ -77,268 +90,22 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* ---- formatting ----------------------------------------------------------- */
-
-char *
-_ls_event_panel_format_time (char   *buf,
-                             gsize   len,
-                             gint64  real_time_us)
-{
-  time_t seconds = (time_t) (real_time_us / G_USEC_PER_SEC);
-  struct tm tm;
-
-  g_return_val_if_fail (buf != NULL && len > 0, buf);
-
-  if (real_time_us < 0 || localtime_r (&seconds, &tm) == NULL)
-    {
-      g_strlcpy (buf, "--:--:--.---", len);
-      return buf;
-    }
-
-  g_snprintf (buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-              (int) ((real_time_us % G_USEC_PER_SEC) / 1000));
-  return buf;
-}
-
-char *
-_ls_event_panel_first_line (const char *data,
-                            gsize       data_len,
-                            gsize       max_bytes)
-{
-  const char *eol;
-  gsize n;
-
-  if (data == NULL || data_len == 0)
-    return g_strdup ("");
-
-  n = MIN (data_len, max_bytes);
-  eol = memchr (data, '\n', n);
-  if (eol != NULL)
-    n = eol - data;
-  if (n > 0 && data[n - 1] == '\r')
-    n--;
-
-  /* Raw chunks may hold anything: make_valid also replaces NULs' effect
-   * (it stops at none) and a multi-byte character cut by the cap. */
-  return g_utf8_make_valid (data, n);
-}
-
-char *
-_ls_event_panel_pretty_json (const char *data,
-                             gsize       data_len)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
-  JsonNode *root;
-  gsize i = 0;
-
-  if (data == NULL || data_len == 0 || data_len > PRETTY_JSON_MAX_BYTES)
-    return NULL;
-
-  /* Only objects and arrays gain anything from indentation; checking the
-   * first character first avoids parsing every plain-text event. */
-  while (i < data_len && g_ascii_isspace (data[i]))
-    i++;
-  if (i == data_len || (data[i] != '{' && data[i] != '['))
-    return NULL;
-  if (!g_utf8_validate (data, data_len, NULL))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, data_len, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL)
-    return NULL;
-
-  generator = json_generator_new ();
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, root);
-
-  return json_generator_to_data (generator, NULL);
-}
-
-/* The one human name of each kind; machine names are the nicks of
- * LS_TYPE_EVENT_KIND. */
-static const char *
-kind_label (LsEventKind kind)
-{
-  switch (kind)
-    {
-    case LS_EVENT_KIND_EVENT:
-      return C_("event kind", "event");
-    case LS_EVENT_KIND_INVALID:
-      return C_("event kind", "invalid");
-    case LS_EVENT_KIND_CHUNK:
-      return C_("event kind", "chunk");
-    case LS_EVENT_KIND_OPEN:
-      return C_("event kind", "open");
-    case LS_EVENT_KIND_ERROR:
-      return C_("event kind", "error");
-    case LS_EVENT_KIND_RECONNECT:
-      return C_("event kind", "reconnect");
-    case LS_EVENT_KIND_CLOSED:
-      return C_("event kind", "closed");
-    default:
-      return "?";
-    }
-}
-
-static void
-format_size (char   *buf,
-             gsize   len,
-             guint64 bytes)
-{
-  if (bytes < 1024)
-    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " B", bytes);
-  else if (bytes < 1024 * 1024)
-    g_snprintf (buf, len, "%.1f KiB", bytes / 1024.0);
-  else
-    g_snprintf (buf, len, "%.1f MiB", bytes / (1024.0 * 1024.0));
-}
-
-/* ---- columns -------------------------------------------------------------- */
-
-static void
-cell_setup_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *list_item,
-               gpointer                  user_data)
-{
-  LsEventColumn column = GPOINTER_TO_INT (user_data);
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-
-  switch (column)
-    {
-    case COLUMN_SEQ:
-    case COLUMN_SIZE:
-      gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-      gtk_widget_add_css_class (label, "numeric");
-      break;
-
-    case COLUMN_TIME:
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-      gtk_widget_add_css_class (label, "numeric");
-      break;
-
-    case COLUMN_DATA:
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-      gtk_widget_add_css_class (label, "monospace");
-      break;
-
-    case COLUMN_KIND:
-    case COLUMN_TYPE:
-    case COLUMN_ID:
-    default:
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-      break;
-    }
-
-  gtk_list_item_set_child (list_item, label);
-}
-
-static void
-cell_bind_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *list_item,
-              gpointer                  user_data)
-{
-  LsEventColumn column = GPOINTER_TO_INT (user_data);
-  GtkWidget *label = gtk_list_item_get_child (list_item);
-  LsEventItem *item = gtk_list_item_get_item (list_item);
-  const LsEventView *view = ls_event_item_get_view (item);
-  g_autofree char *owned = NULL;
-  const char *text = NULL;
-  char buf[64];
-
-  gtk_widget_remove_css_class (label, "ls-lifecycle");
-  gtk_widget_remove_css_class (label, "ls-error");
-  gtk_widget_remove_css_class (label, "ls-invalid");
-  if (ls_event_item_is_lifecycle (item))
-    gtk_widget_add_css_class (label, "ls-lifecycle");
-  if (view->kind == LS_EVENT_KIND_ERROR)
-    gtk_widget_add_css_class (label, "ls-error");
-  else if (view->kind == LS_EVENT_KIND_INVALID)
-    gtk_widget_add_css_class (label, "ls-invalid");
-
-  switch (column)
-    {
-    case COLUMN_SEQ:
-      text = ls_format_count (buf, sizeof buf, view->seq + 1);
-      break;
-
-    case COLUMN_TIME:
-      text = ls_event_item_is_dropped (item)
-               ? "" : _ls_event_panel_format_time (buf, sizeof buf, ls_event_item_get_real_time (item));
-      break;
-
-    case COLUMN_KIND:
-      text = ls_event_item_is_dropped (item) ? _("dropped") : kind_label (view->kind);
-      break;
-
-    case COLUMN_TYPE:
-      text = view->type;
-      break;
-
-    case COLUMN_ID:
-      text = view->id;
-      break;
-
-    case COLUMN_SIZE:
-      format_size (buf, sizeof buf, view->data_len);
-      text = buf;
-      break;
-
-    case COLUMN_DATA:
-      owned = _ls_event_panel_first_line (view->data, view->data_len, DATA_PREVIEW_BYTES);
-      text = owned;
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-
-  gtk_label_set_text (GTK_LABEL (label), text);
-}
-
-static void
-ls_event_panel_add_column (LsEventPanel  *self,
-                           const char    *title,
-                           LsEventColumn  column,
-                           int            fixed_width,
-                           gboolean       expand)
-{
-  g_autoptr(GtkColumnViewColumn) col = NULL;
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GINT_TO_POINTER (column));
-  g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GINT_TO_POINTER (column));
-
-  col = gtk_column_view_column_new (title, factory);
-  gtk_column_view_column_set_resizable (col, TRUE);
-  gtk_column_view_column_set_expand (col, expand);
-  if (fixed_width > 0)
-    gtk_column_view_column_set_fixed_width (col, fixed_width);
-  gtk_column_view_append_column (self->column_view, col);
-}
-
 /* ---- detail pane ---------------------------------------------------------- */
+
+static LsEventItem *
+ls_event_panel_get_selected (LsEventPanel *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
 
 static void
 ls_event_panel_show_item (LsEventPanel *self,
                           LsEventItem  *item)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->detail_text);
-  const LsEventView *view;
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
-  g_autofree char *pretty = NULL;
-  g_autofree char *valid = NULL;
-  char time_buf[32];
-  char size_buf[32];
-  char seq_buf[32];
+  g_autofree char *body = NULL;
 
   if (item == NULL)
     {
@@ -347,50 +114,147 @@ ls_event_panel_show_item (LsEventPanel *self,
       return;
     }
 
-  view = ls_event_item_get_view (item);
-  ls_format_count (seq_buf, sizeof seq_buf, view->seq + 1);
-  if (view->type[0] != '\0')
-    /* Translators: detail pane title: event number, kind and type, e.g. "#12 · event · tick" */
-    title = g_strdup_printf (_("#%s · %s · %s"), seq_buf, kind_label (view->kind), view->type);
-  else
-    title = g_strdup_printf (_("#%s · %s"), seq_buf, kind_label (view->kind));
+  _ls_event_panel_describe (item, &title, &subtitle, &body);
   gtk_label_set_text (self->detail_title, title);
-
-  _ls_event_panel_format_time (time_buf, sizeof time_buf, ls_event_item_get_real_time (item));
-  format_size (size_buf, sizeof size_buf, view->data_len);
-  if (view->id[0] != '\0')
-    subtitle = g_strdup_printf (_("%s · %s · id %s"), time_buf, size_buf, view->id);
-  else
-    subtitle = g_strdup_printf (_("%s · %s"), time_buf, size_buf);
   gtk_label_set_text (self->detail_subtitle, subtitle);
-
-  if (ls_event_item_is_dropped (item))
-    {
-      gtk_text_buffer_set_text (buffer, _("This event was dropped by the retention limit."), -1);
-    }
-  else
-    {
-      pretty = _ls_event_panel_pretty_json (view->data, view->data_len);
-      if (pretty != NULL)
-        {
-          gtk_text_buffer_set_text (buffer, pretty, -1);
-        }
-      else
-        {
-          valid = g_utf8_make_valid (view->data, MIN (view->data_len, DETAIL_MAX_BYTES));
-          gtk_text_buffer_set_text (buffer, valid, -1);
-        }
-    }
-
+  gtk_text_buffer_set_text (buffer, body, -1);
   gtk_stack_set_visible_child_name (self->detail_stack, "event");
 }
+
+static void ls_event_panel_update_layout (LsEventPanel *self,
+                                          gboolean      force);
+static void ls_event_panel_update_tick   (LsEventPanel *self);
+static void ls_event_panel_update_status (LsEventPanel *self);
 
 static void
 on_selected_item_cb (LsEventPanel       *self,
                      GParamSpec         *pspec,
                      GtkSingleSelection *selection)
 {
-  ls_event_panel_show_item (self, gtk_single_selection_get_selected_item (selection));
+  LsEventItem *item = gtk_single_selection_get_selected_item (selection);
+  guint64 seq = item != NULL ? ls_event_item_get_seq (item) : G_MAXUINT64;
+
+  /* The selection also moves when rows before it are dropped: only a
+   * different event is the user's choice, and it stops Follow, or the
+   * row they chose would scroll away. */
+  if (seq != self->selected_seq)
+    {
+      self->selected_seq = seq;
+      if (item != NULL)
+        gtk_toggle_button_set_active (self->follow_button, FALSE);
+      ls_event_panel_show_item (self, item);
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", item != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", item != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.unselect", item != NULL);
+  ls_event_panel_update_layout (self, TRUE);
+  ls_event_panel_update_tick (self);
+}
+
+/* ---- copying -------------------------------------------------------------- */
+
+static void
+copy_data_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+  LsEventItem *item = ls_event_panel_get_selected (self);
+  const LsEventView *view;
+  g_autofree char *text = NULL;
+
+  if (item == NULL)
+    return;
+
+  view = ls_event_item_get_view (item);
+  text = g_utf8_make_valid (view->data, (gssize) view->data_len);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+static void
+copy_json_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+  LsEventItem *item = ls_event_panel_get_selected (self);
+  g_autofree char *json = NULL;
+
+  if (item == NULL)
+    return;
+
+  json = _ls_event_panel_dup_event_json (item);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), json);
+}
+
+static void
+ls_event_panel_popup_menu (LsEventPanel *self,
+                           double        x,
+                           double        y)
+{
+  GdkRectangle rect = { 0, 0, 1, 1 };
+  graphene_point_t in_view = GRAPHENE_POINT_INIT ((float) x, (float) y);
+  graphene_point_t in_self;
+
+  if (!gtk_widget_compute_point (GTK_WIDGET (self->column_view), GTK_WIDGET (self), &in_view, &in_self))
+    in_self = in_view;
+  rect.x = (int) in_self.x;
+  rect.y = (int) in_self.y;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu), &rect);
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+}
+
+/* Esc or the detail pane's close button: no row selected, so a narrow
+ * panel gives the detail pane's room back to the list. */
+static void
+unselect_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+/* Shift+F10 or the Menu key: the menu of the selected row, next to it
+ * when it is on screen. */
+static void
+context_menu_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+  LsEventItem *item = ls_event_panel_get_selected (self);
+  GtkWidget *row;
+  graphene_rect_t bounds;
+
+  if (item == NULL)
+    return;
+
+  row = _ls_event_columns_find_visible_row (self->column_view, GTK_WIDGET (self->scrolled),
+                                            ls_event_item_get_seq (item));
+  if (row != NULL && gtk_widget_compute_bounds (row, GTK_WIDGET (self->column_view), &bounds))
+    ls_event_panel_popup_menu (self, bounds.origin.x + bounds.size.width, bounds.origin.y + bounds.size.height / 2);
+  else
+    ls_event_panel_popup_menu (self, 12, 12);
+}
+
+static void
+on_context_click_cb (GtkGestureClick *gesture,
+                     int              n_press,
+                     double           x,
+                     double           y,
+                     LsEventPanel    *self)
+{
+  guint position = _ls_event_columns_row_at (self->column_view, x, y);
+
+  if (position == G_MAXUINT)
+    return;
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  gtk_single_selection_set_selected (self->selection, position);
+  ls_event_panel_popup_menu (self, x, y);
 }
 
 /* ---- following the bottom ------------------------------------------------- */
@@ -447,10 +311,13 @@ on_vadjustment_value_changed_cb (LsEventPanel  *self,
     return;
 
   /* The list itself moves the value as rows come and go (keeping its
-   * anchor row in place): only a move up is the user leaving the bottom. */
+   * anchor row in place): only a move up is the user leaving the bottom.
+   * Back at the bottom, Follow resumes unless a row is selected: that
+   * row would scroll away. */
   if (follow && moved_up && value < bottom - BOTTOM_SLACK_PX)
     gtk_toggle_button_set_active (self->follow_button, FALSE);
-  else if (!follow && value >= bottom - BOTTOM_SLACK_PX && bottom > 0)
+  else if (!follow && value >= bottom - BOTTOM_SLACK_PX && bottom > 0
+           && ls_event_panel_get_selected (self) == NULL)
     gtk_toggle_button_set_active (self->follow_button, TRUE);
 }
 
@@ -463,15 +330,207 @@ on_follow_toggled_cb (LsEventPanel    *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
 }
 
+/* ---- filters -------------------------------------------------------------- */
+
+static void
+ls_event_panel_sync_types (LsEventPanel *self)
+{
+  guint n_types = ls_event_list_get_n_types (self->list);
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->types)) - 1;
+
+  if (n_types < n_shown)
+    {
+      /* A new store: its types start over. */
+      gtk_string_list_splice (self->types, 1, n_shown, NULL);
+      n_shown = 0;
+    }
+  for (guint i = n_shown; i < n_types; i++)
+    gtk_string_list_append (self->types, ls_event_list_get_type_name (self->list, i));
+}
+
+static void
+on_type_selected_cb (LsEventPanel *self,
+                     GParamSpec   *pspec,
+                     GtkDropDown  *dropdown)
+{
+  guint selected = gtk_drop_down_get_selected (dropdown);
+
+  if (selected == 0 || selected == GTK_INVALID_LIST_POSITION)
+    ls_event_list_set_type_filter (self->list, NULL);
+  else
+    ls_event_list_set_type_filter (self->list, gtk_string_list_get_string (self->types, selected));
+  ls_event_panel_update_status (self);
+  ls_event_panel_update_tick (self);
+}
+
+static void
+ls_event_panel_apply_text_filter (LsEventPanel *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gboolean regex = gtk_toggle_button_get_active (self->regex_button);
+  g_autoptr(GError) error = NULL;
+
+  if (ls_event_list_set_text_filter (self->list, text, regex, &error))
+    {
+      ls_event_panel_update_status (self);
+      ls_event_panel_update_tick (self);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+      gtk_widget_set_visible (GTK_WIDGET (self->filter_error_label), FALSE);
+      return;
+    }
+
+  /* Said next to the entry, and the last valid filter stays in force. */
+  gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
+  gtk_label_set_text (self->filter_error_label, error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_error_label), TRUE);
+}
+
+static gboolean
+apply_text_filter_cb (gpointer data)
+{
+  LsEventPanel *self = data;
+
+  self->filter_timeout_id = 0;
+  ls_event_panel_apply_text_filter (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Our own pause rather than "search-changed", which fires at once for an
+ * empty text: replacing the text (delete, then insert) would apply an
+ * empty filter in between, and a bad regex would then leave no filter
+ * instead of the last good one. */
+static void
+on_search_text_changed_cb (LsEventPanel *self,
+                           GtkEditable  *entry)
+{
+  g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
+  self->filter_timeout_id = g_timeout_add (FILTER_DELAY_MS, apply_text_filter_cb, self);
+}
+
+static void
+on_search_activate_cb (LsEventPanel   *self,
+                       GtkSearchEntry *entry)
+{
+  g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
+  ls_event_panel_apply_text_filter (self);
+}
+
+static void
+on_stop_search_cb (LsEventPanel   *self,
+                   GtkSearchEntry *entry)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+}
+
+static void
+on_lifecycle_toggled_cb (LsEventPanel    *self,
+                         GtkToggleButton *button)
+{
+  ls_event_list_set_hide_lifecycle (self->list, gtk_toggle_button_get_active (button));
+  ls_event_panel_update_status (self);
+  ls_event_panel_update_tick (self);
+}
+
+/* The list restarted or changed: what the panel says about it follows. */
+static void
+on_list_items_changed_cb (LsEventPanel *self,
+                          guint         position,
+                          guint         removed,
+                          guint         added,
+                          GListModel   *list)
+{
+  if (position == 0 && removed > 0 && g_list_model_get_n_items (list) == 0)
+    self->last_first_seq = G_MAXUINT64;
+  /* Rows also come outside the tick (a new store, a new filter): the
+   * next frame takes Follow to them. */
+  if (added > 0)
+    self->scroll_pending = 2;
+  ls_event_panel_update_tick (self);
+}
+
 /* ---- per-frame update ----------------------------------------------------- */
 
 static void
-ls_event_panel_update_empty (LsEventPanel *self)
+ls_event_panel_update_status (LsEventPanel *self)
 {
-  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->list)) == 0;
+  guint64 n_items = g_list_model_get_n_items (G_LIST_MODEL (self->list));
+  guint64 n_total = ls_event_list_get_n_total (self->list);
+  gboolean filtered = ls_event_list_get_filtered (self->list);
+  gboolean searching = ls_event_list_get_searching (self->list);
+  g_autofree char *text = NULL;
 
-  if (gtk_widget_get_visible (GTK_WIDGET (self->empty_label)) != empty)
-    gtk_widget_set_visible (GTK_WIDGET (self->empty_label), empty);
+  if (n_items == self->shown_n_items && n_total == self->shown_n_total
+      && filtered == self->shown_filtered && searching == self->shown_searching
+      && gtk_label_get_text (self->count_label)[0] != '\0')
+    return;
+
+  self->shown_n_items = n_items;
+  self->shown_n_total = n_total;
+  self->shown_filtered = filtered;
+  self->shown_searching = searching;
+
+  text = _ls_event_panel_count_text (n_items, n_total, filtered, searching);
+  ls_label_set_text_if_changed (self->count_label, text);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n_items == 0);
+  ls_label_set_text_if_changed (self->empty_label,
+                                filtered && n_total > 0
+                                  ? (searching ? _("Searching…") : _("No matching events"))
+                                  : _("No events yet"));
+}
+
+/* Wide: the detail pane beside the list. Narrow: under it, and only while
+ * a row is selected, so the list keeps the height. */
+static void
+ls_event_panel_update_layout (LsEventPanel *self,
+                              gboolean      force)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  gboolean narrow;
+  gboolean show_detail;
+
+  if (width <= 0 || (width == self->layout_width && !force))
+    return;
+
+  narrow = width < NARROW_WIDTH_PX;
+  show_detail = !narrow || ls_event_panel_get_selected (self) != NULL;
+
+  if (narrow != self->narrow || self->layout_width <= 0)
+    {
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->paned),
+                                      narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+      /* Under the list the detail pane may shrink below what it asks
+       * for: the list's rows matter more than the pane's margins. */
+      gtk_paned_set_shrink_end_child (self->paned, narrow);
+      if (!narrow)
+        gtk_paned_set_position (self->paned, MAX (width - 400, 360));
+      self->narrow = narrow;
+    }
+
+  if (gtk_widget_get_visible (self->detail_box) != show_detail)
+    {
+      gtk_widget_set_visible (self->detail_box, show_detail);
+      /* The pane sizes itself from the children's natural sizes when one
+       * appears: place the divider once it has, two frames on. */
+      if (narrow && show_detail)
+        self->place_detail_in = 2;
+    }
+  self->layout_width = width;
+}
+
+static gboolean
+ls_event_panel_wants_tick (LsEventPanel *self)
+{
+  if (ls_event_list_get_store (self->list) == NULL)
+    return FALSE;
+
+  return !self->finished
+         || ls_event_list_get_searching (self->list)
+         || self->scroll_pending > 0
+         || self->place_detail_in > 0
+         || gtk_widget_get_width (GTK_WIDGET (self)) != self->layout_width
+         || ls_event_list_get_n_total (self->list) != self->shown_n_total;
 }
 
 static gboolean
@@ -481,14 +540,45 @@ ls_event_panel_tick_cb (GtkWidget     *widget,
 {
   LsEventPanel *self = LS_EVENT_PANEL (widget);
 
-  if (ls_event_list_update (self->list))
+  /* Under the list, the data gets a bit less than half. */
+  if (self->place_detail_in > 0 && --self->place_detail_in == 0 && self->narrow)
+    gtk_paned_set_position (self->paned, MAX (gtk_widget_get_height (GTK_WIDGET (self->paned)) * 11 / 20, 120));
+
+  ls_event_list_update (self->list);
+  /* Twice: the list places a far jump by estimated row heights, and
+   * only a frame later knows where the bottom really is. */
+  if (self->scroll_pending > 0 && gtk_toggle_button_get_active (self->follow_button))
+    ls_event_panel_scroll_to_bottom (self);
+  if (self->scroll_pending > 0)
+    self->scroll_pending--;
+  ls_event_panel_update_status (self);
+  ls_event_panel_update_layout (self, FALSE);
+
+  if (!ls_event_panel_wants_tick (self))
     {
-      ls_event_panel_update_empty (self);
-      if (gtk_toggle_button_get_active (self->follow_button))
-        ls_event_panel_scroll_to_bottom (self);
+      self->tick_id = 0;
+      return G_SOURCE_REMOVE;
     }
 
   return G_SOURCE_CONTINUE;
+}
+
+/* Ticks (and with them, frames) only while something can change on
+ * screen: a store that may grow, a filter still looking, a scroll or a
+ * layout to finish. An idle window draws nothing. */
+static void
+ls_event_panel_update_tick (LsEventPanel *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean wanted = gtk_widget_get_mapped (widget) && ls_event_panel_wants_tick (self);
+
+  if (wanted && self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (widget, ls_event_panel_tick_cb, NULL, NULL);
+  else if (!wanted && self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
 }
 
 static void
@@ -500,8 +590,40 @@ ls_event_panel_map (GtkWidget *widget)
 
   /* Catch up at once, then once per frame while anyone can see us. */
   ls_event_list_update (self->list);
-  ls_event_panel_update_empty (self);
-  if (self->tick_id == 0)
+  ls_event_panel_update_status (self);
+  ls_event_panel_update_tick (self);
+}
+
+static void
+ls_event_panel_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+
+  gtk_widget_measure (self->content, orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
+}
+
+/* By hand rather than with a GtkBinLayout: a new width may call for the
+ * other layout (the tick decides, so it must be running), and the
+ * context menu follows its row. */
+static void
+ls_event_panel_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  LsEventPanel *self = LS_EVENT_PANEL (widget);
+
+  gtk_widget_allocate (self->content, width, height, baseline, NULL);
+  if (gtk_widget_get_visible (self->context_menu))
+    gtk_popover_present (GTK_POPOVER (self->context_menu));
+  if (width != self->layout_width && self->tick_id == 0 && gtk_widget_get_mapped (widget))
     self->tick_id = gtk_widget_add_tick_callback (widget, ls_event_panel_tick_cb, NULL, NULL);
 }
 
@@ -525,15 +647,24 @@ static void
 ls_event_panel_dispose (GObject *object)
 {
   LsEventPanel *self = LS_EVENT_PANEL (object);
+  GtkWidget *child;
 
   if (self->vadjustment != NULL)
     g_signal_handlers_disconnect_by_data (self->vadjustment, self);
   g_clear_object (&self->vadjustment);
+  g_clear_pointer (&self->context_menu, gtk_widget_unparent);
+  g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_EVENT_PANEL);
+  /* dispose_template() leaves our children parented. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   g_clear_object (&self->selection);
+  if (self->list != NULL)
+    g_signal_handlers_disconnect_by_data (self->list, self);
   g_clear_object (&self->list);
+  g_clear_object (&self->types);
 
   G_OBJECT_CLASS (ls_event_panel_parent_class)->dispose (object);
 }
@@ -588,49 +719,85 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
 
   widget_class->map = ls_event_panel_map;
   widget_class->unmap = ls_event_panel_unmap;
+  widget_class->measure = ls_event_panel_measure;
+  widget_class->size_allocate = ls_event_panel_size_allocate;
 
   properties[PROP_FOLLOW] =
     g_param_spec_boolean ("follow", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  gtk_widget_class_install_action (widget_class, "event.copy-data", NULL, copy_data_action);
+  gtk_widget_class_install_action (widget_class, "event.copy-json", NULL, copy_json_action);
+  gtk_widget_class_install_action (widget_class, "event.context-menu", NULL, context_menu_action);
+  gtk_widget_class_install_action (widget_class, "event.unselect", NULL, unselect_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "event.unselect", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "event.context-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "event.context-menu", NULL);
+  /* Ctrl+C copies the selected row's data; an entry or the detail text
+   * with the focus copy their own selection first. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "event.copy-data", NULL);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-event-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, content);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, type_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, regex_button);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, lifecycle_button);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, count_label);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, follow_button);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, filter_error_label);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, paned);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, scrolled);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, column_view);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, empty_label);
-  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, follow_button);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, detail_box);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, detail_stack);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, detail_title);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, detail_subtitle);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, detail_text);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "lseventpanel");
 }
 
 static void
 ls_event_panel_init (LsEventPanel *self)
 {
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GtkGesture *click;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->selected_seq = G_MAXUINT64;
+  self->last_first_seq = G_MAXUINT64;
   self->list = ls_event_list_new (NULL);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->list)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_object (self->selection, "notify::selected-item",
                            G_CALLBACK (on_selected_item_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_swapped (self->list, "items-changed", G_CALLBACK (on_list_items_changed_cb), self);
+  g_signal_connect_swapped (self->list, "types-changed", G_CALLBACK (ls_event_panel_sync_types), self);
 
-  /* Fixed widths: measuring every row's text to size columns is what a
-   * million-row table cannot afford; the data column takes the rest. */
-  ls_event_panel_add_column (self, _("#"), COLUMN_SEQ, 80, FALSE);
-  ls_event_panel_add_column (self, _("Time"), COLUMN_TIME, 110, FALSE);
-  ls_event_panel_add_column (self, _("Kind"), COLUMN_KIND, 86, FALSE);
-  ls_event_panel_add_column (self, _("Type"), COLUMN_TYPE, 96, FALSE);
-  ls_event_panel_add_column (self, _("ID"), COLUMN_ID, 72, FALSE);
-  ls_event_panel_add_column (self, _("Size"), COLUMN_SIZE, 76, FALSE);
-  ls_event_panel_add_column (self, _("Data"), COLUMN_DATA, 0, TRUE);
+  _ls_event_columns_add (self->column_view);
+
+  self->types = gtk_string_list_new (NULL);
+  gtk_string_list_append (self->types, _("All types"));
+  gtk_drop_down_set_model (self->type_dropdown, G_LIST_MODEL (self->types));
+  g_signal_connect_object (self->type_dropdown, "notify::selected",
+                           G_CALLBACK (on_type_selected_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_entry, "changed",
+                           G_CALLBACK (on_search_text_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_entry, "activate",
+                           G_CALLBACK (on_search_activate_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_entry, "stop-search",
+                           G_CALLBACK (on_stop_search_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->regex_button, "toggled",
+                           G_CALLBACK (ls_event_panel_apply_text_filter), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->lifecycle_button, "toggled",
+                           G_CALLBACK (on_lifecycle_toggled_cb), self, G_CONNECT_SWAPPED);
 
   self->vadjustment = g_object_ref (gtk_scrolled_window_get_vadjustment (self->scrolled));
   g_signal_connect_swapped (self->vadjustment, "value-changed",
@@ -638,7 +805,23 @@ ls_event_panel_init (LsEventPanel *self)
   g_signal_connect_object (self->follow_button, "toggled",
                            G_CALLBACK (on_follow_toggled_cb), self, G_CONNECT_SWAPPED);
 
+  g_menu_append (menu, _("Copy _Data"), "event.copy-data");
+  g_menu_append (menu, _("Copy Event as _JSON"), "event.copy-json");
+  self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+  gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_context_click_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), GTK_EVENT_CONTROLLER (click));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.unselect", FALSE);
   ls_event_panel_show_item (self, NULL);
+  ls_event_panel_update_status (self);
 }
 
 GtkWidget *
@@ -668,8 +851,31 @@ ls_event_panel_set_store (LsEventPanel *self,
 
   ls_event_list_set_store (self->list, store);
   ls_event_list_update (self->list);
-  ls_event_panel_update_empty (self);
+  ls_event_panel_update_status (self);
   ls_event_panel_set_follow (self, TRUE);
+  self->finished = FALSE;
+  ls_event_panel_update_tick (self);
+}
+
+/**
+ * ls_event_panel_set_finished:
+ * @finished: %TRUE once the store's writer is done (the stream ended)
+ *
+ * A finished store gets its last catch-up and then no per-frame ticks,
+ * except while a filter, a scroll or a layout change is under way;
+ * ls_event_panel_set_store() starts over unfinished.
+ */
+void
+ls_event_panel_set_finished (LsEventPanel *self,
+                             gboolean      finished)
+{
+  g_return_if_fail (LS_IS_EVENT_PANEL (self));
+
+  finished = !!finished;
+  if (self->finished == finished)
+    return;
+  self->finished = finished;
+  ls_event_panel_update_tick (self);
 }
 
 gboolean
@@ -687,6 +893,15 @@ ls_event_panel_set_follow (LsEventPanel *self,
   g_return_if_fail (LS_IS_EVENT_PANEL (self));
 
   gtk_toggle_button_set_active (self->follow_button, follow);
+}
+
+void
+ls_event_panel_focus_filter (LsEventPanel *self)
+{
+  g_return_if_fail (LS_IS_EVENT_PANEL (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->search_entry), 0, -1);
 }
 
 void
@@ -710,4 +925,44 @@ _ls_event_panel_dup_detail_text (LsEventPanel *self)
   gtk_text_buffer_get_bounds (buffer, &start, &end);
 
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+GtkWidget *
+_ls_event_panel_get_child (LsEventPanel *self,
+                           const char   *id)
+{
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), NULL);
+
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), LS_TYPE_EVENT_PANEL, id));
+}
+
+GtkWidget *
+_ls_event_panel_open_context_menu (LsEventPanel *self,
+                                   guint         position)
+{
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), NULL);
+
+  gtk_single_selection_set_selected (self->selection, position);
+  ls_event_panel_popup_menu (self, 10, 10);
+
+  return self->context_menu;
+}
+
+gboolean
+_ls_event_panel_row_is_visible (LsEventPanel *self,
+                                guint64       seq)
+{
+  GtkWidget *viewport = GTK_WIDGET (self->scrolled);
+
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), FALSE);
+
+  return _ls_event_columns_find_visible_row (self->column_view, viewport, seq) != NULL;
+}
+
+gboolean
+_ls_event_panel_is_ticking (LsEventPanel *self)
+{
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), FALSE);
+
+  return self->tick_id != 0;
 }

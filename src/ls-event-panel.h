@@ -17,8 +17,12 @@ GtkWidget    *ls_event_panel_new           (void);
 LsEventList  *ls_event_panel_get_list      (LsEventPanel *self);
 void          ls_event_panel_set_store     (LsEventPanel *self,
                                             LsEventStore *store);
+void          ls_event_panel_set_finished  (LsEventPanel *self,
+                                            gboolean      finished);
 gboolean      ls_event_panel_get_follow    (LsEventPanel *self);
 void          ls_event_panel_set_follow    (LsEventPanel *self,
                                             gboolean      follow);
+/* Puts the keyboard in the filter entry, its text selected (for Ctrl+F). */
+void          ls_event_panel_focus_filter  (LsEventPanel *self);
 
 G_END_DECLS

@@ -74,3 +74,28 @@ ls_format_duration (char   *buf,
 
   return buf;
 }
+
+/**
+ * ls_format_size:
+ *
+ * Bytes in IEC units, the one unit system the window uses: "512 B",
+ * "1.5 KiB", "12.0 MiB", "1.2 GiB".
+ */
+char *
+ls_format_size (char    *buf,
+                gsize    len,
+                guint64  bytes)
+{
+  g_return_val_if_fail (buf != NULL && len > 0, buf);
+
+  if (bytes < 1024)
+    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " B", bytes);
+  else if (bytes < 1024 * 1024)
+    g_snprintf (buf, len, "%.1f KiB", bytes / 1024.0);
+  else if (bytes < G_GUINT64_CONSTANT (1024) * 1024 * 1024)
+    g_snprintf (buf, len, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  else
+    g_snprintf (buf, len, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+
+  return buf;
+}

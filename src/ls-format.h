@@ -16,5 +16,8 @@ char *ls_format_count     (char    *buf,
 char *ls_format_duration  (char    *buf,
                            gsize    len,
                            gint64   usec);
+char *ls_format_size      (char    *buf,
+                           gsize    len,
+                           guint64  bytes);
 
 G_END_DECLS

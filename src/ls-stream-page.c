@@ -100,7 +100,7 @@ ls_stream_page_update_figures (LsStreamPage *self)
   ls_stream_get_stats (self->stream, &stats);
 
   ls_label_set_text_if_changed (self->figures[FIGURE_EVENTS], ls_format_count (buf, sizeof buf, stats.events));
-  bytes = g_format_size (stats.bytes);
+  bytes = g_strdup (ls_format_size (buf, sizeof buf, stats.bytes));
   ls_label_set_text_if_changed (self->figures[FIGURE_BYTES], bytes);
   g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
   ls_label_set_text_if_changed (self->figures[FIGURE_RATE], buf);

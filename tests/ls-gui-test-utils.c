@@ -14,6 +14,10 @@
 
 #include "ls-gui-test-utils.h"
 
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
+
 #define POLL_INTERVAL_MS 10
 
 static void
@@ -126,4 +130,80 @@ ls_gui_test_run_steps (GApplication    *app,
              (int) (LS_GUI_STEP_TIMEOUT_US / G_USEC_PER_SEC));
   g_assert_cmpuint (script.current, ==, n_steps);
   g_assert_cmpint (status, ==, 0);
+}
+
+char *
+ls_gui_test_save_screenshot (gpointer    widget,
+                             const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  char *path;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  const char *build_dir = g_getenv ("LS_BUILD_DIR");
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_assert_true (gtk_widget_get_realized (widget));
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+
+  dir = g_build_filename (build_dir != NULL ? build_dir : ".", "tests", "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+
+  /* The widget's own rendering, not the X server's: no window manager
+   * or other window can get in the picture. */
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    {
+      /* Nothing to draw yet (a relayout pending): the caller tries later. */
+      g_free (path);
+      return NULL;
+    }
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+
+  return path;
+}
+
+gboolean
+ls_gui_test_resize_window (gpointer window,
+                           int      width,
+                           int      height)
+{
+#ifdef GDK_WINDOWING_X11
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  GdkDisplay *display = gtk_widget_get_display (window);
+
+  if (GDK_IS_X11_DISPLAY (display) && surface != NULL)
+    {
+      XResizeWindow (gdk_x11_display_get_xdisplay (display), gdk_x11_surface_get_xid (surface),
+                     (unsigned) width, (unsigned) height);
+      XFlush (gdk_x11_display_get_xdisplay (display));
+      return TRUE;
+    }
+#endif
+
+  return FALSE;
+}
+
+gboolean
+ls_gui_test_window_has_size (gpointer window,
+                             int      width,
+                             int      height)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+
+  return surface != NULL && gdk_surface_get_width (surface) == width
+         && gdk_surface_get_height (surface) == height;
 }

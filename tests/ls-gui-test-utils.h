@@ -28,5 +28,20 @@ void     ls_gui_test_run_steps (GApplication     *app,
                                 const LsGuiStep  *steps,
                                 guint             n_steps,
                                 gpointer          run);
+/* Resizes the toplevel @window as a user dragging its corner would (a
+ * mapped GtkWindow ignores new default sizes). Then wait for
+ * ls_gui_test_window_has_size(). X11 only: FALSE elsewhere. */
+gboolean ls_gui_test_resize_window   (gpointer    window,
+                                      int         width,
+                                      int         height);
+gboolean ls_gui_test_window_has_size (gpointer    window,
+                                      int         width,
+                                      int         height);
+/* Renders @widget (a realized GtkWidget) as it is now into
+ * $LS_BUILD_DIR/tests/screenshots/@name.png, for a person to look at.
+ * Returns the file's path, newly allocated, or NULL when the widget has
+ * nothing to show yet (try again at the next step poll). */
+char    *ls_gui_test_save_screenshot (gpointer    widget,
+                                      const char *name);
 
 G_END_DECLS

@@ -16,6 +16,8 @@
 #include "ls-event-list.h"
 #include "ls-event-panel.h"
 #include "ls-event-panel-private.h"
+#include "ls-format.h"
+#include "ls-gui-test-utils.h"
 #include "ls-resources.h"
 
 typedef struct
@@ -315,6 +317,341 @@ test_replace_store (void)
   g_assert_false (ls_event_list_update (list));
 }
 
+/* A view's bookkeeping in miniature: a count kept from the signals alone,
+ * checked against the model at every emission, as GtkListItemManager
+ * does (it asserts when an announced range does not exist). */
+typedef struct
+{
+  LsEventList *list;
+  guint        count;
+  guint        n_signals;
+  guint        n_mixed_updates;   /* updates that both dropped and added */
+} Shadow;
+
+static void
+on_shadow_items_changed_cb (GListModel *model,
+                            guint       position,
+                            guint       removed,
+                            guint       added,
+                            Shadow     *shadow)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  shadow->n_signals++;
+  g_assert_cmpuint (position + removed, <=, shadow->count);
+  shadow->count = shadow->count - removed + added;
+  /* What the model says it holds is what it announced. */
+  g_assert_cmpuint (n, ==, shadow->count);
+  if (added > 0)
+    {
+      g_autoptr(LsEventItem) last = g_list_model_get_item (model, position + added - 1);
+
+      g_assert_nonnull (last);
+      g_assert_cmpuint (ls_event_item_get_seq (last), ==,
+                        ls_event_list_get_seq (shadow->list, position + added - 1));
+      if (!ls_event_list_get_filtered (shadow->list))
+        g_assert_cmpuint (ls_event_item_get_seq (last), ==,
+                          ls_event_list_get_first_seq (shadow->list) + position + added - 1);
+    }
+  if (n > 0)
+    {
+      g_autoptr(LsEventItem) first = g_list_model_get_item (model, 0);
+
+      g_assert_cmpuint (ls_event_item_get_seq (first), ==, ls_event_list_get_first_seq (shadow->list));
+    }
+  g_assert_null (g_list_model_get_item (model, n));
+}
+
+/* Retention drops old events while new ones arrive in the same frame:
+ * every emission is exact (removal first, then addition), including when
+ * the drop goes past everything the model held. */
+static void
+test_items_changed_exact (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (store);
+  Shadow shadow = { list, 0, 0, 0 };
+  guint64 written = 0;
+  /* Events appended between two updates: below, at and well beyond the cap. */
+  static const guint batches[] = { 600, 300, 1, 999, 1000, 250, 2500, 7, 1001, 0, 400 };
+
+  ls_event_store_set_limits (store, 1000, 0);
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_shadow_items_changed_cb), &shadow);
+
+  for (guint i = 0; i < G_N_ELEMENTS (batches); i++)
+    {
+      guint64 first, end;
+      guint64 before_first = ls_event_list_get_first_seq (list);
+      guint before_n = g_list_model_get_n_items (G_LIST_MODEL (list));
+      guint before_signals = shadow.n_signals;
+
+      for (guint k = 0; k < batches[i]; k++, written++)
+        append_numbered (store, written);
+      ls_event_list_update (list);
+
+      ls_event_store_get_range (store, &first, &end);
+      g_assert_cmpuint (shadow.count, ==, end - first);
+      g_assert_cmpuint (ls_event_list_get_first_seq (list), ==, first);
+      if (first > before_first && before_n > 0 && batches[i] > 0)
+        {
+          shadow.n_mixed_updates++;
+          g_assert_cmpuint (shadow.n_signals - before_signals, ==, 2);
+        }
+      if (end > first)
+        {
+          assert_item_is (list, 0, first);
+          assert_item_is (list, (guint) (end - first - 1), written - 1);
+        }
+    }
+
+  g_assert_cmpuint (shadow.n_mixed_updates, >=, 5);
+  g_assert_cmpuint (shadow.count, ==, 1000);
+}
+
+typedef struct
+{
+  LsEventStore *store;
+  guint64       n_events;
+  gint          done;   /* atomic */
+} BulkWriter;
+
+static gpointer
+bulk_writer_thread (gpointer data)
+{
+  BulkWriter *writer = data;
+
+  for (guint64 n = 0; n < writer->n_events; n++)
+    {
+      append_numbered (writer->store, n);
+      /* Spread the stream over many frames, as a fast server does. */
+      if (n % 20000 == 0)
+        g_usleep (2000);
+    }
+  g_atomic_int_set (&writer->done, 1);
+
+  return NULL;
+}
+
+/* 2.5 million events through the default one-million cap while the table
+ * is on screen and catching up once a frame: frames that see both drops
+ * and additions must not crash the list widget, and at the end the model
+ * is exactly the store's range. */
+static void
+test_panel_past_cap (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *panel = ls_event_panel_new ();
+  LsEventList *list = ls_event_panel_get_list (LS_EVENT_PANEL (panel));
+  BulkWriter writer = { store, 2500000, 0 };
+  Shadow shadow = { list, 0, 0, 0 };
+  g_autoptr(LsEventItem) first_item = NULL;
+  g_autoptr(LsEventItem) last_item = NULL;
+  GThread *thread;
+  guint64 first, end;
+  guint n;
+
+  ls_event_store_set_limits (store, LS_EVENT_STORE_DEFAULT_MAX_EVENTS, 0);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_child (GTK_WINDOW (window), panel);
+  ls_event_panel_set_store (LS_EVENT_PANEL (panel), store);
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_shadow_items_changed_cb), &shadow);
+  gtk_window_present (GTK_WINDOW (window));
+
+  while (!gtk_widget_get_mapped (panel))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_widget_get_realized (panel));
+
+  thread = g_thread_new ("bulk-writer", bulk_writer_thread, &writer);
+  for (;;)
+    {
+      ls_event_store_get_range (store, &first, &end);
+      if (g_atomic_int_get (&writer.done) &&
+          ls_event_list_get_first_seq (list) == first &&
+          g_list_model_get_n_items (G_LIST_MODEL (list)) == end - first)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_thread_join (thread);
+
+  ls_event_store_get_range (store, &first, &end);
+  g_assert_cmpuint (end, ==, writer.n_events);
+  g_assert_cmpuint (end - first, ==, LS_EVENT_STORE_DEFAULT_MAX_EVENTS);
+  n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_assert_cmpuint (n, ==, end - first);
+  g_assert_cmpuint (shadow.count, ==, n);
+  first_item = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  last_item = g_list_model_get_item (G_LIST_MODEL (list), n - 1);
+  g_assert_cmpuint (ls_event_item_get_seq (first_item), ==, first);
+  g_assert_cmpuint (ls_event_item_get_seq (last_item), ==, end - 1);
+  g_assert_false (ls_event_item_is_dropped (last_item));
+  g_test_message ("%u items-changed over %" G_GUINT64_FORMAT " events", shadow.n_signals, end);
+
+  g_signal_handlers_disconnect_by_data (list, &shadow);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* One event of a mixed stream: a lifecycle row every 1000, else types
+ * "alpha" (every third) and "beta", data {"n":N,"word":W} with W "Needle"
+ * every seventh. */
+static void
+append_mixed (LsEventStore *store,
+              guint64       n)
+{
+  char data[96];
+  int len;
+
+  if (n % 1000 == 0)
+    {
+      ls_event_store_append (store, 1, n % 2000 == 0 ? LS_EVENT_KIND_OPEN : LS_EVENT_KIND_RECONNECT,
+                             g_get_monotonic_time (), NULL, -1, NULL, -1, "HTTP 200 needle", 15, 0);
+      return;
+    }
+  len = g_snprintf (data, sizeof data, "{\"n\":%" G_GUINT64_FORMAT ",\"word\":\"%s\"}",
+                    n, n % 7 == 0 ? "Needle" : "hay");
+  ls_event_store_append (store, 1, LS_EVENT_KIND_EVENT, g_get_monotonic_time (),
+                         n % 3 == 0 ? "alpha" : "beta", -1, NULL, -1, data, len, (guint32) len);
+}
+
+typedef enum
+{
+  MIXED_ANY = 0,
+  MIXED_ALPHA = 1 << 0,
+  MIXED_NEEDLE = 1 << 1,
+  MIXED_NO_LIFECYCLE = 1 << 2,
+} MixedFilter;
+
+static gboolean
+mixed_matches (guint64     n,
+               MixedFilter filter)
+{
+  gboolean lifecycle = n % 1000 == 0;
+
+  if ((filter & MIXED_NO_LIFECYCLE) && lifecycle)
+    return FALSE;
+  if ((filter & MIXED_ALPHA) && (lifecycle || n % 3 != 0))
+    return FALSE;
+  if ((filter & MIXED_NEEDLE) && !lifecycle && n % 7 != 0)
+    return FALSE;
+
+  return TRUE;
+}
+
+static void
+count_signal_cb (guint *counter)
+{
+  (*counter)++;
+}
+
+static void
+update_until_caught_up (LsEventList *list)
+{
+  do
+    ls_event_list_update (list);
+  while (ls_event_list_get_searching (list));
+}
+
+/* Every item is an event the filter keeps, and every kept event is an
+ * item, in order. */
+static void
+assert_filtered (LsEventList *list,
+                 LsEventStore *store,
+                 MixedFilter  filter)
+{
+  guint64 first, end;
+  guint position = 0;
+
+  ls_event_store_get_range (store, &first, &end);
+  for (guint64 n = first; n < end; n++)
+    if (mixed_matches (n, filter))
+      {
+        g_assert_cmpuint (ls_event_list_get_seq (list, position), ==, n);
+        g_assert_cmpuint (ls_event_list_find_seq (list, n), ==, position);
+        position++;
+      }
+    else
+      {
+        g_assert_cmpuint (ls_event_list_find_seq (list, n), ==, G_MAXUINT);
+      }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, position);
+  g_assert_cmpuint (ls_event_list_get_n_total (list), ==, end - first);
+}
+
+static void
+test_filter (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(LsEventList) list = ls_event_list_new (store);
+  g_autoptr(GError) error = NULL;
+  Shadow shadow = { list, 0, 0, 0 };
+  guint64 written = 0;
+  guint n_types_changed = 0;
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_shadow_items_changed_cb), &shadow);
+  g_signal_connect_swapped (list, "types-changed", G_CALLBACK (count_signal_cb), &n_types_changed);
+
+  for (; written < 100000; written++)
+    append_mixed (store, written);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_ANY);
+  g_assert_false (ls_event_list_get_filtered (list));
+
+  /* Types seen, in order, lifecycle rows aside. */
+  g_assert_cmpuint (ls_event_list_get_n_types (list), ==, 2);
+  g_assert_cmpstr (ls_event_list_get_type_name (list, 0), ==, "beta");
+  g_assert_cmpstr (ls_event_list_get_type_name (list, 1), ==, "alpha");
+  g_assert_cmpuint (n_types_changed, ==, 2);
+
+  ls_event_list_set_type_filter (list, "alpha");
+  update_until_caught_up (list);
+  g_assert_true (ls_event_list_get_filtered (list));
+  assert_filtered (list, store, MIXED_ALPHA);
+
+  /* Plain text ignores ASCII case and looks at lifecycle rows' data too. */
+  g_assert_true (ls_event_list_set_text_filter (list, "NEEDLE", FALSE, &error));
+  g_assert_no_error (error);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_ALPHA | MIXED_NEEDLE);
+
+  ls_event_list_set_type_filter (list, NULL);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_NEEDLE);
+
+  ls_event_list_set_hide_lifecycle (list, TRUE);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_NEEDLE | MIXED_NO_LIFECYCLE);
+
+  /* The same through a regex; an invalid one changes nothing. */
+  g_assert_true (ls_event_list_set_text_filter (list, "\"word\":\"need[l]e\"|HTTP \\d+ needle", TRUE, &error));
+  g_assert_no_error (error);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_NEEDLE | MIXED_NO_LIFECYCLE);
+  g_assert_false (ls_event_list_set_text_filter (list, "need(le", TRUE, &error));
+  g_assert_error (error, G_REGEX_ERROR, G_REGEX_ERROR_UNMATCHED_PARENTHESIS);
+  g_clear_error (&error);
+  update_until_caught_up (list);
+  assert_filtered (list, store, MIXED_NEEDLE | MIXED_NO_LIFECYCLE);
+
+  /* Filtered and past the cap, dropping and adding in the same update:
+   * still exact at every emission (the shadow checks), still in order. */
+  ls_event_store_set_limits (store, 30000, 0);
+  for (guint round = 0; round < 8; round++)
+    {
+      for (guint i = 0; i < 9000 + round * 3000; i++, written++)
+        append_mixed (store, written);
+      update_until_caught_up (list);
+      assert_filtered (list, store, MIXED_NEEDLE | MIXED_NO_LIFECYCLE);
+    }
+
+  /* Back to everything. */
+  g_assert_true (ls_event_list_set_text_filter (list, "", FALSE, NULL));
+  ls_event_list_set_hide_lifecycle (list, FALSE);
+  update_until_caught_up (list);
+  g_assert_false (ls_event_list_get_filtered (list));
+  assert_filtered (list, store, MIXED_ANY);
+  g_assert_cmpuint (shadow.count, ==, 30000);
+}
+
 static void
 test_formatting (void)
 {
@@ -324,6 +661,7 @@ test_formatting (void)
   g_autofree char *pretty = NULL;
   g_autofree char *none = NULL;
   g_autofree char *scalar = NULL;
+  g_autofree char *count = NULL;
   char buf[32];
 
   line = _ls_event_panel_first_line ("first\r\nsecond", 13, 100);
@@ -342,6 +680,19 @@ test_formatting (void)
   scalar = _ls_event_panel_pretty_json ("42", 2);
   g_assert_null (scalar);
 
+  count = _ls_event_panel_count_text (1234, 50000, TRUE, FALSE);
+  g_assert_cmpstr (count, ==, "1,234 of 50,000");
+  g_clear_pointer (&count, g_free);
+  count = _ls_event_panel_count_text (1234, 50000, FALSE, FALSE);
+  g_assert_cmpstr (count, ==, "50,000 events");
+  g_clear_pointer (&count, g_free);
+
+  /* One unit system for sizes: IEC. */
+  g_assert_cmpstr (ls_format_size (buf, sizeof buf, 512), ==, "512 B");
+  g_assert_cmpstr (ls_format_size (buf, sizeof buf, 1536), ==, "1.5 KiB");
+  g_assert_cmpstr (ls_format_size (buf, sizeof buf, 200 * 1024 * 1024), ==, "200.0 MiB");
+  g_assert_cmpstr (ls_format_size (buf, sizeof buf, G_GUINT64_CONSTANT (3) << 30), ==, "3.0 GiB");
+
   _ls_event_panel_format_time (buf, sizeof buf, g_get_real_time ());
   g_assert_cmpuint (strlen (buf), ==, strlen ("HH:MM:SS.mmm"));
   g_assert_cmpint (buf[2], ==, ':');
@@ -358,12 +709,13 @@ test_panel (void)
   GtkWidget *panel = ls_event_panel_new ();
   LsEventList *list = ls_event_panel_get_list (LS_EVENT_PANEL (panel));
   g_autofree char *detail = NULL;
+  GtkWidget *paned;
   gint64 deadline;
 
   for (guint64 n = 0; n < 1000000; n++)
     append_numbered (store, n);
 
-  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 600);
   gtk_window_set_child (GTK_WINDOW (window), panel);
   ls_event_panel_set_store (LS_EVENT_PANEL (panel), store);
   gtk_window_present (GTK_WINDOW (window));
@@ -379,6 +731,87 @@ test_panel (void)
   detail = _ls_event_panel_dup_detail_text (LS_EVENT_PANEL (panel));
   /* {"n":999999} plus a second line is not JSON: shown as is. */
   g_assert_cmpstr (detail, ==, "{\"n\":999999}\nsecond line");
+
+  /* The stream ended: once caught up, no more ticks (an idle window
+   * draws nothing)... */
+  ls_event_panel_set_finished (LS_EVENT_PANEL (panel), TRUE);
+  while (_ls_event_panel_is_ticking (LS_EVENT_PANEL (panel)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (_ls_event_panel_is_ticking (LS_EVENT_PANEL (panel)));
+  g_assert_cmpint (gtk_orientable_get_orientation (GTK_ORIENTABLE (_ls_event_panel_get_child (LS_EVENT_PANEL (panel), "paned"))),
+                   ==, GTK_ORIENTATION_HORIZONTAL);
+
+  /* ...until the panel gets narrower: the tick puts the detail pane
+   * under the list, then stops again. */
+  g_assert_true (ls_gui_test_resize_window (window, 700, 600));
+  paned = _ls_event_panel_get_child (LS_EVENT_PANEL (panel), "paned");
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while ((gtk_orientable_get_orientation (GTK_ORIENTABLE (paned)) != GTK_ORIENTATION_VERTICAL
+          || _ls_event_panel_is_ticking (LS_EVENT_PANEL (panel)))
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (gtk_orientable_get_orientation (GTK_ORIENTABLE (paned)), ==, GTK_ORIENTATION_VERTICAL);
+  g_assert_false (_ls_event_panel_is_ticking (LS_EVENT_PANEL (panel)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+iterate_frames (GtkWidget *widget,
+                guint      n_frames)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gint64 start = gdk_frame_clock_get_frame_counter (clock);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (gdk_frame_clock_get_frame_counter (clock) < start + n_frames && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Follow off because a row is selected: new rows below and retention
+ * drops above leave that row where it is on screen. */
+static void
+test_panel_selected_row_stays (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *panel = ls_event_panel_new ();
+  LsEventPanel *self = LS_EVENT_PANEL (panel);
+  LsEventList *list = ls_event_panel_get_list (self);
+  guint64 written = 0;
+  guint64 selected;
+
+  ls_event_store_set_limits (store, 2000, 0);
+  for (; written < 2000; written++)
+    append_numbered (store, written);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 600);
+  gtk_window_set_child (GTK_WINDOW (window), panel);
+  ls_event_panel_set_store (self, store);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (panel))
+    g_main_context_iteration (NULL, TRUE);
+  iterate_frames (panel, 10);
+
+  /* Following: the bottom row is on screen. The user selects one a bit
+   * above it. */
+  g_assert_true (ls_event_panel_get_follow (self));
+  g_assert_true (_ls_event_panel_row_is_visible (self, written - 2));
+  selected = written - 5;
+  _ls_event_panel_select (self, ls_event_list_find_seq (list, selected));
+  g_assert_false (ls_event_panel_get_follow (self));
+
+  for (guint round = 0; round < 5; round++)
+    {
+      for (guint i = 0; i < 300; i++, written++)
+        append_numbered (store, written);
+      iterate_frames (panel, 3);
+
+      g_assert_cmpuint (ls_event_list_get_first_seq (list), ==, written - 2000);
+      g_assert_false (ls_event_panel_get_follow (self));
+      g_assert_true (_ls_event_panel_row_is_visible (self, selected));
+      g_assert_false (_ls_event_panel_row_is_visible (self, written - 1));
+    }
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -401,11 +834,17 @@ main (int   argc,
   g_test_add_func ("/event-list/basic", test_basic);
   g_test_add_func ("/event-list/threaded-writer", test_threaded_writer);
   g_test_add_func ("/event-list/retention", test_retention);
+  g_test_add_func ("/event-list/items-changed-exact", test_items_changed_exact);
+  g_test_add_func ("/event-list/filter", test_filter);
   g_test_add_func ("/event-list/dropped-before-read", test_dropped_before_read);
   g_test_add_func ("/event-list/replace-store", test_replace_store);
   g_test_add_func ("/event-list/formatting", test_formatting);
   if (have_display)
-    g_test_add_func ("/event-list/panel", test_panel);
+    {
+      g_test_add_func ("/event-list/panel", test_panel);
+      g_test_add_func ("/event-list/panel-past-cap", test_panel_past_cap);
+      g_test_add_func ("/event-list/panel-selected-row-stays", test_panel_selected_row_stays);
+    }
 
   return g_test_run ();
 }
