@@ -197,7 +197,12 @@ ls_application_startup (GApplication *app)
 {
   LsApplication *self = LS_APPLICATION (app);
   g_autoptr(GError) error = NULL;
-  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const struct { const char *action; const char *accels[2]; } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.reconnect", { "<Control>r", NULL } },
+    { "win.focus-url", { "<Control>l", NULL } },
+    { "win.focus-filter", { "<Control>f", NULL } },
+  };
   guint capacity = DEFAULT_RECORDER_CAPACITY;
 
   G_APPLICATION_CLASS (ls_application_parent_class)->startup (app);
@@ -222,7 +227,8 @@ ls_application_startup (GApplication *app)
     self->engine_error = g_strdup_printf (_("The worker loop could not start: %s"), error->message);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 
   self->sigint_id = g_unix_signal_add (SIGINT, ls_application_signal_cb, self);
   self->sigterm_id = g_unix_signal_add (SIGTERM, ls_application_signal_cb, self);

@@ -7,7 +7,7 @@
  * window's LsStress, and are pulled by ls_loops_page_refresh(), which the
  * window calls once per frame whichever page is on screen: the cards are
  * current the moment the page is shown. The Run and Cancel buttons are
- * the window's "win.stress" and "win.stress-cancel" actions.
+ * the window's "win.stress-test" and "win.stress-test-cancel" actions.
  */
 #include "config.h"
 

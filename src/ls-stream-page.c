@@ -544,3 +544,23 @@ ls_stream_page_get_stream (LsStreamPage *self)
 
   return self->stream;
 }
+
+/* ---- keyboard focus: the window's Ctrl+L and Ctrl+F ----------------------- */
+
+void
+ls_stream_page_focus_url (LsStreamPage *self)
+{
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+
+  ls_request_editor_focus_url (self->editor);
+}
+
+/* The event panel has no filter entry yet: focus goes to its first
+ * focusable child (the event list), where typing does no harm. */
+void
+ls_stream_page_focus_filter (LsStreamPage *self)
+{
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+
+  gtk_widget_child_focus (GTK_WIDGET (self->event_panel), GTK_DIR_TAB_FORWARD);
+}

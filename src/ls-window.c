@@ -74,9 +74,9 @@ ls_window_update_actions (LsWindow *self)
 {
   gboolean running = self->stress != NULL && ls_stress_get_state (self->stress) == LS_STRESS_RUNNING;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress",
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-test",
                                  !running && ls_window_worker_accepts_work (self));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-cancel", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-test-cancel", running);
 }
 
 /* ---- once per frame ------------------------------------------------------ */
@@ -204,6 +204,40 @@ ls_window_stress_cancel_action (GtkWidget  *widget,
                                 GVariant   *param)
 {
   ls_window_cancel_stress (LS_WINDOW (widget));
+}
+
+/* Ctrl+R: the request in the editor, connected again (or for the first time). */
+static void
+ls_window_reconnect_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+
+  ls_window_show_page (self, "stream");
+  ls_stream_page_connect (self->stream_page);
+}
+
+static void
+ls_window_focus_url_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+
+  ls_window_show_page (self, "stream");
+  ls_stream_page_focus_url (self->stream_page);
+}
+
+static void
+ls_window_focus_filter_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+
+  ls_window_show_page (self, "stream");
+  ls_stream_page_focus_filter (self->stream_page);
 }
 
 /* Ctrl+Shift+S exports from any page, not only from the Timeline. */
@@ -349,13 +383,18 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, status_label);
   gtk_widget_class_bind_template_callback (widget_class, on_export_failed_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.stress", NULL, ls_window_stress_action);
-  gtk_widget_class_install_action (widget_class, "win.stress-cancel", NULL, ls_window_stress_cancel_action);
+  /* The stress test is the Loops page's Run and Cancel buttons; its only
+   * key is Escape, to cancel a run. Accelerators of the other actions are
+   * the application's (ls-application.c), so the shortcuts window shows them. */
+  gtk_widget_class_install_action (widget_class, "win.stress-test", NULL, ls_window_stress_action);
+  gtk_widget_class_install_action (widget_class, "win.stress-test-cancel", NULL, ls_window_stress_cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, ls_window_reconnect_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, ls_window_focus_url_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-filter", NULL, ls_window_focus_filter_action);
 
   gtk_widget_class_add_binding (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                 ls_window_export_trace_shortcut, NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.stress", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stress-cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stress-test-cancel", NULL);
 
   g_type_ensure (LS_TYPE_LOOPS_PAGE);
   g_type_ensure (LS_TYPE_STREAM_PAGE);
@@ -473,7 +512,7 @@ ls_window_get_stress (LsWindow *self)
  * ls_window_start_stress:
  * @n_round_trips: how many requests to send UI → worker → UI
  *
- * What "win.stress" does: starts a stress run unless one is running.
+ * What "win.stress-test" does: starts a stress run unless one is running.
  * Progress and the result show on the Loops page; a problem shows as a
  * one-line banner.
  *
@@ -508,7 +547,7 @@ ls_window_start_stress (LsWindow *self,
   return FALSE;
 }
 
-/* What "win.stress-cancel" (Escape) does. */
+/* What "win.stress-test-cancel" (Escape) does. */
 void
 ls_window_cancel_stress (LsWindow *self)
 {

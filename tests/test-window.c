@@ -209,7 +209,7 @@ step_stress_failed (gpointer data)
   g_test_message ("banner: %s", _ls_window_get_banner (run->window));
 
   g_assert_false (ls_window_start_stress (run->window, 10));
-  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.stress", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.stress-test", NULL);
   g_assert_cmpint (ls_stress_get_state (ls_window_get_stress (run->window)), ==, LS_STRESS_FAILED);
   g_assert_nonnull (_ls_window_get_banner (run->window));
 
@@ -368,6 +368,136 @@ step_trace_written (gpointer data)
   return TRUE;
 }
 
+/* ---- keys ----------------------------------------------------------------- */
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Every mnemonic of the mapped widgets, as keyvals. */
+static void
+collect_mnemonics (GtkWidget *widget,
+                   GArray    *keys)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
+    {
+      guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)));
+
+      for (guint i = 0; i < keys->len; i++)
+        if (g_array_index (keys, guint, i) == key)
+          g_error ("Alt+%s is the mnemonic of two widgets, one of them \"%s\"",
+                   gdk_keyval_name (key), gtk_label_get_label (GTK_LABEL (widget)));
+      g_array_append_val (keys, key);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_mnemonics (child, keys);
+}
+
+static void
+assert_mnemonics_unique (LsWindow *window)
+{
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  collect_mnemonics (GTK_WIDGET (window), keys);
+  /* At least the three page tabs and the Connect button. */
+  g_assert_cmpuint (keys->len, >=, 4);
+}
+
+static gboolean
+step_keys (gpointer data)
+{
+  TestRun *run = data;
+  GtkApplication *app = GTK_APPLICATION (run->app);
+  LsRequestEditor *editor = ls_stream_page_get_editor (ls_window_get_stream_page (run->window));
+  g_auto(GStrv) stress_accels = gtk_application_get_accels_for_action (app, "win.stress-test");
+  static const struct { const char *action; const char *accel; } bound[] = {
+    { "win.reconnect", "<Control>r" },
+    { "win.focus-url", "<Control>l" },
+    { "win.focus-filter", "<Control>f" },
+    { "app.quit", "<Control>q" },
+  };
+  GtkWidget *focus;
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (run->window)))
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bound); i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, bound[i].action);
+
+      g_assert_nonnull (accels[0]);
+      g_assert_cmpstr (accels[0], ==, bound[i].accel);
+    }
+  /* The stress test is the Loops page's button, not a global key. */
+  g_assert_null (stress_accels[0]);
+
+  /* Each page, the Stream page with its button as Connect and as Stop. */
+  ls_window_show_page (run->window, "stream");
+  assert_mnemonics_unique (run->window);
+  ls_request_editor_set_running (editor, TRUE);
+  assert_mnemonics_unique (run->window);
+  ls_request_editor_set_running (editor, FALSE);
+  ls_window_show_page (run->window, "timeline");
+  assert_mnemonics_unique (run->window);
+  ls_window_show_page (run->window, "loops");
+  assert_mnemonics_unique (run->window);
+
+  /* Ctrl+L: from any page to the URL entry. */
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-url", NULL);
+  focus = gtk_root_get_focus (GTK_ROOT (run->window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (editor)));
+  g_assert_true (GTK_IS_TEXT (focus));
+
+  return TRUE;
+}
+
+/* Ctrl+R connects the request again: a new stream replaces the live one;
+ * Enter in the URL entry connects to the new URL though a stream runs. */
+static gboolean
+step_reconnect_keys (gpointer data)
+{
+  TestRun *run = data;
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsRequestEditor *editor = ls_stream_page_get_editor (page);
+  guint32 before = ls_stream_get_id (ls_stream_page_get_stream (page));
+  g_autofree char *url = NULL;
+  GtkWidget *entry;
+
+  /* Ids, not pointers: a new stream may reuse the old one's address. */
+  g_assert_true (ls_request_editor_get_running (editor));
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.reconnect", NULL);
+  g_assert_cmpuint (ls_stream_get_id (ls_stream_page_get_stream (page)), >, before);
+  before = ls_stream_get_id (ls_stream_page_get_stream (page));
+
+  url = g_strdup_printf ("%s/sse/ticks?rate=30", ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)));
+  ls_request_editor_set_url (editor, url);
+  entry = find_descendant (GTK_WIDGET (editor), GTK_TYPE_ENTRY);
+  g_assert_nonnull (entry);
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpuint (ls_stream_get_id (ls_stream_page_get_stream (page)), >, before);
+  g_assert_cmpstr (ls_stream_get_options (ls_stream_page_get_stream (page))->url, ==, url);
+  g_assert_null (ls_request_editor_get_error (editor));
+
+  return TRUE;
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void
@@ -375,6 +505,7 @@ test_window_smoke (void)
 {
   static const LsGuiStep steps[] = {
     { "window shown", step_window_shown },
+    { "keys", step_keys },
     { "both loops live", step_both_loops_live },
     { "start stress", step_start_small_stress },
     { "stress done", step_stress_done },
@@ -408,6 +539,8 @@ test_window_demo (void)
     { "window shown", step_window_shown },
     { "demo events shown", step_demo_events_shown },
     { "bad URL refused", step_bad_url_refused },
+    { "Ctrl+R and Enter reconnect", step_reconnect_keys },
+    { "demo events shown again", step_demo_events_shown },
     { "timeline has records", step_timeline_has_records },
     { "export trace", step_export_trace },
     { "trace written", step_trace_written },
