@@ -10,6 +10,12 @@
  * the worker CLOSED and joined before g_application_run() returns: the
  * last one skips the hold, so shutdown finishes the wait itself.
  *
+ * The command line (`loopscope [URL] [-X METHOD] [-H 'Name: value']...
+ * [-d BODY]`) is handled in the primary instance: a second invocation is
+ * forwarded there (over D-Bus) and opens a window of its own. The UI
+ * loop's probe belongs here, not to a window: there is one UI loop
+ * whatever the number of windows.
+ *
  * LS_DEBUG_QUIT_REPORT=1 prints, on stderr, when the demo streams are live
  * and, at shutdown, how many were live when quitting began and the
  * worker's final state (tests/test-quit.c reads it).
@@ -19,6 +25,7 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <string.h>
 
 #include "ls-application.h"
 #include "ls-demo-server.h"
@@ -36,8 +43,10 @@ struct _LsApplication
   LsRecorder     *recorder;
   LsBridge       *bridge;
   char           *engine_error;
-  LsDemoServer   *demo_server;   /* --demo only */
+  LsLoopProbe    *ui_probe;
+  LsDemoServer   *demo_server;   /* once a window asked for it */
   GCancellable   *demo_cancellable;
+  GList          *demo_waiting;  /* of GWeakRef * to windows, until the server listens */
 
   gboolean        demo;
   gboolean        quitting;
@@ -52,11 +61,26 @@ struct _LsApplication
 
 G_DEFINE_FINAL_TYPE (LsApplication, ls_application, GTK_TYPE_APPLICATION)
 
+/* How often the UI probe's lag timer fires: often enough to catch a stall
+ * of a few frames, rare enough to cost nothing. */
+#define UI_PROBE_INTERVAL_MS 100
+
+/* The same spelling as curl and as `loopscope --headless`. */
 static const GOptionEntry option_entries[] = {
+  { "method", 'X', 0, G_OPTION_ARG_STRING, NULL,
+    N_("HTTP method (default GET, or POST with --data)"), N_("METHOD") },
+  { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("Request header, repeatable"), N_("'NAME: VALUE'") },
+  { "data", 'd', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Request body, or @FILE to read it from a file"), N_("BODY") },
   { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Start connected to the built-in demo server"), NULL },
+  /* Handled in main() before GTK starts; listed here so that --help shows it. */
+  { "headless", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Stream without a window, printing JSON lines (loopscope --headless --help lists its options)"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL, N_("[URL]") },
   { NULL }
 };
 
@@ -186,8 +210,7 @@ ls_application_handle_local_options (GApplication *app,
       return 0;
     }
 
-  if (g_variant_dict_contains (options, "demo"))
-    self->demo = TRUE;
+  (void) self;
 
   return G_APPLICATION_CLASS (ls_application_parent_class)->handle_local_options (app, options);
 }
@@ -218,6 +241,11 @@ ls_application_startup (GApplication *app)
     capacity = g_settings_get_uint (self->settings, "recorder-capacity");
 
   self->recorder = ls_recorder_new (capacity);
+
+  /* Attached here, on the thread that runs the default context. */
+  self->ui_probe = ls_loop_probe_new ("ui", LS_LOOP_UI, self->recorder);
+  ls_loop_probe_attach (self->ui_probe, g_main_context_default (), UI_PROBE_INTERVAL_MS);
+
   self->bridge = ls_bridge_new (self->recorder);
   g_signal_connect_object (self->bridge, "notify::worker-state",
                            G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
@@ -234,7 +262,15 @@ ls_application_startup (GApplication *app)
   self->sigterm_id = g_unix_signal_add (SIGTERM, ls_application_signal_cb, self);
 }
 
-/* The demo server listens (on its own thread): point the window at it. */
+static void
+weak_ref_free (GWeakRef *weak)
+{
+  g_weak_ref_clear (weak);
+  g_free (weak);
+}
+
+/* The demo server listens (on its own thread): point the windows that
+ * asked for it at it. */
 static void
 on_demo_server_started_cb (GObject      *source,
                            GAsyncResult *result,
@@ -244,10 +280,9 @@ on_demo_server_started_cb (GObject      *source,
   GWeakRef *weak = user_data;
   g_autoptr(LsApplication) self = g_weak_ref_get (weak);
   g_autoptr(GError) error = NULL;
-  GtkWindow *window;
+  GList *waiting;
 
-  g_weak_ref_clear (weak);
-  g_free (weak);
+  weak_ref_free (weak);
 
   if (!ls_demo_server_start_finish (server, result, &error))
     {
@@ -256,12 +291,18 @@ on_demo_server_started_cb (GObject      *source,
       return;
     }
 
-  if (self == NULL || self->quitting)
+  if (self == NULL)
     return;
 
-  window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  if (LS_IS_WINDOW (window))
-    ls_window_start_demo (LS_WINDOW (window), ls_demo_server_get_base_uri (server));
+  waiting = g_steal_pointer (&self->demo_waiting);
+  for (GList *l = waiting; l != NULL && !self->quitting; l = l->next)
+    {
+      g_autoptr(LsWindow) window = g_weak_ref_get (l->data);
+
+      if (window != NULL)
+        ls_window_start_demo (window, ls_demo_server_get_base_uri (server));
+    }
+  g_list_free_full (waiting, (GDestroyNotify) weak_ref_free);
 }
 
 static gboolean
@@ -277,13 +318,37 @@ debug_live_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-ls_application_start_demo (LsApplication *self)
+/**
+ * ls_application_connect_demo:
+ * @window: the window to connect
+ *
+ * Starts the embedded demo server if it is not running yet, then connects
+ * @window to its tick stream (at once when the server already listens).
+ */
+void
+ls_application_connect_demo (LsApplication *self,
+                             LsWindow      *window)
 {
   GWeakRef *weak;
 
-  if (self->demo_server != NULL || self->engine_error != NULL)
+  g_return_if_fail (LS_IS_APPLICATION (self));
+  g_return_if_fail (LS_IS_WINDOW (window));
+
+  if (self->engine_error != NULL || self->quitting)
     return;
+
+  if (self->demo_server != NULL && ls_demo_server_is_running (self->demo_server))
+    {
+      ls_window_start_demo (window, ls_demo_server_get_base_uri (self->demo_server));
+      return;
+    }
+
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, window);
+  self->demo_waiting = g_list_append (self->demo_waiting, weak);
+
+  if (self->demo_server != NULL)
+    return;   /* starting: the window is served when it listens */
 
   /* Weak: a start that completes after the application is gone (or never
    * gets to run its callback) must not keep it alive. */
@@ -299,6 +364,17 @@ ls_application_start_demo (LsApplication *self)
     self->debug_live_id = g_timeout_add (50, debug_live_cb, self);
 }
 
+static LsWindow *
+ls_application_new_window (LsApplication *self)
+{
+  LsWindow *window = ls_window_new (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/* A launch with nothing on the command line (or a D-Bus activation):
+ * the existing window, or a first one. */
 static void
 ls_application_activate (GApplication *app)
 {
@@ -309,13 +385,121 @@ ls_application_activate (GApplication *app)
     return;
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  if (window == NULL)
-    window = GTK_WINDOW (ls_window_new (self));
+  if (window != NULL)
+    {
+      gtk_window_present (window);
+      return;
+    }
 
-  gtk_window_present (window);
-
+  window = GTK_WINDOW (ls_application_new_window (self));
   if (self->demo)
-    ls_application_start_demo (self);
+    ls_window_use_demo (LS_WINDOW (window));
+}
+
+/* -X, -H, -d and the URL, as a request; NULL with a message naming the
+ * bad argument. The URL itself is checked when the window connects, so
+ * that a typo shows in the window, ready to be fixed. */
+static LsStreamOptions *
+ls_application_parse_request (GApplicationCommandLine  *command_line,
+                              GVariantDict             *options,
+                              const char               *url,
+                              GError                  **error)
+{
+  g_autoptr(LsStreamOptions) request = ls_stream_options_new (url);
+  g_autofree char *method = NULL;
+  g_autofree char *data = NULL;
+  g_autofree const char **headers = NULL;
+
+  g_variant_dict_lookup (options, "method", "s", &method);
+  g_variant_dict_lookup (options, "data", "s", &data);
+  g_variant_dict_lookup (options, "header", "^a&s", &headers);
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
+    if (!ls_stream_options_add_header_line (request, headers[i], error))
+      return NULL;
+
+  if (data != NULL && data[0] == '@')
+    {
+      /* Relative to where the command was typed, not to the primary instance. */
+      g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (command_line, data + 1);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (!g_file_load_contents (file, NULL, &contents, &length, NULL, error))
+        return NULL;
+      request->body = g_bytes_new_take (g_steal_pointer (&contents), length);
+    }
+  else if (data != NULL)
+    request->body = g_bytes_new (data, strlen (data));
+
+  g_free (request->method);
+  request->method = g_strdup (method != NULL ? method : request->body != NULL ? "POST" : "GET");
+
+  return g_steal_pointer (&request);
+}
+
+/* Every invocation, the first one and those forwarded from other
+ * processes: the first opens the window, each later one a new window. */
+static int
+ls_application_command_line (GApplication            *app,
+                             GApplicationCommandLine *command_line)
+{
+  LsApplication *self = LS_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  g_autoptr(LsStreamOptions) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **rest = NULL;
+  LsWindow *window;
+  gboolean demo = g_variant_dict_contains (options, "demo");
+  const char *url = NULL;
+
+  if (self->quitting)
+    return 1;
+
+  g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &rest);
+  if (rest != NULL && rest[0] != NULL)
+    {
+      url = rest[0];
+      if (rest[1] != NULL)
+        {
+          g_application_command_line_printerr (command_line, _("loopscope: one URL at most, got “%s” too\n"), rest[1]);
+          return 1;
+        }
+    }
+
+  if (url != NULL)
+    {
+      request = ls_application_parse_request (command_line, options, url, &error);
+      if (request == NULL)
+        {
+          g_application_command_line_printerr (command_line, "loopscope: %s\n", error->message);
+          return 1;
+        }
+    }
+  else if (g_variant_dict_contains (options, "method") || g_variant_dict_contains (options, "header")
+           || g_variant_dict_contains (options, "data"))
+    {
+      g_application_command_line_printerr (command_line, _("loopscope: -X, -H and -d need a URL\n"));
+      return 1;
+    }
+
+  /* A window already up with nothing to do: the first invocation in
+   * tests (ls_application_set_demo) or a second plain `loopscope`. */
+  if (gtk_application_get_windows (GTK_APPLICATION (self)) == NULL
+      || g_application_command_line_get_is_remote (command_line)
+      || request != NULL || demo)
+    window = ls_application_new_window (self);
+  else
+    window = LS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (self)));
+
+  if (request != NULL)
+    ls_window_load_request (window, request, TRUE);
+  else if (demo || (self->demo && !g_application_command_line_get_is_remote (command_line)))
+    ls_window_use_demo (window);
+
+  gtk_window_present (GTK_WINDOW (window));
+
+  return 0;
 }
 
 static void
@@ -373,6 +557,10 @@ ls_application_shutdown (GApplication *app)
   g_cancellable_cancel (self->demo_cancellable);
   if (self->demo_server != NULL)
     ls_demo_server_stop (self->demo_server);
+  g_list_free_full (g_steal_pointer (&self->demo_waiting), (GDestroyNotify) weak_ref_free);
+
+  if (self->ui_probe != NULL)
+    ls_loop_probe_detach (self->ui_probe);
 
   if (self->css_provider != NULL)
     gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
@@ -392,6 +580,7 @@ ls_application_dispose (GObject *object)
       ls_bridge_stop (self->bridge, NULL);
     }
   g_clear_object (&self->bridge);
+  g_clear_object (&self->ui_probe);
   g_clear_object (&self->recorder);
   g_clear_object (&self->settings);
   g_clear_object (&self->demo_server);
@@ -427,6 +616,7 @@ ls_application_class_init (LsApplicationClass *klass)
   app_class->handle_local_options = ls_application_handle_local_options;
   app_class->startup = ls_application_startup;
   app_class->activate = ls_application_activate;
+  app_class->command_line = ls_application_command_line;
   app_class->shutdown = ls_application_shutdown;
 
   gtk_app_class->window_removed = ls_application_window_removed;
@@ -440,6 +630,14 @@ static void
 ls_application_init (LsApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Watch a streaming HTTP endpoint (SSE, NDJSON, chunked) and the event loops that carry it.\n"
+                                              "With a URL, the window opens connected to it; a second invocation opens a\n"
+                                              "new window in the running instance."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("Headless mode: loopscope --headless URL [OPTION…] streams without a window\n"
+                                                  "and prints one JSON object per line; loopscope --headless --help lists its\n"
+                                                  "options (docs/headless.md describes them and the output)."));
   self->debug_quit = g_getenv ("LS_DEBUG_QUIT_REPORT") != NULL;
 }
 
@@ -450,9 +648,11 @@ ls_application_init (LsApplication *self)
 LsApplication *
 ls_application_new (GApplicationFlags flags)
 {
+  /* The command line is always ours (URL, -X, -H, -d), also when a
+   * second instance forwards it. */
   return g_object_new (LS_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", flags,
+                       "flags", flags | G_APPLICATION_HANDLES_COMMAND_LINE,
                        NULL);
 }
 
@@ -467,6 +667,19 @@ ls_application_get_bridge (LsApplication *self)
   g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
 
   return self->bridge;
+}
+
+/**
+ * ls_application_get_ui_probe:
+ *
+ * Returns: (transfer none) (nullable): the UI loop's probe, from startup on
+ */
+LsLoopProbe *
+ls_application_get_ui_probe (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
+
+  return self->ui_probe;
 }
 
 /**

@@ -2,9 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The shell. It wires the pages to the engine the application owns,
- * owns the UI loop's probe and the bridge stress test (LsStress) with
- * their actions, shows a problem as a one-line banner over whichever page
+ * The shell. It wires the pages to the engine the application owns
+ * (the UI loop's probe included), owns the bridge stress test (LsStress)
+ * with its actions, offers the demo server while nothing was connected, shows a problem as a one-line banner over whichever page
  * is up, and refreshes the Loops page and the status line once per frame.
  * Everything here runs on the UI thread.
  */
@@ -15,10 +15,6 @@
 #include "ls-format.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
-
-/* How often the UI probe's lag timer fires: often enough to catch a stall
- * of a few frames, rare enough to cost nothing. */
-#define UI_PROBE_INTERVAL_MS 100
 
 struct _LsWindow
 {
@@ -32,6 +28,7 @@ struct _LsWindow
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
   GtkLabel             *status_label;
+  GtkWidget            *empty_state;
 
   /* Borrowed from the application, referenced for our lifetime */
   LsBridge             *bridge;
@@ -77,6 +74,20 @@ ls_window_update_actions (LsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-test",
                                  !running && ls_window_worker_accepts_work (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-test-cancel", running);
+}
+
+/* The empty state offers the demo server until the first connect. */
+static void
+ls_window_hide_empty_state (LsWindow *self)
+{
+  gtk_widget_set_visible (self->empty_state, FALSE);
+}
+
+static void
+on_editor_connect_cb (LsWindow        *self,
+                      LsRequestEditor *editor)
+{
+  ls_window_hide_empty_state (self);
 }
 
 /* ---- once per frame ------------------------------------------------------ */
@@ -206,6 +217,14 @@ ls_window_stress_cancel_action (GtkWidget  *widget,
   ls_window_cancel_stress (LS_WINDOW (widget));
 }
 
+static void
+ls_window_try_demo_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  ls_window_use_demo (LS_WINDOW (widget));
+}
+
 /* Ctrl+R: the request in the editor, connected again (or for the first time). */
 static void
 ls_window_reconnect_action (GtkWidget  *widget,
@@ -299,10 +318,9 @@ ls_window_setup (LsWindow      *self,
         gtk_window_maximize (GTK_WINDOW (self));
     }
 
-  /* The UI loop's probe: attached here, on the UI thread, to the context
-   * GtkApplication runs. */
-  self->ui_probe = ls_loop_probe_new ("ui", LS_LOOP_UI, self->recorder);
-  ls_loop_probe_attach (self->ui_probe, g_main_context_default (), UI_PROBE_INTERVAL_MS);
+  g_set_object (&self->ui_probe, ls_application_get_ui_probe (ls_app));
+  g_signal_connect_object (ls_stream_page_get_editor (self->stream_page), "connect",
+                           G_CALLBACK (on_editor_connect_cb), self, G_CONNECT_SWAPPED);
 
   if (self->bridge != NULL)
     {
@@ -349,11 +367,7 @@ ls_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_WINDOW);
 
-  if (self->ui_probe != NULL)
-    {
-      ls_loop_probe_detach (self->ui_probe);
-      g_clear_object (&self->ui_probe);
-    }
+  g_clear_object (&self->ui_probe);
 
   g_clear_object (&self->bridge);
   g_clear_object (&self->recorder);
@@ -381,6 +395,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, empty_state);
   gtk_widget_class_bind_template_callback (widget_class, on_export_failed_cb);
 
   /* The stress test is the Loops page's Run and Cancel buttons; its only
@@ -388,6 +403,7 @@ ls_window_class_init (LsWindowClass *klass)
    * the application's (ls-application.c), so the shortcuts window shows them. */
   gtk_widget_class_install_action (widget_class, "win.stress-test", NULL, ls_window_stress_action);
   gtk_widget_class_install_action (widget_class, "win.stress-test-cancel", NULL, ls_window_stress_cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.try-demo", NULL, ls_window_try_demo_action);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, ls_window_reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, ls_window_focus_url_action);
   gtk_widget_class_install_action (widget_class, "win.focus-filter", NULL, ls_window_focus_filter_action);
@@ -489,9 +505,76 @@ ls_window_start_demo (LsWindow   *self,
 
   editor = ls_stream_page_get_editor (self->stream_page);
   url = g_strdup_printf ("%s/sse/ticks?rate=20", base_uri);
+  ls_window_hide_empty_state (self);
+  ls_request_editor_set_method (editor, "GET");
   ls_request_editor_set_url (editor, url);
   ls_request_editor_set_format (editor, LS_STREAM_FORMAT_AUTO);
+  ls_request_editor_clear_headers (editor);
+  ls_request_editor_set_body (editor, NULL);
   ls_stream_page_connect (self->stream_page);
+}
+
+/**
+ * ls_window_use_demo:
+ *
+ * What "Try the Demo Server" (and --demo) does: starts the embedded demo
+ * server unless it runs, and connects to its tick stream.
+ */
+void
+ls_window_use_demo (LsWindow *self)
+{
+  GtkApplication *app;
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  ls_window_hide_empty_state (self);
+  if (LS_IS_APPLICATION (app))
+    ls_application_connect_demo (LS_APPLICATION (app), self);
+}
+
+/**
+ * ls_window_load_request:
+ * @request: method, URL, headers and body (the rest is the editor's)
+ * @connect: whether to connect at once
+ *
+ * Fills the request editor, as the command line does. A request that
+ * does not validate shows its reason under the URL.
+ *
+ * Returns: %TRUE if the stream started (or @connect is %FALSE)
+ */
+gboolean
+ls_window_load_request (LsWindow              *self,
+                        const LsStreamOptions *request,
+                        gboolean               connect)
+{
+  LsRequestEditor *editor;
+
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (request != NULL, FALSE);
+
+  editor = ls_stream_page_get_editor (self->stream_page);
+  ls_window_hide_empty_state (self);
+  ls_request_editor_set_method (editor, request->method != NULL ? request->method : "GET");
+  ls_request_editor_set_url (editor, request->url);
+  ls_request_editor_clear_headers (editor);
+  for (guint i = 0; request->headers != NULL && i < request->headers->len; i++)
+    {
+      const LsStreamHeader *header = g_ptr_array_index (request->headers, i);
+
+      ls_request_editor_add_header (editor, header->name, header->value);
+    }
+  if (request->body != NULL)
+    {
+      g_autofree char *body = g_strndup (g_bytes_get_data (request->body, NULL),
+                                         g_bytes_get_size (request->body));
+
+      ls_request_editor_set_body (editor, body);
+    }
+  else
+    ls_request_editor_set_body (editor, NULL);
+
+  return !connect || ls_stream_page_connect (self->stream_page);
 }
 
 /**
@@ -577,4 +660,13 @@ _ls_window_get_banner (LsWindow *self)
     return NULL;
 
   return gtk_label_get_label (self->banner_label);
+}
+
+/* Whether the window still offers the demo server. */
+gboolean
+_ls_window_get_empty_state_visible (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+
+  return gtk_widget_get_visible (self->empty_state);
 }

@@ -241,6 +241,7 @@ step_demo_events_shown (gpointer data)
 
   g_assert_nonnull (server);
   g_assert_true (ls_demo_server_is_running (server));
+  g_assert_false (_ls_window_get_empty_state_visible (run->window));
   g_assert_true (g_str_has_prefix (ls_request_editor_get_url (ls_stream_page_get_editor (page)),
                                    ls_demo_server_get_base_uri (server)));
   g_assert_true (ls_request_editor_get_running (ls_stream_page_get_editor (page)));
@@ -437,6 +438,9 @@ step_keys (gpointer data)
   if (!gtk_widget_get_mapped (GTK_WIDGET (run->window)))
     return FALSE;
 
+  /* Nothing connected yet: the window offers the demo server. */
+  g_assert_true (_ls_window_get_empty_state_visible (run->window));
+
   for (guint i = 0; i < G_N_ELEMENTS (bound); i++)
     {
       g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, bound[i].action);
@@ -498,6 +502,21 @@ step_reconnect_keys (gpointer data)
   return TRUE;
 }
 
+/* "Try the Demo Server" in a window started without --demo. */
+static gboolean
+step_try_demo (gpointer data)
+{
+  TestRun *run = data;
+
+  g_assert_true (_ls_window_get_empty_state_visible (run->window));
+  g_assert_null (ls_application_get_demo_server (run->app));
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.try-demo", NULL);
+  g_assert_false (_ls_window_get_empty_state_visible (run->window));
+  g_assert_nonnull (ls_application_get_demo_server (run->app));
+
+  return TRUE;
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void
@@ -550,6 +569,19 @@ test_window_demo (void)
   test_run_script_full (steps, G_N_ELEMENTS (steps), TRUE);
 }
 
+static void
+test_window_try_demo (void)
+{
+  static const LsGuiStep steps[] = {
+    { "window shown", step_window_shown },
+    { "try the demo server", step_try_demo },
+    { "demo events shown", step_demo_events_shown },
+    { "quit with a live stream", step_quit },
+  };
+
+  test_run_script (steps, G_N_ELEMENTS (steps));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -560,6 +592,7 @@ main (int   argc,
   g_test_add_func ("/window/smoke", test_window_smoke);
   g_test_add_func ("/window/bridge-closed", test_window_bridge_closed);
   g_test_add_func ("/window/demo", test_window_demo);
+  g_test_add_func ("/window/try-demo", test_window_try_demo);
 
   return g_test_run ();
 }
