@@ -29,6 +29,7 @@
 
 #include "ls-application.h"
 #include "ls-demo-server.h"
+#include "ls-preferences-dialog.h"
 #include "ls-resources.h"
 #include "ls-window.h"
 
@@ -183,6 +184,31 @@ ls_application_about_action (GSimpleAction *action,
                          NULL);
 }
 
+static void
+ls_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *param,
+                                   gpointer       user_data)
+{
+  LsApplication *self = LS_APPLICATION (user_data);
+  LsPreferencesDialog *dialog;
+
+  if (self->settings == NULL)
+    return;
+
+  dialog = ls_preferences_dialog_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                      self->settings);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Live: the ring is resized at once, the newest records kept. */
+static void
+on_recorder_capacity_changed_cb (LsApplication *self,
+                                 const char    *key,
+                                 GSettings     *settings)
+{
+  ls_recorder_set_capacity (self->recorder, g_settings_get_uint (settings, "recorder-capacity"));
+}
+
 /* SIGINT/SIGTERM take the same path as "app.quit": the worker is
  * stopped and joined, not abandoned mid-callback. */
 static gboolean
@@ -196,6 +222,7 @@ ls_application_signal_cb (gpointer user_data)
 static const GActionEntry app_actions[] = {
   { "quit", ls_application_quit_action },
   { "about", ls_application_about_action },
+  { "preferences", ls_application_preferences_action },
 };
 
 static gint
@@ -222,6 +249,7 @@ ls_application_startup (GApplication *app)
   g_autoptr(GError) error = NULL;
   static const struct { const char *action; const char *accels[2]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
     { "win.reconnect", { "<Control>r", NULL } },
     { "win.focus-url", { "<Control>l", NULL } },
     { "win.focus-filter", { "<Control>f", NULL } },
@@ -241,6 +269,9 @@ ls_application_startup (GApplication *app)
     capacity = g_settings_get_uint (self->settings, "recorder-capacity");
 
   self->recorder = ls_recorder_new (capacity);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::recorder-capacity",
+                             G_CALLBACK (on_recorder_capacity_changed_cb), self, G_CONNECT_SWAPPED);
 
   /* Attached here, on the thread that runs the default context. */
   self->ui_probe = ls_loop_probe_new ("ui", LS_LOOP_UI, self->recorder);
@@ -255,6 +286,9 @@ ls_application_startup (GApplication *app)
     self->engine_error = g_strdup_printf (_("The worker loop could not start: %s"), error->message);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  /* Without the schema there is nothing to edit. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
+                               self->settings != NULL);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 

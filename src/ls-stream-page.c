@@ -15,6 +15,7 @@
 
 #include "ls-format.h"
 #include "ls-redact.h"
+#include "ls-settings.h"
 #include "ls-stream-page.h"
 #include "ls-ui-util.h"
 
@@ -46,6 +47,7 @@ struct _LsStreamPage
   const char      *state_class;   /* static string: the CSS class on state_label */
 
   LsBridge        *bridge;
+  GSettings       *settings;      /* the Preferences: new streams' defaults */
   LsStream        *stream;
   guint32          next_stream_id;
 
@@ -307,6 +309,7 @@ ls_stream_page_build_options (LsStreamPage  *self,
   options->method = g_strdup (ls_request_editor_get_method (self->editor));
   options->format = ls_request_editor_get_format (self->editor);
   options->body = ls_request_editor_dup_body (self->editor);
+  ls_settings_apply_stream_defaults (self->settings, options);
 
   n_headers = ls_request_editor_get_n_headers (self->editor);
   for (guint i = 0; i < n_headers; i++)
@@ -352,6 +355,7 @@ ls_stream_page_connect (LsStreamPage *self)
 
   /* One store per connection: what the table shows is this request's. */
   store = ls_event_store_new ();
+  ls_settings_apply_store_limits (self->settings, store);
   ls_event_panel_set_store (self->event_panel, store);
 
   self->stream = ls_stream_new (self->bridge, options, store, ++self->next_stream_id);
@@ -432,6 +436,7 @@ ls_stream_page_dispose (GObject *object)
   /* Closing the window ends its stream. */
   ls_stream_page_drop_stream (self);
   g_clear_object (&self->bridge);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->pinned_fingerprint, g_free);
   g_clear_pointer (&self->pinned_url, g_free);
 
@@ -543,6 +548,20 @@ ls_stream_page_get_stream (LsStreamPage *self)
   g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
 
   return self->stream;
+}
+
+/* ---- preferences ---------------------------------------------------------- */
+
+/* @settings: (nullable): read at each connect for the new stream's
+ * defaults and its store's retention cap. */
+void
+ls_stream_page_set_settings (LsStreamPage *self,
+                             GSettings    *settings)
+{
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+
+  g_set_object (&self->settings, settings);
 }
 
 /* ---- keyboard focus: the window's Ctrl+L and Ctrl+F ----------------------- */

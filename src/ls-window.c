@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "ls-format.h"
+#include "ls-settings.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
 
@@ -88,6 +89,18 @@ on_editor_connect_cb (LsWindow        *self,
                       LsRequestEditor *editor)
 {
   ls_window_hide_empty_state (self);
+}
+
+/* Live: the table on screen keeps the new number of events at once. */
+static void
+on_event_retention_changed_cb (LsWindow   *self,
+                               const char *key,
+                               GSettings  *settings)
+{
+  LsStream *stream = ls_stream_page_get_stream (self->stream_page);
+
+  if (stream != NULL)
+    ls_settings_apply_store_limits (settings, ls_stream_get_store (stream));
 }
 
 /* ---- once per frame ------------------------------------------------------ */
@@ -319,6 +332,10 @@ ls_window_setup (LsWindow      *self,
     }
 
   g_set_object (&self->ui_probe, ls_application_get_ui_probe (ls_app));
+  ls_stream_page_set_settings (self->stream_page, self->settings);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::event-retention",
+                             G_CALLBACK (on_event_retention_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (ls_stream_page_get_editor (self->stream_page), "connect",
                            G_CALLBACK (on_editor_connect_cb), self, G_CONNECT_SWAPPED);
 

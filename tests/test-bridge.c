@@ -792,6 +792,49 @@ test_ui_mailbox_not_starved (Fixture       *f,
 
 /* ---- recorder --------------------------------------------------------------- */
 
+/* The Preferences' recorder capacity, applied to a live ring: the newest
+ * records stay, in order, with their details; the rest count as dropped. */
+static void
+test_recorder_set_capacity (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (10);
+  g_autoptr(GArray) records = NULL;
+
+  for (guint i = 0; i < 15; i++)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u", i);
+
+      ls_recorder_add_span (recorder, &(LsSpan) { .name = "span", .loop = LS_LOOP_UI, .detail = detail });
+    }
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 5);
+
+  /* Smaller: seqs 11..14 stay. */
+  ls_recorder_set_capacity (recorder, 4);
+  g_assert_cmpuint (ls_recorder_get_capacity (recorder), ==, 4);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 11);
+  g_assert_cmpuint (ls_recorder_get_total (recorder), ==, 15);
+  records = ls_recorder_snapshot (recorder, 0);
+  g_assert_cmpuint (records->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u", 11 + i);
+
+      g_assert_cmpuint (g_array_index (records, LsRecord, i).seq, ==, 11 + i);
+      g_assert_cmpstr (g_array_index (records, LsRecord, i).detail, ==, detail);
+    }
+  g_clear_pointer (&records, g_array_unref);
+
+  /* Larger: nothing lost, room for more. */
+  ls_recorder_set_capacity (recorder, 8);
+  for (guint i = 0; i < 3; i++)
+    ls_recorder_add_counter (recorder, "c", LS_LOOP_UI, i);
+  records = ls_recorder_snapshot (recorder, 0);
+  g_assert_cmpuint (records->len, ==, 7);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, 11);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 6).seq, ==, 17);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 11);
+}
+
 static void
 test_recorder_ring_and_export (void)
 {
@@ -925,6 +968,7 @@ main (int   argc,
   g_test_add ("/bridge/ui-mailbox-coalesces", Fixture, NULL, fixture_setup, test_ui_mailbox_coalesces, fixture_teardown);
   g_test_add ("/bridge/ui-mailbox-not-starved", Fixture, NULL, fixture_setup, test_ui_mailbox_not_starved, fixture_teardown);
   g_test_add_func ("/recorder/ring-and-export", test_recorder_ring_and_export);
+  g_test_add_func ("/recorder/set-capacity", test_recorder_set_capacity);
   g_test_add_func ("/recorder/import-round-trip", test_recorder_import_round_trip);
 
   return g_test_run ();

@@ -15,6 +15,7 @@
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
 #include "ls-loop-card-private.h"
+#include "ls-preferences-dialog-private.h"
 #include "ls-timeline-view-private.h"
 #include "ls-trace-export.h"
 #include "ls-bridge-private.h"
@@ -502,6 +503,95 @@ step_reconnect_keys (gpointer data)
   return TRUE;
 }
 
+static LsPreferencesDialog *
+find_preferences_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+  LsPreferencesDialog *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (LS_IS_PREFERENCES_DIALOG (window))
+        found = LS_PREFERENCES_DIALOG (window);
+    }
+  return found;
+}
+
+static void
+set_spin (LsPreferencesDialog *dialog,
+          const char          *key,
+          double               value)
+{
+  GtkWidget *spin = _ls_preferences_dialog_get_widget (dialog, key);
+
+  g_assert_true (GTK_IS_SPIN_BUTTON (spin));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+}
+
+/* Each control of the Preferences writes its key, and the key reaches
+ * what it governs at once: the recorder, the store on screen, the next
+ * stream's options. */
+static gboolean
+step_preferences (gpointer data)
+{
+  TestRun *run = data;
+  GSettings *settings = ls_application_get_settings (run->app);
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsRecorder *recorder = ls_application_get_recorder (run->app);
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (run->app), "app.preferences");
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+  const LsStreamOptions *options;
+  LsPreferencesDialog *dialog;
+  guint64 max_events;
+
+  g_assert_nonnull (settings);
+  g_assert_cmpstr (accels[0], ==, "<Control>comma");
+  g_assert_null (find_preferences_dialog ());
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "preferences", NULL);
+  dialog = find_preferences_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (run->window));
+
+  /* The controls show the keys' values. */
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (_ls_preferences_dialog_get_widget (dialog, "recorder-capacity"))),
+                     ==, g_settings_get_uint (settings, "recorder-capacity"));
+
+  set_spin (dialog, "recorder-capacity", 4096);
+  g_assert_cmpuint (g_settings_get_uint (settings, "recorder-capacity"), ==, 4096);
+  g_assert_cmpuint (ls_recorder_get_capacity (recorder), ==, 4096);
+
+  set_spin (dialog, "event-retention", 50);
+  g_assert_cmpuint (g_settings_get_uint64 (settings, "event-retention"), ==, 50);
+  ls_event_store_get_limits (ls_stream_get_store (ls_stream_page_get_stream (page)), &max_events, NULL);
+  g_assert_cmpuint (max_events, ==, 50);
+
+  gtk_switch_set_active (GTK_SWITCH (_ls_preferences_dialog_get_widget (dialog, "reconnect-get")), FALSE);
+  set_spin (dialog, "reconnect-delay-ms", 1234);
+  set_spin (dialog, "idle-timeout", 7);
+  set_spin (dialog, "stall-timeout", 9);
+  g_assert_true (ls_stream_page_connect (page));
+  options = ls_stream_get_options (ls_stream_page_get_stream (page));
+  g_assert_false (options->reconnect);
+  g_assert_cmpuint (options->reconnect_ms, ==, 1234);
+  g_assert_cmpuint (options->idle_timeout_ms, ==, 7000);
+  g_assert_cmpuint (options->stall_timeout_ms, ==, 9000);
+  ls_event_store_get_limits (ls_stream_get_store (ls_stream_page_get_stream (page)), &max_events, NULL);
+  g_assert_cmpuint (max_events, ==, 50);
+
+  /* Back to the defaults, for the steps and tests that follow. */
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+  g_assert_cmpuint (ls_recorder_get_capacity (recorder), ==, g_settings_get_uint (settings, "recorder-capacity"));
+  gtk_window_close (GTK_WINDOW (dialog));
+
+  return TRUE;
+}
+
 /* "Try the Demo Server" in a window started without --demo. */
 static gboolean
 step_try_demo (gpointer data)
@@ -558,6 +648,7 @@ test_window_demo (void)
     { "window shown", step_window_shown },
     { "demo events shown", step_demo_events_shown },
     { "bad URL refused", step_bad_url_refused },
+    { "preferences", step_preferences },
     { "Ctrl+R and Enter reconnect", step_reconnect_keys },
     { "demo events shown again", step_demo_events_shown },
     { "timeline has records", step_timeline_has_records },

@@ -136,8 +136,66 @@ ls_recorder_new (guint capacity)
 guint
 ls_recorder_get_capacity (LsRecorder *self)
 {
+  guint capacity;
+
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
-  return self->capacity;
+
+  pthread_mutex_lock (&self->lock);
+  capacity = self->capacity;
+  pthread_mutex_unlock (&self->lock);
+  return capacity;
+}
+
+/**
+ * ls_recorder_set_capacity:
+ * @capacity: how many records the ring keeps from now on
+ *
+ * Any thread. The newest records are kept; a smaller ring drops the
+ * oldest, counted as dropped. Sequence numbers are unchanged.
+ */
+void
+ls_recorder_set_capacity (LsRecorder *self,
+                          guint       capacity)
+{
+  LsRecord *ring, *old_ring;
+  guint old_capacity, old_head, n_old, keep;
+
+  g_return_if_fail (LS_IS_RECORDER (self));
+  g_return_if_fail (capacity > 0);
+
+  /* Allocated outside the lock: appends wait for a copy only. */
+  ring = g_new0 (LsRecord, capacity);
+
+  pthread_mutex_lock (&self->lock);
+  if (capacity == self->capacity)
+    {
+      pthread_mutex_unlock (&self->lock);
+      g_free (ring);
+      return;
+    }
+  old_ring = self->ring;
+  old_capacity = self->capacity;
+  old_head = self->head;
+  n_old = self->length;
+  keep = MIN (n_old, capacity);
+  for (guint i = 0; i < keep; i++)
+    {
+      LsRecord *from = &old_ring[(old_head + n_old - keep + i) % old_capacity];
+
+      ring[i] = *from;
+      from->detail = NULL;   /* moved */
+    }
+  self->ring = ring;
+  self->capacity = capacity;
+  self->head = 0;
+  self->length = keep;
+  self->dropped += n_old - keep;
+  pthread_mutex_unlock (&self->lock);
+
+  /* Nobody else sees the old ring now: free what was not moved. */
+  for (guint i = 0; i < old_capacity; i++)
+    ls_record_clear (&old_ring[i]);
+  g_free (old_ring);
 }
 
 guint64
