@@ -16,9 +16,10 @@
  * loop's probe belongs here, not to a window: there is one UI loop
  * whatever the number of windows.
  *
- * LS_DEBUG_QUIT_REPORT=1 prints, on stderr, when the demo streams are live
- * and, at shutdown, how many were live when quitting began and the
- * worker's final state (tests/test-quit.c reads it).
+ * LS_DEBUG_QUIT_REPORT=1 prints, on stderr, when the demo streams are live,
+ * on SIGUSR1 the recorder's record count, and, at shutdown, how many
+ * streams were live when quitting began and the worker's final state
+ * (tests/test-quit.c and tests/bench-idle.c read it).
  */
 #include "config.h"
 
@@ -55,6 +56,7 @@ struct _LsApplication
   gboolean        holding;       /* a hold taken until the worker is CLOSED */
   guint           sigint_id;
   guint           sigterm_id;
+  guint           sigusr1_id;    /* LS_DEBUG_QUIT_REPORT */
   gboolean        debug_quit;    /* LS_DEBUG_QUIT_REPORT */
   guint           debug_live_id;
   guint           live_at_quit;  /* demo connections when quitting began */
@@ -219,6 +221,15 @@ ls_application_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+debug_records_cb (gpointer user_data)
+{
+  LsApplication *self = user_data;
+
+  g_printerr ("loopscope: records: %" G_GUINT64_FORMAT "\n", ls_recorder_get_total (self->recorder));
+  return G_SOURCE_CONTINUE;
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", ls_application_quit_action },
   { "about", ls_application_about_action },
@@ -275,9 +286,12 @@ ls_application_startup (GApplication *app)
 
   /* Attached here, on the thread that runs the default context. */
   self->ui_probe = ls_loop_probe_new ("ui", LS_LOOP_UI, self->recorder);
+  /* Idle until a window has something live: see ls_application_update_activity(). */
+  ls_loop_probe_set_active (self->ui_probe, FALSE);
   ls_loop_probe_attach (self->ui_probe, g_main_context_default (), UI_PROBE_INTERVAL_MS);
 
   self->bridge = ls_bridge_new (self->recorder);
+  ls_bridge_set_worker_probe_active (self->bridge, FALSE);
   g_signal_connect_object (self->bridge, "notify::worker-state",
                            G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
 
@@ -294,6 +308,8 @@ ls_application_startup (GApplication *app)
 
   self->sigint_id = g_unix_signal_add (SIGINT, ls_application_signal_cb, self);
   self->sigterm_id = g_unix_signal_add (SIGTERM, ls_application_signal_cb, self);
+  if (self->debug_quit)
+    self->sigusr1_id = g_unix_signal_add (SIGUSR1, debug_records_cb, self);
 }
 
 static void
@@ -553,6 +569,10 @@ ls_application_window_removed (GtkApplication *app,
     }
 
   GTK_APPLICATION_CLASS (ls_application_parent_class)->window_removed (app, window);
+
+  /* A busy window gone may leave all the others idle. */
+  if (!self->quitting)
+    ls_application_update_activity (self);
 }
 
 static void
@@ -585,6 +605,7 @@ ls_application_shutdown (GApplication *app)
   ls_application_release_engine_hold (self);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigusr1_id, g_source_remove);
 
   /* After the worker: its streams to the demo server are gone by now, so
    * the server's stop (which joins its own thread) has nothing to wait for. */
@@ -622,6 +643,7 @@ ls_application_dispose (GObject *object)
   g_clear_object (&self->css_provider);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigusr1_id, g_source_remove);
   g_clear_handle_id (&self->debug_live_id, g_source_remove);
 
   G_OBJECT_CLASS (ls_application_parent_class)->dispose (object);
@@ -701,6 +723,29 @@ ls_application_get_bridge (LsApplication *self)
   g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
 
   return self->bridge;
+}
+
+/**
+ * ls_application_update_activity:
+ *
+ * Called by a window whose busy state changed: both loop probes sample
+ * frame-paced and record every sample while any window is busy, and
+ * sample once a second, recording only changes, while all are idle.
+ */
+void
+ls_application_update_activity (LsApplication *self)
+{
+  gboolean busy = FALSE;
+
+  g_return_if_fail (LS_IS_APPLICATION (self));
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL && !busy; l = l->next)
+    busy = LS_IS_WINDOW (l->data) && ls_window_get_busy (l->data);
+
+  if (self->ui_probe != NULL)
+    ls_loop_probe_set_active (self->ui_probe, busy);
+  if (self->bridge != NULL)
+    ls_bridge_set_worker_probe_active (self->bridge, busy);
 }
 
 /**

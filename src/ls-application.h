@@ -32,5 +32,6 @@ void           ls_application_set_demo          (LsApplication     *self,
                                                  gboolean           demo);
 void           ls_application_connect_demo      (LsApplication     *self,
                                                  LsWindow          *window);
+void           ls_application_update_activity   (LsApplication     *self);
 
 G_END_DECLS

@@ -62,6 +62,7 @@ struct _LsEventPanel
   GtkSingleSelection *selection;
   GtkAdjustment      *vadjustment;
   guint               tick_id;
+  gboolean            finished;    /* the store will not grow: no tick needed */
   gboolean            scrolling;   /* our own adjustment changes, not the user's */
   double              last_value;
   guint64             last_first_seq;  /* to tell retention drops from user scrolls */
@@ -491,6 +492,34 @@ ls_event_panel_tick_cb (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
+/* One tick per frame only while something can change on screen: mapped,
+ * with a store that may still grow. An idle window draws nothing. */
+static void
+ls_event_panel_update_tick (LsEventPanel *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean wanted = gtk_widget_get_mapped (widget)
+                    && ls_event_list_get_store (self->list) != NULL
+                    && !self->finished;
+
+  if (wanted && self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (widget, ls_event_panel_tick_cb, NULL, NULL);
+  else if (!wanted && self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
+}
+
+/* Once, at once: what the tick would have done. */
+static void
+ls_event_panel_catch_up (LsEventPanel *self)
+{
+  if (ls_event_list_update (self->list) && gtk_toggle_button_get_active (self->follow_button))
+    ls_event_panel_scroll_to_bottom (self);
+  ls_event_panel_update_empty (self);
+}
+
 static void
 ls_event_panel_map (GtkWidget *widget)
 {
@@ -499,10 +528,8 @@ ls_event_panel_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (ls_event_panel_parent_class)->map (widget);
 
   /* Catch up at once, then once per frame while anyone can see us. */
-  ls_event_list_update (self->list);
-  ls_event_panel_update_empty (self);
-  if (self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (widget, ls_event_panel_tick_cb, NULL, NULL);
+  ls_event_panel_catch_up (self);
+  ls_event_panel_update_tick (self);
 }
 
 static void
@@ -670,6 +697,30 @@ ls_event_panel_set_store (LsEventPanel *self,
   ls_event_list_update (self->list);
   ls_event_panel_update_empty (self);
   ls_event_panel_set_follow (self, TRUE);
+  self->finished = FALSE;
+  ls_event_panel_update_tick (self);
+}
+
+/**
+ * ls_event_panel_set_finished:
+ * @finished: %TRUE once the store's writer is done (the stream ended)
+ *
+ * A finished store gets one last catch-up and no more per-frame ticks;
+ * ls_event_panel_set_store() starts over unfinished.
+ */
+void
+ls_event_panel_set_finished (LsEventPanel *self,
+                             gboolean      finished)
+{
+  g_return_if_fail (LS_IS_EVENT_PANEL (self));
+
+  finished = !!finished;
+  if (self->finished == finished)
+    return;
+  self->finished = finished;
+  if (finished && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    ls_event_panel_catch_up (self);
+  ls_event_panel_update_tick (self);
 }
 
 gboolean

@@ -17,6 +17,8 @@ GtkWidget    *ls_event_panel_new           (void);
 LsEventList  *ls_event_panel_get_list      (LsEventPanel *self);
 void          ls_event_panel_set_store     (LsEventPanel *self,
                                             LsEventStore *store);
+void          ls_event_panel_set_finished  (LsEventPanel *self,
+                                            gboolean      finished);
 gboolean      ls_event_panel_get_follow    (LsEventPanel *self);
 void          ls_event_panel_set_follow    (LsEventPanel *self,
                                             gboolean      follow);

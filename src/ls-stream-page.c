@@ -50,6 +50,7 @@ struct _LsStreamPage
   GSettings       *settings;      /* the Preferences: new streams' defaults */
   LsStream        *stream;
   guint32          next_stream_id;
+  gboolean         live;          /* the stream is connecting, open or waiting to reconnect */
 
   /* The user's explicit choice to accept one certificate: for the URL it
    * was made for, on this page only; editing the URL forgets it. */
@@ -58,6 +59,15 @@ struct _LsStreamPage
 };
 
 G_DEFINE_FINAL_TYPE (LsStreamPage, ls_stream_page, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_LIVE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* ---- figures -------------------------------------------------------------- */
 
@@ -160,6 +170,16 @@ state_label (LsStreamState state)
 }
 
 static void
+ls_stream_page_set_live (LsStreamPage *self,
+                         gboolean      live)
+{
+  if (self->live == live)
+    return;
+  self->live = live;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
+}
+
+static void
 ls_stream_page_update_state (LsStreamPage *self)
 {
   LsStreamState state = self->stream != NULL ? ls_stream_get_state (self->stream) : LS_STREAM_IDLE;
@@ -249,6 +269,10 @@ ls_stream_page_update_state (LsStreamPage *self)
 
   ls_request_editor_set_running (self->editor, self->stream != NULL && !LS_STREAM_STATE_IS_FINAL (state)
                                                && state != LS_STREAM_IDLE);
+  /* An ended stream's table stops ticking: an idle window draws nothing. */
+  ls_event_panel_set_finished (self->event_panel, self->stream != NULL && LS_STREAM_STATE_IS_FINAL (state));
+  ls_stream_page_set_live (self, self->stream != NULL && !LS_STREAM_STATE_IS_FINAL (state)
+                                 && state != LS_STREAM_IDLE);
   ls_stream_page_update_figures (self);
 }
 
@@ -446,12 +470,38 @@ ls_stream_page_dispose (GObject *object)
 }
 
 static void
+ls_stream_page_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  LsStreamPage *self = LS_STREAM_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_LIVE:
+      g_value_set_boolean (value, self->live);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ls_stream_page_class_init (LsStreamPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ls_stream_page_dispose;
+  object_class->get_property = ls_stream_page_get_property;
+
+  /* The window paces its refresh (and the loop probes) by it. */
+  properties[PROP_LIVE] =
+    g_param_spec_boolean ("live", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (LS_TYPE_REQUEST_EDITOR);
   g_type_ensure (LS_TYPE_EVENT_PANEL);
@@ -548,6 +598,15 @@ ls_stream_page_get_stream (LsStreamPage *self)
   g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
 
   return self->stream;
+}
+
+/* TRUE while the stream is connecting, open or waiting to reconnect. */
+gboolean
+ls_stream_page_get_live (LsStreamPage *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), FALSE);
+
+  return self->live;
 }
 
 /* ---- preferences ---------------------------------------------------------- */

@@ -4,8 +4,11 @@
  *
  * The shell. It wires the pages to the engine the application owns
  * (the UI loop's probe included), owns the bridge stress test (LsStress)
- * with its actions, offers the demo server while nothing was connected, shows a problem as a one-line banner over whichever page
- * is up, and refreshes the Loops page and the status line once per frame.
+ * with its actions, offers the demo server until something connects,
+ * shows a problem as a one-line banner over whichever page is up, and
+ * refreshes the Loops page (when shown) and the status line: once per
+ * frame while busy (a live stream or a stress run), once a second
+ * otherwise, so that an idle window draws nothing and seldom wakes up.
  * Everything here runs on the UI thread.
  */
 #include "config.h"
@@ -38,7 +41,9 @@ struct _LsWindow
 
   LsLoopProbe          *ui_probe;
   LsStress             *stress;
-  guint                 tick_id;
+  guint                 tick_id;         /* frame-paced refresh, while busy and mapped */
+  guint                 idle_refresh_id; /* once a second, while idle and mapped */
+  gboolean              busy;
 
   /* Last figures shown in the status line, to format only on change */
   guint64               shown_guards;
@@ -136,12 +141,12 @@ ls_window_refresh_status (LsWindow *self)
   gtk_label_set_label (self->status_label, text);
 }
 
-/* The Loops page is refreshed whichever page is up, so its cards are
- * current the moment it is shown. */
+/* The Loops page only while shown; it is refreshed when it is shown. */
 static void
 ls_window_refresh (LsWindow *self)
 {
-  ls_loops_page_refresh (self->loops_page);
+  if (gtk_stack_get_visible_child (self->stack) == GTK_WIDGET (self->loops_page))
+    ls_loops_page_refresh (self->loops_page);
   if (self->bridge != NULL)
     ls_window_refresh_status (self);
 }
@@ -154,6 +159,70 @@ ls_window_tick_cb (GtkWidget     *widget,
   ls_window_refresh (LS_WINDOW (widget));
 
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ls_window_idle_refresh_cb (gpointer user_data)
+{
+  ls_window_refresh (LS_WINDOW (user_data));
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Frame-paced while busy and on screen, once a second while idle, not at
+ * all while unmapped; the application follows (loop probes' rate). */
+static void
+ls_window_update_pacing (LsWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  gboolean busy = ls_stream_page_get_live (self->stream_page)
+                  || (self->stress != NULL && ls_stress_get_state (self->stress) == LS_STRESS_RUNNING);
+  gboolean mapped = gtk_widget_get_mapped (widget);
+
+  if (busy && mapped)
+    {
+      if (self->tick_id == 0)
+        self->tick_id = gtk_widget_add_tick_callback (widget, ls_window_tick_cb, NULL, NULL);
+    }
+  else if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
+
+  if (!busy && mapped)
+    {
+      if (self->idle_refresh_id == 0)
+        self->idle_refresh_id = g_timeout_add_seconds (1, ls_window_idle_refresh_cb, self);
+    }
+  else
+    g_clear_handle_id (&self->idle_refresh_id, g_source_remove);
+
+  if (busy != self->busy)
+    {
+      self->busy = busy;
+      /* The last figures of a run, without waiting for the next second. */
+      ls_window_refresh (self);
+      if (LS_IS_APPLICATION (app))
+        ls_application_update_activity (LS_APPLICATION (app));
+    }
+}
+
+static void
+on_stream_live_cb (LsWindow     *self,
+                   GParamSpec   *pspec,
+                   LsStreamPage *page)
+{
+  ls_window_update_pacing (self);
+}
+
+static void
+on_visible_page_cb (LsWindow   *self,
+                    GParamSpec *pspec,
+                    GtkStack   *stack)
+{
+  ls_window_refresh (self);
 }
 
 /* ---- engine signals ------------------------------------------------------- */
@@ -202,6 +271,7 @@ on_stress_state_cb (LsWindow   *self,
     }
 
   ls_window_update_actions (self);
+  ls_window_update_pacing (self);
 }
 
 static void
@@ -357,10 +427,31 @@ ls_window_setup (LsWindow      *self,
   if (ls_application_get_engine_error (ls_app) != NULL)
     ls_window_show_banner (self, ls_application_get_engine_error (ls_app));
 
+  g_signal_connect_object (self->stream_page, "notify::live",
+                           G_CALLBACK (on_stream_live_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stack, "notify::visible-child",
+                           G_CALLBACK (on_visible_page_cb), self, G_CONNECT_SWAPPED);
+
   ls_window_update_actions (self);
   ls_window_refresh (self);
+  ls_window_update_pacing (self);
+}
 
-  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), ls_window_tick_cb, NULL, NULL);
+static void
+ls_window_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ls_window_parent_class)->map (widget);
+
+  ls_window_refresh (LS_WINDOW (widget));
+  ls_window_update_pacing (LS_WINDOW (widget));
+}
+
+static void
+ls_window_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ls_window_parent_class)->unmap (widget);
+
+  ls_window_update_pacing (LS_WINDOW (widget));
 }
 
 static void
@@ -381,6 +472,7 @@ ls_window_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
+  g_clear_handle_id (&self->idle_refresh_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_WINDOW);
 
@@ -403,6 +495,8 @@ ls_window_class_init (LsWindowClass *klass)
   object_class->dispose = ls_window_dispose;
 
   window_class->close_request = ls_window_close_request;
+  widget_class->map = ls_window_map;
+  widget_class->unmap = ls_window_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LsWindow, stack);
@@ -686,4 +780,26 @@ _ls_window_get_empty_state_visible (LsWindow *self)
   g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
 
   return gtk_widget_get_visible (self->empty_state);
+}
+
+/* Whether the window is frame-paced now (a tick callback installed). */
+gboolean
+_ls_window_get_frame_paced (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+
+  return self->tick_id != 0;
+}
+
+/**
+ * ls_window_get_busy:
+ *
+ * Returns: whether a stream is live or a stress run is going on
+ */
+gboolean
+ls_window_get_busy (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+
+  return self->busy;
 }

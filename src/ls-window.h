@@ -30,6 +30,7 @@ gboolean        ls_window_load_request       (LsWindow              *self,
                                               const LsStreamOptions *request,
                                               gboolean               connect);
 LsStress       *ls_window_get_stress         (LsWindow      *self);
+gboolean        ls_window_get_busy           (LsWindow      *self);
 gboolean        ls_window_start_stress       (LsWindow      *self,
                                               guint          n_round_trips);
 void            ls_window_cancel_stress      (LsWindow      *self);

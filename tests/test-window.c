@@ -29,6 +29,10 @@ typedef struct
   LsWorker      *worker;     /* strong, to check it after the app is gone */
   /* Trace export */
   GFile         *trace_file;
+  /* Idle */
+  guint64        idle_records;
+  guint64        idle_ui_ticks;
+  guint64        idle_worker_ticks;
   gboolean       export_done;
   GError        *export_error;
 } TestRun;
@@ -592,6 +596,105 @@ step_preferences (gpointer data)
   return TRUE;
 }
 
+/* ---- quiet when idle ------------------------------------------------------ */
+
+#define IDLE_PROBE_PERIODS 3
+/* Per probe period, at most a lag worth recording and the sample after it. */
+#define IDLE_MAX_RECORDS 4
+
+static void
+idle_ticks (TestRun *run,
+            guint64 *ui_ticks,
+            guint64 *worker_ticks)
+{
+  LsLoopStats stats;
+
+  ls_loop_probe_get_stats (_ls_window_get_ui_probe (run->window), &stats);
+  *ui_ticks = stats.ticks;
+  g_assert_true (ls_bridge_get_worker_loop_stats (ls_application_get_bridge (run->app), &stats, NULL));
+  *worker_ticks = stats.ticks;
+}
+
+/* Nothing live: both probes sample slowly, the window is not frame-paced.
+ * Past their first samples (a first depth is always written), counting
+ * starts. */
+static gboolean
+step_idle_settled (gpointer data)
+{
+  TestRun *run = data;
+  guint64 ui_ticks, worker_ticks;
+
+  idle_ticks (run, &ui_ticks, &worker_ticks);
+  if (ui_ticks < 2 || worker_ticks < 2)
+    return FALSE;
+
+  g_assert_false (ls_window_get_busy (run->window));
+  g_assert_false (_ls_window_get_frame_paced (run->window));
+  g_assert_false (ls_loop_probe_get_active (_ls_window_get_ui_probe (run->window)));
+  run->idle_records = ls_recorder_get_total (ls_application_get_recorder (run->app));
+  run->idle_ui_ticks = ui_ticks;
+  run->idle_worker_ticks = worker_ticks;
+
+  return TRUE;
+}
+
+/* N probe periods later the recorder has (almost) nothing new, however
+ * long they took: an active probe alone writes two records per sample,
+ * ten samples a second. */
+static gboolean
+step_idle_quiet (gpointer data)
+{
+  TestRun *run = data;
+  guint64 ui_ticks, worker_ticks, records;
+
+  idle_ticks (run, &ui_ticks, &worker_ticks);
+  if (ui_ticks < run->idle_ui_ticks + IDLE_PROBE_PERIODS
+      || worker_ticks < run->idle_worker_ticks + IDLE_PROBE_PERIODS)
+    return FALSE;
+
+  records = ls_recorder_get_total (ls_application_get_recorder (run->app)) - run->idle_records;
+  g_test_message ("%" G_GUINT64_FORMAT " records in %u idle probe periods", records, IDLE_PROBE_PERIODS);
+  g_assert_cmpuint (records, <=, IDLE_MAX_RECORDS);
+  /* Not the number of ticks an active probe takes in that time. */
+  g_assert_cmpuint (ui_ticks - run->idle_ui_ticks, <=, IDLE_PROBE_PERIODS + 1);
+  g_assert_false (_ls_window_get_frame_paced (run->window));
+
+  return TRUE;
+}
+
+/* A live stream makes the window frame-paced and the probes active;
+ * stopping it makes everything idle again. */
+static gboolean
+step_live_then_stop (gpointer data)
+{
+  TestRun *run = data;
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+
+  g_assert_true (ls_stream_page_get_live (page));
+  g_assert_true (ls_window_get_busy (run->window));
+  g_assert_true (_ls_window_get_frame_paced (run->window));
+  g_assert_true (ls_loop_probe_get_active (_ls_window_get_ui_probe (run->window)));
+
+  ls_stream_page_stop (page);
+  return TRUE;
+}
+
+static gboolean
+step_stopped_is_idle (gpointer data)
+{
+  TestRun *run = data;
+  LsStream *stream = ls_stream_page_get_stream (ls_window_get_stream_page (run->window));
+
+  if (ls_stream_get_state (stream) != LS_STREAM_CANCELLED)
+    return FALSE;
+
+  g_assert_false (ls_window_get_busy (run->window));
+  g_assert_false (_ls_window_get_frame_paced (run->window));
+  g_assert_false (ls_loop_probe_get_active (_ls_window_get_ui_probe (run->window)));
+
+  return TRUE;
+}
+
 /* "Try the Demo Server" in a window started without --demo. */
 static gboolean
 step_try_demo (gpointer data)
@@ -614,6 +717,8 @@ test_window_smoke (void)
 {
   static const LsGuiStep steps[] = {
     { "window shown", step_window_shown },
+    { "idle settled", step_idle_settled },
+    { "idle is quiet", step_idle_quiet },
     { "keys", step_keys },
     { "both loops live", step_both_loops_live },
     { "start stress", step_start_small_stress },
@@ -667,6 +772,8 @@ test_window_try_demo (void)
     { "window shown", step_window_shown },
     { "try the demo server", step_try_demo },
     { "demo events shown", step_demo_events_shown },
+    { "live, then stop", step_live_then_stop },
+    { "stopped is idle", step_stopped_is_idle },
     { "quit with a live stream", step_quit },
   };
 
