@@ -236,19 +236,17 @@ static const GActionEntry app_actions[] = {
   { "preferences", ls_application_preferences_action },
 };
 
+/* --version answers here; everything else goes to the primary instance
+ * (command_line), which may be another process. */
 static gint
 ls_application_handle_local_options (GApplication *app,
                                      GVariantDict *options)
 {
-  LsApplication *self = LS_APPLICATION (app);
-
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("loopscope %s\n", PACKAGE_VERSION);
       return 0;
     }
-
-  (void) self;
 
   return G_APPLICATION_CLASS (ls_application_parent_class)->handle_local_options (app, options);
 }
