@@ -416,6 +416,15 @@ collect_mnemonics (GtkWidget *widget,
 }
 
 static void
+collect_and_check_mnemonics (GtkWidget *root)
+{
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  collect_mnemonics (root, keys);
+  g_assert_cmpuint (keys->len, >, 0);
+}
+
+static void
 assert_mnemonics_unique (LsWindow *window)
 {
   g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -473,6 +482,12 @@ step_keys (gpointer data)
   g_assert_nonnull (focus);
   g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (editor)));
   g_assert_true (GTK_IS_TEXT (focus));
+
+  /* Ctrl+F: into the events. */
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-filter", NULL);
+  focus = gtk_root_get_focus (GTK_ROOT (run->window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (ls_stream_page_get_event_panel (ls_window_get_stream_page (run->window)))));
 
   return TRUE;
 }
@@ -558,6 +573,9 @@ step_preferences (gpointer data)
   dialog = find_preferences_dialog ();
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (run->window));
+
+  /* Its own mnemonics do not clash either. */
+  collect_and_check_mnemonics (GTK_WIDGET (dialog));
 
   /* The controls show the keys' values. */
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (_ls_preferences_dialog_get_widget (dialog, "recorder-capacity"))),
