@@ -727,8 +727,9 @@ ls_application_get_bridge (LsApplication *self)
  * ls_application_update_activity:
  *
  * Called by a window whose busy state changed: both loop probes sample
- * frame-paced and record every sample while any window is busy, and
- * sample once a second, recording only changes, while all are idle.
+ * at their full rate and record every sample while any window is busy
+ * on screen, and sample once a second, recording only changes, while
+ * all are idle (or out of sight).
  */
 void
 ls_application_update_activity (LsApplication *self)

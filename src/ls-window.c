@@ -43,7 +43,7 @@ struct _LsWindow
   LsStress             *stress;
   guint                 tick_id;         /* frame-paced refresh, while busy and mapped */
   guint                 idle_refresh_id; /* once a second, while idle and mapped */
-  gboolean              busy;
+  gboolean              busy;            /* live stream or stress run, on screen */
 
   /* Last figures shown in the status line, to format only on change */
   guint64               shown_guards;
@@ -170,7 +170,8 @@ ls_window_idle_refresh_cb (gpointer user_data)
 }
 
 /* Frame-paced while busy and on screen, once a second while idle, not at
- * all while unmapped; the application follows (loop probes' rate). */
+ * all while unmapped; the application follows (loop probes' rate): a
+ * minimized window streaming in the background keeps the probes idle. */
 static void
 ls_window_update_pacing (LsWindow *self)
 {
@@ -199,9 +200,9 @@ ls_window_update_pacing (LsWindow *self)
   else
     g_clear_handle_id (&self->idle_refresh_id, g_source_remove);
 
-  if (busy != self->busy)
+  if ((busy && mapped) != self->busy)
     {
-      self->busy = busy;
+      self->busy = busy && mapped;
       /* The last figures of a run, without waiting for the next second. */
       ls_window_refresh (self);
       if (LS_IS_APPLICATION (app))
@@ -794,7 +795,8 @@ _ls_window_get_frame_paced (LsWindow *self)
 /**
  * ls_window_get_busy:
  *
- * Returns: whether a stream is live or a stress run is going on
+ * Returns: whether a stream is live or a stress run is going on, with
+ *   the window on screen (mapped)
  */
 gboolean
 ls_window_get_busy (LsWindow *self)
