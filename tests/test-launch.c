@@ -335,11 +335,12 @@ test_launch_second_instance (void)
   g_autofree char *address = NULL;
   g_auto(GStrv) envp = NULL;
   Connections connections = { server, 1 };
+  g_autofree char *daemon_path = g_find_program_in_path ("dbus-daemon");
   Child first, second;
   GPid daemon_pid;
   gint daemon_out;
 
-  if (g_find_program_in_path ("dbus-daemon") == NULL)
+  if (daemon_path == NULL)
     {
       g_test_skip ("no dbus-daemon");
       return;

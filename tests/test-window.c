@@ -374,6 +374,30 @@ step_trace_written (gpointer data)
   return TRUE;
 }
 
+/* The stream Enter started delivers into a table of its own. */
+static gboolean
+step_new_stream_events_shown (gpointer data)
+{
+  TestRun *run = data;
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsStream *stream = ls_stream_page_get_stream (page);
+  LsEventList *list = ls_event_panel_get_list (ls_stream_page_get_event_panel (page));
+  g_autoptr(LsEventItem) last = NULL;
+  guint n;
+
+  if (ls_stream_get_state (stream) != LS_STREAM_OPEN)
+    return FALSE;
+  n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  if (n < 5)
+    return FALSE;
+
+  g_assert_true (ls_event_list_get_store (list) == ls_stream_get_store (stream));
+  last = g_list_model_get_item (G_LIST_MODEL (list), n - 1);
+  g_assert_cmpstr (ls_event_item_get_view (last)->type, ==, "tick");
+
+  return TRUE;
+}
+
 /* ---- keys ----------------------------------------------------------------- */
 
 static GtkWidget *
@@ -773,7 +797,7 @@ test_window_demo (void)
     { "bad URL refused", step_bad_url_refused },
     { "preferences", step_preferences },
     { "Ctrl+R and Enter reconnect", step_reconnect_keys },
-    { "demo events shown again", step_demo_events_shown },
+    { "the new stream's events shown", step_new_stream_events_shown },
     { "timeline has records", step_timeline_has_records },
     { "export trace", step_export_trace },
     { "trace written", step_trace_written },
