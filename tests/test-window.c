@@ -488,6 +488,8 @@ step_keys (gpointer data)
     }
   /* The stress test is the Loops page's button, not a global key. */
   g_assert_null (stress_accels[0]);
+  /* The shortcuts window (Ctrl+?) is there to list them. */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (run->window)));
 
   /* Each page, the Stream page with its button as Connect and as Stop. */
   ls_window_show_page (run->window, "stream");
