@@ -10,18 +10,27 @@
  * the worker CLOSED and joined before g_application_run() returns: the
  * last one skips the hold, so shutdown finishes the wait itself.
  *
- * LS_DEBUG_QUIT_REPORT=1 prints, on stderr, when the demo streams are live
- * and, at shutdown, how many were live when quitting began and the
- * worker's final state (tests/test-quit.c reads it).
+ * The command line (`loopscope [URL] [-X METHOD] [-H 'Name: value']...
+ * [-d BODY]`) is handled in the primary instance: a second invocation is
+ * forwarded there (over D-Bus) and opens a window of its own. The UI
+ * loop's probe belongs here, not to a window: there is one UI loop
+ * whatever the number of windows.
+ *
+ * LS_DEBUG_QUIT_REPORT=1 prints, on stderr, when the demo streams are live,
+ * on SIGUSR1 the recorder's record count, and, at shutdown, how many
+ * streams were live when quitting began and the worker's final state
+ * (tests/test-quit.c and tests/bench-idle.c read it).
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <string.h>
 
 #include "ls-application.h"
 #include "ls-demo-server.h"
+#include "ls-preferences-dialog.h"
 #include "ls-resources.h"
 #include "ls-window.h"
 
@@ -36,8 +45,10 @@ struct _LsApplication
   LsRecorder     *recorder;
   LsBridge       *bridge;
   char           *engine_error;
-  LsDemoServer   *demo_server;   /* --demo only */
+  LsLoopProbe    *ui_probe;
+  LsDemoServer   *demo_server;   /* once a window asked for it */
   GCancellable   *demo_cancellable;
+  GList          *demo_waiting;  /* of GWeakRef * to windows, until the server listens */
 
   gboolean        demo;
   gboolean        quitting;
@@ -45,6 +56,7 @@ struct _LsApplication
   gboolean        holding;       /* a hold taken until the worker is CLOSED */
   guint           sigint_id;
   guint           sigterm_id;
+  guint           sigusr1_id;    /* LS_DEBUG_QUIT_REPORT */
   gboolean        debug_quit;    /* LS_DEBUG_QUIT_REPORT */
   guint           debug_live_id;
   guint           live_at_quit;  /* demo connections when quitting began */
@@ -52,11 +64,26 @@ struct _LsApplication
 
 G_DEFINE_FINAL_TYPE (LsApplication, ls_application, GTK_TYPE_APPLICATION)
 
+/* How often the UI probe's lag timer fires: often enough to catch a stall
+ * of a few frames, rare enough to cost nothing. */
+#define UI_PROBE_INTERVAL_MS 100
+
+/* The same spelling as curl and as `loopscope --headless`. */
 static const GOptionEntry option_entries[] = {
+  { "method", 'X', 0, G_OPTION_ARG_STRING, NULL,
+    N_("HTTP method (default GET, or POST with --data)"), N_("METHOD") },
+  { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("Request header, repeatable"), N_("'NAME: VALUE'") },
+  { "data", 'd', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Request body, or @FILE to read it from a file"), N_("BODY") },
   { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Start connected to the built-in demo server"), NULL },
+  /* Handled in main() before GTK starts; listed here so that --help shows it. */
+  { "headless", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Stream without a window, printing JSON lines (loopscope --headless --help lists its options)"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL, N_("[URL]") },
   { NULL }
 };
 
@@ -159,6 +186,31 @@ ls_application_about_action (GSimpleAction *action,
                          NULL);
 }
 
+static void
+ls_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *param,
+                                   gpointer       user_data)
+{
+  LsApplication *self = LS_APPLICATION (user_data);
+  LsPreferencesDialog *dialog;
+
+  if (self->settings == NULL)
+    return;
+
+  dialog = ls_preferences_dialog_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                      self->settings);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Live: the ring is resized at once, the newest records kept. */
+static void
+on_recorder_capacity_changed_cb (LsApplication *self,
+                                 const char    *key,
+                                 GSettings     *settings)
+{
+  ls_recorder_set_capacity (self->recorder, g_settings_get_uint (settings, "recorder-capacity"));
+}
+
 /* SIGINT/SIGTERM take the same path as "app.quit": the worker is
  * stopped and joined, not abandoned mid-callback. */
 static gboolean
@@ -169,25 +221,32 @@ ls_application_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+debug_records_cb (gpointer user_data)
+{
+  LsApplication *self = user_data;
+
+  g_printerr ("loopscope: records: %" G_GUINT64_FORMAT "\n", ls_recorder_get_total (self->recorder));
+  return G_SOURCE_CONTINUE;
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", ls_application_quit_action },
   { "about", ls_application_about_action },
+  { "preferences", ls_application_preferences_action },
 };
 
+/* --version answers here; everything else goes to the primary instance
+ * (command_line), which may be another process. */
 static gint
 ls_application_handle_local_options (GApplication *app,
                                      GVariantDict *options)
 {
-  LsApplication *self = LS_APPLICATION (app);
-
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("loopscope %s\n", PACKAGE_VERSION);
       return 0;
     }
-
-  if (g_variant_dict_contains (options, "demo"))
-    self->demo = TRUE;
 
   return G_APPLICATION_CLASS (ls_application_parent_class)->handle_local_options (app, options);
 }
@@ -197,7 +256,13 @@ ls_application_startup (GApplication *app)
 {
   LsApplication *self = LS_APPLICATION (app);
   g_autoptr(GError) error = NULL;
-  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const struct { const char *action; const char *accels[2]; } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "win.reconnect", { "<Control>r", NULL } },
+    { "win.focus-url", { "<Control>l", NULL } },
+    { "win.focus-filter", { "<Control>f", NULL } },
+  };
   guint capacity = DEFAULT_RECORDER_CAPACITY;
 
   G_APPLICATION_CLASS (ls_application_parent_class)->startup (app);
@@ -213,7 +278,18 @@ ls_application_startup (GApplication *app)
     capacity = g_settings_get_uint (self->settings, "recorder-capacity");
 
   self->recorder = ls_recorder_new (capacity);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::recorder-capacity",
+                             G_CALLBACK (on_recorder_capacity_changed_cb), self, G_CONNECT_SWAPPED);
+
+  /* Attached here, on the thread that runs the default context. */
+  self->ui_probe = ls_loop_probe_new ("ui", LS_LOOP_UI, self->recorder);
+  /* Idle until a window has something live: see ls_application_update_activity(). */
+  ls_loop_probe_set_active (self->ui_probe, FALSE);
+  ls_loop_probe_attach (self->ui_probe, g_main_context_default (), UI_PROBE_INTERVAL_MS);
+
   self->bridge = ls_bridge_new (self->recorder);
+  ls_bridge_set_worker_probe_active (self->bridge, FALSE);
   g_signal_connect_object (self->bridge, "notify::worker-state",
                            G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
 
@@ -222,13 +298,27 @@ ls_application_startup (GApplication *app)
     self->engine_error = g_strdup_printf (_("The worker loop could not start: %s"), error->message);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  /* Without the schema there is nothing to edit. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
+                               self->settings != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 
   self->sigint_id = g_unix_signal_add (SIGINT, ls_application_signal_cb, self);
   self->sigterm_id = g_unix_signal_add (SIGTERM, ls_application_signal_cb, self);
+  if (self->debug_quit)
+    self->sigusr1_id = g_unix_signal_add (SIGUSR1, debug_records_cb, self);
 }
 
-/* The demo server listens (on its own thread): point the window at it. */
+static void
+weak_ref_free (GWeakRef *weak)
+{
+  g_weak_ref_clear (weak);
+  g_free (weak);
+}
+
+/* The demo server listens (on its own thread): point the windows that
+ * asked for it at it. */
 static void
 on_demo_server_started_cb (GObject      *source,
                            GAsyncResult *result,
@@ -238,10 +328,9 @@ on_demo_server_started_cb (GObject      *source,
   GWeakRef *weak = user_data;
   g_autoptr(LsApplication) self = g_weak_ref_get (weak);
   g_autoptr(GError) error = NULL;
-  GtkWindow *window;
+  GList *waiting;
 
-  g_weak_ref_clear (weak);
-  g_free (weak);
+  weak_ref_free (weak);
 
   if (!ls_demo_server_start_finish (server, result, &error))
     {
@@ -250,12 +339,18 @@ on_demo_server_started_cb (GObject      *source,
       return;
     }
 
-  if (self == NULL || self->quitting)
+  if (self == NULL)
     return;
 
-  window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  if (LS_IS_WINDOW (window))
-    ls_window_start_demo (LS_WINDOW (window), ls_demo_server_get_base_uri (server));
+  waiting = g_steal_pointer (&self->demo_waiting);
+  for (GList *l = waiting; l != NULL && !self->quitting; l = l->next)
+    {
+      g_autoptr(LsWindow) window = g_weak_ref_get (l->data);
+
+      if (window != NULL)
+        ls_window_start_demo (window, ls_demo_server_get_base_uri (server));
+    }
+  g_list_free_full (waiting, (GDestroyNotify) weak_ref_free);
 }
 
 static gboolean
@@ -271,13 +366,37 @@ debug_live_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-ls_application_start_demo (LsApplication *self)
+/**
+ * ls_application_connect_demo:
+ * @window: the window to connect
+ *
+ * Starts the embedded demo server if it is not running yet, then connects
+ * @window to its tick stream (at once when the server already listens).
+ */
+void
+ls_application_connect_demo (LsApplication *self,
+                             LsWindow      *window)
 {
   GWeakRef *weak;
 
-  if (self->demo_server != NULL || self->engine_error != NULL)
+  g_return_if_fail (LS_IS_APPLICATION (self));
+  g_return_if_fail (LS_IS_WINDOW (window));
+
+  if (self->engine_error != NULL || self->quitting)
     return;
+
+  if (self->demo_server != NULL && ls_demo_server_is_running (self->demo_server))
+    {
+      ls_window_start_demo (window, ls_demo_server_get_base_uri (self->demo_server));
+      return;
+    }
+
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, window);
+  self->demo_waiting = g_list_append (self->demo_waiting, weak);
+
+  if (self->demo_server != NULL)
+    return;   /* starting: the window is served when it listens */
 
   /* Weak: a start that completes after the application is gone (or never
    * gets to run its callback) must not keep it alive. */
@@ -293,6 +412,17 @@ ls_application_start_demo (LsApplication *self)
     self->debug_live_id = g_timeout_add (50, debug_live_cb, self);
 }
 
+static LsWindow *
+ls_application_new_window (LsApplication *self)
+{
+  LsWindow *window = ls_window_new (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+/* A launch with nothing on the command line (or a D-Bus activation):
+ * the existing window, or a first one. */
 static void
 ls_application_activate (GApplication *app)
 {
@@ -303,13 +433,121 @@ ls_application_activate (GApplication *app)
     return;
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  if (window == NULL)
-    window = GTK_WINDOW (ls_window_new (self));
+  if (window != NULL)
+    {
+      gtk_window_present (window);
+      return;
+    }
 
-  gtk_window_present (window);
-
+  window = GTK_WINDOW (ls_application_new_window (self));
   if (self->demo)
-    ls_application_start_demo (self);
+    ls_window_use_demo (LS_WINDOW (window));
+}
+
+/* -X, -H, -d and the URL, as a request; NULL with a message naming the
+ * bad argument. The URL itself is checked when the window connects, so
+ * that a typo shows in the window, ready to be fixed. */
+static LsStreamOptions *
+ls_application_parse_request (GApplicationCommandLine  *command_line,
+                              GVariantDict             *options,
+                              const char               *url,
+                              GError                  **error)
+{
+  g_autoptr(LsStreamOptions) request = ls_stream_options_new (url);
+  g_autofree char *method = NULL;
+  g_autofree char *data = NULL;
+  g_autofree const char **headers = NULL;
+
+  g_variant_dict_lookup (options, "method", "s", &method);
+  g_variant_dict_lookup (options, "data", "s", &data);
+  g_variant_dict_lookup (options, "header", "^a&s", &headers);
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
+    if (!ls_stream_options_add_header_line (request, headers[i], error))
+      return NULL;
+
+  if (data != NULL && data[0] == '@')
+    {
+      /* Relative to where the command was typed, not to the primary instance. */
+      g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (command_line, data + 1);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      if (!g_file_load_contents (file, NULL, &contents, &length, NULL, error))
+        return NULL;
+      request->body = g_bytes_new_take (g_steal_pointer (&contents), length);
+    }
+  else if (data != NULL)
+    request->body = g_bytes_new (data, strlen (data));
+
+  g_free (request->method);
+  request->method = g_strdup (method != NULL ? method : request->body != NULL ? "POST" : "GET");
+
+  return g_steal_pointer (&request);
+}
+
+/* Every invocation, the first one and those forwarded from other
+ * processes: the first opens the window, each later one a new window. */
+static int
+ls_application_command_line (GApplication            *app,
+                             GApplicationCommandLine *command_line)
+{
+  LsApplication *self = LS_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  g_autoptr(LsStreamOptions) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **rest = NULL;
+  LsWindow *window;
+  gboolean demo = g_variant_dict_contains (options, "demo");
+  const char *url = NULL;
+
+  if (self->quitting)
+    return 1;
+
+  g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &rest);
+  if (rest != NULL && rest[0] != NULL)
+    {
+      url = rest[0];
+      if (rest[1] != NULL)
+        {
+          g_application_command_line_printerr (command_line, _("loopscope: one URL at most, got “%s” too\n"), rest[1]);
+          return 1;
+        }
+    }
+
+  if (url != NULL)
+    {
+      request = ls_application_parse_request (command_line, options, url, &error);
+      if (request == NULL)
+        {
+          g_application_command_line_printerr (command_line, "loopscope: %s\n", error->message);
+          return 1;
+        }
+    }
+  else if (g_variant_dict_contains (options, "method") || g_variant_dict_contains (options, "header")
+           || g_variant_dict_contains (options, "data"))
+    {
+      g_application_command_line_printerr (command_line, _("loopscope: -X, -H and -d need a URL\n"));
+      return 1;
+    }
+
+  /* A window already up with nothing to do: the first invocation in
+   * tests (ls_application_set_demo) or a second plain `loopscope`. */
+  if (gtk_application_get_windows (GTK_APPLICATION (self)) == NULL
+      || g_application_command_line_get_is_remote (command_line)
+      || request != NULL || demo)
+    window = ls_application_new_window (self);
+  else
+    window = LS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (self)));
+
+  if (request != NULL)
+    ls_window_load_request (window, request, TRUE);
+  else if (demo || (self->demo && !g_application_command_line_get_is_remote (command_line)))
+    ls_window_use_demo (window);
+
+  gtk_window_present (GTK_WINDOW (window));
+
+  return 0;
 }
 
 static void
@@ -329,6 +567,10 @@ ls_application_window_removed (GtkApplication *app,
     }
 
   GTK_APPLICATION_CLASS (ls_application_parent_class)->window_removed (app, window);
+
+  /* A busy window gone may leave all the others idle. */
+  if (!self->quitting)
+    ls_application_update_activity (self);
 }
 
 static void
@@ -361,12 +603,17 @@ ls_application_shutdown (GApplication *app)
   ls_application_release_engine_hold (self);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigusr1_id, g_source_remove);
 
   /* After the worker: its streams to the demo server are gone by now, so
    * the server's stop (which joins its own thread) has nothing to wait for. */
   g_cancellable_cancel (self->demo_cancellable);
   if (self->demo_server != NULL)
     ls_demo_server_stop (self->demo_server);
+  g_list_free_full (g_steal_pointer (&self->demo_waiting), (GDestroyNotify) weak_ref_free);
+
+  if (self->ui_probe != NULL)
+    ls_loop_probe_detach (self->ui_probe);
 
   if (self->css_provider != NULL)
     gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
@@ -386,6 +633,7 @@ ls_application_dispose (GObject *object)
       ls_bridge_stop (self->bridge, NULL);
     }
   g_clear_object (&self->bridge);
+  g_clear_object (&self->ui_probe);
   g_clear_object (&self->recorder);
   g_clear_object (&self->settings);
   g_clear_object (&self->demo_server);
@@ -393,6 +641,7 @@ ls_application_dispose (GObject *object)
   g_clear_object (&self->css_provider);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigusr1_id, g_source_remove);
   g_clear_handle_id (&self->debug_live_id, g_source_remove);
 
   G_OBJECT_CLASS (ls_application_parent_class)->dispose (object);
@@ -421,6 +670,7 @@ ls_application_class_init (LsApplicationClass *klass)
   app_class->handle_local_options = ls_application_handle_local_options;
   app_class->startup = ls_application_startup;
   app_class->activate = ls_application_activate;
+  app_class->command_line = ls_application_command_line;
   app_class->shutdown = ls_application_shutdown;
 
   gtk_app_class->window_removed = ls_application_window_removed;
@@ -434,6 +684,14 @@ static void
 ls_application_init (LsApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Watch a streaming HTTP endpoint (SSE, NDJSON, chunked) and the event loops that carry it.\n"
+                                              "With a URL, the window opens connected to it; a second invocation opens a\n"
+                                              "new window in the running instance."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("Headless mode: loopscope --headless URL [OPTION…] streams without a window\n"
+                                                  "and prints one JSON object per line; loopscope --headless --help lists its\n"
+                                                  "options (docs/headless.md describes them and the output)."));
   self->debug_quit = g_getenv ("LS_DEBUG_QUIT_REPORT") != NULL;
 }
 
@@ -444,9 +702,11 @@ ls_application_init (LsApplication *self)
 LsApplication *
 ls_application_new (GApplicationFlags flags)
 {
+  /* The command line is always ours (URL, -X, -H, -d), also when a
+   * second instance forwards it. */
   return g_object_new (LS_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", flags,
+                       "flags", flags | G_APPLICATION_HANDLES_COMMAND_LINE,
                        NULL);
 }
 
@@ -461,6 +721,43 @@ ls_application_get_bridge (LsApplication *self)
   g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
 
   return self->bridge;
+}
+
+/**
+ * ls_application_update_activity:
+ *
+ * Called by a window whose busy state changed: both loop probes sample
+ * at their full rate and record every sample while any window is busy
+ * on screen, and sample once a second, recording only changes, while
+ * all are idle (or out of sight).
+ */
+void
+ls_application_update_activity (LsApplication *self)
+{
+  gboolean busy = FALSE;
+
+  g_return_if_fail (LS_IS_APPLICATION (self));
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL && !busy; l = l->next)
+    busy = LS_IS_WINDOW (l->data) && ls_window_get_busy (l->data);
+
+  if (self->ui_probe != NULL)
+    ls_loop_probe_set_active (self->ui_probe, busy);
+  if (self->bridge != NULL)
+    ls_bridge_set_worker_probe_active (self->bridge, busy);
+}
+
+/**
+ * ls_application_get_ui_probe:
+ *
+ * Returns: (transfer none) (nullable): the UI loop's probe, from startup on
+ */
+LsLoopProbe *
+ls_application_get_ui_probe (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), NULL);
+
+  return self->ui_probe;
 }
 
 /**

@@ -8,6 +8,7 @@
 
 #include "ls-bridge.h"
 #include "ls-demo-server.h"
+#include "ls-loop-probe.h"
 #include "ls-recorder.h"
 
 G_BEGIN_DECLS
@@ -15,9 +16,12 @@ G_BEGIN_DECLS
 #define LS_TYPE_APPLICATION (ls_application_get_type ())
 G_DECLARE_FINAL_TYPE (LsApplication, ls_application, LS, APPLICATION, GtkApplication)
 
+typedef struct _LsWindow LsWindow;
+
 LsApplication *ls_application_new               (GApplicationFlags  flags);
 LsBridge      *ls_application_get_bridge        (LsApplication     *self);
 LsRecorder    *ls_application_get_recorder      (LsApplication     *self);
+LsLoopProbe   *ls_application_get_ui_probe      (LsApplication     *self);
 GSettings     *ls_application_get_settings      (LsApplication     *self);
 const char    *ls_application_get_engine_error  (LsApplication     *self);
 gboolean       ls_application_get_demo          (LsApplication     *self);
@@ -26,5 +30,8 @@ void           ls_application_request_quit      (LsApplication     *self);
 LsDemoServer  *ls_application_get_demo_server   (LsApplication     *self);
 void           ls_application_set_demo          (LsApplication     *self,
                                                  gboolean           demo);
+void           ls_application_connect_demo      (LsApplication     *self,
+                                                 LsWindow          *window);
+void           ls_application_update_activity   (LsApplication     *self);
 
 G_END_DECLS

@@ -5,9 +5,9 @@
  * The page shows; it runs nothing. The figures come from two probes (the
  * UI loop's, which the window owns, and the worker's own) and from the
  * window's LsStress, and are pulled by ls_loops_page_refresh(), which the
- * window calls once per frame whichever page is on screen: the cards are
- * current the moment the page is shown. The Run and Cancel buttons are
- * the window's "win.stress" and "win.stress-cancel" actions.
+ * window calls while the page is shown (once per frame while a stream or
+ * a stress run is live, once a second otherwise) and when it is shown. The Run and Cancel buttons are
+ * the window's "win.stress-test" and "win.stress-test-cancel" actions.
  */
 #include "config.h"
 

@@ -164,7 +164,8 @@ ls_request_editor_update_button (LsRequestEditor *self)
 
   if (self->running)
     {
-      gtk_button_set_label (self->connect_button, _("_Stop"));
+      /* Alt+P: Alt+S is the Stream tab, Alt+T the Timeline, Alt+O the Loops. */
+      gtk_button_set_label (self->connect_button, _("Sto_p"));
       gtk_widget_remove_css_class (button, "suggested-action");
       gtk_widget_set_sensitive (button, TRUE);
       gtk_widget_set_tooltip_text (button, _("Stop the stream"));
@@ -186,12 +187,14 @@ on_connect_clicked_cb (LsRequestEditor *self,
   ls_request_editor_activate (self);
 }
 
+/* Enter connects to what the entry says, even over a running stream:
+ * typing a new URL and pressing Enter must not stop instead. */
 static void
 on_url_activate_cb (LsRequestEditor *self,
                     GtkEntry        *entry)
 {
-  if (!self->running)
-    ls_request_editor_activate (self);
+  if (self->can_connect)
+    g_signal_emit (self, signals[SIGNAL_CONNECT], 0);
 }
 
 static void
@@ -532,4 +535,14 @@ ls_request_editor_activate (LsRequestEditor *self)
     g_signal_emit (self, signals[SIGNAL_STOP], 0);
   else if (self->can_connect)
     g_signal_emit (self, signals[SIGNAL_CONNECT], 0);
+}
+
+/* Ctrl+L: the URL, all of it selected, ready to be typed over. */
+void
+ls_request_editor_focus_url (LsRequestEditor *self)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->url_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->url_entry), 0, -1);
 }

@@ -53,5 +53,6 @@ void            ls_request_editor_set_can_connect (LsRequestEditor *self,
                                                    const char      *reason);
 /* What the button does right now: emits ::connect or ::stop. */
 void            ls_request_editor_activate       (LsRequestEditor *self);
+void            ls_request_editor_focus_url      (LsRequestEditor *self);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include "ls-format.h"
 #include "ls-redact.h"
+#include "ls-settings.h"
 #include "ls-stream-page.h"
 #include "ls-ui-util.h"
 
@@ -46,8 +47,10 @@ struct _LsStreamPage
   const char      *state_class;   /* static string: the CSS class on state_label */
 
   LsBridge        *bridge;
+  GSettings       *settings;      /* the Preferences: new streams' defaults */
   LsStream        *stream;
   guint32          next_stream_id;
+  gboolean         live;          /* the stream is connecting, open or waiting to reconnect */
 
   /* The user's explicit choice to accept one certificate: for the URL it
    * was made for, on this page only; editing the URL forgets it. */
@@ -56,6 +59,15 @@ struct _LsStreamPage
 };
 
 G_DEFINE_FINAL_TYPE (LsStreamPage, ls_stream_page, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_LIVE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* ---- figures -------------------------------------------------------------- */
 
@@ -158,6 +170,16 @@ state_label (LsStreamState state)
 }
 
 static void
+ls_stream_page_set_live (LsStreamPage *self,
+                         gboolean      live)
+{
+  if (self->live == live)
+    return;
+  self->live = live;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
+}
+
+static void
 ls_stream_page_update_state (LsStreamPage *self)
 {
   LsStreamState state = self->stream != NULL ? ls_stream_get_state (self->stream) : LS_STREAM_IDLE;
@@ -247,6 +269,10 @@ ls_stream_page_update_state (LsStreamPage *self)
 
   ls_request_editor_set_running (self->editor, self->stream != NULL && !LS_STREAM_STATE_IS_FINAL (state)
                                                && state != LS_STREAM_IDLE);
+  /* An ended stream's table stops ticking: an idle window draws nothing. */
+  ls_event_panel_set_finished (self->event_panel, self->stream != NULL && LS_STREAM_STATE_IS_FINAL (state));
+  ls_stream_page_set_live (self, self->stream != NULL && !LS_STREAM_STATE_IS_FINAL (state)
+                                 && state != LS_STREAM_IDLE);
   ls_stream_page_update_figures (self);
 }
 
@@ -307,6 +333,7 @@ ls_stream_page_build_options (LsStreamPage  *self,
   options->method = g_strdup (ls_request_editor_get_method (self->editor));
   options->format = ls_request_editor_get_format (self->editor);
   options->body = ls_request_editor_dup_body (self->editor);
+  ls_settings_apply_stream_defaults (self->settings, options);
 
   n_headers = ls_request_editor_get_n_headers (self->editor);
   for (guint i = 0; i < n_headers; i++)
@@ -352,6 +379,7 @@ ls_stream_page_connect (LsStreamPage *self)
 
   /* One store per connection: what the table shows is this request's. */
   store = ls_event_store_new ();
+  ls_settings_apply_store_limits (self->settings, store);
   ls_event_panel_set_store (self->event_panel, store);
 
   self->stream = ls_stream_new (self->bridge, options, store, ++self->next_stream_id);
@@ -432,6 +460,7 @@ ls_stream_page_dispose (GObject *object)
   /* Closing the window ends its stream. */
   ls_stream_page_drop_stream (self);
   g_clear_object (&self->bridge);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->pinned_fingerprint, g_free);
   g_clear_pointer (&self->pinned_url, g_free);
 
@@ -441,12 +470,38 @@ ls_stream_page_dispose (GObject *object)
 }
 
 static void
+ls_stream_page_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  LsStreamPage *self = LS_STREAM_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_LIVE:
+      g_value_set_boolean (value, self->live);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ls_stream_page_class_init (LsStreamPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ls_stream_page_dispose;
+  object_class->get_property = ls_stream_page_get_property;
+
+  /* The window paces its refresh (and the loop probes) by it. */
+  properties[PROP_LIVE] =
+    g_param_spec_boolean ("live", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (LS_TYPE_REQUEST_EDITOR);
   g_type_ensure (LS_TYPE_EVENT_PANEL);
@@ -543,4 +598,45 @@ ls_stream_page_get_stream (LsStreamPage *self)
   g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
 
   return self->stream;
+}
+
+/* TRUE while the stream is connecting, open or waiting to reconnect. */
+gboolean
+ls_stream_page_get_live (LsStreamPage *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), FALSE);
+
+  return self->live;
+}
+
+/* ---- preferences ---------------------------------------------------------- */
+
+/* @settings: (nullable): read at each connect for the new stream's
+ * defaults and its store's retention cap. */
+void
+ls_stream_page_set_settings (LsStreamPage *self,
+                             GSettings    *settings)
+{
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+
+  g_set_object (&self->settings, settings);
+}
+
+/* ---- keyboard focus: the window's Ctrl+L and Ctrl+F ----------------------- */
+
+void
+ls_stream_page_focus_url (LsStreamPage *self)
+{
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+
+  ls_request_editor_focus_url (self->editor);
+}
+
+void
+ls_stream_page_focus_filter (LsStreamPage *self)
+{
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+
+  ls_event_panel_focus_filter (self->event_panel);
 }

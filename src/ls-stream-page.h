@@ -32,5 +32,13 @@ void             ls_stream_page_stop             (LsStreamPage *self);
  * the one certificate the stream refused (--accept-certificate), for this
  * URL only. FALSE when the stream did not fail on a certificate. */
 gboolean         ls_stream_page_trust_rejected_certificate (LsStreamPage *self);
+/* "live": the stream is connecting, open or waiting to reconnect. */
+gboolean         ls_stream_page_get_live         (LsStreamPage *self);
+/* The Preferences (GSettings), for each new stream; NULL for none. */
+void             ls_stream_page_set_settings     (LsStreamPage *self,
+                                                  GSettings    *settings);
+/* Ctrl+L and Ctrl+F. */
+void             ls_stream_page_focus_url        (LsStreamPage *self);
+void             ls_stream_page_focus_filter     (LsStreamPage *self);
 
 G_END_DECLS

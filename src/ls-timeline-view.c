@@ -9,8 +9,9 @@
  * small bar graph underneath.
  *
  * The view keeps its own copy of recent records (the recorder's ring is
- * a moving window), pulled with ls_recorder_snapshot_since (next seq) so
- * each frame copies only what is new, whatever the ring's size. Drawing is bounded by the width, not by
+ * a moving window), pulled with ls_recorder_snapshot_since (next seq) so each
+ * frame copies only what is new; after a second without any, it pulls
+ * (and scrolls) once a second until records come again. Drawing is bounded by the width, not by
  * the number of records: spans narrower than a pixel that touch are
  * merged into one rectangle, guards and lag samples are bucketed per
  * pixel column. Geometry, drawing, hit-testing and input all share that
@@ -47,6 +48,9 @@
 #define PICK_SLOP_PX   3.0
 /* One scroll step pans this many pixels. */
 #define SCROLL_STEP_PX 48.0
+/* No new record for this long: pull and scroll once a second instead of
+ * every frame, so an idle application draws (almost) nothing. */
+#define QUIET_AFTER_US G_USEC_PER_SEC
 
 struct _LsTimelineView
 {
@@ -61,7 +65,9 @@ struct _LsTimelineView
   gint64      start_us;     /* visible range */
   gint64      end_us;
 
-  guint       tick_id;
+  guint       tick_id;      /* every frame, while records arrive */
+  guint       slow_id;      /* once a second, after QUIET_AFTER_US without one */
+  gint64      last_new_us;
   double      pointer_x;
   double      drag_start_x;
   gint64      drag_start_us;
@@ -912,25 +918,100 @@ on_drag_update_cb (GtkGestureDrag *gesture,
   ls_timeline_view_set_range_internal (self, self->drag_start_us + shift, self->drag_end_us + shift);
 }
 
+/* Pulls new records; TRUE if there were any. */
+static gboolean
+ls_timeline_view_pull (LsTimelineView *self)
+{
+  guint64 before = self->next_seq;
+
+  _ls_timeline_view_refresh (self);
+  return self->next_seq != before;
+}
+
+static void
+ls_timeline_view_follow_now (LsTimelineView *self,
+                             gint64          now)
+{
+  gint64 span = self->end_us - self->start_us;
+
+  self->end_us = now;
+  self->start_us = now - span;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static gboolean ls_timeline_view_tick_cb (GtkWidget     *widget,
+                                          GdkFrameClock *frame_clock,
+                                          gpointer       user_data);
+static gboolean ls_timeline_view_slow_cb (gpointer       user_data);
+
+/* Frame-paced (@fast) or once a second; nothing while unmapped. */
+static void
+ls_timeline_view_set_pace (LsTimelineView *self,
+                           gboolean        fast)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean mapped = gtk_widget_get_mapped (widget);
+
+  if (fast && mapped)
+    {
+      if (self->tick_id == 0)
+        self->tick_id = gtk_widget_add_tick_callback (widget, ls_timeline_view_tick_cb, NULL, NULL);
+      self->last_new_us = g_get_monotonic_time ();
+    }
+  else if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
+
+  if (!fast && mapped)
+    {
+      if (self->slow_id == 0)
+        self->slow_id = g_timeout_add_seconds (1, ls_timeline_view_slow_cb, self);
+    }
+  else
+    g_clear_handle_id (&self->slow_id, g_source_remove);
+}
+
 static gboolean
 ls_timeline_view_tick_cb (GtkWidget     *widget,
                           GdkFrameClock *frame_clock,
                           gpointer       user_data)
 {
   LsTimelineView *self = LS_TIMELINE_VIEW (widget);
+  gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
 
-  _ls_timeline_view_refresh (self);
+  if (ls_timeline_view_pull (self))
+    self->last_new_us = now;
   if (self->live)
-    {
-      gint64 span = self->end_us - self->start_us;
-      gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
+    ls_timeline_view_follow_now (self, now);
 
-      self->end_us = now;
-      self->start_us = now - span;
-      gtk_widget_queue_draw (widget);
+  if (now - self->last_new_us >= QUIET_AFTER_US)
+    {
+      /* Removes this very callback: say so to the frame clock. */
+      self->tick_id = 0;
+      ls_timeline_view_set_pace (self, FALSE);
+      return G_SOURCE_REMOVE;
     }
 
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ls_timeline_view_slow_cb (gpointer user_data)
+{
+  LsTimelineView *self = LS_TIMELINE_VIEW (user_data);
+  gboolean fresh = ls_timeline_view_pull (self);
+
+  if (self->live)
+    ls_timeline_view_follow_now (self, g_get_monotonic_time ());
+  if (!fresh)
+    return G_SOURCE_CONTINUE;
+
+  /* Records again: back to every frame. */
+  self->slow_id = 0;
+  ls_timeline_view_set_pace (self, TRUE);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -941,8 +1022,7 @@ ls_timeline_view_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (ls_timeline_view_parent_class)->map (widget);
 
   /* Only while visible: a hidden page costs nothing per frame. */
-  if (self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (widget, ls_timeline_view_tick_cb, NULL, NULL);
+  ls_timeline_view_set_pace (self, TRUE);
 }
 
 static void
@@ -950,13 +1030,10 @@ ls_timeline_view_unmap (GtkWidget *widget)
 {
   LsTimelineView *self = LS_TIMELINE_VIEW (widget);
 
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->tick_id);
-      self->tick_id = 0;
-    }
-
   GTK_WIDGET_CLASS (ls_timeline_view_parent_class)->unmap (widget);
+
+  /* Unmapped: neither pace. */
+  ls_timeline_view_set_pace (self, FALSE);
 }
 
 /* ---- GObject -------------------------------------------------------------- */
@@ -966,6 +1043,7 @@ ls_timeline_view_dispose (GObject *object)
 {
   LsTimelineView *self = LS_TIMELINE_VIEW (object);
 
+  g_clear_handle_id (&self->slow_id, g_source_remove);
   g_clear_object (&self->recorder);
 
   G_OBJECT_CLASS (ls_timeline_view_parent_class)->dispose (object);
@@ -1148,6 +1226,8 @@ ls_timeline_view_set_live (LsTimelineView *self,
 
   self->live = live;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (live)
+    ls_timeline_view_set_pace (self, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
 }
 

@@ -11,5 +11,7 @@ G_BEGIN_DECLS
 
 LsLoopProbe *_ls_window_get_ui_probe (LsWindow *self);
 const char  *_ls_window_get_banner   (LsWindow *self);
+gboolean     _ls_window_get_empty_state_visible (LsWindow *self);
+gboolean     _ls_window_get_frame_paced (LsWindow *self);
 
 G_END_DECLS

@@ -2,10 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The shell. It wires the pages to the engine the application owns,
- * owns the UI loop's probe and the bridge stress test (LsStress) with
- * their actions, shows a problem as a one-line banner over whichever page
- * is up, and refreshes the Loops page and the status line once per frame.
+ * The shell. It wires the pages to the engine the application owns
+ * (the UI loop's probe included), owns the bridge stress test (LsStress)
+ * with its actions, offers the demo server until something connects,
+ * shows a problem as a one-line banner over whichever page is up, and
+ * refreshes the Loops page (when shown) and the status line: once per
+ * frame while busy (a live stream or a stress run), once a second
+ * otherwise, so that an idle window draws nothing and seldom wakes up.
  * Everything here runs on the UI thread.
  */
 #include "config.h"
@@ -13,12 +16,9 @@
 #include <glib/gi18n.h>
 
 #include "ls-format.h"
+#include "ls-settings.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
-
-/* How often the UI probe's lag timer fires: often enough to catch a stall
- * of a few frames, rare enough to cost nothing. */
-#define UI_PROBE_INTERVAL_MS 100
 
 struct _LsWindow
 {
@@ -32,6 +32,7 @@ struct _LsWindow
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
   GtkLabel             *status_label;
+  GtkWidget            *empty_state;
 
   /* Borrowed from the application, referenced for our lifetime */
   LsBridge             *bridge;
@@ -40,7 +41,9 @@ struct _LsWindow
 
   LsLoopProbe          *ui_probe;
   LsStress             *stress;
-  guint                 tick_id;
+  guint                 tick_id;         /* frame-paced refresh, while busy and mapped */
+  guint                 idle_refresh_id; /* once a second, while idle and mapped */
+  gboolean              busy;            /* live stream or stress run, on screen */
 
   /* Last figures shown in the status line, to format only on change */
   guint64               shown_guards;
@@ -74,9 +77,35 @@ ls_window_update_actions (LsWindow *self)
 {
   gboolean running = self->stress != NULL && ls_stress_get_state (self->stress) == LS_STRESS_RUNNING;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress",
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-test",
                                  !running && ls_window_worker_accepts_work (self));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-cancel", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-test-cancel", running);
+}
+
+/* The empty state offers the demo server until the first connect. */
+static void
+ls_window_hide_empty_state (LsWindow *self)
+{
+  gtk_widget_set_visible (self->empty_state, FALSE);
+}
+
+static void
+on_editor_connect_cb (LsWindow        *self,
+                      LsRequestEditor *editor)
+{
+  ls_window_hide_empty_state (self);
+}
+
+/* Live: the table on screen keeps the new number of events at once. */
+static void
+on_event_retention_changed_cb (LsWindow   *self,
+                               const char *key,
+                               GSettings  *settings)
+{
+  LsStream *stream = ls_stream_page_get_stream (self->stream_page);
+
+  if (stream != NULL)
+    ls_settings_apply_store_limits (settings, ls_stream_get_store (stream));
 }
 
 /* ---- once per frame ------------------------------------------------------ */
@@ -112,12 +141,12 @@ ls_window_refresh_status (LsWindow *self)
   gtk_label_set_label (self->status_label, text);
 }
 
-/* The Loops page is refreshed whichever page is up, so its cards are
- * current the moment it is shown. */
+/* The Loops page only while shown; it is refreshed when it is shown. */
 static void
 ls_window_refresh (LsWindow *self)
 {
-  ls_loops_page_refresh (self->loops_page);
+  if (gtk_stack_get_visible_child (self->stack) == GTK_WIDGET (self->loops_page))
+    ls_loops_page_refresh (self->loops_page);
   if (self->bridge != NULL)
     ls_window_refresh_status (self);
 }
@@ -130,6 +159,71 @@ ls_window_tick_cb (GtkWidget     *widget,
   ls_window_refresh (LS_WINDOW (widget));
 
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ls_window_idle_refresh_cb (gpointer user_data)
+{
+  ls_window_refresh (LS_WINDOW (user_data));
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Frame-paced while busy and on screen, once a second while idle, not at
+ * all while unmapped; the application follows (loop probes' rate): a
+ * minimized window streaming in the background keeps the probes idle. */
+static void
+ls_window_update_pacing (LsWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  gboolean busy = ls_stream_page_get_live (self->stream_page)
+                  || (self->stress != NULL && ls_stress_get_state (self->stress) == LS_STRESS_RUNNING);
+  gboolean mapped = gtk_widget_get_mapped (widget);
+
+  if (busy && mapped)
+    {
+      if (self->tick_id == 0)
+        self->tick_id = gtk_widget_add_tick_callback (widget, ls_window_tick_cb, NULL, NULL);
+    }
+  else if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
+
+  if (!busy && mapped)
+    {
+      if (self->idle_refresh_id == 0)
+        self->idle_refresh_id = g_timeout_add_seconds (1, ls_window_idle_refresh_cb, self);
+    }
+  else
+    g_clear_handle_id (&self->idle_refresh_id, g_source_remove);
+
+  if ((busy && mapped) != self->busy)
+    {
+      self->busy = busy && mapped;
+      /* The last figures of a run, without waiting for the next second. */
+      ls_window_refresh (self);
+      if (LS_IS_APPLICATION (app))
+        ls_application_update_activity (LS_APPLICATION (app));
+    }
+}
+
+static void
+on_stream_live_cb (LsWindow     *self,
+                   GParamSpec   *pspec,
+                   LsStreamPage *page)
+{
+  ls_window_update_pacing (self);
+}
+
+static void
+on_visible_page_cb (LsWindow   *self,
+                    GParamSpec *pspec,
+                    GtkStack   *stack)
+{
+  ls_window_refresh (self);
 }
 
 /* ---- engine signals ------------------------------------------------------- */
@@ -178,6 +272,7 @@ on_stress_state_cb (LsWindow   *self,
     }
 
   ls_window_update_actions (self);
+  ls_window_update_pacing (self);
 }
 
 static void
@@ -204,6 +299,48 @@ ls_window_stress_cancel_action (GtkWidget  *widget,
                                 GVariant   *param)
 {
   ls_window_cancel_stress (LS_WINDOW (widget));
+}
+
+static void
+ls_window_try_demo_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  ls_window_use_demo (LS_WINDOW (widget));
+}
+
+/* Ctrl+R: the request in the editor, connected again (or for the first time). */
+static void
+ls_window_reconnect_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+
+  ls_window_show_page (self, "stream");
+  ls_stream_page_connect (self->stream_page);
+}
+
+static void
+ls_window_focus_url_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+
+  ls_window_show_page (self, "stream");
+  ls_stream_page_focus_url (self->stream_page);
+}
+
+static void
+ls_window_focus_filter_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+
+  ls_window_show_page (self, "stream");
+  ls_stream_page_focus_filter (self->stream_page);
 }
 
 /* Ctrl+Shift+S exports from any page, not only from the Timeline. */
@@ -265,10 +402,13 @@ ls_window_setup (LsWindow      *self,
         gtk_window_maximize (GTK_WINDOW (self));
     }
 
-  /* The UI loop's probe: attached here, on the UI thread, to the context
-   * GtkApplication runs. */
-  self->ui_probe = ls_loop_probe_new ("ui", LS_LOOP_UI, self->recorder);
-  ls_loop_probe_attach (self->ui_probe, g_main_context_default (), UI_PROBE_INTERVAL_MS);
+  g_set_object (&self->ui_probe, ls_application_get_ui_probe (ls_app));
+  ls_stream_page_set_settings (self->stream_page, self->settings);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::event-retention",
+                             G_CALLBACK (on_event_retention_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (ls_stream_page_get_editor (self->stream_page), "connect",
+                           G_CALLBACK (on_editor_connect_cb), self, G_CONNECT_SWAPPED);
 
   if (self->bridge != NULL)
     {
@@ -288,10 +428,31 @@ ls_window_setup (LsWindow      *self,
   if (ls_application_get_engine_error (ls_app) != NULL)
     ls_window_show_banner (self, ls_application_get_engine_error (ls_app));
 
+  g_signal_connect_object (self->stream_page, "notify::live",
+                           G_CALLBACK (on_stream_live_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stack, "notify::visible-child",
+                           G_CALLBACK (on_visible_page_cb), self, G_CONNECT_SWAPPED);
+
   ls_window_update_actions (self);
   ls_window_refresh (self);
+  ls_window_update_pacing (self);
+}
 
-  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), ls_window_tick_cb, NULL, NULL);
+static void
+ls_window_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ls_window_parent_class)->map (widget);
+
+  ls_window_refresh (LS_WINDOW (widget));
+  ls_window_update_pacing (LS_WINDOW (widget));
+}
+
+static void
+ls_window_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ls_window_parent_class)->unmap (widget);
+
+  ls_window_update_pacing (LS_WINDOW (widget));
 }
 
 static void
@@ -312,14 +473,11 @@ ls_window_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
+  g_clear_handle_id (&self->idle_refresh_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_WINDOW);
 
-  if (self->ui_probe != NULL)
-    {
-      ls_loop_probe_detach (self->ui_probe);
-      g_clear_object (&self->ui_probe);
-    }
+  g_clear_object (&self->ui_probe);
 
   g_clear_object (&self->bridge);
   g_clear_object (&self->recorder);
@@ -338,6 +496,8 @@ ls_window_class_init (LsWindowClass *klass)
   object_class->dispose = ls_window_dispose;
 
   window_class->close_request = ls_window_close_request;
+  widget_class->map = ls_window_map;
+  widget_class->unmap = ls_window_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LsWindow, stack);
@@ -347,15 +507,22 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, empty_state);
   gtk_widget_class_bind_template_callback (widget_class, on_export_failed_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.stress", NULL, ls_window_stress_action);
-  gtk_widget_class_install_action (widget_class, "win.stress-cancel", NULL, ls_window_stress_cancel_action);
+  /* The stress test is the Loops page's Run and Cancel buttons; its only
+   * key is Escape, to cancel a run. Accelerators of the other actions are
+   * the application's (ls-application.c), so the shortcuts window shows them. */
+  gtk_widget_class_install_action (widget_class, "win.stress-test", NULL, ls_window_stress_action);
+  gtk_widget_class_install_action (widget_class, "win.stress-test-cancel", NULL, ls_window_stress_cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.try-demo", NULL, ls_window_try_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, ls_window_reconnect_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, ls_window_focus_url_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-filter", NULL, ls_window_focus_filter_action);
 
   gtk_widget_class_add_binding (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                 ls_window_export_trace_shortcut, NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.stress", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stress-cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stress-test-cancel", NULL);
 
   g_type_ensure (LS_TYPE_LOOPS_PAGE);
   g_type_ensure (LS_TYPE_STREAM_PAGE);
@@ -450,9 +617,76 @@ ls_window_start_demo (LsWindow   *self,
 
   editor = ls_stream_page_get_editor (self->stream_page);
   url = g_strdup_printf ("%s/sse/ticks?rate=20", base_uri);
+  ls_window_hide_empty_state (self);
+  ls_request_editor_set_method (editor, "GET");
   ls_request_editor_set_url (editor, url);
   ls_request_editor_set_format (editor, LS_STREAM_FORMAT_AUTO);
+  ls_request_editor_clear_headers (editor);
+  ls_request_editor_set_body (editor, NULL);
   ls_stream_page_connect (self->stream_page);
+}
+
+/**
+ * ls_window_use_demo:
+ *
+ * What "Try the Demo Server" (and --demo) does: starts the embedded demo
+ * server unless it runs, and connects to its tick stream.
+ */
+void
+ls_window_use_demo (LsWindow *self)
+{
+  GtkApplication *app;
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  ls_window_hide_empty_state (self);
+  if (LS_IS_APPLICATION (app))
+    ls_application_connect_demo (LS_APPLICATION (app), self);
+}
+
+/**
+ * ls_window_load_request:
+ * @request: method, URL, headers and body (the rest is the editor's)
+ * @connect: whether to connect at once
+ *
+ * Fills the request editor, as the command line does. A request that
+ * does not validate shows its reason under the URL.
+ *
+ * Returns: %TRUE if the stream started (or @connect is %FALSE)
+ */
+gboolean
+ls_window_load_request (LsWindow              *self,
+                        const LsStreamOptions *request,
+                        gboolean               connect)
+{
+  LsRequestEditor *editor;
+
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (request != NULL, FALSE);
+
+  editor = ls_stream_page_get_editor (self->stream_page);
+  ls_window_hide_empty_state (self);
+  ls_request_editor_set_method (editor, request->method != NULL ? request->method : "GET");
+  ls_request_editor_set_url (editor, request->url);
+  ls_request_editor_clear_headers (editor);
+  for (guint i = 0; request->headers != NULL && i < request->headers->len; i++)
+    {
+      const LsStreamHeader *header = g_ptr_array_index (request->headers, i);
+
+      ls_request_editor_add_header (editor, header->name, header->value);
+    }
+  if (request->body != NULL)
+    {
+      g_autofree char *body = g_strndup (g_bytes_get_data (request->body, NULL),
+                                         g_bytes_get_size (request->body));
+
+      ls_request_editor_set_body (editor, body);
+    }
+  else
+    ls_request_editor_set_body (editor, NULL);
+
+  return !connect || ls_stream_page_connect (self->stream_page);
 }
 
 /**
@@ -473,7 +707,7 @@ ls_window_get_stress (LsWindow *self)
  * ls_window_start_stress:
  * @n_round_trips: how many requests to send UI → worker → UI
  *
- * What "win.stress" does: starts a stress run unless one is running.
+ * What "win.stress-test" does: starts a stress run unless one is running.
  * Progress and the result show on the Loops page; a problem shows as a
  * one-line banner.
  *
@@ -508,7 +742,7 @@ ls_window_start_stress (LsWindow *self,
   return FALSE;
 }
 
-/* What "win.stress-cancel" (Escape) does. */
+/* What "win.stress-test-cancel" (Escape) does. */
 void
 ls_window_cancel_stress (LsWindow *self)
 {
@@ -538,4 +772,36 @@ _ls_window_get_banner (LsWindow *self)
     return NULL;
 
   return gtk_label_get_label (self->banner_label);
+}
+
+/* Whether the window still offers the demo server. */
+gboolean
+_ls_window_get_empty_state_visible (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+
+  return gtk_widget_get_visible (self->empty_state);
+}
+
+/* Whether the window is frame-paced now (a tick callback installed). */
+gboolean
+_ls_window_get_frame_paced (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+
+  return self->tick_id != 0;
+}
+
+/**
+ * ls_window_get_busy:
+ *
+ * Returns: whether a stream is live or a stress run is going on, with
+ *   the window on screen (mapped)
+ */
+gboolean
+ls_window_get_busy (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+
+  return self->busy;
 }

@@ -25,7 +25,12 @@ void            ls_window_show_page          (LsWindow      *self,
                                               const char    *name);
 void            ls_window_start_demo         (LsWindow      *self,
                                               const char    *base_uri);
+void            ls_window_use_demo           (LsWindow      *self);
+gboolean        ls_window_load_request       (LsWindow              *self,
+                                              const LsStreamOptions *request,
+                                              gboolean               connect);
 LsStress       *ls_window_get_stress         (LsWindow      *self);
+gboolean        ls_window_get_busy           (LsWindow      *self);
 gboolean        ls_window_start_stress       (LsWindow      *self,
                                               guint          n_round_trips);
 void            ls_window_cancel_stress      (LsWindow      *self);

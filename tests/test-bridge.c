@@ -789,6 +789,74 @@ test_ui_mailbox_not_starved (Fixture       *f,
   ls_mailbox_unref (mailbox);
 }
 
+/* ---- probes --------------------------------------------------------------- */
+
+typedef struct
+{
+  LsBridge *bridge;
+  guint64   ticks;
+} TickWait;
+
+static guint64
+worker_ticks (LsBridge *bridge)
+{
+  LsLoopStats stats;
+
+  g_assert_true (ls_bridge_get_worker_loop_stats (bridge, &stats, NULL));
+  return stats.ticks;
+}
+
+static gboolean
+worker_ticked (gpointer data)
+{
+  TickWait *wait = data;
+
+  return worker_ticks (wait->bridge) >= wait->ticks;
+}
+
+/* An idle worker probe (set from this thread, taken on the worker's)
+ * samples without recording; active again, it records every sample:
+ * both counted in samples, not in time. */
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_probe_idle (Fixture       *f,
+                 gconstpointer  data)
+{
+  TickWait wait = { f->bridge, 0 };
+  guint64 total, ticks;
+  /* Nothing else wakes this thread's loop to look at the worker's figures. */
+  guint wake_id = g_timeout_add (20, wake_cb, NULL);
+
+  ls_bridge_set_worker_probe_active (f->bridge, FALSE);
+  /* The switch happens at a sample; its first depth is recorded once. */
+  wait.ticks = worker_ticks (f->bridge) + 2;
+  g_assert_true (ls_test_wait_until (worker_ticked, &wait, 10000));
+
+  total = ls_recorder_get_total (f->recorder);
+  wait.ticks = worker_ticks (f->bridge) + 2;
+  g_assert_true (ls_test_wait_until (worker_ticked, &wait, 10000));
+  /* At most a 50 ms stall and the sample after it, on a loaded machine. */
+  g_assert_cmpuint (ls_recorder_get_total (f->recorder) - total, <=, 2);
+
+  ls_bridge_set_worker_probe_active (f->bridge, TRUE);
+  wait.ticks = worker_ticks (f->bridge) + 1;
+  g_assert_true (ls_test_wait_until (worker_ticked, &wait, 10000));
+  total = ls_recorder_get_total (f->recorder);
+  ticks = worker_ticks (f->bridge);
+  wait.ticks = ticks + 5;
+  g_assert_true (ls_test_wait_until (worker_ticked, &wait, 10000));
+  /* Lag and depth, every sample (but the last one's may still be on
+   * their way: a sample is counted before its records are written). */
+  g_assert_cmpuint (ls_recorder_get_total (f->recorder) - total + 2, >=, 2 * (worker_ticks (f->bridge) - ticks));
+
+  g_source_remove (wake_id);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -805,6 +873,7 @@ main (int   argc,
   g_test_add_func ("/bridge/stop-with-work-queued", test_stop_with_work_queued);
   g_test_add_func ("/bridge/start-stop-cycles", test_start_stop_cycles);
   g_test_add ("/bridge/probe-figures", Fixture, NULL, fixture_setup, test_probe_figures, fixture_teardown);
+  g_test_add ("/bridge/probe-idle", Fixture, NULL, fixture_setup, test_probe_idle, fixture_teardown);
   g_test_add ("/bridge/ui-mailbox-coalesces", Fixture, NULL, fixture_setup, test_ui_mailbox_coalesces, fixture_teardown);
   g_test_add ("/bridge/ui-mailbox-not-starved", Fixture, NULL, fixture_setup, test_ui_mailbox_not_starved, fixture_teardown);
 

@@ -399,6 +399,80 @@ test_recorder_import_round_trip (void)
   g_assert_cmpuint (ls_recorder_get_total (loaded), ==, 4);
 }
 
+/* The Preferences' recorder capacity, applied to a live ring: the newest
+ * records stay, in order, with their details; the rest count as dropped. */
+static void
+test_recorder_set_capacity (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (10);
+  g_autoptr(GArray) records = NULL;
+
+  for (guint i = 0; i < 15; i++)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u", i);
+
+      ls_recorder_add_span (recorder, &(LsSpan) { .name = "span", .loop = LS_LOOP_UI, .detail = detail });
+    }
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 5);
+
+  /* Smaller: seqs 11..14 stay. */
+  ls_recorder_set_capacity (recorder, 4);
+  g_assert_cmpuint (ls_recorder_get_capacity (recorder), ==, 4);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 11);
+  g_assert_cmpuint (ls_recorder_get_total (recorder), ==, 15);
+  records = ls_recorder_snapshot_since (recorder, 0, NULL);
+  g_assert_cmpuint (records->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *detail = g_strdup_printf ("%u", 11 + i);
+
+      g_assert_cmpuint (g_array_index (records, LsRecord, i).seq, ==, 11 + i);
+      g_assert_cmpstr (g_array_index (records, LsRecord, i).detail, ==, detail);
+    }
+  g_clear_pointer (&records, g_array_unref);
+
+  /* Larger: nothing lost, room for more. */
+  ls_recorder_set_capacity (recorder, 8);
+  for (guint i = 0; i < 3; i++)
+    ls_recorder_add_counter (recorder, "c", LS_LOOP_UI, i);
+  records = ls_recorder_snapshot_since (recorder, 0, NULL);
+  g_assert_cmpuint (records->len, ==, 7);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, 11);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 6).seq, ==, 17);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 11);
+}
+
+/* A resize asked while a reader copies waits for it: the reader's
+ * records stay whole, and the new size holds once it ends. */
+static void
+test_recorder_set_capacity_while_reading (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (8);
+  g_autoptr(GArray) records = NULL;
+  LsRecorderReader reader;
+  LsRecord buffer[8];
+  guint n;
+
+  for (guint i = 0; i < 8; i++)
+    ls_recorder_add_counter (recorder, "c", LS_LOOP_UI, i);
+  ls_recorder_reader_begin (&reader, recorder, 0);
+  ls_recorder_set_capacity (recorder, 2);
+  g_assert_cmpuint (ls_recorder_get_capacity (recorder), ==, 2);
+  /* Not applied yet: nothing dropped under the reader's feet. */
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 0);
+  n = ls_recorder_reader_read (&reader, buffer, G_N_ELEMENTS (buffer));
+  g_assert_cmpuint (n, ==, 8);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (buffer[i].value, ==, i);
+  ls_recorder_reader_end (&reader);
+
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 6);
+  records = ls_recorder_snapshot_since (recorder, 0, NULL);
+  g_assert_cmpuint (records->len, ==, 2);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, 6);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 1).seq, ==, 7);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -410,6 +484,8 @@ main (int   argc,
   g_test_add_func ("/recorder/concurrent-reader", test_concurrent_reader);
   g_test_add_func ("/recorder/concurrent-export", test_concurrent_export);
   g_test_add_func ("/recorder/ring-and-export", test_recorder_ring_and_export);
+  g_test_add_func ("/recorder/set-capacity", test_recorder_set_capacity);
+  g_test_add_func ("/recorder/set-capacity-while-reading", test_recorder_set_capacity_while_reading);
   g_test_add_func ("/recorder/trace/round-trip", test_recorder_import_round_trip);
 
   return g_test_run ();

@@ -1195,7 +1195,7 @@ test_span_tree (Fixture       *f,
   g_assert_cmpuint (root, !=, 0);
   /* Every operation reported back: nothing of the stream is still to come. */
   fixture_stop_worker (f);
-  records = ls_recorder_snapshot (f->recorder, 0);
+  records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
   for (guint i = 0; i < records->len; i++)
     {
       LsRecord *r = &g_array_index (records, LsRecord, i);
@@ -1387,7 +1387,7 @@ stream_spans (Fixture    *f,
               LsStream   *stream,
               const char *name)
 {
-  g_autoptr(GArray) records = ls_recorder_snapshot (f->recorder, 0);
+  g_autoptr(GArray) records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
   GArray *spans = g_array_new (FALSE, FALSE, sizeof (LsRecord));
 
   for (guint i = 0; i < records->len; i++)

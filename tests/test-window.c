@@ -15,6 +15,7 @@
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
 #include "ls-loop-card-private.h"
+#include "ls-preferences-dialog-private.h"
 #include "ls-timeline-view-private.h"
 #include "ls-trace-export.h"
 #include "ls-bridge-private.h"
@@ -28,6 +29,10 @@ typedef struct
   LsWorker      *worker;     /* strong, to check it after the app is gone */
   /* Trace export */
   GFile         *trace_file;
+  /* Idle */
+  guint64        idle_records;
+  guint64        idle_ui_ticks;
+  guint64        idle_worker_ticks;
   gboolean       export_done;
   GError        *export_error;
 } TestRun;
@@ -209,7 +214,7 @@ step_stress_failed (gpointer data)
   g_test_message ("banner: %s", _ls_window_get_banner (run->window));
 
   g_assert_false (ls_window_start_stress (run->window, 10));
-  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.stress", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.stress-test", NULL);
   g_assert_cmpint (ls_stress_get_state (ls_window_get_stress (run->window)), ==, LS_STRESS_FAILED);
   g_assert_nonnull (_ls_window_get_banner (run->window));
 
@@ -241,6 +246,7 @@ step_demo_events_shown (gpointer data)
 
   g_assert_nonnull (server);
   g_assert_true (ls_demo_server_is_running (server));
+  g_assert_false (_ls_window_get_empty_state_visible (run->window));
   g_assert_true (g_str_has_prefix (ls_request_editor_get_url (ls_stream_page_get_editor (page)),
                                    ls_demo_server_get_base_uri (server)));
   g_assert_true (ls_request_editor_get_running (ls_stream_page_get_editor (page)));
@@ -368,6 +374,387 @@ step_trace_written (gpointer data)
   return TRUE;
 }
 
+/* The stream Enter started delivers into a table of its own. */
+static gboolean
+step_new_stream_events_shown (gpointer data)
+{
+  TestRun *run = data;
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsStream *stream = ls_stream_page_get_stream (page);
+  LsEventList *list = ls_event_panel_get_list (ls_stream_page_get_event_panel (page));
+  g_autoptr(LsEventItem) last = NULL;
+  guint n;
+
+  if (ls_stream_get_state (stream) != LS_STREAM_OPEN)
+    return FALSE;
+  n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  if (n < 5)
+    return FALSE;
+
+  g_assert_true (ls_event_list_get_store (list) == ls_stream_get_store (stream));
+  last = g_list_model_get_item (G_LIST_MODEL (list), n - 1);
+  g_assert_cmpstr (ls_event_item_get_view (last)->type, ==, "tick");
+
+  return TRUE;
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Every mnemonic of the mapped widgets, as keyvals. */
+static void
+collect_mnemonics (GtkWidget *widget,
+                   GArray    *keys)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
+    {
+      guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)));
+
+      for (guint i = 0; i < keys->len; i++)
+        if (g_array_index (keys, guint, i) == key)
+          g_error ("Alt+%s is the mnemonic of two widgets, one of them \"%s\"",
+                   gdk_keyval_name (key), gtk_label_get_label (GTK_LABEL (widget)));
+      g_array_append_val (keys, key);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_mnemonics (child, keys);
+}
+
+static void
+collect_and_check_mnemonics (GtkWidget *root)
+{
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  collect_mnemonics (root, keys);
+  g_assert_cmpuint (keys->len, >, 0);
+}
+
+static void
+assert_mnemonics_unique (LsWindow *window)
+{
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  collect_mnemonics (GTK_WIDGET (window), keys);
+  /* At least the three page tabs and the Connect button. */
+  g_assert_cmpuint (keys->len, >=, 4);
+}
+
+static gboolean
+step_keys (gpointer data)
+{
+  TestRun *run = data;
+  GtkApplication *app = GTK_APPLICATION (run->app);
+  LsRequestEditor *editor = ls_stream_page_get_editor (ls_window_get_stream_page (run->window));
+  g_auto(GStrv) stress_accels = gtk_application_get_accels_for_action (app, "win.stress-test");
+  static const struct { const char *action; const char *accel; } bound[] = {
+    { "win.reconnect", "<Control>r" },
+    { "win.focus-url", "<Control>l" },
+    { "win.focus-filter", "<Control>f" },
+    { "app.quit", "<Control>q" },
+  };
+  GtkWidget *focus;
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (run->window)))
+    return FALSE;
+
+  /* Nothing connected yet: the window offers the demo server. */
+  g_assert_true (_ls_window_get_empty_state_visible (run->window));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bound); i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, bound[i].action);
+
+      g_assert_nonnull (accels[0]);
+      g_assert_cmpstr (accels[0], ==, bound[i].accel);
+    }
+  /* The stress test is the Loops page's button, not a global key. */
+  g_assert_null (stress_accels[0]);
+  /* The shortcuts window (Ctrl+?) is there to list them. */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (run->window)));
+
+  /* Each page, the Stream page with its button as Connect and as Stop. */
+  ls_window_show_page (run->window, "stream");
+  assert_mnemonics_unique (run->window);
+  ls_request_editor_set_running (editor, TRUE);
+  assert_mnemonics_unique (run->window);
+  ls_request_editor_set_running (editor, FALSE);
+  ls_window_show_page (run->window, "timeline");
+  assert_mnemonics_unique (run->window);
+  ls_window_show_page (run->window, "loops");
+  assert_mnemonics_unique (run->window);
+
+  /* Ctrl+L: from any page to the URL entry. */
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-url", NULL);
+  focus = gtk_root_get_focus (GTK_ROOT (run->window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (editor)));
+  g_assert_true (GTK_IS_TEXT (focus));
+
+  /* Ctrl+F: into the events' search entry. */
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-filter", NULL);
+  focus = gtk_root_get_focus (GTK_ROOT (run->window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (ls_stream_page_get_event_panel (ls_window_get_stream_page (run->window)))));
+  g_assert_nonnull (gtk_widget_get_ancestor (focus, GTK_TYPE_SEARCH_ENTRY));
+
+  return TRUE;
+}
+
+/* Ctrl+R connects the request again: a new stream replaces the live one;
+ * Enter in the URL entry connects to the new URL though a stream runs. */
+static gboolean
+step_reconnect_keys (gpointer data)
+{
+  TestRun *run = data;
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsRequestEditor *editor = ls_stream_page_get_editor (page);
+  guint32 before = ls_stream_get_id (ls_stream_page_get_stream (page));
+  g_autofree char *url = NULL;
+  GtkWidget *entry;
+
+  /* Ids, not pointers: a new stream may reuse the old one's address. */
+  g_assert_true (ls_request_editor_get_running (editor));
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.reconnect", NULL);
+  g_assert_cmpuint (ls_stream_get_id (ls_stream_page_get_stream (page)), >, before);
+  before = ls_stream_get_id (ls_stream_page_get_stream (page));
+
+  url = g_strdup_printf ("%s/sse/ticks?rate=30", ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)));
+  ls_request_editor_set_url (editor, url);
+  entry = find_descendant (GTK_WIDGET (editor), GTK_TYPE_ENTRY);
+  g_assert_nonnull (entry);
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpuint (ls_stream_get_id (ls_stream_page_get_stream (page)), >, before);
+  g_assert_cmpstr (ls_stream_get_options (ls_stream_page_get_stream (page))->url, ==, url);
+  g_assert_null (ls_request_editor_get_error (editor));
+
+  return TRUE;
+}
+
+static LsPreferencesDialog *
+find_preferences_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+  LsPreferencesDialog *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (LS_IS_PREFERENCES_DIALOG (window))
+        found = LS_PREFERENCES_DIALOG (window);
+    }
+  return found;
+}
+
+static void
+set_spin (LsPreferencesDialog *dialog,
+          const char          *key,
+          double               value)
+{
+  GtkWidget *spin = _ls_preferences_dialog_get_widget (dialog, key);
+
+  g_assert_true (GTK_IS_SPIN_BUTTON (spin));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+}
+
+/* Each control of the Preferences writes its key, and the key reaches
+ * what it governs at once: the recorder, the store on screen, the next
+ * stream's options. */
+static gboolean
+step_preferences (gpointer data)
+{
+  TestRun *run = data;
+  GSettings *settings = ls_application_get_settings (run->app);
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsRecorder *recorder = ls_application_get_recorder (run->app);
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (run->app), "app.preferences");
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+  const LsStreamOptions *options;
+  LsPreferencesDialog *dialog;
+  guint64 max_events;
+
+  g_assert_nonnull (settings);
+  g_assert_cmpstr (accels[0], ==, "<Control>comma");
+  g_assert_null (find_preferences_dialog ());
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "preferences", NULL);
+  dialog = find_preferences_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (run->window));
+
+  /* Its own mnemonics do not clash either. */
+  collect_and_check_mnemonics (GTK_WIDGET (dialog));
+
+  /* The controls show the keys' values. */
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (_ls_preferences_dialog_get_widget (dialog, "recorder-capacity"))),
+                     ==, g_settings_get_uint (settings, "recorder-capacity"));
+
+  set_spin (dialog, "recorder-capacity", 4096);
+  g_assert_cmpuint (g_settings_get_uint (settings, "recorder-capacity"), ==, 4096);
+  g_assert_cmpuint (ls_recorder_get_capacity (recorder), ==, 4096);
+
+  set_spin (dialog, "event-retention", 50);
+  g_assert_cmpuint (g_settings_get_uint64 (settings, "event-retention"), ==, 50);
+  ls_event_store_get_limits (ls_stream_get_store (ls_stream_page_get_stream (page)), &max_events, NULL);
+  g_assert_cmpuint (max_events, ==, 50);
+
+  gtk_switch_set_active (GTK_SWITCH (_ls_preferences_dialog_get_widget (dialog, "reconnect-get")), FALSE);
+  set_spin (dialog, "reconnect-delay-ms", 1234);
+  set_spin (dialog, "idle-timeout", 7);
+  set_spin (dialog, "stall-timeout", 9);
+  g_assert_true (ls_stream_page_connect (page));
+  options = ls_stream_get_options (ls_stream_page_get_stream (page));
+  g_assert_false (options->reconnect);
+  g_assert_cmpuint (options->reconnect_ms, ==, 1234);
+  g_assert_cmpuint (options->idle_timeout_ms, ==, 7000);
+  g_assert_cmpuint (options->stall_timeout_ms, ==, 9000);
+  ls_event_store_get_limits (ls_stream_get_store (ls_stream_page_get_stream (page)), &max_events, NULL);
+  g_assert_cmpuint (max_events, ==, 50);
+
+  /* Back to the defaults, for the steps and tests that follow. */
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+  g_assert_cmpuint (ls_recorder_get_capacity (recorder), ==, g_settings_get_uint (settings, "recorder-capacity"));
+  gtk_window_close (GTK_WINDOW (dialog));
+
+  return TRUE;
+}
+
+/* ---- quiet when idle ------------------------------------------------------ */
+
+#define IDLE_PROBE_PERIODS 3
+/* Per probe period, at most a lag worth recording and the sample after it. */
+#define IDLE_MAX_RECORDS 4
+
+static void
+idle_ticks (TestRun *run,
+            guint64 *ui_ticks,
+            guint64 *worker_ticks)
+{
+  LsLoopStats stats;
+
+  ls_loop_probe_get_stats (_ls_window_get_ui_probe (run->window), &stats);
+  *ui_ticks = stats.ticks;
+  g_assert_true (ls_bridge_get_worker_loop_stats (ls_application_get_bridge (run->app), &stats, NULL));
+  *worker_ticks = stats.ticks;
+}
+
+/* Nothing live: both probes sample slowly, the window is not frame-paced.
+ * Past their first samples (a first depth is always written), counting
+ * starts. */
+static gboolean
+step_idle_settled (gpointer data)
+{
+  TestRun *run = data;
+  guint64 ui_ticks, worker_ticks;
+
+  idle_ticks (run, &ui_ticks, &worker_ticks);
+  if (ui_ticks < 2 || worker_ticks < 2)
+    return FALSE;
+
+  g_assert_false (ls_window_get_busy (run->window));
+  g_assert_false (_ls_window_get_frame_paced (run->window));
+  g_assert_false (ls_loop_probe_get_active (_ls_window_get_ui_probe (run->window)));
+  run->idle_records = ls_recorder_get_total (ls_application_get_recorder (run->app));
+  run->idle_ui_ticks = ui_ticks;
+  run->idle_worker_ticks = worker_ticks;
+
+  return TRUE;
+}
+
+/* N probe periods later the recorder has (almost) nothing new, however
+ * long they took: an active probe alone writes two records per sample,
+ * ten samples a second. */
+static gboolean
+step_idle_quiet (gpointer data)
+{
+  TestRun *run = data;
+  guint64 ui_ticks, worker_ticks, records;
+
+  idle_ticks (run, &ui_ticks, &worker_ticks);
+  if (ui_ticks < run->idle_ui_ticks + IDLE_PROBE_PERIODS
+      || worker_ticks < run->idle_worker_ticks + IDLE_PROBE_PERIODS)
+    return FALSE;
+
+  records = ls_recorder_get_total (ls_application_get_recorder (run->app)) - run->idle_records;
+  g_test_message ("%" G_GUINT64_FORMAT " records in %u idle probe periods", records, IDLE_PROBE_PERIODS);
+  g_assert_cmpuint (records, <=, IDLE_MAX_RECORDS);
+  /* Not the number of ticks an active probe takes in that time. */
+  g_assert_cmpuint (ui_ticks - run->idle_ui_ticks, <=, IDLE_PROBE_PERIODS + 1);
+  g_assert_false (_ls_window_get_frame_paced (run->window));
+
+  return TRUE;
+}
+
+/* A live stream makes the window frame-paced and the probes active;
+ * stopping it makes everything idle again. */
+static gboolean
+step_live_then_stop (gpointer data)
+{
+  TestRun *run = data;
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+
+  g_assert_true (ls_stream_page_get_live (page));
+  g_assert_true (ls_window_get_busy (run->window));
+  g_assert_true (_ls_window_get_frame_paced (run->window));
+  g_assert_true (ls_loop_probe_get_active (_ls_window_get_ui_probe (run->window)));
+
+  ls_stream_page_stop (page);
+  return TRUE;
+}
+
+static gboolean
+step_stopped_is_idle (gpointer data)
+{
+  TestRun *run = data;
+  LsStream *stream = ls_stream_page_get_stream (ls_window_get_stream_page (run->window));
+
+  if (ls_stream_get_state (stream) != LS_STREAM_CANCELLED)
+    return FALSE;
+
+  g_assert_false (ls_window_get_busy (run->window));
+  g_assert_false (_ls_window_get_frame_paced (run->window));
+  g_assert_false (ls_loop_probe_get_active (_ls_window_get_ui_probe (run->window)));
+
+  return TRUE;
+}
+
+/* "Try the Demo Server" in a window started without --demo. */
+static gboolean
+step_try_demo (gpointer data)
+{
+  TestRun *run = data;
+
+  g_assert_true (_ls_window_get_empty_state_visible (run->window));
+  g_assert_null (ls_application_get_demo_server (run->app));
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.try-demo", NULL);
+  g_assert_false (_ls_window_get_empty_state_visible (run->window));
+  g_assert_nonnull (ls_application_get_demo_server (run->app));
+
+  return TRUE;
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void
@@ -375,6 +762,9 @@ test_window_smoke (void)
 {
   static const LsGuiStep steps[] = {
     { "window shown", step_window_shown },
+    { "idle settled", step_idle_settled },
+    { "idle is quiet", step_idle_quiet },
+    { "keys", step_keys },
     { "both loops live", step_both_loops_live },
     { "start stress", step_start_small_stress },
     { "stress done", step_stress_done },
@@ -408,6 +798,9 @@ test_window_demo (void)
     { "window shown", step_window_shown },
     { "demo events shown", step_demo_events_shown },
     { "bad URL refused", step_bad_url_refused },
+    { "preferences", step_preferences },
+    { "Ctrl+R and Enter reconnect", step_reconnect_keys },
+    { "the new stream's events shown", step_new_stream_events_shown },
     { "timeline has records", step_timeline_has_records },
     { "export trace", step_export_trace },
     { "trace written", step_trace_written },
@@ -415,6 +808,21 @@ test_window_demo (void)
   };
 
   test_run_script_full (steps, G_N_ELEMENTS (steps), TRUE);
+}
+
+static void
+test_window_try_demo (void)
+{
+  static const LsGuiStep steps[] = {
+    { "window shown", step_window_shown },
+    { "try the demo server", step_try_demo },
+    { "demo events shown", step_demo_events_shown },
+    { "live, then stop", step_live_then_stop },
+    { "stopped is idle", step_stopped_is_idle },
+    { "quit with a live stream", step_quit },
+  };
+
+  test_run_script (steps, G_N_ELEMENTS (steps));
 }
 
 int
@@ -427,6 +835,7 @@ main (int   argc,
   g_test_add_func ("/window/smoke", test_window_smoke);
   g_test_add_func ("/window/bridge-closed", test_window_bridge_closed);
   g_test_add_func ("/window/demo", test_window_demo);
+  g_test_add_func ("/window/try-demo", test_window_try_demo);
 
   return g_test_run ();
 }

@@ -524,6 +524,22 @@ ls_bridge_get_worker_loop_stats (LsBridge     *self,
   return TRUE;
 }
 
+/**
+ * ls_bridge_set_worker_probe_active:
+ * @active: see ls_loop_probe_set_active()
+ *
+ * Any thread: the probe takes the mode under its own lock and switches
+ * at its next sample, on the worker thread.
+ */
+void
+ls_bridge_set_worker_probe_active (LsBridge *self,
+                                   gboolean  active)
+{
+  g_return_if_fail (LS_IS_BRIDGE (self));
+
+  ls_loop_probe_set_active (ls_worker_get_probe (self->worker), active);
+}
+
 void
 ls_bridge_get_queue_depths (LsBridge *self,
                             guint    *to_worker,

@@ -91,6 +91,9 @@ LsWorkerState  ls_bridge_get_worker_state    (LsBridge         *self);
 gboolean       ls_bridge_get_worker_loop_stats (LsBridge       *self,
                                               LsLoopStats      *stats,
                                               GError          **error);
+/* Any thread: the worker probe's mode (ls_loop_probe_set_active()). */
+void           ls_bridge_set_worker_probe_active (LsBridge     *self,
+                                              gboolean          active);
 /* Any thread: messages waiting to cross, towards the worker and towards
  * the UI (the bridge's own queues; a UI mailbox reports its own depth). */
 void           ls_bridge_get_queue_depths    (LsBridge         *self,

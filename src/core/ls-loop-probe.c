@@ -9,6 +9,11 @@
  *  - a re-arming timer: how late it fires is the loop's lag;
  *  - the mailboxes drained on this loop, for the queue depth.
  * Figures are published under a mutex of ours for readers on other threads.
+ *
+ * A probe is active (the interval given to attach, every sample recorded)
+ * or idle (one sample a second, and a counter recorded only when it says
+ * something: a queue depth that changed, a lag past a stall, and the
+ * sample after it). An idle application then writes no record at all.
  */
 #define G_LOG_DOMAIN "ls-loop-probe"
 
@@ -20,6 +25,8 @@
 #include "ls-loop-probe.h"
 
 #define LAG_BUCKETS 160 /* 40 octaves of µs, four buckets each */
+/* Idle: a lag below three frames is not worth a record. */
+#define IDLE_LAG_RECORD_US (50 * 1000)
 
 struct _LsLoopProbe
 {
@@ -47,8 +54,12 @@ struct _LsLoopProbe
   gint64         prev_window_lag_max_us;
   guint64        total_iterations;
   gint64         total_longest_us;
+  gboolean       ticking_active;   /* the mode of the current interval */
+  gint64         recorded_lag_us;  /* last values written to the recorder; -1: none */
+  gint64         recorded_depth;
 
-  pthread_mutex_t lock;            /* guards @stats, @lag_histogram, @mailboxes */
+  pthread_mutex_t lock;            /* guards @stats, @lag_histogram, @mailboxes, @active */
+  gboolean       active;           /* requested mode; any thread */
   LsLoopStats    stats;
   guint64        lag_histogram[LAG_BUCKETS];
   guint64        lag_samples;
@@ -116,16 +127,19 @@ ls_loop_probe_poll (GPollFD *fds,
   return ret;
 }
 
-static void
+/* Returns whether the probe is to be active until the next tick. */
+static gboolean
 ls_loop_probe_publish_window (LsLoopProbe *self,
                               gint64       now,
                               gint64       lag)
 {
   gint64 span = now - self->window_start_us;
   gboolean window_done = span >= G_USEC_PER_SEC;
+  gboolean active;
   guint depth = 0;
 
   pthread_mutex_lock (&self->lock);
+  active = self->active;
   for (guint i = 0; i < self->mailboxes->len; i++)
     depth += ls_mailbox_get_depth (g_ptr_array_index (self->mailboxes, i));
   self->stats.lag_us = lag;
@@ -159,9 +173,20 @@ ls_loop_probe_publish_window (LsLoopProbe *self,
 
   if (self->recorder != NULL)
     {
-      ls_recorder_add_counter (self->recorder, self->lag_counter_name, self->loop, lag);
-      ls_recorder_add_counter (self->recorder, self->depth_counter_name, self->loop, depth);
+      /* Idle: a lag worth seeing, or the first normal one after it. */
+      if (self->ticking_active || lag >= IDLE_LAG_RECORD_US || self->recorded_lag_us >= IDLE_LAG_RECORD_US)
+        {
+          ls_recorder_add_counter (self->recorder, self->lag_counter_name, self->loop, lag);
+          self->recorded_lag_us = lag;
+        }
+      if (self->ticking_active || (gint64) depth != self->recorded_depth)
+        {
+          ls_recorder_add_counter (self->recorder, self->depth_counter_name, self->loop, depth);
+          self->recorded_depth = depth;
+        }
     }
+
+  return active;
 }
 
 static gboolean
@@ -173,10 +198,10 @@ ls_loop_probe_tick_cb (gpointer user_data)
 
   if (lag > self->window_lag_max_us)
     self->window_lag_max_us = lag;
-  ls_loop_probe_publish_window (self, now, lag);
+  self->ticking_active = ls_loop_probe_publish_window (self, now, lag);
 
   /* Re-arm from now: lateness must not accumulate into the next sample. */
-  self->expected_us = now + self->interval_us;
+  self->expected_us = now + (self->ticking_active ? self->interval_us : LS_LOOP_PROBE_IDLE_INTERVAL_US);
   g_source_set_ready_time (self->timer, self->expected_us);
 
   return G_SOURCE_CONTINUE;
@@ -232,6 +257,10 @@ ls_loop_probe_init (LsLoopProbe *self)
 {
   pthread_mutex_init (&self->lock, NULL);
   self->mailboxes = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_mailbox_unref);
+  /* Active until told otherwise: tests and headless runs want every sample. */
+  self->active = TRUE;
+  self->recorded_lag_us = -1;
+  self->recorded_depth = -1;
 }
 
 LsLoopProbe *
@@ -279,6 +308,9 @@ ls_loop_probe_attach (LsLoopProbe  *self,
 
   self->context = g_main_context_ref (context);
   self->interval_us = (gint64) interval_ms * 1000;
+  pthread_mutex_lock (&self->lock);
+  self->ticking_active = self->active;
+  pthread_mutex_unlock (&self->lock);
   self->window_start_us = g_get_monotonic_time ();
 
   thread_probe = g_object_ref (self);
@@ -290,7 +322,8 @@ ls_loop_probe_attach (LsLoopProbe  *self,
   /* Same priority as ordinary work: lag measures what that work sees. */
   g_source_set_priority (self->timer, G_PRIORITY_DEFAULT);
   g_source_set_callback (self->timer, ls_loop_probe_tick_cb, self, NULL);
-  self->expected_us = g_get_monotonic_time () + self->interval_us;
+  self->expected_us = g_get_monotonic_time ()
+                      + (self->ticking_active ? self->interval_us : LS_LOOP_PROBE_IDLE_INTERVAL_US);
   g_source_set_ready_time (self->timer, self->expected_us);
   g_source_attach (self->timer, context);
 
@@ -334,6 +367,47 @@ ls_loop_probe_detach (LsLoopProbe *self)
       thread_probe = NULL;
       g_object_unref (self);
     }
+}
+
+/**
+ * ls_loop_probe_set_active:
+ * @active: %TRUE: sample at the attach interval and record every sample;
+ *   %FALSE: sample once a second, record only what changed
+ *
+ * Any thread. From the owner thread an idle probe switches at once;
+ * from another one, at its next sample (within a second).
+ */
+void
+ls_loop_probe_set_active (LsLoopProbe *self,
+                          gboolean     active)
+{
+  g_return_if_fail (LS_IS_LOOP_PROBE (self));
+
+  active = !!active;
+  pthread_mutex_lock (&self->lock);
+  self->active = active;
+  pthread_mutex_unlock (&self->lock);
+
+  /* On the owner thread the timer is ours to move. */
+  if (active && thread_probe == self && self->timer != NULL && !self->ticking_active)
+    {
+      self->ticking_active = TRUE;
+      self->expected_us = g_get_monotonic_time () + self->interval_us;
+      g_source_set_ready_time (self->timer, self->expected_us);
+    }
+}
+
+gboolean
+ls_loop_probe_get_active (LsLoopProbe *self)
+{
+  gboolean active;
+
+  g_return_val_if_fail (LS_IS_LOOP_PROBE (self), FALSE);
+
+  pthread_mutex_lock (&self->lock);
+  active = self->active;
+  pthread_mutex_unlock (&self->lock);
+  return active;
 }
 
 /**

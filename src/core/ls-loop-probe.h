@@ -28,6 +28,9 @@ typedef struct
   guint64  ticks;                  /* probe timer firings, for tests */
 } LsLoopStats;
 
+/* How often an idle probe samples. */
+#define LS_LOOP_PROBE_IDLE_INTERVAL_US G_USEC_PER_SEC
+
 #define LS_TYPE_LOOP_PROBE (ls_loop_probe_get_type ())
 G_DECLARE_FINAL_TYPE (LsLoopProbe, ls_loop_probe, LS, LOOP_PROBE, GObject)
 
@@ -38,6 +41,9 @@ void         ls_loop_probe_attach         (LsLoopProbe  *self,
                                            GMainContext *context,
                                            guint         interval_ms);
 void         ls_loop_probe_detach         (LsLoopProbe  *self);
+void         ls_loop_probe_set_active     (LsLoopProbe  *self,
+                                           gboolean      active);
+gboolean     ls_loop_probe_get_active     (LsLoopProbe  *self);
 void         ls_loop_probe_watch_mailbox  (LsLoopProbe  *self,
                                            LsMailbox    *mailbox);
 void         ls_loop_probe_get_stats      (LsLoopProbe  *self,

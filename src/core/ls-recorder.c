@@ -54,6 +54,9 @@ struct _LsRecorder
   pthread_mutex_t  lock;         /* writers among themselves, readers' registration */
   Slot            *ring;         /* the record of seq n is ring[n % capacity] */
   guint            capacity;
+  guint64          floor_seq;    /* seqs below it were dropped by a resize */
+  Slot            *pending_ring; /* under lock: a resize waiting for readers to end */
+  guint            pending_capacity;
   guint64          begin_seq;    /* atomic: seqs below it may have started being written */
   guint64          end_seq;      /* atomic: seqs below it are written; the total appended */
   guint            borrowers;    /* under lock: readers holding ring details */
@@ -97,13 +100,23 @@ ls_record_clear (LsRecord *record)
 }
 
 static void
+free_ring (Slot  *ring,
+           guint  capacity)
+{
+  if (ring == NULL)
+    return;
+  for (guint i = 0; i < capacity; i++)
+    ls_record_clear (&ring[i].record);
+  g_free (ring);
+}
+
+static void
 ls_recorder_finalize (GObject *object)
 {
   LsRecorder *self = LS_RECORDER (object);
 
-  for (guint i = 0; i < self->capacity; i++)
-    ls_record_clear (&self->ring[i].record);
-  g_free (self->ring);
+  free_ring (self->ring, self->capacity);
+  free_ring (self->pending_ring, self->pending_capacity);
   g_ptr_array_unref (self->parked);
   g_hash_table_unref (self->thread_names);
   pthread_mutex_destroy (&self->lock);
@@ -144,20 +157,107 @@ ls_recorder_new (guint capacity)
   return self;
 }
 
-guint64
-ls_recorder_next_span_id (LsRecorder *self)
-{
-  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
-  return __atomic_fetch_add (&self->next_span_id, 1, __ATOMIC_RELAXED);
-}
-
 /* The first seq whose slot no writer has started on again (given a
  * "begin" read after the slots were copied). */
 static inline guint64
 first_intact_seq (LsRecorder *self,
                   guint64     begin)
 {
-  return begin > self->capacity ? begin - self->capacity : 0;
+  return MAX (begin > self->capacity ? begin - self->capacity : 0, self->floor_seq);
+}
+
+guint
+ls_recorder_get_capacity (LsRecorder *self)
+{
+  guint capacity;
+
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+
+  pthread_mutex_lock (&self->lock);
+  capacity = self->pending_ring != NULL ? self->pending_capacity : self->capacity;
+  pthread_mutex_unlock (&self->lock);
+  return capacity;
+}
+
+/* Under the lock, with no reader registered (readers touch the ring
+ * without the lock, so it only changes between readers). The newest
+ * records move to their slots in the new ring; the rest are dropped.
+ * Returns the old ring for the caller to free outside the lock. */
+static Slot *
+swap_ring_locked (LsRecorder *self,
+                  guint      *old_capacity)
+{
+  Slot *old_ring = self->ring;
+  guint64 end = self->end_seq;
+  guint64 first = first_intact_seq (self, end);
+  guint64 keep = MIN (end - first, (guint64) self->pending_capacity);
+
+  g_assert (self->borrowers == 0);
+  for (guint64 seq = end - keep; seq < end; seq++)
+    {
+      Slot *from = &old_ring[seq % self->capacity];
+
+      self->pending_ring[seq % self->pending_capacity] = *from;
+      from->record.detail = NULL;   /* moved */
+    }
+  *old_capacity = self->capacity;
+  self->ring = self->pending_ring;
+  self->capacity = self->pending_capacity;
+  self->floor_seq = end - keep;
+  self->pending_ring = NULL;
+  self->pending_capacity = 0;
+  return old_ring;
+}
+
+/**
+ * ls_recorder_set_capacity:
+ * @capacity: how many records the ring keeps from now on
+ *
+ * Any thread. The newest records are kept; a smaller ring drops the
+ * oldest, counted as dropped; sequence numbers go on. While a reader is
+ * copying, the new ring waits for it to end (readers never block).
+ */
+void
+ls_recorder_set_capacity (LsRecorder *self,
+                          guint       capacity)
+{
+  Slot *ring, *old_ring = NULL, *superseded = NULL;
+  guint old_capacity = 0, superseded_capacity = 0;
+
+  g_return_if_fail (LS_IS_RECORDER (self));
+  g_return_if_fail (capacity > 0);
+
+  /* Allocated outside the lock: appends never wait for it. */
+  ring = g_new0 (Slot, capacity);
+
+  pthread_mutex_lock (&self->lock);
+  superseded = self->pending_ring;
+  superseded_capacity = self->pending_capacity;
+  self->pending_ring = NULL;
+  self->pending_capacity = 0;
+  if (capacity == self->capacity)
+    {
+      /* Back to the size it has: only a waiting resize to cancel. */
+      g_free (ring);
+    }
+  else
+    {
+      self->pending_ring = ring;
+      self->pending_capacity = capacity;
+      if (self->borrowers == 0)
+        old_ring = swap_ring_locked (self, &old_capacity);
+    }
+  pthread_mutex_unlock (&self->lock);
+
+  free_ring (superseded, superseded_capacity);
+  free_ring (old_ring, old_capacity);
+}
+
+guint64
+ls_recorder_next_span_id (LsRecorder *self)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  return __atomic_fetch_add (&self->next_span_id, 1, __ATOMIC_RELAXED);
 }
 
 /* Takes ownership of record->detail. */
@@ -277,9 +377,15 @@ ls_recorder_get_total (LsRecorder *self)
 guint64
 ls_recorder_get_dropped (LsRecorder *self)
 {
+  guint64 dropped;
+
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
 
-  return first_intact_seq (self, __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE));
+  /* Under the lock: a resize changes the capacity and the floor. */
+  pthread_mutex_lock (&self->lock);
+  dropped = first_intact_seq (self, self->end_seq);
+  pthread_mutex_unlock (&self->lock);
+  return dropped;
 }
 
 /* ---- readers -------------------------------------------------------------- */
@@ -381,6 +487,8 @@ ls_recorder_reader_end (LsRecorderReader *reader)
 {
   LsRecorder *self = reader->recorder;
   g_autoptr(GPtrArray) parked = NULL;
+  Slot *old_ring = NULL;
+  guint old_capacity = 0;
 
   if (self == NULL)
     return;
@@ -391,7 +499,11 @@ ls_recorder_reader_end (LsRecorderReader *reader)
       parked = self->parked;
       self->parked = g_ptr_array_new_with_free_func (g_free);
     }
+  if (self->borrowers == 0 && self->pending_ring != NULL)
+    old_ring = swap_ring_locked (self, &old_capacity);
   pthread_mutex_unlock (&self->lock);
+
+  free_ring (old_ring, old_capacity);
 
   reader->recorder = NULL;
 }

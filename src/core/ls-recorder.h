@@ -96,6 +96,9 @@ typedef struct
 G_DECLARE_FINAL_TYPE (LsRecorder, ls_recorder, LS, RECORDER, GObject)
 
 LsRecorder *ls_recorder_new            (guint          capacity);
+guint       ls_recorder_get_capacity   (LsRecorder    *self);
+void        ls_recorder_set_capacity   (LsRecorder    *self,
+                                        guint          capacity);
 guint64     ls_recorder_next_span_id   (LsRecorder    *self);
 guint64     ls_recorder_add_span       (LsRecorder    *self,
                                         const LsSpan  *span);

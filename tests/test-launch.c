@@ -1,0 +1,427 @@
+/* test-launch.c: the real binary launched as users launch it: --help,
+ * a URL, a request with -X/-H/-d, a bad argument, and a second invocation
+ * forwarded to the running instance. Runs under Xvfb.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each test spawns LS_BUILD_DIR/src/loopscope and watches what reaches a
+ * real server: the demo server, or a SoupServer on this thread that
+ * records the request. Waits have a deadline only to fail instead of
+ * hanging; nothing is asserted about time.
+ */
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "ls-demo-server.h"
+
+#define WAIT_TIMEOUT_US (30 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  GPid     pid;
+  gboolean exited;
+  gint     wait_status;
+} Child;
+
+static char *
+binary_path (void)
+{
+  return g_build_filename (g_getenv ("LS_BUILD_DIR"), "src", "loopscope", NULL);
+}
+
+static void
+child_watch_cb (GPid     pid,
+                gint     wait_status,
+                gpointer user_data)
+{
+  Child *child = user_data;
+
+  child->exited = TRUE;
+  child->wait_status = wait_status;
+  g_spawn_close_pid (pid);
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+typedef gboolean (*Predicate) (gpointer data);
+
+/* Iterates this thread's loop until @predicate holds; FALSE at the deadline. */
+static gboolean
+wait_for (Predicate predicate,
+          gpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
+  guint wake_id = g_timeout_add (50, wake_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = predicate (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake_id);
+  return ok;
+}
+
+static gboolean
+child_exited (gpointer data)
+{
+  return ((Child *) data)->exited;
+}
+
+static void
+spawn_child (Child       *child,
+             const char **args,
+             char       **envp)
+{
+  g_autofree char *binary = binary_path ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  memset (child, 0, sizeof *child);
+  g_assert_true (g_spawn_async (NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &child->pid, &error));
+  g_assert_no_error (error);
+  g_child_watch_add (child->pid, child_watch_cb, child);
+}
+
+/* SIGTERM takes the app's ordinary quit path: exit status 0. */
+static void
+terminate_child (Child *child)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (child->exited);
+  g_assert_cmpint (kill (child->pid, SIGTERM), ==, 0);
+  if (!wait_for (child_exited, child))
+    {
+      kill (child->pid, SIGKILL);
+      g_error ("loopscope did not exit after SIGTERM");
+    }
+  g_assert_true (g_spawn_check_wait_status (child->wait_status, &error));
+  g_assert_no_error (error);
+}
+
+/* ---- a demo server -------------------------------------------------------- */
+
+typedef struct
+{
+  LsDemoServer *server;
+  guint         at_least;
+} Connections;
+
+static gboolean
+has_connections (gpointer data)
+{
+  Connections *c = data;
+
+  return ls_demo_server_get_n_connections (c->server) >= c->at_least;
+}
+
+static LsDemoServer *
+start_demo_server (void)
+{
+  LsDemoServer *server = ls_demo_server_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ls_demo_server_start_sync (server, 0, &error));
+  g_assert_no_error (error);
+  return server;
+}
+
+/* ---- a SoupServer that records the request --------------------------------- */
+
+typedef struct
+{
+  SoupServer *server;
+  char       *base_uri;
+  guint       n_requests;
+  char       *method;
+  char       *path;
+  char       *header;
+  char       *body;
+} Recorder;
+
+static void
+recorder_handler (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  Recorder *rec = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  static const char events[] = "data: hello\n\n";
+
+  rec->n_requests++;
+  g_free (rec->method);
+  rec->method = g_strdup (soup_server_message_get_method (msg));
+  g_free (rec->path);
+  rec->path = g_strdup (path);
+  g_free (rec->header);
+  rec->header = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "X-Launch-Test"));
+  g_free (rec->body);
+  rec->body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, events, strlen (events));
+}
+
+static void
+recorder_start (Recorder *rec)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  memset (rec, 0, sizeof *rec);
+  rec->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (rec->server, NULL, recorder_handler, rec, NULL);
+  g_assert_true (soup_server_listen_local (rec->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (rec->server);
+  rec->base_uri = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+}
+
+static void
+recorder_stop (Recorder *rec)
+{
+  soup_server_disconnect (rec->server);
+  g_clear_object (&rec->server);
+  g_free (rec->base_uri);
+  g_free (rec->method);
+  g_free (rec->path);
+  g_free (rec->header);
+  g_free (rec->body);
+}
+
+static gboolean
+has_request (gpointer data)
+{
+  return ((Recorder *) data)->n_requests > 0;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void
+test_launch_help (void)
+{
+  g_autofree char *binary = binary_path ();
+  const char *argv[] = { binary, "--help", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  gint status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (out, "--headless"));
+  g_assert_nonnull (strstr (out, "--headless --help"));
+  g_assert_nonnull (strstr (out, "--method"));
+  g_assert_nonnull (strstr (out, "--header"));
+  g_assert_nonnull (strstr (out, "--data"));
+  g_assert_nonnull (strstr (out, "[URL]"));
+}
+
+/* `loopscope URL`: the window opens connected to it. */
+static void
+test_launch_url (void)
+{
+  g_autoptr(LsDemoServer) server = start_demo_server ();
+  g_autofree char *url = g_strdup_printf ("%s/sse/ticks?rate=5", ls_demo_server_get_base_uri (server));
+  const char *args[] = { url, NULL };
+  Connections connections = { server, 1 };
+  Child child;
+
+  spawn_child (&child, args, NULL);
+  if (!wait_for (has_connections, &connections))
+    {
+      kill (child.pid, SIGKILL);
+      g_error ("loopscope URL never connected to %s", url);
+    }
+  terminate_child (&child);
+  ls_demo_server_stop (server);
+}
+
+/* -X, -H and -d reach the server as given. */
+static void
+test_launch_request (void)
+{
+  Recorder rec;
+  g_autofree char *url = NULL;
+  Child child;
+
+  recorder_start (&rec);
+  url = g_strdup_printf ("%s/llm", rec.base_uri);
+  {
+    const char *args[] = { "-X", "PUT", "-H", "X-Launch-Test: forty two", "-d", "{\"prompt\":\"hi\"}", url, NULL };
+
+    spawn_child (&child, args, NULL);
+  }
+  if (!wait_for (has_request, &rec))
+    {
+      kill (child.pid, SIGKILL);
+      g_error ("no request reached %s", url);
+    }
+  g_assert_cmpstr (rec.method, ==, "PUT");
+  g_assert_cmpstr (rec.path, ==, "/llm");
+  g_assert_cmpstr (rec.header, ==, "forty two");
+  g_assert_cmpstr (rec.body, ==, "{\"prompt\":\"hi\"}");
+  terminate_child (&child);
+
+  /* -d alone means POST, as with curl. */
+  rec.n_requests = 0;
+  {
+    const char *args[] = { "-d", "body", url, NULL };
+
+    spawn_child (&child, args, NULL);
+  }
+  if (!wait_for (has_request, &rec))
+    {
+      kill (child.pid, SIGKILL);
+      g_error ("no request reached %s", url);
+    }
+  g_assert_cmpstr (rec.method, ==, "POST");
+  g_assert_cmpstr (rec.body, ==, "body");
+  terminate_child (&child);
+
+  recorder_stop (&rec);
+}
+
+/* A header curl would refuse: a message and status 1, no window left behind. */
+static void
+test_launch_bad_header (void)
+{
+  g_autofree char *binary = binary_path ();
+  const char *argv[] = { binary, "-H", "no colon here", "http://127.0.0.1:9/", NULL };
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  gint status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err, "loopscope: "));
+  g_assert_null (strstr (err, "CRITICAL"));
+}
+
+/* With a session bus, a second `loopscope URL` hands its command line to
+ * the running instance, which opens a second window connected to it, and
+ * exits 0 at once. */
+static void
+test_launch_second_instance (void)
+{
+  const char *daemon_argv[] = { "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL };
+  g_autoptr(LsDemoServer) server = start_demo_server ();
+  g_autofree char *url1 = g_strdup_printf ("%s/sse/ticks?rate=5", ls_demo_server_get_base_uri (server));
+  g_autofree char *url2 = g_strdup_printf ("%s/sse/ticks?rate=7", ls_demo_server_get_base_uri (server));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIOChannel) channel = NULL;
+  g_autofree char *address = NULL;
+  g_auto(GStrv) envp = NULL;
+  Connections connections = { server, 1 };
+  g_autofree char *daemon_path = g_find_program_in_path ("dbus-daemon");
+  Child first, second;
+  GPid daemon_pid;
+  gint daemon_out;
+
+  if (daemon_path == NULL)
+    {
+      g_test_skip ("no dbus-daemon");
+      return;
+    }
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) daemon_argv, NULL, G_SPAWN_SEARCH_PATH,
+                                           NULL, NULL, &daemon_pid, NULL, &daemon_out, NULL, &error));
+  g_assert_no_error (error);
+  channel = g_io_channel_unix_new (daemon_out);
+  g_io_channel_set_close_on_unref (channel, TRUE);
+  g_assert_cmpint (g_io_channel_read_line (channel, &address, NULL, NULL, &error), ==, G_IO_STATUS_NORMAL);
+  g_assert_no_error (error);
+  g_strstrip (address);
+  envp = g_environ_setenv (g_get_environ (), "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+
+  {
+    const char *args[] = { url1, NULL };
+
+    spawn_child (&first, args, envp);
+  }
+  if (!wait_for (has_connections, &connections))
+    {
+      kill (first.pid, SIGKILL);
+      kill (daemon_pid, SIGTERM);
+      g_error ("the first instance never connected");
+    }
+
+  {
+    const char *args[] = { url2, NULL };
+
+    spawn_child (&second, args, envp);
+  }
+  /* The second process only forwards: it exits, successfully... */
+  if (!wait_for (child_exited, &second))
+    {
+      kill (second.pid, SIGKILL);
+      kill (first.pid, SIGKILL);
+      kill (daemon_pid, SIGTERM);
+      g_error ("the second instance did not exit");
+    }
+  g_assert_true (g_spawn_check_wait_status (second.wait_status, &error));
+  g_assert_no_error (error);
+
+  /* ...and the first one opened a second stream. */
+  connections.at_least = 2;
+  if (!wait_for (has_connections, &connections))
+    {
+      kill (first.pid, SIGKILL);
+      kill (daemon_pid, SIGTERM);
+      g_error ("the running instance did not connect to the second URL");
+    }
+  g_assert_false (first.exited);
+
+  terminate_child (&first);
+  kill (daemon_pid, SIGTERM);
+  g_spawn_close_pid (daemon_pid);
+  ls_demo_server_stop (server);
+}
+
+static void
+test_no_display (void)
+{
+  g_test_skip ("no display (run under xvfb-run)");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_add_func ("/launch/no-display", test_no_display);
+      return g_test_run ();
+    }
+
+  g_test_add_func ("/launch/help", test_launch_help);
+  g_test_add_func ("/launch/url", test_launch_url);
+  g_test_add_func ("/launch/request", test_launch_request);
+  g_test_add_func ("/launch/bad-header", test_launch_bad_header);
+  g_test_add_func ("/launch/second-instance", test_launch_second_instance);
+
+  return g_test_run ();
+}
