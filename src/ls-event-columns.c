@@ -34,10 +34,13 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
                gpointer                  user_data)
 {
   LsEventColumn column = GPOINTER_TO_INT (user_data);
-  GtkWidget *label = gtk_label_new (NULL);
+  /* A GtkInscription, not a GtkLabel: its size does not depend on its
+   * text, so rows rebound every frame (Follow under a flood shifts all of
+   * them) are not laid out twice to be measured. */
+  GtkWidget *label = gtk_inscription_new (NULL);
 
-  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (label), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_inscription_set_min_lines (GTK_INSCRIPTION (label), 1);
   /* The context menu finds its row from the widget under the pointer. */
   g_object_set_data (G_OBJECT (label), "ls-list-item", list_item);
 
@@ -46,24 +49,24 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
     case COLUMN_SEQ:
     case COLUMN_SIZE:
     case COLUMN_GAP:
-      gtk_label_set_xalign (GTK_LABEL (label), 1.0);
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (label), 1.0);
       gtk_widget_add_css_class (label, "numeric");
       break;
 
     case COLUMN_TIME:
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (label), 0.0);
       gtk_widget_add_css_class (label, "numeric");
       break;
 
     case COLUMN_DATA:
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (label), 0.0);
       gtk_widget_add_css_class (label, "monospace");
       break;
 
     case COLUMN_TYPE:
     case COLUMN_ID:
     default:
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (label), 0.0);
       break;
     }
 
@@ -151,7 +154,7 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
       g_assert_not_reached ();
     }
 
-  gtk_label_set_text (GTK_LABEL (label), text);
+  gtk_inscription_set_text (GTK_INSCRIPTION (label), text);
 }
 
 static void

@@ -174,7 +174,7 @@ find_button (GtkWidget  *root,
   return NULL;
 }
 
-/* Every label's text in the window: what a screenshot would show. */
+/* Every label's and cell's text in the window: what a screenshot would show. */
 static void
 collect_labels (GtkWidget *root,
                 GString   *out)
@@ -184,6 +184,8 @@ collect_labels (GtkWidget *root,
     {
       if (GTK_IS_LABEL (child))
         g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (child)));
+      else if (GTK_IS_INSCRIPTION (child))
+        g_string_append_printf (out, "%s\n", gtk_inscription_get_text (GTK_INSCRIPTION (child)) ?: "");
       collect_labels (child, out);
     }
 }
