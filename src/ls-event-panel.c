@@ -473,7 +473,9 @@ ls_event_panel_update_status (LsEventPanel *self)
   text = _ls_event_panel_count_text (n_items, n_total, filtered, searching);
   ls_label_set_text_if_changed (self->count_label, text);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n_items == 0);
+  /* No store yet: the window's own empty state speaks, not this. */
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_label),
+                          n_items == 0 && ls_event_list_get_store (self->list) != NULL);
   ls_label_set_text_if_changed (self->empty_label,
                                 filtered && n_total > 0
                                   ? (searching ? _("Searching…") : _("No matching events"))
