@@ -16,6 +16,9 @@
  * so a burst of events becomes one items-changed, not one per event.
  * Every items-changed is true of the model when it is emitted: a view
  * reads n_items and items from its handler.
+ *
+ * The model, its items and its filter index stay in one file (about 900
+ * lines): the positions the filter keeps are what items-changed announces.
  */
 #include "config.h"
 

@@ -2,6 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
+ * One file past 900 lines on purpose: the record encoding, segments,
+ * retention and pins all depend on the one byte layout below, and split
+ * they would have to share it all through a private header.
+ *
  * Layout. A segment is one allocation: a small header, then records packed
  * upwards from the start of data[], and an index of guint32 record offsets
  * growing downwards from the end of data[]. A record is
