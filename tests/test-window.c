@@ -266,6 +266,32 @@ step_demo_events_shown (gpointer data)
 }
 
 /* Bad input is one line under the URL; the running stream is untouched. */
+/* Every page fits a 800×600 window while a stream is live: the window's
+ * content (a homogeneous stack, so every page counts) and its header bar
+ * ask for no more. A wider minimum is what pushed the close button off
+ * screen at 800 px. */
+static gboolean
+step_fits_800x600 (gpointer data)
+{
+  TestRun *run = data;
+  GtkWidget *content = gtk_window_get_child (GTK_WINDOW (run->window));
+  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (run->window));
+  int content_width, content_height, titlebar_width = 0, titlebar_height = 0;
+
+  gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &content_width, NULL, NULL, NULL);
+  gtk_widget_measure (content, GTK_ORIENTATION_VERTICAL, 800, &content_height, NULL, NULL, NULL);
+  if (titlebar != NULL)
+    {
+      gtk_widget_measure (titlebar, GTK_ORIENTATION_HORIZONTAL, -1, &titlebar_width, NULL, NULL, NULL);
+      gtk_widget_measure (titlebar, GTK_ORIENTATION_VERTICAL, 800, &titlebar_height, NULL, NULL, NULL);
+    }
+
+  g_assert_cmpint (content_width, <=, 800);
+  g_assert_cmpint (titlebar_width, <=, 800);
+  g_assert_cmpint (content_height + titlebar_height, <=, 600);
+  return TRUE;
+}
+
 static gboolean
 step_bad_url_refused (gpointer data)
 {
@@ -797,6 +823,7 @@ test_window_demo (void)
   static const LsGuiStep steps[] = {
     { "window shown", step_window_shown },
     { "demo events shown", step_demo_events_shown },
+    { "every page fits 800x600", step_fits_800x600 },
     { "bad URL refused", step_bad_url_refused },
     { "preferences", step_preferences },
     { "Ctrl+R and Enter reconnect", step_reconnect_keys },
