@@ -78,6 +78,57 @@ ls_test_bridge_is_closed (gpointer bridge)
   return ls_bridge_get_worker_state (bridge) == LS_WORKER_CLOSED;
 }
 
+void
+ls_test_streams_init (LsTestStreams *s,
+                      gsize          recorder_capacity)
+{
+  s->recorder = ls_recorder_new (recorder_capacity);
+  s->bridge = ls_test_bridge_new_running (s->recorder);
+  s->store = ls_event_store_new ();
+  s->next_id = 1;
+}
+
+void
+ls_test_streams_clear (LsTestStreams *s)
+{
+  ls_test_bridge_stop (s->bridge);
+  g_assert_finalize_object (s->bridge);
+  g_assert_finalize_object (s->recorder);
+  ls_event_store_unref (s->store);
+}
+
+void
+ls_test_streams_setup (LsTestStreams *s,
+                       gconstpointer  data)
+{
+  ls_test_streams_init (s, 1 << 16);
+}
+
+void
+ls_test_streams_teardown (LsTestStreams *s,
+                          gconstpointer  data)
+{
+  ls_test_streams_clear (s);
+}
+
+LsStream *
+ls_test_streams_start (LsTestStreams         *s,
+                       const LsStreamOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  LsStream *stream = ls_stream_new (s->bridge, options, s->store, s->next_id++);
+
+  g_assert_true (ls_stream_start (stream, &error));
+  g_assert_no_error (error);
+  return stream;
+}
+
+void
+ls_test_wait_final (LsStream *stream)
+{
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
+}
+
 struct _LsTestLoopThread
 {
   GThread          *thread;

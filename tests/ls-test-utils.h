@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "ls-bridge.h"
+#include "ls-stream.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,31 @@ void      ls_test_bridge_stop        (LsBridge   *bridge);
 
 /* Whether an LsStream reached a final state, for ls_test_wait_until(). */
 gboolean  ls_test_stream_is_final    (gpointer    stream);
+
+/* What a stream test needs: a recorder, a running bridge (asserted) and an
+ * event store; streams get ids from 1 on. A g_test fixture whose type
+ * starts with it can use the setup/teardown below (recorder of 1 << 16). */
+typedef struct
+{
+  LsRecorder   *recorder;
+  LsBridge     *bridge;
+  LsEventStore *store;
+  guint32       next_id;
+} LsTestStreams;
+
+void      ls_test_streams_init      (LsTestStreams         *s,
+                                     gsize                  recorder_capacity);
+/* Stops the bridge (asserted CLOSED) and finalizes what init made. */
+void      ls_test_streams_clear     (LsTestStreams         *s);
+void      ls_test_streams_setup     (LsTestStreams         *s,
+                                     gconstpointer          data);
+void      ls_test_streams_teardown  (LsTestStreams         *s,
+                                     gconstpointer          data);
+/* A stream of @options with the next id, started (asserted). */
+LsStream *ls_test_streams_start     (LsTestStreams         *s,
+                                     const LsStreamOptions *options);
+/* Waits (20 s deadline, asserted) until @stream is final. */
+void      ls_test_wait_final        (LsStream              *stream);
 
 /* Conditions on an LsBridge's worker, for ls_test_wait_until(). */
 gboolean ls_test_bridge_is_running (gpointer bridge);
