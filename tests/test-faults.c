@@ -32,44 +32,7 @@ static char *sse_server_path;
 
 /* ---- fixture ---------------------------------------------------------- */
 
-typedef struct
-{
-  LsRecorder   *recorder;
-  LsBridge     *bridge;
-  LsEventStore *store;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->recorder = ls_recorder_new (1 << 16);
-  f->bridge = ls_test_bridge_new_running (f->recorder);
-  f->store = ls_event_store_new ();
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  ls_test_bridge_stop (f->bridge);
-  g_assert_finalize_object (f->bridge);
-  g_assert_finalize_object (f->recorder);
-  ls_event_store_unref (f->store);
-}
-
-static LsStream *
-start_stream (Fixture               *f,
-              const LsStreamOptions *options,
-              guint32                id)
-{
-  g_autoptr(GError) error = NULL;
-  LsStream *stream = ls_stream_new (f->bridge, options, f->store, id);
-
-  g_assert_true (ls_stream_start (stream, &error));
-  g_assert_no_error (error);
-  return stream;
-}
+typedef LsTestStreams Fixture;
 
 /* ---- a server process, killed for real -------------------------------- */
 
@@ -275,7 +238,7 @@ test_server_killed (Fixture       *f,
   options->reconnect_ms = 100;
   options->backoff_max_ms = 400;
   options->max_events = LAST_ID;
-  stream = start_stream (f, options, 1);
+  stream = ls_test_streams_start (f, options);
 
   r.store = f->store;
   r.stream_id = 1;
@@ -477,7 +440,7 @@ test_worker_stop_live (Fixture       *f,
   options = ls_stream_options_new (url);
 
   for (guint i = 0; i < N_LIVE; i++)
-    watch_init (&watches[i], start_stream (f, options, i + 1));
+    watch_init (&watches[i], ls_test_streams_start (f, options));
   g_assert_true (ls_test_wait_until (group_has_events, &all, 30000));
   g_assert_true (group_in_state (&all));
 
@@ -590,7 +553,7 @@ test_quit_mixed (Fixture       *f,
 
       /* Long waits: a quit must not sit them out. */
       options->reconnect_ms = i < 80 ? 60000 : 100;
-      watch_init (&watches[i], start_stream (f, options, i + 1));
+      watch_init (&watches[i], ls_test_streams_start (f, options));
     }
   g_assert_true (ls_test_wait_until (group_has_events, &reading, 30000));
   g_assert_true (ls_test_wait_until (group_in_state, &waiting, 30000));
@@ -603,7 +566,7 @@ test_quit_mixed (Fixture       *f,
     {
       g_autoptr(LsStreamOptions) options = ls_stream_options_new (ticks);
 
-      watch_init (&watches[i], start_stream (f, options, i + 1));
+      watch_init (&watches[i], ls_test_streams_start (f, options));
     }
 
   /* The app's quit: stop, then wait on the UI loop for CLOSED. A task
@@ -650,7 +613,7 @@ main (int   argc,
     }
 
 #define ADD(path, func) \
-  g_test_add ("/faults/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/faults/" path, Fixture, NULL, ls_test_streams_setup, func, ls_test_streams_teardown)
   ADD ("server-killed/50-restarts", test_server_killed);
   ADD ("worker-stop/100-live", test_worker_stop_live);
   ADD ("quit/100-mixed", test_quit_mixed);

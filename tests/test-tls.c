@@ -311,32 +311,14 @@ url_for (CertId cert)
 
 /* ---- fixture ---------------------------------------------------------- */
 
-typedef struct
-{
-  LsRecorder   *recorder;
-  LsBridge     *bridge;
-  LsEventStore *store;
-  guint32       next_id;
-} Fixture;
+typedef LsTestStreams Fixture;
 
+/* A smaller recorder than the default: these streams are short. */
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  f->recorder = ls_recorder_new (1 << 14);
-  f->bridge = ls_test_bridge_new_running (f->recorder);
-  f->store = ls_event_store_new ();
-  f->next_id = 1;
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  ls_test_bridge_stop (f->bridge);
-  g_assert_finalize_object (f->bridge);
-  g_assert_finalize_object (f->recorder);
-  ls_event_store_unref (f->store);
+  ls_test_streams_init (f, 1 << 14);
 }
 
 /* Runs one stream to its end (no reconnect: an SSE body that ends would
@@ -345,12 +327,9 @@ static LsStream *
 run_stream (Fixture         *f,
             LsStreamOptions *options)
 {
-  g_autoptr(GError) error = NULL;
-  LsStream *stream = ls_stream_new (f->bridge, options, f->store, f->next_id++);
+  LsStream *stream = ls_test_streams_start (f, options);
 
-  g_assert_true (ls_stream_start (stream, &error));
-  g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
+  ls_test_wait_final (stream);
   g_test_message ("stream %u: %s: %s", ls_stream_get_id (stream),
                   ls_stream_state_to_string (ls_stream_get_state (stream)),
                   ls_stream_get_message (stream));
@@ -738,7 +717,7 @@ main (int    argc,
   servers_start ();
 
 #define ADD(path, func) \
-  g_test_add ("/tls/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/tls/" path, Fixture, NULL, fixture_setup, func, ls_test_streams_teardown)
   ADD ("trusted-by-ca-file", test_trusted_by_ca_file);
   ADD ("untrusted", test_untrusted);
   ADD ("self-signed", test_self_signed);
