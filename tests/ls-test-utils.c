@@ -112,21 +112,48 @@ ls_test_streams_teardown (LsTestStreams *s,
 }
 
 LsStream *
-ls_test_streams_start (LsTestStreams         *s,
-                       const LsStreamOptions *options)
+ls_test_stream_start (LsBridge              *bridge,
+                      const LsStreamOptions *options,
+                      LsEventStore          *store,
+                      guint32                id)
 {
   g_autoptr(GError) error = NULL;
-  LsStream *stream = ls_stream_new (s->bridge, options, s->store, s->next_id++);
+  LsStream *stream = ls_stream_new (bridge, options, store, id);
 
   g_assert_true (ls_stream_start (stream, &error));
   g_assert_no_error (error);
   return stream;
 }
 
+LsStream *
+ls_test_streams_start (LsTestStreams         *s,
+                       const LsStreamOptions *options)
+{
+  return ls_test_stream_start (s->bridge, options, s->store, s->next_id++);
+}
+
 void
 ls_test_wait_final (LsStream *stream)
 {
   g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
+}
+
+LsDemoServer *
+ls_test_demo_server_start (void)
+{
+  g_autoptr(GError) error = NULL;
+  LsDemoServer *demo = ls_demo_server_new ();
+
+  g_assert_true (ls_demo_server_start_sync (demo, 0, &error));
+  g_assert_no_error (error);
+  return demo;
+}
+
+void
+ls_test_demo_server_stop (LsDemoServer *demo)
+{
+  ls_demo_server_stop (demo);
+  g_assert_finalize_object (demo);
 }
 
 struct _LsTestLoopThread

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "ls-bridge.h"
+#include "ls-demo-server.h"
 #include "ls-stream.h"
 
 G_BEGIN_DECLS
@@ -47,11 +48,21 @@ void      ls_test_streams_setup     (LsTestStreams         *s,
                                      gconstpointer          data);
 void      ls_test_streams_teardown  (LsTestStreams         *s,
                                      gconstpointer          data);
-/* A stream of @options with the next id, started (asserted). */
+/* A stream of @options on @bridge into @store, started (asserted). */
+LsStream *ls_test_stream_start      (LsBridge              *bridge,
+                                     const LsStreamOptions *options,
+                                     LsEventStore          *store,
+                                     guint32                id);
+/* The same on @s's bridge and store, with the next id. */
 LsStream *ls_test_streams_start     (LsTestStreams         *s,
                                      const LsStreamOptions *options);
 /* Waits (20 s deadline, asserted) until @stream is final. */
 void      ls_test_wait_final        (LsStream              *stream);
+
+/* A demo server on an ephemeral port of 127.0.0.1 (asserted), and its stop
+ * (finalized, asserted). */
+LsDemoServer *ls_test_demo_server_start (void);
+void          ls_test_demo_server_stop  (LsDemoServer *demo);
 
 /* Conditions on an LsBridge's worker, for ls_test_wait_until(). */
 gboolean ls_test_bridge_is_running (gpointer bridge);

@@ -68,26 +68,18 @@ start_ticks (LsBridge     *bridge,
   g_autofree char *url = g_strconcat (ls_demo_server_get_base_uri (demo),
                                       "/sse/ticks?rate=200", NULL);
   g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
-  g_autoptr(GError) error = NULL;
-  LsStream *stream = ls_stream_new (bridge, options, store, stream_id);
 
-  g_assert_true (ls_stream_start (stream, &error));
-  g_assert_no_error (error);
-  return stream;
+  return ls_test_stream_start (bridge, options, store, stream_id);
 }
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->recorder = ls_recorder_new (1 << 16);
   f->bridge = ls_test_bridge_new_running (f->recorder);
   f->store = ls_event_store_new ();
-  f->demo = ls_demo_server_new ();
-  g_assert_true (ls_demo_server_start_sync (f->demo, 0, &error));
-  g_assert_no_error (error);
+  f->demo = ls_test_demo_server_start ();
   f->stream = start_ticks (f->bridge, f->store, f->demo, 1);
 }
 
@@ -99,8 +91,7 @@ fixture_teardown (Fixture       *f,
     ls_stream_cancel (f->stream);
   ls_test_bridge_stop (f->bridge);
   g_clear_object (&f->stream);
-  ls_demo_server_stop (f->demo);
-  g_assert_finalize_object (f->demo);
+  ls_test_demo_server_stop (f->demo);
   g_assert_finalize_object (f->bridge);
   g_assert_finalize_object (f->recorder);
   ls_event_store_unref (f->store);

@@ -259,46 +259,33 @@ test_url (const char *path)
 
 /* ---- fixture -------------------------------------------------------- */
 
+/* The shared stream fixture, and the demo server. */
 typedef struct
 {
-  LsRecorder   *recorder;
-  LsBridge     *bridge;
-  LsEventStore *store;
-  LsDemoServer *demo;
-  guint32       next_id;
+  LsTestStreams  s;
+  LsDemoServer  *demo;
 } Fixture;
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->recorder = ls_recorder_new (1 << 16);
-  f->bridge = ls_test_bridge_new_running (f->recorder);
-  f->store = ls_event_store_new ();
-  f->demo = ls_demo_server_new ();
-  g_assert_true (ls_demo_server_start_sync (f->demo, 0, &error));
-  g_assert_no_error (error);
-  f->next_id = 1;
+  ls_test_streams_init (&f->s, 1 << 16);
+  f->demo = ls_test_demo_server_start ();
 }
 
 static void
 fixture_stop_worker (Fixture *f)
 {
-  ls_test_bridge_stop (f->bridge);
+  ls_test_bridge_stop (f->s.bridge);
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  fixture_stop_worker (f);
-  ls_demo_server_stop (f->demo);
-  g_assert_finalize_object (f->demo);
-  g_assert_finalize_object (f->bridge);
-  g_assert_finalize_object (f->recorder);
-  ls_event_store_unref (f->store);
+  ls_test_streams_clear (&f->s);
+  ls_test_demo_server_stop (f->demo);
 }
 
 static char *
@@ -312,18 +299,7 @@ static LsStream *
 start_stream (Fixture         *f,
               LsStreamOptions *options)
 {
-  g_autoptr(GError) error = NULL;
-  LsStream *stream = ls_stream_new (f->bridge, options, f->store, f->next_id++);
-
-  g_assert_true (ls_stream_start (stream, &error));
-  g_assert_no_error (error);
-  return stream;
-}
-
-static void
-wait_final (LsStream *stream)
-{
-  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
+  return ls_test_streams_start (&f->s, options);
 }
 
 /* Stored records of one stream. */
@@ -375,7 +351,7 @@ collect (Fixture   *f,
   c->reconnect_notes = g_ptr_array_new_with_free_func (g_free);
   c->n_events = 0;
   c->n_reconnects = 0;
-  ls_event_store_foreach_range (f->store, 0, ls_event_store_get_end_seq (f->store), collect_cb, c);
+  ls_event_store_foreach_range (f->s.store, 0, ls_event_store_get_end_seq (f->s.store), collect_cb, c);
 }
 
 /* ---- options -------------------------------------------------------- */
@@ -457,7 +433,7 @@ test_start_errors (Fixture       *f,
   g_autofree char *url = demo_url (f, "/sse/ticks?count=1&rate=0");
   LsStream *stream;
 
-  stream = ls_stream_new (f->bridge, bad, f->store, 99);
+  stream = ls_stream_new (f->s.bridge, bad, f->s.store, 99);
   g_assert_false (ls_stream_start (stream, &error));
   g_assert_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_IDLE);
@@ -473,13 +449,13 @@ test_start_errors (Fixture       *f,
   g_assert_false (ls_stream_start (stream, &error));
   g_assert_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_NOT_IDLE);
   g_clear_error (&error);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
   g_assert_finalize_object (stream);
 
   /* A closed bridge refuses, with the bridge's error. */
   fixture_stop_worker (f);
-  stream = ls_stream_new (f->bridge, good, f->store, 100);
+  stream = ls_stream_new (f->s.bridge, good, f->s.store, 100);
   g_assert_false (ls_stream_start (stream, &error));
   g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_IDLE);
@@ -520,7 +496,7 @@ test_flaky_reconnect (Fixture       *f,
 
   options->max_events = 30;
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
   assert_end (stream, LS_STREAM_END_MAX_EVENTS);
 
@@ -558,7 +534,7 @@ test_last_event_id (Fixture       *f,
   options->last_event_id = g_strdup ("41");
   options->reconnect = FALSE;
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
   collect (f, ls_stream_get_id (stream), &c);
   assert_ids_in_order (&c, 42, 44);
@@ -568,7 +544,7 @@ test_last_event_id (Fixture       *f,
   g_free (options->url);
   options->url = g_strdup (headers_url);
   echo = start_stream (f, options);
-  wait_final (echo);
+  ls_test_wait_final (echo);
   collect (f, ls_stream_get_id (echo), &c);
   g_assert_cmpuint (c.n_events, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (c.events, 1), ==,
@@ -588,7 +564,7 @@ test_user_headers_win (Fixture       *f,
   options->reconnect = FALSE;
   ls_stream_options_add_header (options, "Accept", "*/*");
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   collect (f, ls_stream_get_id (stream), &c);
   g_assert_cmpstr (g_ptr_array_index (c.events, 1), ==, "event|message||accept=*/* cache=no-cache last=-");
   collected_clear (&c);
@@ -606,7 +582,7 @@ test_retry_floor (Fixture       *f,
   /* Each connection sends `retry: 0` and one event, then ends. */
   options->max_events = 4;
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
   collect (f, ls_stream_get_id (stream), &c);
   g_assert_cmpuint (c.n_reconnects, ==, 3);
@@ -631,7 +607,7 @@ test_backoff (Fixture       *f,
   stream = start_stream (f, options);
   ls_test_run_for (1500);
   ls_stream_cancel (stream);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_CANCELLED);
 
   collect (f, ls_stream_get_id (stream), &c);
@@ -676,7 +652,7 @@ test_connection_refused (Fixture       *f,
   options = ls_stream_options_new (url);
   options->reconnect = FALSE;
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_FAILED);
   g_test_message ("%s", ls_stream_get_error_message (stream));
   assert_end (stream, LS_STREAM_END_CONNECT_FAILED);
@@ -702,7 +678,7 @@ run_test_path (Fixture        *f,
   options->format = format;
   options->reconnect = FALSE;
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   return stream;
 }
 
@@ -720,7 +696,7 @@ test_status_and_type (Fixture       *f,
 
   /* Permanent even with reconnect on. */
   s404 = start_stream (f, options);
-  wait_final (s404);
+  ls_test_wait_final (s404);
   g_assert_cmpint (ls_stream_get_state (s404), ==, LS_STREAM_FAILED);
   assert_end (s404, LS_STREAM_END_HTTP_STATUS);
   ls_stream_get_stats (s404, &stats);
@@ -735,7 +711,7 @@ test_status_and_type (Fixture       *f,
   g_free (options->url);
   options->url = test_url ("/204");
   s204 = start_stream (f, options);
-  wait_final (s204);
+  ls_test_wait_final (s204);
   g_assert_cmpint (ls_stream_get_state (s204), ==, LS_STREAM_ENDED);
   assert_end (s204, LS_STREAM_END_NO_CONTENT);
   g_assert_null (ls_stream_get_error_message (s204));
@@ -796,7 +772,7 @@ test_big_event (Fixture       *f,
   Collected c;
 
   g_assert_cmpint (ls_stream_get_state (big), ==, LS_STREAM_ENDED);
-  ls_event_store_foreach_range (f->store, 0, ls_event_store_get_end_seq (f->store), find_big_cb, found);
+  ls_event_store_foreach_range (f->s.store, 0, ls_event_store_get_end_seq (f->s.store), find_big_cb, found);
   g_assert_cmpuint (found[1], ==, 5 * 1024 * 1024);
   g_assert_cmpuint (found[0], ==, ls_stream_get_id (big));
   collect (f, ls_stream_get_id (big), &c);
@@ -806,7 +782,7 @@ test_big_event (Fixture       *f,
   /* Below the cap: a clear error, the stream stops, no reconnect. */
   options->max_event_size = 1024 * 1024;
   capped = start_stream (f, options);
-  wait_final (capped);
+  ls_test_wait_final (capped);
   g_assert_cmpint (ls_stream_get_state (capped), ==, LS_STREAM_FAILED);
   g_test_message ("%s", ls_stream_get_error_message (capped));
   assert_end (capped, LS_STREAM_END_TOO_LARGE);
@@ -827,7 +803,7 @@ test_post_body_headers (Fixture       *f,
   ls_stream_options_add_header (options, "X-Test", "yes");
   ls_stream_options_add_header (options, "Content-Type", "application/json");
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
   collect (f, ls_stream_get_id (stream), &c);
   g_assert_cmpuint (c.n_events, ==, 1);
@@ -848,7 +824,7 @@ test_ndjson_and_raw (Fixture       *f,
 
   /* Reconnect on, but NDJSON ends at the end of the body. */
   ndjson = start_stream (f, options);
-  wait_final (ndjson);
+  ls_test_wait_final (ndjson);
   g_assert_cmpint (ls_stream_get_state (ndjson), ==, LS_STREAM_ENDED);
   collect (f, ls_stream_get_id (ndjson), &c);
   g_assert_cmpuint (c.n_events, ==, 5);
@@ -857,7 +833,7 @@ test_ndjson_and_raw (Fixture       *f,
 
   options->format = LS_STREAM_FORMAT_RAW;
   raw = start_stream (f, options);
-  wait_final (raw);
+  ls_test_wait_final (raw);
   g_assert_cmpint (ls_stream_get_state (raw), ==, LS_STREAM_ENDED);
   ls_stream_get_stats (raw, &stats);
   g_assert_cmpint (stats.format, ==, LS_STREAM_FORMAT_RAW);
@@ -893,7 +869,7 @@ test_duration (Fixture       *f,
 
   options->duration_ms = 300;
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
   assert_end (stream, LS_STREAM_END_DURATION);
   ls_stream_get_stats (stream, &stats);
@@ -925,11 +901,11 @@ test_idle_timeout (Fixture       *f,
   options->reconnect_ms = 100;
   retrying = start_stream (f, options);
 
-  wait_final (no_answer);
+  ls_test_wait_final (no_answer);
   g_assert_cmpint (ls_stream_get_state (no_answer), ==, LS_STREAM_FAILED);
   assert_end (no_answer, LS_STREAM_END_IDLE_TIMEOUT);
 
-  wait_final (silent);
+  ls_test_wait_final (silent);
   g_assert_cmpint (ls_stream_get_state (silent), ==, LS_STREAM_FAILED);
   assert_end (silent, LS_STREAM_END_IDLE_TIMEOUT);
   collect (f, ls_stream_get_id (silent), &c);
@@ -939,7 +915,7 @@ test_idle_timeout (Fixture       *f,
   g_assert_true (ls_test_wait_until (has_reconnected_twice, retrying, 10000));
   g_assert_false (ls_test_stream_is_final (retrying));
   ls_stream_cancel (retrying);
-  wait_final (retrying);
+  ls_test_wait_final (retrying);
   g_assert_cmpint (ls_stream_get_state (retrying), ==, LS_STREAM_CANCELLED);
 }
 
@@ -981,7 +957,7 @@ test_cancel_mid_stream (Fixture       *f,
   g_assert_true (ls_test_wait_until (has_events, stream, 10000));
   ls_stream_cancel (stream);
   ls_stream_cancel (stream);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_CANCELLED);
   assert_end (stream, LS_STREAM_END_CANCELLED);
 
@@ -1021,12 +997,12 @@ test_worker_stop_mid_stream (Fixture       *f,
    * (the states travel through the stream's mailbox: one more frame). */
   for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
     {
-      wait_final (streams[i]);
+      ls_test_wait_final (streams[i]);
       g_assert_cmpint (ls_stream_get_state (streams[i]), ==, LS_STREAM_CANCELLED);
     }
-  end_seq = ls_event_store_get_end_seq (f->store);
+  end_seq = ls_event_store_get_end_seq (f->s.store);
   ls_test_run_for (200);
-  g_assert_cmpuint (ls_event_store_get_end_seq (f->store), ==, end_seq);
+  g_assert_cmpuint (ls_event_store_get_end_seq (f->s.store), ==, end_seq);
 
   /* Cancel after stop is harmless. */
   ls_stream_cancel (streams[0]);
@@ -1045,10 +1021,10 @@ test_stop_before_start_runs (Fixture       *f,
   /* Queued behind the stop in no order we control; either way it ends
    * CANCELLED and nothing leaks. */
   stream = start_stream (f, options);
-  g_assert_true (ls_bridge_stop (f->bridge, NULL));
-  wait_final (stream);
+  g_assert_true (ls_bridge_stop (f->s.bridge, NULL));
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_CANCELLED);
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 15000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->s.bridge, 15000));
   g_assert_finalize_object (stream);
 }
 
@@ -1119,7 +1095,7 @@ test_many_concurrent (Fixture       *f,
     }
   for (guint i = 0; i < N_CONCURRENT; i++)
     {
-      wait_final (streams[i]);
+      ls_test_wait_final (streams[i]);
       g_assert_cmpint (ls_stream_get_state (streams[i]), ==, LS_STREAM_CANCELLED);
       g_assert_finalize_object (streams[i]);
     }
@@ -1139,8 +1115,8 @@ test_spans (Fixture       *f,
 
   options->max_events = 4;
   stream = start_stream (f, options);
-  wait_final (stream);
-  records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
+  ls_test_wait_final (stream);
+  records = ls_recorder_snapshot_since (f->s.recorder, 0, NULL);
   for (guint i = 0; i < records->len; i++)
     {
       LsRecord *r = &g_array_index (records, LsRecord, i);
@@ -1190,12 +1166,12 @@ test_span_tree (Fixture       *f,
 
   options->max_events = 4;
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   root = ls_stream_get_task (stream);
   g_assert_cmpuint (root, !=, 0);
   /* Every operation reported back: nothing of the stream is still to come. */
   fixture_stop_worker (f);
-  records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
+  records = ls_recorder_snapshot_since (f->s.recorder, 0, NULL);
   for (guint i = 0; i < records->len; i++)
     {
       LsRecord *r = &g_array_index (records, LsRecord, i);
@@ -1285,7 +1261,7 @@ test_post_once (Fixture       *f,
   g_assert_cmpint (options->reconnect, ==, LS_STREAM_RECONNECT_AUTO);
   g_assert_false (ls_stream_options_get_reconnect (options));
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   assert_end (stream, LS_STREAM_END_COMPLETED);
   ls_stream_get_stats (stream, &stats);
   g_assert_cmpuint (stats.connects, ==, 1);
@@ -1345,7 +1321,7 @@ test_refusal_response (Fixture       *f,
   options->reconnect_ms = LS_STREAM_MIN_RECONNECT_MS;
   stream = start_stream (f, options);
   g_assert_null (ls_stream_get_response (stream));
-  wait_final (stream);
+  ls_test_wait_final (stream);
   assert_end (stream, LS_STREAM_END_HTTP_STATUS);
   g_assert_cmpstr (ls_stream_get_message (stream), ==, "HTTP 401 Unauthorized: the server refused the stream");
 
@@ -1387,7 +1363,7 @@ stream_spans (Fixture    *f,
               LsStream   *stream,
               const char *name)
 {
-  g_autoptr(GArray) records = ls_recorder_snapshot_since (f->recorder, 0, NULL);
+  g_autoptr(GArray) records = ls_recorder_snapshot_since (f->s.recorder, 0, NULL);
   GArray *spans = g_array_new (FALSE, FALSE, sizeof (LsRecord));
 
   for (guint i = 0; i < records->len; i++)
@@ -1423,10 +1399,10 @@ test_next_attempt_time (Fixture       *f,
   g_autoptr(GArray) connections = NULL;
 
   options->max_events = 6;
-  stream = ls_stream_new (f->bridge, options, f->store, f->next_id++);
+  stream = ls_stream_new (f->s.bridge, options, f->s.store, f->s.next_id++);
   g_signal_connect (stream, "notify::next-attempt-time", G_CALLBACK (on_next_attempt), announced);
   g_assert_true (ls_stream_start (stream, NULL));
-  wait_final (stream);
+  ls_test_wait_final (stream);
   g_assert_cmpint (ls_stream_get_next_attempt_time (stream), ==, 0);
   fixture_stop_worker (f);
   waits = stream_spans (f, stream, "stream.reconnect-wait");
@@ -1492,7 +1468,7 @@ test_pause_and_reconnect_now (Fixture       *f,
   g_assert_cmpuint (stats.connects, ==, 1);
 
   ls_stream_reconnect_now (stream);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   assert_end (stream, LS_STREAM_END_MAX_EVENTS);
   ls_stream_get_stats (stream, &stats);
   g_assert_cmpuint (stats.connects, ==, 2);
@@ -1517,7 +1493,7 @@ test_refusal_body_kept_open (Fixture       *f,
   LsStreamResponse *response;
 
   stream = start_stream (f, options);
-  wait_final (stream);
+  ls_test_wait_final (stream);
   assert_end (stream, LS_STREAM_END_HTTP_STATUS);
   response = ls_stream_get_response (stream);
   g_assert_cmpuint (response->status, ==, 500);
