@@ -295,11 +295,45 @@ demo_url (Fixture    *f,
   return g_strconcat (ls_demo_server_get_base_uri (f->demo), path, NULL);
 }
 
+static LsStreamOptions *
+demo_options (Fixture    *f,
+              const char *path)
+{
+  g_autofree char *url = demo_url (f, path);
+
+  return ls_stream_options_new (url);
+}
+
+static LsStreamOptions *
+test_options (const char *path)
+{
+  g_autofree char *url = test_url (path);
+
+  return ls_stream_options_new (url);
+}
+
 static LsStream *
 start_stream (Fixture         *f,
               LsStreamOptions *options)
 {
   return ls_test_streams_start (&f->s, options);
+}
+
+/* Runs a stream of @options to its end: final in @state, for @end
+ * (unless LS_STREAM_END_NONE). */
+static LsStream *
+run_stream (Fixture         *f,
+            LsStreamOptions *options,
+            LsStreamState    state,
+            LsStreamEnd      end)
+{
+  LsStream *stream = start_stream (f, options);
+
+  ls_test_wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, state);
+  if (end != LS_STREAM_END_NONE)
+    assert_end (stream, end);
+  return stream;
 }
 
 /* Stored records of one stream. */
@@ -488,17 +522,13 @@ static void
 test_flaky_reconnect (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/flaky?every=4&count=30&rate=500&retry=150");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/flaky?every=4&count=30&rate=500&retry=150");
   g_autoptr(LsStream) stream = NULL;
   LsStreamStats stats;
   Collected c;
 
   options->max_events = 30;
-  stream = start_stream (f, options);
-  ls_test_wait_final (stream);
-  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
-  assert_end (stream, LS_STREAM_END_MAX_EVENTS);
+  stream = run_stream (f, options, LS_STREAM_ENDED, LS_STREAM_END_MAX_EVENTS);
 
   collect (f, ls_stream_get_id (stream), &c);
   g_assert_cmpuint (c.n_events, ==, 30);
@@ -533,9 +563,7 @@ test_last_event_id (Fixture       *f,
 
   options->last_event_id = g_strdup ("41");
   options->reconnect = FALSE;
-  stream = start_stream (f, options);
-  ls_test_wait_final (stream);
-  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  stream = run_stream (f, options, LS_STREAM_ENDED, LS_STREAM_END_NONE);
   collect (f, ls_stream_get_id (stream), &c);
   assert_ids_in_order (&c, 42, 44);
   collected_clear (&c);
@@ -556,8 +584,7 @@ static void
 test_user_headers_win (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autofree char *url = test_url ("/headers");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = test_options ("/headers");
   g_autoptr(LsStream) stream = NULL;
   Collected c;
 
@@ -574,16 +601,13 @@ static void
 test_retry_floor (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autofree char *url = test_url ("/retry0");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = test_options ("/retry0");
   g_autoptr(LsStream) stream = NULL;
   Collected c;
 
   /* Each connection sends `retry: 0` and one event, then ends. */
   options->max_events = 4;
-  stream = start_stream (f, options);
-  ls_test_wait_final (stream);
-  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  stream = run_stream (f, options, LS_STREAM_ENDED, LS_STREAM_END_NONE);
   collect (f, ls_stream_get_id (stream), &c);
   g_assert_cmpuint (c.n_reconnects, ==, 3);
   for (guint i = 0; i < c.reconnect_notes->len; i++)
@@ -595,8 +619,7 @@ static void
 test_backoff (Fixture       *f,
               gconstpointer  data)
 {
-  g_autofree char *url = test_url ("/count");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = test_options ("/count");
   g_autoptr(LsStream) stream = NULL;
   Collected c;
 
@@ -651,9 +674,7 @@ test_connection_refused (Fixture       *f,
 
   options = ls_stream_options_new (url);
   options->reconnect = FALSE;
-  stream = start_stream (f, options);
-  ls_test_wait_final (stream);
-  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_FAILED);
+  stream = run_stream (f, options, LS_STREAM_FAILED, LS_STREAM_END_NONE);
   g_test_message ("%s", ls_stream_get_error_message (stream));
   assert_end (stream, LS_STREAM_END_CONNECT_FAILED);
   g_assert_null (strchr (ls_stream_get_error_message (stream), '\n'));
@@ -695,10 +716,7 @@ test_status_and_type (Fixture       *f,
   Collected c;
 
   /* Permanent even with reconnect on. */
-  s404 = start_stream (f, options);
-  ls_test_wait_final (s404);
-  g_assert_cmpint (ls_stream_get_state (s404), ==, LS_STREAM_FAILED);
-  assert_end (s404, LS_STREAM_END_HTTP_STATUS);
+  s404 = run_stream (f, options, LS_STREAM_FAILED, LS_STREAM_END_HTTP_STATUS);
   ls_stream_get_stats (s404, &stats);
   g_assert_cmpuint (stats.connects, ==, 1);
   g_assert_cmpuint (stats.http_status, ==, 404);
@@ -710,10 +728,7 @@ test_status_and_type (Fixture       *f,
 
   g_free (options->url);
   options->url = test_url ("/204");
-  s204 = start_stream (f, options);
-  ls_test_wait_final (s204);
-  g_assert_cmpint (ls_stream_get_state (s204), ==, LS_STREAM_ENDED);
-  assert_end (s204, LS_STREAM_END_NO_CONTENT);
+  s204 = run_stream (f, options, LS_STREAM_ENDED, LS_STREAM_END_NO_CONTENT);
   g_assert_null (ls_stream_get_error_message (s204));
 
   html = run_test_path (f, "/html", LS_STREAM_FORMAT_SSE);
@@ -765,8 +780,7 @@ test_big_event (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(LsStream) big = run_test_path (f, "/big", LS_STREAM_FORMAT_AUTO);
-  g_autofree char *url = test_url ("/big");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = test_options ("/big");
   g_autoptr(LsStream) capped = NULL;
   gsize found[2] = { 0, 0 };
   Collected c;
@@ -781,9 +795,7 @@ test_big_event (Fixture       *f,
 
   /* Below the cap: a clear error, the stream stops, no reconnect. */
   options->max_event_size = 1024 * 1024;
-  capped = start_stream (f, options);
-  ls_test_wait_final (capped);
-  g_assert_cmpint (ls_stream_get_state (capped), ==, LS_STREAM_FAILED);
+  capped = run_stream (f, options, LS_STREAM_FAILED, LS_STREAM_END_NONE);
   g_test_message ("%s", ls_stream_get_error_message (capped));
   assert_end (capped, LS_STREAM_END_TOO_LARGE);
 }
@@ -792,8 +804,7 @@ static void
 test_post_body_headers (Fixture       *f,
                         gconstpointer  data)
 {
-  g_autofree char *url = test_url ("/post");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = test_options ("/post");
   g_autoptr(LsStream) stream = NULL;
   Collected c;
 
@@ -802,9 +813,7 @@ test_post_body_headers (Fixture       *f,
   options->reconnect = FALSE;
   ls_stream_options_add_header (options, "X-Test", "yes");
   ls_stream_options_add_header (options, "Content-Type", "application/json");
-  stream = start_stream (f, options);
-  ls_test_wait_final (stream);
-  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+  stream = run_stream (f, options, LS_STREAM_ENDED, LS_STREAM_END_NONE);
   collect (f, ls_stream_get_id (stream), &c);
   g_assert_cmpuint (c.n_events, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (c.events, 1), ==, "event|message||accepted");
@@ -815,26 +824,21 @@ static void
 test_ndjson_and_raw (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/ndjson?count=5&rate=0");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/ndjson?count=5&rate=0");
   g_autoptr(LsStream) ndjson = NULL;
   g_autoptr(LsStream) raw = NULL;
   LsStreamStats stats;
   Collected c;
 
   /* Reconnect on, but NDJSON ends at the end of the body. */
-  ndjson = start_stream (f, options);
-  ls_test_wait_final (ndjson);
-  g_assert_cmpint (ls_stream_get_state (ndjson), ==, LS_STREAM_ENDED);
+  ndjson = run_stream (f, options, LS_STREAM_ENDED, LS_STREAM_END_NONE);
   collect (f, ls_stream_get_id (ndjson), &c);
   g_assert_cmpuint (c.n_events, ==, 5);
   g_assert_true (g_str_has_prefix (g_ptr_array_index (c.events, 1), "event|ndjson||{\"n\":1,"));
   collected_clear (&c);
 
   options->format = LS_STREAM_FORMAT_RAW;
-  raw = start_stream (f, options);
-  ls_test_wait_final (raw);
-  g_assert_cmpint (ls_stream_get_state (raw), ==, LS_STREAM_ENDED);
+  raw = run_stream (f, options, LS_STREAM_ENDED, LS_STREAM_END_NONE);
   ls_stream_get_stats (raw, &stats);
   g_assert_cmpint (stats.format, ==, LS_STREAM_FORMAT_RAW);
   g_assert_cmpuint (stats.events, >=, 1);
@@ -862,16 +866,12 @@ static void
 test_duration (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/ticks?rate=200");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/ticks?rate=200");
   g_autoptr(LsStream) stream = NULL;
   LsStreamStats stats;
 
   options->duration_ms = 300;
-  stream = start_stream (f, options);
-  ls_test_wait_final (stream);
-  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
-  assert_end (stream, LS_STREAM_END_DURATION);
+  stream = run_stream (f, options, LS_STREAM_ENDED, LS_STREAM_END_DURATION);
   ls_stream_get_stats (stream, &stats);
   g_assert_cmpuint (stats.events, >, 0);
 }
@@ -947,8 +947,7 @@ static void
 test_cancel_mid_stream (Fixture       *f,
                         gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/ticks?rate=1000");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/ticks?rate=1000");
   LsStream *stream;
   guint n_after_cancel;
   Collected c;
@@ -1014,8 +1013,7 @@ static void
 test_stop_before_start_runs (Fixture       *f,
                              gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/ticks?rate=10");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/ticks?rate=10");
   LsStream *stream;
 
   /* Queued behind the stop in no order we control; either way it ends
@@ -1032,8 +1030,7 @@ static void
 test_drop_stream_while_live (Fixture       *f,
                              gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/ticks?rate=1000");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/ticks?rate=1000");
   LsStream *stream = start_stream (f, options);
   guint32 id = ls_stream_get_id (stream);
   guint n;
@@ -1077,8 +1074,7 @@ static void
 test_many_concurrent (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/ticks?rate=20");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/ticks?rate=20");
   LsStream *streams[N_CONCURRENT];
   Many many = { streams, N_CONCURRENT };
 
@@ -1107,8 +1103,7 @@ static void
 test_spans (Fixture       *f,
             gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&count=4&rate=0&retry=100");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/flaky?every=2&count=4&rate=0&retry=100");
   g_autoptr(LsStream) stream = NULL;
   g_autoptr(GArray) records = NULL;
   guint send = 0, headers = 0, reads = 0, parses = 0, waits = 0, closed = 0;
@@ -1155,8 +1150,7 @@ static void
 test_span_tree (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&count=6&rate=0&retry=100");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/flaky?every=2&count=6&rate=0&retry=100");
   g_autoptr(LsStream) stream = NULL;
   g_autoptr(GArray) records = NULL;
   g_autoptr(GHashTable) parents = g_hash_table_new (g_int64_hash, g_int64_equal);
@@ -1247,9 +1241,8 @@ static void
 test_post_once (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/llm?interval_ms=1");
   const char *body = "{\"prompt\":\"hi\",\"max_tokens\":3}";
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/llm?interval_ms=1");
   g_autoptr(LsStream) stream = NULL;
   LsStreamStats stats;
   Collected c;
@@ -1311,8 +1304,7 @@ static void
 test_refusal_response (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autofree char *url = test_url ("/401-after");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = test_options ("/401-after");
   g_autoptr(LsStream) stream = NULL;
   const char *refusal = "{\"error\":\"token expired\",\"code\":401}";
   LsStreamResponse *response;
@@ -1391,8 +1383,7 @@ static void
 test_next_attempt_time (Fixture       *f,
                         gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&count=6&rate=0&retry=150");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/flaky?every=2&count=6&rate=0&retry=150");
   g_autoptr(LsStream) stream = NULL;
   g_autoptr(GArray) announced = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) waits = NULL;
@@ -1448,8 +1439,7 @@ static void
 test_pause_and_reconnect_now (Fixture       *f,
                               gconstpointer  data)
 {
-  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&count=4&rate=0&retry=60000");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/flaky?every=2&count=4&rate=0&retry=60000");
   g_autoptr(LsStream) stream = NULL;
   g_autoptr(GArray) waits = NULL;
   g_autoptr(GArray) connections = NULL;
@@ -1487,8 +1477,7 @@ static void
 test_refusal_body_kept_open (Fixture       *f,
                              gconstpointer  data)
 {
-  g_autofree char *url = test_url ("/500-open");
-  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStreamOptions) options = test_options ("/500-open");
   g_autoptr(LsStream) stream = NULL;
   LsStreamResponse *response;
 
