@@ -25,6 +25,7 @@
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
 #include "ls-bridge-private.h"
+#include "ls-test-tls.h"
 #include "ls-test-utils.h"
 #include "ls-trace-export.h"
 #include "ls-window.h"
@@ -47,26 +48,6 @@ typedef struct
 
 static Server server;
 
-static char *
-openssl (const char * const *argv)
-{
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-
-  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process))
-    g_error ("openssl failed: %s", err);
-  return out;
-}
-
 static void
 make_certificate (void)
 {
@@ -74,14 +55,9 @@ make_certificate (void)
                          "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "self.key",
                          "-out", "self.pem", "-subj", "/CN=127.0.0.1", "-days", "2",
                          "-addext", "subjectAltName=IP:127.0.0.1", NULL };
-  const char *print[] = { "openssl", "x509", "-in", "self.pem", "-noout", "-fingerprint", "-sha256", NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *ignored = NULL;
+  g_autofree char *ignored = ls_test_openssl (tmp_dir, self);
 
-  ignored = openssl (self);
-  out = openssl (print);
-  g_assert_nonnull (strchr (out, '='));
-  fingerprint = g_strstrip (g_strdup (strchr (out, '=') + 1));
+  fingerprint = ls_test_openssl_fingerprint (tmp_dir, "self.pem");
 }
 
 static void
@@ -473,41 +449,20 @@ test_trust_offer_and_no_secrets (void)
   g_assert_null (strstr (settings, "127.0.0.1"));
 }
 
-/* glib-networking's GnuTLS module has dynamic TLS that LeakSanitizer's
- * tracer (clang 14, gcc 12) reads out of range when it stops the world
- * ("Tracer caught signal 11" at exit): don't intercept __tls_get_addr.
- * Read by the sanitizer runtime only; the environment may add to it. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "intercept_tls_get_addr=0";
-}
-
-static const char *skip_reason;
-
-static void
-test_skipped (void)
-{
-  g_test_skip (skip_reason);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *openssl_path = g_find_program_in_path ("openssl");
+  const char *unavailable;
   g_autoptr(GError) error = NULL;
   int status;
 
   gtk_test_init (&argc, &argv, NULL);
 
-  if (openssl_path == NULL || !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+  unavailable = ls_test_tls_unavailable ();
+  if (unavailable != NULL)
     {
-      skip_reason = openssl_path == NULL ? "openssl (the command) is not installed: no test certificate"
-                                         : "no TLS backend (glib-networking) is installed";
-      g_test_add_func ("/security-window/trust-offer", test_skipped);
+      ls_test_add_skipped ("/security-window/trust-offer", unavailable);
       return g_test_run ();
     }
 
@@ -520,17 +475,7 @@ main (int    argc,
   status = g_test_run ();
 
   server_stop ();
-  {
-    const char *names[] = { "self.pem", "self.key" };
-
-    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        g_autofree char *path = g_build_filename (tmp_dir, names[i], NULL);
-
-        g_remove (path);
-      }
-    g_rmdir (tmp_dir);
-  }
+  ls_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (fingerprint);
   return status;

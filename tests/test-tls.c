@@ -18,6 +18,7 @@
 #include <libsoup/soup.h>
 
 #include "ls-stream.h"
+#include "ls-test-tls.h"
 #include "ls-test-utils.h"
 
 typedef enum
@@ -58,38 +59,7 @@ tmp_path (const char *name)
 static void
 run_openssl (const char * const *argv)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-
-  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error));
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process))
-    g_error ("openssl %s failed: %s", argv[1], err);
-}
-
-static char *
-openssl_fingerprint (const char *pem)
-{
-  const char *argv[] = { "openssl", "x509", "-in", pem, "-noout", "-fingerprint", "-sha256", NULL };
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  const char *eq;
-
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error));
-  g_assert_no_error (error);
-  /* "sha256 Fingerprint=AB:CD:…" */
-  eq = strchr (out, '=');
-  g_assert_nonnull (eq);
-  return g_strstrip (g_strdup (eq + 1));
+  g_autofree char *out = ls_test_openssl (tmp_dir, argv);
 }
 
 static void
@@ -152,28 +122,12 @@ make_certificates (void)
   for (guint i = 0; i < N_CERTS; i++)
     {
       g_autofree char *name = g_strconcat (cert_names[i], ".pem", NULL);
-      g_autofree char *pem = tmp_path (name);
 
-      fingerprints[i] = openssl_fingerprint (pem);
+      fingerprints[i] = ls_test_openssl_fingerprint (tmp_dir, name);
       g_assert_cmpuint (strlen (fingerprints[i]), ==, 95);
     }
   /* The expired leaf has the leaf's key but is another certificate. */
   g_assert_cmpstr (fingerprints[CERT_LEAF], !=, fingerprints[CERT_EXPIRED]);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_remove (child);
-    }
-  g_rmdir (path);
 }
 
 /* ---- servers ---------------------------------------------------------- */
@@ -660,31 +614,11 @@ test_headless (void)
   ls_headless_run_clear (&run);
 }
 
-/* glib-networking's GnuTLS module has dynamic TLS that LeakSanitizer's
- * tracer (clang 14, gcc 12) reads out of range when it stops the world
- * ("Tracer caught signal 11" at exit): don't intercept __tls_get_addr.
- * Read by the sanitizer runtime only; the environment may add to it. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "intercept_tls_get_addr=0";
-}
-
-static const char *skip_reason;
-
-static void
-test_skipped (void)
-{
-  g_test_skip (skip_reason);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *openssl = NULL;
+  const char *unavailable;
   g_autoptr(GError) error = NULL;
   int status;
 
@@ -701,13 +635,10 @@ main (int    argc,
 
   g_test_add_func ("/tls/fingerprint-syntax", test_fingerprint_syntax);
 
-  openssl = g_find_program_in_path ("openssl");
-  if (openssl == NULL || !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+  unavailable = ls_test_tls_unavailable ();
+  if (unavailable != NULL)
     {
-      /* Registered so that the skip and its reason show in the TAP output. */
-      skip_reason = openssl == NULL ? "openssl (the command) is not installed: no test certificates"
-                                    : "no TLS backend (glib-networking) is installed";
-      g_test_add_func ("/tls/https", test_skipped);
+      ls_test_add_skipped ("/tls/https", unavailable);
       return g_test_run ();
     }
 
@@ -732,7 +663,7 @@ main (int    argc,
   status = g_test_run ();
 
   servers_stop ();
-  remove_tree (tmp_dir);
+  ls_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (ca_file);
   for (guint i = 0; i < N_CERTS; i++)
