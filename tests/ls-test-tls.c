@@ -27,8 +27,8 @@ __asan_default_options (void)
   return "intercept_tls_get_addr=0";
 }
 
-const char *
-ls_test_tls_unavailable (void)
+static const char *
+unavailable (void)
 {
   g_autofree char *openssl = g_find_program_in_path ("openssl");
 
@@ -45,11 +45,22 @@ skipped (gconstpointer reason)
   g_test_skip (reason);
 }
 
-void
-ls_test_add_skipped (const char *path,
-                     const char *reason)
+char *
+ls_test_tls_begin (const char *skip_path,
+                   const char *tmpl)
 {
-  g_test_add_data_func (path, reason, skipped);
+  const char *reason = unavailable ();
+  g_autoptr(GError) error = NULL;
+  char *dir;
+
+  if (reason != NULL)
+    {
+      g_test_add_data_func (skip_path, reason, skipped);
+      return NULL;
+    }
+  dir = g_dir_make_tmp (tmpl, &error);
+  g_assert_no_error (error);
+  return dir;
 }
 
 char *

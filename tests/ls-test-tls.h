@@ -8,13 +8,12 @@
 
 G_BEGIN_DECLS
 
-/* NULL when the TLS tests can run; else why not (no `openssl` command to
- * make certificates, or no TLS backend). */
-const char *ls_test_tls_unavailable     (void);
-/* Registers @path as a test that skips with @reason, so the skip and its
- * reason show in the TAP output. */
-void        ls_test_add_skipped         (const char         *path,
-                                         const char         *reason);
+/* A new temporary directory (from @tmpl) for the certificates when the
+ * TLS tests can run. Else NULL, and @skip_path is registered as a test
+ * that skips saying why (no `openssl` command to make certificates, or no
+ * TLS backend), so that the skip shows in the TAP output. */
+char       *ls_test_tls_begin           (const char         *skip_path,
+                                         const char         *tmpl);
 /* Runs `openssl` (@argv, NULL-terminated) in @dir; a failure fails the
  * test with openssl's stderr. Returns its standard output. */
 char       *ls_test_openssl             (const char         *dir,

@@ -453,21 +453,13 @@ int
 main (int    argc,
       char **argv)
 {
-  const char *unavailable;
-  g_autoptr(GError) error = NULL;
   int status;
 
   gtk_test_init (&argc, &argv, NULL);
 
-  unavailable = ls_test_tls_unavailable ();
-  if (unavailable != NULL)
-    {
-      ls_test_add_skipped ("/security-window/trust-offer", unavailable);
-      return g_test_run ();
-    }
-
-  tmp_dir = g_dir_make_tmp ("loopscope-tls-gui-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = ls_test_tls_begin ("/security-window/trust-offer", "loopscope-tls-gui-XXXXXX");
+  if (tmp_dir == NULL)
+    return g_test_run ();
   make_certificate ();
   server_start ();
 

@@ -618,8 +618,6 @@ int
 main (int    argc,
       char **argv)
 {
-  const char *unavailable;
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -635,15 +633,9 @@ main (int    argc,
 
   g_test_add_func ("/tls/fingerprint-syntax", test_fingerprint_syntax);
 
-  unavailable = ls_test_tls_unavailable ();
-  if (unavailable != NULL)
-    {
-      ls_test_add_skipped ("/tls/https", unavailable);
-      return g_test_run ();
-    }
-
-  tmp_dir = g_dir_make_tmp ("loopscope-tls-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = ls_test_tls_begin ("/tls/https", "loopscope-tls-XXXXXX");
+  if (tmp_dir == NULL)
+    return g_test_run ();
   make_certificates ();
   servers_start ();
 

@@ -43,11 +43,19 @@ void
 ls_fuzz_compare_chunkings (LsFuzzRunFunc  run,
                            const guint8  *data,
                            gsize          size,
-                           gsize          max_size)
+                           gsize          min_cap)
 {
-  guint32 seed = 1 + (data[0] * 2654435761u) % 0x7FFFFFFFu;
-  GString *whole = run (data + 1, size - 1, 0, max_size);
-  GString *chunked = run (data + 1, size - 1, seed, max_size);
+  guint32 seed;
+  gsize max_size;
+  GString *whole;
+  GString *chunked;
+
+  if (size < 1)
+    return;
+  max_size = (data[0] & 3) == 0 ? min_cap + (data[0] >> 2) : 0;
+  seed = 1 + (data[0] * 2654435761u) % 0x7FFFFFFFu;
+  whole = run (data + 1, size - 1, 0, max_size);
+  chunked = run (data + 1, size - 1, seed, max_size);
 
   if (!g_string_equal (whole, chunked))
     g_error ("chunking changed the result:\n--- whole\n%s\n--- chunked\n%s",

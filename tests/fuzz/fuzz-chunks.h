@@ -33,12 +33,14 @@ typedef GString *(*LsFuzzRunFunc) (const guint8 *stream,
                                    guint32       seed,
                                    gsize         max_size);
 
-/* Runs @run on the input after its control byte @data[0]: whole, in chunks
- * seeded from the control byte and (up to 4 KiB) byte by byte, and aborts
- * when the logs differ. */
+/* Runs @run on the input after its control byte @data[0] (nothing without
+ * one): whole, in chunks seeded from the control byte and (up to 4 KiB)
+ * byte by byte, and aborts when the logs differ. The control byte's low
+ * bits pick a small size cap from @min_cap up (to reach the error paths)
+ * or the default (max_size 0). */
 void ls_fuzz_compare_chunkings (LsFuzzRunFunc  run,
                                 const guint8  *data,
                                 gsize          size,
-                                gsize          max_size);
+                                gsize          min_cap);
 
 G_END_DECLS
