@@ -62,8 +62,7 @@ window_added_cb (GtkApplication *app,
 {
   if (bench->window != NULL || !LS_IS_WINDOW (window))
     return;
-  bench->window = LS_WINDOW (window);
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &bench->window);
+  ls_gui_test_watch_window (window, (gpointer *) &bench->window);
   gtk_widget_add_tick_callback (GTK_WIDGET (window), first_frame_cb, bench, NULL);
 }
 
@@ -178,15 +177,6 @@ step_flood_measured (gpointer data)
   return TRUE;
 }
 
-static gboolean
-step_quit (gpointer data)
-{
-  Bench *bench = data;
-
-  g_action_group_activate_action (G_ACTION_GROUP (bench->app), "quit", NULL);
-  return TRUE;
-}
-
 static int
 compare_gint64 (gconstpointer a,
                 gconstpointer b)
@@ -213,7 +203,7 @@ bench_window_flood (void)
     { "flood started", step_flood_started },
     { "flood open", step_flood_open },
     { "flood measured", step_flood_measured },
-    { "quit", step_quit },
+    { "quit", ls_gui_test_step_quit },
   };
   Bench *bench = g_new0 (Bench, 1);
   double seconds;

@@ -12,6 +12,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ls-bridge-private.h"
 #include "ls-gui-test-utils.h"
 
 #ifdef GDK_WINDOWING_X11
@@ -132,19 +133,15 @@ ls_gui_test_run_steps (GApplication    *app,
   g_assert_cmpint (status, ==, 0);
 }
 
-char *
-ls_gui_test_save_screenshot (gpointer    widget,
-                             const char *name)
+gboolean
+ls_gui_test_save_screenshot_to (gpointer    widget,
+                                const char *path)
 {
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *file = NULL;
-  char *path;
   GtkSnapshot *snapshot;
   GskRenderer *renderer;
-  const char *build_dir = g_getenv ("LS_BUILD_DIR");
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
 
@@ -152,28 +149,78 @@ ls_gui_test_save_screenshot (gpointer    widget,
   g_assert_cmpint (width, >, 0);
   g_assert_cmpint (height, >, 0);
 
-  dir = g_build_filename (build_dir != NULL ? build_dir : ".", "tests", "screenshots", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-
   /* The widget's own rendering, not the X server's: no window manager
    * or other window can get in the picture. */
   paintable = gtk_widget_paintable_new (widget);
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
+  /* Nothing to draw yet (a relayout pending): the caller tries later. */
   if (node == NULL)
-    {
-      /* Nothing to draw yet (a relayout pending): the caller tries later. */
-      g_free (path);
-      return NULL;
-    }
+    return FALSE;
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot saved to %s", path);
+  return TRUE;
+}
 
-  return path;
+char *
+ls_gui_test_save_screenshot (gpointer    widget,
+                             const char *name)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  const char *build_dir = g_getenv ("LS_BUILD_DIR");
+
+  dir = g_build_filename (build_dir != NULL ? build_dir : ".", "tests", "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  if (!ls_gui_test_save_screenshot_to (widget, path))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+gboolean
+ls_gui_test_step_quit (gpointer run)
+{
+  GApplication *app = g_application_get_default ();
+
+  g_assert_nonnull (app);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  return TRUE;
+}
+
+void
+ls_gui_test_watch_window (gpointer  window,
+                          gpointer *location)
+{
+  *location = window;
+  g_object_add_weak_pointer (G_OBJECT (window), location);
+}
+
+void
+ls_gui_test_run_app (gpointer         app,
+                     const LsGuiStep *steps,
+                     guint            n_steps,
+                     gpointer         run,
+                     gpointer        *window,
+                     LsWorker       **worker)
+{
+  /* Every step completed and run() returned 0. */
+  ls_gui_test_run_steps (G_APPLICATION (app), steps, n_steps, run);
+
+  /* run() returned by itself: the window is gone and the worker reported
+   * CLOSED first (the application holds itself until then). */
+  g_assert_null (*window);
+  g_assert_nonnull (*worker);
+  g_assert_cmpint (ls_worker_get_state (*worker), ==, LS_WORKER_CLOSED);
+
+  g_assert_finalize_object (app);
+  g_assert_finalize_object (*worker);
+  *worker = NULL;
 }
 
 gboolean

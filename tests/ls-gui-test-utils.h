@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "ls-bridge-private.h"
+
 G_BEGIN_DECLS
 
 /* Returns TRUE once the step is complete; may assert. @run is the test's
@@ -43,5 +45,25 @@ gboolean ls_gui_test_window_has_size (gpointer    window,
  * nothing to show yet (try again at the next step poll). */
 char    *ls_gui_test_save_screenshot (gpointer    widget,
                                       const char *name);
+/* The same into @path; FALSE when the widget has nothing to show yet. */
+gboolean ls_gui_test_save_screenshot_to (gpointer    widget,
+                                         const char *path);
+
+/* A step: quit the application as the menu does; run() must then return
+ * on its own. */
+gboolean ls_gui_test_step_quit       (gpointer    run);
+/* Points @location at @window until the window is finalized. */
+void     ls_gui_test_watch_window    (gpointer    window,
+                                      gpointer   *location);
+/* ls_gui_test_run_steps(), then the clean end a window test checks: the
+ * window (*@window, watched) is gone, the worker (*@worker, a reference
+ * the steps took) reported CLOSED, and the application and the worker
+ * are finalized. */
+void     ls_gui_test_run_app         (gpointer         app,
+                                      const LsGuiStep *steps,
+                                      guint            n_steps,
+                                      gpointer         run,
+                                      gpointer        *window,
+                                      LsWorker       **worker);
 
 G_END_DECLS

@@ -166,26 +166,6 @@ collect_labels (GtkWidget *root,
     }
 }
 
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *path)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot saved to %s", path);
-}
-
 static gboolean
 step_window_shown (gpointer data)
 {
@@ -194,8 +174,7 @@ step_window_shown (gpointer data)
 
   if (windows == NULL || !gtk_widget_get_mapped (windows->data))
     return FALSE;
-  run->window = windows->data;
-  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  ls_gui_test_watch_window (windows->data, (gpointer *) &run->window);
   run->worker = g_object_ref (ls_bridge_get_worker (ls_application_get_bridge (run->app)));
   return ls_worker_get_state (run->worker) == LS_WORKER_RUNNING;
 }
@@ -248,7 +227,7 @@ step_refused_and_offered (gpointer data)
   if (gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (button)) <= run->frame0)
     return FALSE;
   if (screenshot != NULL)
-    save_screenshot (GTK_WIDGET (run->window), screenshot);
+    g_assert_true (ls_gui_test_save_screenshot_to (run->window, screenshot));
 
   /* The user's explicit choice. */
   gtk_widget_activate (button);
@@ -381,15 +360,6 @@ step_refused_again (gpointer data)
   return TRUE;
 }
 
-static gboolean
-step_quit (gpointer data)
-{
-  TestRun *run = data;
-
-  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
-  return TRUE;
-}
-
 /* Every key of the application's schema, as the backend returns it. */
 static char *
 dump_settings (void)
@@ -427,18 +397,13 @@ test_trust_offer_and_no_secrets (void)
     { "exports written", step_exported },
     { "other URL", step_other_url_forgets },
     { "refused again", step_refused_again },
-    { "quit", step_quit },
+    { "quit", ls_gui_test_step_quit },
   };
   TestRun run = { NULL, };
   g_autofree char *settings = NULL;
 
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  /* Every step completed and run() returned 0. */
-  ls_gui_test_run_steps (G_APPLICATION (run.app), steps, G_N_ELEMENTS (steps), &run);
-  g_assert_null (run.window);
-  g_assert_finalize_object (run.app);
-  g_assert_cmpint (ls_worker_get_state (run.worker), ==, LS_WORKER_CLOSED);
-  g_assert_finalize_object (run.worker);
+  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, &run.worker);
 
   /* What the session left in settings (the window saved its size on close). */
   settings = dump_settings ();
