@@ -10,6 +10,9 @@
  */
 #include "config.h"
 
+#include <signal.h>
+#include <string.h>
+
 #include <gtk/gtk.h>
 
 #include "ls-bridge-private.h"
@@ -253,4 +256,106 @@ ls_gui_test_window_has_size (gpointer window,
 
   return surface != NULL && gdk_surface_get_width (surface) == width
          && gdk_surface_get_height (surface) == height;
+}
+
+static void
+child_watch_cb (GPid     pid,
+                gint     wait_status,
+                gpointer data)
+{
+  LsGuiTestChild *child = data;
+
+  child->exited = TRUE;
+  child->wait_status = wait_status;
+  g_spawn_close_pid (pid);
+}
+
+char *
+ls_gui_test_app_path (void)
+{
+  return g_build_filename (g_getenv ("LS_BUILD_DIR"), "src", "loopscope", NULL);
+}
+
+void
+ls_gui_test_spawn_app (LsGuiTestChild      *child,
+                       const char * const  *args,
+                       char               **envp,
+                       gint                *err_fd)
+{
+  g_autofree char *binary = ls_gui_test_app_path ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  memset (child, 0, sizeof *child);
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &child->pid, NULL, NULL, err_fd, &error));
+  g_assert_no_error (error);
+  g_child_watch_add (child->pid, child_watch_cb, child);
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ls_gui_test_wait_for (LsGuiStepFunc condition,
+                      gpointer      data)
+{
+  gint64 deadline = g_get_monotonic_time () + LS_GUI_STEP_TIMEOUT_US;
+  guint wake_id = g_timeout_add (50, wake_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = condition (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake_id);
+  return ok;
+}
+
+void
+ls_gui_test_child_wait (LsGuiTestChild *child,
+                        LsGuiStepFunc   condition,
+                        gpointer        data,
+                        const char     *format,
+                        ...)
+{
+  g_autofree char *what = NULL;
+  va_list ap;
+
+  if (ls_gui_test_wait_for (condition, data))
+    return;
+  kill (child->pid, SIGKILL);
+  va_start (ap, format);
+  what = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_error ("%s", what);
+}
+
+gboolean
+ls_gui_test_child_exited (gpointer child)
+{
+  return ((LsGuiTestChild *) child)->exited;
+}
+
+void
+ls_gui_test_terminate_app (LsGuiTestChild *child,
+                           GString        *err)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (child->exited);
+  g_assert_cmpint (kill (child->pid, SIGTERM), ==, 0);
+  if (!ls_gui_test_wait_for (ls_gui_test_child_exited, child))
+    {
+      kill (child->pid, SIGKILL);
+      g_error ("loopscope did not exit after SIGTERM; stderr:\n%s", err != NULL ? err->str : "(not read)");
+    }
+  g_assert_true (g_spawn_check_wait_status (child->wait_status, &error));
+  g_assert_no_error (error);
 }

@@ -66,4 +66,41 @@ void     ls_gui_test_run_app         (gpointer         app,
                                       gpointer        *window,
                                       LsWorker       **worker);
 
+/* The real binary, LS_BUILD_DIR/src/loopscope, as a child process. */
+typedef struct
+{
+  GPid      pid;
+  gboolean  exited;
+  gint      wait_status;
+} LsGuiTestChild;
+
+/* LS_BUILD_DIR/src/loopscope, newly allocated. */
+char    *ls_gui_test_app_path        (void);
+/* Spawns the binary with @args (NULL-terminated, after argv[0]) in @envp
+ * (NULL: this environment), reaped into @child; with @err_fd, its stderr
+ * is a pipe returned there. */
+void     ls_gui_test_spawn_app       (LsGuiTestChild      *child,
+                                      const char * const  *args,
+                                      char               **envp,
+                                      gint                *err_fd);
+/* Iterates the default context until @condition holds or 30 s pass (a
+ * tick wakes it for what other threads and processes do); returns
+ * whether it held. */
+gboolean ls_gui_test_wait_for        (LsGuiStepFunc        condition,
+                                      gpointer             data);
+/* ls_gui_test_wait_for(); when @condition never held, @child is killed
+ * and the test fails saying @format. */
+void     ls_gui_test_child_wait      (LsGuiTestChild      *child,
+                                      LsGuiStepFunc        condition,
+                                      gpointer             data,
+                                      const char          *format,
+                                      ...) G_GNUC_PRINTF (4, 5);
+/* For ls_gui_test_wait_for(): @child is an LsGuiTestChild. */
+gboolean ls_gui_test_child_exited    (gpointer             child);
+/* SIGTERM, the app's ordinary quit path: exit status 0 (asserted). A
+ * child still there after the wait is killed and fails the test, with
+ * @err (its stderr so far, or NULL) in the message. */
+void     ls_gui_test_terminate_app   (LsGuiTestChild      *child,
+                                      GString             *err);
+
 G_END_DECLS
