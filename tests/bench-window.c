@@ -16,6 +16,7 @@
 
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
+#include "ls-test-utils.h"
 #include "ls-window.h"
 
 #define FLOOD_RATE     100000
@@ -177,22 +178,11 @@ step_flood_measured (gpointer data)
   return TRUE;
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
 static double
 percentile_ms (GArray *sorted,
                double  p)
 {
-  if (sorted->len == 0)
-    return 0;
-  return g_array_index (sorted, gint64, MIN (sorted->len - 1, (guint) (p * sorted->len))) / 1000.0;
+  return ls_test_percentile (sorted, p) / 1000.0;
 }
 
 static void
@@ -217,7 +207,7 @@ bench_window_flood (void)
 
   ls_gui_test_run_steps (G_APPLICATION (bench->app), steps, G_N_ELEMENTS (steps), bench);
 
-  g_array_sort (bench->lag_us, compare_gint64);
+  g_array_sort (bench->lag_us, ls_test_compare_gint64);
   seconds = FLOOD_SECONDS;
   expected_frames = bench->frames + bench->frames_missed;
   g_print ("first frame: %.0f ms after main() (the app in this process, its demo server started)\n",

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
 
@@ -136,6 +137,71 @@ void
 ls_test_wait_final (LsStream *stream)
 {
   g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
+}
+
+guint
+ls_test_soup_listen (SoupServer              *server,
+                     SoupServerListenOptions  options)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  guint port;
+
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | options, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  port = (guint) g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return port;
+}
+
+void
+ls_test_soup_respond (SoupServerMessage *msg,
+                      guint              status,
+                      const char        *content_type,
+                      const char        *body,
+                      gsize              len)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  if (content_type != NULL)
+    soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, len);
+}
+
+char *
+ls_test_assert_invalid (const LsStreamOptions *options,
+                        LsStreamError          code,
+                        const char            *fragment)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ls_stream_options_validate (options, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, LS_STREAM_ERROR, (int) code);
+  g_assert_nonnull (strstr (error->message, fragment));
+  g_assert_null (strchr (error->message, '\n'));
+  return g_strdup (error->message);
+}
+
+int
+ls_test_compare_gint64 (gconstpointer a,
+                        gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+gint64
+ls_test_percentile (GArray *sorted,
+                    double  fraction)
+{
+  guint index;
+
+  if (sorted->len == 0)
+    return 0;
+  index = (guint) MIN ((double) sorted->len - 1, fraction * (double) sorted->len);
+  return g_array_index (sorted, gint64, index);
 }
 
 LsDemoServer *

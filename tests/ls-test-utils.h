@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libsoup/soup.h>
 
 #include "ls-bridge.h"
 #include "ls-demo-server.h"
@@ -58,6 +59,31 @@ LsStream *ls_test_streams_start     (LsTestStreams         *s,
                                      const LsStreamOptions *options);
 /* Waits (20 s deadline, asserted) until @stream is final. */
 void      ls_test_wait_final        (LsStream              *stream);
+
+/* Makes @server listen on an ephemeral port of 127.0.0.1 (IPv4 only, and
+ * @options), asserted; returns the port. */
+guint         ls_test_soup_listen       (SoupServer              *server,
+                                         SoupServerListenOptions  options);
+/* Sets @msg's status and, with a @content_type, its body (copied). */
+void          ls_test_soup_respond      (SoupServerMessage       *msg,
+                                         guint                    status,
+                                         const char              *content_type,
+                                         const char              *body,
+                                         gsize                    len);
+
+/* @options must not validate: the error has @code, mentions @fragment
+ * and is one line (asserted). Returns its message, for more checks. */
+char         *ls_test_assert_invalid    (const LsStreamOptions   *options,
+                                         LsStreamError            code,
+                                         const char              *fragment);
+
+/* For g_array_sort() and qsort() over gint64. */
+int           ls_test_compare_gint64    (gconstpointer            a,
+                                         gconstpointer            b);
+/* The value at @fraction of @sorted (gint64, ascending): the one at
+ * floor (fraction × n), the last at most; 0 when empty. */
+gint64        ls_test_percentile        (GArray                  *sorted,
+                                         double                   fraction);
 
 /* A demo server on an ephemeral port of 127.0.0.1 (asserted), and its stop
  * (finalized, asserted). */

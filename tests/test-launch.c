@@ -78,17 +78,10 @@ recorder_handler (SoupServer        *server,
 static void
 recorder_start (Recorder *rec)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
   memset (rec, 0, sizeof *rec);
   rec->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (rec->server, NULL, recorder_handler, rec, NULL);
-  g_assert_true (soup_server_listen_local (rec->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (rec->server);
-  rec->base_uri = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  rec->base_uri = g_strdup_printf ("http://127.0.0.1:%u", ls_test_soup_listen (rec->server, 0));
 }
 
 static void

@@ -142,31 +142,19 @@ handler (SoupServer        *soup_server,
   else if (g_str_equal (path, "/forbidden"))
     ok = FALSE;
   if (ok)
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
-    }
+    ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
   else
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
-      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "no\n", 3);
-    }
+    ls_test_soup_respond (msg, SOUP_STATUS_FORBIDDEN, "text/plain", "no\n", 3);
 }
 
 static void
 server_setup (gpointer data)
 {
   Server *s = data;
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
 
   s->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (s->server, NULL, handler, s, NULL);
-  g_assert_true (soup_server_listen_local (s->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (s->server);
-  s->port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  s->port = ls_test_soup_listen (s->server, 0);
 }
 
 static void

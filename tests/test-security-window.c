@@ -69,8 +69,7 @@ handler (SoupServer        *soup_server,
 {
   static const char body[] = "id: 1\ndata: {\"hello\":\"tls\"}\n\nid: 2\ndata: {\"n\":2}\n\n";
 
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
+  ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
 }
 
 static void
@@ -80,18 +79,12 @@ server_setup (gpointer data)
   g_autofree char *key = g_build_filename (tmp_dir, "self.key", NULL);
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(GError) error = NULL;
-  GSList *uris;
 
   certificate = g_tls_certificate_new_from_files (pem, key, &error);
   g_assert_no_error (error);
   server.server = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (server.server, NULL, handler, NULL, NULL);
-  g_assert_true (soup_server_listen_local (server.server, 0,
-                                           SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server.server);
-  server.port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  server.port = ls_test_soup_listen (server.server, SOUP_SERVER_LISTEN_HTTPS);
 }
 
 static void

@@ -54,18 +54,6 @@ assert_end (LsStream    *stream,
 static TestServer *test_server;
 
 static void
-respond (SoupServerMessage *msg,
-         guint              status,
-         const char        *content_type,
-         const char        *body,
-         gsize              len)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  if (content_type != NULL)
-    soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, len);
-}
-
-static void
 test_handler (SoupServer        *server,
               SoupServerMessage *msg,
               const char        *path,
@@ -76,11 +64,11 @@ test_handler (SoupServer        *server,
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
 
   if (g_str_equal (path, "/204"))
-    respond (msg, SOUP_STATUS_NO_CONTENT, NULL, NULL, 0);
+    ls_test_soup_respond (msg, SOUP_STATUS_NO_CONTENT, NULL, NULL, 0);
   else if (g_str_equal (path, "/404"))
-    respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "nope\n", 5);
+    ls_test_soup_respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "nope\n", 5);
   else if (g_str_equal (path, "/html"))
-    respond (msg, SOUP_STATUS_OK, "text/html", "<p>hi</p>\n", 10);
+    ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/html", "<p>hi</p>\n", 10);
   else if (g_str_equal (path, "/redirect"))
     {
       soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, "/two");
@@ -89,13 +77,13 @@ test_handler (SoupServer        *server,
     {
       static const char body[] = "data: one\n\ndata: two\n\n";
 
-      respond (msg, SOUP_STATUS_OK, "text/event-stream; charset=utf-8", body, strlen (body));
+      ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream; charset=utf-8", body, strlen (body));
     }
   else if (g_str_equal (path, "/cr"))
     {
       static const char body[] = "id: 7\revent: e\rdata: a\rdata: b\r\r: comment\rdata: c\r\r";
 
-      respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
+      ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
     }
   else if (g_str_equal (path, "/big"))
     {
@@ -120,7 +108,7 @@ test_handler (SoupServer        *server,
                                                accept ? accept : "-", cache ? cache : "-",
                                                last_id ? last_id : "-");
 
-      respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
+      ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
     }
   else if (g_str_equal (path, "/post"))
     {
@@ -134,22 +122,22 @@ test_handler (SoupServer        *server,
                     memcmp (g_bytes_get_data (body, NULL), "{\"prompt\":42}", 13) == 0;
 
       if (ok)
-        respond (msg, SOUP_STATUS_OK, "text/event-stream", "data: accepted\n\n", 16);
+        ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", "data: accepted\n\n", 16);
       else
-        respond (msg, SOUP_STATUS_BAD_REQUEST, "text/plain", "bad request\n", 12);
+        ls_test_soup_respond (msg, SOUP_STATUS_BAD_REQUEST, "text/plain", "bad request\n", 12);
     }
   else if (g_str_equal (path, "/retry0"))
     {
       static const char body[] = "retry: 0\ndata: x\n\n";
 
-      respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
+      ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
     }
   else if (g_str_equal (path, "/count"))
     {
       pthread_mutex_lock (&ts->lock);
       ts->connections++;
       pthread_mutex_unlock (&ts->lock);
-      respond (msg, SOUP_STATUS_OK, "text/event-stream", ": nothing\n", 10);
+      ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", ": nothing\n", 10);
     }
   else if (g_str_equal (path, "/401-after"))
     {
@@ -162,12 +150,12 @@ test_handler (SoupServer        *server,
       n = ++ts->auth_requests;
       pthread_mutex_unlock (&ts->lock);
       if (n % 2 == 1)
-        respond (msg, SOUP_STATUS_OK, "text/event-stream", events, strlen (events));
+        ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", events, strlen (events));
       else
         {
           soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                         "WWW-Authenticate", "Bearer realm=\"test\"");
-          respond (msg, SOUP_STATUS_UNAUTHORIZED, "application/json", refusal, strlen (refusal));
+          ls_test_soup_respond (msg, SOUP_STATUS_UNAUTHORIZED, "application/json", refusal, strlen (refusal));
         }
     }
   else if (g_str_equal (path, "/500-open"))
@@ -189,25 +177,17 @@ test_handler (SoupServer        *server,
       g_ptr_array_add (ts->hung, g_object_ref (msg));
     }
   else
-    respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "?\n", 2);
+    ls_test_soup_respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "?\n", 2);
 }
 
 static void
 test_server_setup (gpointer data)
 {
   TestServer *ts = data;
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
 
   ts->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (ts->server, NULL, test_handler, ts, NULL);
-  g_assert_true (soup_server_listen_local (ts->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (ts->server);
-  ts->base = g_uri_to_string_partial (uris->data, G_URI_HIDE_PASSWORD);
-  if (g_str_has_suffix (ts->base, "/"))
-    ts->base[strlen (ts->base) - 1] = '\0';
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  ts->base = g_strdup_printf ("http://127.0.0.1:%u", ls_test_soup_listen (ts->server, 0));
 }
 
 static void
@@ -418,7 +398,7 @@ test_options_validate (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(LsStreamOptions) options = ls_stream_options_new (cases[i].url);
-      g_autoptr(GError) error = NULL;
+      g_autofree char *message = NULL;
 
       if (cases[i].header_name != NULL)
         ls_stream_options_add_header (options, cases[i].header_name, cases[i].header_value);
@@ -426,11 +406,8 @@ test_options_validate (void)
       options->reconnect_ms = cases[i].reconnect_ms;
       if (cases[i].max_event_size != 0)
         options->max_event_size = cases[i].max_event_size;
-      g_assert_false (ls_stream_options_validate (options, &error));
-      g_assert_error (error, LS_STREAM_ERROR, cases[i].code);
-      g_test_message ("case %u: %s", i, error->message);
-      g_assert_nonnull (strstr (error->message, cases[i].fragment));
-      g_assert_null (strchr (error->message, '\n'));
+      g_test_message ("case %u", i);
+      message = ls_test_assert_invalid (options, cases[i].code, cases[i].fragment);
     }
 
   {

@@ -145,8 +145,7 @@ sse_handler (SoupServer        *server,
   pthread_mutex_lock (&s->lock);
   s->requests++;
   pthread_mutex_unlock (&s->lock);
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
+  ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
 }
 
 static char *
@@ -154,17 +153,8 @@ listen_on (SoupServer             *server,
            SoupServerListenOptions options,
            const char             *scheme)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-  char *base;
-
   soup_server_add_handler (server, NULL, sse_handler, servers, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | options, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  base = g_strdup_printf ("%s://127.0.0.1:%d", scheme, g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return base;
+  return g_strdup_printf ("%s://127.0.0.1:%u", scheme, ls_test_soup_listen (server, options));
 }
 
 /* What an HTTP server says to a TLS ClientHello (nginx does this), then
