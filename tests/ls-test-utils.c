@@ -133,6 +133,44 @@ ls_test_streams_start (LsTestStreams         *s,
   return ls_test_stream_start (s->bridge, options, s->store, s->next_id++);
 }
 
+gboolean
+ls_test_group_has_events (gpointer group)
+{
+  LsTestGroup *g = group;
+
+  for (guint i = 0; i < g->n; i++)
+    {
+      LsStreamStats stats;
+
+      ls_stream_get_stats (g->streams[i], &stats);
+      if (stats.events < g->min_events)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ls_test_group_in_state (gpointer group)
+{
+  LsTestGroup *g = group;
+
+  for (guint i = 0; i < g->n; i++)
+    if (ls_stream_get_state (g->streams[i]) != g->state)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+ls_test_group_is_final (gpointer group)
+{
+  LsTestGroup *g = group;
+
+  for (guint i = 0; i < g->n; i++)
+    if (!LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (g->streams[i])))
+      return FALSE;
+  return TRUE;
+}
+
 void
 ls_test_wait_final (LsStream *stream)
 {

@@ -57,6 +57,20 @@ LsStream *ls_test_stream_start      (LsBridge              *bridge,
 /* The same on @s's bridge and store, with the next id. */
 LsStream *ls_test_streams_start     (LsTestStreams         *s,
                                      const LsStreamOptions *options);
+/* Streams taken together, for ls_test_wait_until(): each has at least
+ * @min_events events, each is in @state, each is final. */
+typedef struct
+{
+  LsStream      **streams;
+  guint           n;
+  guint64         min_events;
+  LsStreamState   state;
+} LsTestGroup;
+
+gboolean  ls_test_group_has_events  (gpointer               group);
+gboolean  ls_test_group_in_state    (gpointer               group);
+gboolean  ls_test_group_is_final    (gpointer               group);
+
 /* Waits (20 s deadline, asserted) until @stream is final. */
 void      ls_test_wait_final        (LsStream              *stream);
 

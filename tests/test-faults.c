@@ -315,68 +315,25 @@ state_cb (LsStream   *stream,
 }
 
 static void
-watch_init (Watch    *watch,
-            LsStream *stream)
+watch_init (Watch     *watch,
+            LsStream **streams,
+            LsStream  *stream)
 {
+  *streams = stream;
   watch->stream = stream;
   g_signal_connect (stream, "progress", G_CALLBACK (progress_cb), watch);
   g_signal_connect (stream, "notify::state", G_CALLBACK (state_cb), watch);
 }
 
-typedef struct
-{
-  Watch *watches;
-  guint  n;
-  guint  min_events;
-  LsStreamState state;
-} Group;
-
-static gboolean
-group_has_events (gpointer data)
-{
-  Group *g = data;
-
-  for (guint i = 0; i < g->n; i++)
-    {
-      LsStreamStats stats;
-
-      ls_stream_get_stats (g->watches[i].stream, &stats);
-      if (stats.events < g->min_events)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-group_in_state (gpointer data)
-{
-  Group *g = data;
-
-  for (guint i = 0; i < g->n; i++)
-    if (ls_stream_get_state (g->watches[i].stream) != g->state)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-group_is_final (gpointer data)
-{
-  Group *g = data;
-
-  for (guint i = 0; i < g->n; i++)
-    if (!LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (g->watches[i].stream)))
-      return FALSE;
-  return TRUE;
-}
-
 static guint
-group_callbacks (Group *g)
+watches_callbacks (Watch *watches,
+                   guint  n)
 {
-  guint n = 0;
+  guint callbacks = 0;
 
-  for (guint i = 0; i < g->n; i++)
-    n += g->watches[i].callbacks;
-  return n;
+  for (guint i = 0; i < n; i++)
+    callbacks += watches[i].callbacks;
+  return callbacks;
 }
 
 /* Per stream: the store holds nothing after its "closed" record. */
@@ -424,33 +381,31 @@ static void
 test_worker_stop_live (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LsDemoServer) demo = ls_demo_server_new ();
+  g_autoptr(LsDemoServer) demo = ls_test_demo_server_start ();
   g_autofree char *url = NULL;
   g_autoptr(LsStreamOptions) options = NULL;
   Watch watches[N_LIVE] = { { 0 } };
-  Group all = { watches, N_LIVE, 5, LS_STREAM_OPEN };
+  LsStream *streams[N_LIVE] = { NULL };
+  LsTestGroup all = { streams, N_LIVE, 5, LS_STREAM_OPEN };
   guint callbacks, callbacks_at_stop;
   guint64 end_seq;
   gint64 stop_us, closed_us;
 
-  g_assert_true (ls_demo_server_start_sync (demo, 0, &error));
-  g_assert_no_error (error);
   url = g_strconcat (ls_demo_server_get_base_uri (demo), "/sse/ticks?rate=100", NULL);
   options = ls_stream_options_new (url);
 
   for (guint i = 0; i < N_LIVE; i++)
-    watch_init (&watches[i], ls_test_streams_start (f, options));
-  g_assert_true (ls_test_wait_until (group_has_events, &all, 30000));
-  g_assert_true (group_in_state (&all));
+    watch_init (&watches[i], &streams[i], ls_test_streams_start (f, options));
+  g_assert_true (ls_test_wait_until (ls_test_group_has_events, &all, 30000));
+  g_assert_true (ls_test_group_in_state (&all));
 
-  callbacks_at_stop = group_callbacks (&all);
+  callbacks_at_stop = watches_callbacks (watches, N_LIVE);
   stop_us = g_get_monotonic_time ();
   ls_test_bridge_stop (f->bridge);
   closed_us = g_get_monotonic_time ();
 
   /* Every stream hears it is cancelled (one more frame after CLOSED). */
-  g_assert_true (ls_test_wait_until (group_is_final, &all, 5000));
+  g_assert_true (ls_test_wait_until (ls_test_group_is_final, &all, 5000));
   for (guint i = 0; i < N_LIVE; i++)
     {
       g_assert_cmpint (ls_stream_get_state (watches[i].stream), ==, LS_STREAM_CANCELLED);
@@ -460,10 +415,10 @@ test_worker_stop_live (Fixture       *f,
     }
 
   /* And then nothing: no callback, no record, for as long as we look. */
-  callbacks = group_callbacks (&all);
+  callbacks = watches_callbacks (watches, N_LIVE);
   end_seq = ls_event_store_get_end_seq (f->store);
   ls_test_run_for (300);
-  g_assert_cmpuint (group_callbacks (&all), ==, callbacks);
+  g_assert_cmpuint (watches_callbacks (watches, N_LIVE), ==, callbacks);
   g_assert_cmpuint (ls_event_store_get_end_seq (f->store), ==, end_seq);
   check_closed_last (f->store, N_LIVE);
   g_test_message ("%u live streams: stop to CLOSED in %.1f ms; %u UI callbacks between stop and the end",
@@ -519,27 +474,25 @@ static void
 test_quit_mixed (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LsDemoServer) demo = ls_demo_server_new ();
+  g_autoptr(LsDemoServer) demo = ls_test_demo_server_start ();
   g_autoptr(GSocket) silent = NULL;
   g_autofree char *ticks = NULL;
   g_autofree char *flaky = NULL;
   g_autofree char *hang = NULL;
   g_autofree char *refused = NULL;
   Watch watches[N_LIVE] = { { 0 } };
+  LsStream *streams[N_LIVE] = { NULL };
   /* Reading, waiting for headers, waiting to reconnect after a refusal,
    * reconnecting after drops, and started just before the quit. */
-  Group reading = { watches, 40, 3, LS_STREAM_OPEN };
-  Group hanging = { watches + 40, 20, 0, LS_STREAM_CONNECTING };
-  Group waiting = { watches + 60, 20, 0, LS_STREAM_WAITING };
-  Group flapping = { watches + 80, 10, 2, 0 };
-  Group all = { watches, N_LIVE, 0, 0 };
+  LsTestGroup reading = { streams, 40, 3, LS_STREAM_OPEN };
+  LsTestGroup hanging = { streams + 40, 20, 0, LS_STREAM_CONNECTING };
+  LsTestGroup waiting = { streams + 60, 20, 0, LS_STREAM_WAITING };
+  LsTestGroup flapping = { streams + 80, 10, 2, 0 };
+  LsTestGroup all = { streams, N_LIVE, 0, 0 };
   guint16 silent_port;
   gint64 stop_us, closed_us;
   guint n_cancelled = 0;
 
-  g_assert_true (ls_demo_server_start_sync (demo, 0, &error));
-  g_assert_no_error (error);
   silent = silent_listener (&silent_port);
   ticks = g_strconcat (ls_demo_server_get_base_uri (demo), "/sse/ticks?rate=50", NULL);
   flaky = g_strconcat (ls_demo_server_get_base_uri (demo), "/sse/flaky?every=1&rate=100&retry=100", NULL);
@@ -553,20 +506,20 @@ test_quit_mixed (Fixture       *f,
 
       /* Long waits: a quit must not sit them out. */
       options->reconnect_ms = i < 80 ? 60000 : 100;
-      watch_init (&watches[i], ls_test_streams_start (f, options));
+      watch_init (&watches[i], &streams[i], ls_test_streams_start (f, options));
     }
-  g_assert_true (ls_test_wait_until (group_has_events, &reading, 30000));
-  g_assert_true (ls_test_wait_until (group_in_state, &waiting, 30000));
-  g_assert_true (ls_test_wait_until (group_has_events, &flapping, 30000));
-  g_assert_true (group_in_state (&reading));
+  g_assert_true (ls_test_wait_until (ls_test_group_has_events, &reading, 30000));
+  g_assert_true (ls_test_wait_until (ls_test_group_in_state, &waiting, 30000));
+  g_assert_true (ls_test_wait_until (ls_test_group_has_events, &flapping, 30000));
+  g_assert_true (ls_test_group_in_state (&reading));
   /* No answer is coming: they are still waiting for headers. */
-  g_assert_true (group_in_state (&hanging));
+  g_assert_true (ls_test_group_in_state (&hanging));
 
   for (guint i = 90; i < N_LIVE; i++)
     {
       g_autoptr(LsStreamOptions) options = ls_stream_options_new (ticks);
 
-      watch_init (&watches[i], ls_test_streams_start (f, options));
+      watch_init (&watches[i], &streams[i], ls_test_streams_start (f, options));
     }
 
   /* The app's quit: stop, then wait on the UI loop for CLOSED. A task
@@ -575,7 +528,7 @@ test_quit_mixed (Fixture       *f,
   stop_us = g_get_monotonic_time ();
   ls_test_bridge_stop (f->bridge);
   closed_us = g_get_monotonic_time ();
-  g_assert_true (ls_test_wait_until (group_is_final, &all, 5000));
+  g_assert_true (ls_test_wait_until (ls_test_group_is_final, &all, 5000));
   for (guint i = 0; i < N_LIVE; i++)
     {
       g_assert_cmpint (ls_stream_get_state (watches[i].stream), ==, LS_STREAM_CANCELLED);

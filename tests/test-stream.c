@@ -1025,41 +1025,19 @@ test_drop_stream_while_live (Fixture       *f,
 
 #define N_CONCURRENT 200
 
-typedef struct
-{
-  LsStream **streams;
-  guint      n;
-} Many;
-
-static gboolean
-all_receiving (gpointer data)
-{
-  Many *many = data;
-
-  for (guint i = 0; i < many->n; i++)
-    {
-      LsStreamStats stats;
-
-      ls_stream_get_stats (many->streams[i], &stats);
-      if (stats.events < 3)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 test_many_concurrent (Fixture       *f,
                       gconstpointer  data)
 {
   g_autoptr(LsStreamOptions) options = demo_options (f, "/sse/ticks?rate=20");
   LsStream *streams[N_CONCURRENT];
-  Many many = { streams, N_CONCURRENT };
+  LsTestGroup receiving = { streams, N_CONCURRENT, 3, 0 };
 
   /* Unlimited streams, all open at once: each must receive, which needs
    * more than libsoup's default of 2 connections per host. */
   for (guint i = 0; i < N_CONCURRENT; i++)
     streams[i] = start_stream (f, options);
-  g_assert_true (ls_test_wait_until (all_receiving, &many, 20000));
+  g_assert_true (ls_test_wait_until (ls_test_group_has_events, &receiving, 20000));
   g_assert_cmpuint (ls_demo_server_get_n_connections (f->demo), ==, N_CONCURRENT);
   for (guint i = 0; i < N_CONCURRENT; i++)
     {
