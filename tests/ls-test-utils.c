@@ -149,26 +149,31 @@ ls_test_group_has_events (gpointer group)
   return TRUE;
 }
 
+/* Whether every stream of @g is in its state, or (@final) in a final one. */
+static gboolean
+group_all_in (LsTestGroup *g,
+              gboolean     final)
+{
+  for (guint i = 0; i < g->n; i++)
+    {
+      LsStreamState state = ls_stream_get_state (g->streams[i]);
+
+      if (final ? !LS_STREAM_STATE_IS_FINAL (state) : state != g->state)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 ls_test_group_in_state (gpointer group)
 {
-  LsTestGroup *g = group;
-
-  for (guint i = 0; i < g->n; i++)
-    if (ls_stream_get_state (g->streams[i]) != g->state)
-      return FALSE;
-  return TRUE;
+  return group_all_in (group, FALSE);
 }
 
 gboolean
 ls_test_group_is_final (gpointer group)
 {
-  LsTestGroup *g = group;
-
-  for (guint i = 0; i < g->n; i++)
-    if (!LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (g->streams[i])))
-      return FALSE;
-  return TRUE;
+  return group_all_in (group, TRUE);
 }
 
 void

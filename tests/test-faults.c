@@ -377,6 +377,28 @@ check_closed_last (LsEventStore *store,
 
 #define N_LIVE 100
 
+/* Stops the worker under the streams of @all, as the app's quit does, and
+ * waits until every one has heard it (one more frame after CLOSED): each
+ * CANCELLED, no callback after its final one. Returns how long the stop
+ * took to CLOSED, in µs. */
+static gint64
+stop_worker_under (Fixture     *f,
+                   LsTestGroup *all,
+                   Watch       *watches)
+{
+  gint64 stop_us = g_get_monotonic_time ();
+
+  ls_test_bridge_stop (f->bridge);
+  stop_us = g_get_monotonic_time () - stop_us;
+  g_assert_true (ls_test_wait_until (ls_test_group_is_final, all, 5000));
+  for (guint i = 0; i < all->n; i++)
+    {
+      g_assert_cmpint (ls_stream_get_state (watches[i].stream), ==, LS_STREAM_CANCELLED);
+      g_assert_cmpuint (watches[i].after_final, ==, 0);
+    }
+  return stop_us;
+}
+
 static void
 test_worker_stop_live (Fixture       *f,
                        gconstpointer  data)
@@ -389,7 +411,7 @@ test_worker_stop_live (Fixture       *f,
   LsTestGroup all = { streams, N_LIVE, 5, LS_STREAM_OPEN };
   guint callbacks, callbacks_at_stop;
   guint64 end_seq;
-  gint64 stop_us, closed_us;
+  gint64 stop_us;
 
   url = g_strconcat (ls_demo_server_get_base_uri (demo), "/sse/ticks?rate=100", NULL);
   options = ls_stream_options_new (url);
@@ -400,19 +422,10 @@ test_worker_stop_live (Fixture       *f,
   g_assert_true (ls_test_group_in_state (&all));
 
   callbacks_at_stop = watches_callbacks (watches, N_LIVE);
-  stop_us = g_get_monotonic_time ();
-  ls_test_bridge_stop (f->bridge);
-  closed_us = g_get_monotonic_time ();
-
-  /* Every stream hears it is cancelled (one more frame after CLOSED). */
-  g_assert_true (ls_test_wait_until (ls_test_group_is_final, &all, 5000));
+  stop_us = stop_worker_under (f, &all, watches);
   for (guint i = 0; i < N_LIVE; i++)
-    {
-      g_assert_cmpint (ls_stream_get_state (watches[i].stream), ==, LS_STREAM_CANCELLED);
-      g_assert_cmpstr (ls_stream_get_message (watches[i].stream), ==,
-                       "Cancelled: the worker is stopping");
-      g_assert_cmpuint (watches[i].after_final, ==, 0);
-    }
+    g_assert_cmpstr (ls_stream_get_message (watches[i].stream), ==,
+                     "Cancelled: the worker is stopping");
 
   /* And then nothing: no callback, no record, for as long as we look. */
   callbacks = watches_callbacks (watches, N_LIVE);
@@ -422,7 +435,7 @@ test_worker_stop_live (Fixture       *f,
   g_assert_cmpuint (ls_event_store_get_end_seq (f->store), ==, end_seq);
   check_closed_last (f->store, N_LIVE);
   g_test_message ("%u live streams: stop to CLOSED in %.1f ms; %u UI callbacks between stop and the end",
-                  N_LIVE, (double) (closed_us - stop_us) / 1000, callbacks - callbacks_at_stop);
+                  N_LIVE, (double) stop_us / 1000, callbacks - callbacks_at_stop);
 
   for (guint i = 0; i < N_LIVE; i++)
     {
@@ -490,8 +503,7 @@ test_quit_mixed (Fixture       *f,
   LsTestGroup flapping = { streams + 80, 10, 2, 0 };
   LsTestGroup all = { streams, N_LIVE, 0, 0 };
   guint16 silent_port;
-  gint64 stop_us, closed_us;
-  guint n_cancelled = 0;
+  gint64 stop_us;
 
   silent = silent_listener (&silent_port);
   ticks = g_strconcat (ls_demo_server_get_base_uri (demo), "/sse/ticks?rate=50", NULL);
@@ -525,20 +537,11 @@ test_quit_mixed (Fixture       *f,
   /* The app's quit: stop, then wait on the UI loop for CLOSED. A task
    * that ignored its cancellation would hold the worker until the grace
    * timer's warning, which is fatal here. */
-  stop_us = g_get_monotonic_time ();
-  ls_test_bridge_stop (f->bridge);
-  closed_us = g_get_monotonic_time ();
-  g_assert_true (ls_test_wait_until (ls_test_group_is_final, &all, 5000));
-  for (guint i = 0; i < N_LIVE; i++)
-    {
-      g_assert_cmpint (ls_stream_get_state (watches[i].stream), ==, LS_STREAM_CANCELLED);
-      g_assert_cmpuint (watches[i].after_final, ==, 0);
-      n_cancelled++;
-    }
+  stop_us = stop_worker_under (f, &all, watches);
   check_closed_last (f->store, 90);
   g_test_message ("quit with %u streams (40 reading, 20 waiting for headers, 20 waiting to "
                   "reconnect, 10 flapping, 10 just started): CLOSED in %.1f ms, %u cancelled",
-                  N_LIVE, (double) (closed_us - stop_us) / 1000, n_cancelled);
+                  N_LIVE, (double) stop_us / 1000, all.n);
 
   for (guint i = 0; i < N_LIVE; i++)
     g_assert_finalize_object (watches[i].stream);

@@ -280,23 +280,12 @@ test_launch_second_instance (void)
   ls_demo_server_stop (server);
 }
 
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_add_func ("/launch/no-display", test_no_display);
-      return g_test_run ();
-    }
+  if (!ls_gui_test_init (&argc, &argv, "/launch/no-display"))
+    return g_test_run ();
 
   g_test_add_func ("/launch/help", test_launch_help);
   g_test_add_func ("/launch/url", test_launch_url);

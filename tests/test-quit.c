@@ -241,24 +241,12 @@ test_quit_sigterm_binary (void)
   g_string_free (watched.err, TRUE);
 }
 
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/quit/no-display", test_no_display);
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
+  if (!ls_gui_test_init (&argc, &argv, "/quit/no-display"))
+    return g_test_run ();
 
   g_test_add_data_func ("/quit/window-close", GINT_TO_POINTER (QUIT_WINDOW_CLOSE), test_quit_path);
   g_test_add_data_func ("/quit/app-quit-action", GINT_TO_POINTER (QUIT_APP_ACTION), test_quit_path);
