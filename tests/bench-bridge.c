@@ -288,6 +288,8 @@ bench_ui_flood (LsBridge *bridge)
           stats.longest_dispatch_us / 1000.0, flood.timer_late_us / 1000.0);
 }
 
+/* Not test-bridge's sink: this one checks order only, so that what is
+ * timed is the mailbox, not the test's thread checks. */
 typedef struct
 {
   guint64  received;
