@@ -176,6 +176,33 @@ ls_test_group_is_final (gpointer group)
   return group_all_in (group, TRUE);
 }
 
+typedef struct
+{
+  guint32      stream_id;
+  LsEventFunc  func;
+  gpointer     data;
+} OneStream;
+
+static gboolean
+one_stream_cb (const LsEventView *view,
+               gpointer           data)
+{
+  OneStream *one = data;
+
+  return view->stream_id != one->stream_id || one->func (view, one->data);
+}
+
+void
+ls_test_foreach_of_stream (LsEventStore *store,
+                           guint32       stream_id,
+                           LsEventFunc   func,
+                           gpointer      data)
+{
+  OneStream one = { stream_id, func, data };
+
+  ls_event_store_foreach_range (store, 0, ls_event_store_get_end_seq (store), one_stream_cb, &one);
+}
+
 void
 ls_test_wait_final (LsStream *stream)
 {

@@ -71,6 +71,13 @@ gboolean  ls_test_group_has_events  (gpointer               group);
 gboolean  ls_test_group_in_state    (gpointer               group);
 gboolean  ls_test_group_is_final    (gpointer               group);
 
+/* Calls @func for each record of stream @stream_id in @store, oldest
+ * first, until it returns FALSE. */
+void      ls_test_foreach_of_stream (LsEventStore          *store,
+                                     guint32                stream_id,
+                                     LsEventFunc            func,
+                                     gpointer               data);
+
 /* Waits (20 s deadline, asserted) until @stream is final. */
 void      ls_test_wait_final        (LsStream              *stream);
 

@@ -80,8 +80,6 @@ collect_cb (const LsEventView *view,
 {
   Collected *c = data;
 
-  if (view->stream_id != c->stream_id)
-    return TRUE;
   switch (view->kind)
     {
     case LS_EVENT_KIND_EVENT:
@@ -131,7 +129,7 @@ collect (Fixture   *f,
   c->errors = g_ptr_array_new_with_free_func (g_free);
   c->reconnects = g_ptr_array_new_with_free_func (g_free);
   c->closed = NULL;
-  ls_event_store_foreach_range (f->store, 0, ls_event_store_get_end_seq (f->store), collect_cb, c);
+  ls_test_foreach_of_stream (f->store, c->stream_id, collect_cb, c);
 }
 
 static void

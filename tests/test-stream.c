@@ -332,8 +332,6 @@ collect_cb (const LsEventView *view,
 {
   Collected *c = data;
 
-  if (view->stream_id != c->stream_id)
-    return TRUE;
   if (view->kind == LS_EVENT_KIND_EVENT || view->kind == LS_EVENT_KIND_INVALID ||
       view->kind == LS_EVENT_KIND_CHUNK)
     c->n_events++;
@@ -365,7 +363,7 @@ collect (Fixture   *f,
   c->reconnect_notes = g_ptr_array_new_with_free_func (g_free);
   c->n_events = 0;
   c->n_reconnects = 0;
-  ls_event_store_foreach_range (f->s.store, 0, ls_event_store_get_end_seq (f->s.store), collect_cb, c);
+  ls_test_foreach_of_stream (f->s.store, c->stream_id, collect_cb, c);
 }
 
 /* ---- options -------------------------------------------------------- */

@@ -293,8 +293,6 @@ seen_cb (const LsEventView *view,
 {
   Seen *seen = data;
 
-  if (view->stream_id != seen->stream_id)
-    return TRUE;
   if (view->kind == LS_EVENT_KIND_EVENT)
     seen->events++;
   if (view->kind == LS_EVENT_KIND_OPEN)
@@ -309,7 +307,7 @@ count_events (Fixture  *f,
 {
   Seen seen = { ls_stream_get_id (stream), 0, g_string_new (NULL) };
 
-  ls_event_store_foreach_range (f->store, 0, ls_event_store_get_end_seq (f->store), seen_cb, &seen);
+  ls_test_foreach_of_stream (f->store, seen.stream_id, seen_cb, &seen);
   if (open_notes != NULL)
     *open_notes = g_string_free (seen.open_notes, FALSE);
   else
