@@ -614,6 +614,8 @@ ls_bridge_post (LsBridge        *self,
   return TRUE;
 }
 
+/* ls_bridge_post() the other way across, kept apart: it refuses the UI
+ * thread rather than the others, and drops only once the worker is CLOSED. */
 gboolean
 ls_bridge_post_ui (LsBridge        *self,
                    LsMessageFunc    func,
