@@ -225,6 +225,45 @@ ls_test_soup_listen (SoupServer              *server,
   return port;
 }
 
+static void
+soup_server_setup (gpointer data)
+{
+  LsTestSoupServer *s = data;
+
+  s->server = s->certificate != NULL ? soup_server_new ("tls-certificate", s->certificate, NULL)
+                                     : soup_server_new (NULL, NULL);
+  soup_server_add_handler (s->server, NULL, s->handler, s->data, NULL);
+  s->port = ls_test_soup_listen (s->server, s->certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0);
+}
+
+static void
+soup_server_teardown (gpointer data)
+{
+  LsTestSoupServer *s = data;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  if (s->before_stop != NULL)
+    s->before_stop (s->data);
+  soup_server_disconnect (s->server);
+  while (g_main_context_pending (context))
+    g_main_context_iteration (context, FALSE);
+  g_clear_object (&s->server);
+}
+
+void
+ls_test_soup_server_start (LsTestSoupServer *s,
+                           const char       *name)
+{
+  s->thread = ls_test_loop_thread_start (name, soup_server_setup, soup_server_teardown, s);
+}
+
+void
+ls_test_soup_server_stop (LsTestSoupServer *s)
+{
+  ls_test_loop_thread_stop (s->thread);
+  s->thread = NULL;
+}
+
 void
 ls_test_soup_respond (SoupServerMessage *msg,
                       guint              status,

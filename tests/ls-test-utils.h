@@ -128,6 +128,25 @@ LsTestLoopThread *ls_test_loop_thread_start (const char       *name,
                                              gpointer          user_data);
 void              ls_test_loop_thread_stop  (LsTestLoopThread *thread);
 
+/* A SoupServer on a thread of its own (an LsTestLoopThread), serving every
+ * path with @handler (@data) on 127.0.0.1: HTTPS with @certificate (may
+ * be NULL). @before_stop (may be NULL) runs on the server's thread with
+ * @data before the server disconnects. Start returns once it listens. */
+typedef struct
+{
+  LsTestLoopThread   *thread;
+  SoupServer         *server;       /* the server thread's */
+  guint               port;
+  GTlsCertificate    *certificate;
+  SoupServerCallback  handler;
+  gpointer            data;
+  LsTestThreadFunc    before_stop;
+} LsTestSoupServer;
+
+void          ls_test_soup_server_start (LsTestSoupServer        *s,
+                                         const char              *name);
+void          ls_test_soup_server_stop  (LsTestSoupServer        *s);
+
 /* A reference-counted block handed between threads. Like
  * g_atomic_rc_box_new0() but counted with compiler atomics in this file, so
  * ThreadSanitizer sees the last release order every earlier access (GLib's

@@ -39,14 +39,6 @@
 static char *tmp_dir;
 static char *fingerprint;   /* from openssl */
 
-typedef struct
-{
-  LsTestLoopThread *thread;
-  SoupServer       *server;
-  guint             port;   /* written before the thread signals ready */
-} Server;
-
-static Server server;
 
 static void
 make_certificate (void)
@@ -72,38 +64,18 @@ handler (SoupServer        *soup_server,
   ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
 }
 
-static void
-server_setup (gpointer data)
-{
-  g_autofree char *pem = g_build_filename (tmp_dir, "self.pem", NULL);
-  g_autofree char *key = g_build_filename (tmp_dir, "self.key", NULL);
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autoptr(GError) error = NULL;
-
-  certificate = g_tls_certificate_new_from_files (pem, key, &error);
-  g_assert_no_error (error);
-  server.server = soup_server_new ("tls-certificate", certificate, NULL);
-  soup_server_add_handler (server.server, NULL, handler, NULL, NULL);
-  server.port = ls_test_soup_listen (server.server, SOUP_SERVER_LISTEN_HTTPS);
-}
-
-static void
-server_teardown (gpointer data)
-{
-  soup_server_disconnect (server.server);
-  g_clear_object (&server.server);
-}
+static LsTestSoupServer server = { .handler = handler };
 
 static void
 server_start (void)
 {
-  server.thread = ls_test_loop_thread_start ("https-server", server_setup, server_teardown, NULL);
-}
+  g_autofree char *pem = g_build_filename (tmp_dir, "self.pem", NULL);
+  g_autofree char *key = g_build_filename (tmp_dir, "self.key", NULL);
+  g_autoptr(GError) error = NULL;
 
-static void
-server_stop (void)
-{
-  ls_test_loop_thread_stop (server.thread);
+  server.certificate = g_tls_certificate_new_from_files (pem, key, &error);
+  g_assert_no_error (error);
+  ls_test_soup_server_start (&server, "https-server");
 }
 
 /* ---- the script -------------------------------------------------------- */
@@ -424,7 +396,8 @@ main (int    argc,
   g_test_add_func ("/security-window/trust-offer-and-no-secrets", test_trust_offer_and_no_secrets);
   status = g_test_run ();
 
-  server_stop ();
+  ls_test_soup_server_stop (&server);
+  g_clear_object (&server.certificate);
   ls_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (fingerprint);

@@ -23,8 +23,7 @@
 
 typedef struct
 {
-  LsTestLoopThread *thread;
-  SoupServer      *server;
+  LsTestSoupServer soup;
   char            *base;
   pthread_mutex_t  lock;
   guint            connections; /* under lock: requests to /count */
@@ -180,18 +179,9 @@ test_handler (SoupServer        *server,
     ls_test_soup_respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "?\n", 2);
 }
 
+/* Lets go of what the handler holds, before the server disconnects. */
 static void
-test_server_setup (gpointer data)
-{
-  TestServer *ts = data;
-
-  ts->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (ts->server, NULL, test_handler, ts, NULL);
-  ts->base = g_strdup_printf ("http://127.0.0.1:%u", ls_test_soup_listen (ts->server, 0));
-}
-
-static void
-test_server_teardown (gpointer data)
+test_server_release (gpointer data)
 {
   TestServer *ts = data;
 
@@ -201,10 +191,6 @@ test_server_teardown (gpointer data)
   for (guint i = 0; i < ts->open_bodies->len; i++)
     soup_message_body_complete (soup_server_message_get_response_body (g_ptr_array_index (ts->open_bodies, i)));
   g_ptr_array_set_size (ts->open_bodies, 0);
-  soup_server_disconnect (ts->server);
-  while (g_main_context_pending (g_main_context_get_thread_default ()))
-    g_main_context_iteration (g_main_context_get_thread_default (), FALSE);
-  g_clear_object (&ts->server);
 }
 
 static TestServer *
@@ -215,15 +201,18 @@ test_server_start (void)
   pthread_mutex_init (&ts->lock, NULL);
   ts->hung = g_ptr_array_new_with_free_func (g_object_unref);
   ts->open_bodies = g_ptr_array_new_with_free_func (g_object_unref);
-  ts->thread = ls_test_loop_thread_start ("test-server", test_server_setup,
-                                          test_server_teardown, ts);
+  ts->soup.handler = test_handler;
+  ts->soup.data = ts;
+  ts->soup.before_stop = test_server_release;
+  ls_test_soup_server_start (&ts->soup, "test-server");
+  ts->base = g_strdup_printf ("http://127.0.0.1:%u", ts->soup.port);
   return ts;
 }
 
 static void
 test_server_stop (TestServer *ts)
 {
-  ls_test_loop_thread_stop (ts->thread);
+  ls_test_soup_server_stop (&ts->soup);
   g_ptr_array_unref (ts->hung);
   g_ptr_array_unref (ts->open_bodies);
   pthread_mutex_destroy (&ts->lock);
