@@ -574,13 +574,7 @@ ls_event_panel_update_tick (LsEventPanel *self)
   GtkWidget *widget = GTK_WIDGET (self);
   gboolean wanted = gtk_widget_get_mapped (widget) && ls_event_panel_wants_tick (self);
 
-  if (wanted && self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (widget, ls_event_panel_tick_cb, NULL, NULL);
-  else if (!wanted && self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->tick_id);
-      self->tick_id = 0;
-    }
+  ls_widget_set_ticking (widget, &self->tick_id, wanted, ls_event_panel_tick_cb);
 }
 
 static void
@@ -625,8 +619,8 @@ ls_event_panel_size_allocate (GtkWidget *widget,
   gtk_widget_allocate (self->content, width, height, baseline, NULL);
   if (gtk_widget_get_visible (self->context_menu))
     gtk_popover_present (GTK_POPOVER (self->context_menu));
-  if (width != self->layout_width && self->tick_id == 0 && gtk_widget_get_mapped (widget))
-    self->tick_id = gtk_widget_add_tick_callback (widget, ls_event_panel_tick_cb, NULL, NULL);
+  if (width != self->layout_width && gtk_widget_get_mapped (widget))
+    ls_widget_set_ticking (widget, &self->tick_id, TRUE, ls_event_panel_tick_cb);
 }
 
 static void
@@ -634,11 +628,7 @@ ls_event_panel_unmap (GtkWidget *widget)
 {
   LsEventPanel *self = LS_EVENT_PANEL (widget);
 
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->tick_id);
-      self->tick_id = 0;
-    }
+  ls_widget_set_ticking (widget, &self->tick_id, FALSE, ls_event_panel_tick_cb);
 
   GTK_WIDGET_CLASS (ls_event_panel_parent_class)->unmap (widget);
 }

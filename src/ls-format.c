@@ -50,6 +50,31 @@ ls_format_count (char    *buf,
   return buf;
 }
 
+/* One unit of a scale: values below @below (any, for the last) are shown
+ * divided by @divisor, with @decimals, then the unit's name. */
+typedef struct
+{
+  double      below;
+  double      divisor;
+  int         decimals;
+  const char *name;
+} LsUnit;
+
+static char *
+format_in_units (char         *buf,
+                 gsize         len,
+                 double        value,
+                 const LsUnit *units,
+                 gsize         n_units)
+{
+  gsize i = 0;
+
+  while (i + 1 < n_units && value >= units[i].below)
+    i++;
+  g_snprintf (buf, len, "%.*f %s", units[i].decimals, value / units[i].divisor, units[i].name);
+  return buf;
+}
+
 /**
  * ls_format_duration:
  *
@@ -62,17 +87,14 @@ ls_format_duration (char   *buf,
                     gsize   len,
                     gint64  usec)
 {
+  static const LsUnit units[] = {
+    { G_USEC_PER_SEC, 1000.0, 2, "ms" },
+    { 0, G_USEC_PER_SEC, 2, "s" },
+  };
+
   g_return_val_if_fail (buf != NULL && len > 0, buf);
 
-  if (usec < 0)
-    usec = 0;
-
-  if (usec < G_USEC_PER_SEC)
-    g_snprintf (buf, len, "%.2f ms", usec / 1000.0);
-  else
-    g_snprintf (buf, len, "%.2f s", usec / (double) G_USEC_PER_SEC);
-
-  return buf;
+  return format_in_units (buf, len, MAX (usec, 0), units, G_N_ELEMENTS (units));
 }
 
 /**
@@ -86,16 +108,14 @@ ls_format_size (char    *buf,
                 gsize    len,
                 guint64  bytes)
 {
+  static const LsUnit units[] = {
+    { 1024.0, 1.0, 0, "B" },
+    { 1024.0 * 1024.0, 1024.0, 1, "KiB" },
+    { 1024.0 * 1024.0 * 1024.0, 1024.0 * 1024.0, 1, "MiB" },
+    { 0, 1024.0 * 1024.0 * 1024.0, 1, "GiB" },
+  };
+
   g_return_val_if_fail (buf != NULL && len > 0, buf);
 
-  if (bytes < 1024)
-    g_snprintf (buf, len, "%" G_GUINT64_FORMAT " B", bytes);
-  else if (bytes < 1024 * 1024)
-    g_snprintf (buf, len, "%.1f KiB", bytes / 1024.0);
-  else if (bytes < G_GUINT64_CONSTANT (1024) * 1024 * 1024)
-    g_snprintf (buf, len, "%.1f MiB", bytes / (1024.0 * 1024.0));
-  else
-    g_snprintf (buf, len, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
-
-  return buf;
+  return format_in_units (buf, len, (double) bytes, units, G_N_ELEMENTS (units));
 }

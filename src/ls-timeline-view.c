@@ -27,6 +27,7 @@
 #include "ls-format.h"
 #include "ls-timeline-view.h"
 #include "ls-timeline-view-private.h"
+#include "ls-ui-util.h"
 
 /* What the view remembers: enough to pan back a couple of minutes, small
  * enough that a frame's walk over it stays well under a millisecond. */
@@ -949,28 +950,10 @@ static void
 ls_timeline_view_set_pace (LsTimelineView *self,
                            gboolean        fast)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
-  gboolean mapped = gtk_widget_get_mapped (widget);
-
-  if (fast && mapped)
-    {
-      if (self->tick_id == 0)
-        self->tick_id = gtk_widget_add_tick_callback (widget, ls_timeline_view_tick_cb, NULL, NULL);
-      self->last_new_us = g_get_monotonic_time ();
-    }
-  else if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->tick_id);
-      self->tick_id = 0;
-    }
-
-  if (!fast && mapped)
-    {
-      if (self->slow_id == 0)
-        self->slow_id = g_timeout_add_seconds (1, ls_timeline_view_slow_cb, self);
-    }
-  else
-    g_clear_handle_id (&self->slow_id, g_source_remove);
+  ls_widget_set_pace (GTK_WIDGET (self), fast, &self->tick_id, ls_timeline_view_tick_cb,
+                      &self->slow_id, ls_timeline_view_slow_cb);
+  if (fast && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->last_new_us = g_get_monotonic_time ();
 }
 
 static gboolean

@@ -1,10 +1,12 @@
-/* ls-ui-util.c: small helpers the widgets share for labels refreshed every frame
+/* ls-ui-util.c: small helpers the widgets share for what they refresh every frame
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The cards and pages refresh once per frame, and an unchanged
  * gtk_label_set_label() or a class removed and added again would still
  * cost a relayout or a restyle: these only touch the widget on a change.
+ * And they tick only while something can change on screen: the pacing
+ * helpers add and remove the frame callback (or the slow timer) as asked.
  */
 #include "config.h"
 
@@ -45,4 +47,66 @@ ls_widget_swap_css_class (GtkWidget   *widget,
   if (css_class != NULL)
     gtk_widget_add_css_class (widget, css_class);
   *current = css_class;
+}
+
+/**
+ * ls_widget_set_ticking:
+ * @tick_id: (inout): the tick callback @widget has now, or 0
+ * @wanted: whether it should have one
+ * @callback: the callback to add (no user data)
+ *
+ * Adds @callback when wanted and none is there, removes the one there when
+ * not wanted; *@tick_id follows. A callback that removes itself (returns
+ * %G_SOURCE_REMOVE) must set *@tick_id to 0 first.
+ */
+void
+ls_widget_set_ticking (GtkWidget       *widget,
+                       guint           *tick_id,
+                       gboolean         wanted,
+                       GtkTickCallback  callback)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (tick_id != NULL);
+
+  if (wanted && *tick_id == 0)
+    *tick_id = gtk_widget_add_tick_callback (widget, callback, NULL, NULL);
+  else if (!wanted && *tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, *tick_id);
+      *tick_id = 0;
+    }
+}
+
+/**
+ * ls_widget_set_pace:
+ * @fast: every frame (@tick) rather than once a second (@slow, with
+ *   @widget as its data)
+ * @tick_id: (inout): as for ls_widget_set_ticking()
+ * @slow_id: (inout): the slow timer's source id, or 0
+ *
+ * Frame-paced or once a second, and nothing at all while @widget is
+ * unmapped (a hidden page costs nothing).
+ */
+void
+ls_widget_set_pace (GtkWidget       *widget,
+                    gboolean         fast,
+                    guint           *tick_id,
+                    GtkTickCallback  tick,
+                    guint           *slow_id,
+                    GSourceFunc      slow)
+{
+  gboolean mapped;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (slow_id != NULL);
+
+  mapped = gtk_widget_get_mapped (widget);
+  ls_widget_set_ticking (widget, tick_id, fast && mapped, tick);
+  if (!fast && mapped)
+    {
+      if (*slow_id == 0)
+        *slow_id = g_timeout_add_seconds (1, slow, widget);
+    }
+  else
+    g_clear_handle_id (slow_id, g_source_remove);
 }

@@ -1,4 +1,4 @@
-/* ls-ui-util.h: small helpers the widgets share for labels refreshed every frame
+/* ls-ui-util.h: small helpers the widgets share for what they refresh every frame
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,5 +13,15 @@ void ls_label_set_text_if_changed (GtkLabel    *label,
 void ls_widget_swap_css_class     (GtkWidget   *widget,
                                    const char **current,
                                    const char  *css_class);
+void ls_widget_set_ticking        (GtkWidget        *widget,
+                                   guint            *tick_id,
+                                   gboolean          wanted,
+                                   GtkTickCallback   callback);
+void ls_widget_set_pace           (GtkWidget        *widget,
+                                   gboolean          fast,
+                                   guint            *tick_id,
+                                   GtkTickCallback   tick,
+                                   guint            *slow_id,
+                                   GSourceFunc       slow);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 
 #include "ls-format.h"
 #include "ls-settings.h"
+#include "ls-ui-util.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
 
@@ -181,24 +182,8 @@ ls_window_update_pacing (LsWindow *self)
                   || (self->stress != NULL && ls_stress_get_state (self->stress) == LS_STRESS_RUNNING);
   gboolean mapped = gtk_widget_get_mapped (widget);
 
-  if (busy && mapped)
-    {
-      if (self->tick_id == 0)
-        self->tick_id = gtk_widget_add_tick_callback (widget, ls_window_tick_cb, NULL, NULL);
-    }
-  else if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->tick_id);
-      self->tick_id = 0;
-    }
-
-  if (!busy && mapped)
-    {
-      if (self->idle_refresh_id == 0)
-        self->idle_refresh_id = g_timeout_add_seconds (1, ls_window_idle_refresh_cb, self);
-    }
-  else
-    g_clear_handle_id (&self->idle_refresh_id, g_source_remove);
+  ls_widget_set_pace (widget, busy, &self->tick_id, ls_window_tick_cb,
+                      &self->idle_refresh_id, ls_window_idle_refresh_cb);
 
   if ((busy && mapped) != self->busy)
     {
@@ -468,11 +453,7 @@ ls_window_dispose (GObject *object)
       g_clear_object (&self->stress);
     }
 
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
+  ls_widget_set_ticking (GTK_WIDGET (self), &self->tick_id, FALSE, ls_window_tick_cb);
   g_clear_handle_id (&self->idle_refresh_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_WINDOW);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "ls-recorder-private.h"
+#include "ls-test-utils.h"
 #include "ls-trace.h"
 
 #define EXPORT_RECORDS (1 << 20)
@@ -165,15 +166,6 @@ bench_writer_wait (gboolean during_export)
   g_free (writer.histogram);
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static void
 bench_incremental (guint big_ring)
 {
@@ -212,7 +204,7 @@ bench_incremental (guint big_ring)
       gint64 *t = times_ns + half * G_N_ELEMENTS (times_ns) / 2;
       gsize n_times = G_N_ELEMENTS (times_ns) / 2;
 
-      qsort (t, n_times, sizeof t[0], compare_gint64);
+      qsort (t, n_times, sizeof t[0], ls_test_compare_gint64);
       printf ("incremental snapshot, 1,000 new records from a %u-record ring (%s): "
               "median %.1f µs, max %.1f µs\n", big_ring,
               half == 0 ? "no details" : "2 in 5 with a detail, redacted",
@@ -242,7 +234,7 @@ bench_chunk_copy (void)
       times_ns[n_chunks++] = now_ns () - start;
     }
   ls_recorder_reader_end (&reader);
-  qsort (times_ns, n_chunks, sizeof times_ns[0], compare_gint64);
+  qsort (times_ns, n_chunks, sizeof times_ns[0], ls_test_compare_gint64);
   printf ("one chunk of %d records copied (no lock held): median %.1f µs, max %.1f µs (%u chunks)\n",
           LS_RECORDER_CHUNK, times_ns[n_chunks / 2] / 1000.0, times_ns[n_chunks - 1] / 1000.0, n_chunks);
 }

@@ -16,6 +16,7 @@
 
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
+#include "ls-test-utils.h"
 #include "ls-window.h"
 
 #define FLOOD_RATE     100000
@@ -62,8 +63,7 @@ window_added_cb (GtkApplication *app,
 {
   if (bench->window != NULL || !LS_IS_WINDOW (window))
     return;
-  bench->window = LS_WINDOW (window);
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &bench->window);
+  ls_gui_test_watch_window (window, (gpointer *) &bench->window);
   gtk_widget_add_tick_callback (GTK_WIDGET (window), first_frame_cb, bench, NULL);
 }
 
@@ -178,31 +178,11 @@ step_flood_measured (gpointer data)
   return TRUE;
 }
 
-static gboolean
-step_quit (gpointer data)
-{
-  Bench *bench = data;
-
-  g_action_group_activate_action (G_ACTION_GROUP (bench->app), "quit", NULL);
-  return TRUE;
-}
-
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
 static double
 percentile_ms (GArray *sorted,
                double  p)
 {
-  if (sorted->len == 0)
-    return 0;
-  return g_array_index (sorted, gint64, MIN (sorted->len - 1, (guint) (p * sorted->len))) / 1000.0;
+  return ls_test_percentile (sorted, p) / 1000.0;
 }
 
 static void
@@ -213,7 +193,7 @@ bench_window_flood (void)
     { "flood started", step_flood_started },
     { "flood open", step_flood_open },
     { "flood measured", step_flood_measured },
-    { "quit", step_quit },
+    { "quit", ls_gui_test_step_quit },
   };
   Bench *bench = g_new0 (Bench, 1);
   double seconds;
@@ -227,7 +207,7 @@ bench_window_flood (void)
 
   ls_gui_test_run_steps (G_APPLICATION (bench->app), steps, G_N_ELEMENTS (steps), bench);
 
-  g_array_sort (bench->lag_us, compare_gint64);
+  g_array_sort (bench->lag_us, ls_test_compare_gint64);
   seconds = FLOOD_SECONDS;
   expected_frames = bench->frames + bench->frames_missed;
   g_print ("first frame: %.0f ms after main() (the app in this process, its demo server started)\n",

@@ -10,8 +10,12 @@
  */
 #include "config.h"
 
+#include <signal.h>
+#include <string.h>
+
 #include <gtk/gtk.h>
 
+#include "ls-bridge-private.h"
 #include "ls-gui-test-utils.h"
 
 #ifdef GDK_WINDOWING_X11
@@ -132,19 +136,15 @@ ls_gui_test_run_steps (GApplication    *app,
   g_assert_cmpint (status, ==, 0);
 }
 
-char *
-ls_gui_test_save_screenshot (gpointer    widget,
-                             const char *name)
+gboolean
+ls_gui_test_save_screenshot_to (gpointer    widget,
+                                const char *path)
 {
   g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *file = NULL;
-  char *path;
   GtkSnapshot *snapshot;
   GskRenderer *renderer;
-  const char *build_dir = g_getenv ("LS_BUILD_DIR");
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
 
@@ -152,28 +152,78 @@ ls_gui_test_save_screenshot (gpointer    widget,
   g_assert_cmpint (width, >, 0);
   g_assert_cmpint (height, >, 0);
 
-  dir = g_build_filename (build_dir != NULL ? build_dir : ".", "tests", "screenshots", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-
   /* The widget's own rendering, not the X server's: no window manager
    * or other window can get in the picture. */
   paintable = gtk_widget_paintable_new (widget);
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
+  /* Nothing to draw yet (a relayout pending): the caller tries later. */
   if (node == NULL)
-    {
-      /* Nothing to draw yet (a relayout pending): the caller tries later. */
-      g_free (path);
-      return NULL;
-    }
+    return FALSE;
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot saved to %s", path);
+  return TRUE;
+}
 
-  return path;
+char *
+ls_gui_test_save_screenshot (gpointer    widget,
+                             const char *name)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  const char *build_dir = g_getenv ("LS_BUILD_DIR");
+
+  dir = g_build_filename (build_dir != NULL ? build_dir : ".", "tests", "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  if (!ls_gui_test_save_screenshot_to (widget, path))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+gboolean
+ls_gui_test_step_quit (gpointer run)
+{
+  GApplication *app = g_application_get_default ();
+
+  g_assert_nonnull (app);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  return TRUE;
+}
+
+void
+ls_gui_test_watch_window (gpointer  window,
+                          gpointer *location)
+{
+  *location = window;
+  g_object_add_weak_pointer (G_OBJECT (window), location);
+}
+
+void
+ls_gui_test_run_app (gpointer         app,
+                     const LsGuiStep *steps,
+                     guint            n_steps,
+                     gpointer         run,
+                     gpointer        *window,
+                     LsWorker       **worker)
+{
+  /* Every step completed and run() returned 0. */
+  ls_gui_test_run_steps (G_APPLICATION (app), steps, n_steps, run);
+
+  /* run() returned by itself: the window is gone and the worker reported
+   * CLOSED first (the application holds itself until then). */
+  g_assert_null (*window);
+  g_assert_nonnull (*worker);
+  g_assert_cmpint (ls_worker_get_state (*worker), ==, LS_WORKER_CLOSED);
+
+  g_assert_finalize_object (app);
+  g_assert_finalize_object (*worker);
+  *worker = NULL;
 }
 
 gboolean
@@ -206,4 +256,106 @@ ls_gui_test_window_has_size (gpointer window,
 
   return surface != NULL && gdk_surface_get_width (surface) == width
          && gdk_surface_get_height (surface) == height;
+}
+
+static void
+child_watch_cb (GPid     pid,
+                gint     wait_status,
+                gpointer data)
+{
+  LsGuiTestChild *child = data;
+
+  child->exited = TRUE;
+  child->wait_status = wait_status;
+  g_spawn_close_pid (pid);
+}
+
+char *
+ls_gui_test_app_path (void)
+{
+  return g_build_filename (g_getenv ("LS_BUILD_DIR"), "src", "loopscope", NULL);
+}
+
+void
+ls_gui_test_spawn_app (LsGuiTestChild      *child,
+                       const char * const  *args,
+                       char               **envp,
+                       gint                *err_fd)
+{
+  g_autofree char *binary = ls_gui_test_app_path ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  memset (child, 0, sizeof *child);
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &child->pid, NULL, NULL, err_fd, &error));
+  g_assert_no_error (error);
+  g_child_watch_add (child->pid, child_watch_cb, child);
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ls_gui_test_wait_for (LsGuiStepFunc condition,
+                      gpointer      data)
+{
+  gint64 deadline = g_get_monotonic_time () + LS_GUI_STEP_TIMEOUT_US;
+  guint wake_id = g_timeout_add (50, wake_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = condition (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake_id);
+  return ok;
+}
+
+void
+ls_gui_test_child_wait (LsGuiTestChild *child,
+                        LsGuiStepFunc   condition,
+                        gpointer        data,
+                        const char     *format,
+                        ...)
+{
+  g_autofree char *what = NULL;
+  va_list ap;
+
+  if (ls_gui_test_wait_for (condition, data))
+    return;
+  kill (child->pid, SIGKILL);
+  va_start (ap, format);
+  what = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_error ("%s", what);
+}
+
+gboolean
+ls_gui_test_child_exited (gpointer child)
+{
+  return ((LsGuiTestChild *) child)->exited;
+}
+
+void
+ls_gui_test_terminate_app (LsGuiTestChild *child,
+                           GString        *err)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (child->exited);
+  g_assert_cmpint (kill (child->pid, SIGTERM), ==, 0);
+  if (!ls_gui_test_wait_for (ls_gui_test_child_exited, child))
+    {
+      kill (child->pid, SIGKILL);
+      g_error ("loopscope did not exit after SIGTERM; stderr:\n%s", err != NULL ? err->str : "(not read)");
+    }
+  g_assert_true (g_spawn_check_wait_status (child->wait_status, &error));
+  g_assert_no_error (error);
 }

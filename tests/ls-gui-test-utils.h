@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "ls-bridge-private.h"
+
 G_BEGIN_DECLS
 
 /* Returns TRUE once the step is complete; may assert. @run is the test's
@@ -43,5 +45,62 @@ gboolean ls_gui_test_window_has_size (gpointer    window,
  * nothing to show yet (try again at the next step poll). */
 char    *ls_gui_test_save_screenshot (gpointer    widget,
                                       const char *name);
+/* The same into @path; FALSE when the widget has nothing to show yet. */
+gboolean ls_gui_test_save_screenshot_to (gpointer    widget,
+                                         const char *path);
+
+/* A step: quit the application as the menu does; run() must then return
+ * on its own. */
+gboolean ls_gui_test_step_quit       (gpointer    run);
+/* Points @location at @window until the window is finalized. */
+void     ls_gui_test_watch_window    (gpointer    window,
+                                      gpointer   *location);
+/* ls_gui_test_run_steps(), then the clean end a window test checks: the
+ * window (*@window, watched) is gone, the worker (*@worker, a reference
+ * the steps took) reported CLOSED, and the application and the worker
+ * are finalized. */
+void     ls_gui_test_run_app         (gpointer         app,
+                                      const LsGuiStep *steps,
+                                      guint            n_steps,
+                                      gpointer         run,
+                                      gpointer        *window,
+                                      LsWorker       **worker);
+
+/* The real binary, LS_BUILD_DIR/src/loopscope, as a child process. */
+typedef struct
+{
+  GPid      pid;
+  gboolean  exited;
+  gint      wait_status;
+} LsGuiTestChild;
+
+/* LS_BUILD_DIR/src/loopscope, newly allocated. */
+char    *ls_gui_test_app_path        (void);
+/* Spawns the binary with @args (NULL-terminated, after argv[0]) in @envp
+ * (NULL: this environment), reaped into @child; with @err_fd, its stderr
+ * is a pipe returned there. */
+void     ls_gui_test_spawn_app       (LsGuiTestChild      *child,
+                                      const char * const  *args,
+                                      char               **envp,
+                                      gint                *err_fd);
+/* Iterates the default context until @condition holds or 30 s pass (a
+ * tick wakes it for what other threads and processes do); returns
+ * whether it held. */
+gboolean ls_gui_test_wait_for        (LsGuiStepFunc        condition,
+                                      gpointer             data);
+/* ls_gui_test_wait_for(); when @condition never held, @child is killed
+ * and the test fails saying @format. */
+void     ls_gui_test_child_wait      (LsGuiTestChild      *child,
+                                      LsGuiStepFunc        condition,
+                                      gpointer             data,
+                                      const char          *format,
+                                      ...) G_GNUC_PRINTF (4, 5);
+/* For ls_gui_test_wait_for(): @child is an LsGuiTestChild. */
+gboolean ls_gui_test_child_exited    (gpointer             child);
+/* SIGTERM, the app's ordinary quit path: exit status 0 (asserted). A
+ * child still there after the wait is killed and fails the test, with
+ * @err (its stderr so far, or NULL) in the message. */
+void     ls_gui_test_terminate_app   (LsGuiTestChild      *child,
+                                      GString             *err);
 
 G_END_DECLS

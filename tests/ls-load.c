@@ -115,38 +115,17 @@ lag_sampler_start (LagSampler *sampler)
   g_source_attach (sampler->source, NULL);
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static gint64
-percentile (GArray *sorted,
-            double  fraction)
-{
-  guint index;
-
-  if (sorted->len == 0)
-    return 0;
-  index = (guint) MIN ((double) sorted->len - 1, fraction * (double) sorted->len);
-  return g_array_index (sorted, gint64, index);
-}
-
 static void
 lag_sampler_stop (LagSampler    *sampler,
                   LsLoadStreams *run)
 {
   g_source_destroy (sampler->source);
   g_clear_pointer (&sampler->source, g_source_unref);
-  g_array_sort (sampler->lateness, compare_gint64);
+  g_array_sort (sampler->lateness, ls_test_compare_gint64);
   run->lag_samples = sampler->lateness->len;
-  run->lag_p50_us = percentile (sampler->lateness, 0.50);
-  run->lag_p99_us = percentile (sampler->lateness, 0.99);
-  run->lag_max_us = percentile (sampler->lateness, 1.0);
+  run->lag_p50_us = ls_test_percentile (sampler->lateness, 0.50);
+  run->lag_p99_us = ls_test_percentile (sampler->lateness, 0.99);
+  run->lag_max_us = ls_test_percentile (sampler->lateness, 1.0);
   g_array_unref (sampler->lateness);
 }
 

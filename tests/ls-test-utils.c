@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
 
@@ -76,6 +77,258 @@ gboolean
 ls_test_bridge_is_closed (gpointer bridge)
 {
   return ls_bridge_get_worker_state (bridge) == LS_WORKER_CLOSED;
+}
+
+void
+ls_test_streams_init (LsTestStreams *s,
+                      gsize          recorder_capacity)
+{
+  s->recorder = ls_recorder_new (recorder_capacity);
+  s->bridge = ls_test_bridge_new_running (s->recorder);
+  s->store = ls_event_store_new ();
+  s->next_id = 1;
+}
+
+void
+ls_test_streams_clear (LsTestStreams *s)
+{
+  ls_test_bridge_stop (s->bridge);
+  g_assert_finalize_object (s->bridge);
+  g_assert_finalize_object (s->recorder);
+  ls_event_store_unref (s->store);
+}
+
+void
+ls_test_streams_setup (LsTestStreams *s,
+                       gconstpointer  data)
+{
+  ls_test_streams_init (s, 1 << 16);
+}
+
+void
+ls_test_streams_teardown (LsTestStreams *s,
+                          gconstpointer  data)
+{
+  ls_test_streams_clear (s);
+}
+
+LsStream *
+ls_test_stream_start (LsBridge              *bridge,
+                      const LsStreamOptions *options,
+                      LsEventStore          *store,
+                      guint32                id)
+{
+  g_autoptr(GError) error = NULL;
+  LsStream *stream = ls_stream_new (bridge, options, store, id);
+
+  g_assert_true (ls_stream_start (stream, &error));
+  g_assert_no_error (error);
+  return stream;
+}
+
+LsStream *
+ls_test_streams_start (LsTestStreams         *s,
+                       const LsStreamOptions *options)
+{
+  return ls_test_stream_start (s->bridge, options, s->store, s->next_id++);
+}
+
+gboolean
+ls_test_group_has_events (gpointer group)
+{
+  LsTestGroup *g = group;
+
+  for (guint i = 0; i < g->n; i++)
+    {
+      LsStreamStats stats;
+
+      ls_stream_get_stats (g->streams[i], &stats);
+      if (stats.events < g->min_events)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether every stream of @g is in its state, or (@final) in a final one. */
+static gboolean
+group_all_in (LsTestGroup *g,
+              gboolean     final)
+{
+  for (guint i = 0; i < g->n; i++)
+    {
+      LsStreamState state = ls_stream_get_state (g->streams[i]);
+
+      if (final ? !LS_STREAM_STATE_IS_FINAL (state) : state != g->state)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ls_test_group_in_state (gpointer group)
+{
+  return group_all_in (group, FALSE);
+}
+
+gboolean
+ls_test_group_is_final (gpointer group)
+{
+  return group_all_in (group, TRUE);
+}
+
+typedef struct
+{
+  guint32      stream_id;
+  LsEventFunc  func;
+  gpointer     data;
+} OneStream;
+
+static gboolean
+one_stream_cb (const LsEventView *view,
+               gpointer           data)
+{
+  OneStream *one = data;
+
+  return view->stream_id != one->stream_id || one->func (view, one->data);
+}
+
+void
+ls_test_foreach_of_stream (LsEventStore *store,
+                           guint32       stream_id,
+                           LsEventFunc   func,
+                           gpointer      data)
+{
+  OneStream one = { stream_id, func, data };
+
+  ls_event_store_foreach_range (store, 0, ls_event_store_get_end_seq (store), one_stream_cb, &one);
+}
+
+void
+ls_test_wait_final (LsStream *stream)
+{
+  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
+}
+
+guint
+ls_test_soup_listen (SoupServer              *server,
+                     SoupServerListenOptions  options)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  guint port;
+
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | options, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  port = (guint) g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return port;
+}
+
+static void
+soup_server_setup (gpointer data)
+{
+  LsTestSoupServer *s = data;
+
+  s->server = s->certificate != NULL ? soup_server_new ("tls-certificate", s->certificate, NULL)
+                                     : soup_server_new (NULL, NULL);
+  soup_server_add_handler (s->server, NULL, s->handler, s->data, NULL);
+  s->port = ls_test_soup_listen (s->server, s->certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0);
+}
+
+static void
+soup_server_teardown (gpointer data)
+{
+  LsTestSoupServer *s = data;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  if (s->before_stop != NULL)
+    s->before_stop (s->data);
+  soup_server_disconnect (s->server);
+  while (g_main_context_pending (context))
+    g_main_context_iteration (context, FALSE);
+  g_clear_object (&s->server);
+}
+
+void
+ls_test_soup_server_start (LsTestSoupServer *s,
+                           const char       *name)
+{
+  s->thread = ls_test_loop_thread_start (name, soup_server_setup, soup_server_teardown, s);
+}
+
+void
+ls_test_soup_server_stop (LsTestSoupServer *s)
+{
+  ls_test_loop_thread_stop (s->thread);
+  s->thread = NULL;
+}
+
+void
+ls_test_soup_respond (SoupServerMessage *msg,
+                      guint              status,
+                      const char        *content_type,
+                      const char        *body,
+                      gsize              len)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  if (content_type != NULL)
+    soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, len);
+}
+
+char *
+ls_test_assert_invalid (const LsStreamOptions *options,
+                        LsStreamError          code,
+                        const char            *fragment)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ls_stream_options_validate (options, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, LS_STREAM_ERROR, (int) code);
+  g_assert_nonnull (strstr (error->message, fragment));
+  g_assert_null (strchr (error->message, '\n'));
+  return g_strdup (error->message);
+}
+
+int
+ls_test_compare_gint64 (gconstpointer a,
+                        gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+gint64
+ls_test_percentile (GArray *sorted,
+                    double  fraction)
+{
+  guint index;
+
+  if (sorted->len == 0)
+    return 0;
+  index = (guint) MIN ((double) sorted->len - 1, fraction * (double) sorted->len);
+  return g_array_index (sorted, gint64, index);
+}
+
+LsDemoServer *
+ls_test_demo_server_start (void)
+{
+  g_autoptr(GError) error = NULL;
+  LsDemoServer *demo = ls_demo_server_new ();
+
+  g_assert_true (ls_demo_server_start_sync (demo, 0, &error));
+  g_assert_no_error (error);
+  return demo;
+}
+
+void
+ls_test_demo_server_stop (LsDemoServer *demo)
+{
+  ls_demo_server_stop (demo);
+  g_assert_finalize_object (demo);
 }
 
 struct _LsTestLoopThread

@@ -5,8 +5,11 @@
 #pragma once
 
 #include <glib.h>
+#include <libsoup/soup.h>
 
 #include "ls-bridge.h"
+#include "ls-demo-server.h"
+#include "ls-stream.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +30,87 @@ void      ls_test_bridge_stop        (LsBridge   *bridge);
 /* Whether an LsStream reached a final state, for ls_test_wait_until(). */
 gboolean  ls_test_stream_is_final    (gpointer    stream);
 
+/* What a stream test needs: a recorder, a running bridge (asserted) and an
+ * event store; streams get ids from 1 on. A g_test fixture whose type
+ * starts with it can use the setup/teardown below (recorder of 1 << 16). */
+typedef struct
+{
+  LsRecorder   *recorder;
+  LsBridge     *bridge;
+  LsEventStore *store;
+  guint32       next_id;
+} LsTestStreams;
+
+void      ls_test_streams_init      (LsTestStreams         *s,
+                                     gsize                  recorder_capacity);
+/* Stops the bridge (asserted CLOSED) and finalizes what init made. */
+void      ls_test_streams_clear     (LsTestStreams         *s);
+void      ls_test_streams_setup     (LsTestStreams         *s,
+                                     gconstpointer          data);
+void      ls_test_streams_teardown  (LsTestStreams         *s,
+                                     gconstpointer          data);
+/* A stream of @options on @bridge into @store, started (asserted). */
+LsStream *ls_test_stream_start      (LsBridge              *bridge,
+                                     const LsStreamOptions *options,
+                                     LsEventStore          *store,
+                                     guint32                id);
+/* The same on @s's bridge and store, with the next id. */
+LsStream *ls_test_streams_start     (LsTestStreams         *s,
+                                     const LsStreamOptions *options);
+/* Streams taken together, for ls_test_wait_until(): each has at least
+ * @min_events events, each is in @state, each is final. */
+typedef struct
+{
+  LsStream      **streams;
+  guint           n;
+  guint64         min_events;
+  LsStreamState   state;
+} LsTestGroup;
+
+gboolean  ls_test_group_has_events  (gpointer               group);
+gboolean  ls_test_group_in_state    (gpointer               group);
+gboolean  ls_test_group_is_final    (gpointer               group);
+
+/* Calls @func for each record of stream @stream_id in @store, oldest
+ * first, until it returns FALSE. */
+void      ls_test_foreach_of_stream (LsEventStore          *store,
+                                     guint32                stream_id,
+                                     LsEventFunc            func,
+                                     gpointer               data);
+
+/* Waits (20 s deadline, asserted) until @stream is final. */
+void      ls_test_wait_final        (LsStream              *stream);
+
+/* Makes @server listen on an ephemeral port of 127.0.0.1 (IPv4 only, and
+ * @options), asserted; returns the port. */
+guint         ls_test_soup_listen       (SoupServer              *server,
+                                         SoupServerListenOptions  options);
+/* Sets @msg's status and, with a @content_type, its body (copied). */
+void          ls_test_soup_respond      (SoupServerMessage       *msg,
+                                         guint                    status,
+                                         const char              *content_type,
+                                         const char              *body,
+                                         gsize                    len);
+
+/* @options must not validate: the error has @code, mentions @fragment
+ * and is one line (asserted). Returns its message, for more checks. */
+char         *ls_test_assert_invalid    (const LsStreamOptions   *options,
+                                         LsStreamError            code,
+                                         const char              *fragment);
+
+/* For g_array_sort() and qsort() over gint64. */
+int           ls_test_compare_gint64    (gconstpointer            a,
+                                         gconstpointer            b);
+/* The value at @fraction of @sorted (gint64, ascending): the one at
+ * floor (fraction × n), the last at most; 0 when empty. */
+gint64        ls_test_percentile        (GArray                  *sorted,
+                                         double                   fraction);
+
+/* A demo server on an ephemeral port of 127.0.0.1 (asserted), and its stop
+ * (finalized, asserted). */
+LsDemoServer *ls_test_demo_server_start (void);
+void          ls_test_demo_server_stop  (LsDemoServer *demo);
+
 /* Conditions on an LsBridge's worker, for ls_test_wait_until(). */
 gboolean ls_test_bridge_is_running (gpointer bridge);
 gboolean ls_test_bridge_is_closed  (gpointer bridge);
@@ -43,6 +127,25 @@ LsTestLoopThread *ls_test_loop_thread_start (const char       *name,
                                              LsTestThreadFunc  teardown,
                                              gpointer          user_data);
 void              ls_test_loop_thread_stop  (LsTestLoopThread *thread);
+
+/* A SoupServer on a thread of its own (an LsTestLoopThread), serving every
+ * path with @handler (@data) on 127.0.0.1: HTTPS with @certificate (may
+ * be NULL). @before_stop (may be NULL) runs on the server's thread with
+ * @data before the server disconnects. Start returns once it listens. */
+typedef struct
+{
+  LsTestLoopThread   *thread;
+  SoupServer         *server;       /* the server thread's */
+  guint               port;
+  GTlsCertificate    *certificate;
+  SoupServerCallback  handler;
+  gpointer            data;
+  LsTestThreadFunc    before_stop;
+} LsTestSoupServer;
+
+void          ls_test_soup_server_start (LsTestSoupServer        *s,
+                                         const char              *name);
+void          ls_test_soup_server_stop  (LsTestSoupServer        *s);
 
 /* A reference-counted block handed between threads. Like
  * g_atomic_rc_box_new0() but counted with compiler atomics in this file, so

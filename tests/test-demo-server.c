@@ -363,6 +363,23 @@ start_async_cb (GObject      *source,
   data->called = TRUE;
 }
 
+/* Starts @server asynchronously from this thread with @context the one
+ * expected to run the callback, and iterates @context until it has. */
+static void
+start_async_and_wait (LsDemoServer   *server,
+                      GMainContext   *context,
+                      GCancellable   *cancellable,
+                      StartAsyncData *data)
+{
+  memset (data, 0, sizeof *data);
+  data->expected_context = context;
+  data->expected_thread = g_thread_self ();
+  ls_demo_server_start_async (server, 0, cancellable, start_async_cb, data);
+  data->returned = TRUE;
+  while (!data->called)
+    g_main_context_iteration (context, TRUE);
+}
+
 static void
 test_start_async (void)
 {
@@ -372,12 +389,7 @@ test_start_async (void)
   StartAsyncData data = { 0 };
 
   /* On the global default context. */
-  data.expected_context = g_main_context_default ();
-  data.expected_thread = g_thread_self ();
-  ls_demo_server_start_async (server, 0, NULL, start_async_cb, &data);
-  data.returned = TRUE;
-  while (!data.called)
-    g_main_context_iteration (NULL, TRUE);
+  start_async_and_wait (server, g_main_context_default (), NULL, &data);
   g_assert_false (data.called_before_return);
   g_assert_no_error (data.error);
   g_assert_true (data.ok);
@@ -385,27 +397,15 @@ test_start_async (void)
   ls_demo_server_stop (server);
 
   /* On a pushed thread-default context: the callback follows it. */
-  memset (&data, 0, sizeof data);
-  data.expected_context = context;
-  data.expected_thread = g_thread_self ();
   g_main_context_push_thread_default (context);
-  ls_demo_server_start_async (server, 0, NULL, start_async_cb, &data);
-  data.returned = TRUE;
-  while (!data.called)
-    g_main_context_iteration (context, TRUE);
+  start_async_and_wait (server, context, NULL, &data);
   g_assert_true (data.ok);
   g_assert_nonnull (ls_demo_server_get_base_uri (server));
   ls_demo_server_stop (server);
 
   /* Cancelled before the outcome: an error, and nothing left running. */
-  memset (&data, 0, sizeof data);
-  data.expected_context = context;
-  data.expected_thread = g_thread_self ();
   g_cancellable_cancel (cancellable);
-  ls_demo_server_start_async (server, 0, cancellable, start_async_cb, &data);
-  data.returned = TRUE;
-  while (!data.called)
-    g_main_context_iteration (context, TRUE);
+  start_async_and_wait (server, context, cancellable, &data);
   g_assert_false (data.ok);
   g_assert_error (data.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&data.error);

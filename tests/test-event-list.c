@@ -139,11 +139,15 @@ test_basic (void)
   g_assert_finalize_object (g_steal_pointer (&open_item));
 }
 
+/* Appends @n_events numbered events from a thread of its own, pausing
+ * every @pause_every: a yield (@pause_us 0), or a sleep. */
 typedef struct
 {
   LsEventStore *store;
   guint64       n_events;
   gint          done;   /* atomic */
+  guint64       pause_every;
+  gulong        pause_us;
 } Writer;
 
 static gpointer
@@ -154,9 +158,12 @@ writer_thread (gpointer data)
   for (guint64 n = 0; n < writer->n_events; n++)
     {
       append_numbered (writer->store, n);
-      /* Let the reader see the store mid-way now and then. */
-      if (n % 4096 == 0)
+      if (n % writer->pause_every != 0)
+        continue;
+      if (writer->pause_us == 0)
         g_thread_yield ();
+      else
+        g_usleep (writer->pause_us);
     }
   g_atomic_int_set (&writer->done, 1);
 
@@ -171,7 +178,8 @@ test_threaded_writer (void)
 {
   g_autoptr(LsEventStore) store = ls_event_store_new ();
   g_autoptr(LsEventList) list = ls_event_list_new (store);
-  Writer writer = { store, 200000, 0 };
+  /* Let the reader see the store mid-way now and then. */
+  Writer writer = { store, 200000, 0, 4096, 0 };
   Changes changes = { 0, };
   GThread *thread;
   guint n_updates = 0;
@@ -408,30 +416,6 @@ test_items_changed_exact (void)
   g_assert_cmpuint (shadow.count, ==, 1000);
 }
 
-typedef struct
-{
-  LsEventStore *store;
-  guint64       n_events;
-  gint          done;   /* atomic */
-} BulkWriter;
-
-static gpointer
-bulk_writer_thread (gpointer data)
-{
-  BulkWriter *writer = data;
-
-  for (guint64 n = 0; n < writer->n_events; n++)
-    {
-      append_numbered (writer->store, n);
-      /* Spread the stream over many frames, as a fast server does. */
-      if (n % 20000 == 0)
-        g_usleep (2000);
-    }
-  g_atomic_int_set (&writer->done, 1);
-
-  return NULL;
-}
-
 /* 2.5 million events through the default one-million cap while the table
  * is on screen and catching up once a frame: frames that see both drops
  * and additions must not crash the list widget, and at the end the model
@@ -443,7 +427,8 @@ test_panel_past_cap (void)
   GtkWidget *window = gtk_window_new ();
   GtkWidget *panel = ls_event_panel_new ();
   LsEventList *list = ls_event_panel_get_list (LS_EVENT_PANEL (panel));
-  BulkWriter writer = { store, 2500000, 0 };
+  /* Spread the stream over many frames, as a fast server does. */
+  Writer writer = { store, 2500000, 0, 20000, 2000 };
   Shadow shadow = { list, 0, 0, 0 };
   g_autoptr(LsEventItem) first_item = NULL;
   g_autoptr(LsEventItem) last_item = NULL;
@@ -462,7 +447,7 @@ test_panel_past_cap (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (gtk_widget_get_realized (panel));
 
-  thread = g_thread_new ("bulk-writer", bulk_writer_thread, &writer);
+  thread = g_thread_new ("bulk-writer", writer_thread, &writer);
   for (;;)
     {
       ls_event_store_get_range (store, &first, &end);

@@ -168,8 +168,7 @@ step_window_shown (gpointer data)
       || ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)) == NULL)
     return FALSE;
 
-  run->window = windows->data;
-  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  ls_gui_test_watch_window (windows->data, (gpointer *) &run->window);
   run->panel = ls_stream_page_get_event_panel (ls_window_get_stream_page (run->window));
   ls_window_show_page (run->window, "stream");
   resize_window (run, 1280, 800);
@@ -723,16 +722,6 @@ step_small_window_closed (gpointer data)
   return TRUE;
 }
 
-static gboolean
-step_quit (gpointer data)
-{
-  TestRun *run = data;
-
-  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
-
-  return TRUE;
-}
-
 static void
 test_event_panel (void)
 {
@@ -764,7 +753,7 @@ test_event_panel (void)
     { "800x600", step_small_window },
     { "800x600 with a row selected", step_small_window_selected },
     { "800x600, detail closed", step_small_window_closed },
-    { "quit", step_quit },
+    { "quit", ls_gui_test_step_quit },
   };
   TestRun run = { NULL, };
 

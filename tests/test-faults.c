@@ -32,44 +32,7 @@ static char *sse_server_path;
 
 /* ---- fixture ---------------------------------------------------------- */
 
-typedef struct
-{
-  LsRecorder   *recorder;
-  LsBridge     *bridge;
-  LsEventStore *store;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->recorder = ls_recorder_new (1 << 16);
-  f->bridge = ls_test_bridge_new_running (f->recorder);
-  f->store = ls_event_store_new ();
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  ls_test_bridge_stop (f->bridge);
-  g_assert_finalize_object (f->bridge);
-  g_assert_finalize_object (f->recorder);
-  ls_event_store_unref (f->store);
-}
-
-static LsStream *
-start_stream (Fixture               *f,
-              const LsStreamOptions *options,
-              guint32                id)
-{
-  g_autoptr(GError) error = NULL;
-  LsStream *stream = ls_stream_new (f->bridge, options, f->store, id);
-
-  g_assert_true (ls_stream_start (stream, &error));
-  g_assert_no_error (error);
-  return stream;
-}
+typedef LsTestStreams Fixture;
 
 /* ---- a server process, killed for real -------------------------------- */
 
@@ -275,7 +238,7 @@ test_server_killed (Fixture       *f,
   options->reconnect_ms = 100;
   options->backoff_max_ms = 400;
   options->max_events = LAST_ID;
-  stream = start_stream (f, options, 1);
+  stream = ls_test_streams_start (f, options);
 
   r.store = f->store;
   r.stream_id = 1;
@@ -352,68 +315,25 @@ state_cb (LsStream   *stream,
 }
 
 static void
-watch_init (Watch    *watch,
-            LsStream *stream)
+watch_init (Watch     *watch,
+            LsStream **streams,
+            LsStream  *stream)
 {
+  *streams = stream;
   watch->stream = stream;
   g_signal_connect (stream, "progress", G_CALLBACK (progress_cb), watch);
   g_signal_connect (stream, "notify::state", G_CALLBACK (state_cb), watch);
 }
 
-typedef struct
-{
-  Watch *watches;
-  guint  n;
-  guint  min_events;
-  LsStreamState state;
-} Group;
-
-static gboolean
-group_has_events (gpointer data)
-{
-  Group *g = data;
-
-  for (guint i = 0; i < g->n; i++)
-    {
-      LsStreamStats stats;
-
-      ls_stream_get_stats (g->watches[i].stream, &stats);
-      if (stats.events < g->min_events)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-group_in_state (gpointer data)
-{
-  Group *g = data;
-
-  for (guint i = 0; i < g->n; i++)
-    if (ls_stream_get_state (g->watches[i].stream) != g->state)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-group_is_final (gpointer data)
-{
-  Group *g = data;
-
-  for (guint i = 0; i < g->n; i++)
-    if (!LS_STREAM_STATE_IS_FINAL (ls_stream_get_state (g->watches[i].stream)))
-      return FALSE;
-  return TRUE;
-}
-
 static guint
-group_callbacks (Group *g)
+watches_callbacks (Watch *watches,
+                   guint  n)
 {
-  guint n = 0;
+  guint callbacks = 0;
 
-  for (guint i = 0; i < g->n; i++)
-    n += g->watches[i].callbacks;
-  return n;
+  for (guint i = 0; i < n; i++)
+    callbacks += watches[i].callbacks;
+  return callbacks;
 }
 
 /* Per stream: the store holds nothing after its "closed" record. */
@@ -457,54 +377,65 @@ check_closed_last (LsEventStore *store,
 
 #define N_LIVE 100
 
+/* Stops the worker under the streams of @all, as the app's quit does, and
+ * waits until every one has heard it (one more frame after CLOSED): each
+ * CANCELLED, no callback after its final one. Returns how long the stop
+ * took to CLOSED, in µs. */
+static gint64
+stop_worker_under (Fixture     *f,
+                   LsTestGroup *all,
+                   Watch       *watches)
+{
+  gint64 stop_us = g_get_monotonic_time ();
+
+  ls_test_bridge_stop (f->bridge);
+  stop_us = g_get_monotonic_time () - stop_us;
+  g_assert_true (ls_test_wait_until (ls_test_group_is_final, all, 5000));
+  for (guint i = 0; i < all->n; i++)
+    {
+      g_assert_cmpint (ls_stream_get_state (watches[i].stream), ==, LS_STREAM_CANCELLED);
+      g_assert_cmpuint (watches[i].after_final, ==, 0);
+    }
+  return stop_us;
+}
+
 static void
 test_worker_stop_live (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LsDemoServer) demo = ls_demo_server_new ();
+  g_autoptr(LsDemoServer) demo = ls_test_demo_server_start ();
   g_autofree char *url = NULL;
   g_autoptr(LsStreamOptions) options = NULL;
   Watch watches[N_LIVE] = { { 0 } };
-  Group all = { watches, N_LIVE, 5, LS_STREAM_OPEN };
+  LsStream *streams[N_LIVE] = { NULL };
+  LsTestGroup all = { streams, N_LIVE, 5, LS_STREAM_OPEN };
   guint callbacks, callbacks_at_stop;
   guint64 end_seq;
-  gint64 stop_us, closed_us;
+  gint64 stop_us;
 
-  g_assert_true (ls_demo_server_start_sync (demo, 0, &error));
-  g_assert_no_error (error);
   url = g_strconcat (ls_demo_server_get_base_uri (demo), "/sse/ticks?rate=100", NULL);
   options = ls_stream_options_new (url);
 
   for (guint i = 0; i < N_LIVE; i++)
-    watch_init (&watches[i], start_stream (f, options, i + 1));
-  g_assert_true (ls_test_wait_until (group_has_events, &all, 30000));
-  g_assert_true (group_in_state (&all));
+    watch_init (&watches[i], &streams[i], ls_test_streams_start (f, options));
+  g_assert_true (ls_test_wait_until (ls_test_group_has_events, &all, 30000));
+  g_assert_true (ls_test_group_in_state (&all));
 
-  callbacks_at_stop = group_callbacks (&all);
-  stop_us = g_get_monotonic_time ();
-  ls_test_bridge_stop (f->bridge);
-  closed_us = g_get_monotonic_time ();
-
-  /* Every stream hears it is cancelled (one more frame after CLOSED). */
-  g_assert_true (ls_test_wait_until (group_is_final, &all, 5000));
+  callbacks_at_stop = watches_callbacks (watches, N_LIVE);
+  stop_us = stop_worker_under (f, &all, watches);
   for (guint i = 0; i < N_LIVE; i++)
-    {
-      g_assert_cmpint (ls_stream_get_state (watches[i].stream), ==, LS_STREAM_CANCELLED);
-      g_assert_cmpstr (ls_stream_get_message (watches[i].stream), ==,
-                       "Cancelled: the worker is stopping");
-      g_assert_cmpuint (watches[i].after_final, ==, 0);
-    }
+    g_assert_cmpstr (ls_stream_get_message (watches[i].stream), ==,
+                     "Cancelled: the worker is stopping");
 
   /* And then nothing: no callback, no record, for as long as we look. */
-  callbacks = group_callbacks (&all);
+  callbacks = watches_callbacks (watches, N_LIVE);
   end_seq = ls_event_store_get_end_seq (f->store);
   ls_test_run_for (300);
-  g_assert_cmpuint (group_callbacks (&all), ==, callbacks);
+  g_assert_cmpuint (watches_callbacks (watches, N_LIVE), ==, callbacks);
   g_assert_cmpuint (ls_event_store_get_end_seq (f->store), ==, end_seq);
   check_closed_last (f->store, N_LIVE);
   g_test_message ("%u live streams: stop to CLOSED in %.1f ms; %u UI callbacks between stop and the end",
-                  N_LIVE, (double) (closed_us - stop_us) / 1000, callbacks - callbacks_at_stop);
+                  N_LIVE, (double) stop_us / 1000, callbacks - callbacks_at_stop);
 
   for (guint i = 0; i < N_LIVE; i++)
     {
@@ -556,27 +487,24 @@ static void
 test_quit_mixed (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LsDemoServer) demo = ls_demo_server_new ();
+  g_autoptr(LsDemoServer) demo = ls_test_demo_server_start ();
   g_autoptr(GSocket) silent = NULL;
   g_autofree char *ticks = NULL;
   g_autofree char *flaky = NULL;
   g_autofree char *hang = NULL;
   g_autofree char *refused = NULL;
   Watch watches[N_LIVE] = { { 0 } };
+  LsStream *streams[N_LIVE] = { NULL };
   /* Reading, waiting for headers, waiting to reconnect after a refusal,
    * reconnecting after drops, and started just before the quit. */
-  Group reading = { watches, 40, 3, LS_STREAM_OPEN };
-  Group hanging = { watches + 40, 20, 0, LS_STREAM_CONNECTING };
-  Group waiting = { watches + 60, 20, 0, LS_STREAM_WAITING };
-  Group flapping = { watches + 80, 10, 2, 0 };
-  Group all = { watches, N_LIVE, 0, 0 };
+  LsTestGroup reading = { streams, 40, 3, LS_STREAM_OPEN };
+  LsTestGroup hanging = { streams + 40, 20, 0, LS_STREAM_CONNECTING };
+  LsTestGroup waiting = { streams + 60, 20, 0, LS_STREAM_WAITING };
+  LsTestGroup flapping = { streams + 80, 10, 2, 0 };
+  LsTestGroup all = { streams, N_LIVE, 0, 0 };
   guint16 silent_port;
-  gint64 stop_us, closed_us;
-  guint n_cancelled = 0;
+  gint64 stop_us;
 
-  g_assert_true (ls_demo_server_start_sync (demo, 0, &error));
-  g_assert_no_error (error);
   silent = silent_listener (&silent_port);
   ticks = g_strconcat (ls_demo_server_get_base_uri (demo), "/sse/ticks?rate=50", NULL);
   flaky = g_strconcat (ls_demo_server_get_base_uri (demo), "/sse/flaky?every=1&rate=100&retry=100", NULL);
@@ -590,39 +518,30 @@ test_quit_mixed (Fixture       *f,
 
       /* Long waits: a quit must not sit them out. */
       options->reconnect_ms = i < 80 ? 60000 : 100;
-      watch_init (&watches[i], start_stream (f, options, i + 1));
+      watch_init (&watches[i], &streams[i], ls_test_streams_start (f, options));
     }
-  g_assert_true (ls_test_wait_until (group_has_events, &reading, 30000));
-  g_assert_true (ls_test_wait_until (group_in_state, &waiting, 30000));
-  g_assert_true (ls_test_wait_until (group_has_events, &flapping, 30000));
-  g_assert_true (group_in_state (&reading));
+  g_assert_true (ls_test_wait_until (ls_test_group_has_events, &reading, 30000));
+  g_assert_true (ls_test_wait_until (ls_test_group_in_state, &waiting, 30000));
+  g_assert_true (ls_test_wait_until (ls_test_group_has_events, &flapping, 30000));
+  g_assert_true (ls_test_group_in_state (&reading));
   /* No answer is coming: they are still waiting for headers. */
-  g_assert_true (group_in_state (&hanging));
+  g_assert_true (ls_test_group_in_state (&hanging));
 
   for (guint i = 90; i < N_LIVE; i++)
     {
       g_autoptr(LsStreamOptions) options = ls_stream_options_new (ticks);
 
-      watch_init (&watches[i], start_stream (f, options, i + 1));
+      watch_init (&watches[i], &streams[i], ls_test_streams_start (f, options));
     }
 
   /* The app's quit: stop, then wait on the UI loop for CLOSED. A task
    * that ignored its cancellation would hold the worker until the grace
    * timer's warning, which is fatal here. */
-  stop_us = g_get_monotonic_time ();
-  ls_test_bridge_stop (f->bridge);
-  closed_us = g_get_monotonic_time ();
-  g_assert_true (ls_test_wait_until (group_is_final, &all, 5000));
-  for (guint i = 0; i < N_LIVE; i++)
-    {
-      g_assert_cmpint (ls_stream_get_state (watches[i].stream), ==, LS_STREAM_CANCELLED);
-      g_assert_cmpuint (watches[i].after_final, ==, 0);
-      n_cancelled++;
-    }
+  stop_us = stop_worker_under (f, &all, watches);
   check_closed_last (f->store, 90);
   g_test_message ("quit with %u streams (40 reading, 20 waiting for headers, 20 waiting to "
                   "reconnect, 10 flapping, 10 just started): CLOSED in %.1f ms, %u cancelled",
-                  N_LIVE, (double) (closed_us - stop_us) / 1000, n_cancelled);
+                  N_LIVE, (double) stop_us / 1000, all.n);
 
   for (guint i = 0; i < N_LIVE; i++)
     g_assert_finalize_object (watches[i].stream);
@@ -650,7 +569,7 @@ main (int   argc,
     }
 
 #define ADD(path, func) \
-  g_test_add ("/faults/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/faults/" path, Fixture, NULL, ls_test_streams_setup, func, ls_test_streams_teardown)
   ADD ("server-killed/50-restarts", test_server_killed);
   ADD ("worker-stop/100-live", test_worker_stop_live);
   ADD ("quit/100-mixed", test_quit_mixed);

@@ -17,100 +17,8 @@
 #include <sys/wait.h>
 
 #include "ls-demo-server.h"
-
-#define WAIT_TIMEOUT_US (30 * G_USEC_PER_SEC)
-
-typedef struct
-{
-  GPid     pid;
-  gboolean exited;
-  gint     wait_status;
-} Child;
-
-static char *
-binary_path (void)
-{
-  return g_build_filename (g_getenv ("LS_BUILD_DIR"), "src", "loopscope", NULL);
-}
-
-static void
-child_watch_cb (GPid     pid,
-                gint     wait_status,
-                gpointer user_data)
-{
-  Child *child = user_data;
-
-  child->exited = TRUE;
-  child->wait_status = wait_status;
-  g_spawn_close_pid (pid);
-}
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Predicate) (gpointer data);
-
-/* Iterates this thread's loop until @predicate holds; FALSE at the deadline. */
-static gboolean
-wait_for (Predicate predicate,
-          gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
-  guint wake_id = g_timeout_add (50, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = predicate (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (wake_id);
-  return ok;
-}
-
-static gboolean
-child_exited (gpointer data)
-{
-  return ((Child *) data)->exited;
-}
-
-static void
-spawn_child (Child       *child,
-             const char **args,
-             char       **envp)
-{
-  g_autofree char *binary = binary_path ();
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-
-  g_ptr_array_add (argv, binary);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  memset (child, 0, sizeof *child);
-  g_assert_true (g_spawn_async (NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD,
-                                NULL, NULL, &child->pid, &error));
-  g_assert_no_error (error);
-  g_child_watch_add (child->pid, child_watch_cb, child);
-}
-
-/* SIGTERM takes the app's ordinary quit path: exit status 0. */
-static void
-terminate_child (Child *child)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_false (child->exited);
-  g_assert_cmpint (kill (child->pid, SIGTERM), ==, 0);
-  if (!wait_for (child_exited, child))
-    {
-      kill (child->pid, SIGKILL);
-      g_error ("loopscope did not exit after SIGTERM");
-    }
-  g_assert_true (g_spawn_check_wait_status (child->wait_status, &error));
-  g_assert_no_error (error);
-}
+#include "ls-gui-test-utils.h"
+#include "ls-test-utils.h"
 
 /* ---- a demo server -------------------------------------------------------- */
 
@@ -126,17 +34,6 @@ has_connections (gpointer data)
   Connections *c = data;
 
   return ls_demo_server_get_n_connections (c->server) >= c->at_least;
-}
-
-static LsDemoServer *
-start_demo_server (void)
-{
-  LsDemoServer *server = ls_demo_server_new ();
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ls_demo_server_start_sync (server, 0, &error));
-  g_assert_no_error (error);
-  return server;
 }
 
 /* ---- a SoupServer that records the request --------------------------------- */
@@ -181,17 +78,10 @@ recorder_handler (SoupServer        *server,
 static void
 recorder_start (Recorder *rec)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
   memset (rec, 0, sizeof *rec);
   rec->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (rec->server, NULL, recorder_handler, rec, NULL);
-  g_assert_true (soup_server_listen_local (rec->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (rec->server);
-  rec->base_uri = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  rec->base_uri = g_strdup_printf ("http://127.0.0.1:%u", ls_test_soup_listen (rec->server, 0));
 }
 
 static void
@@ -217,7 +107,7 @@ has_request (gpointer data)
 static void
 test_launch_help (void)
 {
-  g_autofree char *binary = binary_path ();
+  g_autofree char *binary = ls_gui_test_app_path ();
   const char *argv[] = { binary, "--help", NULL };
   g_autofree char *out = NULL;
   g_autoptr(GError) error = NULL;
@@ -240,19 +130,16 @@ test_launch_help (void)
 static void
 test_launch_url (void)
 {
-  g_autoptr(LsDemoServer) server = start_demo_server ();
+  g_autoptr(LsDemoServer) server = ls_test_demo_server_start ();
   g_autofree char *url = g_strdup_printf ("%s/sse/ticks?rate=5", ls_demo_server_get_base_uri (server));
   const char *args[] = { url, NULL };
   Connections connections = { server, 1 };
-  Child child;
+  LsGuiTestChild child;
 
-  spawn_child (&child, args, NULL);
-  if (!wait_for (has_connections, &connections))
-    {
-      kill (child.pid, SIGKILL);
-      g_error ("loopscope URL never connected to %s", url);
-    }
-  terminate_child (&child);
+  ls_gui_test_spawn_app (&child, args, NULL, NULL);
+  ls_gui_test_child_wait (&child, has_connections, &connections,
+                          "loopscope URL never connected to %s", url);
+  ls_gui_test_terminate_app (&child, NULL);
   ls_demo_server_stop (server);
 }
 
@@ -262,41 +149,35 @@ test_launch_request (void)
 {
   Recorder rec;
   g_autofree char *url = NULL;
-  Child child;
+  LsGuiTestChild child;
 
   recorder_start (&rec);
   url = g_strdup_printf ("%s/llm", rec.base_uri);
   {
     const char *args[] = { "-X", "PUT", "-H", "X-Launch-Test: forty two", "-d", "{\"prompt\":\"hi\"}", url, NULL };
 
-    spawn_child (&child, args, NULL);
+    ls_gui_test_spawn_app (&child, args, NULL, NULL);
   }
-  if (!wait_for (has_request, &rec))
-    {
-      kill (child.pid, SIGKILL);
-      g_error ("no request reached %s", url);
-    }
+  ls_gui_test_child_wait (&child, has_request, &rec,
+                          "no request reached %s", url);
   g_assert_cmpstr (rec.method, ==, "PUT");
   g_assert_cmpstr (rec.path, ==, "/llm");
   g_assert_cmpstr (rec.header, ==, "forty two");
   g_assert_cmpstr (rec.body, ==, "{\"prompt\":\"hi\"}");
-  terminate_child (&child);
+  ls_gui_test_terminate_app (&child, NULL);
 
   /* -d alone means POST, as with curl. */
   rec.n_requests = 0;
   {
     const char *args[] = { "-d", "body", url, NULL };
 
-    spawn_child (&child, args, NULL);
+    ls_gui_test_spawn_app (&child, args, NULL, NULL);
   }
-  if (!wait_for (has_request, &rec))
-    {
-      kill (child.pid, SIGKILL);
-      g_error ("no request reached %s", url);
-    }
+  ls_gui_test_child_wait (&child, has_request, &rec,
+                          "no request reached %s", url);
   g_assert_cmpstr (rec.method, ==, "POST");
   g_assert_cmpstr (rec.body, ==, "body");
-  terminate_child (&child);
+  ls_gui_test_terminate_app (&child, NULL);
 
   recorder_stop (&rec);
 }
@@ -305,7 +186,7 @@ test_launch_request (void)
 static void
 test_launch_bad_header (void)
 {
-  g_autofree char *binary = binary_path ();
+  g_autofree char *binary = ls_gui_test_app_path ();
   const char *argv[] = { binary, "-H", "no colon here", "http://127.0.0.1:9/", NULL };
   g_autofree char *err = NULL;
   g_autoptr(GError) error = NULL;
@@ -327,7 +208,7 @@ static void
 test_launch_second_instance (void)
 {
   const char *daemon_argv[] = { "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL };
-  g_autoptr(LsDemoServer) server = start_demo_server ();
+  g_autoptr(LsDemoServer) server = ls_test_demo_server_start ();
   g_autofree char *url1 = g_strdup_printf ("%s/sse/ticks?rate=5", ls_demo_server_get_base_uri (server));
   g_autofree char *url2 = g_strdup_printf ("%s/sse/ticks?rate=7", ls_demo_server_get_base_uri (server));
   g_autoptr(GError) error = NULL;
@@ -336,7 +217,7 @@ test_launch_second_instance (void)
   g_auto(GStrv) envp = NULL;
   Connections connections = { server, 1 };
   g_autofree char *daemon_path = g_find_program_in_path ("dbus-daemon");
-  Child first, second;
+  LsGuiTestChild first, second;
   GPid daemon_pid;
   gint daemon_out;
 
@@ -358,9 +239,9 @@ test_launch_second_instance (void)
   {
     const char *args[] = { url1, NULL };
 
-    spawn_child (&first, args, envp);
+    ls_gui_test_spawn_app (&first, args, envp, NULL);
   }
-  if (!wait_for (has_connections, &connections))
+  if (!ls_gui_test_wait_for (has_connections, &connections))
     {
       kill (first.pid, SIGKILL);
       kill (daemon_pid, SIGTERM);
@@ -370,10 +251,10 @@ test_launch_second_instance (void)
   {
     const char *args[] = { url2, NULL };
 
-    spawn_child (&second, args, envp);
+    ls_gui_test_spawn_app (&second, args, envp, NULL);
   }
   /* The second process only forwards: it exits, successfully... */
-  if (!wait_for (child_exited, &second))
+  if (!ls_gui_test_wait_for (ls_gui_test_child_exited, &second))
     {
       kill (second.pid, SIGKILL);
       kill (first.pid, SIGKILL);
@@ -385,7 +266,7 @@ test_launch_second_instance (void)
 
   /* ...and the first one opened a second stream. */
   connections.at_least = 2;
-  if (!wait_for (has_connections, &connections))
+  if (!ls_gui_test_wait_for (has_connections, &connections))
     {
       kill (first.pid, SIGKILL);
       kill (daemon_pid, SIGTERM);
@@ -393,29 +274,18 @@ test_launch_second_instance (void)
     }
   g_assert_false (first.exited);
 
-  terminate_child (&first);
+  ls_gui_test_terminate_app (&first, NULL);
   kill (daemon_pid, SIGTERM);
   g_spawn_close_pid (daemon_pid);
   ls_demo_server_stop (server);
-}
-
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_add_func ("/launch/no-display", test_no_display);
-      return g_test_run ();
-    }
+  if (!ls_gui_test_init (&argc, &argv, "/launch/no-display"))
+    return g_test_run ();
 
   g_test_add_func ("/launch/help", test_launch_help);
   g_test_add_func ("/launch/url", test_launch_url);

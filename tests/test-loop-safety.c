@@ -52,11 +52,9 @@
 
 typedef struct
 {
-  LsRecorder   *recorder;
-  LsBridge     *bridge;
-  LsEventStore *store;
-  LsDemoServer *demo;
-  LsStream     *stream;
+  LsTestStreams  s;
+  LsDemoServer  *demo;
+  LsStream      *stream;
 } Fixture;
 
 static LsStream *
@@ -68,27 +66,17 @@ start_ticks (LsBridge     *bridge,
   g_autofree char *url = g_strconcat (ls_demo_server_get_base_uri (demo),
                                       "/sse/ticks?rate=200", NULL);
   g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
-  g_autoptr(GError) error = NULL;
-  LsStream *stream = ls_stream_new (bridge, options, store, stream_id);
 
-  g_assert_true (ls_stream_start (stream, &error));
-  g_assert_no_error (error);
-  return stream;
+  return ls_test_stream_start (bridge, options, store, stream_id);
 }
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->recorder = ls_recorder_new (1 << 16);
-  f->bridge = ls_test_bridge_new_running (f->recorder);
-  f->store = ls_event_store_new ();
-  f->demo = ls_demo_server_new ();
-  g_assert_true (ls_demo_server_start_sync (f->demo, 0, &error));
-  g_assert_no_error (error);
-  f->stream = start_ticks (f->bridge, f->store, f->demo, 1);
+  ls_test_streams_init (&f->s, 1 << 16);
+  f->demo = ls_test_demo_server_start ();
+  f->stream = start_ticks (f->s.bridge, f->s.store, f->demo, 1);
 }
 
 static void
@@ -97,13 +85,10 @@ fixture_teardown (Fixture       *f,
 {
   if (f->stream != NULL)
     ls_stream_cancel (f->stream);
-  ls_test_bridge_stop (f->bridge);
+  ls_test_bridge_stop (f->s.bridge);
   g_clear_object (&f->stream);
-  ls_demo_server_stop (f->demo);
-  g_assert_finalize_object (f->demo);
-  g_assert_finalize_object (f->bridge);
-  g_assert_finalize_object (f->recorder);
-  ls_event_store_unref (f->store);
+  ls_test_demo_server_stop (f->demo);
+  ls_test_streams_clear (&f->s);
 }
 
 typedef struct
@@ -241,15 +226,15 @@ static void
 test_run_worker_loop_from_ui_callback (Fixture       *f,
                                        gconstpointer  data)
 {
-  g_autoptr(Probe) probe = probe_new (f->bridge);
+  g_autoptr(Probe) probe = probe_new (f->s.bridge);
 
   assert_stream_keeps_delivering (f->stream);
   g_idle_add_full (G_PRIORITY_DEFAULT, iterate_from_ui_callback, probe_ref (probe), probe_unref);
   g_assert_true (ls_test_wait_until (probe_done, probe, 5000));
 
-  g_assert_cmpuint (count_guards (f->recorder, "guard: foreign loop"), ==, 1);
-  g_assert_cmpuint (count_guards (f->recorder, "guard: loop already running"), ==, 1);
-  g_assert_cmpint (ls_bridge_get_worker_state (f->bridge), ==, LS_WORKER_RUNNING);
+  g_assert_cmpuint (count_guards (f->s.recorder, "guard: foreign loop"), ==, 1);
+  g_assert_cmpuint (count_guards (f->s.recorder, "guard: loop already running"), ==, 1);
+  g_assert_cmpint (ls_bridge_get_worker_state (f->s.bridge), ==, LS_WORKER_RUNNING);
   assert_stream_keeps_delivering (f->stream);
 }
 
@@ -302,10 +287,10 @@ static void
 test_run_worker_loop_nested (Fixture       *f,
                              gconstpointer  data)
 {
-  g_autoptr(Probe) probe = probe_new (f->bridge);
+  g_autoptr(Probe) probe = probe_new (f->s.bridge);
 
   assert_stream_keeps_delivering (f->stream);
-  g_assert_true (ls_bridge_post (f->bridge, nest_on_worker, probe_ref (probe), probe_unref, NULL));
+  g_assert_true (ls_bridge_post (f->s.bridge, nest_on_worker, probe_ref (probe), probe_unref, NULL));
   g_assert_true (ls_test_wait_until (probe_done, probe, 5000));
 
   g_assert_true (probe->on_worker);
@@ -316,11 +301,11 @@ test_run_worker_loop_nested (Fixture       *f,
   g_assert_nonnull (strstr (probe->error->message, "already running"));
   /* Two refused iterations and one refused iterate_worker. */
   g_assert_cmpuint (probe->guards_after - probe->guards_before, ==, 3);
-  g_assert_cmpuint (count_guards (f->recorder, "guard: loop already running"), ==, 3);
+  g_assert_cmpuint (count_guards (f->s.recorder, "guard: loop already running"), ==, 3);
 
   /* The idle runs once the callback has returned, at the top of the loop. */
   g_assert_true (ls_test_wait_until (probe_idle_ran, probe, 5000));
-  g_assert_cmpint (ls_bridge_get_worker_state (f->bridge), ==, LS_WORKER_RUNNING);
+  g_assert_cmpint (ls_bridge_get_worker_state (f->s.bridge), ==, LS_WORKER_RUNNING);
   assert_stream_keeps_delivering (f->stream);
 }
 
@@ -347,7 +332,7 @@ test_use_after_closed_mid_stream (Fixture       *f,
                                   gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(Probe) probe = probe_new (f->bridge);
+  g_autoptr(Probe) probe = probe_new (f->s.bridge);
   g_autoptr(LsBridge) bridge = NULL;
   g_autoptr(LsStream) stream = NULL;
   LsStreamStats stats;
@@ -359,28 +344,28 @@ test_use_after_closed_mid_stream (Fixture       *f,
   g_assert_cmpuint (stats.events, >, 0);
 
   /* Closed mid-stream. */
-  g_assert_true (ls_bridge_stop (f->bridge, &error));
+  g_assert_true (ls_bridge_stop (f->s.bridge, &error));
   g_assert_no_error (error);
-  g_assert_true (ls_bridge_is_closed (f->bridge));
+  g_assert_true (ls_bridge_is_closed (f->s.bridge));
 
   /* "Event loop is closed", for each way in. */
-  g_assert_false (ls_bridge_post (f->bridge, must_not_run, probe_ref (probe), probe_unref, &error));
+  g_assert_false (ls_bridge_post (f->s.bridge, must_not_run, probe_ref (probe), probe_unref, &error));
   g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
   g_clear_error (&error);
-  mailbox = ls_bridge_new_ui_mailbox (f->bridge, "late", NULL, NULL, NULL, &error);
+  mailbox = ls_bridge_new_ui_mailbox (f->s.bridge, "late", NULL, NULL, NULL, &error);
   g_assert_null (mailbox);
   g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
   g_clear_error (&error);
 
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 10000));
-  g_assert_false (ls_bridge_iterate_worker (f->bridge, FALSE, &error));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->s.bridge, 10000));
+  g_assert_false (ls_bridge_iterate_worker (f->s.bridge, FALSE, &error));
   g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
   g_clear_error (&error);
   thread = g_thread_new ("late-poster", post_ui_from_thread, probe);
   g_thread_join (thread);
   g_assert_false (probe->result);
   g_assert_error (probe->error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_CLOSED);
-  g_assert_cmpuint (count_guards (f->recorder, "guard: event loop is closed"), ==, 4);
+  g_assert_cmpuint (count_guards (f->s.recorder, "guard: event loop is closed"), ==, 4);
 
   /* The stream saw its worker go: a final state, not a hang. */
   g_assert_true (ls_test_wait_until (ls_test_stream_is_final, f->stream, 10000));
@@ -388,8 +373,8 @@ test_use_after_closed_mid_stream (Fixture       *f,
   g_clear_object (&f->stream);
 
   /* The app still works: a new bridge and a new stream deliver. */
-  bridge = ls_test_bridge_new_running (f->recorder);
-  stream = start_ticks (bridge, f->store, f->demo, 2);
+  bridge = ls_test_bridge_new_running (f->s.recorder);
+  stream = start_ticks (bridge, f->s.store, f->demo, 2);
   assert_stream_keeps_delivering (stream);
   ls_stream_cancel (stream);
   g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 10000));
@@ -445,9 +430,9 @@ static void
 test_refusals_off_thread (Fixture       *f,
                           gconstpointer  data)
 {
-  Intruder in = { f->bridge };
+  Intruder in = { f->s.bridge };
   g_autoptr(GError) error = NULL;
-  guint64 guards = ls_bridge_get_guard_count (f->bridge);
+  guint64 guards = ls_bridge_get_guard_count (f->s.bridge);
   LsLoopStats stats;
   guint destroyed = 0;
 
@@ -471,17 +456,17 @@ test_refusals_off_thread (Fixture       *f,
   g_clear_error (&in.wait_error);
 
   /* Posting to the UI from the UI thread is refused too. */
-  g_assert_false (ls_bridge_post_ui (f->bridge, must_not_run, &destroyed, post_ui_on_ui_destroy, &error));
+  g_assert_false (ls_bridge_post_ui (f->s.bridge, must_not_run, &destroyed, post_ui_on_ui_destroy, &error));
   g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_WRONG_THREAD);
   g_assert_cmpuint (destroyed, ==, 1);
 
-  g_assert_cmpuint (ls_bridge_get_guard_count (f->bridge), ==, guards + 7);
-  g_assert_cmpuint (count_guards (f->recorder, "guard: wrong thread"), ==, 6);
-  g_assert_cmpuint (count_guards (f->recorder, "guard: foreign loop"), ==, 1);
+  g_assert_cmpuint (ls_bridge_get_guard_count (f->s.bridge), ==, guards + 7);
+  g_assert_cmpuint (count_guards (f->s.recorder, "guard: wrong thread"), ==, 6);
+  g_assert_cmpuint (count_guards (f->s.recorder, "guard: foreign loop"), ==, 1);
 
   /* Nothing was stopped; the legitimate calls work. */
-  g_assert_cmpint (ls_bridge_get_worker_state (f->bridge), ==, LS_WORKER_RUNNING);
-  g_assert_true (ls_bridge_get_worker_loop_stats (f->bridge, &stats, NULL));
+  g_assert_cmpint (ls_bridge_get_worker_state (f->s.bridge), ==, LS_WORKER_RUNNING);
+  g_assert_true (ls_bridge_get_worker_loop_stats (f->s.bridge, &stats, NULL));
   g_assert_cmpint (stats.thread_id, !=, 0);
   assert_stream_keeps_delivering (f->stream);
 }
@@ -540,12 +525,12 @@ test_no_closure_after_stop (Fixture       *f,
       Queued *queued = g_new (Queued, 1);
 
       queued->queue = queue;
-      g_assert_true (ls_bridge_post (f->bridge, queued_run, queued, queued_free, NULL));
+      g_assert_true (ls_bridge_post (f->s.bridge, queued_run, queued, queued_free, NULL));
     }
-  g_assert_true (ls_bridge_stop (f->bridge, &error));
+  g_assert_true (ls_bridge_stop (f->s.bridge, &error));
   __atomic_store_n (&queue->stopped, TRUE, __ATOMIC_SEQ_CST);
 
-  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->bridge, 20000));
+  g_assert_true (ls_test_wait_until (ls_test_bridge_is_closed, f->s.bridge, 20000));
   g_assert_cmpuint (queue->ran_after_stop, ==, 0);
   /* Every message ran or was discarded, exactly once, and the discarded
    * ones were freed on the worker, not on the UI thread that stopped it. */
@@ -595,14 +580,14 @@ static void
 test_ui_dispatch_time_budget (Fixture       *f,
                               gconstpointer  data)
 {
-  g_autoptr(Probe) probe = probe_new (f->bridge);
+  g_autoptr(Probe) probe = probe_new (f->s.bridge);
   /* Lives until the UI has run every closure that points at it. */
   Budget *budget = g_new0 (Budget, 1);
 
   budget->dispatch_times = g_hash_table_new (NULL, NULL);
   /* Set before the post: the worker reads it after the hand-off. */
   probe->ui_data = budget;
-  g_assert_true (ls_bridge_post (f->bridge, flood_ui_on_worker, probe_ref (probe), probe_unref, NULL));
+  g_assert_true (ls_bridge_post (f->s.bridge, flood_ui_on_worker, probe_ref (probe), probe_unref, NULL));
   g_assert_true (ls_test_wait_until (budget_all_ran, budget, 20000));
   g_assert_false (probe->result);
 
@@ -674,19 +659,19 @@ test_backpressure_to_worker (Fixture       *f,
   guint to_worker = 0;
 
   /* The worker is busy with one long request: everything else waits. */
-  g_assert_true (ls_bridge_post (f->bridge, hold_on_worker, ls_test_shared_ref (hold),
+  g_assert_true (ls_bridge_post (f->s.bridge, hold_on_worker, ls_test_shared_ref (hold),
                                  hold_unref, NULL));
   g_assert_true (ls_test_wait_until (hold_is_held, hold, 10000));
   for (guint i = 1; i < LS_BRIDGE_QUEUE_CAPACITY; i++)
-    g_assert_true (ls_bridge_post (f->bridge, nothing, NULL, NULL, NULL));
-  ls_bridge_get_queue_depths (f->bridge, &to_worker, NULL);
+    g_assert_true (ls_bridge_post (f->s.bridge, nothing, NULL, NULL, NULL));
+  ls_bridge_get_queue_depths (f->s.bridge, &to_worker, NULL);
   g_assert_cmpuint (to_worker, ==, LS_BRIDGE_QUEUE_CAPACITY);
 
   /* Full: refused, typed, recorded; the message's data freed. */
-  g_assert_false (ls_bridge_post (f->bridge, must_not_run, ls_test_shared_ref (hold),
+  g_assert_false (ls_bridge_post (f->s.bridge, must_not_run, ls_test_shared_ref (hold),
                                   hold_unref, &error));
   g_assert_error (error, LS_BRIDGE_ERROR, LS_BRIDGE_ERROR_FULL);
-  g_assert_cmpuint (count_guards (f->recorder, "guard: queue full"), ==, 1);
+  g_assert_cmpuint (count_guards (f->s.recorder, "guard: queue full"), ==, 1);
 
   __atomic_store_n (&hold->release, TRUE, __ATOMIC_RELEASE);
   hold_unref (hold);
@@ -734,11 +719,11 @@ test_ui_mailbox_drops_with_count (Fixture       *f,
   Hold *hold = ls_test_shared_new (Hold, hold_free);
   g_autoptr(GError) error = NULL;
 
-  hold->sink = ls_bridge_new_ui_mailbox (f->bridge, "test.bounded", received_handler, &received,
+  hold->sink = ls_bridge_new_ui_mailbox (f->s.bridge, "test.bounded", received_handler, &received,
                                          NULL, &error);
   g_assert_no_error (error);
   hold->pushes = LS_BRIDGE_QUEUE_CAPACITY + 5;
-  g_assert_true (ls_bridge_post (f->bridge, push_many_on_worker, ls_test_shared_ref (hold),
+  g_assert_true (ls_bridge_post (f->s.bridge, push_many_on_worker, ls_test_shared_ref (hold),
                                  hold_unref, NULL));
   /* The UI loop does not turn meanwhile: nothing is drained. */
   while (!__atomic_load_n (&hold->pushed, __ATOMIC_ACQUIRE))

@@ -20,6 +20,7 @@
 
 #include "ls-application.h"
 #include "ls-demo-server.h"
+#include "ls-gui-test-utils.h"
 
 #define STEP_TIMEOUT_US (30 * G_USEC_PER_SEC)
 #define POLL_INTERVAL_MS 10
@@ -164,31 +165,18 @@ test_quit_path (gconstpointer data)
 
 typedef struct
 {
-  GString  *err;
-  gboolean  live;
-  gboolean  exited;
-  gboolean  eof;          /* the stderr watch has removed itself */
-  gint      wait_status;
-} Child;
-
-static void
-child_watch_cb (GPid     pid,
-                gint     wait_status,
-                gpointer data)
-{
-  Child *child = data;
-
-  child->exited = TRUE;
-  child->wait_status = wait_status;
-  g_spawn_close_pid (pid);
-}
+  LsGuiTestChild  child;
+  GString        *err;
+  gboolean        live;
+  gboolean        eof;          /* the stderr watch has removed itself */
+} Watched;
 
 static gboolean
 child_stderr_cb (GIOChannel   *channel,
                  GIOCondition  condition,
                  gpointer      data)
 {
-  Child *child = data;
+  Watched *watched = data;
   char buffer[4096];
   gsize n = 0;
   GIOStatus status;
@@ -196,103 +184,69 @@ child_stderr_cb (GIOChannel   *channel,
   status = g_io_channel_read_chars (channel, buffer, sizeof buffer, &n, NULL);
   if (n > 0)
     {
-      g_string_append_len (child->err, buffer, n);
-      if (strstr (child->err->str, "loopscope: live: ") != NULL)
-        child->live = TRUE;
+      g_string_append_len (watched->err, buffer, n);
+      if (strstr (watched->err->str, "loopscope: live: ") != NULL)
+        watched->live = TRUE;
     }
   if (status == G_IO_STATUS_NORMAL || status == G_IO_STATUS_AGAIN)
     return G_SOURCE_CONTINUE;
-  child->eof = TRUE;
+  watched->eof = TRUE;
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
-wait_flag (gboolean *flag)
+is_live (gpointer data)
 {
-  gint64 deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
-
-  while (!*flag && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  return *flag;
+  return ((Watched *) data)->live;
 }
 
 static gboolean
-tick_cb (gpointer data)
+is_eof (gpointer data)
 {
-  return G_SOURCE_CONTINUE;
+  return ((Watched *) data)->eof;
 }
 
 static void
 test_quit_sigterm_binary (void)
 {
-  g_autofree char *binary = g_build_filename (g_getenv ("LS_BUILD_DIR"), "src", "loopscope", NULL);
-  const char *argv[] = { binary, "--demo", NULL };
+  const char *args[] = { "--demo", NULL };
   g_auto(GStrv) envp = g_get_environ ();
-  g_autoptr(GError) error = NULL;
   GIOChannel *channel;
-  Child child = { g_string_new (NULL) };
-  GPid pid;
+  Watched watched = { .err = g_string_new (NULL) };
   gint err_fd;
-  guint tick_id;
 
   envp = g_environ_setenv (envp, "LS_DEBUG_QUIT_REPORT", "1", TRUE);
-  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           NULL, NULL, &pid, NULL, NULL, &err_fd, &error));
-  g_assert_no_error (error);
-  g_child_watch_add (pid, child_watch_cb, &child);
+  ls_gui_test_spawn_app (&watched.child, args, envp, &err_fd);
   channel = g_io_channel_unix_new (err_fd);
   g_io_channel_set_close_on_unref (channel, TRUE);
   g_io_channel_set_flags (channel, G_IO_FLAG_NONBLOCK, NULL);
   g_io_channel_set_encoding (channel, NULL, NULL);
-  g_io_add_watch (channel, G_IO_IN | G_IO_HUP | G_IO_ERR, child_stderr_cb, &child);
-  /* Wakes the waits below now and then, whatever the child does. */
-  tick_id = g_timeout_add (100, tick_cb, NULL);
+  g_io_add_watch (channel, G_IO_IN | G_IO_HUP | G_IO_ERR, child_stderr_cb, &watched);
 
-  if (!wait_flag (&child.live))
+  /* Not ls_gui_test_child_wait(): the message shows stderr as it is at the deadline. */
+  if (!ls_gui_test_wait_for (is_live, &watched))
     {
-      kill (pid, SIGKILL);
-      g_error ("the app never reported a live demo stream; stderr:\n%s", child.err->str);
+      kill (watched.child.pid, SIGKILL);
+      g_error ("the app never reported a live demo stream; stderr:\n%s", watched.err->str);
     }
-  g_assert_false (child.exited);
-
-  g_assert_cmpint (kill (pid, SIGTERM), ==, 0);
-  if (!wait_flag (&child.exited))
-    {
-      kill (pid, SIGKILL);
-      g_error ("the app did not exit after SIGTERM; stderr:\n%s", child.err->str);
-    }
+  ls_gui_test_terminate_app (&watched.child, watched.err);
   /* Whatever is left on the pipe, up to its end. */
-  g_assert_true (wait_flag (&child.eof));
+  g_assert_true (ls_gui_test_wait_for (is_eof, &watched));
 
-  g_test_message ("stderr of the app:\n%s", child.err->str);
-  g_assert_true (g_spawn_check_wait_status (child.wait_status, &error));
-  g_assert_no_error (error);
-  g_assert_nonnull (strstr (child.err->str, "worker CLOSED, thread joined"));
-  g_assert_null (strstr (child.err->str, "loopscope: quit: 0 live"));
+  g_test_message ("stderr of the app:\n%s", watched.err->str);
+  g_assert_nonnull (strstr (watched.err->str, "worker CLOSED, thread joined"));
+  g_assert_null (strstr (watched.err->str, "loopscope: quit: 0 live"));
 
-  g_source_remove (tick_id);
   g_io_channel_unref (channel);
-  g_string_free (child.err, TRUE);
-}
-
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display (run under xvfb-run)");
+  g_string_free (watched.err, TRUE);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_add_func ("/quit/no-display", test_no_display);
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
+  if (!ls_gui_test_init (&argc, &argv, "/quit/no-display"))
+    return g_test_run ();
 
   g_test_add_data_func ("/quit/window-close", GINT_TO_POINTER (QUIT_WINDOW_CLOSE), test_quit_path);
   g_test_add_data_func ("/quit/app-quit-action", GINT_TO_POINTER (QUIT_APP_ACTION), test_quit_path);

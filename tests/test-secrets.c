@@ -108,14 +108,7 @@ test_redact_table (void)
 
 /* ---- a server that checks it got the credentials ------------------------ */
 
-typedef struct
-{
-  LsTestLoopThread *thread;
-  SoupServer       *server;
-  guint             port;   /* written before the thread signals ready */
-} Server;
 
-static Server *server;
 
 static void
 handler (SoupServer        *soup_server,
@@ -142,60 +135,17 @@ handler (SoupServer        *soup_server,
   else if (g_str_equal (path, "/forbidden"))
     ok = FALSE;
   if (ok)
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
-    }
+    ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
   else
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
-      soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "no\n", 3);
-    }
+    ls_test_soup_respond (msg, SOUP_STATUS_FORBIDDEN, "text/plain", "no\n", 3);
 }
 
-static void
-server_setup (gpointer data)
-{
-  Server *s = data;
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  s->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (s->server, NULL, handler, s, NULL);
-  g_assert_true (soup_server_listen_local (s->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (s->server);
-  s->port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-}
-
-static void
-server_teardown (gpointer data)
-{
-  Server *s = data;
-
-  soup_server_disconnect (s->server);
-  g_clear_object (&s->server);
-}
-
-static void
-server_start (void)
-{
-  server = g_new0 (Server, 1);
-  server->thread = ls_test_loop_thread_start ("secrets-server", server_setup, server_teardown, server);
-}
-
-static void
-server_stop (void)
-{
-  ls_test_loop_thread_stop (server->thread);
-  g_clear_pointer (&server, g_free);
-}
+static LsTestSoupServer server = { .handler = handler };
 
 static char *
 secret_url (const char *path)
 {
-  return g_strdup_printf ("http://127.0.0.1:%u%s?n=1&api_key=" QUERY, server->port, path);
+  return g_strdup_printf ("http://127.0.0.1:%u%s?n=1&api_key=" QUERY, server.port, path);
 }
 
 /* Fails naming the output and the secret found in it. */
@@ -231,7 +181,7 @@ test_headless (void)
   g_autofree char *url = secret_url ("/sse");
   g_autofree char *bad_url = secret_url ("/forbidden");
   g_autofree char *userinfo_url = g_strdup_printf ("http://user:" PASSWORD "@127.0.0.1:%u/open?token=" QUERY,
-                                                   server->port);
+                                                   server.port);
   const char *args[] = {
     url, "--no-reconnect", "--max-events", "2", "--stats",
     "-H", "Authorization: Bearer " BEARER, "-H", "Cookie: sid=" COOKIE, "-H", "X-Api-Key: " API_KEY,
@@ -438,7 +388,7 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
 
-  server_start ();
+  ls_test_soup_server_start (&server, "secrets-server");
 
   g_test_add_func ("/secrets/redact-table", test_redact_table);
   g_test_add_func ("/secrets/headless", test_headless);
@@ -446,6 +396,6 @@ main (int    argc,
 
   status = g_test_run ();
 
-  server_stop ();
+  ls_test_soup_server_stop (&server);
   return status;
 }

@@ -25,6 +25,7 @@
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
 #include "ls-bridge-private.h"
+#include "ls-test-tls.h"
 #include "ls-test-utils.h"
 #include "ls-trace-export.h"
 #include "ls-window.h"
@@ -38,34 +39,6 @@
 static char *tmp_dir;
 static char *fingerprint;   /* from openssl */
 
-typedef struct
-{
-  LsTestLoopThread *thread;
-  SoupServer       *server;
-  guint             port;   /* written before the thread signals ready */
-} Server;
-
-static Server server;
-
-static char *
-openssl (const char * const *argv)
-{
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-
-  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process))
-    g_error ("openssl failed: %s", err);
-  return out;
-}
 
 static void
 make_certificate (void)
@@ -74,14 +47,9 @@ make_certificate (void)
                          "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "self.key",
                          "-out", "self.pem", "-subj", "/CN=127.0.0.1", "-days", "2",
                          "-addext", "subjectAltName=IP:127.0.0.1", NULL };
-  const char *print[] = { "openssl", "x509", "-in", "self.pem", "-noout", "-fingerprint", "-sha256", NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *ignored = NULL;
+  g_autofree char *ignored = ls_test_openssl (tmp_dir, self);
 
-  ignored = openssl (self);
-  out = openssl (print);
-  g_assert_nonnull (strchr (out, '='));
-  fingerprint = g_strstrip (g_strdup (strchr (out, '=') + 1));
+  fingerprint = ls_test_openssl_fingerprint (tmp_dir, "self.pem");
 }
 
 static void
@@ -93,48 +61,21 @@ handler (SoupServer        *soup_server,
 {
   static const char body[] = "id: 1\ndata: {\"hello\":\"tls\"}\n\nid: 2\ndata: {\"n\":2}\n\n";
 
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
+  ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
 }
 
-static void
-server_setup (gpointer data)
-{
-  g_autofree char *pem = g_build_filename (tmp_dir, "self.pem", NULL);
-  g_autofree char *key = g_build_filename (tmp_dir, "self.key", NULL);
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  certificate = g_tls_certificate_new_from_files (pem, key, &error);
-  g_assert_no_error (error);
-  server.server = soup_server_new ("tls-certificate", certificate, NULL);
-  soup_server_add_handler (server.server, NULL, handler, NULL, NULL);
-  g_assert_true (soup_server_listen_local (server.server, 0,
-                                           SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server.server);
-  server.port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-}
-
-static void
-server_teardown (gpointer data)
-{
-  soup_server_disconnect (server.server);
-  g_clear_object (&server.server);
-}
+static LsTestSoupServer server = { .handler = handler };
 
 static void
 server_start (void)
 {
-  server.thread = ls_test_loop_thread_start ("https-server", server_setup, server_teardown, NULL);
-}
+  g_autofree char *pem = g_build_filename (tmp_dir, "self.pem", NULL);
+  g_autofree char *key = g_build_filename (tmp_dir, "self.key", NULL);
+  g_autoptr(GError) error = NULL;
 
-static void
-server_stop (void)
-{
-  ls_test_loop_thread_stop (server.thread);
+  server.certificate = g_tls_certificate_new_from_files (pem, key, &error);
+  g_assert_no_error (error);
+  ls_test_soup_server_start (&server, "https-server");
 }
 
 /* ---- the script -------------------------------------------------------- */
@@ -190,26 +131,6 @@ collect_labels (GtkWidget *root,
     }
 }
 
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *path)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot saved to %s", path);
-}
-
 static gboolean
 step_window_shown (gpointer data)
 {
@@ -218,8 +139,7 @@ step_window_shown (gpointer data)
 
   if (windows == NULL || !gtk_widget_get_mapped (windows->data))
     return FALSE;
-  run->window = windows->data;
-  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  ls_gui_test_watch_window (windows->data, (gpointer *) &run->window);
   run->worker = g_object_ref (ls_bridge_get_worker (ls_application_get_bridge (run->app)));
   return ls_worker_get_state (run->worker) == LS_WORKER_RUNNING;
 }
@@ -272,7 +192,7 @@ step_refused_and_offered (gpointer data)
   if (gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (button)) <= run->frame0)
     return FALSE;
   if (screenshot != NULL)
-    save_screenshot (GTK_WIDGET (run->window), screenshot);
+    g_assert_true (ls_gui_test_save_screenshot_to (run->window, screenshot));
 
   /* The user's explicit choice. */
   gtk_widget_activate (button);
@@ -405,15 +325,6 @@ step_refused_again (gpointer data)
   return TRUE;
 }
 
-static gboolean
-step_quit (gpointer data)
-{
-  TestRun *run = data;
-
-  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
-  return TRUE;
-}
-
 /* Every key of the application's schema, as the backend returns it. */
 static char *
 dump_settings (void)
@@ -451,18 +362,13 @@ test_trust_offer_and_no_secrets (void)
     { "exports written", step_exported },
     { "other URL", step_other_url_forgets },
     { "refused again", step_refused_again },
-    { "quit", step_quit },
+    { "quit", ls_gui_test_step_quit },
   };
   TestRun run = { NULL, };
   g_autofree char *settings = NULL;
 
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  /* Every step completed and run() returned 0. */
-  ls_gui_test_run_steps (G_APPLICATION (run.app), steps, G_N_ELEMENTS (steps), &run);
-  g_assert_null (run.window);
-  g_assert_finalize_object (run.app);
-  g_assert_cmpint (ls_worker_get_state (run.worker), ==, LS_WORKER_CLOSED);
-  g_assert_finalize_object (run.worker);
+  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, &run.worker);
 
   /* What the session left in settings (the window saved its size on close). */
   settings = dump_settings ();
@@ -473,64 +379,26 @@ test_trust_offer_and_no_secrets (void)
   g_assert_null (strstr (settings, "127.0.0.1"));
 }
 
-/* glib-networking's GnuTLS module has dynamic TLS that LeakSanitizer's
- * tracer (clang 14, gcc 12) reads out of range when it stops the world
- * ("Tracer caught signal 11" at exit): don't intercept __tls_get_addr.
- * Read by the sanitizer runtime only; the environment may add to it. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "intercept_tls_get_addr=0";
-}
-
-static const char *skip_reason;
-
-static void
-test_skipped (void)
-{
-  g_test_skip (skip_reason);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *openssl_path = g_find_program_in_path ("openssl");
-  g_autoptr(GError) error = NULL;
   int status;
 
   gtk_test_init (&argc, &argv, NULL);
 
-  if (openssl_path == NULL || !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
-    {
-      skip_reason = openssl_path == NULL ? "openssl (the command) is not installed: no test certificate"
-                                         : "no TLS backend (glib-networking) is installed";
-      g_test_add_func ("/security-window/trust-offer", test_skipped);
-      return g_test_run ();
-    }
-
-  tmp_dir = g_dir_make_tmp ("loopscope-tls-gui-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = ls_test_tls_begin ("/security-window/trust-offer", "loopscope-tls-gui-XXXXXX");
+  if (tmp_dir == NULL)
+    return g_test_run ();
   make_certificate ();
   server_start ();
 
   g_test_add_func ("/security-window/trust-offer-and-no-secrets", test_trust_offer_and_no_secrets);
   status = g_test_run ();
 
-  server_stop ();
-  {
-    const char *names[] = { "self.pem", "self.key" };
-
-    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        g_autofree char *path = g_build_filename (tmp_dir, names[i], NULL);
-
-        g_remove (path);
-      }
-    g_rmdir (tmp_dir);
-  }
+  ls_test_soup_server_stop (&server);
+  g_clear_object (&server.certificate);
+  ls_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (fingerprint);
   return status;

@@ -18,6 +18,7 @@
 #include <libsoup/soup.h>
 
 #include "ls-stream.h"
+#include "ls-test-tls.h"
 #include "ls-test-utils.h"
 
 typedef enum
@@ -58,38 +59,7 @@ tmp_path (const char *name)
 static void
 run_openssl (const char * const *argv)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-
-  g_subprocess_launcher_set_cwd (launcher, tmp_dir);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error));
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process))
-    g_error ("openssl %s failed: %s", argv[1], err);
-}
-
-static char *
-openssl_fingerprint (const char *pem)
-{
-  const char *argv[] = { "openssl", "x509", "-in", pem, "-noout", "-fingerprint", "-sha256", NULL };
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  const char *eq;
-
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error));
-  g_assert_no_error (error);
-  /* "sha256 Fingerprint=AB:CD:…" */
-  eq = strchr (out, '=');
-  g_assert_nonnull (eq);
-  return g_strstrip (g_strdup (eq + 1));
+  g_autofree char *out = ls_test_openssl (tmp_dir, argv);
 }
 
 static void
@@ -152,28 +122,12 @@ make_certificates (void)
   for (guint i = 0; i < N_CERTS; i++)
     {
       g_autofree char *name = g_strconcat (cert_names[i], ".pem", NULL);
-      g_autofree char *pem = tmp_path (name);
 
-      fingerprints[i] = openssl_fingerprint (pem);
+      fingerprints[i] = ls_test_openssl_fingerprint (tmp_dir, name);
       g_assert_cmpuint (strlen (fingerprints[i]), ==, 95);
     }
   /* The expired leaf has the leaf's key but is another certificate. */
   g_assert_cmpstr (fingerprints[CERT_LEAF], !=, fingerprints[CERT_EXPIRED]);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_remove (child);
-    }
-  g_rmdir (path);
 }
 
 /* ---- servers ---------------------------------------------------------- */
@@ -191,8 +145,7 @@ sse_handler (SoupServer        *server,
   pthread_mutex_lock (&s->lock);
   s->requests++;
   pthread_mutex_unlock (&s->lock);
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
+  ls_test_soup_respond (msg, SOUP_STATUS_OK, "text/event-stream", body, strlen (body));
 }
 
 static char *
@@ -200,17 +153,8 @@ listen_on (SoupServer             *server,
            SoupServerListenOptions options,
            const char             *scheme)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-  char *base;
-
   soup_server_add_handler (server, NULL, sse_handler, servers, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | options, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  base = g_strdup_printf ("%s://127.0.0.1:%d", scheme, g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return base;
+  return g_strdup_printf ("%s://127.0.0.1:%u", scheme, ls_test_soup_listen (server, options));
 }
 
 /* What an HTTP server says to a TLS ClientHello (nginx does this), then
@@ -311,32 +255,14 @@ url_for (CertId cert)
 
 /* ---- fixture ---------------------------------------------------------- */
 
-typedef struct
-{
-  LsRecorder   *recorder;
-  LsBridge     *bridge;
-  LsEventStore *store;
-  guint32       next_id;
-} Fixture;
+typedef LsTestStreams Fixture;
 
+/* A smaller recorder than the default: these streams are short. */
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  f->recorder = ls_recorder_new (1 << 14);
-  f->bridge = ls_test_bridge_new_running (f->recorder);
-  f->store = ls_event_store_new ();
-  f->next_id = 1;
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  ls_test_bridge_stop (f->bridge);
-  g_assert_finalize_object (f->bridge);
-  g_assert_finalize_object (f->recorder);
-  ls_event_store_unref (f->store);
+  ls_test_streams_init (f, 1 << 14);
 }
 
 /* Runs one stream to its end (no reconnect: an SSE body that ends would
@@ -345,12 +271,9 @@ static LsStream *
 run_stream (Fixture         *f,
             LsStreamOptions *options)
 {
-  g_autoptr(GError) error = NULL;
-  LsStream *stream = ls_stream_new (f->bridge, options, f->store, f->next_id++);
+  LsStream *stream = ls_test_streams_start (f, options);
 
-  g_assert_true (ls_stream_start (stream, &error));
-  g_assert_no_error (error);
-  g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
+  ls_test_wait_final (stream);
   g_test_message ("stream %u: %s: %s", ls_stream_get_id (stream),
                   ls_stream_state_to_string (ls_stream_get_state (stream)),
                   ls_stream_get_message (stream));
@@ -370,8 +293,6 @@ seen_cb (const LsEventView *view,
 {
   Seen *seen = data;
 
-  if (view->stream_id != seen->stream_id)
-    return TRUE;
   if (view->kind == LS_EVENT_KIND_EVENT)
     seen->events++;
   if (view->kind == LS_EVENT_KIND_OPEN)
@@ -386,7 +307,7 @@ count_events (Fixture  *f,
 {
   Seen seen = { ls_stream_get_id (stream), 0, g_string_new (NULL) };
 
-  ls_event_store_foreach_range (f->store, 0, ls_event_store_get_end_seq (f->store), seen_cb, &seen);
+  ls_test_foreach_of_stream (f->store, seen.stream_id, seen_cb, &seen);
   if (open_notes != NULL)
     *open_notes = g_string_free (seen.open_notes, FALSE);
   else
@@ -681,32 +602,10 @@ test_headless (void)
   ls_headless_run_clear (&run);
 }
 
-/* glib-networking's GnuTLS module has dynamic TLS that LeakSanitizer's
- * tracer (clang 14, gcc 12) reads out of range when it stops the world
- * ("Tracer caught signal 11" at exit): don't intercept __tls_get_addr.
- * Read by the sanitizer runtime only; the environment may add to it. */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "intercept_tls_get_addr=0";
-}
-
-static const char *skip_reason;
-
-static void
-test_skipped (void)
-{
-  g_test_skip (skip_reason);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *openssl = NULL;
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -722,23 +621,14 @@ main (int    argc,
 
   g_test_add_func ("/tls/fingerprint-syntax", test_fingerprint_syntax);
 
-  openssl = g_find_program_in_path ("openssl");
-  if (openssl == NULL || !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
-    {
-      /* Registered so that the skip and its reason show in the TAP output. */
-      skip_reason = openssl == NULL ? "openssl (the command) is not installed: no test certificates"
-                                    : "no TLS backend (glib-networking) is installed";
-      g_test_add_func ("/tls/https", test_skipped);
-      return g_test_run ();
-    }
-
-  tmp_dir = g_dir_make_tmp ("loopscope-tls-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmp_dir = ls_test_tls_begin ("/tls/https", "loopscope-tls-XXXXXX");
+  if (tmp_dir == NULL)
+    return g_test_run ();
   make_certificates ();
   servers_start ();
 
 #define ADD(path, func) \
-  g_test_add ("/tls/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/tls/" path, Fixture, NULL, fixture_setup, func, ls_test_streams_teardown)
   ADD ("trusted-by-ca-file", test_trusted_by_ca_file);
   ADD ("untrusted", test_untrusted);
   ADD ("self-signed", test_self_signed);
@@ -753,7 +643,7 @@ main (int    argc,
   status = g_test_run ();
 
   servers_stop ();
-  remove_tree (tmp_dir);
+  ls_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (ca_file);
   for (guint i = 0; i < N_CERTS; i++)

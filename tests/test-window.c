@@ -47,17 +47,7 @@ test_run_script_full (const LsGuiStep *steps,
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
   ls_application_set_demo (run.app, demo);
 
-  /* Every step completed and run() returned 0. */
-  ls_gui_test_run_steps (G_APPLICATION (run.app), steps, n_steps, &run);
-
-  /* run() returned by itself: the window is gone and the worker reported
-   * CLOSED first (the application holds itself until then). */
-  g_assert_null (run.window);
-  g_assert_nonnull (run.worker);
-  g_assert_cmpint (ls_worker_get_state (run.worker), ==, LS_WORKER_CLOSED);
-
-  g_assert_finalize_object (run.app);
-  g_assert_finalize_object (run.worker);
+  ls_gui_test_run_app (run.app, steps, n_steps, &run, (gpointer *) &run.window, &run.worker);
 
   if (run.trace_file != NULL)
     {
@@ -91,8 +81,7 @@ step_window_shown (gpointer data)
   g_assert_true (gtk_widget_get_visible (windows->data));
   g_assert_nonnull (bridge);
 
-  run->window = windows->data;
-  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  ls_gui_test_watch_window (windows->data, (gpointer *) &run->window);
   run->worker = g_object_ref (ls_bridge_get_worker (bridge));
 
   return TRUE;
@@ -168,17 +157,6 @@ step_stress_done (gpointer data)
   ls_loop_probe_get_stats (_ls_window_get_ui_probe (run->window), &stats);
   g_assert_cmpuint (stats.ticks, >, 0);
   g_assert_cmpuint (stats.iterations, >, 0);
-
-  return TRUE;
-}
-
-/* Quit as the menu does; run() must then return on its own. */
-static gboolean
-step_quit (gpointer data)
-{
-  TestRun *run = data;
-
-  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
 
   return TRUE;
 }
@@ -805,7 +783,7 @@ test_window_smoke (void)
     { "both loops live", step_both_loops_live },
     { "start stress", step_start_small_stress },
     { "stress done", step_stress_done },
-    { "quit", step_quit },
+    { "quit", ls_gui_test_step_quit },
   };
 
   test_run_script (steps, G_N_ELEMENTS (steps));
@@ -819,7 +797,7 @@ test_window_bridge_closed (void)
     { "both loops live", step_both_loops_live },
     { "start stress, stop bridge", step_start_big_stress_and_stop_bridge },
     { "stress failed", step_stress_failed },
-    { "quit", step_quit },
+    { "quit", ls_gui_test_step_quit },
   };
 
   test_run_script (steps, G_N_ELEMENTS (steps));
@@ -842,7 +820,7 @@ test_window_demo (void)
     { "timeline has records", step_timeline_has_records },
     { "export trace", step_export_trace },
     { "trace written", step_trace_written },
-    { "quit with a live stream", step_quit },
+    { "quit with a live stream", ls_gui_test_step_quit },
   };
 
   test_run_script_full (steps, G_N_ELEMENTS (steps), TRUE);
@@ -857,7 +835,7 @@ test_window_try_demo (void)
     { "demo events shown", step_demo_events_shown },
     { "live, then stop", step_live_then_stop },
     { "stopped is idle", step_stopped_is_idle },
-    { "quit with a live stream", step_quit },
+    { "quit with a live stream", ls_gui_test_step_quit },
   };
 
   test_run_script (steps, G_N_ELEMENTS (steps));

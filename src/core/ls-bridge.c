@@ -149,6 +149,32 @@ ls_bridge_refuse (LsBridge       *self,
   return FALSE;
 }
 
+/* ls_bridge_refuse() for a call from another thread than the UI's:
+ * "@func() called from thread …; @rule". */
+static gboolean
+ls_bridge_refuse_thread (LsBridge   *self,
+                         GError    **error,
+                         const char *func,
+                         const char *rule)
+{
+  char label[64];
+
+  return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD, "%s() called from thread %s; %s",
+                           func, current_thread_label (label, sizeof label), rule);
+}
+
+/* ls_bridge_refuse() for work the worker will not take any more:
+ * "Event loop is closed: the worker is STATE, so @what". */
+static gboolean
+ls_bridge_refuse_closed (LsBridge      *self,
+                         GError       **error,
+                         LsWorkerState  state,
+                         const char    *what)
+{
+  return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED, "Event loop is closed: the worker is %s, so %s",
+                           ls_worker_state_to_string (state), what);
+}
+
 static void
 ls_guards_clear (gpointer data)
 {
@@ -389,13 +415,8 @@ ls_bridge_start (LsBridge  *self,
   g_return_val_if_fail (LS_IS_BRIDGE (self), FALSE);
 
   if (g_thread_self () != self->ui_thread)
-    {
-      char label[64];
-
-      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
-                               "ls_bridge_start() called from thread %s; only the UI thread may start the worker",
-                               current_thread_label (label, sizeof label));
-    }
+    return ls_bridge_refuse_thread (self, error, "ls_bridge_start",
+                                    "only the UI thread may start the worker");
   return ls_worker_start (self->worker, error);
 }
 
@@ -416,13 +437,8 @@ ls_bridge_stop (LsBridge  *self,
   g_return_val_if_fail (LS_IS_BRIDGE (self), FALSE);
 
   if G_UNLIKELY (g_thread_self () != self->ui_thread)
-    {
-      char label[64];
-
-      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
-                               "ls_bridge_stop() called from thread %s; only the UI thread may stop the worker",
-                               current_thread_label (label, sizeof label));
-    }
+    return ls_bridge_refuse_thread (self, error, "ls_bridge_stop",
+                                    "only the UI thread may stop the worker");
   ls_worker_stop (self->worker);
   return TRUE;
 }
@@ -458,13 +474,8 @@ ls_bridge_wait_closed (LsBridge  *self,
   g_return_val_if_fail (LS_IS_BRIDGE (self), FALSE);
 
   if G_UNLIKELY (g_thread_self () != self->ui_thread)
-    {
-      char label[64];
-
-      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
-                               "ls_bridge_wait_closed() called from thread %s; only the UI thread waits for the worker",
-                               current_thread_label (label, sizeof label));
-    }
+    return ls_bridge_refuse_thread (self, error, "ls_bridge_wait_closed",
+                                    "only the UI thread waits for the worker");
   if G_UNLIKELY (g_main_depth () > 0)
     return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_LOOP_RUNNING,
                              "ls_bridge_wait_closed() cannot be called from a running event loop: it would run the UI loop nested inside one of its callbacks (wait for \"notify::worker-state\" instead)");
@@ -513,13 +524,8 @@ ls_bridge_get_worker_loop_stats (LsBridge     *self,
   g_return_val_if_fail (stats != NULL, FALSE);
 
   if G_UNLIKELY (g_thread_self () != self->ui_thread)
-    {
-      char label[64];
-
-      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
-                               "ls_bridge_get_worker_loop_stats() called from thread %s; the Loops page reads them on the UI thread",
-                               current_thread_label (label, sizeof label));
-    }
+    return ls_bridge_refuse_thread (self, error, "ls_bridge_get_worker_loop_stats",
+                                    "the Loops page reads them on the UI thread");
   ls_loop_probe_get_stats (ls_worker_get_probe (self->worker), stats);
   return TRUE;
 }
@@ -589,13 +595,10 @@ ls_bridge_post (LsBridge        *self,
 
   if G_UNLIKELY (g_thread_self () != self->ui_thread)
     {
-      char label[64];
-
       if (destroy != NULL && data != NULL)
         destroy (data);
-      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
-                               "ls_bridge_post() called from thread %s; only the UI thread posts to the worker (on the worker, attach a source to its own context)",
-                               current_thread_label (label, sizeof label));
+      return ls_bridge_refuse_thread (self, error, "ls_bridge_post",
+                                      "only the UI thread posts to the worker (on the worker, attach a source to its own context)");
     }
 
   state = ls_worker_get_state (self->worker);
@@ -603,9 +606,7 @@ ls_bridge_post (LsBridge        *self,
     {
       if (destroy != NULL && data != NULL)
         destroy (data);
-      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED,
-                               "Event loop is closed: the worker is %s, so the request was dropped",
-                               ls_worker_state_to_string (state));
+      return ls_bridge_refuse_closed (self, error, state, "the request was dropped");
     }
   /* A push fails once the inbox is closed or full; it has freed @data then. */
   if G_UNLIKELY (!ls_mailbox_push (ls_worker_get_inbox (self->worker), func, data, destroy))
@@ -613,6 +614,8 @@ ls_bridge_post (LsBridge        *self,
   return TRUE;
 }
 
+/* ls_bridge_post() the other way across, kept apart: it refuses the UI
+ * thread rather than the others, and drops only once the worker is CLOSED. */
 gboolean
 ls_bridge_post_ui (LsBridge        *self,
                    LsMessageFunc    func,
@@ -637,8 +640,7 @@ ls_bridge_post_ui (LsBridge        *self,
     {
       if (destroy != NULL && data != NULL)
         destroy (data);
-      return ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED,
-                               "Event loop is closed: the worker is CLOSED, so the result was dropped");
+      return ls_bridge_refuse_closed (self, error, state, "the result was dropped");
     }
   if G_UNLIKELY (!ls_mailbox_push (self->ui_box, func, data, destroy))
     return ls_bridge_refuse_push (self, self->ui_box, error);
@@ -662,7 +664,6 @@ ls_bridge_new_ui_mailbox (LsBridge          *self,
 {
   LsWorkerState state;
   LsMailbox *mailbox;
-  char label[64];
 
   g_return_val_if_fail (LS_IS_BRIDGE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -671,9 +672,8 @@ ls_bridge_new_ui_mailbox (LsBridge          *self,
     {
       if (user_data_destroy != NULL)
         user_data_destroy (user_data);
-      ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_WRONG_THREAD,
-                        "ls_bridge_new_ui_mailbox() called from thread %s; UI mailboxes are made on the UI thread",
-                        current_thread_label (label, sizeof label));
+      ls_bridge_refuse_thread (self, error, "ls_bridge_new_ui_mailbox",
+                               "UI mailboxes are made on the UI thread");
       return NULL;
     }
   state = ls_worker_get_state (self->worker);
@@ -681,9 +681,7 @@ ls_bridge_new_ui_mailbox (LsBridge          *self,
     {
       if (user_data_destroy != NULL)
         user_data_destroy (user_data);
-      ls_bridge_refuse (self, error, LS_BRIDGE_ERROR_CLOSED,
-                        "Event loop is closed: the worker is %s, so no new mailbox from it",
-                        ls_worker_state_to_string (state));
+      ls_bridge_refuse_closed (self, error, state, "no new mailbox from it");
       return NULL;
     }
 

@@ -46,6 +46,25 @@ equals_ci (const char *str,
   return strlen (word) == len && g_ascii_strncasecmp (str, word, len) == 0;
 }
 
+/* Whether @name (@len bytes) is one of @exact or contains one of @parts,
+ * ignoring case. */
+static gboolean
+matches_names (const char         *name,
+               gsize               len,
+               const char * const *exact,
+               gsize               n_exact,
+               const char * const *parts,
+               gsize               n_parts)
+{
+  for (gsize i = 0; i < n_exact; i++)
+    if (equals_ci (name, len, exact[i]))
+      return TRUE;
+  for (gsize i = 0; i < n_parts; i++)
+    if (contains_ci (name, len, parts[i]))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 is_secret_header_n (const char *name,
                     gsize       len)
@@ -57,13 +76,8 @@ is_secret_header_n (const char *name,
     "api-key", "api_key", "apikey", "token", "secret", "password", "passwd", "credential",
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (exact); i++)
-    if (equals_ci (name, len, exact[i]))
-      return TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
-    if (contains_ci (name, len, parts[i]))
-      return TRUE;
-  return len >= 6 && g_ascii_strncasecmp (name, "x-auth", 6) == 0;
+  return matches_names (name, len, exact, G_N_ELEMENTS (exact), parts, G_N_ELEMENTS (parts)) ||
+         (len >= 6 && g_ascii_strncasecmp (name, "x-auth", 6) == 0);
 }
 
 gboolean
@@ -86,13 +100,8 @@ is_secret_param_n (const char *name,
     "credential",
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (exact); i++)
-    if (equals_ci (name, len, exact[i]))
-      return TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
-    if (contains_ci (name, len, parts[i]))
-      return TRUE;
-  return ends_with_ci (name, len, "_key") || ends_with_ci (name, len, "-key");
+  return matches_names (name, len, exact, G_N_ELEMENTS (exact), parts, G_N_ELEMENTS (parts)) ||
+         ends_with_ci (name, len, "_key") || ends_with_ci (name, len, "-key");
 }
 
 gboolean

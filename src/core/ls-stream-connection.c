@@ -234,6 +234,36 @@ run_expands_too_much (LsStreamRun *run)
   return run->conn_decoded / run->options->max_expansion > wire;
 }
 
+/* What an asynchronous operation's span records: done, cancelled or failed. */
+static LsOutcome
+op_outcome (gboolean      ok,
+            const GError *error)
+{
+  if (ok)
+    return LS_OUTCOME_OK;
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR;
+}
+
+/* Finishes a read of the body (or of a refusal's body) and records its
+ * span, whose task goes to @task (may be NULL). */
+static gssize
+run_read_finish (LsStreamRun   *run,
+                 GObject       *source,
+                 GAsyncResult  *result,
+                 gint64         now,
+                 GError       **error,
+                 guint64       *task)
+{
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, error);
+  guint64 read_task = ls_stream_run_span (run, run->conn_task, span_read, run->read_queued_us, now, now,
+                                          op_outcome (n >= 0, error != NULL ? *error : NULL),
+                                          MAX (n, 0), NULL);
+
+  if (task != NULL)
+    *task = read_task;
+  return n;
+}
+
 static void
 on_read (GObject      *source,
          GAsyncResult *result,
@@ -247,14 +277,10 @@ on_read (GObject      *source,
   guint64 events_before;
   gssize n;
 
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  n = run_read_finish (run, source, result, now, &error, &read_task);
   /* One read at a time, and the connection ends only when it reports
    * back: the body it read from is still the current one. */
   g_warn_if_fail (G_INPUT_STREAM (source) == run->body);
-  read_task = ls_stream_run_span (run, run->conn_task, span_read, run->read_queued_us, now, now,
-            n > 0 ? LS_OUTCOME_OK : n == 0 ? LS_OUTCOME_OK :
-            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
-            MAX (n, 0), NULL);
 
   if (!ls_stream_run_op_reported (run))
     return;
@@ -422,11 +448,7 @@ on_error_body_read (GObject      *source,
   gint64 now = g_get_monotonic_time ();
   gssize n;
 
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  ls_stream_run_span (run, run->conn_task, span_read, run->read_queued_us, now, now,
-            n >= 0 ? LS_OUTCOME_OK :
-            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
-            MAX (n, 0), NULL);
+  n = run_read_finish (run, source, result, now, &error, NULL);
   if (!ls_stream_run_op_reported (run))
     return;
   if (n > 0)
@@ -521,9 +543,7 @@ on_sent (GObject      *source,
 
   body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   ls_stream_run_span (run, run->conn_task, span_send, run->send_us, run->send_us, now,
-            body != NULL ? LS_OUTCOME_OK :
-            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? LS_OUTCOME_CANCELLED : LS_OUTCOME_ERROR,
-            0, run->request_summary);
+                      op_outcome (body != NULL, error), 0, run->request_summary);
 
   if (!ls_stream_run_op_reported (run))
     return;

@@ -641,16 +641,37 @@ run_describe_request (const LsStreamOptions *options)
   return g_string_free (out, FALSE);
 }
 
+/* What the UI thread posts to the worker about a run: a reference to it,
+ * and for a start whether it ran, for a pause the setting. */
 typedef struct
 {
   LsStreamRun *run;
-  gboolean   ran;
-} StartRequest;
+  gboolean     ran;
+  gboolean     paused;
+} RunRequest;
+
+static RunRequest *
+run_request_new (LsStreamRun *run)
+{
+  RunRequest *request = g_new0 (RunRequest, 1);
+
+  request->run = ls_stream_run_ref (run);
+  return request;
+}
+
+static void
+run_request_free (gpointer data)
+{
+  RunRequest *request = data;
+
+  ls_stream_run_unref (request->run);
+  g_free (request);
+}
 
 static void
 start_on_worker (gpointer data)
 {
-  StartRequest *request = data;
+  RunRequest *request = data;
   LsStreamRun *run = request->run;
   GMainContext *context = ls_worker_get_context (run->worker);
 
@@ -701,7 +722,7 @@ start_on_worker (gpointer data)
 static void
 start_request_free (gpointer data)
 {
-  StartRequest *request = data;
+  RunRequest *request = data;
 
   /* Discarded by a stopping worker before it ran: the stream never
    * started, and must still end. Any thread. */
@@ -713,8 +734,7 @@ start_request_free (gpointer data)
       stream_run_publish_shared (request->run, LS_STREAM_CANCELLED, LS_STREAM_END_CANCELLED,
                                  message, NULL);
     }
-  ls_stream_run_unref (request->run);
-  g_free (request);
+  run_request_free (request);
 }
 
 static void
@@ -741,16 +761,10 @@ reconnect_now_on_worker (gpointer data)
   ls_stream_run_publish (run);
 }
 
-typedef struct
-{
-  LsStreamRun *run;
-  gboolean     paused;
-} PauseRequest;
-
 static void
 pause_on_worker (gpointer data)
 {
-  PauseRequest *request = data;
+  RunRequest *request = data;
   LsStreamRun *run = request->run;
 
   if (run->phase == LS_RUN_POSTED || run_is_final (run) || run->reconnect_paused == request->paused)
@@ -765,15 +779,6 @@ pause_on_worker (gpointer data)
   ls_stream_run_publish (run);
 }
 
-static void
-pause_request_free (gpointer data)
-{
-  PauseRequest *request = data;
-
-  ls_stream_run_unref (request->run);
-  g_free (request);
-}
-
 void
 ls_stream_run_post_reconnect_now (LsStreamRun *run,
                                   LsBridge    *bridge)
@@ -786,11 +791,10 @@ ls_stream_run_post_reconnect_paused (LsStreamRun *run,
                                      LsBridge    *bridge,
                                      gboolean     paused)
 {
-  PauseRequest *request = g_new0 (PauseRequest, 1);
+  RunRequest *request = run_request_new (run);
 
-  request->run = ls_stream_run_ref (run);
   request->paused = paused;
-  ls_bridge_post (bridge, pause_on_worker, request, pause_request_free, NULL);
+  ls_bridge_post (bridge, pause_on_worker, request, run_request_free, NULL);
 }
 
 gboolean
@@ -798,10 +802,7 @@ ls_stream_run_post_start (LsStreamRun  *run,
                           LsBridge     *bridge,
                           GError      **error)
 {
-  StartRequest *request = g_new0 (StartRequest, 1);
-
-  request->run = ls_stream_run_ref (run);
-  return ls_bridge_post (bridge, start_on_worker, request, start_request_free, error);
+  return ls_bridge_post (bridge, start_on_worker, run_request_new (run), start_request_free, error);
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "fuzz-chunks.h"
 #include "ls-framer.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
@@ -52,6 +53,15 @@ on_frame_cb (const LsFrame *frame,
   g_string_append_c (log, '\n');
 }
 
+static gboolean
+feed_cb (gpointer       target,
+         const guint8  *data,
+         gsize          len,
+         GError       **error)
+{
+  return ls_framer_feed (target, data, len, error);
+}
+
 static GString *
 frame_all (const guint8 *stream,
            gsize         len,
@@ -60,29 +70,13 @@ frame_all (const guint8 *stream,
 {
   GString *log = g_string_new (NULL);
   LsFramer *framer = ls_framer_new (LS_STREAM_FORMAT_NDJSON, on_frame_cb, log);
-  gsize off = 0;
-  gboolean ok = TRUE;
+  gboolean ok;
   GError *error = NULL;
 
   if (max_size > 0)
     ls_framer_set_max_size (framer, max_size);
 
-  while (ok && off < len)
-    {
-      gsize n = len - off;
-
-      if (seed == G_MAXUINT32)
-        {
-          n = 1;
-        }
-      else if (seed != 0)
-        {
-          seed = seed * 1103515245u + 12345u;
-          n = MIN (n, ((seed >> 16) % 17) + (seed % 5 == 0 ? 0 : 1));
-        }
-      ok = ls_framer_feed (framer, stream + off, n, &error);
-      off += n;
-    }
+  ok = ls_fuzz_feed_chunks (feed_cb, framer, stream, len, seed, &error);
 
   if (!ok)
     {
@@ -101,34 +95,6 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
-  GString *whole;
-  GString *chunked;
-  gsize max_size;
-  guint32 seed;
-
-  if (size < 1)
-    return 0;
-
-  max_size = (data[0] & 3) == 0 ? 1 + (data[0] >> 2) : 0;
-  seed = 1 + (data[0] * 2654435761u) % 0x7FFFFFFFu;
-
-  whole = frame_all (data + 1, size - 1, 0, max_size);
-  chunked = frame_all (data + 1, size - 1, seed, max_size);
-  if (!g_string_equal (whole, chunked))
-    g_error ("chunking changed the result:\n--- whole\n%s\n--- chunked\n%s",
-             whole->str, chunked->str);
-
-  if (size <= 4096)
-    {
-      GString *bytewise = frame_all (data + 1, size - 1, G_MAXUINT32, max_size);
-
-      if (!g_string_equal (whole, bytewise))
-        g_error ("byte-by-byte feeding changed the result:\n--- whole\n%s\n--- bytewise\n%s",
-                 whole->str, bytewise->str);
-      g_string_free (bytewise, TRUE);
-    }
-
-  g_string_free (whole, TRUE);
-  g_string_free (chunked, TRUE);
+  ls_fuzz_compare_chunkings (frame_all, data, size, 1);
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz-chunks.h"
 #include "ls-sse-parser.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
@@ -63,6 +64,15 @@ on_event_cb (const LsSseEvent *event,
   g_string_append_printf (run->log, "|%s\n", event->id);
 }
 
+static gboolean
+feed_cb (gpointer       target,
+         const guint8  *data,
+         gsize          len,
+         GError       **error)
+{
+  return ls_sse_parser_feed (target, data, len, error);
+}
+
 /* Feeds @stream in chunks of sizes drawn from @seed (0: whole, G_MAXUINT32:
  * byte by byte) and returns
  * a log of everything observable. */
@@ -74,29 +84,13 @@ parse (const guint8 *stream,
 {
   Run run = { g_string_new (NULL) };
   LsSseParser *parser = ls_sse_parser_new (on_event_cb, &run);
-  gsize off = 0;
-  gboolean ok = TRUE;
+  gboolean ok;
   GError *error = NULL;
 
   if (max_size > 0)
     ls_sse_parser_set_max_size (parser, max_size);
 
-  while (ok && off < len)
-    {
-      gsize n = len - off;
-
-      if (seed == G_MAXUINT32)
-        {
-          n = 1;
-        }
-      else if (seed != 0)
-        {
-          seed = seed * 1103515245u + 12345u;
-          n = MIN (n, ((seed >> 16) % 17) + (seed % 5 == 0 ? 0 : 1));
-        }
-      ok = ls_sse_parser_feed (parser, stream + off, n, &error);
-      off += n;
-    }
+  ok = ls_fuzz_feed_chunks (feed_cb, parser, stream, len, seed, &error);
 
   if (!ok)
     {
@@ -126,37 +120,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
-  GString *whole;
-  GString *chunked;
-  gsize max_size;
-  guint32 seed;
-
-  if (size < 1)
-    return 0;
-
-  /* Low bits: a small cap (to reach the error paths) or the default. */
   /* The smallest cap still fits "data:", for the check after the end. */
-  max_size = (data[0] & 3) == 0 ? 5 + (data[0] >> 2) : 0;
-  seed = 1 + (data[0] * 2654435761u) % 0x7FFFFFFFu;
-
-  whole = parse (data + 1, size - 1, 0, max_size);
-  chunked = parse (data + 1, size - 1, seed, max_size);
-  if (!g_string_equal (whole, chunked))
-    g_error ("chunking changed the result:\n--- whole\n%s\n--- chunked\n%s",
-             whole->str, chunked->str);
-
-  /* Byte by byte too, while it is cheap. */
-  if (size <= 4096)
-    {
-      GString *bytewise = parse (data + 1, size - 1, G_MAXUINT32, max_size);
-
-      if (!g_string_equal (whole, bytewise))
-        g_error ("byte-by-byte feeding changed the result:\n--- whole\n%s\n--- bytewise\n%s",
-                 whole->str, bytewise->str);
-      g_string_free (bytewise, TRUE);
-    }
-
-  g_string_free (whole, TRUE);
-  g_string_free (chunked, TRUE);
+  ls_fuzz_compare_chunkings (parse, data, size, 5);
   return 0;
 }
