@@ -83,7 +83,8 @@ ls_window_update_actions (LsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stress-test-cancel", running);
 }
 
-/* The empty state offers the demo server until the first connect. */
+/* The empty state offers the demo server until the first connect, or
+ * the first stream that goes live. */
 static void
 ls_window_hide_empty_state (LsWindow *self)
 {
@@ -200,6 +201,10 @@ on_stream_live_cb (LsWindow     *self,
                    GParamSpec   *pspec,
                    LsStreamPage *page)
 {
+  /* However the stream was started (the editor, the command line, code),
+   * its table and state replace the offer of the demo server. */
+  if (ls_stream_page_get_live (page))
+    ls_window_hide_empty_state (self);
   ls_window_update_pacing (self);
 }
 

@@ -29,6 +29,7 @@
 #include "ls-test-utils.h"
 #include "ls-trace-export.h"
 #include "ls-window.h"
+#include "ls-window-private.h"
 
 #define APP_ID "io.github.loopscope.Loopscope"
 #define BEARER "GUI-SECRET-TOKEN-42"
@@ -177,6 +178,9 @@ step_refused_and_offered (gpointer data)
                               "SHA-256 fingerprint %s", fingerprint);
   g_assert_cmpstr (ls_stream_get_message (stream), ==, expected);
   g_assert_cmpstr (ls_stream_get_rejected_certificate (stream), ==, fingerprint);
+  /* A stream started by code, not the editor's button, still replaces the
+   * "try the demo server" offer: the refusal is not drawn under it. */
+  g_assert_false (_ls_window_get_empty_state_visible (run->window));
   collect_labels (GTK_WIDGET (run->window), labels);
   /* The reason, with the fingerprint, is on the page. */
   g_assert_nonnull (strstr (labels->str, expected));

@@ -236,8 +236,12 @@ step_demo_events_shown (gpointer data)
   g_assert_cmpstr (view->type, ==, "tick");
   g_assert_cmpuint (view->data_len, >, 0);
 
+  /* The figures come with the stream's once-per-frame progress, the table
+   * from its own tick on the store: either may be a frame ahead. Wait for
+   * the figures to count every event row (the first row is the open). */
   ls_stream_get_stats (stream, &stats);
-  g_assert_cmpuint (stats.events, >=, n - 1);   /* the table may trail by a frame */
+  if (stats.events < n - 1)
+    return FALSE;
   g_assert_cmpuint (stats.bytes, >, 0);
 
   return TRUE;
