@@ -229,6 +229,50 @@ test_two_completions (void)
   g_assert_cmpstr (ls_llm_assembler_get_text (llm), ==, "again again ");
 }
 
+static int
+compare_gaps (gconstpointer a,
+              gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Figures asked for between feeds (as the view does each frame) are the
+ * same as computed here from all the gaps at once. */
+static void
+test_gaps_incremental (void)
+{
+  g_autoptr(LsLlmAssembler) llm = ls_llm_assembler_new ();
+  g_autoptr(GArray) gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  LsLlmFigures f;
+  gint64 t = 1000, max = 0;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      gint64 gap = g_test_rand_int_range (0, 100000);
+
+      if (i > 0)
+        {
+          t += gap;
+          g_array_append_val (gaps, gap);
+          max = MAX (max, gap);
+        }
+      ls_llm_assembler_feed (llm, NULL, "{\"choices\":[{\"delta\":{\"content\":\"t\"}}]}", -1, t);
+      if (i % 7 == 3)
+        ls_llm_assembler_get_figures (llm, &f);
+    }
+
+  g_array_sort (gaps, compare_gaps);
+  ls_llm_assembler_get_figures (llm, &f);
+  g_assert_cmpuint (f.tokens, ==, 1000);
+  /* 999 gaps: ranks ceil(499.5) = 500 and ceil(989.01) = 990. */
+  g_assert_cmpint (f.gap_p50_us, ==, g_array_index (gaps, gint64, 499));
+  g_assert_cmpint (f.gap_p99_us, ==, g_array_index (gaps, gint64, 989));
+  g_assert_cmpint (f.gap_max_us, ==, max);
+  g_assert_cmpint (f.gap_max_us, ==, g_array_index (gaps, gint64, 998));
+}
+
 static void
 test_hostile (void)
 {
@@ -544,6 +588,7 @@ main (int   argc,
   g_test_add_func ("/llm/anthropic", test_anthropic);
   g_test_add_func ("/llm/pointer", test_pointer);
   g_test_add_func ("/llm/two-completions", test_two_completions);
+  g_test_add_func ("/llm/gaps-incremental", test_gaps_incremental);
   g_test_add_func ("/llm/hostile", test_hostile);
   g_test_add ("/llm/demo/post", Fixture, NULL, fixture_setup, test_demo_post, fixture_teardown);
   g_test_add ("/llm/demo/anthropic", Fixture, NULL, fixture_setup, test_demo_anthropic, fixture_teardown);

@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -48,9 +49,10 @@ struct _LsLlmAssembler
   gint64        end_us;
   GArray       *gaps;           /* gint64 µs, at most LS_LLM_MAX_GAPS */
   gint64        gap_max_us;
-  /* Sorted copy of gaps, remade when they changed. */
+  /* The gaps sorted, the first sorted->len of them: new gaps are sorted
+   * on their own and merged in, so a frame's figures cost O(new + n)
+   * moves, not a sort of everything. */
   GArray       *sorted;
-  gboolean      sorted_valid;
 };
 
 G_DEFINE_FINAL_TYPE (LsLlmAssembler, ls_llm_assembler, G_TYPE_OBJECT)
@@ -290,7 +292,6 @@ ls_llm_assembler_add_token (LsLlmAssembler *self,
       if (self->gaps->len < LS_LLM_MAX_GAPS)
         {
           g_array_append_val (self->gaps, gap);
-          self->sorted_valid = FALSE;
         }
       self->gap_max_us = MAX (self->gap_max_us, gap);
     }
@@ -601,8 +602,8 @@ ls_llm_assembler_reset (LsLlmAssembler *self)
   self->last_token_us = 0;
   self->end_us = 0;
   g_array_set_size (self->gaps, 0);
+  g_array_set_size (self->sorted, 0);
   self->gap_max_us = 0;
-  self->sorted_valid = FALSE;
 }
 
 LsLlmDialect
@@ -670,6 +671,29 @@ compare_gint64 (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+static void
+ls_llm_assembler_merge_gaps (LsLlmAssembler *self)
+{
+  guint old_len = self->sorted->len;
+  guint n_new = self->gaps->len - old_len;
+  g_autofree gint64 *fresh = g_memdup2 (&g_array_index (self->gaps, gint64, old_len), n_new * sizeof (gint64));
+  gint64 *out;
+  guint i = old_len, j = n_new, k;
+
+  qsort (fresh, n_new, sizeof (gint64), compare_gint64);
+  g_array_set_size (self->sorted, self->gaps->len);
+  out = (gint64 *) (gpointer) self->sorted->data;
+
+  /* Merge from the back, in place. */
+  for (k = self->gaps->len; j > 0; k--)
+    {
+      if (i > 0 && out[i - 1] > fresh[j - 1])
+        out[k - 1] = out[--i];
+      else
+        out[k - 1] = fresh[--j];
+    }
+}
+
 /* Nearest rank: the smallest gap with at least @percent % at or below it. */
 static gint64
 percentile (GArray *sorted,
@@ -703,13 +727,8 @@ ls_llm_assembler_get_figures (LsLlmAssembler *self,
 
   if (self->gaps->len > 0)
     {
-      if (!self->sorted_valid)
-        {
-          g_array_set_size (self->sorted, 0);
-          g_array_append_vals (self->sorted, self->gaps->data, self->gaps->len);
-          g_array_sort (self->sorted, compare_gint64);
-          self->sorted_valid = TRUE;
-        }
+      if (self->sorted->len < self->gaps->len)
+        ls_llm_assembler_merge_gaps (self);
       figures->gap_p50_us = percentile (self->sorted, 50);
       figures->gap_p99_us = percentile (self->sorted, 99);
       figures->gap_max_us = self->gap_max_us;
