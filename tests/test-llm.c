@@ -577,6 +577,39 @@ test_demo_auth (Fixture       *f,
   feed_clear (&feed);
 }
 
+/* The body carries the style and a chat-style prompt; a bad style is a 400. */
+static void
+test_demo_body_params (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (ls_demo_server_get_base_uri (f->demo), "/llm?interval_ms=1", NULL);
+  static const char body[] = "{\"style\":\"anthropic\",\"max_tokens\":6,"
+                             "\"messages\":[{\"role\":\"user\",\"content\":\"from messages\"}]}";
+  static const char bad_body[] = "{\"style\":\"klingon\"}";
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsEventStore) store = NULL;
+  g_autoptr(LsEventStore) bad_store = NULL;
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(LsStream) bad = NULL;
+  Feed feed = { .anthropic = TRUE };
+
+  options->method = g_strdup ("POST");
+  options->body = g_bytes_new_static (body, strlen (body));
+  stream = run_stream (f, options, &store);
+  assert_completed_once (stream);
+  assemble (stream, &feed);
+  g_assert_cmpint (ls_llm_assembler_get_dialect (feed.llm), ==, LS_LLM_DIALECT_ANTHROPIC);
+  g_assert_cmpstr (feed.expected->str, ==, "You said: from messages.");
+  g_assert_cmpstr (ls_llm_assembler_get_text (feed.llm), ==, feed.expected->str);
+  feed_clear (&feed);
+
+  g_bytes_unref (options->body);
+  options->body = g_bytes_new_static (bad_body, strlen (bad_body));
+  bad = run_stream (f, options, &bad_store);
+  g_assert_cmpint (ls_stream_get_end (bad), ==, LS_STREAM_END_HTTP_STATUS);
+  g_assert_cmpuint (ls_stream_get_response (bad)->status, ==, 400);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -592,6 +625,7 @@ main (int   argc,
   g_test_add_func ("/llm/hostile", test_hostile);
   g_test_add ("/llm/demo/post", Fixture, NULL, fixture_setup, test_demo_post, fixture_teardown);
   g_test_add ("/llm/demo/anthropic", Fixture, NULL, fixture_setup, test_demo_anthropic, fixture_teardown);
+  g_test_add ("/llm/demo/body-params", Fixture, NULL, fixture_setup, test_demo_body_params, fixture_teardown);
   g_test_add ("/llm/demo/auth", Fixture, NULL, fixture_setup, test_demo_auth, fixture_teardown);
 
   return g_test_run ();
