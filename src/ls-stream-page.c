@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "ls-format.h"
+#include "ls-llm-view.h"
 #include "ls-redact.h"
 #include "ls-settings.h"
 #include "ls-stream-page.h"
@@ -42,6 +43,7 @@ struct _LsStreamPage
   GtkButton       *trust_button;
   GtkBox          *figures_box;
   LsEventPanel    *event_panel;
+  LsLlmView       *llm_view;
 
   GtkLabel        *figures[N_FIGURES];
   const char      *state_class;   /* static string: the CSS class on state_label */
@@ -307,6 +309,7 @@ ls_stream_page_drop_stream (LsStreamPage *self)
     return;
 
   g_signal_handlers_disconnect_by_data (self->stream, self);
+  ls_llm_view_set_stream (self->llm_view, NULL);
   /* Cancel is idempotent and never blocks; the stream's own dispose would
    * post it too, but say it out loud. */
   ls_stream_cancel (self->stream);
@@ -385,6 +388,7 @@ ls_stream_page_connect (LsStreamPage *self)
   self->stream = ls_stream_new (self->bridge, options, store, ++self->next_stream_id);
   g_signal_connect_swapped (self->stream, "notify::state", G_CALLBACK (on_stream_state_cb), self);
   g_signal_connect_swapped (self->stream, "progress", G_CALLBACK (on_stream_progress_cb), self);
+  ls_llm_view_set_stream (self->llm_view, self->stream);
 
   if (!ls_stream_start (self->stream, &error))
     {
@@ -505,6 +509,7 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
 
   g_type_ensure (LS_TYPE_REQUEST_EDITOR);
   g_type_ensure (LS_TYPE_EVENT_PANEL);
+  g_type_ensure (LS_TYPE_LLM_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-stream-page.ui");
   /* Bound (and not stored) so that dispose_template() unparents it. */
@@ -517,6 +522,7 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, trust_button);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, figures_box);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, event_panel);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, llm_view);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_connect_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_stop_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_trust_clicked_cb);

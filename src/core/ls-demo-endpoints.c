@@ -25,11 +25,26 @@
  *   GET /ndjson           rate=N (default 10, 0 = as fast as possible),
  *                         count=N, size=N: application/x-ndjson, one line
  *       {"n":N,"t":MS,"pad":"xx…"}\n   (padding as for ticks)
- *   POST /llm             body {"prompt":"…","max_tokens":N} (both optional),
- *   GET /llm              or prompt=…&max_tokens=N; interval_ms=N (default 15)
+ *   POST /llm             body {"prompt":"…","max_tokens":N} (all members
+ *                         optional; "messages":[…,{"content":"…"}] gives the
+ *                         prompt too; style, interval_ms and first_token_ms
+ *                         are read from the body as well),
+ *   GET /llm              or prompt=…&max_tokens=N; interval_ms=N (default
+ *                         15), first_token_ms=N (the first token that much
+ *                         later, default 0), style=openai|anthropic (default
+ *                         openai), auth=1 (then anything but the header
+ *                         "Authorization: Bearer demo-key" is a 401 with an
+ *                         OpenAI-style {"error":{…,"code":"invalid_api_key"}}
+ *                         application/json body)
+ *       openai:
  *       data: {"id":"chatcmpl-…","object":"chat.completion.chunk",…,
  *              "choices":[{"index":0,"delta":{"content":"tok"},…}]}\n\n
  *       then a chunk with "finish_reason":"stop", then data: [DONE]\n\n.
+ *       anthropic (the Messages API's streaming shape):
+ *       event: message_start, content_block_start and ping at once, then
+ *       event: content_block_delta\ndata: {…,"delta":{"type":"text_delta",
+ *       "text":"tok"}}\n\n per token, then content_block_stop,
+ *       message_delta ("stop_reason":"end_turn") and message_stop.
  *       A malformed body is a 400 with {"error":{"message":…}}.
  *   GET /sse/flaky        every=K (default 5), count=N (the last id, default
  *                         unlimited), rate=N (default 20), retry=MS (default
@@ -201,6 +216,47 @@ append_llm_chunk (LsDemoStream *stream,
     }
 }
 
+/* The Anthropic Messages streaming shape: event 0 opens the message and
+ * its text block, events 1..N are the tokens, the last closes both. */
+static void
+append_anthropic_event (LsDemoStream *stream,
+                        GString      *out,
+                        guint64       index)
+{
+  guint n_tokens = stream->tokens->len;
+
+  if (index == 0)
+    {
+      g_string_append (out, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":");
+      append_json_string (out, stream->completion_id);
+      g_string_append (out, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"loopscope-demo\","
+                            "\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+                            "\"usage\":{\"input_tokens\":");
+      ls_demo_append_uint (out, stream->prompt_words);
+      g_string_append (out, ",\"output_tokens\":1}}}\n\n"
+                            "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                            "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+                            "event: ping\ndata: {\"type\":\"ping\"}\n\n");
+    }
+  else if (index <= n_tokens)
+    {
+      g_string_append (out, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                            "\"delta\":{\"type\":\"text_delta\",\"text\":");
+      append_json_string (out, g_ptr_array_index (stream->tokens, index - 1));
+      g_string_append (out, "}}\n\n");
+    }
+  else
+    {
+      g_string_append (out, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                            "event: message_delta\ndata: {\"type\":\"message_delta\","
+                            "\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+                            "\"usage\":{\"output_tokens\":");
+      ls_demo_append_uint (out, n_tokens);
+      g_string_append (out, "}}\n\n"
+                            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    }
+}
+
 static void
 append_tick_event (LsDemoStream *stream,
                    GString      *out,
@@ -340,6 +396,9 @@ static const char index_text[] =
   "GET  /ndjson?rate=N&count=N&size=N               NDJSON, one object per line\n"
   "POST /llm  {\"prompt\":\"...\",\"max_tokens\":N}     LLM-style token stream ending with data: [DONE]\n"
   "GET  /llm?prompt=...&max_tokens=N&interval_ms=N  the same, without a body\n"
+  "     /llm?style=anthropic                         Anthropic Messages events instead (default style=openai)\n"
+  "     /llm?first_token_ms=N                        the first token N ms late\n"
+  "     /llm?auth=1                                  401 unless \"Authorization: Bearer demo-key\"\n"
   "GET  /sse/flaky?every=K&count=N&rate=N&retry=MS  SSE that drops the connection every K events (count = last id)\n"
   "GET  /slow?interval_ms=N&count=N                 one small SSE event per interval (default 1000 ms)\n"
   "\n"
@@ -432,25 +491,118 @@ handle_flaky (LsDemoServer      *self,
   ls_demo_stream_start (stream, (double) rate);
 }
 
+/* An OpenAI-style error body: {"error":{"message":…,"type":…[,"code":…]}}. */
 static void
-respond_llm_error (SoupServerMessage *msg,
-                   const char        *message)
+respond_llm_error_full (SoupServerMessage *msg,
+                        guint              status,
+                        const char        *message,
+                        const char        *code)
 {
   g_autoptr(GString) body = g_string_new ("{\"error\":{\"message\":");
 
   append_json_string (body, message);
-  g_string_append (body, ",\"type\":\"invalid_request_error\"}}\n");
-  soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+  g_string_append (body, ",\"type\":\"invalid_request_error\"");
+  if (code != NULL)
+    {
+      g_string_append (body, ",\"code\":");
+      append_json_string (body, code);
+    }
+  g_string_append (body, "}}\n");
+  soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
                                     body->str, body->len);
 }
 
-/* Reads prompt and max_tokens from a JSON body; FALSE (and a 400 sent) when
- * the body is not what /llm expects. */
+static void
+respond_llm_error (SoupServerMessage *msg,
+                   const char        *message)
+{
+  respond_llm_error_full (msg, SOUP_STATUS_BAD_REQUEST, message, NULL);
+}
+
+/* What one /llm request asks for, from the query and then the body. */
+typedef struct
+{
+  char     *prompt;
+  guint64   max_tokens;
+  guint64   interval_ms;
+  guint64   first_token_ms;
+  gboolean  anthropic;
+} LlmRequest;
+
 static gboolean
-parse_llm_body (SoupServerMessage  *msg,
-                char              **prompt,
-                guint64            *max_tokens)
+parse_llm_style (const char *style,
+                 gboolean   *anthropic)
+{
+  if (g_strcmp0 (style, "openai") == 0)
+    *anthropic = FALSE;
+  else if (g_strcmp0 (style, "anthropic") == 0)
+    *anthropic = TRUE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* An optional integer member of the body in min..max; FALSE (and a 400
+ * sent) when it is present and anything else. */
+static gboolean
+get_body_uint (SoupServerMessage *msg,
+               JsonObject        *object,
+               const char        *name,
+               guint64            min,
+               guint64            max,
+               guint64           *out_value)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  gint64 value;
+
+  if (node == NULL)
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      (value = json_node_get_int (node)) < (gint64) min || (guint64) value > max)
+    {
+      g_autofree char *message = g_strdup_printf ("\"%s\" must be an integer in %" G_GUINT64_FORMAT
+                                                  "..%" G_GUINT64_FORMAT, name, min, max);
+      respond_llm_error (msg, message);
+      return FALSE;
+    }
+  *out_value = (guint64) value;
+  return TRUE;
+}
+
+/* The prompt of a chat-style body: the last message's string content. */
+static const char *
+get_last_message (JsonObject *object)
+{
+  JsonNode *node = json_object_get_member (object, "messages");
+  JsonArray *messages;
+  guint n;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  messages = json_node_get_array (node);
+  n = json_array_get_length (messages);
+  for (guint i = n; i > 0; i--)
+    {
+      JsonNode *element = json_array_get_element (messages, i - 1);
+      JsonNode *content;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      content = json_object_get_member (json_node_get_object (element), "content");
+      if (content != NULL && JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING)
+        return json_node_get_string (content);
+    }
+  return NULL;
+}
+
+/* Reads the request's members from a JSON body (prompt or messages,
+ * max_tokens, style, interval_ms, first_token_ms); FALSE (and a 400 sent)
+ * when the body is not what /llm expects. */
+static gboolean
+parse_llm_body (SoupServerMessage *msg,
+                LlmRequest        *request)
 {
   SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
   g_autoptr(GBytes) bytes = soup_message_body_flatten (request_body);
@@ -458,6 +610,7 @@ parse_llm_body (SoupServerMessage  *msg,
   g_autoptr(GError) error = NULL;
   JsonObject *object;
   JsonNode *node;
+  const char *last_message;
   gsize len = g_bytes_get_size (bytes);
 
   if (len == 0)
@@ -484,6 +637,13 @@ parse_llm_body (SoupServerMessage  *msg,
     }
   object = json_node_get_object (node);
 
+  last_message = get_last_message (object);
+  if (last_message != NULL)
+    {
+      g_free (request->prompt);
+      request->prompt = g_utf8_make_valid (last_message, -1);
+    }
+
   node = json_object_get_member (object, "prompt");
   if (node != NULL)
     {
@@ -492,32 +652,28 @@ parse_llm_body (SoupServerMessage  *msg,
           respond_llm_error (msg, "\"prompt\" must be a string");
           return FALSE;
         }
-      g_free (*prompt);
-      *prompt = g_strdup (json_node_get_string (node));
+      g_free (request->prompt);
+      request->prompt = g_utf8_make_valid (json_node_get_string (node), -1);
     }
 
-  node = json_object_get_member (object, "max_tokens");
-  if (node != NULL)
+  node = json_object_get_member (object, "style");
+  if (node != NULL &&
+      (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+       !parse_llm_style (json_node_get_string (node), &request->anthropic)))
     {
-      gint64 value;
-
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-          (value = json_node_get_int (node)) < 1 || value > MAX_LLM_TOKENS)
-        {
-          g_autofree char *message = g_strdup_printf ("\"max_tokens\" must be an integer in 1..%d",
-                                                      MAX_LLM_TOKENS);
-          respond_llm_error (msg, message);
-          return FALSE;
-        }
-      *max_tokens = (guint64) value;
+      respond_llm_error (msg, "\"style\" must be \"openai\" or \"anthropic\"");
+      return FALSE;
     }
 
-  return TRUE;
+  return get_body_uint (msg, object, "max_tokens", 1, MAX_LLM_TOKENS, &request->max_tokens) &&
+         get_body_uint (msg, object, "interval_ms", 1, LS_DEMO_MAX_INTERVAL_MS, &request->interval_ms) &&
+         get_body_uint (msg, object, "first_token_ms", 0, LS_DEMO_MAX_INTERVAL_MS, &request->first_token_ms);
 }
 
 static GPtrArray *
 make_llm_tokens (const char *prompt,
-                 guint       max_tokens)
+                 guint       max_tokens,
+                 guint64    *n_prompt_words)
 {
   static const char *const answer[] = {
     " Streaming", " responses", " arrive", " one", " token", " at", " a", " time", ",",
@@ -542,6 +698,8 @@ make_llm_tokens (const char *prompt,
       n_words++;
     }
   g_ptr_array_add (tokens, g_strdup ("."));
+  for (*n_prompt_words = n_words; words[i] != NULL; i++)
+    *n_prompt_words += words[i][0] != '\0';
 
   for (i = 0; tokens->len < max_tokens; i++)
     g_ptr_array_add (tokens, g_strdup (answer[i % G_N_ELEMENTS (answer)]));
@@ -556,33 +714,71 @@ handle_llm (LsDemoServer      *self,
             SoupServerMessage *msg,
             GHashTable        *query)
 {
+  LlmRequest request = { NULL, 32, 15, 0, FALSE };
   g_autofree char *prompt = NULL;
-  guint64 max_tokens = 32, interval_ms;
+  guint64 auth;
   LsDemoStream *stream;
-  const char *query_prompt;
+  const char *query_prompt, *style;
 
   if (!check_method (msg, TRUE))
     return;
 
-  if (!get_uint_param (msg, query, "max_tokens", 32, 1, MAX_LLM_TOKENS, &max_tokens) ||
-      !get_uint_param (msg, query, "interval_ms", 15, 1, LS_DEMO_MAX_INTERVAL_MS, &interval_ms))
+  if (!get_uint_param (msg, query, "max_tokens", 32, 1, MAX_LLM_TOKENS, &request.max_tokens) ||
+      !get_uint_param (msg, query, "interval_ms", 15, 1, LS_DEMO_MAX_INTERVAL_MS, &request.interval_ms) ||
+      !get_uint_param (msg, query, "first_token_ms", 0, 0, LS_DEMO_MAX_INTERVAL_MS, &request.first_token_ms) ||
+      !get_uint_param (msg, query, "auth", 0, 0, 1, &auth))
     return;
+
+  style = query != NULL ? g_hash_table_lookup (query, "style") : NULL;
+  if (style != NULL && !parse_llm_style (style, &request.anthropic))
+    {
+      respond_bad_request (msg, "bad parameter style: expected openai or anthropic");
+      return;
+    }
+
+  /* As the real APIs do: the key first, before looking at the request. */
+  if (auth != 0)
+    {
+      const char *authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                                "Authorization");
+
+      if (g_strcmp0 (authorization, "Bearer " LS_DEMO_LLM_KEY) != 0)
+        {
+          respond_llm_error_full (msg, SOUP_STATUS_UNAUTHORIZED, "Incorrect API key provided.",
+                                  "invalid_api_key");
+          return;
+        }
+    }
 
   query_prompt = query != NULL ? g_hash_table_lookup (query, "prompt") : NULL;
-  prompt = g_utf8_make_valid (query_prompt != NULL ? query_prompt : "Hello", -1);
+  request.prompt = g_utf8_make_valid (query_prompt != NULL ? query_prompt : "Hello", -1);
+  prompt = request.prompt;
 
-  if (soup_server_message_get_method (msg) == SOUP_METHOD_POST &&
-      !parse_llm_body (msg, &prompt, &max_tokens))
-    return;
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_POST)
+    {
+      gboolean ok = parse_llm_body (msg, &request);
 
-  stream = ls_demo_stream_new (self, msg, "text/event-stream", append_llm_chunk);
+      /* The body may have replaced the prompt. */
+      prompt = request.prompt;
+      if (!ok)
+        return;
+    }
+
+  stream = ls_demo_stream_new (self, msg, "text/event-stream",
+                               request.anthropic ? append_anthropic_event : append_llm_chunk);
   ls_demo_stream_set_size (stream, 0);
-  stream->tokens = make_llm_tokens (prompt, (guint) max_tokens);
-  stream->completion_id = g_strdup_printf ("chatcmpl-loopscope-%08x", g_random_int ());
+  stream->tokens = make_llm_tokens (prompt, (guint) request.max_tokens, &stream->prompt_words);
+  stream->completion_id = g_strdup_printf (request.anthropic ? "msg_loopscope_%08x" : "chatcmpl-loopscope-%08x",
+                                           g_random_int ());
   stream->created = g_get_real_time () / G_USEC_PER_SEC;
-  /* The tokens, the "stop" chunk, then [DONE]. */
+  /* OpenAI: the tokens, the "stop" chunk, then [DONE]. Anthropic: the
+   * opening events, the tokens, the closing events. */
   stream->total = stream->tokens->len + 2;
-  ls_demo_stream_start (stream, 1000.0 / (double) interval_ms);
+  /* The first token comes first_token_ms late; for Anthropic the opening
+   * events still come at once, as the real API sends them. */
+  stream->hold_index = request.anthropic ? 1 : 0;
+  stream->hold_us = (gint64) request.first_token_ms * 1000;
+  ls_demo_stream_start (stream, 1000.0 / (double) request.interval_ms);
 }
 
 static void

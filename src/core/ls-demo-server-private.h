@@ -92,6 +92,10 @@ struct _LsDemoStream
   guint64 sent;
   guint64 every;             /* flaky: drop after this many events */
   guint64 retry_ms;          /* 0 = no retry field */
+  /* Paced streams: events from hold_index on are due hold_us later than
+   * their pace says (/llm's slow first token). */
+  guint64 hold_index;
+  gint64 hold_us;
   gsize size;
   const char *pad;           /* at least size bytes of 'x' */
   guint queued_chunks;
@@ -100,6 +104,7 @@ struct _LsDemoStream
   GPtrArray *tokens;
   char *completion_id;
   gint64 created;
+  guint64 prompt_words;
 
   gboolean prelude_sent;
   gboolean in_handler;       /* libsoup resumes by itself after the handler */

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 #define LS_DEMO_SERVER_MAX_RATE  1000000
 #define LS_DEMO_SERVER_MAX_SIZE  (1024 * 1024)
 #define LS_DEMO_SERVER_MAX_COUNT 1000000000
+/* The one API key /llm?auth=1 accepts, as "Authorization: Bearer demo-key". */
+#define LS_DEMO_LLM_KEY          "demo-key"
 
 #define LS_TYPE_DEMO_SERVER (ls_demo_server_get_type ())
 G_DECLARE_FINAL_TYPE (LsDemoServer, ls_demo_server, LS, DEMO_SERVER, GObject)

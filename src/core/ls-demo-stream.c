@@ -174,6 +174,16 @@ stream_pump (LsDemoStream *stream)
       double elapsed_us = (double) (g_get_monotonic_time () - stream->start_us);
       double credit = elapsed_us * stream->events_per_us + 1.0;
 
+      if (stream->hold_us > 0)
+        {
+          double held = elapsed_us < (double) stream->hold_us
+                          ? (double) stream->hold_index
+                          : (double) stream->hold_index
+                            + (elapsed_us - (double) stream->hold_us) * stream->events_per_us + 1.0;
+
+          credit = MIN (credit, held);
+        }
+
       due = credit >= (double) stream->total ? stream->total : (guint64) credit;
       max_queued = MAX_QUEUED_PACED;
     }
