@@ -45,7 +45,6 @@ struct _LsStreamPage
   GtkBox          *figures_box;
   LsEventPanel    *event_panel;
   LsResponsePane  *response_pane;
-  GtkButton       *show_response_button;
 
   GtkLabel        *figures[N_FIGURES];
   const char      *state_class;   /* static string: the CSS class on state_label */
@@ -55,6 +54,7 @@ struct _LsStreamPage
   LsRequestTiming  timing_defaults; /* the Preferences' timings last put into the editor */
   LsStream        *stream;
   guint32          next_stream_id;
+  guint32          response_shown_id; /* the stream whose failure brought the Response page up */
   gboolean         live;          /* the stream is connecting, open or waiting to reconnect */
 
   /* The user's explicit choice to accept one certificate: for the URL it
@@ -188,34 +188,32 @@ ls_stream_page_set_live (LsStreamPage *self,
 
 /* The Response page follows the stream's latest response (a new stream
  * has none: the pane empties on connect). Its tab asks for attention on
- * a reply other than 2xx. An HTTP failure with a body gets a "Show
- * Response" button next to the message rather than a switch of page:
- * the user keeps the view they chose, and the button is where their
- * eyes are when the message turns red. */
+ * a reply other than 2xx. When the stream fails on an HTTP status and the
+ * server said why in a body, the Response page comes to the front, once
+ * per stream: the request is over, the table holds one error record, and
+ * the body ("invalid_api_key") is the answer the user is looking for.
+ * A button next to the message would not fit the status line at 800×600
+ * beside the figures; the user can go back to Events with one click. */
 static void
 ls_stream_page_update_response (LsStreamPage *self)
 {
   LsStreamResponse *response = self->stream != NULL ? ls_stream_get_response (self->stream) : NULL;
   GtkWidget *stack = gtk_widget_get_parent (GTK_WIDGET (self->response_pane));
   gboolean error_reply = response != NULL && (response->status < 200 || response->status >= 300);
-  gboolean offer;
 
   ls_response_pane_set_response (self->response_pane, response);
   if (GTK_IS_STACK (stack))
     gtk_stack_page_set_needs_attention (gtk_stack_get_page (GTK_STACK (stack), GTK_WIDGET (self->response_pane)),
                                         error_reply);
 
-  offer = error_reply && response->error_body != NULL && g_bytes_get_size (response->error_body) > 0
-          && ls_stream_get_state (self->stream) == LS_STREAM_FAILED
-          && ls_stream_get_end (self->stream) == LS_STREAM_END_HTTP_STATUS;
-  gtk_widget_set_visible (GTK_WIDGET (self->show_response_button), offer);
-}
-
-static void
-on_show_response_clicked_cb (LsStreamPage *self,
-                             GtkButton    *button)
-{
-  ls_stream_page_show_response (self);
+  if (error_reply && response->error_body != NULL && g_bytes_get_size (response->error_body) > 0
+      && ls_stream_get_state (self->stream) == LS_STREAM_FAILED
+      && ls_stream_get_end (self->stream) == LS_STREAM_END_HTTP_STATUS
+      && self->response_shown_id != ls_stream_get_id (self->stream))
+    {
+      self->response_shown_id = ls_stream_get_id (self->stream);
+      ls_stream_page_show_response (self);
+    }
 }
 
 static void
@@ -641,11 +639,9 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, figures_box);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, event_panel);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, response_pane);
-  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, show_response_button);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_connect_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_stop_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_trust_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_show_response_clicked_cb);
 
   /* The editor's Headers & Body popover offers them. */
   gtk_widget_class_install_action (widget_class, "stream.copy-curl", NULL, ls_stream_page_copy_curl_action);
@@ -794,7 +790,7 @@ ls_stream_page_get_response_pane (LsStreamPage *self)
   return self->response_pane;
 }
 
-/* What "Show Response" does: the Response page in front. */
+/* The Response page in front. */
 void
 ls_stream_page_show_response (LsStreamPage *self)
 {

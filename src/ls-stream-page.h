@@ -23,7 +23,8 @@ void             ls_stream_page_set_bridge       (LsStreamPage *self,
 LsRequestEditor *ls_stream_page_get_editor       (LsStreamPage *self);
 LsEventPanel    *ls_stream_page_get_event_panel  (LsStreamPage *self);
 LsResponsePane  *ls_stream_page_get_response_pane (LsStreamPage *self);
-/* The Response page in front ("Show Response"). */
+/* The Response page in front (done once when a stream fails on an HTTP
+ * status with a body). */
 void             ls_stream_page_show_response    (LsStreamPage *self);
 /* The current (or last) stream, NULL before the first connect. */
 LsStream        *ls_stream_page_get_stream       (LsStreamPage *self);
