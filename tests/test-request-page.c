@@ -483,6 +483,37 @@ step_popover_screenshot (gpointer data)
   return TRUE;
 }
 
+/* The Preferences are the editor's defaults: a changed one reaches a
+ * field the user left alone, not one they set. */
+static gboolean
+step_preferences_reach_editor (gpointer data)
+{
+  TestRun *run = data;
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.loopscope.Loopscope");
+  LsRequestEditor *editor = editor_of (run);
+  LsRequestTiming timing;
+
+  ls_request_editor_get_timing (editor, &timing);
+  g_assert_cmpuint (timing.reconnect_ms, ==, 3000);
+  g_assert_cmpuint (timing.idle_timeout_s, ==, 0);
+  g_assert_cmpuint (timing.stall_timeout_s, ==, 0);
+
+  timing.stall_timeout_s = 5;   /* the user's choice for this request */
+  ls_request_editor_set_timing (editor, &timing);
+  g_settings_set_uint (settings, "idle-timeout", 7);
+  g_settings_set_uint (settings, "stall-timeout", 9);
+  ls_request_editor_get_timing (editor, &timing);
+  g_assert_cmpuint (timing.idle_timeout_s, ==, 7);
+  g_assert_cmpuint (timing.stall_timeout_s, ==, 5);
+
+  g_settings_reset (settings, "idle-timeout");
+  g_settings_reset (settings, "stall-timeout");
+  ls_request_editor_get_timing (editor, &timing);
+  g_assert_cmpuint (timing.idle_timeout_s, ==, 0);
+  g_assert_cmpuint (timing.stall_timeout_s, ==, 5);
+  return TRUE;
+}
+
 /* (c) a POST to an SSE stream that completes: sent once. */
 static gboolean
 step_post_sse (gpointer data)
@@ -490,7 +521,8 @@ step_post_sse (gpointer data)
   TestRun *run = data;
   LsRequestEditor *editor = editor_of (run);
   g_autofree char *url = url_for ("/sse");
-  LsRequestTiming timing = { .reconnect_ms = 100, .idle_timeout_s = 0, .stall_timeout_s = 0 };
+  LsRequestTiming timing = { .reconnect_ms = 100, .idle_timeout_s = 60, .stall_timeout_s = 30 };
+  const LsStreamOptions *options;
 
   ls_request_editor_set_url (editor, url);
   ls_request_editor_set_method (editor, "POST");
@@ -499,7 +531,12 @@ step_post_sse (gpointer data)
   ls_request_editor_set_timing (editor, &timing);
   run->sse_before = seen_sse_requests ();
   user_connect (run);
-  g_assert_cmpuint (ls_stream_get_options (ls_stream_page_get_stream (page_of (run)))->reconnect_ms, ==, 100);
+  /* The editor's settings are the stream's. */
+  options = ls_stream_get_options (ls_stream_page_get_stream (page_of (run)));
+  g_assert_cmpuint (options->reconnect_ms, ==, 100);
+  g_assert_cmpuint (options->idle_timeout_ms, ==, 60000);
+  g_assert_cmpuint (options->stall_timeout_ms, ==, 30000);
+  g_assert_cmpint (options->reconnect, ==, LS_STREAM_RECONNECT_AUTO);
   return TRUE;
 }
 
@@ -582,6 +619,7 @@ test_request_and_response (void)
     { "copied", step_copied },
     { "open Headers & Body", step_popover_open },
     { "popover screenshot", step_popover_screenshot },
+    { "Preferences reach the editor", step_preferences_reach_editor },
     { "POST to SSE", step_post_sse },
     { "POST ended, sent once", step_post_sse_ended_once },
     { "POST with reconnect On", step_post_sse_reconnect_on },
