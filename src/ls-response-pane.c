@@ -10,21 +10,19 @@
  * ls-redact's rules, as everywhere on screen: secrets leave the window
  * only by the user's explicit choice (an export, Copy as curl with
  * Secrets). A JSON body is pretty-printed; anything else is shown as
- * text, with invalid UTF-8 replaced.
+ * text, with invalid UTF-8 replaced. The pretty-printer is the events
+ * view's: a body and an event look the same.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "ls-event-panel-private.h"
 #include "ls-format.h"
 #include "ls-redact.h"
 #include "ls-response-pane.h"
 #include "ls-stream-options.h"
-
-/* Deeper JSON is shown as it came: json-glib's parser recurses. */
-#define MAX_PRETTY_DEPTH 256
 
 struct _LsResponsePane
 {
@@ -48,67 +46,6 @@ G_DEFINE_FINAL_TYPE (LsResponsePane, ls_response_pane, GTK_TYPE_WIDGET)
 
 /* ---- body ----------------------------------------------------------------- */
 
-/* The deepest nesting of brackets outside strings; stops counting past
- * MAX_PRETTY_DEPTH. */
-static guint
-json_depth (const char *text,
-            gsize       len)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0, max = 0;
-
-  for (gsize i = 0; i < len && max <= MAX_PRETTY_DEPTH; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        max = MAX (max, ++depth);
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-  return max;
-}
-
-/* @text pretty-printed when it is a JSON object or array, else NULL. */
-static char *
-pretty_json (const char *text,
-             gsize       len)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
-  JsonNode *root;
-  gsize i = 0;
-
-  while (i < len && g_ascii_isspace (text[i]))
-    i++;
-  if (i == len || (text[i] != '{' && text[i] != '['))
-    return NULL;
-  if (json_depth (text, len) > MAX_PRETTY_DEPTH)
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, text, (gssize) len, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL)
-    return NULL;
-
-  generator = json_generator_new ();
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
-}
-
 static void
 ls_response_pane_show_body (LsResponsePane   *self,
                             LsStreamResponse *response)
@@ -131,7 +68,7 @@ ls_response_pane_show_body (LsResponsePane   *self,
   valid = g_utf8_make_valid (data != NULL ? data : "", (gssize) len);
   /* A cut body is not valid JSON: shown as it came. */
   if (!response->error_body_truncated)
-    pretty = pretty_json (valid, strlen (valid));
+    pretty = _ls_event_panel_pretty_json (valid, strlen (valid));
 
   ls_format_size (size, sizeof size, len);
   if (len == 0)
