@@ -187,16 +187,7 @@ handler (SoupServer        *soup_server,
 static void
 server_setup (gpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (server, NULL, handler, NULL, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  server_port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  server = ls_test_soup_server_new_local (handler, &server_port);
 }
 
 static void
