@@ -1,17 +1,20 @@
-/* ls-request-editor.c: method, URL, format, headers and body of a request
+/* ls-request-editor.c: method, URL, format, headers, body and settings of a request
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The editor only edits: it validates nothing itself and starts nothing.
  * Its button emits ::connect or ::stop; the window builds the request
  * from the getters, and reports a bad one back with set_error(), which
- * shows one line under the URL until the URL is edited.
+ * shows one line under the URL until the URL is edited. The "Headers &
+ * Body" button says what is set, so that nothing is sent unseen; a body
+ * typed for POST is kept but not sent (nor offered) with GET or HEAD.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "ls-format.h"
 #include "ls-request-editor.h"
 
 struct _LsRequestEditor
@@ -25,6 +28,11 @@ struct _LsRequestEditor
   GtkMenuButton *extras_button;
   GtkListBox   *headers_list;
   GtkTextView  *body_view;
+  GtkLabel     *body_note;
+  GtkDropDown  *reconnect_dropdown;
+  GtkSpinButton *reconnect_ms_spin;
+  GtkSpinButton *idle_spin;
+  GtkSpinButton *stall_spin;
   GtkButton    *connect_button;
   GtkRevealer  *error_revealer;
   GtkLabel     *error_label;
@@ -52,6 +60,21 @@ static const LsStreamFormat format_order[] = {
   LS_STREAM_FORMAT_RAW,
 };
 
+/* In the order of reconnect_dropdown's items. */
+static const LsStreamReconnect reconnect_order[] = {
+  LS_STREAM_RECONNECT_AUTO,
+  LS_STREAM_RECONNECT_ON,
+  LS_STREAM_RECONNECT_OFF,
+};
+
+static void ls_request_editor_update_summary (LsRequestEditor *self);
+
+static void
+on_request_changed_cb (LsRequestEditor *self)
+{
+  ls_request_editor_update_summary (self);
+}
+
 /* ---- header rows ---------------------------------------------------------- */
 
 /* A row is a box of [name entry][value entry][remove button]; the entries
@@ -68,9 +91,12 @@ on_remove_header_cb (GtkButton *button,
                      GtkWidget *row)
 {
   GtkWidget *list = gtk_widget_get_ancestor (row, GTK_TYPE_LIST_BOX);
+  GtkWidget *editor = gtk_widget_get_ancestor (row, LS_TYPE_REQUEST_EDITOR);
 
   if (list != NULL)
     gtk_list_box_remove (GTK_LIST_BOX (list), row);
+  if (editor != NULL)
+    ls_request_editor_update_summary (LS_REQUEST_EDITOR (editor));
 }
 
 static GtkWidget *
@@ -112,6 +138,9 @@ ls_request_editor_append_header_row (LsRequestEditor *self,
   g_object_set_data (G_OBJECT (row), "value-entry", value_entry);
 
   gtk_list_box_append (self->headers_list, row);
+  /* A named header counts; an empty row does not. */
+  g_signal_connect_swapped (name_entry, "changed", G_CALLBACK (on_request_changed_cb), self);
+  ls_request_editor_update_summary (self);
 
   return name_entry;
 }
@@ -153,6 +182,62 @@ ls_request_editor_nth_named_row (LsRequestEditor *self,
   if (n_named != NULL)
     *n_named = n;
   return NULL;
+}
+
+/* ---- what is set --------------------------------------------------------- */
+
+static gboolean
+method_has_no_body (const char *method)
+{
+  return g_ascii_strcasecmp (method, "GET") == 0 || g_ascii_strcasecmp (method, "HEAD") == 0;
+}
+
+/* The body's size as sent: its UTF-8 bytes. */
+static gsize
+ls_request_editor_get_body_size (LsRequestEditor *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->body_view);
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  if (gtk_text_buffer_get_char_count (buffer) == 0)
+    return 0;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return strlen (text);
+}
+
+/* The button says what the request carries beyond its URL: "Headers (2)
+ * · Body 55 B"; the body field says when the method sends none. */
+static void
+ls_request_editor_update_summary (LsRequestEditor *self)
+{
+  guint n_headers = ls_request_editor_get_n_headers (self);
+  gsize body_size = ls_request_editor_get_body_size (self);
+  gboolean no_body = method_has_no_body (ls_request_editor_get_method (self));
+  g_autofree char *label = NULL;
+  char size[32];
+
+  /* Alt+H in every form. */
+  if (n_headers > 0 && body_size > 0)
+    label = g_strdup_printf (_("_Headers (%u) · Body %s"), n_headers,
+                             ls_format_size (size, sizeof size, body_size));
+  else if (n_headers > 0)
+    label = g_strdup_printf (_("_Headers (%u) & Body"), n_headers);
+  else if (body_size > 0)
+    label = g_strdup_printf (_("_Headers & Body %s"), ls_format_size (size, sizeof size, body_size));
+  else
+    label = g_strdup (_("_Headers & Body"));
+
+  if (g_strcmp0 (gtk_menu_button_get_label (self->extras_button), label) != 0)
+    gtk_menu_button_set_label (self->extras_button, label);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->extras_button),
+                               no_body && body_size > 0
+                               ? _("Request headers and body (the body is not sent with GET or HEAD)")
+                               : _("Request headers and body"));
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->body_view), !no_body);
+  gtk_widget_set_visible (GTK_WIDGET (self->body_note), no_body);
 }
 
 /* ---- the button ----------------------------------------------------------- */
@@ -262,6 +347,11 @@ ls_request_editor_class_init (LsRequestEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, extras_button);
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, headers_list);
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, body_view);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, body_note);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, reconnect_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, reconnect_ms_spin);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, idle_spin);
+  gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, stall_spin);
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, connect_button);
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsRequestEditor, error_label);
@@ -269,6 +359,7 @@ ls_request_editor_class_init (LsRequestEditorClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_url_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_add_header_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_request_changed_cb);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "lsrequesteditor");
@@ -281,6 +372,7 @@ ls_request_editor_init (LsRequestEditor *self)
 
   self->can_connect = TRUE;
   ls_request_editor_update_button (self);
+  ls_request_editor_update_summary (self);
 }
 
 GtkWidget *
@@ -426,6 +518,7 @@ ls_request_editor_clear_headers (LsRequestEditor *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->headers_list))) != NULL)
     gtk_list_box_remove (self->headers_list, child);
+  ls_request_editor_update_summary (self);
 }
 
 GBytes *
@@ -436,6 +529,11 @@ ls_request_editor_dup_body (LsRequestEditor *self)
   char *text;
 
   g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), NULL);
+
+  /* Kept in the field, never sent: the engine would drop it too, but
+   * nothing downstream (Copy as curl, the timeline) should see it. */
+  if (method_has_no_body (ls_request_editor_get_method (self)))
+    return NULL;
 
   buffer = gtk_text_view_get_buffer (self->body_view);
   if (gtk_text_buffer_get_char_count (buffer) == 0)
@@ -545,4 +643,85 @@ ls_request_editor_focus_url (LsRequestEditor *self)
 
   gtk_widget_grab_focus (GTK_WIDGET (self->url_entry));
   gtk_editable_select_region (GTK_EDITABLE (self->url_entry), 0, -1);
+}
+
+/* ---- per-request settings ------------------------------------------------- */
+
+LsStreamReconnect
+ls_request_editor_get_reconnect (LsRequestEditor *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), LS_STREAM_RECONNECT_AUTO);
+
+  selected = gtk_drop_down_get_selected (self->reconnect_dropdown);
+  if (selected >= G_N_ELEMENTS (reconnect_order))
+    return LS_STREAM_RECONNECT_AUTO;
+  return reconnect_order[selected];
+}
+
+void
+ls_request_editor_set_reconnect (LsRequestEditor   *self,
+                                 LsStreamReconnect  reconnect)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (reconnect_order); i++)
+    if (reconnect_order[i] == reconnect)
+      gtk_drop_down_set_selected (self->reconnect_dropdown, i);
+}
+
+void
+ls_request_editor_get_timing (LsRequestEditor *self,
+                              LsRequestTiming *timing)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+  g_return_if_fail (timing != NULL);
+
+  /* What is typed and not yet committed (no Enter, focus still in) counts. */
+  gtk_spin_button_update (self->reconnect_ms_spin);
+  gtk_spin_button_update (self->idle_spin);
+  gtk_spin_button_update (self->stall_spin);
+  timing->reconnect_ms = (guint) gtk_spin_button_get_value_as_int (self->reconnect_ms_spin);
+  timing->idle_timeout_s = (guint) gtk_spin_button_get_value_as_int (self->idle_spin);
+  timing->stall_timeout_s = (guint) gtk_spin_button_get_value_as_int (self->stall_spin);
+}
+
+void
+ls_request_editor_set_timing (LsRequestEditor       *self,
+                              const LsRequestTiming *timing)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+  g_return_if_fail (timing != NULL);
+
+  gtk_spin_button_set_value (self->reconnect_ms_spin, timing->reconnect_ms);
+  gtk_spin_button_set_value (self->idle_spin, timing->idle_timeout_s);
+  gtk_spin_button_set_value (self->stall_spin, timing->stall_timeout_s);
+}
+
+/* The menu button's text, underline included: what a test reads. */
+const char *
+ls_request_editor_get_summary (LsRequestEditor *self)
+{
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), NULL);
+
+  return gtk_menu_button_get_label (self->extras_button);
+}
+
+/* Whether the body field takes text: FALSE for GET and HEAD. */
+gboolean
+ls_request_editor_get_body_editable (LsRequestEditor *self)
+{
+  g_return_val_if_fail (LS_IS_REQUEST_EDITOR (self), FALSE);
+
+  return gtk_widget_get_sensitive (GTK_WIDGET (self->body_view));
+}
+
+/* Opens the Headers & Body popover (screenshots, keyboard users). */
+void
+ls_request_editor_popup_extras (LsRequestEditor *self)
+{
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+
+  gtk_menu_button_popup (self->extras_button);
 }

@@ -1,4 +1,4 @@
-/* ls-request-editor.h: method, URL, format, headers and body of a request
+/* ls-request-editor.h: method, URL, format, headers, body and settings of a request
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,8 +7,18 @@
 #include <gtk/gtk.h>
 
 #include "ls-framer.h"
+#include "ls-stream-options.h"
 
 G_BEGIN_DECLS
+
+/* The per-request timings of the Settings popover, in the Preferences'
+ * units. */
+typedef struct
+{
+  guint reconnect_ms;
+  guint idle_timeout_s;   /* 0: off */
+  guint stall_timeout_s;  /* 0: off */
+} LsRequestTiming;
 
 #define LS_TYPE_REQUEST_EDITOR (ls_request_editor_get_type ())
 G_DECLARE_FINAL_TYPE (LsRequestEditor, ls_request_editor, LS, REQUEST_EDITOR, GtkWidget)
@@ -34,10 +44,25 @@ void            ls_request_editor_add_header     (LsRequestEditor *self,
                                                   const char      *name,
                                                   const char      *value);
 void            ls_request_editor_clear_headers  (LsRequestEditor *self);
-/* NULL when the body is empty. */
+/* NULL when the body is empty, and for GET and HEAD (the text is kept
+ * for when the method changes back, but not sent). */
 GBytes         *ls_request_editor_dup_body       (LsRequestEditor *self);
 void            ls_request_editor_set_body       (LsRequestEditor *self,
                                                   const char      *body);
+/* FALSE while the method (GET, HEAD) sends no body. */
+gboolean        ls_request_editor_get_body_editable (LsRequestEditor *self);
+/* The Headers & Body button's label: "_Headers (2) · Body 55 B". */
+const char     *ls_request_editor_get_summary    (LsRequestEditor *self);
+void            ls_request_editor_popup_extras   (LsRequestEditor *self);
+
+/* AUTO by default: on for GET, off for POST and any request with a body. */
+LsStreamReconnect ls_request_editor_get_reconnect (LsRequestEditor  *self);
+void            ls_request_editor_set_reconnect  (LsRequestEditor   *self,
+                                                  LsStreamReconnect  reconnect);
+void            ls_request_editor_get_timing     (LsRequestEditor       *self,
+                                                  LsRequestTiming       *timing);
+void            ls_request_editor_set_timing     (LsRequestEditor       *self,
+                                                  const LsRequestTiming *timing);
 
 /* A one-line reason shown under the URL (NULL hides it). */
 void            ls_request_editor_set_error      (LsRequestEditor *self,

@@ -13,9 +13,11 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-curl.h"
 #include "ls-format.h"
 #include "ls-llm-view.h"
 #include "ls-redact.h"
+#include "ls-response-pane.h"
 #include "ls-settings.h"
 #include "ls-stream-page.h"
 #include "ls-ui-util.h"
@@ -44,14 +46,17 @@ struct _LsStreamPage
   GtkBox          *figures_box;
   LsEventPanel    *event_panel;
   LsLlmView       *llm_view;
+  LsResponsePane  *response_pane;
 
   GtkLabel        *figures[N_FIGURES];
   const char      *state_class;   /* static string: the CSS class on state_label */
 
   LsBridge        *bridge;
   GSettings       *settings;      /* the Preferences: new streams' defaults */
+  LsRequestTiming  timing_defaults; /* the Preferences' timings last put into the editor */
   LsStream        *stream;
   guint32          next_stream_id;
+  guint32          response_shown_id; /* the stream whose failure brought the Response page up */
   gboolean         live;          /* the stream is connecting, open or waiting to reconnect */
 
   /* The user's explicit choice to accept one certificate: for the URL it
@@ -181,6 +186,38 @@ ls_stream_page_set_live (LsStreamPage *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
 }
 
+/* ---- response ------------------------------------------------------------- */
+
+/* The Response page follows the stream's latest response (a new stream
+ * has none: the pane empties on connect). Its tab asks for attention on
+ * a reply other than 2xx. When the stream fails on an HTTP status and the
+ * server said why in a body, the Response page comes to the front, once
+ * per stream: the request is over, the table holds one error record, and
+ * the body ("invalid_api_key") is the answer the user is looking for.
+ * A button next to the message would not fit the status line at 800×600
+ * beside the figures; the user can go back to Events with one click. */
+static void
+ls_stream_page_update_response (LsStreamPage *self)
+{
+  LsStreamResponse *response = self->stream != NULL ? ls_stream_get_response (self->stream) : NULL;
+  GtkWidget *stack = gtk_widget_get_parent (GTK_WIDGET (self->response_pane));
+  gboolean error_reply = response != NULL && (response->status < 200 || response->status >= 300);
+
+  ls_response_pane_set_response (self->response_pane, response);
+  if (GTK_IS_STACK (stack))
+    gtk_stack_page_set_needs_attention (gtk_stack_get_page (GTK_STACK (stack), GTK_WIDGET (self->response_pane)),
+                                        error_reply);
+
+  if (error_reply && response->error_body != NULL && g_bytes_get_size (response->error_body) > 0
+      && ls_stream_get_state (self->stream) == LS_STREAM_FAILED
+      && ls_stream_get_end (self->stream) == LS_STREAM_END_HTTP_STATUS
+      && self->response_shown_id != ls_stream_get_id (self->stream))
+    {
+      self->response_shown_id = ls_stream_get_id (self->stream);
+      ls_stream_page_show_response (self);
+    }
+}
+
 static void
 ls_stream_page_update_state (LsStreamPage *self)
 {
@@ -276,6 +313,7 @@ ls_stream_page_update_state (LsStreamPage *self)
   ls_stream_page_set_live (self, self->stream != NULL && !LS_STREAM_STATE_IS_FINAL (state)
                                  && state != LS_STREAM_IDLE);
   ls_stream_page_update_figures (self);
+  ls_stream_page_update_response (self);
 }
 
 static void
@@ -322,6 +360,7 @@ ls_stream_page_build_options (LsStreamPage  *self,
 {
   g_autoptr(LsStreamOptions) options = NULL;
   g_autofree char *url = g_strstrip (g_strdup (ls_request_editor_get_url (self->editor)));
+  LsRequestTiming timing;
   guint n_headers;
 
   if (url[0] == '\0')
@@ -336,7 +375,15 @@ ls_stream_page_build_options (LsStreamPage  *self,
   options->method = g_strdup (ls_request_editor_get_method (self->editor));
   options->format = ls_request_editor_get_format (self->editor);
   options->body = ls_request_editor_dup_body (self->editor);
+  /* The Preferences' reconnect default (for GET) applies to Automatic;
+   * the editor's timings start as the Preferences' and may differ. */
   ls_settings_apply_stream_defaults (self->settings, options);
+  if (ls_request_editor_get_reconnect (self->editor) != LS_STREAM_RECONNECT_AUTO)
+    options->reconnect = ls_request_editor_get_reconnect (self->editor);
+  ls_request_editor_get_timing (self->editor, &timing);
+  options->reconnect_ms = timing.reconnect_ms;
+  options->idle_timeout_ms = timing.idle_timeout_s * 1000;
+  options->stall_timeout_ms = timing.stall_timeout_s * 1000;
 
   n_headers = ls_request_editor_get_n_headers (self->editor);
   for (guint i = 0; i < n_headers; i++)
@@ -454,6 +501,77 @@ on_editor_stop_cb (LsStreamPage    *self,
   ls_stream_page_stop (self);
 }
 
+/* ---- Copy as curl --------------------------------------------------------- */
+
+/* The request as Connect would send it now, so the options are built the
+ * same way (a bad one is reported under the URL, as Connect does). */
+static void
+ls_stream_page_copy_curl (LsStreamPage *self,
+                          gboolean      include_secrets)
+{
+  g_autoptr(LsStreamOptions) options = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *command = NULL;
+
+  options = ls_stream_page_build_options (self, &error);
+  if (options == NULL)
+    {
+      ls_request_editor_set_error (self->editor, error->message);
+      return;
+    }
+  command = ls_curl_command (options, include_secrets);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), command);
+}
+
+static void
+ls_stream_page_copy_curl_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  ls_stream_page_copy_curl (LS_STREAM_PAGE (widget), g_str_equal (action_name, "stream.copy-curl-secrets"));
+}
+
+/* ---- Preferences into the editor ------------------------------------------- */
+
+static void
+read_timing_defaults (GSettings       *settings,
+                      LsRequestTiming *timing)
+{
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new ("");
+
+  ls_settings_apply_stream_defaults (settings, options);
+  timing->reconnect_ms = options->reconnect_ms;
+  timing->idle_timeout_s = options->idle_timeout_ms / 1000;
+  timing->stall_timeout_s = options->stall_timeout_ms / 1000;
+}
+
+/* A changed Preference reaches the editor's field unless the user has
+ * set that field for this request (it differs from the old default). */
+static void
+ls_stream_page_apply_timing_defaults (LsStreamPage *self)
+{
+  LsRequestTiming defaults, current;
+
+  read_timing_defaults (self->settings, &defaults);
+  ls_request_editor_get_timing (self->editor, &current);
+  if (current.reconnect_ms == self->timing_defaults.reconnect_ms)
+    current.reconnect_ms = defaults.reconnect_ms;
+  if (current.idle_timeout_s == self->timing_defaults.idle_timeout_s)
+    current.idle_timeout_s = defaults.idle_timeout_s;
+  if (current.stall_timeout_s == self->timing_defaults.stall_timeout_s)
+    current.stall_timeout_s = defaults.stall_timeout_s;
+  ls_request_editor_set_timing (self->editor, &current);
+  self->timing_defaults = defaults;
+}
+
+static void
+on_settings_changed_cb (LsStreamPage *self,
+                        const char   *key,
+                        GSettings    *settings)
+{
+  ls_stream_page_apply_timing_defaults (self);
+}
+
 /* ---- GObject -------------------------------------------------------------- */
 
 static void
@@ -464,6 +582,8 @@ ls_stream_page_dispose (GObject *object)
   /* Closing the window ends its stream. */
   ls_stream_page_drop_stream (self);
   g_clear_object (&self->bridge);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->pinned_fingerprint, g_free);
   g_clear_pointer (&self->pinned_url, g_free);
@@ -510,6 +630,7 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   g_type_ensure (LS_TYPE_REQUEST_EDITOR);
   g_type_ensure (LS_TYPE_EVENT_PANEL);
   g_type_ensure (LS_TYPE_LLM_VIEW);
+  g_type_ensure (LS_TYPE_RESPONSE_PANE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-stream-page.ui");
   /* Bound (and not stored) so that dispose_template() unparents it. */
@@ -523,9 +644,14 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, figures_box);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, event_panel);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, llm_view);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, response_pane);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_connect_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_stop_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_trust_clicked_cb);
+
+  /* The editor's Headers & Body popover offers them. */
+  gtk_widget_class_install_action (widget_class, "stream.copy-curl", NULL, ls_stream_page_copy_curl_action);
+  gtk_widget_class_install_action (widget_class, "stream.copy-curl-secrets", NULL, ls_stream_page_copy_curl_action);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "lsstreampage");
@@ -535,6 +661,9 @@ static void
 ls_stream_page_init (LsStreamPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* What the editor's fields hold before any Preferences are read. */
+  read_timing_defaults (NULL, &self->timing_defaults);
+  ls_request_editor_set_timing (self->editor, &self->timing_defaults);
 
   self->figures[FIGURE_EVENTS] = ls_stream_page_add_figure (self, _("Events"),
                                                             _("Events stored (NDJSON lines, raw chunks)"));
@@ -626,7 +755,14 @@ ls_stream_page_set_settings (LsStreamPage *self,
   g_return_if_fail (LS_IS_STREAM_PAGE (self));
   g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
 
+  if (self->settings == settings)
+    return;
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
   g_set_object (&self->settings, settings);
+  if (settings != NULL)
+    g_signal_connect_swapped (settings, "changed", G_CALLBACK (on_settings_changed_cb), self);
+  ls_stream_page_apply_timing_defaults (self);
 }
 
 /* ---- keyboard focus: the window's Ctrl+L and Ctrl+F ----------------------- */
@@ -645,4 +781,30 @@ ls_stream_page_focus_filter (LsStreamPage *self)
   g_return_if_fail (LS_IS_STREAM_PAGE (self));
 
   ls_event_panel_focus_filter (self->event_panel);
+}
+
+/**
+ * ls_stream_page_get_response_pane:
+ *
+ * Returns: (transfer none): the Response page's pane
+ */
+LsResponsePane *
+ls_stream_page_get_response_pane (LsStreamPage *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
+
+  return self->response_pane;
+}
+
+/* The Response page in front. */
+void
+ls_stream_page_show_response (LsStreamPage *self)
+{
+  GtkWidget *stack;
+
+  g_return_if_fail (LS_IS_STREAM_PAGE (self));
+
+  stack = gtk_widget_get_parent (GTK_WIDGET (self->response_pane));
+  if (GTK_IS_STACK (stack))
+    gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (self->response_pane));
 }

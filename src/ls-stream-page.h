@@ -9,6 +9,7 @@
 #include "ls-bridge.h"
 #include "ls-event-panel.h"
 #include "ls-request-editor.h"
+#include "ls-response-pane.h"
 #include "ls-stream.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,10 @@ void             ls_stream_page_set_bridge       (LsStreamPage *self,
                                                   LsBridge     *bridge);
 LsRequestEditor *ls_stream_page_get_editor       (LsStreamPage *self);
 LsEventPanel    *ls_stream_page_get_event_panel  (LsStreamPage *self);
+LsResponsePane  *ls_stream_page_get_response_pane (LsStreamPage *self);
+/* The Response page in front (done once when a stream fails on an HTTP
+ * status with a body). */
+void             ls_stream_page_show_response    (LsStreamPage *self);
 /* The current (or last) stream, NULL before the first connect. */
 LsStream        *ls_stream_page_get_stream       (LsStreamPage *self);
 /* What the Connect button does. FALSE (and the reason under the URL)

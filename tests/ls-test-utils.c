@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "ls-bridge.h"
 #include "ls-stream.h"
@@ -679,4 +680,21 @@ ls_test_shared_unref (gpointer block)
   if (shared->clear != NULL)
     shared->clear (block);
   g_free (shared);
+}
+
+SoupServer *
+ls_test_soup_server_new_local (SoupServerCallback  handler,
+                               guint              *port)
+{
+  g_autoptr(GError) error = NULL;
+  SoupServer *server = soup_server_new (NULL, NULL);
+  GSList *uris;
+
+  soup_server_add_handler (server, NULL, handler, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  *port = (guint) g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return server;
 }

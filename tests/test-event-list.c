@@ -664,6 +664,21 @@ test_formatting (void)
   g_assert_null (none);
   scalar = _ls_event_panel_pretty_json ("42", 2);
   g_assert_null (scalar);
+  /* Nesting json-glib would recurse through until the stack overflows
+   * is shown as it came; ordinary depth is still pretty-printed. */
+  {
+    gsize deep = 1024 * 1024;
+    g_autofree char *nested = g_malloc (2 * deep);
+    g_autofree char *deep_pretty = NULL;
+    g_autofree char *fine_pretty = NULL;
+
+    memset (nested, '[', deep);
+    memset (nested + deep, ']', deep);
+    deep_pretty = _ls_event_panel_pretty_json (nested, 2 * deep);
+    g_assert_null (deep_pretty);
+    fine_pretty = _ls_event_panel_pretty_json (nested + deep - 200, 400);
+    g_assert_nonnull (fine_pretty);
+  }
 
   count = _ls_event_panel_count_text (1234, 50000, TRUE, FALSE);
   g_assert_cmpstr (count, ==, "1,234 of 50,000");

@@ -62,6 +62,7 @@ response_alloc (void)
   self->ref_count = 1;
   self->headers = g_ptr_array_new_with_free_func (ls_stream_header_free);
   self->first_byte_us = -1;
+  self->http_version = "HTTP/1.1";
   return self;
 }
 
@@ -76,6 +77,19 @@ ls_stream_response_new_from_message (SoupMessage *msg,
   SoupMessageHeadersIter iter;
   const char *name, *value;
 
+  switch (soup_message_get_http_version (msg))
+    {
+    case SOUP_HTTP_1_0:
+      self->http_version = "HTTP/1.0";
+      break;
+    case SOUP_HTTP_2_0:
+      self->http_version = "HTTP/2";
+      break;
+    case SOUP_HTTP_1_1:
+    default:
+      self->http_version = "HTTP/1.1";
+      break;
+    }
   self->status = soup_message_get_status (msg);
   if (reason == NULL || *reason == '\0')
     reason = soup_status_get_phrase (self->status);
@@ -111,6 +125,7 @@ ls_stream_response_copy (const LsStreamResponse *self)
 {
   LsStreamResponse *copy = response_alloc ();
 
+  copy->http_version = self->http_version;
   copy->status = self->status;
   copy->reason = g_strdup (self->reason);
   copy->headers_truncated = self->headers_truncated;

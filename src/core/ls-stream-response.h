@@ -21,6 +21,7 @@ G_BEGIN_DECLS
 
 typedef struct
 {
+  const char *http_version;       /* static: "HTTP/1.0", "HTTP/1.1" or "HTTP/2" */
   guint       status;             /* e.g. 401 */
   char       *reason;             /* the reason phrase, or the standard one; never NULL */
   GPtrArray  *headers;            /* of LsStreamHeader *, in order; repeats kept */
