@@ -24,6 +24,7 @@
 #include "ls-redact.h"
 #include "ls-settings.h"
 #include "ls-stream-page.h"
+#include "ls-stream-page-private.h"
 #include "ls-ui-util.h"
 
 typedef enum
@@ -865,4 +866,42 @@ ls_stream_page_focus_filter (LsStreamPage *self)
   g_return_if_fail (LS_IS_STREAM_PAGE (self));
 
   ls_event_panel_focus_filter (self->event_panel);
+}
+
+/* ---- test hooks (ls-stream-page-private.h) -------------------------------- */
+
+const char *
+_ls_stream_page_get_message (LsStreamPage *self)
+{
+  return gtk_label_get_text (self->message_label);
+}
+
+const char *
+_ls_stream_page_get_figure (LsStreamPage *self,
+                            const char   *name)
+{
+  static const char *const names[N_FIGURES] = { "events", "bytes", "rate", "reconnects", "first-byte" };
+
+  for (guint i = 0; i < N_FIGURES; i++)
+    if (g_str_equal (names[i], name))
+      return gtk_label_get_text (self->figures[i]);
+  g_return_val_if_reached (NULL);
+}
+
+GtkWidget *
+_ls_stream_page_get_reconnect_now_button (LsStreamPage *self)
+{
+  return GTK_WIDGET (self->reconnect_now_button);
+}
+
+GtkWidget *
+_ls_stream_page_get_pause_button (LsStreamPage *self)
+{
+  return GTK_WIDGET (self->pause_button);
+}
+
+gboolean
+_ls_stream_page_get_countdown_active (LsStreamPage *self)
+{
+  return self->countdown_id != 0;
 }
