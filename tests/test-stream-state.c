@@ -153,6 +153,44 @@ save_screenshot (TestRun    *run,
   return path != NULL;
 }
 
+/* Every mnemonic of the mapped widgets under @widget, as lower-case keyvals:
+ * none twice (Alt+key would reach only the first). */
+static void
+assert_mnemonics_unique (GtkWidget *widget,
+                         GArray    *keys)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
+    {
+      guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)));
+
+      for (guint i = 0; i < keys->len; i++)
+        if (g_array_index (keys, guint, i) == key)
+          g_error ("Alt+%s is the mnemonic of two widgets, one of them \"%s\"",
+                   gdk_keyval_name (key), gtk_label_get_label (GTK_LABEL (widget)));
+      g_array_append_val (keys, key);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    assert_mnemonics_unique (child, keys);
+}
+
+/* The wait's buttons have their own keys while they are shown. */
+static void
+assert_wait_mnemonics (TestRun *run)
+{
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
+  GtkWidget *now = _ls_stream_page_get_reconnect_now_button (page_of (run));
+  GtkWidget *pause = _ls_stream_page_get_pause_button (page_of (run));
+
+  g_assert_true (gtk_widget_get_mapped (now));
+  g_assert_true (gtk_widget_get_mapped (pause));
+  g_assert_true (gtk_button_get_use_underline (GTK_BUTTON (now)));
+  g_assert_true (gtk_button_get_use_underline (GTK_BUTTON (pause)));
+  assert_mnemonics_unique (GTK_WIDGET (run->window), keys);
+}
+
 /* ---- steps ---------------------------------------------------------------- */
 
 static gboolean
@@ -234,6 +272,7 @@ step_wait_begins (gpointer data)
   g_assert_nonnull (strstr (message, "Connection lost"));
   g_assert_null (strstr (message, "Could not connect"));
   g_assert_true (_ls_stream_page_get_countdown_active (page_of (run)));
+  assert_wait_mnemonics (run);
   /* No connection open, no rate. */
   g_assert_cmpstr (_ls_stream_page_get_figure (page_of (run), "rate"), ==, "—");
   assert_reconnects_match_rows (run);
@@ -391,6 +430,8 @@ step_paused_holds (gpointer data)
   g_assert_cmpint (ls_stream_get_next_attempt_time (stream_of (run)), ==, 0);
   g_assert_cmpstr (_ls_stream_page_get_figure (page_of (run), "rate"), ==, "—");
   assert_reconnects_match_rows (run);
+  /* "Resume" keeps the key "Pause" had. */
+  assert_wait_mnemonics (run);
   return TRUE;
 }
 
