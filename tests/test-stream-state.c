@@ -9,7 +9,9 @@
  * matches the wait measured (the one timing check, a ratio the product
  * asks for, over a 3 s wait); Reconnect Now, Ctrl+R, Pause and Resume do
  * what they say, checked against the engine's own next attempt time; Rate
- * is "—" with no open connection; Reconnects counts the reconnect rows.
+ * is "—" with no open connection, and falls to zero when an open one goes
+ * silent (a SoupServer of its own, on this thread); Reconnects counts the
+ * reconnect rows.
  * Screenshots of the waiting and paused states go to
  * $LS_BUILD_DIR/tests/screenshots. Runs under Xvfb.
  */
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include <gtk/gtk.h>
+#include <libsoup/soup.h>
 
 #include "ls-application.h"
 #include "ls-bridge-private.h"
@@ -33,6 +36,8 @@ typedef struct
   LsWindow      *window;     /* weak */
   LsWorker      *worker;     /* strong, to check it after the app is gone */
   LsDemoServer  *demo;
+  SoupServer    *server;     /* on this thread's context: /burst */
+  char          *burst_url;
   char          *refused_url;
   guint32        stream_id;  /* the stream a step started */
   guint64        connects;   /* its connections when the step began waiting */
@@ -151,6 +156,78 @@ save_screenshot (TestRun    *run,
   if (path != NULL)
     g_test_message ("screenshot: %s", path);
   return path != NULL;
+}
+
+/* ---- /burst: events for a while, then silence on an open connection ---- */
+
+#define BURST_EVENTS      30
+#define BURST_INTERVAL_MS 40
+
+typedef struct
+{
+  SoupServerMessage *msg;     /* owns the Burst */
+  guint              sent;
+  guint              tick_id;
+} Burst;
+
+static void
+burst_free (gpointer data)
+{
+  Burst *burst = data;
+
+  /* A client that goes away ends the ticks. */
+  g_clear_handle_id (&burst->tick_id, g_source_remove);
+  g_free (burst);
+}
+
+static gboolean
+burst_tick_cb (gpointer data)
+{
+  Burst *burst = data;
+  char line[64];
+  int len = g_snprintf (line, sizeof line, "id: %u\ndata: %u\n\n", burst->sent, burst->sent);
+
+  soup_message_body_append (soup_server_message_get_response_body (burst->msg), SOUP_MEMORY_COPY, line, len);
+  soup_server_message_unpause (burst->msg);
+  if (++burst->sent < BURST_EVENTS)
+    return G_SOURCE_CONTINUE;
+  /* Then the connection stays open, silent, until the client goes. */
+  burst->tick_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+burst_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  Burst *burst = g_new0 (Burst, 1);
+
+  burst->msg = msg;
+  g_object_set_data_full (G_OBJECT (msg), "burst", burst, burst_free);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  burst->tick_id = g_timeout_add (BURST_INTERVAL_MS, burst_tick_cb, burst);
+  soup_server_message_pause (msg);
+}
+
+static void
+burst_server_start (TestRun *run)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  run->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (run->server, "/burst", burst_handler, NULL, NULL);
+  g_assert_true (soup_server_listen_local (run->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (run->server);
+  run->burst_url = g_strdup_printf ("http://127.0.0.1:%d/burst", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 }
 
 /* Every mnemonic of the mapped widgets under @widget, as lower-case keyvals:
@@ -486,6 +563,44 @@ step_ended (gpointer data)
 }
 
 static gboolean
+step_connect_burst (gpointer data)
+{
+  TestRun *run = data;
+
+  connect_to (run, run->burst_url);
+  return TRUE;
+}
+
+/* An open stream that goes silent: its rate drops to zero on screen,
+ * though no event (hence no "progress") comes to say so. */
+static gboolean
+step_burst_rate_shown (gpointer data)
+{
+  TestRun *run = data;
+  const char *rate = _ls_stream_page_get_figure (page_of (run), "rate");
+
+  if (ls_stream_get_state (stream_of (run)) != LS_STREAM_OPEN)
+    {
+      g_assert_cmpstr (rate, ==, "—");
+      return FALSE;
+    }
+  return stats_of (run).events_per_s > 0 && g_strcmp0 (rate, "0.0/s") != 0;
+}
+
+static gboolean
+step_silence_rate_zero (gpointer data)
+{
+  TestRun *run = data;
+
+  g_assert_cmpint (ls_stream_get_state (stream_of (run)), ==, LS_STREAM_OPEN);
+  if (stats_of (run).events < BURST_EVENTS ||
+      g_strcmp0 (_ls_stream_page_get_figure (page_of (run), "rate"), "0.0/s") != 0)
+    return FALSE;
+  g_assert_cmpuint (stats_of (run).events, ==, BURST_EVENTS);
+  return TRUE;
+}
+
+static gboolean
 step_quit (gpointer data)
 {
   TestRun *run = data;
@@ -536,6 +651,9 @@ test_stream_state (void)
     { "resume", step_resume },
     { "connect to a stream that ends", step_connect_ending },
     { "ended", step_ended },
+    { "connect to a stream that goes silent", step_connect_burst },
+    { "its rate shown", step_burst_rate_shown },
+    { "silent: rate zero", step_silence_rate_zero },
     { "quit", step_quit },
   };
   g_autoptr(GError) error = NULL;
@@ -545,6 +663,7 @@ test_stream_state (void)
   g_assert_true (ls_demo_server_start_sync (run.demo, 0, &error));
   g_assert_no_error (error);
   run.refused_url = refused_url ();
+  burst_server_start (&run);
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
 
   ls_gui_test_run_steps (G_APPLICATION (run.app), steps, G_N_ELEMENTS (steps), &run);
@@ -556,6 +675,9 @@ test_stream_state (void)
   ls_demo_server_stop (run.demo);
   g_assert_finalize_object (run.demo);
   g_free (run.refused_url);
+  soup_server_disconnect (run.server);
+  g_assert_finalize_object (run.server);
+  g_free (run.burst_url);
 }
 
 int
