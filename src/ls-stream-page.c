@@ -354,7 +354,11 @@ ls_stream_page_update_state (LsStreamPage *self)
   LsStreamStats stats;
   gint64 next_change_us = -1;
 
-  ls_label_set_text_if_changed (self->state_label, state_label (state));
+  /* Held by the user, the wait is not "Reconnecting". */
+  if (state == LS_STREAM_WAITING && ls_stream_get_reconnect_paused (self->stream))
+    ls_label_set_text_if_changed (self->state_label, C_("stream state", "Paused"));
+  else
+    ls_label_set_text_if_changed (self->state_label, state_label (state));
   ls_widget_swap_css_class (GTK_WIDGET (self->state_label), &self->state_class, css);
 
   if (self->stream != NULL)
