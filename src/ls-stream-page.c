@@ -6,12 +6,19 @@
  * request is one line under the URL, never a crash), gives the stream a
  * fresh LsEventStore (the table then shows only this connection) and
  * starts it on the worker. Everything the page shows comes from the
- * stream's "notify::state" and once-per-frame "progress" signals, both on
- * the UI loop. Going away cancels the stream.
+ * stream's "notify::state", "notify::next-attempt-time" and once-per-frame
+ * "progress" signals, all on the UI loop. Going away cancels the stream.
+ *
+ * While the stream waits to reconnect the status says why (lost, or never
+ * connected: from the stream's typed wait reason) and counts down to the
+ * engine's next attempt time, refreshed by a timer that exists only while
+ * a countdown is on screen; the figures that describe an open connection
+ * (Rate) say "—" when none is.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "ls-curl.h"
 #include "ls-format.h"
@@ -20,6 +27,7 @@
 #include "ls-response-pane.h"
 #include "ls-settings.h"
 #include "ls-stream-page.h"
+#include "ls-stream-page-private.h"
 #include "ls-ui-util.h"
 
 typedef enum
@@ -44,6 +52,9 @@ struct _LsStreamPage
   GtkLabel        *tls_label;
   GtkButton       *trust_button;
   GtkBox          *figures_box;
+  GtkBox          *wait_box;
+  GtkButton       *reconnect_now_button;
+  GtkButton       *pause_button;
   LsEventPanel    *event_panel;
   LsLlmView       *llm_view;
   LsResponsePane  *response_pane;
@@ -58,6 +69,8 @@ struct _LsStreamPage
   guint32          next_stream_id;
   guint32          response_shown_id; /* the stream whose failure brought the Response page up */
   gboolean         live;          /* the stream is connecting, open or waiting to reconnect */
+  guint            countdown_id;  /* one-shot, re-armed at the next change of the shown wait; 0 when none is shown */
+  guint            rate_id;       /* one-shot: an open stream's rate goes stale without "progress" */
 
   /* The user's explicit choice to accept one certificate: for the URL it
    * was made for, on this page only; editing the URL forgets it. */
@@ -102,6 +115,21 @@ ls_stream_page_add_figure (LsStreamPage *self,
   return GTK_LABEL (value);
 }
 
+static void ls_stream_page_update_figures (LsStreamPage *self);
+
+/* Past the engine's 2 s staleness of a rate, once. */
+#define RATE_RECHECK_MS 2100
+
+static gboolean
+rate_recheck_cb (gpointer data)
+{
+  LsStreamPage *self = data;
+
+  self->rate_id = 0;
+  ls_stream_page_update_figures (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 ls_stream_page_update_figures (LsStreamPage *self)
 {
@@ -111,6 +139,7 @@ ls_stream_page_update_figures (LsStreamPage *self)
 
   if (self->stream == NULL)
     {
+      g_clear_handle_id (&self->rate_id, g_source_remove);
       for (guint i = 0; i < N_FIGURES; i++)
         ls_label_set_text_if_changed (self->figures[i], "—");
       return;
@@ -121,8 +150,20 @@ ls_stream_page_update_figures (LsStreamPage *self)
   ls_label_set_text_if_changed (self->figures[FIGURE_EVENTS], ls_format_count (buf, sizeof buf, stats.events));
   bytes = g_strdup (ls_format_size (buf, sizeof buf, stats.bytes));
   ls_label_set_text_if_changed (self->figures[FIGURE_BYTES], bytes);
-  g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
-  ls_label_set_text_if_changed (self->figures[FIGURE_RATE], buf);
+  /* A rate is of an open connection: waiting, ended or failed, none is. */
+  if (ls_stream_get_state (self->stream) == LS_STREAM_OPEN)
+    {
+      g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
+      ls_label_set_text_if_changed (self->figures[FIGURE_RATE], buf);
+      /* Silence brings no "progress": look again when the rate would be stale. */
+      if (stats.events_per_s > 0 && self->rate_id == 0)
+        self->rate_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RATE_RECHECK_MS, rate_recheck_cb, self, NULL);
+    }
+  else
+    {
+      g_clear_handle_id (&self->rate_id, g_source_remove);
+      ls_label_set_text_if_changed (self->figures[FIGURE_RATE], "—");
+    }
   ls_label_set_text_if_changed (self->figures[FIGURE_RECONNECTS], ls_format_count (buf, sizeof buf, stats.reconnects));
   if (stats.ttfb_us >= 0)
     ls_label_set_text_if_changed (self->figures[FIGURE_TTFB], ls_format_duration (buf, sizeof buf, stats.ttfb_us));
@@ -131,6 +172,8 @@ ls_stream_page_update_figures (LsStreamPage *self)
 }
 
 /* ---- state ---------------------------------------------------------------- */
+
+static void ls_stream_page_update_state (LsStreamPage *self);
 
 static const char *
 state_css_class (LsStreamState state)
@@ -218,6 +261,128 @@ ls_stream_page_update_response (LsStreamPage *self)
     }
 }
 
+/* The cause of a failed connect in a few words, from its typed error. */
+static const char *
+connect_cause (const GError *error)
+{
+  if (error == NULL)
+    return _("no response");
+  if (error->domain == G_IO_ERROR)
+    switch (error->code)
+      {
+      case G_IO_ERROR_CONNECTION_REFUSED:
+        return _("connection refused");
+      case G_IO_ERROR_HOST_NOT_FOUND:
+        return _("host not found");
+      case G_IO_ERROR_HOST_UNREACHABLE:
+        return _("host unreachable");
+      case G_IO_ERROR_NETWORK_UNREACHABLE:
+        return _("network unreachable");
+      case G_IO_ERROR_TIMED_OUT:
+        return _("timed out");
+      default:
+        break;
+      }
+  if (error->domain == G_RESOLVER_ERROR && error->code == G_RESOLVER_ERROR_NOT_FOUND)
+    return _("host not found");
+  return error->message;
+}
+
+static gboolean countdown_cb (gpointer data);
+
+/* Re-arms the countdown for @next_change_us (monotonic), or removes it
+ * (-1): no countdown on screen, no timer. */
+static void
+ls_stream_page_arm_countdown (LsStreamPage *self,
+                              gint64        next_change_us)
+{
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  if (next_change_us < 0)
+    return;
+  self->countdown_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                           (guint) MAX (1, (next_change_us - g_get_monotonic_time () + 999) / 1000),
+                                           countdown_cb, self, NULL);
+}
+
+/* "Reconnecting in 12 s", "in 2.4 s": the wait left, rounded up (it never
+ * reads 0 while waiting), whole seconds from 10 s. Sets @next_change_us to
+ * when the text should change next: every second, then every 0.1 s but at
+ * about 4 Hz (every 0.3 s), and when the attempt is due. */
+static char *
+format_countdown (gint64  remaining_us,
+                  gint64  now,
+                  gint64 *next_change_us)
+{
+  gint64 tenths = (remaining_us + 99999) / 100000;
+  gint64 step, min_delay, target;
+
+  if (tenths >= 100)
+    {
+      guint seconds = (guint) ((remaining_us + 999999) / 1000000);
+
+      step = G_USEC_PER_SEC;
+      min_delay = 1000;
+      target = ((remaining_us - min_delay) / step) * step;
+      *next_change_us = now + remaining_us - target;
+      /* TRANSLATORS: %u is a whole number of seconds, 10 or more */
+      return g_strdup_printf (ngettext ("Reconnecting in %u s", "Reconnecting in %u s", seconds), seconds);
+    }
+
+  step = 100000;
+  min_delay = 250000;
+  target = remaining_us > min_delay ? ((remaining_us - min_delay) / step) * step : 0;
+  *next_change_us = now + remaining_us - target;
+  /* TRANSLATORS: %.1f is a number of seconds under 10, e.g. 2.4 */
+  return g_strdup_printf (_("Reconnecting in %.1f s"), (double) tenths / 10);
+}
+
+/* While WAITING: why, then when. Sets @next_change_us as above, -1 when
+ * nothing on it will change by itself (paused). */
+static char *
+ls_stream_page_wait_message (LsStreamPage *self,
+                             gint64       *next_change_us)
+{
+  const GError *error = NULL;
+  gboolean opened = FALSE;
+  LsStreamEnd end = ls_stream_get_wait_reason (self->stream, &opened, &error);
+  gint64 due = ls_stream_get_next_attempt_time (self->stream);
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *why = NULL;
+  g_autofree char *when = NULL;
+
+  *next_change_us = -1;
+  if (end == LS_STREAM_END_NONE)
+    why = NULL;
+  else if (!opened)
+    why = g_strdup_printf (_("Could not connect: %s"), connect_cause (error));
+  else if (end == LS_STREAM_END_COMPLETED || error == NULL)
+    why = g_strdup (_("Connection lost: the server closed the stream"));
+  else
+    why = g_strdup_printf (_("Connection lost: %s"), error->message);
+
+  if (ls_stream_get_reconnect_paused (self->stream))
+    when = g_strdup (_("Reconnecting paused"));
+  else if (due == 0 || due <= now)
+    when = g_strdup (_("Reconnecting now…"));
+  else
+    when = format_countdown (due - now, now, next_change_us);
+
+  if (why == NULL)
+    return g_steal_pointer (&when);
+  /* TRANSLATORS: why the stream waits, then when it reconnects */
+  return g_strdup_printf (C_("reconnect wait", "%s. %s"), why, when);
+}
+
+static gboolean
+countdown_cb (gpointer data)
+{
+  LsStreamPage *self = data;
+
+  self->countdown_id = 0;
+  ls_stream_page_update_state (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 ls_stream_page_update_state (LsStreamPage *self)
 {
@@ -226,9 +391,13 @@ ls_stream_page_update_state (LsStreamPage *self)
   const char *message = NULL;
   g_autofree char *owned = NULL;
   LsStreamStats stats;
-  char wait[32];
+  gint64 next_change_us = -1;
 
-  ls_label_set_text_if_changed (self->state_label, state_label (state));
+  /* Held by the user, the wait is not "Reconnecting". */
+  if (state == LS_STREAM_WAITING && ls_stream_get_reconnect_paused (self->stream))
+    ls_label_set_text_if_changed (self->state_label, C_("stream state", "Paused"));
+  else
+    ls_label_set_text_if_changed (self->state_label, state_label (state));
   ls_widget_swap_css_class (GTK_WIDGET (self->state_label), &self->state_class, css);
 
   if (self->stream != NULL)
@@ -254,8 +423,7 @@ ls_stream_page_update_state (LsStreamPage *self)
           break;
 
         case LS_STREAM_WAITING:
-          owned = g_strdup_printf (_("Connection lost; reconnecting in %s"),
-                                   ls_format_duration (wait, sizeof wait, stats.retry_ms * 1000));
+          owned = ls_stream_page_wait_message (self, &next_change_us);
           message = owned;
           break;
 
@@ -278,6 +446,18 @@ ls_stream_page_update_state (LsStreamPage *self)
 
   if (message == NULL)
     message = _("Enter a streaming URL and connect.");
+
+  ls_stream_page_arm_countdown (self, next_change_us);
+  gtk_widget_set_visible (GTK_WIDGET (self->wait_box), state == LS_STREAM_WAITING);
+  if (state == LS_STREAM_WAITING)
+    {
+      gboolean paused = ls_stream_get_reconnect_paused (self->stream);
+
+      gtk_button_set_label (self->pause_button, paused ? _("Res_ume Reconnecting") : _("Pa_use Reconnecting"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
+                                   paused ? _("Reconnect when the wait is over")
+                                          : _("Hold the reconnect until you resume it"));
+    }
 
   ls_label_set_text_if_changed (self->message_label, message);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label), message);
@@ -320,6 +500,15 @@ static void
 on_stream_state_cb (LsStreamPage *self,
                     GParamSpec   *pspec,
                     LsStream     *stream)
+{
+  if (stream == self->stream)
+    ls_stream_page_update_state (self);
+}
+
+static void
+on_stream_next_attempt_cb (LsStreamPage *self,
+                           GParamSpec   *pspec,
+                           LsStream     *stream)
 {
   if (stream == self->stream)
     ls_stream_page_update_state (self);
@@ -436,6 +625,7 @@ ls_stream_page_connect (LsStreamPage *self)
   g_signal_connect_swapped (self->stream, "notify::state", G_CALLBACK (on_stream_state_cb), self);
   g_signal_connect_swapped (self->stream, "progress", G_CALLBACK (on_stream_progress_cb), self);
   ls_llm_view_set_stream (self->llm_view, self->stream);
+  g_signal_connect_swapped (self->stream, "notify::next-attempt-time", G_CALLBACK (on_stream_next_attempt_cb), self);
 
   if (!ls_stream_start (self->stream, &error))
     {
@@ -460,6 +650,40 @@ ls_stream_page_stop (LsStreamPage *self)
    * the state becomes CANCELLED once the worker has let go. */
   if (self->stream != NULL)
     ls_stream_cancel (self->stream);
+}
+
+/* Ctrl+R: while the stream waits, the wait is cut short (the stream, its
+ * events and figures go on); otherwise the request is connected anew. */
+gboolean
+ls_stream_page_reconnect (LsStreamPage *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), FALSE);
+
+  if (self->stream != NULL && ls_stream_get_state (self->stream) == LS_STREAM_WAITING)
+    {
+      ls_stream_reconnect_now (self->stream);
+      return TRUE;
+    }
+  return ls_stream_page_connect (self);
+}
+
+static void
+on_reconnect_now_clicked_cb (LsStreamPage *self,
+                             GtkButton    *button)
+{
+  if (self->stream != NULL)
+    ls_stream_reconnect_now (self->stream);
+}
+
+static void
+on_pause_clicked_cb (LsStreamPage *self,
+                     GtkButton    *button)
+{
+  if (self->stream == NULL)
+    return;
+  ls_stream_set_reconnect_paused (self->stream, !ls_stream_get_reconnect_paused (self->stream));
+  /* The label and the message at once; the engine's new time follows. */
+  ls_stream_page_update_state (self);
 }
 
 /* The user's explicit choice, never made for them. */
@@ -581,6 +805,8 @@ ls_stream_page_dispose (GObject *object)
 
   /* Closing the window ends its stream. */
   ls_stream_page_drop_stream (self);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  g_clear_handle_id (&self->rate_id, g_source_remove);
   g_clear_object (&self->bridge);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
@@ -642,12 +868,17 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, tls_label);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, trust_button);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, figures_box);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, wait_box);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, reconnect_now_button);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, pause_button);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, event_panel);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, llm_view);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, response_pane);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_connect_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_editor_stop_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_trust_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_reconnect_now_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_pause_clicked_cb);
 
   /* The editor's Headers & Body popover offers them. */
   gtk_widget_class_install_action (widget_class, "stream.copy-curl", NULL, ls_stream_page_copy_curl_action);
@@ -666,15 +897,15 @@ ls_stream_page_init (LsStreamPage *self)
   ls_request_editor_set_timing (self->editor, &self->timing_defaults);
 
   self->figures[FIGURE_EVENTS] = ls_stream_page_add_figure (self, _("Events"),
-                                                            _("Events stored (NDJSON lines, raw chunks)"));
+                                                            _("Events received, all connections (SSE events, NDJSON lines, raw chunks)"));
   self->figures[FIGURE_BYTES] = ls_stream_page_add_figure (self, _("Bytes"),
                                                            _("Body bytes received, all connections"));
   self->figures[FIGURE_RATE] = ls_stream_page_add_figure (self, _("Rate"),
-                                                          _("Events per second, over the last half second"));
+                                                          _("Events per second, over the last half second; — when no connection is open"));
   self->figures[FIGURE_RECONNECTS] = ls_stream_page_add_figure (self, _("Reconnects"),
-                                                                _("Reconnections scheduled"));
+                                                                _("Reconnections scheduled: one reconnect row each among the events"));
   self->figures[FIGURE_TTFB] = ls_stream_page_add_figure (self, _("First byte"),
-                                                          _("Request sent → first body byte, latest connection"));
+                                                          _("Request sent → first body byte, on the latest connection that received any"));
 
   ls_stream_page_update_state (self);
 }
@@ -807,4 +1038,42 @@ ls_stream_page_show_response (LsStreamPage *self)
   stack = gtk_widget_get_parent (GTK_WIDGET (self->response_pane));
   if (GTK_IS_STACK (stack))
     gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (self->response_pane));
+}
+
+/* ---- test hooks (ls-stream-page-private.h) -------------------------------- */
+
+const char *
+_ls_stream_page_get_message (LsStreamPage *self)
+{
+  return gtk_label_get_text (self->message_label);
+}
+
+const char *
+_ls_stream_page_get_figure (LsStreamPage *self,
+                            const char   *name)
+{
+  static const char *const names[N_FIGURES] = { "events", "bytes", "rate", "reconnects", "first-byte" };
+
+  for (guint i = 0; i < N_FIGURES; i++)
+    if (g_str_equal (names[i], name))
+      return gtk_label_get_text (self->figures[i]);
+  g_return_val_if_reached (NULL);
+}
+
+GtkWidget *
+_ls_stream_page_get_reconnect_now_button (LsStreamPage *self)
+{
+  return GTK_WIDGET (self->reconnect_now_button);
+}
+
+GtkWidget *
+_ls_stream_page_get_pause_button (LsStreamPage *self)
+{
+  return GTK_WIDGET (self->pause_button);
+}
+
+gboolean
+_ls_stream_page_get_countdown_active (LsStreamPage *self)
+{
+  return self->countdown_id != 0;
 }

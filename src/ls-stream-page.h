@@ -33,6 +33,8 @@ LsStream        *ls_stream_page_get_stream       (LsStreamPage *self);
 gboolean         ls_stream_page_connect          (LsStreamPage *self);
 /* What the Stop button does; also done when the page goes away. */
 void             ls_stream_page_stop             (LsStreamPage *self);
+/* Ctrl+R: reconnect now when waiting to, else connect the request anew. */
+gboolean         ls_stream_page_reconnect        (LsStreamPage *self);
 /* What "Trust This Certificate for This Stream" does: reconnects accepting
  * the one certificate the stream refused (--accept-certificate), for this
  * URL only. FALSE when the stream did not fail on a certificate. */

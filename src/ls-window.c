@@ -299,7 +299,8 @@ ls_window_try_demo_action (GtkWidget  *widget,
   ls_window_use_demo (LS_WINDOW (widget));
 }
 
-/* Ctrl+R: the request in the editor, connected again (or for the first time). */
+/* Ctrl+R: the request in the editor, connected again (or for the first
+ * time); while the stream waits to reconnect, it reconnects now. */
 static void
 ls_window_reconnect_action (GtkWidget  *widget,
                             const char *action_name,
@@ -308,7 +309,7 @@ ls_window_reconnect_action (GtkWidget  *widget,
   LsWindow *self = LS_WINDOW (widget);
 
   ls_window_show_page (self, "stream");
-  ls_stream_page_connect (self->stream_page);
+  ls_stream_page_reconnect (self->stream_page);
 }
 
 static void

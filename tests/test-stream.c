@@ -1414,6 +1414,119 @@ test_pause_and_reconnect_now (Fixture       *f,
   g_assert_cmpint (g_array_index (connections, LsRecord, 1).start_us, >=, g_array_index (waits, LsRecord, 0).end_us);
 }
 
+/* Every value stats.reconnects took as "progress" saw it. */
+static void
+on_progress_reconnects (LsStream *stream,
+                        GArray   *seen)
+{
+  LsStreamStats stats;
+  guint64 last = seen->len > 0 ? g_array_index (seen, guint64, seen->len - 1) : 0;
+
+  ls_stream_get_stats (stream, &stats);
+  if (stats.reconnects != last)
+    g_array_append_val (seen, stats.reconnects);
+}
+
+static gboolean
+has_reconnected_thrice (gpointer data)
+{
+  LsStreamStats stats;
+
+  ls_stream_get_stats (data, &stats);
+  return ls_stream_get_state (data) == LS_STREAM_WAITING && stats.reconnects >= 3;
+}
+
+static char *
+refused_url (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  char *url;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%u/x",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_close (socket, NULL);
+  return url;
+}
+
+/* A wait after attempts that never connected says so, with GIO's typed
+ * cause; each reconnect is one "reconnect" record and one count, and the
+ * UI hears of each (a failed attempt and its new wait fall in one frame,
+ * the state reading WAITING before and after). */
+static void
+test_wait_reason_refused (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *url = refused_url ();
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (guint64));
+  const GError *error = NULL;
+  gboolean opened = TRUE;
+  LsStreamStats stats;
+  Collected c;
+
+  options->reconnect_ms = 100;
+  options->backoff_max_ms = 100;
+  stream = ls_stream_new (f->s.bridge, options, f->s.store, f->s.next_id++);
+  g_signal_connect (stream, "progress", G_CALLBACK (on_progress_reconnects), seen);
+  g_assert_true (ls_stream_start (stream, NULL));
+  g_assert_cmpint (ls_stream_get_wait_reason (stream, NULL, NULL), ==, LS_STREAM_END_NONE);
+  g_assert_true (ls_test_wait_until (has_reconnected_thrice, stream, 20000));
+
+  g_assert_cmpint (ls_stream_get_wait_reason (stream, &opened, &error), ==, LS_STREAM_END_CONNECT_FAILED);
+  g_assert_false (opened);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+
+  /* Held: no attempt after this, so store and figures can be compared. */
+  ls_stream_set_reconnect_paused (stream, TRUE);
+  g_object_set_data (G_OBJECT (stream), "expect-scheduled", GINT_TO_POINTER (0));
+  g_assert_true (ls_test_wait_until (next_attempt_is, stream, 20000));
+  ls_stream_get_stats (stream, &stats);
+  collect (f, ls_stream_get_id (stream), &c);
+  g_assert_cmpuint (stats.reconnects, ==, c.n_reconnects);
+  g_assert_cmpuint (stats.connects, ==, stats.reconnects);
+  g_assert_cmpuint (stats.opens, ==, 0);
+  collected_clear (&c);
+  g_assert_cmpuint (seen->len, ==, stats.reconnects);
+  for (guint i = 0; i < seen->len; i++)
+    g_assert_cmpuint (g_array_index (seen, guint64, i), ==, i + 1);
+
+  ls_stream_cancel (stream);
+  ls_test_wait_final (stream);
+  g_assert_cmpint (ls_stream_get_wait_reason (stream, &opened, &error), ==, LS_STREAM_END_NONE);
+  g_assert_false (opened);
+  g_assert_null (error);
+}
+
+/* A wait after a connection that had opened: it was lost, not refused. */
+static void
+test_wait_reason_lost (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *url = demo_url (f, "/sse/flaky?every=2&rate=0&retry=60000");
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  const GError *error = NULL;
+  gboolean opened = FALSE;
+  LsStreamEnd end;
+
+  stream = start_stream (f, options);
+  g_assert_true (ls_test_wait_until (is_waiting, stream, 20000));
+  end = ls_stream_get_wait_reason (stream, &opened, &error);
+  g_test_message ("end %d: %s", end, error != NULL ? error->message : "(none)");
+  g_assert_true (opened);
+  g_assert_cmpint (end, !=, LS_STREAM_END_CONNECT_FAILED);
+  g_assert_cmpint (end, !=, LS_STREAM_END_NONE);
+  ls_stream_cancel (stream);
+  ls_test_wait_final (stream);
+}
+
 /* A refusal whose body never ends still fails the stream, with what came. */
 static void
 test_refusal_body_kept_open (Fixture       *f,
@@ -1454,6 +1567,8 @@ main (int   argc,
   ADD ("reconnect/connection-refused", test_connection_refused);
   ADD ("reconnect/next-attempt-time", test_next_attempt_time);
   ADD ("reconnect/pause-and-now", test_pause_and_reconnect_now);
+  ADD ("reconnect/wait-reason-refused", test_wait_reason_refused);
+  ADD ("reconnect/wait-reason-lost", test_wait_reason_lost);
   ADD ("request/user-headers-win", test_user_headers_win);
   ADD ("request/post-body-headers", test_post_body_headers);
   ADD ("request/post-once", test_post_once);

@@ -93,13 +93,14 @@ run_connection_error (LsStreamRun  *run,
                       const char   *during)
 {
   g_autofree char *detail = NULL;
+  gboolean aborted = run->conn_abort_reason != NULL;
 
   if (g_cancellable_is_cancelled (run->cancellable))
     {
       ls_stream_run_finish (run, LS_STREAM_END_CANCELLED, ls_stream_run_cancel_detail (run));
       return;
     }
-  if (run->conn_abort_reason != NULL)
+  if (aborted)
     {
       end = run->conn_abort_end;
       detail = g_steal_pointer (&run->conn_abort_reason);
@@ -113,6 +114,11 @@ run_connection_error (LsStreamRun  *run,
     detail = g_strdup_printf ("%s: %s", during, error->message);
   else
     detail = g_strdup (error->message);
+  /* The typed cause (not our own timeout's cancel), for the UI's
+   * "could not connect: connection refused". */
+  g_clear_error (&run->conn_error);
+  if (!aborted)
+    run->conn_error = g_error_copy (error);
   ls_stream_run_connection_ended (run, end, detail);
 }
 
@@ -558,6 +564,7 @@ on_sent (GObject      *source,
     }
 
   run->stats.opens++;
+  run->conn_opened = TRUE;
   run_set_response (run, ls_stream_response_new_from_message (run->msg, now - run->send_us));
   status = soup_message_get_status (run->msg);
   content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (run->msg), NULL);
@@ -614,6 +621,8 @@ ls_stream_connection_start (LsStreamRun *run)
   run->conn_events = 0;
   run->conn_decoded = 0;
   run->conn_got_bytes = FALSE;
+  run->conn_opened = FALSE;
+  g_clear_error (&run->conn_error);
 
   run->msg = soup_message_new (options->method != NULL ? options->method : SOUP_METHOD_GET,
                                options->url);

@@ -56,6 +56,13 @@ struct _LsStreamRun
   gboolean          notify_queued;
   char             *shared_tls_fingerprint; /* the refused certificate of a failed stream */
   LsStreamResponse *shared_response;        /* the latest connection's, as handed out */
+  /* Why the latest wait began (set when WAITING is entered, kept after):
+   * the connection's end, whether it had opened, the cause; the serial
+   * tells the UI a new wait began. */
+  LsStreamEnd       shared_wait_end;
+  gboolean          shared_wait_opened;
+  GError           *shared_wait_error;
+  guint             shared_wait_serial;
 
   /* Worker thread only. */
   LsRunPhase        phase;
@@ -81,6 +88,8 @@ struct _LsStreamRun
   guint64           conn_events;
   guint64           conn_decoded;     /* body bytes after Content-Encoding, this connection */
   gboolean          conn_got_bytes;
+  gboolean          conn_opened;      /* this connection's response headers arrived */
+  GError           *conn_error;       /* why it ended, as GIO or libsoup said; until the decision */
   gboolean          capped;
   gint64            started_us;       /* the run's start on the worker */
   guint64           conn_task;        /* the current connection attempt's, 0 between them */

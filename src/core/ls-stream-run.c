@@ -163,6 +163,8 @@ ls_stream_run_unref (gpointer data)
   g_free (run->tls_fingerprint);
   g_free (run->tls_note);
   g_free (run->shared_tls_fingerprint);
+  g_clear_error (&run->conn_error);
+  g_clear_error (&run->shared_wait_error);
   g_clear_pointer (&run->response, ls_stream_response_unref);
   g_clear_pointer (&run->shared_response, ls_stream_response_unref);
   g_clear_pointer (&run->error_body, g_byte_array_unref);
@@ -492,6 +494,35 @@ run_reconnect_delay (LsStreamRun *run)
   return delay;
 }
 
+/* Why this wait: the connection's end, whether it had opened, and its
+ * cause as GIO or libsoup gave it (else the end itself as the error; none
+ * for a clean end of body). Messages redacted: they reach the window. */
+static void
+run_share_wait_reason (LsStreamRun *run,
+                       LsStreamEnd  end,
+                       const char  *reason)
+{
+  GError *error = NULL;
+
+  if (run->conn_error != NULL)
+    {
+      g_autofree char *safe = ls_redact_text (run->conn_error->message);
+
+      error = g_error_new_literal (run->conn_error->domain, run->conn_error->code, safe);
+    }
+  else if (end != LS_STREAM_END_COMPLETED)
+    error = g_error_new_literal (LS_STREAM_END_ERROR, (int) end, reason);
+  g_clear_error (&run->conn_error);
+
+  pthread_mutex_lock (&run->lock);
+  g_clear_error (&run->shared_wait_error);
+  run->shared_wait_error = error;
+  run->shared_wait_end = end;
+  run->shared_wait_opened = run->conn_opened;
+  run->shared_wait_serial++;
+  pthread_mutex_unlock (&run->lock);
+}
+
 /* The connection ended (error or clean end of body): reconnect or stop. */
 void
 ls_stream_run_connection_ended (LsStreamRun *run,
@@ -528,6 +559,8 @@ ls_stream_run_connection_ended (LsStreamRun *run,
   run->stats.reconnects++;
   note = g_strdup_printf ("%s; reconnecting in %" G_GUINT64_FORMAT " ms", reason, delay);
   ls_stream_run_record (run, LS_EVENT_KIND_RECONNECT, note);
+
+  run_share_wait_reason (run, end, reason);
 
   run->state = LS_STREAM_WAITING;
   run->wait_start_us = g_get_monotonic_time ();

@@ -40,6 +40,10 @@ struct _LsStream
   gboolean          cancel_posted;
   gboolean          reconnect_paused;
   char             *tls_fingerprint;
+  LsStreamEnd       wait_end;       /* why the latest wait began */
+  gboolean          wait_opened;
+  GError           *wait_error;
+  guint             wait_serial;
 };
 
 enum {
@@ -192,6 +196,8 @@ ls_stream_ui_handler (LsMailbox *mailbox,
   LsStreamState old_state = self->state;
   guint64 old_events = self->stats.events;
   gint64 old_next_attempt = self->stats.next_attempt_us;
+  guint64 old_connects = self->stats.connects;
+  guint64 old_reconnects = self->stats.reconnects;
   gboolean became_final;
 
   g_assert (run != NULL);
@@ -212,6 +218,15 @@ ls_stream_ui_handler (LsMailbox *mailbox,
     }
   if (self->tls_fingerprint == NULL && run->shared_tls_fingerprint != NULL)
     self->tls_fingerprint = g_strdup (run->shared_tls_fingerprint);
+  if (self->wait_serial != run->shared_wait_serial)
+    {
+      self->wait_serial = run->shared_wait_serial;
+      self->wait_end = run->shared_wait_end;
+      self->wait_opened = run->shared_wait_opened;
+      g_clear_error (&self->wait_error);
+      if (run->shared_wait_error != NULL)
+        self->wait_error = g_error_copy (run->shared_wait_error);
+    }
   pthread_mutex_unlock (&run->lock);
 
   /* The UI's view never leaves a final state (a late stats copy cannot
@@ -224,7 +239,10 @@ ls_stream_ui_handler (LsMailbox *mailbox,
   became_final = !LS_STREAM_STATE_IS_FINAL (old_state) && LS_STREAM_STATE_IS_FINAL (self->state);
 
   g_object_ref (self);
-  if (self->stats.events != old_events || became_final)
+  /* A failed attempt and its new wait may fall in one frame (the state
+   * reads WAITING before and after): the counts still say so. */
+  if (self->stats.events != old_events || became_final ||
+      self->stats.connects != old_connects || self->stats.reconnects != old_reconnects)
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
   if (self->stats.next_attempt_us != old_next_attempt)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_ATTEMPT_TIME]);
@@ -282,6 +300,7 @@ ls_stream_finalize (GObject *object)
   g_clear_error (&self->end_error);
   g_clear_pointer (&self->response, ls_stream_response_unref);
   g_free (self->tls_fingerprint);
+  g_clear_error (&self->wait_error);
 
   G_OBJECT_CLASS (ls_stream_parent_class)->finalize (object);
 }
@@ -335,8 +354,9 @@ ls_stream_class_init (LsStreamClass *klass)
   /**
    * LsStream::progress:
    *
-   * New events are in the store, or the stream reached its final state.
-   * On the UI thread, at most once per frame.
+   * New events are in the store, a connection was made or a reconnect
+   * scheduled, or the stream reached its final state. On the UI thread,
+   * at most once per frame.
    */
   signals[SIGNAL_PROGRESS] =
     g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -467,6 +487,23 @@ ls_stream_get_next_attempt_time (LsStream *self)
 {
   g_return_val_if_fail (LS_IS_STREAM (self), 0);
   return LS_STREAM_STATE_IS_FINAL (self->state) ? 0 : self->stats.next_attempt_us;
+}
+
+LsStreamEnd
+ls_stream_get_wait_reason (LsStream      *self,
+                           gboolean      *opened,
+                           const GError **error)
+{
+  gboolean waiting;
+
+  g_return_val_if_fail (LS_IS_STREAM (self), LS_STREAM_END_NONE);
+
+  waiting = self->state == LS_STREAM_WAITING && self->wait_serial != 0;
+  if (opened != NULL)
+    *opened = waiting && self->wait_opened;
+  if (error != NULL)
+    *error = waiting ? self->wait_error : NULL;
+  return waiting ? self->wait_end : LS_STREAM_END_NONE;
 }
 
 LsStreamState

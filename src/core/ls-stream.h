@@ -88,7 +88,7 @@ typedef struct
   guint64        opens;         /* responses received (any status): 0 when the stream never
                                  * connected, so a final CONNECT_FAILED, TLS or CERTIFICATE
                                  * with opens > 0 came on a reconnect */
-  guint64        reconnects;    /* reconnections scheduled */
+  guint64        reconnects;    /* reconnections scheduled: one "reconnect" record each */
   gint64         started_us;    /* g_get_monotonic_time() at the first request, 0 before */
   gint64         ended_us;      /* when the stream reached a final state, 0 before */
   gint64         ttfb_us;       /* request sent → first body byte, latest connection; -1 before */
@@ -143,6 +143,19 @@ gboolean       ls_stream_get_reconnect_paused (LsStream             *self);
  * most once per frame). A countdown to it is exact: the worker's timer
  * is due at that very time. */
 gint64         ls_stream_get_next_attempt_time (LsStream            *self);
+
+/* While WAITING: why the connection before the wait ended, as its end
+ * (CONNECT_FAILED: no response at all; NETWORK: lost after it opened;
+ * COMPLETED: the server closed the body; a timeout…); LS_STREAM_END_NONE
+ * in any other state. @opened: (out) (optional): whether that connection
+ * had opened (its response headers arrived). @error: (out) (optional)
+ * (transfer none) (nullable): the cause as GIO or libsoup reported it
+ * (e.g. G_IO_ERROR_CONNECTION_REFUSED), else one in LS_STREAM_END_ERROR
+ * whose code is the end; NULL for a clean end of body. Messages redacted.
+ * A new wait comes with "progress" (its reconnect is counted). */
+LsStreamEnd    ls_stream_get_wait_reason     (LsStream              *self,
+                                              gboolean              *opened,
+                                              const GError         **error);
 
 /* The UI's view, updated at most once per frame ("notify::state"). */
 LsStreamState  ls_stream_get_state           (LsStream              *self);
