@@ -58,32 +58,6 @@ static void ls_llm_view_pull (LsLlmView *self);
 
 /* ---- figures ------------------------------------------------------------------ */
 
-static GtkLabel *
-ls_llm_view_add_figure (LsLlmView  *self,
-                        const char *caption,
-                        const char *tooltip)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name = gtk_label_new (caption);
-  GtkWidget *value = gtk_label_new ("—");
-
-  gtk_widget_add_css_class (name, "dim-label");
-  gtk_widget_add_css_class (value, "numeric");
-  gtk_widget_add_css_class (value, "ls-figure");
-  gtk_label_set_xalign (GTK_LABEL (value), 0.0);
-  /* Room to grow without the flow reflowing every frame. */
-  gtk_label_set_width_chars (GTK_LABEL (value), 7);
-  gtk_widget_set_tooltip_text (box, tooltip);
-
-  gtk_box_append (GTK_BOX (box), name);
-  gtk_box_append (GTK_BOX (box), value);
-  gtk_flow_box_append (self->figures_box, box);
-  /* The flow box's children are focusable by default: they are not buttons. */
-  gtk_widget_set_focusable (gtk_widget_get_parent (box), FALSE);
-
-  return GTK_LABEL (value);
-}
-
 static void
 set_duration (GtkLabel *label,
               gint64    usec)
@@ -478,19 +452,26 @@ ls_llm_view_init (LsLlmView *self)
                            G_CALLBACK (on_vadjustment_value_changed_cb), self, G_CONNECT_SWAPPED);
 
   self->figures[LS_LLM_FIGURE_TTFT] =
-    ls_llm_view_add_figure (self, _("Time to first token"), _("Request sent → first event that carried text"));
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Time to first token"),
+                      _("Request sent → first event that carried text"), 0.0, 7);
   self->figures[LS_LLM_FIGURE_GAP_P50] =
-    ls_llm_view_add_figure (self, _("Gap p50"), _("Median time between consecutive text-bearing events"));
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Gap p50"),
+                      _("Median time between consecutive text-bearing events"), 0.0, 7);
   self->figures[LS_LLM_FIGURE_GAP_P99] =
-    ls_llm_view_add_figure (self, _("Gap p99"), _("99th percentile of the time between text-bearing events"));
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Gap p99"),
+                      _("99th percentile of the time between text-bearing events"), 0.0, 7);
   self->figures[LS_LLM_FIGURE_GAP_MAX] =
-    ls_llm_view_add_figure (self, _("Gap max"), _("Longest time between text-bearing events"));
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Gap max"),
+                      _("Longest time between text-bearing events"), 0.0, 7);
   self->figures[LS_LLM_FIGURE_RATE] =
-    ls_llm_view_add_figure (self, _("Tokens/s"), _("Text-bearing events per second, first to last"));
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Tokens/s"),
+                      _("Text-bearing events per second, first to last"), 0.0, 7);
   self->figures[LS_LLM_FIGURE_TOKENS] =
-    ls_llm_view_add_figure (self, _("Tokens"), _("Events that carried text (chunks, not tokenizer tokens)"));
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Tokens"),
+                      _("Events that carried text (chunks, not tokenizer tokens)"), 0.0, 7);
   self->figures[LS_LLM_FIGURE_TOTAL] =
-    ls_llm_view_add_figure (self, _("Total"), _("Request sent → end of the completion, or its last token"));
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Total"),
+                      _("Request sent → end of the completion, or its last token"), 0.0, 7);
 
   ls_llm_view_update_labels (self);
 }

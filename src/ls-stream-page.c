@@ -91,30 +91,6 @@ static GParamSpec *properties[N_PROPS];
 
 /* ---- figures -------------------------------------------------------------- */
 
-static GtkLabel *
-ls_stream_page_add_figure (LsStreamPage *self,
-                           const char   *caption,
-                           const char   *tooltip)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name = gtk_label_new (caption);
-  GtkWidget *value = gtk_label_new ("—");
-
-  gtk_widget_add_css_class (name, "dim-label");
-  gtk_widget_add_css_class (value, "numeric");
-  gtk_widget_add_css_class (value, "ls-figure");
-  gtk_label_set_xalign (GTK_LABEL (value), 1.0);
-  /* Room for the figure to grow without the line jumping every frame. */
-  gtk_label_set_width_chars (GTK_LABEL (value), 6);
-  gtk_widget_set_tooltip_text (box, tooltip);
-
-  gtk_box_append (GTK_BOX (box), name);
-  gtk_box_append (GTK_BOX (box), value);
-  gtk_box_append (self->figures_box, box);
-
-  return GTK_LABEL (value);
-}
-
 static void ls_stream_page_update_figures (LsStreamPage *self);
 
 /* Past the engine's 2 s staleness of a rate, once. */
@@ -896,16 +872,21 @@ ls_stream_page_init (LsStreamPage *self)
   read_timing_defaults (NULL, &self->timing_defaults);
   ls_request_editor_set_timing (self->editor, &self->timing_defaults);
 
-  self->figures[FIGURE_EVENTS] = ls_stream_page_add_figure (self, _("Events"),
-                                                            _("Events received, all connections (SSE events, NDJSON lines, raw chunks)"));
-  self->figures[FIGURE_BYTES] = ls_stream_page_add_figure (self, _("Bytes"),
-                                                           _("Body bytes received, all connections"));
-  self->figures[FIGURE_RATE] = ls_stream_page_add_figure (self, _("Rate"),
-                                                          _("Events per second, over the last half second; — when no connection is open"));
-  self->figures[FIGURE_RECONNECTS] = ls_stream_page_add_figure (self, _("Reconnects"),
-                                                                _("Reconnections scheduled: one reconnect row each among the events"));
-  self->figures[FIGURE_TTFB] = ls_stream_page_add_figure (self, _("First byte"),
-                                                          _("Request sent → first body byte, on the latest connection that received any"));
+  self->figures[FIGURE_EVENTS] =
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Events"),
+                      _("Events received, all connections (SSE events, NDJSON lines, raw chunks)"), 1.0, 6);
+  self->figures[FIGURE_BYTES] =
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Bytes"),
+                      _("Body bytes received, all connections"), 1.0, 6);
+  self->figures[FIGURE_RATE] =
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Rate"),
+                      _("Events per second, over the last half second; — when no connection is open"), 1.0, 6);
+  self->figures[FIGURE_RECONNECTS] =
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Reconnects"),
+                      _("Reconnections scheduled: one reconnect row each among the events"), 1.0, 6);
+  self->figures[FIGURE_TTFB] =
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("First byte"),
+                      _("Request sent → first body byte, on the latest connection that received any"), 1.0, 6);
 
   ls_stream_page_update_state (self);
 }

@@ -110,3 +110,49 @@ ls_widget_set_pace (GtkWidget       *widget,
   else
     g_clear_handle_id (slow_id, g_source_remove);
 }
+
+/**
+ * ls_figure_append:
+ * @container: a #GtkBox or a #GtkFlowBox
+ * @width_chars: room for the figure to grow without the line (or the flow)
+ *   jumping every frame
+ *
+ * Appends a dim caption and its numeric value label, "—" until set, with
+ * @tooltip on both. The pages line their figures up differently, hence
+ * @xalign and @width_chars.
+ *
+ * Returns: (transfer none): the value label
+ */
+GtkLabel *
+ls_figure_append (GtkWidget  *container,
+                  const char *caption,
+                  const char *tooltip,
+                  float       xalign,
+                  int         width_chars)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name = gtk_label_new (caption);
+  GtkWidget *value = gtk_label_new ("—");
+
+  g_return_val_if_fail (GTK_IS_BOX (container) || GTK_IS_FLOW_BOX (container), NULL);
+
+  gtk_widget_add_css_class (name, "dim-label");
+  gtk_widget_add_css_class (value, "numeric");
+  gtk_widget_add_css_class (value, "ls-figure");
+  gtk_label_set_xalign (GTK_LABEL (value), xalign);
+  gtk_label_set_width_chars (GTK_LABEL (value), width_chars);
+  gtk_widget_set_tooltip_text (box, tooltip);
+
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), value);
+  if (GTK_IS_FLOW_BOX (container))
+    {
+      gtk_flow_box_append (GTK_FLOW_BOX (container), box);
+      /* The flow box's children are focusable by default: they are not buttons. */
+      gtk_widget_set_focusable (gtk_widget_get_parent (box), FALSE);
+    }
+  else
+    gtk_box_append (GTK_BOX (container), box);
+
+  return GTK_LABEL (value);
+}

@@ -23,5 +23,10 @@ void ls_widget_set_pace           (GtkWidget        *widget,
                                    GtkTickCallback   tick,
                                    guint            *slow_id,
                                    GSourceFunc       slow);
+GtkLabel *ls_figure_append       (GtkWidget        *container,
+                                   const char       *caption,
+                                   const char       *tooltip,
+                                   float             xalign,
+                                   int               width_chars);
 
 G_END_DECLS
