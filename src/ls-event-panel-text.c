@@ -14,6 +14,7 @@
 
 #include "ls-event-panel-private.h"
 #include "ls-format.h"
+#include "ls-llm.h"
 
 /* Pretty-printing parses the whole value: beyond this, show it as is. */
 #define PRETTY_JSON_MAX_BYTES (4 * 1024 * 1024)
@@ -68,39 +69,6 @@ _ls_event_panel_first_line (const char *data,
   return g_utf8_make_valid (data, n);
 }
 
-/* The deepest nesting of brackets outside strings; stops counting past
- * PRETTY_JSON_MAX_DEPTH. */
-static guint
-json_depth (const char *text,
-            gsize       len)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0, max = 0;
-
-  for (gsize i = 0; i < len && max <= PRETTY_JSON_MAX_DEPTH; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          depth++;
-          max = MAX (max, depth);
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-  return max;
-}
-
 /* Shared with the Response page, which shows error bodies the same way. */
 char *
 _ls_event_panel_pretty_json (const char *data,
@@ -122,7 +90,7 @@ _ls_event_panel_pretty_json (const char *data,
     return NULL;
   if (!g_utf8_validate (data, data_len, NULL))
     return NULL;
-  if (json_depth (data, data_len) > PRETTY_JSON_MAX_DEPTH)
+  if (!ls_json_depth_ok (data, data_len, PRETTY_JSON_MAX_DEPTH))
     return NULL;
 
   parser = json_parser_new_immutable ();

@@ -65,11 +65,17 @@ G_DEFINE_ENUM_TYPE (LsLlmDialect, ls_llm_dialect,
 
 /* ---- JSON helpers ----------------------------------------------------------- */
 
-/* TRUE when no bracket nests deeper than @max (strings skipped). */
-static gboolean
-json_depth_ok (const char *data,
-               gsize       len,
-               guint       max)
+/**
+ * ls_json_depth_ok:
+ *
+ * TRUE when no bracket in @data nests deeper than @max, strings skipped.
+ * json-glib's parser recurses, so deep input is checked before it is
+ * parsed; the event panel pretty-prints with the same check.
+ */
+gboolean
+ls_json_depth_ok (const char *data,
+                  gsize       len,
+                  guint       max)
 {
   gboolean in_string = FALSE;
   guint depth = 0;
@@ -504,7 +510,7 @@ ls_llm_assembler_feed (LsLlmAssembler *self,
   if (start == length
       || (data[start] != '{' && data[start] != '[' && data[start] != '"')
       || length - start > LS_LLM_MAX_DATA
-      || !json_depth_ok (data + start, length - start, LS_LLM_MAX_DEPTH)
+      || !ls_json_depth_ok (data + start, length - start, LS_LLM_MAX_DEPTH)
       || !json_parser_load_from_data (self->parser, data + start, (gssize) (length - start), &error)
       || (root = json_parser_get_root (self->parser)) == NULL)
     {

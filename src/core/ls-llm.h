@@ -53,6 +53,12 @@ typedef struct
   guint   completions;     /* ends seen: [DONE], message_stop, response.completed, "done":true */
 } LsLlmFigures;
 
+/* TRUE when no bracket nests deeper than @max (strings skipped): check
+ * before handing untrusted JSON to json-glib, whose parser recurses. */
+gboolean        ls_json_depth_ok                    (const char       *data,
+                                                     gsize             len,
+                                                     guint             max);
+
 #define LS_TYPE_LLM_DIALECT (ls_llm_dialect_get_type ())
 #define LS_TYPE_LLM_ASSEMBLER (ls_llm_assembler_get_type ())
 G_DECLARE_FINAL_TYPE (LsLlmAssembler, ls_llm_assembler, LS, LLM_ASSEMBLER, GObject)
