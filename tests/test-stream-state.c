@@ -40,6 +40,7 @@ typedef struct
   char          *burst_url;
   char          *refused_url;
   guint32        stream_id;  /* the stream a step started */
+  guint          n_demo_connects; /* demo_paths connected to so far */
   guint64        connects;   /* its connections when the step began waiting */
   gint64         wait_start_us;
   double         shown_s;    /* the countdown read when the wait began */
@@ -87,6 +88,27 @@ demo_url (TestRun    *run,
           const char *path)
 {
   return g_strconcat (ls_demo_server_get_base_uri (run->demo), path, NULL);
+}
+
+/* The demo streams the "connect, ..." steps open, in the order of the steps. */
+static const char * const demo_paths[] = {
+  "/sse/flaky?every=3&retry=3000",
+  "/sse/flaky?every=3&retry=60000",
+  "/sse/flaky?every=3&retry=1000",
+  "/ndjson?count=20&rate=200",
+};
+
+/* A step: connect to the next of demo_paths. */
+static gboolean
+step_connect_demo (gpointer data)
+{
+  TestRun *run = data;
+  g_autofree char *url = NULL;
+
+  g_assert_cmpuint (run->n_demo_connects, <, G_N_ELEMENTS (demo_paths));
+  url = demo_url (run, demo_paths[run->n_demo_connects++]);
+  connect_to (run, url);
+  return TRUE;
 }
 
 static LsStreamStats
@@ -320,16 +342,6 @@ step_refused_waits (gpointer data)
   return TRUE;
 }
 
-static gboolean
-step_connect_flaky_3s (gpointer data)
-{
-  TestRun *run = data;
-  g_autofree char *url = demo_url (run, "/sse/flaky?every=3&retry=3000");
-
-  connect_to (run, url);
-  return TRUE;
-}
-
 /* (b) The countdown the user reads when the wait begins... */
 static gboolean
 step_wait_begins (gpointer data)
@@ -390,30 +402,25 @@ step_wait_ends (gpointer data)
   return TRUE;
 }
 
+/* Cuts the wait short, by the Reconnect Now button or by Ctrl+R: one
+ * more connection of the same stream, not a new stream. */
 static gboolean
-step_connect_flaky_minute (gpointer data)
+reconnects_now (TestRun  *run,
+                gboolean  by_button)
 {
-  TestRun *run = data;
-  g_autofree char *url = demo_url (run, "/sse/flaky?every=3&retry=60000");
-
-  connect_to (run, url);
-  return TRUE;
-}
-
-/* (c) A minute's wait, cut short by the button. */
-static gboolean
-step_reconnect_now (gpointer data)
-{
-  TestRun *run = data;
-
   if (!run->clicked)
     {
       if (!is_waiting (run))
         return FALSE;
-      g_assert_cmpfloat (shown_countdown (run), >=, 50);
       run->connects = stats_of (run).connects;
-      g_assert_true (gtk_widget_get_mapped (_ls_stream_page_get_reconnect_now_button (page_of (run))));
-      g_assert_true (gtk_widget_activate (_ls_stream_page_get_reconnect_now_button (page_of (run))));
+      if (by_button)
+        {
+          g_assert_cmpfloat (shown_countdown (run), >=, 50);
+          g_assert_true (gtk_widget_get_mapped (_ls_stream_page_get_reconnect_now_button (page_of (run))));
+          g_assert_true (gtk_widget_activate (_ls_stream_page_get_reconnect_now_button (page_of (run))));
+        }
+      else
+        gtk_widget_activate_action (GTK_WIDGET (run->window), "win.reconnect", NULL);
       run->clicked = TRUE;
       return FALSE;
     }
@@ -426,36 +433,18 @@ step_reconnect_now (gpointer data)
   return TRUE;
 }
 
-/* Ctrl+R while waiting: the same, not a new stream. */
+/* (c) A minute's wait, cut short by the button. */
+static gboolean
+step_reconnect_now (gpointer data)
+{
+  return reconnects_now (data, TRUE);
+}
+
+/* Ctrl+R while waiting: the same. */
 static gboolean
 step_ctrl_r_reconnects_now (gpointer data)
 {
-  TestRun *run = data;
-
-  if (!run->clicked)
-    {
-      if (!is_waiting (run))
-        return FALSE;
-      run->connects = stats_of (run).connects;
-      gtk_widget_activate_action (GTK_WIDGET (run->window), "win.reconnect", NULL);
-      run->clicked = TRUE;
-      return FALSE;
-    }
-  if (stats_of (run).connects == run->connects)
-    return FALSE;
-  g_assert_cmpuint (stats_of (run).connects, ==, run->connects + 1);
-  g_assert_cmpuint (ls_stream_get_id (stream_of (run)), ==, run->stream_id);
-  return TRUE;
-}
-
-static gboolean
-step_connect_flaky_1s (gpointer data)
-{
-  TestRun *run = data;
-  g_autofree char *url = demo_url (run, "/sse/flaky?every=3&retry=1000");
-
-  connect_to (run, url);
-  return TRUE;
+  return reconnects_now (data, FALSE);
 }
 
 /* (d) Paused: no countdown (nor its timer), and no attempt past the time
@@ -528,16 +517,6 @@ step_resume (gpointer data)
   if (stats_of (run).connects == run->connects)
     return FALSE;
   g_assert_cmpuint (stats_of (run).connects, ==, run->connects + 1);
-  return TRUE;
-}
-
-static gboolean
-step_connect_ending (gpointer data)
-{
-  TestRun *run = data;
-  g_autofree char *url = demo_url (run, "/ndjson?count=20&rate=200");
-
-  connect_to (run, url);
   return TRUE;
 }
 
@@ -638,18 +617,18 @@ test_stream_state (void)
     { "window shown", step_window_shown },
     { "connect to a closed port", step_connect_refused },
     { "it waits: could not connect", step_refused_waits },
-    { "connect, 3 s retry", step_connect_flaky_3s },
+    { "connect, 3 s retry", step_connect_demo },
     { "the wait begins: countdown read", step_wait_begins },
     { "screenshot: waiting", step_screenshot_waiting },
     { "the wait ends as counted", step_wait_ends },
-    { "connect, one minute retry", step_connect_flaky_minute },
+    { "connect, one minute retry", step_connect_demo },
     { "Reconnect Now", step_reconnect_now },
     { "Ctrl+R reconnects now", step_ctrl_r_reconnects_now },
-    { "connect, 1 s retry", step_connect_flaky_1s },
+    { "connect, 1 s retry", step_connect_demo },
     { "pause", step_pause },
     { "paused holds past its due time", step_paused_holds },
     { "resume", step_resume },
-    { "connect to a stream that ends", step_connect_ending },
+    { "connect to a stream that ends", step_connect_demo },
     { "ended", step_ended },
     { "connect to a stream that goes silent", step_connect_burst },
     { "its rate shown", step_burst_rate_shown },
