@@ -15,6 +15,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ls-application.h"
 #include "ls-bridge-private.h"
 #include "ls-gui-test-utils.h"
 
@@ -358,4 +359,117 @@ ls_gui_test_terminate_app (LsGuiTestChild *child,
     }
   g_assert_true (g_spawn_check_wait_status (child->wait_status, &error));
   g_assert_no_error (error);
+}
+
+/* ---- widget trees --------------------------------------------------------- */
+
+gpointer
+ls_gui_test_find (gpointer          root,
+                  LsGuiWidgetMatch  match,
+                  gpointer          data)
+{
+  if (match (root, data))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gpointer found = ls_gui_test_find (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_of_type (gpointer widget,
+            gpointer type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (type));
+}
+
+gpointer
+ls_gui_test_find_type (gpointer root,
+                       GType    type)
+{
+  return ls_gui_test_find (root, is_of_type, GSIZE_TO_POINTER (type));
+}
+
+static gboolean
+is_button_labelled (gpointer widget,
+                    gpointer label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (widget), label) == 0;
+}
+
+gpointer
+ls_gui_test_find_button (gpointer    root,
+                         const char *label)
+{
+  return ls_gui_test_find (root, is_button_labelled, (gpointer) label);
+}
+
+void
+ls_gui_test_collect_text (gpointer  root,
+                          gboolean  mapped_only,
+                          GString  *out)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (mapped_only && !gtk_widget_get_mapped (child))
+        ;
+      else if (GTK_IS_LABEL (child))
+        g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (child)));
+      else if (GTK_IS_INSCRIPTION (child))
+        g_string_append_printf (out, "%s\n", gtk_inscription_get_text (GTK_INSCRIPTION (child)) ?: "");
+      ls_gui_test_collect_text (child, mapped_only, out);
+    }
+}
+
+static void
+collect_mnemonics (GtkWidget *widget,
+                   GArray    *keys)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
+    {
+      guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)));
+
+      for (guint i = 0; i < keys->len; i++)
+        if (g_array_index (keys, guint, i) == key)
+          g_error ("Alt+%s is the mnemonic of two widgets, one of them \"%s\"",
+                   gdk_keyval_name (key), gtk_label_get_label (GTK_LABEL (widget)));
+      g_array_append_val (keys, key);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_mnemonics (child, keys);
+}
+
+guint
+ls_gui_test_assert_mnemonics_unique (gpointer root)
+{
+  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  collect_mnemonics (root, keys);
+  return keys->len;
+}
+
+gboolean
+ls_gui_test_window_shown (gpointer   app,
+                          gpointer  *window,
+                          LsWorker **worker)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  if (windows == NULL || !gtk_widget_get_mapped (windows->data))
+    return FALSE;
+
+  ls_gui_test_watch_window (windows->data, window);
+  if (worker != NULL)
+    *worker = g_object_ref (ls_bridge_get_worker (ls_application_get_bridge (app)));
+  return TRUE;
 }

@@ -103,4 +103,37 @@ gboolean ls_gui_test_child_exited    (gpointer             child);
 void     ls_gui_test_terminate_app   (LsGuiTestChild      *child,
                                       GString             *err);
 
+/* ---- widget trees --------------------------------------------------------- */
+
+/* For ls_gui_test_find(): whether @widget (a GtkWidget) is the one sought. */
+typedef gboolean (*LsGuiWidgetMatch) (gpointer widget,
+                                      gpointer data);
+
+/* The first widget, depth first, of @root and its descendants that @match
+ * accepts, or NULL. */
+gpointer ls_gui_test_find             (gpointer          root,
+                                       LsGuiWidgetMatch  match,
+                                       gpointer          data);
+/* The first of @root and its descendants that is a @type, or NULL. */
+gpointer ls_gui_test_find_type        (gpointer          root,
+                                       GType             type);
+/* The first button below @root labelled @label, or NULL. */
+gpointer ls_gui_test_find_button      (gpointer          root,
+                                       const char       *label);
+/* Every label's and inscription's text below @root, a line each: what a
+ * screenshot would show; with @mapped_only, of the mapped ones only. */
+void     ls_gui_test_collect_text     (gpointer          root,
+                                       gboolean          mapped_only,
+                                       GString          *out);
+/* Fails the test when two mapped labels under @root have the same
+ * mnemonic (Alt+key would reach only the first); returns how many there
+ * are. */
+guint    ls_gui_test_assert_mnemonics_unique (gpointer root);
+/* A step's test: TRUE once @app's first window is mapped; it is then
+ * watched into *@window and, with @worker, a reference to the bridge's
+ * worker is put there. */
+gboolean ls_gui_test_window_shown     (gpointer          app,
+                                       gpointer         *window,
+                                       LsWorker        **worker);
+
 G_END_DECLS

@@ -32,40 +32,12 @@ typedef struct
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The stack whose pages are the stream's views. */
-static GtkStack *
-find_view_stack (GtkWidget *root)
+static gboolean
+is_view_stack (gpointer widget,
+               gpointer data)
 {
-  if (GTK_IS_STACK (root) && gtk_stack_get_child_by_name (GTK_STACK (root), "assembled") != NULL)
-    return GTK_STACK (root);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkStack *found = find_view_stack (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (widget, "assembled") != NULL;
 }
 
 typedef struct
@@ -132,8 +104,7 @@ step_window_shown (gpointer data)
       || ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)) == NULL)
     return FALSE;
 
-  run->window = windows->data;
-  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
+  ls_gui_test_watch_window (windows->data, (gpointer *) &run->window);
   ls_window_show_page (run->window, "stream");
   g_assert_true (ls_gui_test_resize_window (run->window, 1280, 800));
 
@@ -166,10 +137,10 @@ step_connect (gpointer data)
   g_assert_true (ls_stream_page_connect (page));
   run->stream = g_object_ref (ls_stream_page_get_stream (page));
 
-  stack = find_view_stack (GTK_WIDGET (page));
+  stack = ls_gui_test_find (page, is_view_stack, NULL);
   g_assert_nonnull (stack);
   gtk_stack_set_visible_child_name (stack, "assembled");
-  run->view = LS_LLM_VIEW (find_widget (gtk_stack_get_child_by_name (stack, "assembled"), LS_TYPE_LLM_VIEW));
+  run->view = LS_LLM_VIEW (ls_gui_test_find_type (gtk_stack_get_child_by_name (stack, "assembled"), LS_TYPE_LLM_VIEW));
   g_assert_nonnull (run->view);
 
   return TRUE;
@@ -259,7 +230,7 @@ step_small_window (gpointer data)
 {
   TestRun *run = data;
   GtkWidget *view = GTK_WIDGET (run->view);
-  GtkWidget *text_view = find_widget (view, GTK_TYPE_TEXT_VIEW);
+  GtkWidget *text_view = ls_gui_test_find_type (view, GTK_TYPE_TEXT_VIEW);
 
   if (!ls_gui_test_window_has_size (run->window, 800, 600) || !settle (run))
     return FALSE;

@@ -160,20 +160,6 @@ user_connect (TestRun *run)
   g_assert_null (ls_request_editor_get_error (editor_of (run)));
 }
 
-/* Every label's text below @root: what a screenshot would show. */
-static void
-collect_labels (GtkWidget *root,
-                GString   *out)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child))
-        g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (child)));
-      collect_labels (child, out);
-    }
-}
-
 /* TRUE once @widget has drawn a frame after the first call. */
 static gboolean
 frame_drawn (TestRun   *run,
@@ -217,12 +203,9 @@ static gboolean
 step_window_shown (gpointer data)
 {
   TestRun *run = data;
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (run->app));
 
-  if (windows == NULL || !gtk_widget_get_mapped (windows->data))
+  if (!ls_gui_test_window_shown (run->app, (gpointer *) &run->window, NULL))
     return FALSE;
-  run->window = windows->data;
-  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
   ls_window_show_page (run->window, "stream");
   return TRUE;
 }
@@ -272,7 +255,7 @@ step_401_shown (gpointer data)
     return FALSE;
 
   g_assert_cmpstr (ls_response_pane_get_status_line (pane), ==, "HTTP/1.1 401 Unauthorized");
-  collect_labels (GTK_WIDGET (pane), labels);
+  ls_gui_test_collect_text (pane, TRUE, labels);
   g_assert_nonnull (strstr (labels->str, "HTTP/1.1 401 Unauthorized\n"));
   g_assert_nonnull (strstr (labels->str, "Headers after "));
   g_assert_nonnull (strstr (labels->str, "\nX-Request-Id\nreq-abc123\n"));
@@ -441,27 +424,18 @@ step_popover_open (gpointer data)
   return TRUE;
 }
 
-static GtkWidget *
-find_popover (GtkWidget *root)
+static gboolean
+is_mapped_popover (gpointer widget,
+                   gpointer data)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_POPOVER (child) && gtk_widget_get_mapped (child))
-        return child;
-      if ((found = find_popover (child)) != NULL)
-        return found;
-    }
-  return NULL;
+  return GTK_IS_POPOVER (widget) && gtk_widget_get_mapped (widget);
 }
 
 static gboolean
 step_popover_screenshot (gpointer data)
 {
   TestRun *run = data;
-  GtkWidget *popover = find_popover (GTK_WIDGET (editor_of (run)));
+  GtkWidget *popover = ls_gui_test_find (editor_of (run), is_mapped_popover, NULL);
   graphene_rect_t bounds;
 
   if (popover == NULL || !screenshot (run, popover, "request-page-headers-body-popover"))

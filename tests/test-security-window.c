@@ -99,49 +99,13 @@ assert_no_secret (const char *what,
     g_error ("%s shows a secret: %s", what, text);
 }
 
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-      if ((found = find_button (child, label)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* Every label's and cell's text in the window: what a screenshot would show. */
-static void
-collect_labels (GtkWidget *root,
-                GString   *out)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_LABEL (child))
-        g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (child)));
-      else if (GTK_IS_INSCRIPTION (child))
-        g_string_append_printf (out, "%s\n", gtk_inscription_get_text (GTK_INSCRIPTION (child)) ?: "");
-      collect_labels (child, out);
-    }
-}
-
 static gboolean
 step_window_shown (gpointer data)
 {
   TestRun *run = data;
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (run->app));
 
-  if (windows == NULL || !gtk_widget_get_mapped (windows->data))
+  if (run->worker == NULL && !ls_gui_test_window_shown (run->app, (gpointer *) &run->window, &run->worker))
     return FALSE;
-  ls_gui_test_watch_window (windows->data, (gpointer *) &run->window);
-  run->worker = g_object_ref (ls_bridge_get_worker (ls_application_get_bridge (run->app)));
   return ls_worker_get_state (run->worker) == LS_WORKER_RUNNING;
 }
 
@@ -166,7 +130,7 @@ step_refused_and_offered (gpointer data)
   TestRun *run = data;
   LsStreamPage *page = ls_window_get_stream_page (run->window);
   LsStream *stream = ls_stream_page_get_stream (page);
-  GtkWidget *button = find_button (GTK_WIDGET (page), "Trust This Certificate for This Stream");
+  GtkWidget *button = ls_gui_test_find_button (page, "Trust This Certificate for This Stream");
   g_autoptr(GString) labels = g_string_new (NULL);
   g_autofree char *expected = NULL;
   const char *screenshot = g_getenv ("LS_SCREENSHOT");
@@ -181,7 +145,7 @@ step_refused_and_offered (gpointer data)
   /* A stream started by code, not the editor's button, still replaces the
    * "try the demo server" offer: the refusal is not drawn under it. */
   g_assert_false (_ls_window_get_empty_state_visible (run->window));
-  collect_labels (GTK_WIDGET (run->window), labels);
+  ls_gui_test_collect_text (run->window, FALSE, labels);
   /* The reason, with the fingerprint, is on the page. */
   g_assert_nonnull (strstr (labels->str, expected));
   assert_no_secret ("the window's labels", labels->str);
@@ -240,7 +204,7 @@ step_trusted_stream_works (gpointer data)
 
   g_assert_cmpstr (ls_stream_get_options (stream)->accept_certificate_sha256, ==, fingerprint);
   g_assert_true (seen.accepted_note);
-  g_assert_false (gtk_widget_get_mapped (find_button (GTK_WIDGET (page),
+  g_assert_false (gtk_widget_get_mapped (ls_gui_test_find_button (page,
                                                       "Trust This Certificate for This Stream")));
   return TRUE;
 }

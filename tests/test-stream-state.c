@@ -252,34 +252,10 @@ burst_server_start (TestRun *run)
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 }
 
-/* Every mnemonic of the mapped widgets under @widget, as lower-case keyvals:
- * none twice (Alt+key would reach only the first). */
-static void
-assert_mnemonics_unique (GtkWidget *widget,
-                         GArray    *keys)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-  if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
-    {
-      guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)));
-
-      for (guint i = 0; i < keys->len; i++)
-        if (g_array_index (keys, guint, i) == key)
-          g_error ("Alt+%s is the mnemonic of two widgets, one of them \"%s\"",
-                   gdk_keyval_name (key), gtk_label_get_label (GTK_LABEL (widget)));
-      g_array_append_val (keys, key);
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    assert_mnemonics_unique (child, keys);
-}
-
 /* The wait's buttons have their own keys while they are shown. */
 static void
 assert_wait_mnemonics (TestRun *run)
 {
-  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
   GtkWidget *now = _ls_stream_page_get_reconnect_now_button (page_of (run));
   GtkWidget *pause = _ls_stream_page_get_pause_button (page_of (run));
 
@@ -287,7 +263,7 @@ assert_wait_mnemonics (TestRun *run)
   g_assert_true (gtk_widget_get_mapped (pause));
   g_assert_true (gtk_button_get_use_underline (GTK_BUTTON (now)));
   g_assert_true (gtk_button_get_use_underline (GTK_BUTTON (pause)));
-  assert_mnemonics_unique (GTK_WIDGET (run->window), keys);
+  ls_gui_test_assert_mnemonics_unique (run->window);
 }
 
 /* ---- steps ---------------------------------------------------------------- */
@@ -296,14 +272,9 @@ static gboolean
 step_window_shown (gpointer data)
 {
   TestRun *run = data;
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (run->app));
 
-  if (windows == NULL || !gtk_widget_get_mapped (windows->data))
+  if (!ls_gui_test_window_shown (run->app, (gpointer *) &run->window, &run->worker))
     return FALSE;
-
-  run->window = windows->data;
-  g_object_add_weak_pointer (G_OBJECT (run->window), (gpointer *) &run->window);
-  run->worker = g_object_ref (ls_bridge_get_worker (ls_application_get_bridge (run->app)));
   /* Room for the whole status row, as on a laptop. */
   g_assert_true (ls_gui_test_resize_window (run->window, 1280, 800));
   return TRUE;

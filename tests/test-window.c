@@ -419,64 +419,6 @@ step_new_stream_events_shown (gpointer data)
 
 /* ---- keys ----------------------------------------------------------------- */
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* Every mnemonic of the mapped widgets, as keyvals. */
-static void
-collect_mnemonics (GtkWidget *widget,
-                   GArray    *keys)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-  if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
-    {
-      guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)));
-
-      for (guint i = 0; i < keys->len; i++)
-        if (g_array_index (keys, guint, i) == key)
-          g_error ("Alt+%s is the mnemonic of two widgets, one of them \"%s\"",
-                   gdk_keyval_name (key), gtk_label_get_label (GTK_LABEL (widget)));
-      g_array_append_val (keys, key);
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_mnemonics (child, keys);
-}
-
-static void
-collect_and_check_mnemonics (GtkWidget *root)
-{
-  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
-
-  collect_mnemonics (root, keys);
-  g_assert_cmpuint (keys->len, >, 0);
-}
-
-static void
-assert_mnemonics_unique (LsWindow *window)
-{
-  g_autoptr(GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
-
-  collect_mnemonics (GTK_WIDGET (window), keys);
-  /* At least the three page tabs and the Connect button. */
-  g_assert_cmpuint (keys->len, >=, 4);
-}
-
 static gboolean
 step_keys (gpointer data)
 {
@@ -510,16 +452,17 @@ step_keys (gpointer data)
   /* The shortcuts window (Ctrl+?) is there to list them. */
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (run->window)));
 
-  /* Each page, the Stream page with its button as Connect and as Stop. */
+  /* Each page, the Stream page with its button as Connect and as Stop:
+   * at least the three page tabs and the Connect button, none twice. */
   ls_window_show_page (run->window, "stream");
-  assert_mnemonics_unique (run->window);
+  g_assert_cmpuint (ls_gui_test_assert_mnemonics_unique (run->window), >=, 4);
   ls_request_editor_set_running (editor, TRUE);
-  assert_mnemonics_unique (run->window);
+  g_assert_cmpuint (ls_gui_test_assert_mnemonics_unique (run->window), >=, 4);
   ls_request_editor_set_running (editor, FALSE);
   ls_window_show_page (run->window, "timeline");
-  assert_mnemonics_unique (run->window);
+  g_assert_cmpuint (ls_gui_test_assert_mnemonics_unique (run->window), >=, 4);
   ls_window_show_page (run->window, "loops");
-  assert_mnemonics_unique (run->window);
+  g_assert_cmpuint (ls_gui_test_assert_mnemonics_unique (run->window), >=, 4);
 
   /* Ctrl+L: from any page to the URL entry. */
   gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-url", NULL);
@@ -558,7 +501,7 @@ step_reconnect_keys (gpointer data)
 
   url = g_strdup_printf ("%s/sse/ticks?rate=30", ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)));
   ls_request_editor_set_url (editor, url);
-  entry = find_descendant (GTK_WIDGET (editor), GTK_TYPE_ENTRY);
+  entry = ls_gui_test_find_type (editor, GTK_TYPE_ENTRY);
   g_assert_nonnull (entry);
   g_signal_emit_by_name (entry, "activate");
   g_assert_cmpuint (ls_stream_get_id (ls_stream_page_get_stream (page)), >, before);
@@ -621,7 +564,7 @@ step_preferences (gpointer data)
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (run->window));
 
   /* Its own mnemonics do not clash either. */
-  collect_and_check_mnemonics (GTK_WIDGET (dialog));
+  g_assert_cmpuint (ls_gui_test_assert_mnemonics_unique (dialog), >, 0);
 
   /* The controls show the keys' values. */
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (_ls_preferences_dialog_get_widget (dialog, "recorder-capacity"))),
