@@ -58,7 +58,7 @@ void     ls_gui_test_watch_window    (gpointer    window,
 /* ls_gui_test_run_steps(), then the clean end a window test checks: the
  * window (*@window, watched) is gone, the worker (*@worker, a reference
  * the steps took) reported CLOSED, and the application and the worker
- * are finalized. */
+ * are finalized. With @worker NULL, the window and the application only. */
 void     ls_gui_test_run_app         (gpointer         app,
                                       const LsGuiStep *steps,
                                       guint            n_steps,

@@ -682,19 +682,3 @@ ls_test_shared_unref (gpointer block)
   g_free (shared);
 }
 
-SoupServer *
-ls_test_soup_server_new_local (SoupServerCallback  handler,
-                               guint              *port)
-{
-  g_autoptr(GError) error = NULL;
-  SoupServer *server = soup_server_new (NULL, NULL);
-  GSList *uris;
-
-  soup_server_add_handler (server, NULL, handler, NULL, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  *port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return server;
-}

@@ -158,12 +158,6 @@ gpointer ls_test_shared_ref   (gpointer       block);
 void     ls_test_shared_unref (gpointer       block);
 #define ls_test_shared_new(Type, clear) ((Type *) ls_test_shared_new0 (sizeof (Type), (clear)))
 
-/* A SoupServer listening on 127.0.0.1 at an ephemeral port (asserted),
- * @handler for every path; call it on the thread that will serve (e.g. a
- * loop thread's setup). The port is stored in @port. */
-SoupServer *ls_test_soup_server_new_local (SoupServerCallback  handler,
-                                           guint              *port);
-
 /* Runs the default context for @ms milliseconds. */
 void     ls_test_run_for    (guint           ms);
 

@@ -153,8 +153,6 @@ typedef struct
 } Received;
 
 static Received received;
-static SoupServer *server;
-static guint server_port;
 
 static void
 handler (SoupServer        *soup_server,
@@ -184,18 +182,8 @@ handler (SoupServer        *soup_server,
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "ok\n", 3);
 }
 
-static void
-server_setup (gpointer data)
-{
-  server = ls_test_soup_server_new_local (handler, &server_port);
-}
-
-static void
-server_teardown (gpointer data)
-{
-  soup_server_disconnect (server);
-  g_clear_object (&server);
-}
+/* The handler's server, on its own thread. */
+static LsTestSoupServer server = { .handler = handler };
 
 static gboolean
 received_has_header (const char *line)
@@ -287,7 +275,7 @@ test_runs (void)
       return;
     }
 
-  url = g_strdup_printf ("http://127.0.0.1:%u/echo?x='1'&y=2", server_port);
+  url = g_strdup_printf ("http://127.0.0.1:%u/echo?x='1'&y=2", server.port);
 
   /* POST with a text body full of shell characters and odd headers. */
   options = ls_stream_options_new (url);
@@ -324,14 +312,13 @@ int
 main (int    argc,
       char **argv)
 {
-  LsTestLoopThread *thread;
   int status;
 
   g_test_init (&argc, &argv, NULL);
 
   g_mutex_init (&received.lock);
   received.headers = g_ptr_array_new_with_free_func (g_free);
-  thread = ls_test_loop_thread_start ("curl-server", server_setup, server_teardown, NULL);
+  ls_test_soup_server_start (&server, "curl-server");
 
   g_test_add_func ("/curl/get", test_get);
   g_test_add_func ("/curl/post-body", test_post_body);
@@ -341,7 +328,7 @@ main (int    argc,
   g_test_add_func ("/curl/runs", test_runs);
   status = g_test_run ();
 
-  ls_test_loop_thread_stop (thread);
+  ls_test_soup_server_stop (&server);
   g_clear_pointer (&received.headers, g_ptr_array_unref);
   g_clear_pointer (&received.body, g_bytes_unref);
   g_clear_pointer (&received.method, g_free);

@@ -312,10 +312,7 @@ test_llm_view (void)
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
   ls_application_set_demo (run.app, TRUE);
 
-  ls_gui_test_run_steps (G_APPLICATION (run.app), steps, G_N_ELEMENTS (steps), &run);
-
-  g_assert_null (run.window);
-  g_assert_finalize_object (run.app);
+  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, NULL);
   g_free (run.expected);
 }
 

@@ -44,8 +44,6 @@ typedef struct
 } Seen;
 
 static Seen seen;
-static SoupServer *server;
-static guint server_port;
 
 static void
 handler (SoupServer        *soup_server,
@@ -92,18 +90,8 @@ handler (SoupServer        *soup_server,
     soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "ok\n", 3);
 }
 
-static void
-server_setup (gpointer data)
-{
-  server = ls_test_soup_server_new_local (handler, &server_port);
-}
-
-static void
-server_teardown (gpointer data)
-{
-  soup_server_disconnect (server);
-  g_clear_object (&server);
-}
+/* The handler's server, on its own thread. */
+static LsTestSoupServer server = { .handler = handler };
 
 static guint
 seen_sse_requests (void)
@@ -143,7 +131,7 @@ editor_of (TestRun *run)
 static char *
 url_for (const char *path)
 {
-  return g_strdup_printf ("http://127.0.0.1:%u%s", server_port, path);
+  return g_strdup_printf ("http://127.0.0.1:%u%s", server.port, path);
 }
 
 /* What Enter in the URL does: the window hears it too (its empty state
@@ -409,7 +397,7 @@ step_copied (gpointer data)
   if (!run->clipboard_read)
     return FALSE;
   expected = g_strdup_printf ("curl -N -H 'X-Test: 1' -H 'Accept: text/event-stream' "
-                              "-H 'Cache-Control: no-cache' 'http://127.0.0.1:%u/echo'", server_port);
+                              "-H 'Cache-Control: no-cache' 'http://127.0.0.1:%u/echo'", server.port);
   g_assert_cmpstr (run->clipboard, ==, expected);
   return TRUE;
 }
@@ -594,9 +582,7 @@ test_request_and_response (void)
   TestRun run = { NULL, };
 
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  ls_gui_test_run_steps (G_APPLICATION (run.app), steps, G_N_ELEMENTS (steps), &run);
-  g_assert_null (run.window);
-  g_assert_finalize_object (run.app);
+  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, NULL);
   g_free (run.clipboard);
 }
 
@@ -604,19 +590,18 @@ int
 main (int   argc,
       char *argv[])
 {
-  LsTestLoopThread *thread;
   int status;
 
   if (!ls_gui_test_init (&argc, &argv, "/request-page/request-and-response"))
     return g_test_run ();
 
   g_mutex_init (&seen.lock);
-  thread = ls_test_loop_thread_start ("request-server", server_setup, server_teardown, NULL);
+  ls_test_soup_server_start (&server, "request-server");
 
   g_test_add_func ("/request-page/request-and-response", test_request_and_response);
   status = g_test_run ();
 
-  ls_test_loop_thread_stop (thread);
+  ls_test_soup_server_stop (&server);
   g_clear_pointer (&seen.echo_method, g_free);
   g_clear_pointer (&seen.echo_header, g_free);
   g_mutex_clear (&seen.lock);

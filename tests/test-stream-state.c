@@ -550,15 +550,6 @@ step_silence_rate_zero (gpointer data)
   return TRUE;
 }
 
-static gboolean
-step_quit (gpointer data)
-{
-  TestRun *run = data;
-
-  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
-  return TRUE;
-}
-
 /* ---- test ----------------------------------------------------------------- */
 
 static char *
@@ -604,7 +595,7 @@ test_stream_state (void)
     { "connect to a stream that goes silent", step_connect_burst },
     { "its rate shown", step_burst_rate_shown },
     { "silent: rate zero", step_silence_rate_zero },
-    { "quit", step_quit },
+    { "quit", ls_gui_test_step_quit },
   };
   g_autoptr(GError) error = NULL;
   TestRun run = { NULL, };
@@ -616,12 +607,7 @@ test_stream_state (void)
   burst_server_start (&run);
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
 
-  ls_gui_test_run_steps (G_APPLICATION (run.app), steps, G_N_ELEMENTS (steps), &run);
-
-  g_assert_null (run.window);
-  g_assert_cmpint (ls_worker_get_state (run.worker), ==, LS_WORKER_CLOSED);
-  g_assert_finalize_object (run.app);
-  g_assert_finalize_object (run.worker);
+  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, &run.worker);
   ls_demo_server_stop (run.demo);
   g_assert_finalize_object (run.demo);
   g_free (run.refused_url);
