@@ -479,3 +479,27 @@ ls_gui_test_window_shown (gpointer   app,
     *worker = g_object_ref (ls_bridge_get_worker (ls_application_get_bridge (app)));
   return TRUE;
 }
+
+gboolean
+ls_gui_test_screenshot (gpointer    widget,
+                        const char *name)
+{
+  g_autofree char *path = ls_gui_test_save_screenshot (widget, name);
+
+  if (path != NULL)
+    g_test_message ("screenshot: %s", path);
+  return path != NULL;
+}
+
+int
+ls_gui_test_main (int          *argc,
+                  char       ***argv,
+                  const char   *path,
+                  GTestFunc     func)
+{
+  if (!ls_gui_test_init (argc, argv, path))
+    return g_test_run ();
+
+  g_test_add_func (path, func);
+  return g_test_run ();
+}

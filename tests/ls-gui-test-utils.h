@@ -30,6 +30,12 @@ void     ls_gui_test_run_steps (GApplication     *app,
                                 const LsGuiStep  *steps,
                                 guint             n_steps,
                                 gpointer          run);
+/* main() of a GUI test that is one test, @path running @func:
+ * ls_gui_test_init() (skipping it without a display), then g_test_run(). */
+int      ls_gui_test_main      (int              *argc,
+                                char           ***argv,
+                                const char       *path,
+                                GTestFunc         func);
 /* Resizes the toplevel @window as a user dragging its corner would (a
  * mapped GtkWindow ignores new default sizes). Then wait for
  * ls_gui_test_window_has_size(). X11 only: FALSE elsewhere. */
@@ -44,6 +50,10 @@ gboolean ls_gui_test_window_has_size (gpointer    window,
  * Returns the file's path, newly allocated, or NULL when the widget has
  * nothing to show yet (try again at the next step poll). */
 char    *ls_gui_test_save_screenshot (gpointer    widget,
+                                      const char *name);
+/* ls_gui_test_save_screenshot(), its path in the test's log: for a step,
+ * FALSE when the widget has nothing to show yet. */
+gboolean ls_gui_test_screenshot      (gpointer    widget,
                                       const char *name);
 /* The same into @path; FALSE when the widget has nothing to show yet. */
 gboolean ls_gui_test_save_screenshot_to (gpointer    widget,

@@ -682,3 +682,22 @@ ls_test_shared_unref (gpointer block)
   g_free (shared);
 }
 
+
+char *
+ls_test_refused_url (const char *path)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  char *url;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_assert_nonnull (socket);
+  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%u%s",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), path);
+  g_assert_true (g_socket_close (socket, NULL));
+  return url;
+}

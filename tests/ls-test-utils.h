@@ -158,6 +158,10 @@ gpointer ls_test_shared_ref   (gpointer       block);
 void     ls_test_shared_unref (gpointer       block);
 #define ls_test_shared_new(Type, clear) ((Type *) ls_test_shared_new0 (sizeof (Type), (clear)))
 
+/* http://127.0.0.1:PORT@path on a port nobody listens on (bound, noted,
+ * closed): a connection there is refused. Newly allocated. */
+char         *ls_test_refused_url       (const char              *path);
+
 /* Runs the default context for @ms milliseconds. */
 void     ls_test_run_for    (guint           ms);
 

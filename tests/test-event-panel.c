@@ -769,10 +769,5 @@ int
 main (int   argc,
       char *argv[])
 {
-  if (!ls_gui_test_init (&argc, &argv, "/event-panel/filters-follow-layout"))
-    return g_test_run ();
-
-  g_test_add_func ("/event-panel/filters-follow-layout", test_event_panel);
-
-  return g_test_run ();
+  return ls_gui_test_main (&argc, &argv, "/event-panel/filters-follow-layout", test_event_panel);
 }

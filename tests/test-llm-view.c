@@ -79,19 +79,6 @@ settle (TestRun *run)
   return TRUE;
 }
 
-/* FALSE when the window has nothing to show yet: try again at the next poll. */
-static gboolean
-save_screenshot (TestRun    *run,
-                 const char *name)
-{
-  g_autofree char *path = ls_gui_test_save_screenshot (run->window, name);
-
-  if (path == NULL)
-    return FALSE;
-  g_test_message ("screenshot: %s", path);
-  return TRUE;
-}
-
 /* ---- steps ---------------------------------------------------------------- */
 
 static gboolean
@@ -160,7 +147,7 @@ step_growing (gpointer data)
     return FALSE;
 
   g_assert_cmpstr (_ls_llm_view_get_dialect_text (run->view), ==, "OpenAI-style stream");
-  if (!save_screenshot (run, "llm-view-1280x800-live"))
+  if (!ls_gui_test_screenshot (run->window, "llm-view-1280x800-live"))
     return FALSE;
 
   return TRUE;
@@ -218,7 +205,7 @@ step_screenshot_ended (gpointer data)
 
   if (!settle (run))
     return FALSE;
-  if (!save_screenshot (run, "llm-view-1280x800"))
+  if (!ls_gui_test_screenshot (run->window, "llm-view-1280x800"))
     return FALSE;
   g_assert_true (ls_gui_test_resize_window (run->window, 800, 600));
 
@@ -238,7 +225,7 @@ step_small_window (gpointer data)
   /* Everything fits: the view no wider than the window, the text keeps room. */
   g_assert_cmpint (gtk_widget_get_width (view), <=, 800);
   g_assert_cmpint (gtk_widget_get_height (text_view), >=, 100);
-  if (!save_screenshot (run, "llm-view-800x600"))
+  if (!ls_gui_test_screenshot (run->window, "llm-view-800x600"))
     return FALSE;
 
   return TRUE;
@@ -320,10 +307,5 @@ int
 main (int   argc,
       char *argv[])
 {
-  if (!ls_gui_test_init (&argc, &argv, "/llm-view/post-assembled"))
-    return g_test_run ();
-
-  g_test_add_func ("/llm-view/post-assembled", test_llm_view);
-
-  return g_test_run ();
+  return ls_gui_test_main (&argc, &argv, "/llm-view/post-assembled", test_llm_view);
 }

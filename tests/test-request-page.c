@@ -174,15 +174,7 @@ screenshot (TestRun    *run,
             GtkWidget  *widget,
             const char *name)
 {
-  g_autofree char *path = NULL;
-
-  if (!frame_drawn (run, widget))
-    return FALSE;
-  path = ls_gui_test_save_screenshot (widget, name);
-  if (path == NULL)
-    return FALSE;
-  g_test_message ("screenshot: %s", path);
-  return TRUE;
+  return frame_drawn (run, widget) && ls_gui_test_screenshot (widget, name);
 }
 
 /* ---- steps ----------------------------------------------------------------- */

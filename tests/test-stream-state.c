@@ -27,6 +27,7 @@
 #include "ls-demo-server.h"
 #include "ls-gui-test-utils.h"
 #include "ls-stream-page-private.h"
+#include "ls-test-utils.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
 
@@ -167,17 +168,6 @@ static gboolean
 is_waiting (TestRun *run)
 {
   return ls_stream_get_state (stream_of (run)) == LS_STREAM_WAITING;
-}
-
-static gboolean
-save_screenshot (TestRun    *run,
-                 const char *name)
-{
-  g_autofree char *path = ls_gui_test_save_screenshot (run->window, name);
-
-  if (path != NULL)
-    g_test_message ("screenshot: %s", path);
-  return path != NULL;
 }
 
 /* ---- /burst: events for a while, then silence on an open connection ---- */
@@ -345,7 +335,7 @@ step_screenshot_waiting (gpointer data)
   TestRun *run = data;
 
   g_assert_true (is_waiting (run));
-  return save_screenshot (run, "stream-state-waiting");
+  return ls_gui_test_screenshot (run->window, "stream-state-waiting");
 }
 
 /* ...is the wait measured, within 10 %. */
@@ -454,7 +444,7 @@ step_pause (gpointer data)
   if (ls_stream_get_next_attempt_time (stream_of (run)) != 0 ||
       g_get_monotonic_time () < run->paused_due_us + G_USEC_PER_SEC)
     return FALSE;
-  return save_screenshot (run, "stream-state-paused");
+  return ls_gui_test_screenshot (run->window, "stream-state-paused");
 }
 
 static gboolean
@@ -552,26 +542,6 @@ step_silence_rate_zero (gpointer data)
 
 /* ---- test ----------------------------------------------------------------- */
 
-static char *
-refused_url (void)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  char *url;
-
-  /* A port nobody listens on: bind one, note it, close it. */
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_assert_nonnull (socket);
-  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  url = g_strdup_printf ("http://127.0.0.1:%u/events",
-                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  g_assert_true (g_socket_close (socket, NULL));
-  return url;
-}
-
 static void
 test_stream_state (void)
 {
@@ -603,7 +573,7 @@ test_stream_state (void)
   run.demo = ls_demo_server_new ();
   g_assert_true (ls_demo_server_start_sync (run.demo, 0, &error));
   g_assert_no_error (error);
-  run.refused_url = refused_url ();
+  run.refused_url = ls_test_refused_url ("/events");
   burst_server_start (&run);
   run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
 
@@ -620,10 +590,5 @@ int
 main (int   argc,
       char *argv[])
 {
-  if (!ls_gui_test_init (&argc, &argv, "/stream-state/waiting"))
-    return g_test_run ();
-
-  g_test_add_func ("/stream-state/waiting", test_stream_state);
-
-  return g_test_run ();
+  return ls_gui_test_main (&argc, &argv, "/stream-state/waiting", test_stream_state);
 }

@@ -619,22 +619,11 @@ static void
 test_connection_refused (Fixture       *f,
                          gconstpointer  data)
 {
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(LsStreamOptions) options = NULL;
   g_autoptr(LsStream) stream = NULL;
-  g_autofree char *url = NULL;
+  /* A port nobody listens on. */
+  g_autofree char *url = ls_test_refused_url ("/x");
   LsStreamStats stats;
-
-  /* A port nobody listens on: bind one, then close it. */
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  url = g_strdup_printf ("http://127.0.0.1:%u/x",
-                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  g_socket_close (socket, NULL);
 
   options = ls_stream_options_new (url);
   options->reconnect = FALSE;
@@ -1436,24 +1425,6 @@ has_reconnected_thrice (gpointer data)
   return ls_stream_get_state (data) == LS_STREAM_WAITING && stats.reconnects >= 3;
 }
 
-static char *
-refused_url (void)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  char *url;
-
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_assert_true (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  url = g_strdup_printf ("http://127.0.0.1:%u/x",
-                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  g_socket_close (socket, NULL);
-  return url;
-}
-
 /* A wait after attempts that never connected says so, with GIO's typed
  * cause; each reconnect is one "reconnect" record and one count, and the
  * UI hears of each (a failed attempt and its new wait fall in one frame,
@@ -1462,7 +1433,7 @@ static void
 test_wait_reason_refused (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autofree char *url = refused_url ();
+  g_autofree char *url = ls_test_refused_url ("/x");
   g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
   g_autoptr(LsStream) stream = NULL;
   g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (guint64));
