@@ -233,6 +233,20 @@ ls_gui_test_run_app (gpointer         app,
     }
 }
 
+void
+ls_gui_test_run_new_app (gboolean         demo,
+                         const LsGuiStep *steps,
+                         guint            n_steps,
+                         gpointer         run,
+                         gpointer        *app,
+                         gpointer        *window,
+                         LsWorker       **worker)
+{
+  *app = ls_application_new (G_APPLICATION_NON_UNIQUE);
+  ls_application_set_demo (*app, demo);
+  ls_gui_test_run_app (*app, steps, n_steps, run, window, worker);
+}
+
 gboolean
 ls_gui_test_resize_window (gpointer window,
                            int      width,

@@ -76,6 +76,16 @@ void     ls_gui_test_run_app         (gpointer         app,
                                       gpointer        *window,
                                       LsWorker       **worker);
 
+/* ls_gui_test_run_app() in a new, non-unique LsApplication (with the demo
+ * server when @demo), put in *@app for the steps before they run. */
+void     ls_gui_test_run_new_app     (gboolean         demo,
+                                      const LsGuiStep *steps,
+                                      guint            n_steps,
+                                      gpointer         run,
+                                      gpointer        *app,
+                                      gpointer        *window,
+                                      LsWorker       **worker);
+
 /* The real binary, LS_BUILD_DIR/src/loopscope, as a child process. */
 typedef struct
 {

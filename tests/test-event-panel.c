@@ -757,10 +757,8 @@ test_event_panel (void)
   };
   TestRun run = { NULL, };
 
-  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  ls_application_set_demo (run.app, TRUE);
-
-  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, NULL);
+  ls_gui_test_run_new_app (TRUE, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.app, (gpointer *) &run.window,
+                           NULL);
   g_free (run.clipboard_text);
   g_free (run.expected_clipboard);
 }

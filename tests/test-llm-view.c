@@ -296,10 +296,8 @@ test_llm_view (void)
   };
   TestRun run = { NULL, };
 
-  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  ls_application_set_demo (run.app, TRUE);
-
-  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, NULL);
+  ls_gui_test_run_new_app (TRUE, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.app, (gpointer *) &run.window,
+                           NULL);
   g_free (run.expected);
 }
 

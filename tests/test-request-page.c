@@ -573,8 +573,8 @@ test_request_and_response (void)
   };
   TestRun run = { NULL, };
 
-  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, NULL);
+  ls_gui_test_run_new_app (FALSE, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.app, (gpointer *) &run.window,
+                           NULL);
   g_free (run.clipboard);
 }
 

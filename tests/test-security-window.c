@@ -335,8 +335,8 @@ test_trust_offer_and_no_secrets (void)
   TestRun run = { NULL, };
   g_autofree char *settings = NULL;
 
-  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, &run.worker);
+  ls_gui_test_run_new_app (FALSE, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.app, (gpointer *) &run.window,
+                           &run.worker);
 
   /* What the session left in settings (the window saved its size on close). */
   settings = dump_settings ();

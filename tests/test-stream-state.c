@@ -575,9 +575,8 @@ test_stream_state (void)
   g_assert_no_error (error);
   run.refused_url = ls_test_refused_url ("/events");
   burst_server_start (&run);
-  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-
-  ls_gui_test_run_app (run.app, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.window, &run.worker);
+  ls_gui_test_run_new_app (FALSE, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.app, (gpointer *) &run.window,
+                           &run.worker);
   ls_demo_server_stop (run.demo);
   g_assert_finalize_object (run.demo);
   g_free (run.refused_url);

@@ -44,10 +44,8 @@ test_run_script_full (const LsGuiStep *steps,
 {
   TestRun run = { NULL, };
 
-  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
-  ls_application_set_demo (run.app, demo);
-
-  ls_gui_test_run_app (run.app, steps, n_steps, &run, (gpointer *) &run.window, &run.worker);
+  ls_gui_test_run_new_app (demo, steps, n_steps, &run, (gpointer *) &run.app, (gpointer *) &run.window,
+                           &run.worker);
 
   if (run.trace_file != NULL)
     {
