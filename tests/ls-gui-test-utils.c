@@ -17,6 +17,7 @@
 
 #include "ls-application.h"
 #include "ls-bridge-private.h"
+#include "ls-demo-server.h"
 #include "ls-gui-test-utils.h"
 
 #ifdef GDK_WINDOWING_X11
@@ -516,4 +517,18 @@ ls_gui_test_main (int          *argc,
 
   g_test_add_func (path, func);
   return g_test_run ();
+}
+
+gboolean
+ls_gui_test_demo_window_shown (gpointer  app,
+                               gpointer *window)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  LsDemoServer *demo = ls_application_get_demo_server (app);
+
+  if (windows == NULL || demo == NULL || ls_demo_server_get_base_uri (demo) == NULL)
+    return FALSE;
+
+  ls_gui_test_watch_window (windows->data, window);
+  return TRUE;
 }

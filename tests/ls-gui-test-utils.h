@@ -155,5 +155,9 @@ guint    ls_gui_test_assert_mnemonics_unique (gpointer root);
 gboolean ls_gui_test_window_shown     (gpointer          app,
                                        gpointer         *window,
                                        LsWorker        **worker);
+/* The same, for an application with the demo server: TRUE once its first
+ * window exists and the demo server listens (not waiting for the map). */
+gboolean ls_gui_test_demo_window_shown (gpointer   app,
+                                        gpointer  *window);
 
 G_END_DECLS

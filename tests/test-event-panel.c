@@ -162,13 +162,9 @@ static gboolean
 step_window_shown (gpointer data)
 {
   TestRun *run = data;
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (run->app));
 
-  if (windows == NULL || ls_application_get_demo_server (run->app) == NULL
-      || ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)) == NULL)
+  if (!ls_gui_test_demo_window_shown (run->app, (gpointer *) &run->window))
     return FALSE;
-
-  ls_gui_test_watch_window (windows->data, (gpointer *) &run->window);
   run->panel = ls_stream_page_get_event_panel (ls_window_get_stream_page (run->window));
   ls_window_show_page (run->window, "stream");
   resize_window (run, 1280, 800);
