@@ -701,3 +701,16 @@ ls_test_refused_url (const char *path)
   g_assert_true (g_socket_close (socket, NULL));
   return url;
 }
+
+gboolean
+ls_test_append_openai_delta (JsonObject *root,
+                             GString    *text)
+{
+  JsonObject *choice = json_array_get_object_element (json_object_get_array_member (root, "choices"), 0);
+  JsonObject *delta = json_object_get_object_member (choice, "delta");
+
+  if (!json_object_has_member (delta, "content"))
+    return FALSE;
+  g_string_append (text, json_object_get_string_member (delta, "content"));
+  return TRUE;
+}

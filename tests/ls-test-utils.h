@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "ls-bridge.h"
@@ -161,6 +162,12 @@ void     ls_test_shared_unref (gpointer       block);
 /* http://127.0.0.1:PORT@path on a port nobody listens on (bound, noted,
  * closed): a connection there is refused. Newly allocated. */
 char         *ls_test_refused_url       (const char              *path);
+
+/* Appends choices[0].delta.content of an OpenAI-style chunk (@root, as
+ * parsed) to @text: what an assembler should add, found without one.
+ * FALSE, and nothing appended, when the delta carries no content. */
+gboolean      ls_test_append_openai_delta (JsonObject            *root,
+                                           GString               *text);
 
 /* Runs the default context for @ms milliseconds. */
 void     ls_test_run_for    (guint           ms);

@@ -16,6 +16,7 @@
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
 #include "ls-llm-view-private.h"
+#include "ls-test-utils.h"
 #include "ls-window.h"
 
 #define N_TOKENS 60
@@ -53,20 +54,13 @@ expected_cb (const LsEventView *view,
 {
   Expected *expected = user_data;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *choice, *delta;
 
   if (view->kind != LS_EVENT_KIND_EVENT || g_str_equal (view->data, "[DONE]"))
     return TRUE;
 
   g_assert_true (json_parser_load_from_data (parser, view->data, (gssize) view->data_len, NULL));
-  choice = json_array_get_object_element (
-    json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "choices"), 0);
-  delta = json_object_get_object_member (choice, "delta");
-  if (json_object_has_member (delta, "content"))
-    {
-      g_string_append (expected->text, json_object_get_string_member (delta, "content"));
-      expected->chunks++;
-    }
+  if (ls_test_append_openai_delta (json_node_get_object (json_parser_get_root (parser)), expected->text))
+    expected->chunks++;
   return TRUE;
 }
 

@@ -403,17 +403,8 @@ feed_cb (const LsEventView *view,
       g_string_append (feed->expected, json_object_get_string_member (delta, "text"));
       feed->n_deltas++;
     }
-  else
-    {
-      JsonObject *choice = json_array_get_object_element (json_object_get_array_member (root, "choices"), 0);
-      JsonObject *delta = json_object_get_object_member (choice, "delta");
-
-      if (json_object_has_member (delta, "content"))
-        {
-          g_string_append (feed->expected, json_object_get_string_member (delta, "content"));
-          feed->n_deltas++;
-        }
-    }
+  else if (ls_test_append_openai_delta (root, feed->expected))
+    feed->n_deltas++;
   return TRUE;
 }
 
