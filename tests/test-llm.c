@@ -317,10 +317,8 @@ test_hostile (void)
 
 typedef struct
 {
-  LsRecorder   *recorder;
-  LsBridge     *bridge;
-  LsDemoServer *demo;
-  guint32       next_id;
+  LsTestStreams  s;      /* its store unused: each request has its own */
+  LsDemoServer  *demo;
 } Fixture;
 
 static void
@@ -329,23 +327,18 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->recorder = ls_recorder_new (1 << 12);
-  f->bridge = ls_test_bridge_new_running (f->recorder);
+  ls_test_streams_init (&f->s, 1 << 12);
   f->demo = ls_demo_server_new ();
   g_assert_true (ls_demo_server_start_sync (f->demo, 0, &error));
   g_assert_no_error (error);
-  f->next_id = 1;
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  ls_test_bridge_stop (f->bridge);
-  ls_demo_server_stop (f->demo);
-  g_assert_finalize_object (f->demo);
-  g_assert_finalize_object (f->bridge);
-  g_assert_finalize_object (f->recorder);
+  ls_test_streams_clear (&f->s);
+  ls_test_demo_server_stop (f->demo);
 }
 
 /* Runs one request to its end into a store of its own. */
@@ -354,13 +347,10 @@ run_stream (Fixture          *f,
             LsStreamOptions  *options,
             LsEventStore    **store)
 {
-  g_autoptr(GError) error = NULL;
   LsStream *stream;
 
   *store = ls_event_store_new ();
-  stream = ls_stream_new (f->bridge, options, *store, f->next_id++);
-  g_assert_true (ls_stream_start (stream, &error));
-  g_assert_no_error (error);
+  stream = ls_test_stream_start (f->s.bridge, options, *store, f->s.next_id++);
   g_assert_true (ls_test_wait_until (ls_test_stream_is_final, stream, 20000));
   return stream;
 }
