@@ -59,7 +59,8 @@ tmp_path (const char *name)
 static void
 run_openssl (const char * const *argv)
 {
-  g_autofree char *out = ls_test_openssl (tmp_dir, argv);
+  /* Only whether it ran matters (ls_test_openssl asserts it); not what it printed. */
+  g_free (ls_test_openssl (tmp_dir, argv));
 }
 
 static void
