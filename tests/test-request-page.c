@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <gtk/gtk.h>
@@ -34,7 +35,7 @@
 
 typedef struct
 {
-  GMutex      lock;
+  pthread_mutex_t lock;   /* seen by ThreadSanitizer, unlike a GMutex */
   guint       echo_requests;
   char       *echo_method;
   gsize       echo_body_len;
@@ -65,7 +66,7 @@ handler (SoupServer        *soup_server,
       return;
     }
 
-  g_mutex_lock (&seen.lock);
+  pthread_mutex_lock (&seen.lock);
   if (g_str_equal (path, "/echo"))
     {
       seen.echo_requests++;
@@ -81,7 +82,7 @@ handler (SoupServer        *soup_server,
       seen.sse_requests++;
       seen.sse_body_len = g_bytes_get_size (body);
     }
-  g_mutex_unlock (&seen.lock);
+  pthread_mutex_unlock (&seen.lock);
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   if (g_str_equal (path, "/sse"))
@@ -98,9 +99,9 @@ seen_sse_requests (void)
 {
   guint n;
 
-  g_mutex_lock (&seen.lock);
+  pthread_mutex_lock (&seen.lock);
   n = seen.sse_requests;
-  g_mutex_unlock (&seen.lock);
+  pthread_mutex_unlock (&seen.lock);
   return n;
 }
 
@@ -333,7 +334,7 @@ step_get_sent_without_body (gpointer data)
   LsResponsePane *pane = ls_stream_page_get_response_pane (page_of (run));
   gboolean done;
 
-  g_mutex_lock (&seen.lock);
+  pthread_mutex_lock (&seen.lock);
   done = seen.echo_requests > 0;
   if (done)
     {
@@ -341,7 +342,7 @@ step_get_sent_without_body (gpointer data)
       g_assert_cmpuint (seen.echo_body_len, ==, 0);
       g_assert_cmpstr (seen.echo_header, ==, "1");
     }
-  g_mutex_unlock (&seen.lock);
+  pthread_mutex_unlock (&seen.lock);
   if (!done || ls_response_pane_get_response (pane) == NULL)
     return FALSE;
 
@@ -502,9 +503,9 @@ step_post_sse_ended_once (gpointer data)
   g_assert_cmpuint (stats.connects, ==, 1);
   g_assert_cmpuint (stats.reconnects, ==, 0);
   g_assert_cmpuint (seen_sse_requests (), ==, run->sse_before + 1);
-  g_mutex_lock (&seen.lock);
+  pthread_mutex_lock (&seen.lock);
   g_assert_cmpuint (seen.sse_body_len, ==, strlen (POST_BODY));
-  g_mutex_unlock (&seen.lock);
+  pthread_mutex_unlock (&seen.lock);
   return TRUE;
 }
 
@@ -587,7 +588,7 @@ main (int   argc,
   if (!ls_gui_test_init (&argc, &argv, "/request-page/request-and-response"))
     return g_test_run ();
 
-  g_mutex_init (&seen.lock);
+  pthread_mutex_init (&seen.lock, NULL);
   ls_test_soup_server_start (&server, "request-server");
 
   g_test_add_func ("/request-page/request-and-response", test_request_and_response);
@@ -596,6 +597,6 @@ main (int   argc,
   ls_test_soup_server_stop (&server);
   g_clear_pointer (&seen.echo_method, g_free);
   g_clear_pointer (&seen.echo_header, g_free);
-  g_mutex_clear (&seen.lock);
+  pthread_mutex_destroy (&seen.lock);
   return status;
 }
