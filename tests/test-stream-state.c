@@ -5,10 +5,11 @@
  * The real window against a closed port and the demo server's flaky
  * endpoint (its own LsDemoServer, over 127.0.0.1): a wait after attempts
  * that never connected says "Could not connect", one after a lost
- * connection "Connection lost"; the countdown shown when the wait begins
- * matches the wait measured (the one timing check, a ratio the product
- * asks for, over a 3 s wait); Reconnect Now, Ctrl+R, Pause and Resume do
- * what they say, checked against the engine's own next attempt time; Rate
+ * connection "Connection lost"; the countdown is the engine's own wait
+ * (never less than what is left, never more than the server's retry, and
+ * the next response comes no earlier than its end: no wall-clock ratio);
+ * Reconnect Now, Ctrl+R, Pause and Resume do what they say, checked
+ * against the engine's own next attempt time; Rate
  * is "—" with no open connection, and falls to zero when an open one goes
  * silent (a SoupServer of its own, on this thread); Reconnects counts the
  * reconnect rows.
