@@ -138,6 +138,17 @@ on_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGHUP: the way SSE client libraries "restart" a stream. */
+static gboolean
+on_sighup (gpointer data)
+{
+  Headless *h = data;
+
+  if (h->stream != NULL)
+    ls_stream_reconnect_now (h->stream);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---- outputs --------------------------------------------------------- */
 
 static gboolean
@@ -233,7 +244,7 @@ ls_headless_main (int    argc,
 {
   Headless h = { 0 };
   g_autoptr(GError) error = NULL;
-  guint sigint_id, sigterm_id;
+  guint sigint_id, sigterm_id, sighup_id;
   int code;
 
   h.t0_us = g_get_monotonic_time ();
@@ -291,6 +302,7 @@ ls_headless_main (int    argc,
   g_signal_connect (h.stream, "notify::state", G_CALLBACK (on_stream_state), &h);
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &h);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &h);
+  sighup_id = g_unix_signal_add (SIGHUP, on_sighup, &h);
 
   if (!ls_stream_start (h.stream, &error))
     {
@@ -302,6 +314,7 @@ ls_headless_main (int    argc,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_source_remove (sighup_id);
 
   write_new_events (&h);
   if (!ls_event_writer_close (h.writer))
