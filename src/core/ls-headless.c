@@ -32,6 +32,8 @@
 #include "ls-trace.h"
 
 #define HINT " (see loopscope --headless --help)"
+/* How often the stream's results are taken from the worker and written. */
+#define HEADLESS_INTERVAL_US 1000
 
 typedef struct
 {
@@ -289,6 +291,8 @@ ls_headless_main (int    argc,
     }
 
   h.bridge = ls_bridge_new (h.recorder);
+  /* No frames here: each line follows what it says by about a millisecond. */
+  ls_bridge_set_ui_interval (h.bridge, HEADLESS_INTERVAL_US);
   h.store = ls_event_store_new ();
   if (!ls_bridge_start (h.bridge, &error))
     {
