@@ -44,8 +44,8 @@ struct _LsEventPanel
   GtkDropDown        *type_dropdown;
   GtkSearchEntry     *search_entry;
   GtkToggleButton    *regex_button;
-  GtkToggleButton    *lifecycle_button;
-  GtkToggleButton    *comments_button;
+  GtkCheckButton     *lifecycle_check;
+  GtkCheckButton     *comments_check;
   GtkLabel           *count_label;
   GtkToggleButton    *follow_button;
   GtkLabel           *filter_error_label;
@@ -425,19 +425,19 @@ on_stop_search_cb (LsEventPanel   *self,
 }
 
 static void
-on_lifecycle_toggled_cb (LsEventPanel    *self,
-                         GtkToggleButton *button)
+on_lifecycle_toggled_cb (LsEventPanel   *self,
+                         GtkCheckButton *button)
 {
-  ls_event_list_set_hide_lifecycle (self->list, gtk_toggle_button_get_active (button));
+  ls_event_list_set_hide_lifecycle (self->list, !gtk_check_button_get_active (button));
   ls_event_panel_update_status (self);
   ls_event_panel_update_tick (self);
 }
 
 static void
-on_comments_toggled_cb (LsEventPanel    *self,
-                        GtkToggleButton *button)
+on_comments_toggled_cb (LsEventPanel   *self,
+                        GtkCheckButton *button)
 {
-  ls_event_list_set_hide_comments (self->list, gtk_toggle_button_get_active (button));
+  ls_event_list_set_hide_comments (self->list, !gtk_check_button_get_active (button));
   ls_event_panel_update_status (self);
   ls_event_panel_update_tick (self);
 }
@@ -745,8 +745,8 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, type_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, search_entry);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, regex_button);
-  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, lifecycle_button);
-  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, comments_button);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, lifecycle_check);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, comments_check);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, count_label);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, follow_button);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, filter_error_label);
@@ -799,9 +799,9 @@ ls_event_panel_init (LsEventPanel *self)
                            G_CALLBACK (on_stop_search_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->regex_button, "toggled",
                            G_CALLBACK (ls_event_panel_apply_text_filter), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->lifecycle_button, "toggled",
+  g_signal_connect_object (self->lifecycle_check, "toggled",
                            G_CALLBACK (on_lifecycle_toggled_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->comments_button, "toggled",
+  g_signal_connect_object (self->comments_check, "toggled",
                            G_CALLBACK (on_comments_toggled_cb), self, G_CONNECT_SWAPPED);
 
   self->vadjustment = g_object_ref (gtk_scrolled_window_get_vadjustment (self->scrolled));
