@@ -2,21 +2,31 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The demo server (in this process, on its own thread) serves /sse/bulk:
- * one million SSE events of about 113 bytes each over loopback. Each round
- * runs `loopscope --headless URL --events-out /dev/null` (the real entry
- * point, tests/ls-headless-runner) and `curl -N -s -o /dev/null URL` as
- * child processes and times them from spawn to exit. Prints the figures
- * and the ratio of byte rates; asserts nothing about time.
+ * Two servers, one after the other:
+ *
+ * - The demo server (in this process, on its own thread) serves /sse/bulk:
+ *   one million SSE events of about 113 bytes each over loopback.
+ * - nginx (when installed: `build-aux/dev bench` brings it) serves a static
+ *   file of one million SSE events of exactly 113 bytes, as another program
+ *   would meet a real server: sendfile, no server work in this process.
+ *
+ * Each round runs `loopscope --headless URL --no-reconnect --events-out
+ * /dev/null` (the real binary when built, else tests/ls-headless-runner),
+ * `curl -N -s -o /dev/null URL` and, against nginx and when Node.js and
+ * npm's `eventsource` are there (NODE_PATH), tests/bench-eventsource.js, as
+ * child processes, and times each from spawn to exit. Prints the figures
+ * and the ratios of byte rates (medians); asserts nothing about time.
  *
  *   bench-ingest [EVENTS] [ROUNDS]
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "ls-demo-server.h"
 #include "ls-test-utils.h"
@@ -47,6 +57,46 @@ stat_value (const char *stats,
   const char *p = strstr (stats, needle);
 
   return p != NULL ? g_ascii_strtoull (p + strlen (needle), NULL, 10) : 0;
+}
+
+/* The binary a user runs, when this build has it. */
+static const char *
+headless_binary (void)
+{
+  static char *path;
+
+  if (path == NULL)
+    {
+      const char *build_dir = g_getenv ("LS_BUILD_DIR");
+      g_autofree char *real = build_dir != NULL ? g_build_filename (build_dir, "src", "loopscope", NULL) : NULL;
+
+      path = real != NULL && g_file_test (real, G_FILE_TEST_IS_EXECUTABLE)
+               ? g_steal_pointer (&real) : g_strdup (ls_test_headless_runner_path ());
+    }
+  return path;
+}
+
+/* A child timed from spawn to exit; its standard output kept in @out. */
+static double
+run_timed (const char * const *argv,
+           char              **out,
+           gboolean           *ok)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  double start = now_s ();
+  double seconds;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  if (process == NULL || !g_subprocess_communicate_utf8 (process, NULL, NULL, out, NULL, &error))
+    {
+      g_printerr ("%s: %s\n", argv[0], error->message);
+      *ok = FALSE;
+      return 0;
+    }
+  seconds = now_s () - start;
+  *ok = g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
+  return seconds;
 }
 
 static Figure
@@ -107,6 +157,232 @@ median (double *values,
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+/* ---- against nginx ------------------------------------------------------ */
+
+#define NGINX_EVENT_SIZE 113
+
+/* "id: N\ndata: xxx…\n\n", exactly NGINX_EVENT_SIZE bytes per event. */
+static gboolean
+write_event_file (const char *path,
+                  guint64     count,
+                  guint64    *bytes)
+{
+  g_autoptr(GString) out = g_string_sized_new (count * NGINX_EVENT_SIZE);
+  g_autoptr(GError) error = NULL;
+  char pad[NGINX_EVENT_SIZE];
+
+  memset (pad, 'x', sizeof pad);
+  for (guint64 id = 1; id <= count; id++)
+    {
+      gsize start = out->len;
+
+      g_string_append_printf (out, "id: %" G_GUINT64_FORMAT "\ndata: ", id);
+      g_string_append_len (out, pad, NGINX_EVENT_SIZE - 2 - (out->len - start));
+      g_string_append (out, "\n\n");
+    }
+  *bytes = out->len;
+  if (!g_file_set_contents (path, out->str, out->len, &error))
+    {
+      g_printerr ("ingest: %s\n", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A port nobody listens on right now (bound, noted, closed). */
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  if (socket == NULL || !g_socket_bind (socket, any, FALSE, NULL))
+    return 0;
+  bound = g_socket_get_local_address (socket, NULL);
+  return bound != NULL ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
+}
+
+static gboolean
+port_accepts (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+
+  return connection != NULL;
+}
+
+static char *
+find_nginx (void)
+{
+  char *path = g_find_program_in_path ("nginx");
+
+  if (path == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
+    path = g_strdup ("/usr/sbin/nginx");
+  return path;
+}
+
+/* The eventsource client script, and whether Node.js can load the module. */
+static char *
+find_eventsource_script (const char *node)
+{
+  const char *source_dir = g_getenv ("LS_SOURCE_DIR");
+  g_autofree char *script = NULL;
+  g_autofree char *check_out = NULL;
+  gboolean ok = FALSE;
+
+  if (node == NULL || source_dir == NULL)
+    return NULL;
+  script = g_build_filename (source_dir, "tests", "bench-eventsource.js", NULL);
+  {
+    const char *argv[] = { node, "-e", "require('eventsource')", NULL };
+
+    run_timed (argv, &check_out, &ok);
+  }
+  return ok ? g_steal_pointer (&script) : NULL;
+}
+
+static int
+run_against_nginx (guint64 count,
+                   guint   rounds)
+{
+  g_autofree char *nginx = find_nginx ();
+  g_autofree char *curl = g_find_program_in_path ("curl");
+  g_autofree char *node = g_find_program_in_path ("node");
+  g_autofree char *eventsource = find_eventsource_script (node);
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *conf_text = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *count_text = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GError) error = NULL;
+  double *ls_rates, *curl_rates, *es_rates;
+  double ls_median, curl_median, es_median;
+  guint64 bytes;
+  guint16 port;
+  guint es_ok = 0;
+  int result = 0;
+
+  if (nginx == NULL || curl == NULL)
+    {
+      g_print ("ingest/nginx: nginx or curl not found: skipped (build-aux/dev bench installs them)\n");
+      return 0;
+    }
+  dir = g_dir_make_tmp ("loopscope-bench-XXXXXX", &error);
+  if (dir == NULL)
+    {
+      g_printerr ("ingest/nginx: %s\n", error->message);
+      return 1;
+    }
+  file = g_build_filename (dir, "events.sse", NULL);
+  conf = g_build_filename (dir, "nginx.conf", NULL);
+  port = free_port ();
+  if (port == 0 || !write_event_file (file, count, &bytes))
+    return 1;
+  conf_text = g_strdup_printf (
+    "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+    "error_log %s/error.log;\npid %s/nginx.pid;\n"
+    "events { worker_connections 64; }\n"
+    "http {\n  access_log off;\n  sendfile on;\n"
+    "  client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s;\n"
+    "  uwsgi_temp_path %s; scgi_temp_path %s;\n"
+    "  types { text/event-stream sse; }\n"
+    "  server { listen 127.0.0.1:%u; root %s; }\n}\n",
+    dir, dir, dir, dir, dir, dir, dir, port, dir);
+  if (!g_file_set_contents (conf, conf_text, -1, &error))
+    {
+      g_printerr ("ingest/nginx: %s\n", error->message);
+      return 1;
+    }
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             nginx, "-p", dir, "-c", conf, "-e", "stderr", NULL);
+  if (server == NULL)
+    {
+      g_printerr ("ingest/nginx: %s\n", error->message);
+      return 1;
+    }
+  for (guint i = 0; i < 500 && !port_accepts (port); i++)
+    g_usleep (10 * 1000);
+
+  url = g_strdup_printf ("http://127.0.0.1:%u/events.sse", port);
+  g_print ("ingest/nginx: %s, %" G_GUINT64_FORMAT " events of %d bytes, %u rounds, %s\n",
+           url, count, NGINX_EVENT_SIZE, rounds, headless_binary ());
+  if (eventsource == NULL)
+    g_print ("ingest/nginx: Node.js or npm's eventsource not found: no comparison with it\n");
+
+  ls_rates = g_new0 (double, rounds);
+  curl_rates = g_new0 (double, rounds);
+  es_rates = g_new0 (double, rounds);
+  for (guint i = 0; i < rounds && result == 0; i++)
+    {
+      const char *ls_argv[] = { headless_binary (), "--headless", url, "--no-reconnect",
+                                "--events-out", "/dev/null", "--stats", NULL };
+      const char *curl_argv[] = { curl, "-N", "-s", "-o", "/dev/null", url, NULL };
+      const char *es_argv[] = { node, eventsource, url, count_text, NULL };
+      g_autofree char *ls_out = NULL;
+      g_autofree char *curl_out = NULL;
+      g_autofree char *es_out = NULL;
+      gboolean ls_ok, curl_ok, es_run_ok = FALSE;
+      double ls_s, curl_s, es_s = 0;
+
+      /* Interleaved, so that none always runs on a warmer machine. */
+      ls_s = run_timed (ls_argv, &ls_out, &ls_ok);
+      curl_s = run_timed (curl_argv, &curl_out, &curl_ok);
+      if (eventsource != NULL)
+        es_s = run_timed (es_argv, &es_out, &es_run_ok);
+      if (!ls_ok || !curl_ok)
+        {
+          g_printerr ("ingest/nginx: a run failed (loopscope %d, curl %d)\n", ls_ok, curl_ok);
+          result = 1;
+          break;
+        }
+      ls_rates[i] = bytes / ls_s;
+      curl_rates[i] = bytes / curl_s;
+      g_print ("  round %u: loopscope %.3f s (%.0f events/s), curl %.3f s", i + 1, ls_s, count / ls_s, curl_s);
+      if (es_run_ok && es_out != NULL && g_ascii_strtoull (es_out, NULL, 10) == count)
+        {
+          es_rates[es_ok++] = bytes / es_s;
+          g_print (", eventsource %.3f s", es_s);
+        }
+      g_print ("\n");
+    }
+
+  if (result == 0)
+    {
+      ls_median = median (ls_rates, rounds);
+      curl_median = median (curl_rates, rounds);
+      g_print ("ingest/nginx: loopscope --headless %.1f MB/s (%.2f M events/s), curl -N %.1f MB/s\n",
+               ls_median / 1e6, ls_median / NGINX_EVENT_SIZE / 1e6, curl_median / 1e6);
+      g_print ("ingest/nginx: ratio loopscope/curl = %.2f (target >= 0.5)\n", ls_median / curl_median);
+      if (es_ok > 0)
+        {
+          es_median = median (es_rates, es_ok);
+          g_print ("ingest/nginx: eventsource %.1f MB/s; ratio loopscope/eventsource = %.1f (target >= 5)\n",
+                   es_median / 1e6, ls_median / es_median);
+        }
+    }
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  g_remove (file);
+  g_remove (conf);
+  {
+    g_autofree char *log = g_build_filename (dir, "error.log", NULL);
+    g_autofree char *pid = g_build_filename (dir, "nginx.pid", NULL);
+
+    g_remove (log);
+    g_remove (pid);
+  }
+  g_rmdir (dir);
+  g_free (ls_rates);
+  g_free (curl_rates);
+  g_free (es_rates);
+  return result;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -126,6 +402,8 @@ main (int   argc,
       g_printerr ("usage: bench-ingest [EVENTS] [ROUNDS]\n");
       return 2;
     }
+  if (run_against_nginx (count, rounds) != 0)
+    return 1;
   if (!ls_demo_server_start_sync (server, 0, &error))
     {
       g_printerr ("demo server: %s\n", error->message);

@@ -96,6 +96,8 @@ struct _LsEventPin
   gint64   base_time_us;   /* immutable: the first record's time */
   LsBlob  *blobs;          /* written by the writer only, freed with the segment */
   gsize    mem_bytes;      /* writer's: this allocation plus its blobs */
+  guint64  payload;        /* writer's: type, id and data bytes of its events */
+  guint64  payload_dropped; /* writer's: of those, the part of events dropped */
   guint8   data[];
 };
 
@@ -482,6 +484,8 @@ store_open_segment (LsEventStore *self,
   seg->base_time_us = time_us;
   seg->blobs = NULL;
   seg->mem_bytes = sizeof *seg + capacity + ALLOC_OVERHEAD;
+  seg->payload = 0;
+  seg->payload_dropped = 0;
 
   if (self->tail != NULL)
     store_seal_tail (self);
@@ -685,12 +689,22 @@ store_drop_to (LsEventStore *self,
 
       g_assert (seg->first_seq <= self->w_first || self->w_first >= stop);
 
+      if (stop == seg_end && seg != self->tail)
+        {
+          /* All the rest of a sealed segment: its tally, not each event. */
+          self->w_payload -= seg->payload - seg->payload_dropped;
+          seg->payload_dropped = seg->payload;
+          self->w_first = MAX (self->w_first, stop);
+        }
       for (; self->w_first < stop; self->w_first++)
         {
           LsEventView view;
+          guint64 size;
 
           segment_decode (seg, self->w_first - seg->first_seq, &view);
-          self->w_payload -= view.type_len + view.id_len + view.data_len;
+          size = view.type_len + view.id_len + view.data_len;
+          self->w_payload -= size;
+          seg->payload_dropped += size;
         }
 
       if (seg == self->tail || self->w_first < seg_end)
@@ -783,6 +797,7 @@ ls_event_store_append (LsEventStore *self,
 
   seq = self->w_end++;
   self->w_payload += (guint64) type_len + (guint64) id_len + data_len;
+  self->tail->payload += (guint64) type_len + (guint64) id_len + data_len;
 
   /* Publish the event before the limits may drop it: end_seq must never
    * lag behind first_seq. */

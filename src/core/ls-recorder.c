@@ -110,12 +110,20 @@ free_ring (Slot  *ring,
   g_free (ring);
 }
 
+static inline guint64 first_intact_seq (LsRecorder *self,
+                                        guint64     begin);
+
 static void
 ls_recorder_finalize (GObject *object)
 {
   LsRecorder *self = LS_RECORDER (object);
+  guint64 end = self->end_seq;
 
-  free_ring (self->ring, self->capacity);
+  /* Only the slots ever written: the rest of a large ring was never
+   * touched (g_new0), and reading it would fault in every page at exit. */
+  for (guint64 seq = first_intact_seq (self, end); seq < end; seq++)
+    ls_record_clear (&self->ring[seq % self->capacity].record);
+  g_free (self->ring);
   free_ring (self->pending_ring, self->pending_capacity);
   g_ptr_array_unref (self->parked);
   g_hash_table_unref (self->thread_names);
