@@ -120,6 +120,7 @@ test_launch_help (void)
   g_assert_no_error (error);
   g_assert_nonnull (strstr (out, "--headless"));
   g_assert_nonnull (strstr (out, "--headless --help"));
+  g_assert_nonnull (strstr (out, "man loopscope"));
   g_assert_nonnull (strstr (out, "--method"));
   g_assert_nonnull (strstr (out, "--header"));
   g_assert_nonnull (strstr (out, "--data"));
