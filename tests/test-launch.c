@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -365,6 +366,7 @@ test_launch_desktop_entry (void)
   g_autofree char *desktop = NULL;
   g_autofree char *schemas = NULL;
   g_autofree char *binary = NULL;
+  g_autofree char *real_binary = NULL;
   g_autofree char *exec = NULL;
   g_autofree char *url = NULL;
   g_autofree char *search_path = NULL;
@@ -403,7 +405,10 @@ test_launch_desktop_entry (void)
   g_assert_false (g_key_file_has_key (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_MIME_TYPE, NULL));
   binary = g_build_filename (bindir, "loopscope", NULL);
   g_assert_true (g_file_test (binary, G_FILE_TEST_IS_EXECUTABLE));
-  adopted.binary = binary;
+  /* As /proc/PID/exe names it: symbolic links resolved. */
+  real_binary = realpath (binary, NULL);
+  g_assert_nonnull (real_binary);
+  adopted.binary = real_binary;
 
   /* glib-compile-schemas runs after an install only without a DESTDIR. */
   {
