@@ -691,7 +691,7 @@ ls_application_init (LsApplication *self)
   g_application_set_option_context_description (G_APPLICATION (self),
                                                 _("Headless mode: loopscope --headless URL [OPTION…] streams without a window\n"
                                                   "and prints one JSON object per line; loopscope --headless --help lists its\n"
-                                                  "options (docs/headless.md describes them and the output)."));
+                                                  "options. man loopscope describes the window and the headless mode."));
   self->debug_quit = g_getenv ("LS_DEBUG_QUIT_REPORT") != NULL;
 }
 

@@ -320,6 +320,15 @@ ls_gui_test_spawn_app (LsGuiTestChild      *child,
   g_child_watch_add (child->pid, child_watch_cb, child);
 }
 
+void
+ls_gui_test_adopt_app (LsGuiTestChild *child,
+                       GPid            pid)
+{
+  memset (child, 0, sizeof *child);
+  child->pid = pid;
+  g_child_watch_add (child->pid, child_watch_cb, child);
+}
+
 static gboolean
 wake_cb (gpointer data)
 {

@@ -103,6 +103,10 @@ void     ls_gui_test_spawn_app       (LsGuiTestChild      *child,
                                       const char * const  *args,
                                       char               **envp,
                                       gint                *err_fd);
+/* Watches @pid, a child this process did not spawn itself (one it adopted
+ * as a subreaper), as ls_gui_test_spawn_app() watches its own. */
+void     ls_gui_test_adopt_app       (LsGuiTestChild      *child,
+                                      GPid                 pid);
 /* Iterates the default context until @condition holds or 30 s pass (a
  * tick wakes it for what other threads and processes do); returns
  * whether it held. */

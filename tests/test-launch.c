@@ -1,6 +1,7 @@
 /* test-launch.c: the real binary launched as users launch it: --help,
- * a URL, a request with -X/-H/-d, a bad argument, and a second invocation
- * forwarded to the running instance. Runs under Xvfb.
+ * a URL, a request with -X/-H/-d, a bad argument, a second invocation
+ * forwarded to the running instance, and the installed desktop entry
+ * launched with a URL (`gio launch`). Runs under Xvfb.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -13,8 +14,12 @@
 
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "ls-demo-server.h"
 #include "ls-gui-test-utils.h"
@@ -45,6 +50,7 @@ typedef struct
   guint       n_requests;
   char       *method;
   char       *path;
+  char       *query;
   char       *header;
   char       *body;
 } Recorder;
@@ -66,6 +72,8 @@ recorder_handler (SoupServer        *server,
   rec->method = g_strdup (soup_server_message_get_method (msg));
   g_free (rec->path);
   rec->path = g_strdup (path);
+  g_free (rec->query);
+  rec->query = g_strdup (g_uri_get_query (soup_server_message_get_uri (msg)));
   g_free (rec->header);
   rec->header = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "X-Launch-Test"));
   g_free (rec->body);
@@ -92,6 +100,7 @@ recorder_stop (Recorder *rec)
   g_free (rec->base_uri);
   g_free (rec->method);
   g_free (rec->path);
+  g_free (rec->query);
   g_free (rec->header);
   g_free (rec->body);
 }
@@ -120,6 +129,7 @@ test_launch_help (void)
   g_assert_no_error (error);
   g_assert_nonnull (strstr (out, "--headless"));
   g_assert_nonnull (strstr (out, "--headless --help"));
+  g_assert_nonnull (strstr (out, "man loopscope"));
   g_assert_nonnull (strstr (out, "--method"));
   g_assert_nonnull (strstr (out, "--header"));
   g_assert_nonnull (strstr (out, "--data"));
@@ -280,6 +290,176 @@ test_launch_second_instance (void)
   ls_demo_server_stop (server);
 }
 
+/* ---- the installed desktop entry ----------------------------------------- */
+
+static void
+run_or_fail (const char * const *argv,
+             char              **envp)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  gint status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("%s failed: %s\n%s%s", argv[0], error->message, out, err);
+}
+
+typedef struct
+{
+  const char *binary;   /* its real path */
+  GPid        pid;
+} Adopted;
+
+/* A child of this process (adopted as a subreaper) running @binary. */
+static gboolean
+find_adopted (gpointer data)
+{
+  Adopted *adopted = data;
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (proc);
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *stat_path = g_build_filename ("/proc", name, "stat", NULL);
+      g_autofree char *exe_path = g_build_filename ("/proc", name, "exe", NULL);
+      g_autofree char *stat = NULL;
+      g_autofree char *exe = NULL;
+      const char *after_comm;
+      char state;
+      int ppid;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;
+      /* "pid (comm) state ppid ...": comm may hold anything but ends at the last ')'. */
+      after_comm = strrchr (stat, ')');
+      if (after_comm == NULL || sscanf (after_comm + 1, " %c %d", &state, &ppid) != 2
+          || ppid != getpid ())
+        continue;
+      exe = g_file_read_link (exe_path, NULL);
+      if (g_strcmp0 (exe, adopted->binary) == 0)
+        {
+          adopted->pid = (GPid) g_ascii_strtoll (name, NULL, 10);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* What a desktop does with the installed entry and a URL: `gio launch`
+ * runs its Exec line with the URL for %u. The installed binary (found on
+ * PATH, its schema found under XDG_DATA_DIRS) opens a window connected to
+ * it: the GET, query and all, reaches the server. */
+static void
+test_launch_desktop_entry (void)
+{
+  const char *meson = g_getenv ("LS_MESON");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GKeyFile) entry = g_key_file_new ();
+  g_autofree char *destdir = NULL;
+  g_autofree char *bindir = NULL;
+  g_autofree char *datadir = NULL;
+  g_autofree char *desktop = NULL;
+  g_autofree char *schemas = NULL;
+  g_autofree char *binary = NULL;
+  g_autofree char *real_binary = NULL;
+  g_autofree char *exec = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *search_path = NULL;
+  g_autofree char *data_dirs = NULL;
+  g_auto(GStrv) envp = NULL;
+  Adopted adopted = { NULL, 0 };
+  LsGuiTestChild child;
+  Recorder rec;
+
+  if (meson == NULL)
+    {
+      g_test_skip ("meson was not found at configure time: nothing to install with");
+      return;
+    }
+
+  destdir = g_dir_make_tmp ("loopscope-install-XXXXXX", &error);
+  g_assert_no_error (error);
+  {
+    const char *argv[] = { meson, "install", "-C", g_getenv ("LS_BUILD_DIR"), "--no-rebuild",
+                           "--quiet", "--destdir", destdir, NULL };
+
+    run_or_fail (argv, NULL);
+  }
+  bindir = g_build_filename (destdir, g_getenv ("LS_INSTALL_BINDIR"), NULL);
+  datadir = g_build_filename (destdir, g_getenv ("LS_INSTALL_DATADIR"), NULL);
+  desktop = g_build_filename (datadir, "applications", APP_ID ".desktop", NULL);
+  schemas = g_build_filename (datadir, "glib-2.0", "schemas", NULL);
+
+  /* The entry runs the binary the build installs, with one URL, and
+   * claims no MIME type or URL scheme. */
+  g_assert_true (g_key_file_load_from_file (entry, desktop, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  exec = g_key_file_get_string (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_EXEC, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (exec, ==, "loopscope %u");
+  g_assert_false (g_key_file_has_key (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_MIME_TYPE, NULL));
+  binary = g_build_filename (bindir, "loopscope", NULL);
+  g_assert_true (g_file_test (binary, G_FILE_TEST_IS_EXECUTABLE));
+  /* As /proc/PID/exe names it: symbolic links resolved. */
+  real_binary = realpath (binary, NULL);
+  g_assert_nonnull (real_binary);
+  adopted.binary = real_binary;
+
+  /* glib-compile-schemas runs after an install only without a DESTDIR. */
+  {
+    const char *argv[] = { "glib-compile-schemas", "--strict", schemas, NULL };
+
+    run_or_fail (argv, NULL);
+  }
+
+  search_path = g_strconcat (bindir, ":", g_getenv ("PATH"), NULL);
+  data_dirs = g_strconcat (datadir, ":/usr/local/share:/usr/share", NULL);
+  envp = g_get_environ ();
+  envp = g_environ_setenv (envp, "PATH", search_path, TRUE);
+  envp = g_environ_setenv (envp, "XDG_DATA_DIRS", data_dirs, TRUE);
+  envp = g_environ_unsetenv (envp, "GSETTINGS_SCHEMA_DIR");   /* the build's, in the test environment */
+
+  recorder_start (&rec);
+  url = g_strdup_printf ("%s/sse/ticks?rate=5&from=desktop", rec.base_uri);
+
+  /* gio exits once the app is spawned; the app, orphaned, becomes this
+   * process's child, to be ended as users end it. */
+  g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), ==, 0);
+  {
+    const char *argv[] = { "gio", "launch", desktop, url, NULL };
+    gint status;
+
+    /* Not run_or_fail(): the app inherits gio's output, so a pipe there
+     * would stay open as long as the app runs. Its stderr is the test's. */
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                                 NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+  }
+  if (!ls_gui_test_wait_for (find_adopted, &adopted))
+    g_error ("no %s was started by gio launch %s", binary, desktop);
+  ls_gui_test_adopt_app (&child, adopted.pid);
+  ls_gui_test_child_wait (&child, has_request, &rec, "the launched app never requested %s", url);
+  g_assert_cmpstr (rec.method, ==, "GET");
+  g_assert_cmpstr (rec.path, ==, "/sse/ticks");
+  g_assert_cmpstr (rec.query, ==, "rate=5&from=desktop");
+  ls_gui_test_terminate_app (&child, NULL);
+  g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), ==, 0);
+
+  recorder_stop (&rec);
+  {
+    const char *argv[] = { "rm", "-rf", destdir, NULL };
+
+    run_or_fail (argv, NULL);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -292,6 +472,7 @@ main (int   argc,
   g_test_add_func ("/launch/request", test_launch_request);
   g_test_add_func ("/launch/bad-header", test_launch_bad_header);
   g_test_add_func ("/launch/second-instance", test_launch_second_instance);
+  g_test_add_func ("/launch/desktop-entry", test_launch_desktop_entry);
 
   return g_test_run ();
 }

@@ -3,6 +3,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
+ * /window/screenshots renders each page at 1280×800 on the live demo
+ * stream; with LS_SCREENSHOT_DIR set, into that directory as stream.png,
+ * timeline.png and loops.png (the ones data/screenshots/ holds for the
+ * AppStream metadata and the README: build-aux/dev screenshots).
+ *
  * Each test runs the real application driven by a script of steps
  * (ls-gui-test-utils.h): no nested loop, no sleep, a deadline per step.
  */
@@ -10,10 +15,12 @@
 
 #include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
+#include "ls-event-panel-private.h"
 #include "ls-loop-card-private.h"
 #include "ls-preferences-dialog-private.h"
 #include "ls-timeline-view-private.h"
@@ -35,6 +42,12 @@ typedef struct
   guint64        idle_worker_ticks;
   gboolean       export_done;
   GError        *export_error;
+  /* Screenshots */
+  int            shot_width;
+  int            shot_height;
+  const char    *shot_page;     /* the page last shown */
+  gint64         shot_frame;    /* ready and still since this frame, or -1 */
+  gboolean       shot_selected;
 } TestRun;
 
 static void
@@ -708,11 +721,163 @@ step_try_demo (gpointer data)
 
   g_assert_true (_ls_window_get_empty_state_visible (run->window));
   g_assert_null (ls_application_get_demo_server (run->app));
+  /* What a launch from the desktop, without --demo, shows. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (run->window)) || !ls_gui_test_screenshot (run->window, "empty-window"))
+    return FALSE;
   gtk_widget_activate_action (GTK_WIDGET (run->window), "win.try-demo", NULL);
   g_assert_false (_ls_window_get_empty_state_visible (run->window));
   g_assert_nonnull (ls_application_get_demo_server (run->app));
 
   return TRUE;
+}
+
+/* ---- screenshots --------------------------------------------------------- */
+
+#define SHOT_WIDTH 1280
+#define SHOT_HEIGHT 800
+
+/* The window's own area at 1280×800 (the surface is larger by the margin
+ * GTK keeps around a client-side decorated window), or as much of it as
+ * the screen holds: GTK keeps a window within its monitor. Screenshots
+ * for data/screenshots/ need a screen larger than 1280×800. */
+static gboolean
+step_resize_for_shots (gpointer data)
+{
+  TestRun *run = data;
+  GtkWidget *window = GTK_WIDGET (run->window);
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  GdkMonitor *monitor;
+  GdkRectangle screen;
+  int margin_width, margin_height;
+
+  if (!gtk_widget_get_mapped (window) || gtk_widget_get_width (window) == 0)
+    return FALSE;
+  monitor = gdk_display_get_monitor_at_surface (gtk_widget_get_display (window), surface);
+  g_assert_nonnull (monitor);
+  gdk_monitor_get_geometry (monitor, &screen);
+  margin_width = gdk_surface_get_width (surface) - gtk_widget_get_width (window);
+  margin_height = gdk_surface_get_height (surface) - gtk_widget_get_height (window);
+  run->shot_width = MIN (SHOT_WIDTH, screen.width - margin_width);
+  run->shot_height = MIN (SHOT_HEIGHT, screen.height - margin_height);
+  if (g_getenv ("LS_SCREENSHOT_DIR") != NULL && (run->shot_width != SHOT_WIDTH || run->shot_height != SHOT_HEIGHT))
+    g_error ("a %d×%d screen cannot hold a %d×%d window: run under xvfb-run -s '-screen 0 1920x1080x24'",
+             screen.width, screen.height, SHOT_WIDTH, SHOT_HEIGHT);
+  g_assert_true (ls_gui_test_resize_window (run->window, run->shot_width + margin_width,
+                                            run->shot_height + margin_height));
+  return TRUE;
+}
+
+static gboolean
+step_shot_size (gpointer data)
+{
+  TestRun *run = data;
+
+  return gtk_widget_get_width (GTK_WIDGET (run->window)) == run->shot_width
+         && gtk_widget_get_height (GTK_WIDGET (run->window)) == run->shot_height;
+}
+
+static gint64
+frame_counter (TestRun *run)
+{
+  return gdk_frame_clock_get_frame_counter (gtk_widget_get_frame_clock (GTK_WIDGET (run->window)));
+}
+
+/* The whole window showing @page (@widget), once @ready and drawn so,
+ * the page switch's transition over: a PNG of exactly the window's size,
+ * in LS_SCREENSHOT_DIR as PAGE.png when that is set. */
+static gboolean
+shoot_page (TestRun    *run,
+            const char *page,
+            gpointer    widget,
+            gboolean    ready)
+{
+  const char *dir = g_getenv ("LS_SCREENSHOT_DIR");
+  GtkWidget *stack = gtk_widget_get_ancestor (widget, GTK_TYPE_STACK);
+  g_autofree char *name = g_strconcat (page, ".png", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (run->shot_page, page) != 0)
+    {
+      ls_window_show_page (run->window, page);
+      run->shot_page = page;
+      run->shot_frame = -1;
+      return FALSE;
+    }
+  g_assert_nonnull (stack);
+  if (!ready || !gtk_widget_get_mapped (widget) || gtk_stack_get_transition_running (GTK_STACK (stack))
+      || !step_shot_size (run))
+    return FALSE;
+  /* Two frames more: one lays out what is ready, the next draws it. */
+  if (run->shot_frame < 0)
+    run->shot_frame = frame_counter (run);
+  if (frame_counter (run) < run->shot_frame + 2)
+    return FALSE;
+
+  if (dir != NULL)
+    {
+      path = g_build_filename (dir, name, NULL);
+      if (!ls_gui_test_save_screenshot_to (run->window, path))
+        return FALSE;
+    }
+  else
+    {
+      g_autofree char *shot = g_strconcat ("page-", page, NULL);
+
+      path = ls_gui_test_save_screenshot (run->window, shot);
+      if (path == NULL)
+        return FALSE;
+    }
+  g_test_message ("%s page: %s", page, path);
+
+  texture = gdk_texture_new_from_filename (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, run->shot_width);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, run->shot_height);
+  return TRUE;
+}
+
+/* The Stream page some seconds into the stream (the timeline then has a
+ * few seconds to show too), one event open in the detail pane. */
+static gboolean
+step_shot_stream (gpointer data)
+{
+  TestRun *run = data;
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsEventPanel *panel = ls_stream_page_get_event_panel (page);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (ls_event_panel_get_list (panel)));
+
+  if (!run->shot_selected && n >= 100)
+    {
+      _ls_event_panel_select (panel, n - 4);
+      run->shot_selected = TRUE;
+    }
+  return shoot_page (run, "stream", page, run->shot_selected);
+}
+
+static gboolean
+step_shot_timeline (gpointer data)
+{
+  TestRun *run = data;
+  LsTimelineView *timeline = ls_timeline_page_get_view (ls_window_get_timeline_page (run->window));
+  gboolean mapped = gtk_widget_get_mapped (GTK_WIDGET (timeline));
+
+  if (mapped)
+    _ls_timeline_view_refresh (timeline);
+  return shoot_page (run, "timeline", ls_window_get_timeline_page (run->window),
+                     mapped && _ls_timeline_view_get_n_records (timeline) > 100);
+}
+
+static gboolean
+step_shot_loops (gpointer data)
+{
+  TestRun *run = data;
+  LsLoopsPage *loops = ls_window_get_loops_page (run->window);
+
+  return shoot_page (run, "loops", loops,
+                     _ls_loop_card_get_thread_id (ls_loops_page_get_worker_card (loops)) != 0
+                     && _ls_loop_card_get_thread_id (ls_loops_page_get_ui_card (loops)) != 0);
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -786,6 +951,25 @@ test_window_try_demo (void)
   test_run_script (steps, G_N_ELEMENTS (steps));
 }
 
+static void
+test_window_screenshots (void)
+{
+  static const LsGuiStep steps[] = {
+    { "window shown", step_window_shown },
+    { "demo events shown", step_demo_events_shown },
+    { "resize to 1280x800", step_resize_for_shots },
+    { "window at 1280x800", step_shot_size },
+    { "Stream page", step_shot_stream },
+    { "Timeline page", step_shot_timeline },
+    { "Loops page", step_shot_loops },
+    { "quit with a live stream", ls_gui_test_step_quit },
+  };
+
+  /* The UI loop's card names its thread: the one the real binary has. */
+  g_assert_cmpint (prctl (PR_SET_NAME, "loopscope", 0, 0, 0), ==, 0);
+  test_run_script_full (steps, G_N_ELEMENTS (steps), TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -797,6 +981,7 @@ main (int   argc,
   g_test_add_func ("/window/bridge-closed", test_window_bridge_closed);
   g_test_add_func ("/window/demo", test_window_demo);
   g_test_add_func ("/window/try-demo", test_window_try_demo);
+  g_test_add_func ("/window/screenshots", test_window_screenshots);
 
   return g_test_run ();
 }
