@@ -119,7 +119,7 @@ has_dot_number (const char *text,
                 const char *key,
                 guint       decimals)
 {
-  g_autofree char *pattern = g_strdup_printf ("%s[0-9]+\\.[0-9]{%u}([^0-9,]|$)", key, decimals);
+  g_autofree char *pattern = g_strdup_printf ("%s[0-9]+\\.[0-9]{%u}(?![0-9])", key, decimals);
 
   return g_regex_match_simple (pattern, text, 0, 0);
 }
