@@ -153,11 +153,13 @@ step_pages (gpointer data)
   TestRun *run = data;
   static const char *names[] = { "stream", "timeline", "loops" };
   g_autofree char *shot = NULL;
+  GtkStack *stack = ls_gui_test_find_type (run->window, GTK_TYPE_STACK);
 
   if (run->page >= G_N_ELEMENTS (names))
     return TRUE;
   ls_window_show_page (run->window, names[run->page]);
-  if (!gtk_widget_get_mapped (gtk_stack_get_visible_child (ls_gui_test_find_type (run->window, GTK_TYPE_STACK))))
+  /* Until the crossfade ends, the page before is mapped too. */
+  if (!gtk_widget_get_mapped (gtk_stack_get_visible_child (stack)) || gtk_stack_get_transition_running (stack))
     return FALSE;
   shot = g_strdup_printf ("i18n-%s-%s", run->expected->language, names[run->page]);
   if (!ls_gui_test_screenshot (run->window, shot))
