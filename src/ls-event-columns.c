@@ -91,7 +91,8 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
   gtk_widget_remove_css_class (label, "ls-lifecycle");
   gtk_widget_remove_css_class (label, "ls-error");
   gtk_widget_remove_css_class (label, "ls-invalid");
-  if (ls_event_item_is_lifecycle (item) && !divider)
+  /* Comments are dimmed like lifecycle rows: about the stream, not in it. */
+  if ((ls_event_item_is_lifecycle (item) && !divider) || view->kind == LS_EVENT_KIND_COMMENT)
     gtk_widget_add_css_class (label, "ls-lifecycle");
   if (view->kind == LS_EVENT_KIND_ERROR)
     gtk_widget_add_css_class (label, "ls-error");

@@ -159,6 +159,7 @@ ls_event_kind_is_lifecycle (LsEventKind kind)
     case LS_EVENT_KIND_EVENT:
     case LS_EVENT_KIND_INVALID:
     case LS_EVENT_KIND_CHUNK:
+    case LS_EVENT_KIND_COMMENT:
     default:
       return FALSE;
     }
@@ -204,6 +205,7 @@ struct _LsEventList
   char         *text_folded;  /* ASCII-lowercased needle, NULL: any */
   GRegex       *regex;        /* instead of text_folded */
   gboolean      hide_lifecycle;
+  gboolean      hide_comments;
 
   /* Types seen, in order of first appearance, for the filter's choices. */
   GPtrArray    *types;
@@ -437,7 +439,7 @@ ls_event_list_reset (LsEventList *self)
 
   g_clear_pointer (&self->pin, ls_event_pin_unref);
   self->filtered = self->type_filter != NULL || self->text_folded != NULL
-                   || self->regex != NULL || self->hide_lifecycle;
+                   || self->regex != NULL || self->hide_lifecycle || self->hide_comments;
   self->first_seq = first;
   g_array_set_size (self->matches, 0);
   self->head = 0;
@@ -519,6 +521,8 @@ ls_event_list_matches (LsEventList       *self,
                        const LsEventView *view)
 {
   if (self->hide_lifecycle && ls_event_kind_is_lifecycle (view->kind))
+    return FALSE;
+  if (self->hide_comments && view->kind == LS_EVENT_KIND_COMMENT)
     return FALSE;
   if (self->type_filter != NULL && strcmp (view->type, self->type_filter) != 0)
     return FALSE;
@@ -889,6 +893,29 @@ ls_event_list_get_hide_lifecycle (LsEventList *self)
   g_return_val_if_fail (LS_IS_EVENT_LIST (self), FALSE);
 
   return self->hide_lifecycle;
+}
+
+void
+ls_event_list_set_hide_comments (LsEventList *self,
+                                 gboolean     hide)
+{
+  g_return_if_fail (LS_IS_EVENT_LIST (self));
+
+  hide = !!hide;
+  if (self->hide_comments == hide)
+    return;
+
+  self->hide_comments = hide;
+  ls_event_list_reset (self);
+  ls_event_list_update (self);
+}
+
+gboolean
+ls_event_list_get_hide_comments (LsEventList *self)
+{
+  g_return_val_if_fail (LS_IS_EVENT_LIST (self), FALSE);
+
+  return self->hide_comments;
 }
 
 guint

@@ -77,6 +77,10 @@ gboolean      ls_event_list_set_text_filter    (LsEventList  *self,
 void          ls_event_list_set_hide_lifecycle (LsEventList  *self,
                                                 gboolean      hide);
 gboolean      ls_event_list_get_hide_lifecycle (LsEventList  *self);
+/* SSE comment rows (LS_EVENT_KIND_COMMENT), shown by default. */
+void          ls_event_list_set_hide_comments  (LsEventList  *self,
+                                                gboolean      hide);
+gboolean      ls_event_list_get_hide_comments  (LsEventList  *self);
 /* Whether any filter is set. */
 gboolean      ls_event_list_get_filtered       (LsEventList  *self);
 gboolean      ls_event_list_get_searching      (LsEventList  *self);

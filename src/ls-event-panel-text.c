@@ -129,6 +129,8 @@ _ls_event_panel_kind_label (LsEventKind kind)
       return C_("event kind", "reconnect");
     case LS_EVENT_KIND_CLOSED:
       return C_("event kind", "closed");
+    case LS_EVENT_KIND_COMMENT:
+      return C_("event kind", "comment");
     default:
       return "?";
     }

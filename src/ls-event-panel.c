@@ -9,9 +9,9 @@
  * store, a filter still looking, a scroll or layout to finish); the same
  * tick moves the detail pane under the list when the panel is narrow.
  *
- * Above the table, the filters (type, text or regex, lifecycle rows), the
- * count of what they keep and "Follow", which keeps the newest row in
- * view. Follow stops when the user selects a row or scrolls up, so what
+ * Above the table, the filters (type, text or regex, lifecycle rows, SSE
+ * comments), the count of what they keep and "Follow", which keeps the
+ * newest row in view. Follow stops when the user selects a row or scrolls up, so what
  * they look at stays put, and comes back with the button, or by
  * scrolling to the bottom with nothing selected, the way a terminal does.
  *
@@ -44,7 +44,8 @@ struct _LsEventPanel
   GtkDropDown        *type_dropdown;
   GtkSearchEntry     *search_entry;
   GtkToggleButton    *regex_button;
-  GtkToggleButton    *lifecycle_button;
+  GtkCheckButton     *lifecycle_check;
+  GtkCheckButton     *comments_check;
   GtkLabel           *count_label;
   GtkToggleButton    *follow_button;
   GtkLabel           *filter_error_label;
@@ -424,10 +425,19 @@ on_stop_search_cb (LsEventPanel   *self,
 }
 
 static void
-on_lifecycle_toggled_cb (LsEventPanel    *self,
-                         GtkToggleButton *button)
+on_lifecycle_toggled_cb (LsEventPanel   *self,
+                         GtkCheckButton *button)
 {
-  ls_event_list_set_hide_lifecycle (self->list, gtk_toggle_button_get_active (button));
+  ls_event_list_set_hide_lifecycle (self->list, !gtk_check_button_get_active (button));
+  ls_event_panel_update_status (self);
+  ls_event_panel_update_tick (self);
+}
+
+static void
+on_comments_toggled_cb (LsEventPanel   *self,
+                        GtkCheckButton *button)
+{
+  ls_event_list_set_hide_comments (self->list, !gtk_check_button_get_active (button));
   ls_event_panel_update_status (self);
   ls_event_panel_update_tick (self);
 }
@@ -735,7 +745,8 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, type_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, search_entry);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, regex_button);
-  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, lifecycle_button);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, lifecycle_check);
+  gtk_widget_class_bind_template_child (widget_class, LsEventPanel, comments_check);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, count_label);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, follow_button);
   gtk_widget_class_bind_template_child (widget_class, LsEventPanel, filter_error_label);
@@ -788,8 +799,10 @@ ls_event_panel_init (LsEventPanel *self)
                            G_CALLBACK (on_stop_search_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->regex_button, "toggled",
                            G_CALLBACK (ls_event_panel_apply_text_filter), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->lifecycle_button, "toggled",
+  g_signal_connect_object (self->lifecycle_check, "toggled",
                            G_CALLBACK (on_lifecycle_toggled_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->comments_check, "toggled",
+                           G_CALLBACK (on_comments_toggled_cb), self, G_CONNECT_SWAPPED);
 
   self->vadjustment = g_object_ref (gtk_scrolled_window_get_vadjustment (self->scrolled));
   g_signal_connect_swapped (self->vadjustment, "value-changed",

@@ -540,6 +540,9 @@ ls_stream_page_build_options (LsStreamPage  *self,
   options->method = g_strdup (ls_request_editor_get_method (self->editor));
   options->format = ls_request_editor_get_format (self->editor);
   options->body = ls_request_editor_dup_body (self->editor);
+  /* Heartbeats are what a user looks for in a quiet stream: kept, and
+   * shown unless the events view hides them. */
+  options->comments = TRUE;
   /* The Preferences' reconnect default (for GET) applies to Automatic;
    * the editor's timings start as the Preferences' and may differ. */
   ls_settings_apply_stream_defaults (self->settings, options);

@@ -494,9 +494,11 @@ test_ticks_count (Fixture       *fixture,
     }
 
   {
+    /* No event at all: "done" from the start. */
     g_autoptr(Fetch) none = get_sync (fixture, "/sse/ticks?count=0");
 
-    assert_clean_sse (none);
+    g_assert_no_error (none->error);
+    g_assert_cmpuint (none->status, ==, SOUP_STATUS_NO_CONTENT);
     g_assert_cmpuint (none->body->len, ==, 0);
   }
 }
@@ -507,11 +509,22 @@ test_ticks_resume (Fixture       *fixture,
 {
   g_autoptr(Fetch) resumed = fetch_sync (fixture, "GET", "/sse/ticks?rate=0&count=10", "5", NULL);
   g_autoptr(Fetch) garbage = fetch_sync (fixture, "GET", "/sse/ticks?rate=0&count=2", "not-a-number", NULL);
+  g_autoptr(Fetch) done = fetch_sync (fixture, "GET", "/sse/ticks?rate=0&count=10", "10", NULL);
+  g_autoptr(Fetch) past = fetch_sync (fixture, "GET", "/sse/ticks?rate=0&count=10", "99", NULL);
+  g_autoptr(Fetch) unlimited = fetch_sync (fixture, "GET", "/sse/ticks?rate=0&count=10", "9", NULL);
   g_autoptr(GArray) ids = collect_ids (resumed->body->str);
   g_autoptr(GArray) garbage_ids = collect_ids (garbage->body->str);
+  g_autoptr(GArray) last_ids = collect_ids (unlimited->body->str);
 
+  /* count is the last id: a resume gets the rest, then "done" (204). */
   assert_clean_sse (resumed);
-  assert_ids_consecutive (ids, 6, 10);
+  assert_ids_consecutive (ids, 6, 5);
+  assert_clean_sse (unlimited);
+  assert_ids_consecutive (last_ids, 10, 1);
+  g_assert_no_error (done->error);
+  g_assert_cmpuint (done->status, ==, SOUP_STATUS_NO_CONTENT);
+  g_assert_cmpuint (done->body->len, ==, 0);
+  g_assert_cmpuint (past->status, ==, SOUP_STATUS_NO_CONTENT);
   g_assert_null (strstr (resumed->body->str, "id: 5\n"));
   g_assert_nonnull (strstr (resumed->body->str, "data: {\"n\":6,"));
 
@@ -554,7 +567,8 @@ test_bulk (Fixture       *fixture,
            gconstpointer  data)
 {
   g_autoptr(Fetch) fetch = get_sync (fixture, "/sse/bulk?count=20000&size=100");
-  g_autoptr(Fetch) resumed = fetch_sync (fixture, "GET", "/sse/bulk?count=3&size=10", "41", NULL);
+  g_autoptr(Fetch) resumed = fetch_sync (fixture, "GET", "/sse/bulk?count=44&size=10", "41", NULL);
+  g_autoptr(Fetch) done = fetch_sync (fixture, "GET", "/sse/bulk?count=44&size=10", "44", NULL);
   g_autoptr(GArray) ids = collect_ids (fetch->body->str);
   gsize expected_len = 0;
   guint64 id;
@@ -576,6 +590,7 @@ test_bulk (Fixture       *fixture,
                    "id: 42\ndata: 42xxxxxxxx\n\n"
                    "id: 43\ndata: 43xxxxxxxx\n\n"
                    "id: 44\ndata: 44xxxxxxxx\n\n");
+  g_assert_cmpuint (done->status, ==, SOUP_STATUS_NO_CONTENT);
 }
 
 static void
@@ -792,18 +807,28 @@ test_flaky_raw (Fixture       *fixture,
 
   /* The last id reached first: a clean end. */
   g_assert_true (g_str_has_suffix (complete->str, "\r\n0\r\n\r\n"));
+
+  {
+    /* Resuming past the last id: "done". */
+    g_autoptr(Fetch) done = fetch_sync (fixture, "GET", "/sse/flaky?every=2&count=5", "5", NULL);
+
+    g_assert_no_error (done->error);
+    g_assert_cmpuint (done->status, ==, SOUP_STATUS_NO_CONTENT);
+  }
 }
 
 static void
 test_slow (Fixture       *fixture,
            gconstpointer  data)
 {
-  g_autoptr(Fetch) fetch = fetch_sync (fixture, "GET", "/slow?interval_ms=20&count=3", "7", NULL);
+  g_autoptr(Fetch) fetch = fetch_sync (fixture, "GET", "/slow?interval_ms=20&count=10", "7", NULL);
+  g_autoptr(Fetch) done = fetch_sync (fixture, "GET", "/slow?interval_ms=20&count=3", "7", NULL);
   g_autoptr(GArray) ids = collect_ids (fetch->body->str);
 
   assert_clean_sse (fetch);
   assert_ids_consecutive (ids, 8, 3);
   g_assert_cmpuint (count_substrings (fetch->body->str, "\nevent: slow\n"), ==, 3);
+  g_assert_cmpuint (done->status, ==, SOUP_STATUS_NO_CONTENT);
 }
 
 static gboolean

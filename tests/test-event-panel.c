@@ -67,6 +67,8 @@ typedef struct
   GRegex     *regex;       /* or this on data */
   const char *type;        /* or NULL */
   gboolean    no_lifecycle;
+  gboolean    no_comments;
+  gboolean    comments_only;
   guint       n;
 } Expect;
 
@@ -79,6 +81,10 @@ count_expected_cb (const LsEventView *view,
                        || view->kind == LS_EVENT_KIND_RECONNECT || view->kind == LS_EVENT_KIND_CLOSED;
 
   if (expect->no_lifecycle && lifecycle)
+    return TRUE;
+  if (expect->no_comments && view->kind == LS_EVENT_KIND_COMMENT)
+    return TRUE;
+  if (expect->comments_only && view->kind != LS_EVENT_KIND_COMMENT)
     return TRUE;
   if (expect->type != NULL && strcmp (view->type, expect->type) != 0)
     return TRUE;
@@ -363,7 +369,7 @@ step_hide_lifecycle (gpointer data)
   gtk_editable_set_text (GTK_EDITABLE (panel_child (run, "search_entry")), "");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (panel_child (run, "regex_button")), FALSE);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (panel_child (run, "type_dropdown")), 0);
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (panel_child (run, "lifecycle_button")), TRUE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (panel_child (run, "lifecycle_check")), FALSE);
   run->expected = count_expected (run, expect);
   g_assert_cmpuint (run->expected, ==, N_TICKS);
   /* There were some to hide: open, and reconnect after the end. */
@@ -523,6 +529,97 @@ step_copy_json_done (gpointer data)
   return TRUE;
 }
 
+/* ---- comments ------------------------------------------------------------- */
+
+/* Two slow events with heartbeats between them, then a minute's wait:
+ * the store holds still once they are in. */
+static gboolean
+step_connect_heartbeats (gpointer data)
+{
+  TestRun *run = data;
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  g_autofree char *url = NULL;
+
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (panel_child (run, "lifecycle_check")), TRUE);
+  url = g_strdup_printf ("%s/slow?interval_ms=300&count=2&heartbeat_ms=40&retry=60000",
+                         ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)));
+  ls_request_editor_set_url (ls_stream_page_get_editor (page), url);
+  g_assert_true (ls_stream_page_connect (page));
+  run->stream = ls_stream_page_get_stream (page);
+
+  return TRUE;
+}
+
+/* Shown by default, in the table, as "comment" rows. */
+static gboolean
+step_heartbeats_in (gpointer data)
+{
+  TestRun *run = data;
+  LsEventList *list = run_list (run);
+  Expect all = { 0, };
+  Expect comments = { .comments_only = TRUE };
+  LsStreamStats stats;
+  guint shown = 0;
+
+  if (ls_stream_get_state (run->stream) != LS_STREAM_WAITING)
+    return FALSE;
+  ls_stream_get_stats (run->stream, &stats);
+  g_assert_cmpuint (stats.events, ==, 2);
+  g_assert_cmpuint (stats.comments, >=, 1);
+  g_assert_cmpuint (count_expected (run, comments), ==, stats.comments);
+  run->expected = count_expected (run, all);
+  if (ls_event_list_get_searching (list) || g_list_model_get_n_items (G_LIST_MODEL (list)) != run->expected)
+    return FALSE;
+
+  g_assert_false (ls_event_list_get_filtered (list));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(LsEventItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      if (ls_event_item_get_kind (item) == LS_EVENT_KIND_COMMENT)
+        {
+          g_assert_cmpstr (ls_event_item_get_view (item)->data, ==, "heartbeat");
+          shown++;
+        }
+    }
+  g_assert_cmpuint (shown, ==, stats.comments);
+  return TRUE;
+}
+
+/* Show ▸ Comments unchecked: the rest stays. */
+static gboolean
+step_hide_comments (gpointer data)
+{
+  TestRun *run = data;
+  Expect expect = { .no_comments = TRUE };
+
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (panel_child (run, "comments_check")), FALSE);
+  run->expected = count_expected (run, expect);
+  g_assert_true (ls_event_list_get_filtered (run_list (run)));
+
+  return TRUE;
+}
+
+static gboolean
+step_hide_comments_settled (gpointer data)
+{
+  TestRun *run = data;
+  LsEventList *list = run_list (run);
+
+  if (!filter_settled (run))
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(LsEventItem) item = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      g_assert_cmpint (ls_event_item_get_kind (item), !=, LS_EVENT_KIND_COMMENT);
+    }
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (panel_child (run, "comments_check")), TRUE);
+  g_assert_false (ls_event_list_get_filtered (list));
+
+  return TRUE;
+}
+
 /* ---- follow --------------------------------------------------------------- */
 
 /* A live stream: Follow on keeps the newest row in view. */
@@ -533,7 +630,7 @@ step_connect_live_stream (gpointer data)
   LsStreamPage *page = ls_window_get_stream_page (run->window);
   g_autofree char *url = NULL;
 
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (panel_child (run, "lifecycle_button")), FALSE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (panel_child (run, "lifecycle_check")), TRUE);
   url = g_strdup_printf ("%s/sse/ticks?rate=200",
                          ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)));
   ls_request_editor_set_url (ls_stream_page_get_editor (page), url);
@@ -741,6 +838,10 @@ test_event_panel (void)
     { "data copied", step_copy_data_done },
     { "copy JSON", step_copy_json },
     { "JSON copied", step_copy_json_done },
+    { "connect a stream with heartbeats", step_connect_heartbeats },
+    { "heartbeats shown", step_heartbeats_in },
+    { "hide comments", step_hide_comments },
+    { "comments hidden", step_hide_comments_settled },
     { "connect a live stream", step_connect_live_stream },
     { "following", step_following },
     { "selected row stays", step_selected_row_stays },

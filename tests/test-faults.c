@@ -186,6 +186,7 @@ resume_check_cb (const LsEventView *view,
 
     case LS_EVENT_KIND_INVALID:
     case LS_EVENT_KIND_CHUNK:
+    case LS_EVENT_KIND_COMMENT:
     default:
       g_assert_not_reached ();
     }

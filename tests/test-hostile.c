@@ -111,6 +111,7 @@ collect_cb (const LsEventView *view,
       c->closed = g_strndup (view->data, view->data_len);
       break;
     case LS_EVENT_KIND_OPEN:
+    case LS_EVENT_KIND_COMMENT:
     default:
       break;
     }

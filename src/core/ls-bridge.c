@@ -65,6 +65,7 @@ struct _LsBridge
   LsGuards      *guards;
   GSource       *nest_guard;
   LsWorkerState  notified_state; /* UI thread only */
+  gint64         ui_interval_us; /* UI thread only: for UI mailboxes made from now on */
 };
 
 enum {
@@ -337,12 +338,14 @@ ls_bridge_class_init (LsBridgeClass *klass)
 static void
 ls_bridge_init (LsBridge *self)
 {
+  self->ui_interval_us = LS_BRIDGE_UI_INTERVAL_US;
 }
 
 static void
-ls_bridge_tune_ui_mailbox (LsMailbox *mailbox)
+ls_bridge_tune_ui_mailbox (LsBridge  *self,
+                           LsMailbox *mailbox)
 {
-  ls_mailbox_set_min_interval (mailbox, LS_BRIDGE_UI_INTERVAL_US);
+  ls_mailbox_set_min_interval (mailbox, self->ui_interval_us);
   ls_mailbox_set_max_wait (mailbox, LS_BRIDGE_UI_MAX_WAIT_US, LS_BRIDGE_UI_URGENT_PRIORITY);
   ls_mailbox_set_max_batch (mailbox, 16384);
   ls_mailbox_set_time_budget (mailbox, LS_BRIDGE_UI_BUDGET_US);
@@ -380,7 +383,7 @@ ls_bridge_new (LsRecorder *recorder)
    * the capacity; a time budget per dispatch, paced to one frame. */
   self->ui_box = ls_mailbox_new ("bridge.post_ui", self->ui_context,
                                  LS_BRIDGE_UI_PRIORITY, LS_LOOP_UI, recorder);
-  ls_bridge_tune_ui_mailbox (self->ui_box);
+  ls_bridge_tune_ui_mailbox (self, self->ui_box);
   ls_mailbox_set_capacity (self->ui_box, LS_BRIDGE_QUEUE_CAPACITY, LS_MAILBOX_FULL_REFUSE);
   if (recorder != NULL)
     ls_recorder_set_thread_name (recorder, ls_current_thread_id (), "UI loop");
@@ -690,10 +693,21 @@ ls_bridge_new_ui_mailbox (LsBridge          *self,
    * per dispatch, paced to one frame. */
   mailbox = ls_mailbox_new (name, self->ui_context, LS_BRIDGE_UI_PRIORITY, LS_LOOP_UI,
                             self->recorder);
-  ls_bridge_tune_ui_mailbox (mailbox);
+  ls_bridge_tune_ui_mailbox (self, mailbox);
   ls_mailbox_set_capacity (mailbox, LS_BRIDGE_QUEUE_CAPACITY, LS_MAILBOX_FULL_DROP);
   ls_mailbox_set_handler (mailbox, handler, user_data, user_data_destroy);
   return mailbox;
+}
+
+void
+ls_bridge_set_ui_interval (LsBridge *self,
+                           gint64    interval_us)
+{
+  g_return_if_fail (LS_IS_BRIDGE (self));
+  g_return_if_fail (interval_us >= 0);
+  g_return_if_fail (g_thread_self () == self->ui_thread);
+
+  self->ui_interval_us = interval_us;
 }
 
 gboolean

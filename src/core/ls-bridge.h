@@ -115,6 +115,12 @@ gboolean       ls_bridge_post_ui             (LsBridge         *self,
                                               gpointer          data,
                                               GDestroyNotify    destroy,
                                               GError          **error);
+/* UI thread only: how often UI mailboxes made from now on may be drained
+ * (LS_BRIDGE_UI_INTERVAL_US, one frame, by default). A consumer without
+ * frames to pace (the headless writer) asks for less, so what it writes
+ * follows what happened by a millisecond, not a frame. */
+void           ls_bridge_set_ui_interval     (LsBridge         *self,
+                                              gint64            interval_us);
 /* UI thread only: a mailbox drained on the UI loop at most once per frame,
  * for streams of results (events, samples). Close it when its consumer
  * goes. Bounded: past LS_BRIDGE_QUEUE_CAPACITY waiting messages a push is

@@ -12,7 +12,9 @@
  *   GET /                 this list, as text/plain
  *   GET /sse/ticks        rate=N (events/s, default 10, 0 = as fast as
  *                         possible), count=N (default unlimited), size=N,
- *                         retry=MS (sends "retry: MS" first)
+ *                         retry=MS (sends "retry: MS" first),
+ *                         heartbeat_ms=N (a ": heartbeat" comment line
+ *                         every N ms; also on /sse/bulk and /slow)
  *       id: N\nevent: tick\ndata: {"n":N,"t":MS,"pad":"xx…"}\n\n
  *       The data payload is exactly size bytes when size is at least the
  *       unpadded object (20 + digits(N) + digits(t), about 35 bytes);
@@ -58,9 +60,10 @@
  *
  * Every SSE endpoint numbers its events 1, 2, 3… and resumes after the
  * request's Last-Event-ID (next id = last + 1; a non-numeric one is ignored).
- * For ticks, bulk, ndjson and slow, count is the number of events in this
- * response; for flaky it is the last id, so a reconnecting client gets every
- * id exactly once.
+ * For the SSE endpoints count is the last id, so a reconnecting client gets
+ * every id exactly once, and a request resuming past it is answered 204 No
+ * Content (the SSE way to say "done"): finite streams end by themselves.
+ * For ndjson, count is the number of lines in the response.
  */
 
 #define G_LOG_DOMAIN "ls-demo-server"
@@ -320,6 +323,14 @@ respond_text (SoupServerMessage *msg,
                                     text, strlen (text));
 }
 
+/* The SSE way to say "done, do not reconnect": what a client resuming
+ * past the last event gets. */
+static void
+respond_no_content (SoupServerMessage *msg)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
 static void
 respond_bad_request (SoupServerMessage *msg,
                      const char        *reason)
@@ -401,8 +412,10 @@ static const char index_text[] =
   "     /llm?auth=1                                  401 unless \"Authorization: Bearer demo-key\"\n"
   "GET  /sse/flaky?every=K&count=N&rate=N&retry=MS  SSE that drops the connection every K events (count = last id)\n"
   "GET  /slow?interval_ms=N&count=N                 one small SSE event per interval (default 1000 ms)\n"
+  "     (the SSE endpoints take heartbeat_ms=N: a \": heartbeat\" comment line every N ms)\n"
   "\n"
-  "SSE ids are 1, 2, 3... and resume after the Last-Event-ID request header.\n";
+  "SSE ids are 1, 2, 3... and resume after the Last-Event-ID request header; for SSE, count is\n"
+  "the last id, and a request resuming past it gets 204 No Content (done, do not reconnect).\n";
 
 static void
 handle_index (LsDemoServer      *self,
@@ -420,7 +433,7 @@ handle_ticks (LsDemoServer      *self,
               GHashTable        *query,
               TickKind           kind)
 {
-  guint64 rate, count, size, retry, interval_ms = 0;
+  guint64 rate, count, size, retry, interval_ms = 0, first_id, heartbeat_ms = 0;
   LsDemoStream *stream;
   double events_per_second;
 
@@ -430,7 +443,9 @@ handle_ticks (LsDemoServer      *self,
   if (!get_uint_param (msg, query, "count", LS_DEMO_UNLIMITED, 0, LS_DEMO_SERVER_MAX_COUNT, &count) ||
       !get_uint_param (msg, query, "size", kind == STREAM_BULK ? 100 : 16,
                        0, LS_DEMO_SERVER_MAX_SIZE, &size) ||
-      !get_uint_param (msg, query, "retry", 0, 0, LS_DEMO_SERVER_MAX_COUNT, &retry))
+      !get_uint_param (msg, query, "retry", 0, 0, LS_DEMO_SERVER_MAX_COUNT, &retry) ||
+      (kind != STREAM_NDJSON &&
+       !get_uint_param (msg, query, "heartbeat_ms", 0, 0, LS_DEMO_MAX_INTERVAL_MS, &heartbeat_ms)))
     return;
 
   if (kind == STREAM_SLOW)
@@ -453,14 +468,24 @@ handle_ticks (LsDemoServer      *self,
       events_per_second = (double) rate;
     }
 
+  /* SSE: count is the last id, so a resuming client gets each id once
+   * and is told "done" once it has them all. */
+  first_id = kind == STREAM_NDJSON ? 1 : get_first_id (msg);
+  if (count != LS_DEMO_UNLIMITED && first_id > count && kind != STREAM_NDJSON)
+    {
+      respond_no_content (msg);
+      return;
+    }
+
   stream = ls_demo_stream_new (self, msg,
                                kind == STREAM_NDJSON ? "application/x-ndjson" : "text/event-stream",
                                tick_appender (kind));
   ls_demo_stream_set_size (stream, size);
-  stream->total = count;
+  stream->total = count != LS_DEMO_UNLIMITED ? count - first_id + 1 : count;
   stream->retry_ms = kind == STREAM_NDJSON ? 0 : retry;
   if (kind != STREAM_NDJSON)
-    stream->first_id = get_first_id (msg);
+    stream->first_id = first_id;
+  ls_demo_stream_set_heartbeat (stream, (guint) heartbeat_ms);
   ls_demo_stream_start (stream, events_per_second);
 }
 
@@ -469,7 +494,7 @@ handle_flaky (LsDemoServer      *self,
               SoupServerMessage *msg,
               GHashTable        *query)
 {
-  guint64 every, last_id, rate, retry;
+  guint64 every, last_id, rate, retry, first_id;
   LsDemoStream *stream;
 
   if (!check_method (msg, FALSE))
@@ -481,11 +506,17 @@ handle_flaky (LsDemoServer      *self,
       !get_uint_param (msg, query, "retry", 100, 0, LS_DEMO_SERVER_MAX_COUNT, &retry))
     return;
 
+  first_id = get_first_id (msg);
+  if (last_id != LS_DEMO_UNLIMITED && first_id > last_id)
+    {
+      respond_no_content (msg);
+      return;
+    }
   stream = ls_demo_stream_new (self, msg, "text/event-stream", append_flaky_event);
   ls_demo_stream_set_size (stream, 0);
-  stream->first_id = get_first_id (msg);
+  stream->first_id = first_id;
   if (last_id != LS_DEMO_UNLIMITED)
-    stream->total = last_id >= stream->first_id ? last_id - stream->first_id + 1 : 0;
+    stream->total = last_id - first_id + 1;
   stream->every = every;
   stream->retry_ms = retry;
   ls_demo_stream_start (stream, (double) rate);

@@ -84,6 +84,7 @@ struct _LsDemoStream
 
   GSource *timer;            /* paced streams */
   GSource *drop_source;      /* flaky: close the connection once written */
+  GSource *heartbeat;        /* SSE ": heartbeat" comments, when asked for */
   gint64 start_us;
   double events_per_us;      /* 0 = flood */
 
@@ -121,6 +122,10 @@ LsDemoStream *ls_demo_stream_new           (LsDemoServer       *self,
                                             LsDemoAppendEvent   append_event);
 void          ls_demo_stream_set_size      (LsDemoStream       *stream,
                                             gsize               size);
+/* A ": heartbeat" comment line every @interval_ms (SSE only), until the
+ * body completes. Before ls_demo_stream_start(). */
+void          ls_demo_stream_set_heartbeat (LsDemoStream       *stream,
+                                            guint               interval_ms);
 void          ls_demo_stream_start         (LsDemoStream       *stream,
                                             double              events_per_second);
 void          ls_demo_stream_end_for_stop  (LsDemoStream       *stream);

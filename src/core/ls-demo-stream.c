@@ -61,6 +61,7 @@ ls_demo_stream_free (LsDemoStream *stream)
 
   clear_source (&stream->timer);
   clear_source (&stream->drop_source);
+  clear_source (&stream->heartbeat);
   g_signal_handlers_disconnect_by_data (stream->msg, stream);
   g_queue_unlink (&self->streams, &stream->link);
   g_clear_object (&stream->msg);
@@ -234,12 +235,14 @@ stream_pump (LsDemoStream *stream)
       soup_message_body_complete (soup_server_message_get_response_body (stream->msg));
       stream->completing = TRUE;
       clear_source (&stream->timer);
+      clear_source (&stream->heartbeat);
       appended = TRUE;
     }
   else if (stream->every > 0 && stream->sent == stream->every)
     {
       stream->dropping = TRUE;
       clear_source (&stream->timer);
+      clear_source (&stream->heartbeat);
       if (stream->queued_chunks == 0)
         stream_schedule_drop (stream);
     }
@@ -248,11 +251,38 @@ stream_pump (LsDemoStream *stream)
     soup_server_message_unpause (stream->msg);
 }
 
+static gboolean
+stream_heartbeat_cb (gpointer data)
+{
+  LsDemoStream *stream = data;
+
+  if (stream->completing || stream->dropping || stream->queued_chunks >= MAX_QUEUED_PACED)
+    return G_SOURCE_CONTINUE;
+  stream_append_chunk (stream, g_string_new (": heartbeat\n"));
+  soup_server_message_unpause (stream->msg);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ls_demo_stream_set_heartbeat (LsDemoStream *stream,
+                              guint         interval_ms)
+{
+  g_assert (stream->heartbeat == NULL);
+
+  if (interval_ms == 0)
+    return;
+  stream->heartbeat = g_timeout_source_new (interval_ms);
+  g_source_set_callback (stream->heartbeat, stream_heartbeat_cb, stream, NULL);
+  g_source_set_static_name (stream->heartbeat, "[loopscope] demo heartbeat");
+  g_source_attach (stream->heartbeat, stream->self->context);
+}
+
 void
 ls_demo_stream_end_for_stop (LsDemoStream *stream)
 {
   clear_source (&stream->timer);
   clear_source (&stream->drop_source);
+  clear_source (&stream->heartbeat);
 
   if (!stream->completing)
     {

@@ -973,7 +973,8 @@ G_DEFINE_ENUM_TYPE (LsEventKind, ls_event_kind,
                     G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_OPEN, "open"),
                     G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_ERROR, "error"),
                     G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_RECONNECT, "reconnect"),
-                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_CLOSED, "closed"))
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_CLOSED, "closed"),
+                    G_DEFINE_ENUM_VALUE (LS_EVENT_KIND_COMMENT, "comment"))
 
 const char *
 ls_event_kind_to_string (LsEventKind kind)

@@ -32,9 +32,10 @@ typedef enum
   LS_EVENT_KIND_ERROR,      /* lifecycle: an error, data holds the message */
   LS_EVENT_KIND_RECONNECT,  /* lifecycle: a reconnection is scheduled */
   LS_EVENT_KIND_CLOSED,     /* lifecycle: the stream ended for good */
+  LS_EVENT_KIND_COMMENT,    /* an SSE comment line (": heartbeat"), data holds its text */
 } LsEventKind;
 
-#define LS_EVENT_KIND_LAST LS_EVENT_KIND_CLOSED
+#define LS_EVENT_KIND_LAST LS_EVENT_KIND_COMMENT
 #define LS_TYPE_EVENT_KIND (ls_event_kind_get_type ())
 GType ls_event_kind_get_type (void);
 

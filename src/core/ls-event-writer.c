@@ -297,6 +297,11 @@ write_event_cb (const LsEventView *view,
       out_json_string (w, view->data, view->data_len);
       break;
 
+    case LS_EVENT_KIND_COMMENT:
+      OUT_LITERAL (w, ",\"comment\":");
+      out_json_string (w, view->data, view->data_len);
+      break;
+
     case LS_EVENT_KIND_OPEN:
     case LS_EVENT_KIND_ERROR:
     case LS_EVENT_KIND_RECONNECT:

@@ -136,6 +136,25 @@ on_sse_event_cb (const LsSseEvent *event,
   self->func (&frame, self->user_data);
 }
 
+static void
+on_sse_comment_cb (const char *text,
+                   gsize       len,
+                   gpointer    user_data)
+{
+  LsFramer *self = user_data;
+  LsFrame frame = {
+    .format = LS_STREAM_FORMAT_SSE,
+    .type = "",
+    .data = text,
+    .data_len = len,
+    .id = "",
+    .valid = TRUE,
+    .comment = TRUE,
+  };
+
+  self->func (&frame, self->user_data);
+}
+
 /* ---------------------------------------------------------------- NDJSON */
 
 static gboolean
@@ -431,6 +450,16 @@ ls_framer_set_max_size (LsFramer *self,
   self->max_size = MIN (max_bytes, G_MAXSIZE / 4);
   if (self->sse != NULL)
     ls_sse_parser_set_max_size (self->sse, max_bytes);
+}
+
+void
+ls_framer_set_comments (LsFramer *self,
+                        gboolean  comments)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->sse != NULL)
+    ls_sse_parser_set_comment_func (self->sse, comments ? on_sse_comment_cb : NULL, self);
 }
 
 gboolean

@@ -40,6 +40,8 @@ typedef struct
   gboolean       valid;      /* NDJSON: FALSE when the line is not valid JSON
                               * (or not valid UTF-8); TRUE otherwise */
   gsize          wire_size;  /* bytes this frame took on the wire */
+  gboolean       comment;    /* SSE comment line, when asked for: data holds its
+                              * text (type "", valid, wire_size 0); not an event */
 } LsFrame;
 
 /* Pointers in @frame are valid only during the call. */
@@ -68,6 +70,10 @@ LsStreamFormat  ls_framer_get_format               (LsFramer       *self);
  * are the chunks fed and are not capped. */
 void            ls_framer_set_max_size             (LsFramer       *self,
                                                     gsize           max_bytes);
+/* SSE: hand comment lines out as frames with .comment set (off by default);
+ * other formats have none. */
+void            ls_framer_set_comments             (LsFramer       *self,
+                                                    gboolean        comments);
 /* Errors are LS_SSE_ERROR ones, for every format. */
 gboolean        ls_framer_feed                     (LsFramer       *self,
                                                     const guint8   *bytes,

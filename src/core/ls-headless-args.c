@@ -151,6 +151,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
   g_autofree char *max_expansion = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *accept_certificate = NULL;
+  gboolean comments = FALSE;
   g_auto(GStrv) rest = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char **argv_copy = NULL;
@@ -172,6 +173,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
     { "max-event-size", 0, 0, G_OPTION_ARG_STRING, &max_event_size, N_("Cap on one event or line in bytes (default 64 MiB)"), N_("BYTES") },
     { "stall-timeout", 0, 0, G_OPTION_ARG_STRING, &stall_timeout, N_("No complete line for S seconds is a network error (0: off); a trickle of bytes does not count, comments do"), N_("S") },
     { "max-expansion", 0, 0, G_OPTION_ARG_STRING, &max_expansion, N_("Cap on how many times a compressed body may expand (default 100, 0: off)"), N_("N") },
+    { "comments", 0, 0, G_OPTION_ARG_NONE, &comments, N_("Also print each SSE comment line (\": heartbeat\") as a \"comment\" line"), NULL },
     { "events-out", 'o', 0, G_OPTION_ARG_FILENAME, &args->events_out, N_("Write events to FILE (default: standard output)"), N_("FILE") },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &args->trace_path, N_("Write a Chrome trace (Perfetto) to FILE at exit"), N_("FILE") },
     { "stats", 0, 0, G_OPTION_ARG_NONE, &args->print_stats, N_("Print a summary to standard error at exit"), NULL },
@@ -190,6 +192,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
   g_option_context_set_description (context,
     N_("Exit status: 0 when the stream ended as asked (max events, duration, end of stream with\n"
        "--no-reconnect, HTTP 204, SIGINT/SIGTERM), 1 when it failed, 2 for bad arguments.\n"
+       "SIGHUP drops the connection and reconnects at once (with Last-Event-ID).\n"
        "Output format: docs/headless.md."));
 
   /* GOption rearranges the array it is given: parse a shallow copy. */
@@ -250,6 +253,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
       !parse_seconds (duration, "--duration", LS_STREAM_MAX_DURATION_MS, &options->duration_ms, error))
     return FALSE;
   options->reconnect = no_reconnect ? LS_STREAM_RECONNECT_OFF : LS_STREAM_RECONNECT_AUTO;
+  options->comments = comments;
   value = options->reconnect_ms;
   if (!parse_uint (reconnect_ms, "--reconnect-ms", 0, LS_STREAM_MAX_RECONNECT_MS, &value, error))
     return FALSE;

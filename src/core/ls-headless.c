@@ -32,6 +32,9 @@
 #include "ls-stream.h"
 #include "ls-trace.h"
 
+/* How often the stream's results are taken from the worker and written. */
+#define HEADLESS_INTERVAL_US 1000
+
 typedef struct
 {
   LsHeadlessArgs     args;
@@ -154,6 +157,17 @@ on_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGHUP: the way SSE client libraries "restart" a stream. */
+static gboolean
+on_sighup (gpointer data)
+{
+  Headless *h = data;
+
+  if (h->stream != NULL)
+    ls_stream_reconnect_now (h->stream);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---- outputs --------------------------------------------------------- */
 
 static gboolean
@@ -254,7 +268,7 @@ ls_headless_main (int    argc,
 {
   Headless h = { 0 };
   g_autoptr(GError) error = NULL;
-  guint sigint_id, sigterm_id;
+  guint sigint_id, sigterm_id, sighup_id;
   int code;
 
   h.t0_us = g_get_monotonic_time ();
@@ -302,6 +316,8 @@ ls_headless_main (int    argc,
     }
 
   h.bridge = ls_bridge_new (h.recorder);
+  /* No frames here: each line follows what it says by about a millisecond. */
+  ls_bridge_set_ui_interval (h.bridge, HEADLESS_INTERVAL_US);
   h.store = ls_event_store_new ();
   if (!ls_bridge_start (h.bridge, &error))
     {
@@ -315,6 +331,7 @@ ls_headless_main (int    argc,
   g_signal_connect (h.stream, "notify::state", G_CALLBACK (on_stream_state), &h);
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &h);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &h);
+  sighup_id = g_unix_signal_add (SIGHUP, on_sighup, &h);
 
   if (!ls_stream_start (h.stream, &error))
     {
@@ -326,6 +343,7 @@ ls_headless_main (int    argc,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_source_remove (sighup_id);
 
   write_new_events (&h);
   if (!ls_event_writer_close (h.writer))

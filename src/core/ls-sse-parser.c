@@ -41,8 +41,11 @@ struct _LsSseParser
   LsSseEventFunc func;
   gpointer       user_data;
   gsize          max_size;
+  LsSseCommentFunc comment_func;
+  gpointer       comment_data;
 
   LsBuf          line;       /* a line cut by a chunk boundary, raw bytes */
+  LsBuf          comment;    /* a comment line cut by one, when comments are wanted */
   LsBuf          data;       /* data buffer, raw bytes, each line + LF */
   LsBuf          type;       /* event type buffer, decoded */
   LsBuf          id;         /* last event ID buffer, decoded */
@@ -60,6 +63,7 @@ struct _LsSseParser
   guint          bom_pending : 1;
   guint          pending_cr : 1;       /* previous chunk ended with CR */
   guint          skipping_line : 1;    /* inside a comment cut by a chunk */
+  guint          comment_func_set : 1;
   guint          id_dirty : 1;
   guint          failed : 1;
   guint          in_feed : 1;
@@ -473,6 +477,54 @@ parse_retry (const guint8 *value,
   return TRUE;
 }
 
+/* A comment line (with its colon), cut to LS_SSE_MAX_COMMENT_SIZE bytes:
+ * text for people, so a hostile server cannot grow it without bound. */
+static void
+deliver_comment (LsSseParser  *self,
+                 const guint8 *line,
+                 gsize         len)
+{
+  const guint8 *text = line + 1;
+  gsize text_len = MIN (len - 1, LS_SSE_MAX_COMMENT_SIZE);
+
+  /* One leading space is not part of the text, as for a field's value. */
+  if (text_len > 0 && text[0] == ' ')
+    {
+      text++;
+      text_len--;
+    }
+  self->work_bytes += text_len;
+  if (utf8_is_valid (text, text_len))
+    {
+      /* NUL-terminated for the callback: copied, the line is not ours. */
+      buf_set (&self->comment, text, text_len);
+    }
+  else
+    {
+      g_string_truncate (self->scratch, 0);
+      utf8_decode (text, text_len, self->scratch);
+      buf_set (&self->comment, (const guint8 *) self->scratch->str, self->scratch->len);
+    }
+  self->comment_func ((const char *) self->comment.data, self->comment.len, self->comment_data);
+  self->comment.len = 0;
+  buf_release_if_big (&self->comment);
+}
+
+/* A piece of a comment line cut by a chunk boundary, kept up to the cap
+ * (the colon included) when comments are wanted. */
+static void
+keep_comment_piece (LsSseParser  *self,
+                    const guint8 *p,
+                    gsize         n)
+{
+  gsize room;
+
+  if (!self->comment_func_set)
+    return;
+  room = LS_SSE_MAX_COMMENT_SIZE + 1 > self->line.len ? LS_SSE_MAX_COMMENT_SIZE + 1 - self->line.len : 0;
+  buf_append (&self->line, p, MIN (n, room));
+}
+
 /* One complete line, without its end-of-line. */
 static gboolean
 handle_line (LsSseParser  *self,
@@ -492,7 +544,11 @@ handle_line (LsSseParser  *self,
     }
 
   if (line[0] == ':')
-    return TRUE;
+    {
+      if (G_UNLIKELY (self->comment_func_set))
+        deliver_comment (self, line, len);
+      return TRUE;
+    }
 
   if (G_UNLIKELY (len > self->max_size))
     return fail_too_large (self, FALSE, error);
@@ -606,12 +662,26 @@ ls_sse_parser_free (LsSseParser *self)
   g_return_if_fail (!self->in_feed);
 
   buf_clear (&self->line);
+  buf_clear (&self->comment);
   buf_clear (&self->data);
   buf_clear (&self->type);
   buf_clear (&self->id);
   buf_clear (&self->last_id);
   g_string_free (self->scratch, TRUE);
   g_free (self);
+}
+
+void
+ls_sse_parser_set_comment_func (LsSseParser      *self,
+                                LsSseCommentFunc  func,
+                                gpointer          user_data)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (!self->in_feed);
+
+  self->comment_func = func;
+  self->comment_data = user_data;
+  self->comment_func_set = func != NULL;
 }
 
 void
@@ -719,10 +789,14 @@ ls_sse_parser_feed (LsSseParser  *self,
 
           self->work_bytes += n;
           if (self->skipping_line)
-            break;
+            {
+              keep_comment_piece (self, p, n);
+              break;
+            }
           if (self->line.len == 0 && *p == ':')
             {
               self->skipping_line = TRUE;
+              keep_comment_piece (self, p, n);
               break;
             }
           if (self->line.len + n > self->max_size)
@@ -749,6 +823,13 @@ ls_sse_parser_feed (LsSseParser  *self,
       if (G_UNLIKELY (self->skipping_line))
         {
           self->skipping_line = FALSE;
+          if (self->comment_func_set)
+            {
+              keep_comment_piece (self, p, eol - p);
+              deliver_comment (self, self->line.data, self->line.len);
+              self->line.len = 0;
+              buf_release_if_big (&self->line);
+            }
         }
       else if (G_UNLIKELY (self->line.len > 0))
         {

@@ -44,6 +44,15 @@ typedef struct
                           * of a CRLF split across chunks counts for the next */
 } LsSseEvent;
 
+/* A comment line's text: after its colon and one leading space, decoded
+ * like the rest (valid UTF-8, NUL-terminated at text[len]), cut to
+ * LS_SSE_MAX_COMMENT_SIZE bytes. */
+#define LS_SSE_MAX_COMMENT_SIZE ((gsize) 4096)
+
+typedef void (*LsSseCommentFunc) (const char *text,
+                                  gsize       len,
+                                  gpointer    user_data);
+
 /* Pointers in @event are valid only during the call. The callback must not
  * feed the same parser. */
 typedef void (*LsSseEventFunc) (const LsSseEvent *event,
@@ -57,10 +66,17 @@ LsSseParser *ls_sse_parser_new               (LsSseEventFunc  func,
                                               gpointer        user_data);
 void         ls_sse_parser_free              (LsSseParser    *self);
 
+/* Comment lines (": heartbeat") are skipped unless a function is set:
+ * then each is delivered in stream order with the events. NULL turns it
+ * off. Same rules as for the event callback. */
+void         ls_sse_parser_set_comment_func  (LsSseParser     *self,
+                                              LsSseCommentFunc func,
+                                              gpointer        user_data);
+
 /* Cap on one line and on one event's data, in bytes (default 64 MiB).
  * Exceeding it makes ls_sse_parser_feed() fail with LS_SSE_ERROR_TOO_LARGE;
- * events dispatched before stay delivered. Comment lines are never
- * buffered and so never hit the cap. */
+ * events dispatched before stay delivered. Comment lines never hit the
+ * cap: skipped, or kept only up to LS_SSE_MAX_COMMENT_SIZE. */
 void         ls_sse_parser_set_max_size      (LsSseParser    *self,
                                               gsize           max_bytes);
 gsize        ls_sse_parser_get_max_size      (LsSseParser    *self);

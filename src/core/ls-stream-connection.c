@@ -136,6 +136,16 @@ on_frame (const LsFrame *frame,
   if (run->capped)
     return;
 
+  if (frame->comment)
+    {
+      /* In stream order with the events, but not one of them. */
+      ls_event_store_append (run->store, run->stream_id, LS_EVENT_KIND_COMMENT, run->read_time_us,
+                             NULL, 0, NULL, 0, frame->data, frame->data_len, 0);
+      run->stats.comments++;
+      run->stats.records++;
+      return;
+    }
+
   if (frame->format == LS_STREAM_FORMAT_RAW)
     kind = LS_EVENT_KIND_CHUNK;
   else if (frame->valid)
@@ -147,6 +157,7 @@ on_frame (const LsFrame *frame,
                          frame->type, frame->type_len, frame->id, frame->id_len,
                          frame->data, frame->data_len, (guint32) MIN (frame->wire_size, G_MAXUINT32));
   run->stats.events++;
+  run->stats.records++;
   run->conn_events++;
   if (kind == LS_EVENT_KIND_INVALID)
     run->stats.invalid++;
@@ -538,6 +549,7 @@ run_check_response (LsStreamRun *run)
       g_clear_pointer (&run->framer, ls_framer_free);
       run->framer = ls_framer_new (format, on_frame, run);
       ls_framer_set_max_size (run->framer, run->options->max_event_size);
+      ls_framer_set_comments (run->framer, run->options->comments);
       if (format == LS_STREAM_FORMAT_SSE)
         ls_sse_parser_set_last_event_id (ls_framer_get_sse_parser (run->framer), last_id);
     }
@@ -633,6 +645,7 @@ ls_stream_connection_start (LsStreamRun *run)
   run->conn_decoded = 0;
   run->conn_got_bytes = FALSE;
   run->conn_opened = FALSE;
+  run->restart_asked = FALSE;
   g_clear_error (&run->conn_error);
 
   run->msg = soup_message_new (options->method != NULL ? options->method : SOUP_METHOD_GET,

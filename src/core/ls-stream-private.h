@@ -98,6 +98,7 @@ struct _LsStreamRun
   gint64            wait_start_us;
   gint64            due_us;           /* WAITING: when the next attempt is due (monotonic) */
   gboolean          reconnect_paused; /* the reconnect timer does not fire while set */
+  gboolean          restart_asked;    /* reconnect now: the current connection is being dropped */
   gint64            read_time_us;
   gint64            rate_window_us;
   guint64           rate_bytes0;

@@ -49,6 +49,8 @@
 #include "ls-stream-private.h"
 
 #define MAX_BACKOFF_SHIFT 16
+/* Why a connection was dropped by ls_stream_reconnect_now(). */
+#define RESTART_REASON _("Reconnect asked for")
 
 /* Span names, interned once (the recorder copies records without allocating). */
 static const char *span_category;
@@ -306,6 +308,7 @@ ls_stream_run_record (LsStreamRun *run,
 
   ls_event_store_append (run->store, run->stream_id, kind, g_get_monotonic_time (),
                          NULL, 0, NULL, 0, safe, strlen (safe), 0);
+  run->stats.records++;
 }
 
 /* The "closed" record carries the end's nick as its type. */
@@ -318,6 +321,7 @@ run_record_closed (LsStreamRun *run,
 
   ls_event_store_append (run->store, run->stream_id, LS_EVENT_KIND_CLOSED, g_get_monotonic_time (),
                          nick, strlen (nick), NULL, 0, message, strlen (message), 0);
+  run->stats.records++;
 }
 
 static void
@@ -525,6 +529,38 @@ run_share_wait_reason (LsStreamRun *run,
   pthread_mutex_unlock (&run->lock);
 }
 
+/* WAITING, for @delay_ms: a timer on the monotonic clock, due at exactly
+ * the time the UI is told. The caller arms it. */
+static void
+run_wait (LsStreamRun *run,
+          guint64      delay_ms)
+{
+  run->state = LS_STREAM_WAITING;
+  run->wait_start_us = g_get_monotonic_time ();
+  run->due_us = run->wait_start_us + (gint64) delay_ms * 1000;
+  run->wait_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
+  g_source_set_callback (run->wait_timer, wait_timer_cb, run, NULL);
+  g_source_attach (run->wait_timer, ls_worker_get_context (run->worker));
+  ls_stream_run_enter (run, LS_RUN_WAITING);
+}
+
+/* The connection a reconnect-now dropped: connect again at once, whatever
+ * the reconnect policy or a pause (the user asked), with Last-Event-ID as
+ * on any reconnect. Not a failure: no "error" record, no backoff. */
+static void
+run_restart (LsStreamRun *run)
+{
+  run->restart_asked = FALSE;
+  g_clear_error (&run->conn_error);
+  run_end_connection_span (run, LS_OUTCOME_CANCELLED, RESTART_REASON);
+  run->stats.reconnects++;
+  ls_stream_run_record (run, LS_EVENT_KIND_RECONNECT, _("Reconnect asked for; reconnecting now"));
+  run_wait (run, 0);
+  g_source_set_ready_time (run->wait_timer, run->due_us);
+  run->stats.next_attempt_us = run->due_us;
+  ls_stream_run_publish (run);
+}
+
 /* The connection ended (error or clean end of body): reconnect or stop. */
 void
 ls_stream_run_connection_ended (LsStreamRun *run,
@@ -543,16 +579,22 @@ ls_stream_run_connection_ended (LsStreamRun *run,
   if (run->framer != NULL)
     ls_framer_end_stream (run->framer);
 
-  if (is_error)
-    ls_stream_run_record (run, LS_EVENT_KIND_ERROR, reason);
+  if (run->restart_asked)
+    {
+      run_restart (run);
+      return;
+    }
   run_end_connection_span (run, is_error ? LS_OUTCOME_ERROR : LS_OUTCOME_OK, reason);
 
   sse = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_SSE;
   if (!ls_stream_options_get_reconnect (run->options) || (!is_error && !sse))
     {
+      /* Its "error" record is the failure's, written there: one per failure. */
       ls_stream_run_finish (run, end, detail);
       return;
     }
+  if (is_error)
+    ls_stream_run_record (run, LS_EVENT_KIND_ERROR, reason);
 
   if (run->conn_events > 0)
     run->failures = 0;
@@ -565,14 +607,7 @@ ls_stream_run_connection_ended (LsStreamRun *run,
 
   run_share_wait_reason (run, end, reason);
 
-  run->state = LS_STREAM_WAITING;
-  run->wait_start_us = g_get_monotonic_time ();
-  /* A timer on the monotonic clock, due at exactly the time the UI is told. */
-  run->due_us = run->wait_start_us + (gint64) delay * 1000;
-  run->wait_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
-  g_source_set_callback (run->wait_timer, wait_timer_cb, run, NULL);
-  g_source_attach (run->wait_timer, ls_worker_get_context (run->worker));
-  ls_stream_run_enter (run, LS_RUN_WAITING);
+  run_wait (run, delay);
   run_schedule_attempt (run);
   ls_stream_run_publish (run);
 }
@@ -794,6 +829,19 @@ reconnect_now_on_worker (gpointer data)
 {
   LsStreamRun *run = data;
 
+  /* Connecting or open: drop the connection; its pending operation
+   * reports back cancelled, and the run connects again (run_restart).
+   * Not while it reads a refusal's body: that stream is failing. */
+  if ((run->phase == LS_RUN_SENDING || run->phase == LS_RUN_READING) &&
+      run->error_body == NULL && !run->restart_asked)
+    {
+      run->restart_asked = TRUE;
+      g_free (run->conn_abort_reason);
+      run->conn_abort_end = LS_STREAM_END_NETWORK;
+      run->conn_abort_reason = g_strdup (RESTART_REASON);
+      g_cancellable_cancel (run->conn_cancellable);
+      return;
+    }
   if (run->phase != LS_RUN_WAITING)
     return;
   run->due_us = g_get_monotonic_time ();

@@ -198,7 +198,7 @@ ls_stream_ui_handler (LsMailbox *mailbox,
   LsStream *self = user_data;
   LsStreamRun *run = self->run;
   LsStreamState old_state = self->state;
-  guint64 old_events = self->stats.events;
+  guint64 old_records = self->stats.records;
   gint64 old_next_attempt = self->stats.next_attempt_us;
   guint64 old_connects = self->stats.connects;
   guint64 old_reconnects = self->stats.reconnects;
@@ -245,7 +245,7 @@ ls_stream_ui_handler (LsMailbox *mailbox,
   g_object_ref (self);
   /* A failed attempt and its new wait may fall in one frame (the state
    * reads WAITING before and after): the counts still say so. */
-  if (self->stats.events != old_events || became_final ||
+  if (self->stats.records != old_records || became_final ||
       self->stats.connects != old_connects || self->stats.reconnects != old_reconnects)
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
   if (self->stats.next_attempt_us != old_next_attempt)
@@ -358,9 +358,10 @@ ls_stream_class_init (LsStreamClass *klass)
   /**
    * LsStream::progress:
    *
-   * New events are in the store, a connection was made or a reconnect
-   * scheduled, or the stream reached its final state. On the UI thread,
-   * at most once per frame.
+   * New records are in the store (events, comments, lifecycle records:
+   * a headless run writes each line when it hears this), a connection
+   * was made or a reconnect scheduled, or the stream reached its final
+   * state. On the UI thread, at most once per frame.
    */
   signals[SIGNAL_PROGRESS] =
     g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,

@@ -84,6 +84,8 @@ typedef struct
   guint64        bytes;         /* body bytes, all connections */
   guint64        events;        /* stored events, NDJSON lines or raw chunks */
   guint64        invalid;       /* NDJSON lines that are not JSON (in @events too) */
+  guint64        comments;      /* SSE comment lines stored (LsStreamOptions.comments) */
+  guint64        records;       /* everything stored: events, comments, lifecycle records */
   guint64        connects;      /* requests sent */
   guint64        opens;         /* responses received (any status): 0 when the stream never
                                  * connected, so a final CONNECT_FAILED, TLS or CERTIFICATE
@@ -128,8 +130,11 @@ gboolean       ls_stream_start               (LsStream              *self,
  * closed, the worker's stop is already cancelling the stream. */
 void           ls_stream_cancel              (LsStream              *self);
 
-/* While WAITING: try again at once, without waiting for the timer.
- * Nothing otherwise. Never blocks. */
+/* Reconnect at once. While WAITING: without waiting for the timer. While
+ * CONNECTING or OPEN: the connection is dropped and made again at once
+ * (Last-Event-ID sent as on any reconnect), whatever the reconnect policy,
+ * with a "reconnect" record saying it was asked for and no "error" one.
+ * Nothing in a final state. Never blocks. */
 void           ls_stream_reconnect_now       (LsStream              *self);
 /* Holds (TRUE) or lets go (FALSE) the reconnect timer: a paused stream
  * waits until resumed, then reconnects at the time it was due, or at
