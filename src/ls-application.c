@@ -172,7 +172,7 @@ ls_application_about_action (GSimpleAction *action,
                              gpointer       user_data)
 {
   LsApplication *self = LS_APPLICATION (user_data);
-  static const char *developers[] = { "The Loopscope developers", NULL };
+  const char *developers[] = { _("The Loopscope developers"), NULL };
 
   gtk_show_about_dialog (gtk_application_get_active_window (GTK_APPLICATION (self)),
                          "program-name", "Loopscope",

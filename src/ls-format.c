@@ -7,6 +7,8 @@
 #include <locale.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "ls-format.h"
 
 /**
@@ -71,7 +73,10 @@ format_in_units (char         *buf,
 
   while (i + 1 < n_units && value >= units[i].below)
     i++;
-  g_snprintf (buf, len, "%.*f %s", units[i].decimals, value / units[i].divisor, units[i].name);
+  /* The number in the locale's digits and separator; the unit's symbol
+   * as the language writes it ("o" for bytes in French). */
+  g_snprintf (buf, len, "%.*f %s", units[i].decimals, value / units[i].divisor,
+              g_dpgettext2 (GETTEXT_PACKAGE, "unit", units[i].name));
   return buf;
 }
 
@@ -88,8 +93,8 @@ ls_format_duration (char   *buf,
                     gint64  usec)
 {
   static const LsUnit units[] = {
-    { G_USEC_PER_SEC, 1000.0, 2, "ms" },
-    { 0, G_USEC_PER_SEC, 2, "s" },
+    { G_USEC_PER_SEC, 1000.0, 2, NC_("unit", "ms") },
+    { 0, G_USEC_PER_SEC, 2, NC_("unit", "s") },
   };
 
   g_return_val_if_fail (buf != NULL && len > 0, buf);
@@ -109,10 +114,11 @@ ls_format_size (char    *buf,
                 guint64  bytes)
 {
   static const LsUnit units[] = {
-    { 1024.0, 1.0, 0, "B" },
-    { 1024.0 * 1024.0, 1024.0, 1, "KiB" },
-    { 1024.0 * 1024.0 * 1024.0, 1024.0 * 1024.0, 1, "MiB" },
-    { 0, 1024.0 * 1024.0 * 1024.0, 1, "GiB" },
+    /* TRANSLATORS: the IEC byte units (French writes o, Kio, Mio, Gio). */
+    { 1024.0, 1.0, 0, NC_("unit", "B") },
+    { 1024.0 * 1024.0, 1024.0, 1, NC_("unit", "KiB") },
+    { 1024.0 * 1024.0 * 1024.0, 1024.0 * 1024.0, 1, NC_("unit", "MiB") },
+    { 0, 1024.0 * 1024.0 * 1024.0, 1, NC_("unit", "GiB") },
   };
 
   g_return_val_if_fail (buf != NULL && len > 0, buf);

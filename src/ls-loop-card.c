@@ -294,7 +294,8 @@ ls_loop_card_update (LsLoopCard        *self,
                   ls_format_duration (b, sizeof b, stats->lag_max_us));
       ls_label_set_text_if_changed (self->lag_label, text);
 
-      g_snprintf (text, sizeof text, "%.1f %%", CLAMP (stats->busy_fraction, 0.0, 1.0) * 100.0);
+      /* TRANSLATORS: how busy a loop is, "12.5 %" (French: no-break space before %). */
+      g_snprintf (text, sizeof text, _("%.1f %%"), CLAMP (stats->busy_fraction, 0.0, 1.0) * 100.0);
       ls_label_set_text_if_changed (self->busy_label, text);
       if (gtk_level_bar_get_value (self->busy_bar) != CLAMP (stats->busy_fraction, 0.0, 1.0))
         gtk_level_bar_set_value (self->busy_bar, CLAMP (stats->busy_fraction, 0.0, 1.0));

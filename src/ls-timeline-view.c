@@ -410,13 +410,14 @@ draw_axis (LsTimelineView *self,
       char label[32];
 
       if (step >= G_USEC_PER_SEC)
-        g_snprintf (label, sizeof label, "%.0f s", seconds);
+        /* TRANSLATORS: time axis labels, in seconds. */
+        g_snprintf (label, sizeof label, C_("time axis", "%.0f s"), seconds);
       else if (step >= G_USEC_PER_SEC / 10)
-        g_snprintf (label, sizeof label, "%.1f s", seconds);
+        g_snprintf (label, sizeof label, C_("time axis", "%.1f s"), seconds);
       else if (step >= 1000)
-        g_snprintf (label, sizeof label, "%.3f s", seconds);
+        g_snprintf (label, sizeof label, C_("time axis", "%.3f s"), seconds);
       else
-        g_snprintf (label, sizeof label, "%.6f s", seconds);
+        g_snprintf (label, sizeof label, C_("time axis", "%.6f s"), seconds);
 
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (x, AXIS_HEIGHT - 6, 1, height - AXIS_HEIGHT + 6));
       draw_text (self, snapshot, label, x + 3, 6, &text, TRUE);
@@ -735,6 +736,39 @@ _ls_timeline_view_pick (LsTimelineView *self,
   return NULL;
 }
 
+/* The tooltip's words for a record's loop and outcome (the trace keeps
+ * the nicks). */
+static const char *
+loop_name (LsLoopId loop)
+{
+  switch (loop)
+    {
+    case LS_LOOP_UI:
+      return C_("loop", "UI");
+    case LS_LOOP_WORKER:
+      return C_("loop", "worker");
+    case LS_LOOP_OTHER:
+    default:
+      return C_("loop", "other");
+    }
+}
+
+static const char *
+outcome_name (LsOutcome outcome)
+{
+  switch (outcome)
+    {
+    case LS_OUTCOME_OK:
+      return C_("outcome", "ok");
+    case LS_OUTCOME_ERROR:
+      return C_("outcome", "error");
+    case LS_OUTCOME_CANCELLED:
+      return C_("outcome", "cancelled");
+    default:
+      return "?";
+    }
+}
+
 char *
 _ls_timeline_view_describe (LsTimelineView *self,
                             const LsRecord *r)
@@ -751,8 +785,9 @@ _ls_timeline_view_describe (LsTimelineView *self,
   if (r->kind == LS_RECORD_GUARD)
     {
       g_string_append_printf (text, "<b>%s</b>\n", _("Guard"));
+      /* TRANSLATORS: "GUARD-NAME on the UI loop, thread 1234". */
       g_string_append_printf (text, _("%s on the %s loop, thread %d"),
-                              r->name, ls_enum_to_nick (LS_TYPE_LOOP_ID, r->loop), r->thread_id);
+                              r->name, loop_name (r->loop), r->thread_id);
       if (r->detail != NULL)
         {
           g_autofree char *escaped = g_markup_escape_text (r->detail, -1);
@@ -770,7 +805,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
   if (r->category != NULL)
     g_string_append_printf (text, "  <small>%s</small>", r->category);
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Loop: %s · thread %d"), ls_enum_to_nick (LS_TYPE_LOOP_ID, r->loop), r->thread_id);
+  g_string_append_printf (text, _("Loop: %s · thread %d"), loop_name (r->loop), r->thread_id);
   g_string_append_c (text, '\n');
   g_string_append_printf (text, _("Waited %s · ran %s"),
                           ls_format_duration (a, sizeof a,
@@ -778,9 +813,11 @@ _ls_timeline_view_describe (LsTimelineView *self,
                                                 ? r->start_us - r->queued_us : 0),
                           ls_format_duration (b, sizeof b, r->end_us - r->start_us));
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Outcome: %s"), ls_enum_to_nick (LS_TYPE_OUTCOME, r->outcome));
+  g_string_append_printf (text, _("Outcome: %s"), outcome_name (r->outcome));
   if (r->value > 0)
-    g_string_append_printf (text, _(" · %s items"), ls_format_count (a, sizeof a, r->value));
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, " · %s item", " · %s items",
+                                               (gulong) MIN (r->value, G_MAXULONG)),
+                            ls_format_count (a, sizeof a, r->value));
   if (r->detail != NULL)
     {
       g_autofree char *escaped = g_markup_escape_text (r->detail, -1);

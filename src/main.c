@@ -4,11 +4,12 @@
  */
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <glib.h>
 #include <string.h>
 
 #include "ls-application.h"
 #include "ls-headless.h"
+#include "ls-i18n.h"
 
 int
 main (int   argc,
@@ -16,6 +17,9 @@ main (int   argc,
 {
   g_autoptr(LsApplication) app = NULL;
   int i;
+
+  /* Both modes speak the user's language, --help included. */
+  ls_i18n_init ();
 
   /* `loopscope --headless URL [options]` runs without a display, so it is
    * dispatched before anything initializes GTK (g_application_run would). */
@@ -26,10 +30,6 @@ main (int   argc,
       if (strcmp (argv[i], "--headless") == 0)
         return ls_headless_main (argc, argv);
     }
-
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
 
   app = ls_application_new (G_APPLICATION_DEFAULT_FLAGS);
 

@@ -19,6 +19,9 @@
 #include "ls-bridge-private.h"
 #include "ls-demo-server.h"
 #include "ls-gui-test-utils.h"
+#include "ls-loop-card-private.h"
+#include "ls-loops-page.h"
+#include "ls-window.h"
 
 #ifdef GDK_WINDOWING_X11
 #include <gdk/x11/gdkx.h>
@@ -246,6 +249,40 @@ ls_gui_test_run_new_app (gboolean         demo,
   *app = ls_application_new (G_APPLICATION_NON_UNIQUE);
   ls_application_set_demo (*app, demo);
   ls_gui_test_run_app (*app, steps, n_steps, run, window, worker);
+}
+
+gboolean
+ls_gui_test_window_fits (gpointer window,
+                         int      width,
+                         int      height)
+{
+  LsLoopsPage *loops = ls_window_get_loops_page (window);
+  GtkWidget *content = gtk_window_get_child (GTK_WINDOW (window));
+  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (window));
+  int content_width, content_height, titlebar_width = 0, titlebar_height = 0;
+
+  /* The loop cards' figures are what is widest: measure with real ones. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (loops)))
+    {
+      ls_window_show_page (window, "loops");
+      return FALSE;
+    }
+  if (_ls_loop_card_get_thread_id (ls_loops_page_get_worker_card (loops)) == 0)
+    return FALSE;
+
+  gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &content_width, NULL, NULL, NULL);
+  gtk_widget_measure (content, GTK_ORIENTATION_VERTICAL, width, &content_height, NULL, NULL, NULL);
+  if (titlebar != NULL)
+    {
+      gtk_widget_measure (titlebar, GTK_ORIENTATION_HORIZONTAL, -1, &titlebar_width, NULL, NULL, NULL);
+      gtk_widget_measure (titlebar, GTK_ORIENTATION_VERTICAL, width, &titlebar_height, NULL, NULL, NULL);
+    }
+
+  g_assert_cmpint (content_width, <=, width);
+  g_assert_cmpint (titlebar_width, <=, width);
+  g_assert_cmpint (content_height + titlebar_height, <=, height);
+  ls_window_show_page (window, "stream");
+  return TRUE;
 }
 
 gboolean

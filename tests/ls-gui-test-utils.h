@@ -45,6 +45,15 @@ gboolean ls_gui_test_resize_window   (gpointer    window,
 gboolean ls_gui_test_window_has_size (gpointer    window,
                                       int         width,
                                       int         height);
+/* A step's test on an LsWindow: TRUE once every page fits @width×@height
+ * (asserted): the window's content (a homogeneous stack, so every page
+ * counts) and its header bar ask for no more. Shows the Loops page first
+ * and waits for the worker card's figures (the widest), then shows the
+ * Stream page again. A wider minimum is what pushed the close button off
+ * screen at 800 px; longer words in a translation can do the same. */
+gboolean ls_gui_test_window_fits     (gpointer    window,
+                                      int         width,
+                                      int         height);
 /* Renders @widget (a realized GtkWidget) as it is now into
  * $LS_BUILD_DIR/tests/screenshots/@name.png, for a person to look at.
  * Returns the file's path, newly allocated, or NULL when the widget has

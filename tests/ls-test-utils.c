@@ -564,6 +564,10 @@ ls_test_run_headlessv (LsHeadlessRun      *run,
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   if (flags & LS_HEADLESS_RUN_DEBUG_LOG)
     g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  if (run->language != NULL)
+    g_subprocess_launcher_setenv (launcher, "LANGUAGE", run->language, TRUE);
+  if (run->locale != NULL)
+    g_subprocess_launcher_setenv (launcher, "LC_ALL", run->locale, TRUE);
   g_ptr_array_add (argv, (char *) ls_test_headless_runner_path ());
   g_ptr_array_add (argv, (char *) "--headless");
   for (guint i = 0; args != NULL && args[i] != NULL; i++)

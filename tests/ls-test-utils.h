@@ -193,6 +193,10 @@ typedef struct
   char      *err;      /* standard error */
   GPtrArray *lines;    /* of JsonObject * (owned), with LS_HEADLESS_RUN_JSON_LINES */
   double     seconds;  /* from spawn to exit */
+  /* In, optional (static strings, kept by clear): the child's LANGUAGE
+   * and LC_ALL, e.g. "de" and "de_DE.UTF-8". */
+  const char *language;
+  const char *locale;
 } LsHeadlessRun;
 
 const char *ls_test_headless_runner_path (void);

@@ -259,41 +259,14 @@ step_demo_events_shown (gpointer data)
 }
 
 /* Bad input is one line under the URL; the running stream is untouched. */
-/* Every page fits a 800×600 window while a stream is live: the window's
- * content (a homogeneous stack, so every page counts) and its header bar
- * ask for no more. A wider minimum is what pushed the close button off
- * screen at 800 px. */
+/* Every page fits a 800×600 window while a stream is live (see
+ * ls_gui_test_window_fits()). */
 static gboolean
 step_fits_800x600 (gpointer data)
 {
   TestRun *run = data;
-  LsLoopsPage *loops = ls_window_get_loops_page (run->window);
-  GtkWidget *content = gtk_window_get_child (GTK_WINDOW (run->window));
-  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (run->window));
-  int content_width, content_height, titlebar_width = 0, titlebar_height = 0;
 
-  /* The loop cards' figures are what is widest: measure with real ones. */
-  if (!gtk_widget_get_mapped (GTK_WIDGET (loops)))
-    {
-      ls_window_show_page (run->window, "loops");
-      return FALSE;
-    }
-  if (_ls_loop_card_get_thread_id (ls_loops_page_get_worker_card (loops)) == 0)
-    return FALSE;
-
-  gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &content_width, NULL, NULL, NULL);
-  gtk_widget_measure (content, GTK_ORIENTATION_VERTICAL, 800, &content_height, NULL, NULL, NULL);
-  if (titlebar != NULL)
-    {
-      gtk_widget_measure (titlebar, GTK_ORIENTATION_HORIZONTAL, -1, &titlebar_width, NULL, NULL, NULL);
-      gtk_widget_measure (titlebar, GTK_ORIENTATION_VERTICAL, 800, &titlebar_height, NULL, NULL, NULL);
-    }
-
-  g_assert_cmpint (content_width, <=, 800);
-  g_assert_cmpint (titlebar_width, <=, 800);
-  g_assert_cmpint (content_height + titlebar_height, <=, 600);
-  ls_window_show_page (run->window, "stream");
-  return TRUE;
+  return ls_gui_test_window_fits (run->window, 800, 600);
 }
 
 static gboolean

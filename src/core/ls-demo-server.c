@@ -16,6 +16,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <pthread.h>
 #include <time.h>
 
@@ -138,7 +140,7 @@ start_complete_in_idle_cb (gpointer data)
   if (!failed && g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     {
       failed = TRUE;
-      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
     }
 
   if (failed)
@@ -284,7 +286,7 @@ spawn_server_thread (LsDemoServer  *self,
     {
       pthread_mutex_unlock (&self->mutex);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                           "The demo server is already started");
+                           _("The demo server is already started"));
       return FALSE;
     }
 
@@ -360,7 +362,7 @@ ls_demo_server_start_sync (LsDemoServer  *self,
     g_propagate_error (error, g_steal_pointer (&start_error));
   else
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                         "The demo server did not start in time");
+                         _("The demo server did not start in time"));
   return FALSE;
 }
 
@@ -439,7 +441,7 @@ ls_demo_server_stop (LsDemoServer *self)
   if (pending_task != NULL)
     {
       g_task_return_new_error (pending_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "The demo server was stopped while starting");
+                               _("The demo server was stopped while starting"));
       g_object_unref (pending_task);
     }
 }

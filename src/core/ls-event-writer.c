@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,7 +52,7 @@ set_write_error (LsEventWriter *w,
   if (w->write_failed)
     return;
   w->write_failed = TRUE;
-  w->write_error = g_strdup_printf ("Cannot write events to %s: %s",
+  w->write_error = g_strdup_printf (_("Cannot write events to %s: %s"),
                                     w->destination, g_strerror (saved_errno));
 }
 
@@ -374,7 +376,14 @@ ls_event_writer_write_new (LsEventWriter *self,
       self->dropped += lost;
       OUT_LITERAL (self, "{\"kind\":\"dropped\",\"count\":");
       out_uint (self, lost);
-      OUT_LITERAL (self, ",\"message\":\"the event store dropped events before they were written\"}\n");
+      {
+        /* The message in the user's language; the keys and kind stay as they are. */
+        const char *message = _("the event store dropped events before they were written");
+
+        OUT_LITERAL (self, ",\"message\":");
+        out_json_string (self, message, strlen (message));
+        OUT_LITERAL (self, "}\n");
+      }
       self->next_seq = first;
     }
   if (end > self->next_seq)

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -171,15 +173,21 @@ static gboolean
 fail_ndjson_too_large (LsFramer *self,
                        GError  **error)
 {
+  g_autofree char *limit = NULL;
+
   self->failed = TRUE;
+  /* MiB when whole, else bytes (never KiB), as since NDJSON came. */
   if (self->max_size % (1024 * 1024) == 0)
-    g_set_error (error, LS_SSE_ERROR, LS_SSE_ERROR_TOO_LARGE,
-                 "NDJSON line exceeds the %" G_GSIZE_FORMAT " MiB limit",
-                 self->max_size / (1024 * 1024));
+    limit = ls_sse_format_limit (self->max_size);
   else
-    g_set_error (error, LS_SSE_ERROR, LS_SSE_ERROR_TOO_LARGE,
-                 "NDJSON line exceeds the %" G_GSIZE_FORMAT " bytes limit",
-                 self->max_size);
+    {
+      char number[32];
+
+      g_snprintf (number, sizeof number, "%" G_GSIZE_FORMAT, self->max_size);
+      limit = g_strdup_printf (C_("size limit", "%s bytes"), number);
+    }
+  g_set_error (error, LS_SSE_ERROR, LS_SSE_ERROR_TOO_LARGE,
+               _("NDJSON line exceeds the %s limit"), limit);
   return FALSE;
 }
 
@@ -326,7 +334,7 @@ feed_ndjson (LsFramer     *self,
   if (self->failed)
     {
       g_set_error_literal (error, LS_SSE_ERROR, LS_SSE_ERROR_FAILED,
-                           "The stream was already stopped by an earlier error");
+                           _("The stream was already stopped by an earlier error"));
       return FALSE;
     }
 

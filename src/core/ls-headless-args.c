@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "ls-headless-private.h"
@@ -60,8 +61,9 @@ parse_seconds (const char  *str,
       value * 1000 > (double) max_ms)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s: '%s' is not a number of seconds between 0 and %" G_GUINT64_FORMAT,
-                   option, str, max_ms / 1000);
+                   /* TRANSLATORS: "--duration: 'x' is not…"; the bound fits in 32 bits. */
+                   _("%s: '%s' is not a number of seconds between 0 and %u"),
+                   option, str, (guint) (max_ms / 1000));
       return FALSE;
     }
   *out_ms = (guint64) (value * 1000 + 0.5);
@@ -87,14 +89,14 @@ read_body_file (const char  *path,
       int saved = errno;
 
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--data: cannot open '%s': %s", path, g_strerror (saved));
+                   _("--data: cannot open '%s': %s"), path, g_strerror (saved));
       return NULL;
     }
   if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
     {
       close (fd);
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--data: '%s' is a directory, not a file", path);
+                   _("--data: '%s' is a directory, not a file"), path);
       return NULL;
     }
   for (;;)
@@ -109,7 +111,7 @@ read_body_file (const char  *path,
 
           close (fd);
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--data: cannot read '%s': %s", path, g_strerror (saved));
+                       _("--data: cannot read '%s': %s"), path, g_strerror (saved));
           return NULL;
         }
       if (n == 0)
@@ -118,8 +120,8 @@ read_body_file (const char  *path,
         {
           close (fd);
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--data: '%s' is larger than the %" G_GSIZE_FORMAT " MiB limit for a request body",
-                       path, LS_STREAM_MAX_BODY_SIZE / (1024 * 1024));
+                       _("--data: '%s' is larger than the %u MiB limit for a request body"),
+                       path, (guint) (LS_STREAM_MAX_BODY_SIZE / (1024 * 1024)));
           return NULL;
         }
       g_byte_array_append (body, buf, (guint) n);
@@ -157,39 +159,41 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
   const char *url;
   guint64 value;
   GOptionEntry entries[] = {
-    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run without a window (this mode)", NULL },
-    { "method", 'X', 0, G_OPTION_ARG_STRING, &method, "HTTP method (default GET)", "METHOD" },
-    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &headers, "Request header, repeatable", "'NAME: VALUE'" },
-    { "data", 'd', 0, G_OPTION_ARG_STRING, &data, "Request body, or @FILE to read it from a file", "BODY" },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "auto (by Content-Type), sse, ndjson or raw", "FORMAT" },
-    { "max-events", 'n', 0, G_OPTION_ARG_STRING, &max_events, "End after N events (0: no limit)", "N" },
-    { "duration", 0, 0, G_OPTION_ARG_STRING, &duration, "End after S seconds (0: no limit)", "S" },
-    { "no-reconnect", 0, 0, G_OPTION_ARG_NONE, &no_reconnect, "End instead of reconnecting", NULL },
-    { "reconnect-ms", 0, 0, G_OPTION_ARG_STRING, &reconnect_ms, "Reconnection time until the server sends retry: (default 3000)", "N" },
-    { "last-event-id", 0, 0, G_OPTION_ARG_STRING, &last_event_id, "Send Last-Event-ID: ID on the first request", "ID" },
-    { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &idle_timeout, "No data for S seconds is a network error (0: off)", "S" },
-    { "max-event-size", 0, 0, G_OPTION_ARG_STRING, &max_event_size, "Cap on one event or line in bytes (default 64 MiB)", "BYTES" },
-    { "stall-timeout", 0, 0, G_OPTION_ARG_STRING, &stall_timeout, "No complete line for S seconds is a network error (0: off); a trickle of bytes does not count, comments do", "S" },
-    { "max-expansion", 0, 0, G_OPTION_ARG_STRING, &max_expansion, "Cap on how many times a compressed body may expand (default 100, 0: off)", "N" },
-    { "comments", 0, 0, G_OPTION_ARG_NONE, &comments, "Also print each SSE comment line (\": heartbeat\") as a \"comment\" line", NULL },
-    { "events-out", 'o', 0, G_OPTION_ARG_FILENAME, &args->events_out, "Write events to FILE (default: standard output)", "FILE" },
-    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &args->trace_path, "Write a Chrome trace (Perfetto) to FILE at exit", "FILE" },
-    { "stats", 0, 0, G_OPTION_ARG_NONE, &args->print_stats, "Print a summary to standard error at exit", NULL },
-    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "Also trust certificates issued by the CAs in this PEM file (this stream only)", "FILE" },
-    { "accept-certificate", 0, 0, G_OPTION_ARG_STRING, &accept_certificate, "Accept this one server certificate though untrusted, by its SHA-256 fingerprint", "SHA256" },
-    { "include-secrets", 0, 0, G_OPTION_ARG_NONE, &args->include_secrets, "Keep credentials (Authorization, cookies, API keys, URL passwords) in this run's trace instead of [redacted]", NULL },
-    { "demo", 0, 0, G_OPTION_ARG_NONE, &args->demo, "Start the embedded demo server; URL may be a path like /sse/ticks", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, "URL" },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run without a window (this mode)"), NULL },
+    { "method", 'X', 0, G_OPTION_ARG_STRING, &method, N_("HTTP method (default GET)"), N_("METHOD") },
+    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &headers, N_("Request header, repeatable"), N_("'NAME: VALUE'") },
+    { "data", 'd', 0, G_OPTION_ARG_STRING, &data, N_("Request body, or @FILE to read it from a file"), N_("BODY") },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("auto (by Content-Type), sse, ndjson or raw"), N_("FORMAT") },
+    { "max-events", 'n', 0, G_OPTION_ARG_STRING, &max_events, N_("End after N events (0: no limit)"), N_("N") },
+    { "duration", 0, 0, G_OPTION_ARG_STRING, &duration, N_("End after S seconds (0: no limit)"), N_("S") },
+    { "no-reconnect", 0, 0, G_OPTION_ARG_NONE, &no_reconnect, N_("End instead of reconnecting"), NULL },
+    { "reconnect-ms", 0, 0, G_OPTION_ARG_STRING, &reconnect_ms, N_("Reconnection time until the server sends retry: (default 3000)"), N_("N") },
+    { "last-event-id", 0, 0, G_OPTION_ARG_STRING, &last_event_id, N_("Send Last-Event-ID: ID on the first request"), N_("ID") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &idle_timeout, N_("No data for S seconds is a network error (0: off)"), N_("S") },
+    { "max-event-size", 0, 0, G_OPTION_ARG_STRING, &max_event_size, N_("Cap on one event or line in bytes (default 64 MiB)"), N_("BYTES") },
+    { "stall-timeout", 0, 0, G_OPTION_ARG_STRING, &stall_timeout, N_("No complete line for S seconds is a network error (0: off); a trickle of bytes does not count, comments do"), N_("S") },
+    { "max-expansion", 0, 0, G_OPTION_ARG_STRING, &max_expansion, N_("Cap on how many times a compressed body may expand (default 100, 0: off)"), N_("N") },
+    { "comments", 0, 0, G_OPTION_ARG_NONE, &comments, N_("Also print each SSE comment line (\": heartbeat\") as a \"comment\" line"), NULL },
+    { "events-out", 'o', 0, G_OPTION_ARG_FILENAME, &args->events_out, N_("Write events to FILE (default: standard output)"), N_("FILE") },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &args->trace_path, N_("Write a Chrome trace (Perfetto) to FILE at exit"), N_("FILE") },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &args->print_stats, N_("Print a summary to standard error at exit"), NULL },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Also trust certificates issued by the CAs in this PEM file (this stream only)"), N_("FILE") },
+    { "accept-certificate", 0, 0, G_OPTION_ARG_STRING, &accept_certificate, N_("Accept this one server certificate though untrusted, by its SHA-256 fingerprint"), N_("SHA256") },
+    { "include-secrets", 0, 0, G_OPTION_ARG_NONE, &args->include_secrets, N_("Keep credentials (Authorization, cookies, API keys, URL passwords) in this run's trace instead of [redacted]"), NULL },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &args->demo, N_("Start the embedded demo server; URL may be a path like /sse/ticks"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, N_("URL") },
     { NULL }
   };
 
-  context = g_option_context_new ("URL — stream from URL and print one JSON object per line");
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* GOption translates these (and the entries) through the domain. */
+  context = g_option_context_new (N_("URL — stream from URL and print one JSON object per line"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context,
-    "Exit status: 0 when the stream ended as asked (max events, duration, end of stream with\n"
-    "--no-reconnect, HTTP 204, SIGINT/SIGTERM), 1 when it failed, 2 for bad arguments.\n"
-    "SIGHUP drops the connection and reconnects at once (with Last-Event-ID).\n"
-    "Output format: docs/headless.md.");
+    N_("Exit status: 0 when the stream ended as asked (max events, duration, end of stream with\n"
+       "--no-reconnect, HTTP 204, SIGINT/SIGTERM), 1 when it failed, 2 for bad arguments.\n"
+       "SIGHUP drops the connection and reconnects at once (with Last-Event-ID).\n"
+       "Output format: docs/headless.md."));
 
   /* GOption rearranges the array it is given: parse a shallow copy. */
   argv_copy = g_new0 (char *, argc + 1);
@@ -200,7 +204,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
   if (rest != NULL && rest[0] != NULL && rest[1] != NULL)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                   "Unexpected argument '%s': give one URL", rest[1]);
+                   _("Unexpected argument '%s': give one URL"), rest[1]);
       return FALSE;
     }
   url = rest != NULL ? rest[0] : NULL;
@@ -208,7 +212,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
     url = "/sse/ticks";
   if (url == NULL)
     {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "No URL given");
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("No URL given"));
       return FALSE;
     }
 
@@ -242,7 +246,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
   if (format != NULL && !ls_stream_format_from_string (format, &options->format))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--format: '%s' is not one of auto, sse, ndjson, raw", format);
+                   _("--format: '%s' is not one of auto, sse, ndjson, raw"), format);
       return FALSE;
     }
   if (!parse_uint (max_events, "--max-events", 0, G_MAXUINT64, &options->max_events, error) ||

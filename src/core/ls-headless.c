@@ -17,22 +17,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <locale.h>
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
+#include <glib/gi18n-lib.h>
 
 #include "ls-demo-server.h"
 #include "ls-event-writer.h"
 #include "ls-headless.h"
 #include "ls-headless-private.h"
+#include "ls-i18n.h"
 #include "ls-redact.h"
 #include "ls-stream.h"
 #include "ls-trace.h"
 
-#define HINT " (see loopscope --headless --help)"
 /* How often the stream's results are taken from the worker and written. */
 #define HEADLESS_INTERVAL_US 1000
 /* Freed memory the process keeps for reuse (see mallopt below). */
@@ -58,6 +58,23 @@ typedef struct
   int                exit_code;
   char              *exit_reason;
 } Headless;
+
+/* ---- messages --------------------------------------------------------- */
+
+/* One line on standard error, "loopscope: " and a translated sentence. */
+G_GNUC_PRINTF (1, 2)
+static void
+headless_say (const char *format,
+              ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("loopscope: %s\n", text);
+}
 
 /* ---- running --------------------------------------------------------- */
 
@@ -166,7 +183,7 @@ open_outputs (Headless  *h,
     {
       /* "-" is named as given in error messages. */
       h->writer = ls_event_writer_new (STDOUT_FILENO, FALSE,
-                                       events_out != NULL ? events_out : "standard output",
+                                       events_out != NULL ? events_out : _("standard output"),
                                        h->t0_us);
     }
   else
@@ -178,7 +195,7 @@ open_outputs (Headless  *h,
           int saved = errno;
 
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--events-out: cannot open '%s': %s", events_out, g_strerror (saved));
+                       _("--events-out: cannot open '%s': %s"), events_out, g_strerror (saved));
           return FALSE;
         }
       h->writer = ls_event_writer_new (fd, TRUE, events_out, h->t0_us);
@@ -193,7 +210,7 @@ open_outputs (Headless  *h,
       if (h->trace_out == NULL)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--trace: %s", local_error->message);
+                       _("--trace: %s"), local_error->message);
           return FALSE;
         }
     }
@@ -206,24 +223,29 @@ print_stats (Headless *h)
   LsStreamStats stats = { 0 };
   guint64 dropped = ls_event_writer_get_dropped (h->writer);
   double seconds;
+  /* A machine format: the figures keep their dot in every locale. */
+  char s_seconds[G_ASCII_DTOSTR_BUF_SIZE], s_rate[G_ASCII_DTOSTR_BUF_SIZE];
+  char s_mb[G_ASCII_DTOSTR_BUF_SIZE], s_ttfb[G_ASCII_DTOSTR_BUF_SIZE], s_gap[G_ASCII_DTOSTR_BUF_SIZE];
 
   if (h->stream != NULL)
     ls_stream_get_stats (h->stream, &stats);
   seconds = stats.started_us != 0 && stats.ended_us > stats.started_us
               ? (double) (stats.ended_us - stats.started_us) / G_USEC_PER_SEC : 0;
+  g_ascii_formatd (s_seconds, sizeof s_seconds, "%.3f", seconds);
+  g_ascii_formatd (s_rate, sizeof s_rate, "%.0f", seconds > 0 ? stats.events / seconds : 0);
+  g_ascii_formatd (s_mb, sizeof s_mb, "%.2f", seconds > 0 ? stats.bytes / seconds / 1e6 : 0);
+  g_ascii_formatd (s_ttfb, sizeof s_ttfb, "%.2f", stats.ttfb_us >= 0 ? stats.ttfb_us / 1000.0 : 0);
+  g_ascii_formatd (s_gap, sizeof s_gap, "%.2f", stats.max_gap_us / 1000.0);
   g_printerr ("loopscope: stats: state=%s events=%" G_GUINT64_FORMAT " invalid=%" G_GUINT64_FORMAT
-              " bytes=%" G_GUINT64_FORMAT " seconds=%.3f events_per_s=%.0f mb_per_s=%.2f"
+              " bytes=%" G_GUINT64_FORMAT " seconds=%s events_per_s=%s mb_per_s=%s"
               " connects=%" G_GUINT64_FORMAT " reconnects=%" G_GUINT64_FORMAT
-              " dropped=%" G_GUINT64_FORMAT " status=%u content_type=%s ttfb_ms=%.2f"
-              " max_gap_ms=%.2f\n",
+              " dropped=%" G_GUINT64_FORMAT " status=%u content_type=%s ttfb_ms=%s"
+              " max_gap_ms=%s\n",
               h->stream != NULL ? ls_stream_state_to_string (ls_stream_get_state (h->stream)) : "idle",
-              stats.events, stats.invalid, stats.bytes, seconds,
-              seconds > 0 ? stats.events / seconds : 0,
-              seconds > 0 ? stats.bytes / seconds / 1e6 : 0,
+              stats.events, stats.invalid, stats.bytes, s_seconds, s_rate, s_mb,
               stats.connects, stats.reconnects, dropped, stats.http_status,
               stats.content_type[0] != '\0' ? stats.content_type : "-",
-              stats.ttfb_us >= 0 ? stats.ttfb_us / 1000.0 : 0,
-              stats.max_gap_us / 1000.0);
+              s_ttfb, s_gap);
 }
 
 static void
@@ -258,16 +280,18 @@ ls_headless_main (int    argc,
    * back to the kernel and faulting it in again (zeroed) a moment later. */
   mallopt (M_MMAP_THRESHOLD, HEADLESS_MALLOC_KEEP / 4);
   mallopt (M_TRIM_THRESHOLD, HEADLESS_MALLOC_KEEP);
-  /* Messages in the user's charset; numbers (stats) always with a dot. */
-  setlocale (LC_ALL, "");
-  setlocale (LC_NUMERIC, "C");
+  /* Messages in the user's language (also when a runner other than the
+   * loopscope binary calls this); the machine formats (JSON lines, --stats,
+   * the trace) write their numbers with a dot whatever the locale says. */
+  ls_i18n_init ();
 
   if (!ls_headless_args_parse (&h.args, argc, argv, &error) || !open_outputs (&h, &error))
     {
       /* The message may quote the URL or a header as given. */
       g_autofree char *safe = ls_redact_text (error->message);
 
-      g_printerr ("loopscope: %s" HINT "\n", safe);
+      /* TRANSLATORS: %s is what was wrong with the command line. */
+      headless_say (_("%s (see loopscope --headless --help)"), safe);
       headless_clear (&h);
       return LS_HEADLESS_EXIT_USAGE;
     }
@@ -284,10 +308,11 @@ ls_headless_main (int    argc,
       h.demo_server = ls_demo_server_new ();
       if (!ls_demo_server_start_sync (h.demo_server, 0, &error))
         {
-          g_printerr ("loopscope: cannot start the demo server: %s\n", error->message);
+          headless_say (_("cannot start the demo server: %s"), error->message);
           headless_clear (&h);
           return LS_HEADLESS_EXIT_FAILED;
         }
+      /* Not translated: scripts read the address from this line (docs/headless.md). */
       g_printerr ("loopscope: demo server at %s\n", ls_demo_server_get_base_uri (h.demo_server));
       if (h.args.options->url[0] == '/')
         {
@@ -304,7 +329,7 @@ ls_headless_main (int    argc,
   h.store = ls_event_store_new ();
   if (!ls_bridge_start (h.bridge, &error))
     {
-      g_printerr ("loopscope: cannot start the worker: %s\n", error->message);
+      headless_say (_("cannot start the worker: %s"), error->message);
       headless_clear (&h);
       return LS_HEADLESS_EXIT_FAILED;
     }
@@ -348,7 +373,7 @@ ls_headless_main (int    argc,
     print_stats (&h);
   if (h.exit_code != 0)
     {
-      g_autofree char *safe = ls_redact_text (h.exit_reason != NULL ? h.exit_reason : "failed");
+      g_autofree char *safe = ls_redact_text (h.exit_reason != NULL ? h.exit_reason : _("failed"));
 
       g_printerr ("loopscope: %s\n", safe);
     }

@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #ifdef __SSE2__
@@ -341,26 +343,40 @@ find_eol (const guint8 *p,
   return NULL;
 }
 
-static char *
-format_limit (gsize bytes)
+/* "1 MiB", "64 KiB", "1000 bytes": the limit as it was most likely given. */
+char *
+ls_sse_format_limit (gsize bytes)
 {
+  char number[32];
+
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
-    return g_strdup_printf ("%" G_GSIZE_FORMAT " MiB", bytes / (1024 * 1024));
+    {
+      g_snprintf (number, sizeof number, "%" G_GSIZE_FORMAT, bytes / (1024 * 1024));
+      return g_strdup_printf (C_("size limit", "%s MiB"), number);
+    }
   if (bytes >= 1024 && bytes % 1024 == 0)
-    return g_strdup_printf ("%" G_GSIZE_FORMAT " KiB", bytes / 1024);
-  return g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", bytes);
+    {
+      g_snprintf (number, sizeof number, "%" G_GSIZE_FORMAT, bytes / 1024);
+      return g_strdup_printf (C_("size limit", "%s KiB"), number);
+    }
+  g_snprintf (number, sizeof number, "%" G_GSIZE_FORMAT, bytes);
+  return g_strdup_printf (C_("size limit", "%s bytes"), number);
 }
 
 static gboolean
 fail_too_large (LsSseParser *self,
-                const char  *what,
+                gboolean     event,
                 GError     **error)
 {
-  g_autofree char *limit = format_limit (self->max_size);
+  g_autofree char *limit = ls_sse_format_limit (self->max_size);
 
   self->failed = TRUE;
-  g_set_error (error, LS_SSE_ERROR, LS_SSE_ERROR_TOO_LARGE,
-               "Server-sent %s exceeds the %s limit", what, limit);
+  if (event)
+    g_set_error (error, LS_SSE_ERROR, LS_SSE_ERROR_TOO_LARGE,
+                 _("Server-sent event exceeds the %s limit"), limit);
+  else
+    g_set_error (error, LS_SSE_ERROR, LS_SSE_ERROR_TOO_LARGE,
+                 _("Server-sent line exceeds the %s limit"), limit);
   return FALSE;
 }
 
@@ -535,7 +551,7 @@ handle_line (LsSseParser  *self,
     }
 
   if (G_UNLIKELY (len > self->max_size))
-    return fail_too_large (self, "line", error);
+    return fail_too_large (self, FALSE, error);
 
   /* Known field names are short: look at the first bytes inline before
    * paying for a memchr() call. */
@@ -575,7 +591,7 @@ handle_line (LsSseParser  *self,
       if (memcmp (line, "data", 4) == 0)
         {
           if (G_UNLIKELY (self->data.len + value_len > self->max_size))
-            return fail_too_large (self, "event", error);
+            return fail_too_large (self, TRUE, error);
           buf_reserve (&self->data, value_len + 1);
           memcpy (self->data.data + self->data.len, value, value_len);
           self->data.len += value_len;
@@ -736,7 +752,7 @@ ls_sse_parser_feed (LsSseParser  *self,
   if (self->failed)
     {
       g_set_error_literal (error, LS_SSE_ERROR, LS_SSE_ERROR_FAILED,
-                           "The event stream was already stopped by an earlier error");
+                           _("The event stream was already stopped by an earlier error"));
       return FALSE;
     }
 
@@ -785,7 +801,7 @@ ls_sse_parser_feed (LsSseParser  *self,
             }
           if (self->line.len + n > self->max_size)
             {
-              fail_too_large (self, "line", error);
+              fail_too_large (self, FALSE, error);
               goto failed;
             }
           buf_append (&self->line, p, n);
@@ -821,7 +837,7 @@ ls_sse_parser_feed (LsSseParser  *self,
 
           if (self->line.len + (eol - p) > self->max_size)
             {
-              fail_too_large (self, "line", error);
+              fail_too_large (self, FALSE, error);
               goto failed;
             }
           buf_append (&self->line, p, eol - p);

@@ -116,6 +116,11 @@ gboolean     ls_utf8_decode_lossy            (const char     *bytes,
                                               gsize           len,
                                               GString        *out);
 
+/* A size limit for "… exceeds the 1 MiB limit" messages, in the user's
+ * language: whole MiB or KiB when it is one, else bytes. Shared with the
+ * framers. */
+char        *ls_sse_format_limit             (gsize           bytes);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsSseParser, ls_sse_parser_free)
 
 G_END_DECLS

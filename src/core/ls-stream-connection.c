@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "ls-stream-private.h"
@@ -60,7 +62,7 @@ permanent_error_message (const GError *error,
        g_str_equal (error->message, g_dgettext ("libsoup-3.0", "Header too big"))))
     {
       *end = LS_STREAM_END_TOO_LARGE;
-      return g_strdup_printf ("Response headers too large: %s", error->message);
+      return g_strdup_printf (_("Response headers too large: %s"), error->message);
     }
   if (error->domain != SOUP_SESSION_ERROR)
     return NULL;
@@ -68,16 +70,16 @@ permanent_error_message (const GError *error,
   switch ((SoupSessionError) error->code)
     {
     case SOUP_SESSION_ERROR_TOO_MANY_REDIRECTS:
-      return g_strdup ("Too many redirects: the server redirects in a loop");
+      return g_strdup (_("Too many redirects: the server redirects in a loop"));
     case SOUP_SESSION_ERROR_REDIRECT_NO_LOCATION:
     case SOUP_SESSION_ERROR_REDIRECT_BAD_URI:
-      return g_strdup_printf ("Bad redirect: %s", error->message);
+      return g_strdup_printf (_("Bad redirect: %s"), error->message);
     case SOUP_SESSION_ERROR_PARSING:
       *end = LS_STREAM_END_BAD_RESPONSE;
-      return g_strdup_printf ("Malformed response headers: %s", error->message);
+      return g_strdup_printf (_("Malformed response headers: %s"), error->message);
     case SOUP_SESSION_ERROR_ENCODING:
       *end = LS_STREAM_END_BAD_RESPONSE;
-      return g_strdup_printf ("Unsupported response encoding: %s", error->message);
+      return g_strdup_printf (_("Unsupported response encoding: %s"), error->message);
     case SOUP_SESSION_ERROR_TOO_MANY_RESTARTS:
     case SOUP_SESSION_ERROR_MESSAGE_ALREADY_IN_QUEUE:
     default:
@@ -197,21 +199,21 @@ run_body_error_context (LsStreamRun  *run,
   SoupMessageHeaders *headers = soup_message_get_response_headers (run->msg);
 
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
-    return "Connection lost";
+    return _("Connection lost");
   switch (soup_message_headers_get_encoding (headers))
     {
     case SOUP_ENCODING_CHUNKED:
       *end = LS_STREAM_END_BAD_RESPONSE;
-      return "Malformed or truncated chunked body";
+      return _("Malformed or truncated chunked body");
     case SOUP_ENCODING_CONTENT_LENGTH:
       *end = LS_STREAM_END_BAD_RESPONSE;
-      return "Body shorter than its Content-Length";
+      return _("Body shorter than its Content-Length");
     case SOUP_ENCODING_UNRECOGNIZED:
     case SOUP_ENCODING_NONE:
     case SOUP_ENCODING_EOF:
     case SOUP_ENCODING_BYTERANGES:
     default:
-      return "Connection lost";
+      return _("Connection lost");
     }
 }
 
@@ -230,8 +232,17 @@ run_short_body_message (LsStreamRun *run)
   expected = soup_message_headers_get_content_length (headers);
   if ((guint64) expected <= run->conn_decoded)
     return NULL;
-  return g_strdup_printf ("Body shorter than its Content-Length: received %" G_GUINT64_FORMAT
-                          " of %" G_GOFFSET_FORMAT " bytes", run->conn_decoded, expected);
+  {
+    char received[32], promised[32];
+
+    g_snprintf (received, sizeof received, "%" G_GUINT64_FORMAT, run->conn_decoded);
+    g_snprintf (promised, sizeof promised, "%" G_GOFFSET_FORMAT, expected);
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Body shorter than its Content-Length: received %s of %s byte",
+                                         "Body shorter than its Content-Length: received %s of %s bytes",
+                                         (gulong) MIN ((guint64) expected, G_MAXULONG)),
+                            received, promised);
+  }
 }
 
 /* A body decoded past the floor that is more than max_expansion times
@@ -524,7 +535,7 @@ run_check_response (LsStreamRun *run)
   else if (format == LS_STREAM_FORMAT_SSE && !is_event_stream (content_type))
     {
       ls_stream_run_finish (run, LS_STREAM_END_WRONG_TYPE,
-                            content_type != NULL ? content_type : "no Content-Type");
+                            content_type != NULL ? content_type : _("no Content-Type"));
       return FALSE;
     }
   run->stats.format = format;
@@ -599,7 +610,7 @@ on_sent (GObject      *source,
 
   run->body = g_steal_pointer (&body);
   note = g_strdup_printf ("HTTP %u, %s (%s)%s%s", run->stats.http_status,
-                          run->stats.content_type[0] != '\0' ? run->stats.content_type : "no Content-Type",
+                          run->stats.content_type[0] != '\0' ? run->stats.content_type : _("no Content-Type"),
                           ls_stream_format_to_string (run->stats.format),
                           run->tls_note != NULL ? "; " : "",
                           run->tls_note != NULL ? run->tls_note : "");

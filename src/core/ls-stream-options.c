@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include <libsoup/soup.h>
@@ -218,7 +220,7 @@ ls_stream_options_add_header_line (LsStreamOptions  *self,
     {
       shown = quote_input (line);
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
-                   "Malformed header %s: expected 'Name: value'", shown);
+                   _("Malformed header %s: expected 'Name: value'"), shown);
       return FALSE;
     }
   name = g_strndup (line, colon - line);
@@ -226,7 +228,7 @@ ls_stream_options_add_header_line (LsStreamOptions  *self,
     {
       shown = quote_input (line);
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
-                   "Malformed header %s: the name must be a non-empty HTTP token (letters, digits, !#$%%&'*+-.^_`|~)",
+                   _("Malformed header %s: the name must be a non-empty HTTP token (letters, digits, !#$%%&'*+-.^_`|~)"),
                    shown);
       return FALSE;
     }
@@ -235,7 +237,7 @@ ls_stream_options_add_header_line (LsStreamOptions  *self,
     {
       shown = quote_input (line);
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
-                   "Malformed header %s: the value must not contain CR, LF or other control characters",
+                   _("Malformed header %s: the value must not contain CR, LF or other control characters"),
                    shown);
       return FALSE;
     }
@@ -255,40 +257,40 @@ validate_url (const char  *url,
   if (url == NULL || *url == '\0')
     {
       g_set_error_literal (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
-                           "No URL given");
+                           _("No URL given"));
       return FALSE;
     }
   shown = quote_input (url);
   if (strpbrk (url, " \t\r\n") != NULL)
     {
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
-                   "Invalid URL %s: it contains blanks or line breaks", shown);
+                   _("Invalid URL %s: it contains blanks or line breaks"), shown);
       return FALSE;
     }
   if (has_control (url, FALSE))
     {
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
-                   "Invalid URL %s: it contains control characters", shown);
+                   _("Invalid URL %s: it contains control characters"), shown);
       return FALSE;
     }
   if (g_uri_peek_scheme (url) == NULL)
     {
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
-                   "Invalid URL %s: it has no scheme (write http:// or https:// before the host)", shown);
+                   _("Invalid URL %s: it has no scheme (write http:// or https:// before the host)"), shown);
       return FALSE;
     }
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &local_error);
   if (uri == NULL)
     {
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
-                   "Invalid URL %s: %s", shown, local_error->message);
+                   _("Invalid URL %s: %s"), shown, local_error->message);
       return FALSE;
     }
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
     {
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
-                   "Unsupported URL scheme '%s' in %s: only http and https are supported",
+                   _("Unsupported URL scheme '%s' in %s: only http and https are supported"),
                    scheme, shown);
       return FALSE;
     }
@@ -296,7 +298,7 @@ validate_url (const char  *url,
   if (host == NULL || *host == '\0')
     {
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_URL,
-                   "Invalid URL %s: it has no host", shown);
+                   _("Invalid URL %s: it has no host"), shown);
       return FALSE;
     }
   return TRUE;
@@ -340,11 +342,32 @@ ls_stream_normalize_fingerprint (const char  *text,
 
       g_string_free (out, TRUE);
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
-                   "Invalid certificate fingerprint %s: expected a SHA-256 fingerprint, "
-                   "64 hex digits with or without colons", shown);
+                   _("Invalid certificate fingerprint %s: expected a SHA-256 fingerprint, "
+                     "64 hex digits with or without colons"), shown);
       return NULL;
     }
   return g_string_free (out, FALSE);
+}
+
+/* "Idle timeout out of range: 90000000 ms (allowed 0 to 86400000)". */
+static void
+range_error (GError     **error,
+             const char  *what,
+             guint64      value,
+             guint64      lo,
+             guint64      hi,
+             const char  *unit)
+{
+  char v[32], l[32], h[32];
+  g_autofree char *shown = NULL;
+
+  g_snprintf (v, sizeof v, "%" G_GUINT64_FORMAT, value);
+  g_snprintf (l, sizeof l, "%" G_GUINT64_FORMAT, lo);
+  g_snprintf (h, sizeof h, "%" G_GUINT64_FORMAT, hi);
+  shown = unit[0] != '\0' ? g_strdup_printf ("%s %s", v, unit) : g_strdup (v);
+  /* TRANSLATORS: "Idle timeout out of range: 90000000 ms (allowed 0 to 86400000)". */
+  g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
+               _("%s out of range: %s (allowed %s to %s)"), what, shown, l, h);
 }
 
 gboolean
@@ -361,7 +384,7 @@ ls_stream_options_validate (const LsStreamOptions  *self,
       g_autofree char *shown = quote_input (self->method);
 
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_METHOD,
-                   "Invalid method %s: it must be an HTTP token such as GET or POST", shown);
+                   _("Invalid method %s: it must be an HTTP token such as GET or POST"), shown);
       return FALSE;
     }
 
@@ -375,13 +398,13 @@ ls_stream_options_validate (const LsStreamOptions  *self,
             g_autofree char *shown = quote_input (header->name);
 
             g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
-                         "Invalid header name %s: it must be a non-empty HTTP token", shown);
+                         _("Invalid header name %s: it must be a non-empty HTTP token"), shown);
             return FALSE;
           }
         if (has_control (header->value, TRUE))
           {
             g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_HEADER,
-                         "Invalid value for header '%s': it must not contain CR, LF or other control characters",
+                         _("Invalid value for header '%s': it must not contain CR, LF or other control characters"),
                          header->name);
             return FALSE;
           }
@@ -390,7 +413,7 @@ ls_stream_options_validate (const LsStreamOptions  *self,
   if (self->last_event_id != NULL && has_control (self->last_event_id, TRUE))
     {
       g_set_error_literal (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
-                           "Invalid last event ID: it must not contain CR, LF or other control characters");
+                           _("Invalid last event ID: it must not contain CR, LF or other control characters"));
       return FALSE;
     }
 
@@ -403,7 +426,7 @@ ls_stream_options_validate (const LsStreamOptions  *self,
       break;
     default:
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
-                   "Invalid format %d: expected auto, sse, ndjson or raw", (int) self->format);
+                   _("Invalid format %d: expected auto, sse, ndjson or raw"), (int) self->format);
       return FALSE;
     }
 
@@ -425,38 +448,40 @@ ls_stream_options_validate (const LsStreamOptions  *self,
       if (certificates == NULL)
         {
           g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
-                       "Invalid CA file '%s': %s", self->ca_file,
-                       local_error != NULL ? local_error->message : "it holds no PEM certificate");
+                       _("Invalid CA file '%s': %s"), self->ca_file,
+                       local_error != NULL ? local_error->message : _("it holds no PEM certificate"));
           return FALSE;
         }
       g_list_free_full (certificates, g_object_unref);
     }
 
+  /* @what and @unit are N_() strings, translated here. */
 #define CHECK_RANGE(field, lo, hi, what, unit)                                          \
   if (!range_ok ((guint64) (field), (guint64) (lo), (guint64) (hi)))                    \
     {                                                                                   \
-      g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,              \
-                   "%s out of range: %" G_GUINT64_FORMAT " %s (allowed %"               \
-                   G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT ")",                       \
-                   what, (guint64) (field), unit, (guint64) (lo), (guint64) (hi));      \
+      range_error (error, _(what), (guint64) (field), (guint64) (lo), (guint64) (hi),   \
+                   (unit)[0] != '\0' ? g_dpgettext2 (GETTEXT_PACKAGE, "unit", unit) : ""); \
       return FALSE;                                                                     \
     }
 
-  CHECK_RANGE (self->reconnect, LS_STREAM_RECONNECT_OFF, LS_STREAM_RECONNECT_AUTO, "Reconnect policy", "");
-  CHECK_RANGE (self->reconnect_ms, 0, LS_STREAM_MAX_RECONNECT_MS, "Reconnect time", "ms");
-  CHECK_RANGE (self->duration_ms, 0, LS_STREAM_MAX_DURATION_MS, "Duration", "ms");
-  CHECK_RANGE (self->idle_timeout_ms, 0, LS_STREAM_MAX_IDLE_TIMEOUT_MS, "Idle timeout", "ms");
+  CHECK_RANGE (self->reconnect, LS_STREAM_RECONNECT_OFF, LS_STREAM_RECONNECT_AUTO, N_("Reconnect policy"), "");
+  CHECK_RANGE (self->reconnect_ms, 0, LS_STREAM_MAX_RECONNECT_MS, N_("Reconnect time"), NC_("unit", "ms"));
+  CHECK_RANGE (self->duration_ms, 0, LS_STREAM_MAX_DURATION_MS, N_("Duration"), NC_("unit", "ms"));
+  CHECK_RANGE (self->idle_timeout_ms, 0, LS_STREAM_MAX_IDLE_TIMEOUT_MS, N_("Idle timeout"), NC_("unit", "ms"));
   CHECK_RANGE (self->max_event_size, LS_STREAM_MIN_MAX_EVENT_SIZE, LS_STREAM_MAX_MAX_EVENT_SIZE,
-               "Maximum event size", "bytes");
+               N_("Maximum event size"), NC_("unit", "bytes"));
   CHECK_RANGE (self->backoff_max_ms, LS_STREAM_MIN_RECONNECT_MS, LS_STREAM_MAX_RECONNECT_MS,
-               "Backoff cap", "ms");
-  CHECK_RANGE (self->stall_timeout_ms, 0, LS_STREAM_MAX_IDLE_TIMEOUT_MS, "Stall timeout", "ms");
-  CHECK_RANGE (self->max_expansion, 0, LS_STREAM_MAX_MAX_EXPANSION, "Maximum expansion", "times");
+               N_("Backoff cap"), NC_("unit", "ms"));
+  CHECK_RANGE (self->stall_timeout_ms, 0, LS_STREAM_MAX_IDLE_TIMEOUT_MS, N_("Stall timeout"), NC_("unit", "ms"));
+  CHECK_RANGE (self->max_expansion, 0, LS_STREAM_MAX_MAX_EXPANSION, N_("Maximum expansion"), NC_("unit", "times"));
   if (self->body != NULL && g_bytes_get_size (self->body) > LS_STREAM_MAX_BODY_SIZE)
     {
+      char size[32];
+
+      g_snprintf (size, sizeof size, "%" G_GSIZE_FORMAT, g_bytes_get_size (self->body));
       g_set_error (error, LS_STREAM_ERROR, LS_STREAM_ERROR_INVALID_OPTION,
-                   "Request body too large: %" G_GSIZE_FORMAT " bytes (the limit is %" G_GSIZE_FORMAT " MiB)",
-                   g_bytes_get_size (self->body), LS_STREAM_MAX_BODY_SIZE / (1024 * 1024));
+                   _("Request body too large: %s bytes (the limit is %u MiB)"),
+                   size, (guint) (LS_STREAM_MAX_BODY_SIZE / (1024 * 1024)));
       return FALSE;
     }
 #undef CHECK_RANGE

@@ -40,6 +40,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "ls-enum.h"
@@ -48,7 +50,7 @@
 
 #define MAX_BACKOFF_SHIFT 16
 /* Why a connection was dropped by ls_stream_reconnect_now(). */
-#define RESTART_REASON "Reconnect asked for"
+#define RESTART_REASON _("Reconnect asked for")
 
 /* Span names, interned once (the recorder copies records without allocating). */
 static const char *span_category;
@@ -452,7 +454,7 @@ run_schedule_attempt (LsStreamRun *run)
 const char *
 ls_stream_run_cancel_detail (LsStreamRun *run)
 {
-  return run->cancel_asked ? NULL : "the worker is stopping";
+  return run->cancel_asked ? NULL : _("the worker is stopping");
 }
 
 static gboolean
@@ -552,7 +554,7 @@ run_restart (LsStreamRun *run)
   g_clear_error (&run->conn_error);
   run_end_connection_span (run, LS_OUTCOME_CANCELLED, RESTART_REASON);
   run->stats.reconnects++;
-  ls_stream_run_record (run, LS_EVENT_KIND_RECONNECT, "Reconnect asked for; reconnecting now");
+  ls_stream_run_record (run, LS_EVENT_KIND_RECONNECT, _("Reconnect asked for; reconnecting now"));
   run_wait (run, 0);
   g_source_set_ready_time (run->wait_timer, run->due_us);
   run->stats.next_attempt_us = run->due_us;
@@ -599,7 +601,8 @@ ls_stream_run_connection_ended (LsStreamRun *run,
   run->failures++;
   delay = run_reconnect_delay (run);
   run->stats.reconnects++;
-  note = g_strdup_printf ("%s; reconnecting in %" G_GUINT64_FORMAT " ms", reason, delay);
+  /* TRANSLATORS: "REASON; reconnecting in 3000 ms". */
+  note = g_strdup_printf (_("%s; reconnecting in %u ms"), reason, (guint) MIN (delay, G_MAXUINT));
   ls_stream_run_record (run, LS_EVENT_KIND_RECONNECT, note);
 
   run_share_wait_reason (run, end, reason);
@@ -613,29 +616,37 @@ ls_stream_run_connection_ended (LsStreamRun *run,
 /* ---- timers and cancellation ---------------------------------------- */
 
 static char *
-format_ms (guint ms)
+format_ms (guint64 ms)
 {
+  char number[32];
+
+  g_snprintf (number, sizeof number, "%" G_GUINT64_FORMAT, ms % 1000 == 0 ? ms / 1000 : ms);
+  /* TRANSLATORS: whole seconds and milliseconds; keep the unit symbols
+   * (a no-break space before them where your language wants one). */
   if (ms % 1000 == 0)
-    return g_strdup_printf ("%u s", ms / 1000);
-  return g_strdup_printf ("%u ms", ms);
+    return g_strdup_printf (C_("duration", "%s s"), number);
+  return g_strdup_printf (C_("duration", "%s ms"), number);
 }
 
 /* Cancels the connection; the pending operation reports back cancelled
  * and reads this reason. */
 static void
 run_abort_connection (LsStreamRun *run,
-                      const char  *what,
+                      gboolean     lines,
                       guint        ms,
                       LsStreamEnd  end)
 {
   g_autofree char *duration = format_ms (ms);
 
-  /* Before on_sent the server has not answered at all. */
-  if (run->body == NULL)
-    what = "No response";
   g_free (run->conn_abort_reason);
   run->conn_abort_end = end;
-  run->conn_abort_reason = g_strdup_printf ("%s for %s", what, duration);
+  /* Before on_sent the server has not answered at all. */
+  if (run->body == NULL)
+    run->conn_abort_reason = g_strdup_printf (_("No response for %s"), duration);
+  else if (lines)
+    run->conn_abort_reason = g_strdup_printf (_("No complete line for %s"), duration);
+  else
+    run->conn_abort_reason = g_strdup_printf (_("No data for %s"), duration);
   g_cancellable_cancel (run->conn_cancellable);
 }
 
@@ -646,7 +657,7 @@ idle_timeout_cb (gpointer data)
 
   if (run->phase != LS_RUN_SENDING && run->phase != LS_RUN_READING)
     return G_SOURCE_CONTINUE;
-  run_abort_connection (run, "No data", run->options->idle_timeout_ms, LS_STREAM_END_IDLE_TIMEOUT);
+  run_abort_connection (run, FALSE, run->options->idle_timeout_ms, LS_STREAM_END_IDLE_TIMEOUT);
   return G_SOURCE_CONTINUE;
 }
 
@@ -659,7 +670,7 @@ stall_timeout_cb (gpointer data)
   if (run->phase != LS_RUN_SENDING && run->phase != LS_RUN_READING)
     return G_SOURCE_CONTINUE;
   raw = run->framer != NULL && ls_framer_get_format (run->framer) == LS_STREAM_FORMAT_RAW;
-  run_abort_connection (run, raw ? "No data" : "No complete line",
+  run_abort_connection (run, !raw,
                         run->options->stall_timeout_ms, LS_STREAM_END_STALL);
   return G_SOURCE_CONTINUE;
 }
@@ -672,10 +683,7 @@ duration_cb (gpointer data)
   guint64 ms = run->options->duration_ms;
 
   destroy_source (&run->duration_timer);
-  if (ms % 1000 == 0)
-    message = g_strdup_printf ("%" G_GUINT64_FORMAT " s", ms / 1000);
-  else
-    message = g_strdup_printf ("%" G_GUINT64_FORMAT " ms", ms);
+  message = format_ms (ms);
   ls_stream_run_finish (run, LS_STREAM_END_DURATION, message);
   return G_SOURCE_REMOVE;
 }
@@ -797,7 +805,7 @@ start_request_free (gpointer data)
   if (!request->ran)
     {
       g_autofree char *message =
-        ls_stream_end_describe (LS_STREAM_END_CANCELLED, "the worker stopped before the stream started");
+        ls_stream_end_describe (LS_STREAM_END_CANCELLED, _("the worker stopped before the stream started"));
 
       stream_run_publish_shared (request->run, LS_STREAM_CANCELLED, LS_STREAM_END_CANCELLED,
                                  message, NULL);

@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "ls-stream-private.h"
@@ -68,7 +70,7 @@ certificate_names (GTlsCertificate *certificate)
     {
       g_autofree char *subject = g_tls_certificate_get_subject_name (certificate);
 
-      g_string_append (out, subject != NULL ? subject : "an unnamed subject");
+      g_string_append (out, subject != NULL ? subject : _("an unnamed subject"));
     }
   return g_string_free (out, FALSE);
 }
@@ -91,49 +93,62 @@ describe_certificate_problem (GTlsCertificate      *certificate,
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
   GString *out = g_string_new (NULL);
+  g_autofree char *problems = NULL;
 
   if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
     {
       g_autofree char *names = certificate_names (certificate);
 
-      g_ptr_array_add (parts, g_strdup_printf ("was issued for %s, not %s", names, host));
+      /* TRANSLATORS: the certificate "was issued for NAMES, not HOST". */
+      g_ptr_array_add (parts, g_strdup_printf (_("was issued for %s, not %s"), names, host));
     }
   if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
     g_ptr_array_add (parts, g_strdup (certificate_is_self_signed (certificate)
-                                        ? "is not trusted (self-signed)"
-                                        : "is not trusted (unknown issuer)"));
+                                        ? _("is not trusted (self-signed)")
+                                        : _("is not trusted (unknown issuer)")));
   if (errors & G_TLS_CERTIFICATE_EXPIRED)
     {
       g_autoptr(GDateTime) after = g_tls_certificate_get_not_valid_after (certificate);
       g_autofree char *date = after != NULL ? g_date_time_format (after, "%Y-%m-%d") : NULL;
 
-      g_ptr_array_add (parts, date != NULL ? g_strdup_printf ("expired on %s", date)
-                                           : g_strdup ("has expired"));
+      g_ptr_array_add (parts, date != NULL ? g_strdup_printf (_("expired on %s"), date)
+                                           : g_strdup (_("has expired")));
     }
   if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
     {
       g_autoptr(GDateTime) before = g_tls_certificate_get_not_valid_before (certificate);
       g_autofree char *date = before != NULL ? g_date_time_format (before, "%Y-%m-%d") : NULL;
 
-      g_ptr_array_add (parts, date != NULL ? g_strdup_printf ("is not valid before %s", date)
-                                           : g_strdup ("is not valid yet"));
+      g_ptr_array_add (parts, date != NULL ? g_strdup_printf (_("is not valid before %s"), date)
+                                           : g_strdup (_("is not valid yet")));
     }
   if (errors & G_TLS_CERTIFICATE_REVOKED)
-    g_ptr_array_add (parts, g_strdup ("has been revoked"));
+    g_ptr_array_add (parts, g_strdup (_("has been revoked")));
   if (errors & G_TLS_CERTIFICATE_INSECURE)
-    g_ptr_array_add (parts, g_strdup ("uses an insecure algorithm"));
+    g_ptr_array_add (parts, g_strdup (_("uses an insecure algorithm")));
   if (parts->len == 0)
-    g_ptr_array_add (parts, g_strdup ("could not be verified"));
+    g_ptr_array_add (parts, g_strdup (_("could not be verified")));
 
-  g_string_append_printf (out, "TLS certificate for %s ", host);
   for (guint i = 0; i < parts->len; i++)
     {
+      if (i > 0 && i + 1 == parts->len)
+        {
+          g_autofree char *head = g_string_free (g_steal_pointer (&out), FALSE);
+
+          out = g_string_new (NULL);
+          /* TRANSLATORS: the last two of a list of certificate problems. */
+          g_string_printf (out, _("%s and %s"), head, (const char *) g_ptr_array_index (parts, i));
+          continue;
+        }
       if (i > 0)
-        g_string_append (out, i + 1 == parts->len ? " and " : ", ");
+        g_string_append (out, ", ");
       g_string_append (out, g_ptr_array_index (parts, i));
     }
-  g_string_append_printf (out, "; SHA-256 fingerprint %s", fingerprint);
-  return g_string_free (out, FALSE);
+  problems = g_string_free (out, FALSE);
+  /* TRANSLATORS: "TLS certificate for HOST PROBLEMS; SHA-256 fingerprint
+   * AB:CD:…", PROBLEMS being one or more of "is not trusted (self-signed)",
+   * "expired on 2020-02-01"… joined by ", " and "%s and %s". */
+  return g_strdup_printf (_("TLS certificate for %s %s; SHA-256 fingerprint %s"), host, problems, fingerprint);
 }
 
 /* Emitted on the worker when the system trust store refused the peer's
@@ -172,7 +187,7 @@ on_accept_certificate (SoupMessage          *msg,
           if (ca_errors == 0 && error == NULL)
             {
               g_free (run->tls_note);
-              run->tls_note = g_strdup_printf ("certificate verified by the stream's CA file '%s'",
+              run->tls_note = g_strdup_printf (_("certificate verified by the stream's CA file '%s'"),
                                                run->options->ca_file);
               return TRUE;
             }
@@ -186,7 +201,7 @@ on_accept_certificate (SoupMessage          *msg,
   if (run->pin != NULL && g_str_equal (run->pin, fingerprint))
     {
       g_free (run->tls_note);
-      run->tls_note = g_strdup_printf ("Accepted certificate SHA-256 %s by explicit choice", fingerprint);
+      run->tls_note = g_strdup_printf (_("Accepted certificate SHA-256 %s by explicit choice"), fingerprint);
       return TRUE;
     }
 
@@ -234,10 +249,10 @@ ls_stream_tls_check_failure (LsStreamRun  *run,
    * https:// URL is the usual cause. */
   if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
       g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_MISC))
-    message = g_strdup_printf ("TLS handshake with %s failed: %s (is the server speaking HTTPS on this port?)",
+    message = g_strdup_printf (_("TLS handshake with %s failed: %s (is the server speaking HTTPS on this port?)"),
                                host, detail);
   else
-    message = g_strdup_printf ("TLS handshake with %s failed: %s", host, detail);
+    message = g_strdup_printf (_("TLS handshake with %s failed: %s"), host, detail);
   ls_stream_run_finish (run, LS_STREAM_END_TLS, message);
   return TRUE;
 }

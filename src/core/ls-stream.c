@@ -139,7 +139,11 @@ ls_stream_end_describe (LsStreamEnd  end,
       text = g_strdup (_("HTTP 204 No Content: the server asked not to reconnect"));
       break;
     case LS_STREAM_END_MAX_EVENTS:
-      text = g_strdup_printf (_("Received %s events (max events)"), d);
+      /* The detail is the count, in digits. */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Received %s event (max events)",
+                                           "Received %s events (max events)",
+                                           (gulong) MIN (g_ascii_strtoull (d, NULL, 10), G_MAXULONG)),
+                              d);
       break;
     case LS_STREAM_END_DURATION:
       text = g_strdup_printf (_("Ran for %s (duration)"), d);
@@ -403,7 +407,7 @@ ls_stream_start (LsStream  *self,
   if (self->run != NULL || self->state != LS_STREAM_IDLE)
     {
       g_set_error_literal (error, LS_STREAM_ERROR, LS_STREAM_ERROR_NOT_IDLE,
-                           "This stream was already started; create a new one to connect again");
+                           _("This stream was already started; create a new one to connect again"));
       return FALSE;
     }
   if (!ls_stream_options_validate (self->options, error))
@@ -443,7 +447,7 @@ ls_stream_cancel (LsStream *self)
     return;
   if (self->run == NULL)
     {
-      ls_stream_set_final (self, LS_STREAM_END_CANCELLED, "before it started");
+      ls_stream_set_final (self, LS_STREAM_END_CANCELLED, _("before it started"));
       return;
     }
   self->cancel_posted = TRUE;

@@ -16,6 +16,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "ls-stress.h"
 
 struct _LsStress
@@ -114,7 +116,9 @@ ls_stress_record_run (LsStress *self)
   if (recorder == NULL)
     return;
 
-  detail = g_strdup_printf ("%u of %u round trips back, %u duplicated",
+  /* TRANSLATORS: "998 of 1000 round trips back, 0 duplicated". */
+  detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u round trip back, %u duplicated",
+                                         "%u of %u round trips back, %u duplicated", self->total),
                             self->back, self->total, self->duplicated);
   ls_recorder_add_span (recorder, &(LsSpan) {
                           .task = self->task, .name = "stress.run", .category = "stress",
@@ -331,14 +335,14 @@ ls_stress_start (LsStress  *self,
   if (self->state == LS_STRESS_RUNNING)
     {
       g_set_error_literal (error, LS_STRESS_ERROR, LS_STRESS_ERROR_BUSY,
-                           "A stress run is already going");
+                           _("A stress run is already going"));
       return FALSE;
     }
 
   if (!ls_stress_worker_accepts_work (self))
     {
       g_set_error_literal (error, LS_STRESS_ERROR, LS_STRESS_ERROR_WORKER_STOPPED,
-                           "The worker loop is not running");
+                           _("The worker loop is not running"));
       return FALSE;
     }
 
@@ -347,7 +351,7 @@ ls_stress_start (LsStress  *self,
   if (self->replies == NULL)
     {
       g_set_error (error, LS_STRESS_ERROR, LS_STRESS_ERROR_BRIDGE_CLOSED,
-                   "The bridge refused a new mailbox: %s", local_error->message);
+                   _("The bridge refused a new mailbox: %s"), local_error->message);
       return FALSE;
     }
   if (ls_bridge_get_recorder (self->bridge) != NULL)

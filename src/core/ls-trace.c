@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <unistd.h>
 
@@ -503,13 +505,13 @@ ls_trace_import (LsRecorder  *self,
   if (size == 0)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Not a trace file: it is empty");
+                           _("Not a trace file: it is empty"));
       return -1;
     }
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, bytes, (gssize) size, error))
     {
-      g_prefix_error (error, "Not a trace file: ");
+      g_prefix_error (error, "%s", _("Not a trace file: "));
       return -1;
     }
   root = json_parser_get_root (parser);
@@ -520,7 +522,7 @@ ls_trace_import (LsRecorder  *self,
   if (events_node == NULL || !JSON_NODE_HOLDS_ARRAY (events_node))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Not a trace file: expected a \"traceEvents\" array");
+                           _("Not a trace file: expected a \"traceEvents\" array"));
       return -1;
     }
 
