@@ -1128,6 +1128,12 @@ ls_timeline_view_pull (LsTimelineView *self)
 {
   guint64 before = self->next_seq;
 
+  /* Paused, the view keeps what it shows: nothing new comes in, nothing
+   * old is trimmed, whatever the ring does meanwhile. Live again, it
+   * catches up (what the ring dropped in between is the window's count). */
+  if (!self->live)
+    return FALSE;
+
   _ls_timeline_view_refresh (self);
   return self->next_seq != before;
 }
@@ -1388,7 +1394,12 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
     return;
 
   g_array_set_size (self->records, 0);
+  g_hash_table_remove_all (self->tid_loops);
+  self->last_tid = 0;
   self->next_seq = 0;
+  /* Time zero is the recorder's: the trace's timestamps count from it. */
+  if (recorder != NULL)
+    self->origin_us = ls_recorder_get_origin_us (recorder);
   _ls_timeline_view_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
@@ -1442,6 +1453,33 @@ ls_timeline_view_set_range (LsTimelineView *self,
 
   ls_timeline_view_set_live (self, FALSE);
   ls_timeline_view_set_range_internal (self, start_us, end_us);
+}
+
+/**
+ * ls_timeline_view_show_all:
+ *
+ * Pauses, and shows the time every record the view holds covers (at most
+ * the longest range, then its end).
+ */
+void
+ls_timeline_view_show_all (LsTimelineView *self)
+{
+  gint64 first = G_MAXINT64, last = G_MININT64, margin;
+
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+      gint64 begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
+
+      first = MIN (first, begin);
+      last = MAX (last, MAX (r->end_us, r->start_us));
+    }
+  if (first > last)
+    return;
+  margin = MAX ((last - first) / 50, LS_TIMELINE_MIN_SPAN_US / 2);
+  ls_timeline_view_set_range (self, first - margin, last + margin);
 }
 
 guint

@@ -11,8 +11,6 @@ G_BEGIN_DECLS
 /* Appends @record as is (its seq is assigned); takes ownership of its detail. */
 void        ls_recorder_append           (LsRecorder *self,
                                           LsRecord   *record);
-/* The monotonic time the trace's timestamps count from. */
-gint64      ls_recorder_get_origin_us    (LsRecorder *self);
 GHashTable *ls_recorder_dup_thread_names (LsRecorder *self);
 /* What a copied record's detail may show: redacted unless @include_secrets. */
 char       *ls_record_dup_detail         (const LsRecord *record,

@@ -123,6 +123,8 @@ void        ls_recorder_add_counter    (LsRecorder    *self,
                                         LsLoopId       loop,
                                         gint64         value);
 guint64     ls_recorder_get_total      (LsRecorder    *self);
+/* The monotonic time the trace's timestamps count from. */
+gint64      ls_recorder_get_origin_us  (LsRecorder    *self);
 guint64     ls_recorder_get_dropped    (LsRecorder    *self);
 guint64     ls_recorder_get_dropped_history (LsRecorder *self);
 guint64     ls_recorder_get_dropped_samples (LsRecorder *self);

@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ls-enum.h"
+#include "ls-llm.h"
 #include "ls-recorder-private.h"
 #include "ls-trace.h"
 
@@ -705,6 +706,21 @@ ls_trace_import (LsRecorder  *self,
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            _("Not a trace file: it is empty"));
+      return -1;
+    }
+  if (size > LS_TRACE_IMPORT_MAX_BYTES)
+    {
+      g_autofree char *limit = g_format_size_full (LS_TRACE_IMPORT_MAX_BYTES, G_FORMAT_SIZE_IEC_UNITS);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Too large for a trace: more than %s"), limit);
+      return -1;
+    }
+  /* json-glib's parser recurses: deep nesting is refused before it. */
+  if (!ls_json_depth_ok (bytes, size, LS_TRACE_IMPORT_MAX_DEPTH))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Not a trace file: nested deeper than %u levels"), LS_TRACE_IMPORT_MAX_DEPTH);
       return -1;
     }
   parser = json_parser_new ();
