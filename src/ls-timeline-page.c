@@ -2,7 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A toolbar over an LsTimelineView. "Export Trace…" asks where to save
+ * A toolbar over an LsTimelineView. Paused, the view keeps what it shows
+ * and the hint says so. "Open Trace…" loads a Chrome trace file (ours or
+ * another tool's) into a recorder of its own, shown read-only until Live
+ * returns to the application's recorder; a file refused says why in the
+ * window's banner ("open-failed"). "Export Trace…" asks where to save
  * with a native file chooser whose "Include secrets" choice is off each
  * time it opens; the file is then written off the UI thread. A failed
  * export is not the page's to show: it emits "export-failed" and the
@@ -13,6 +17,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-format.h"
 #include "ls-timeline-page.h"
 #include "ls-trace-export.h"
 
@@ -25,15 +30,21 @@ struct _LsTimelinePage
 
   /* Template widgets */
   LsTimelineView       *timeline_view;
+  GtkLabel             *timeline_hint_label;
 
+  LsRecorder           *live_recorder;  /* the application's */
+  char                 *opened_name;    /* the trace file shown instead, or NULL */
   GtkFileChooserNative *export_chooser;
   GCancellable         *export_cancellable;
+  GtkFileChooserNative *open_chooser;
+  GCancellable         *open_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (LsTimelinePage, ls_timeline_page, GTK_TYPE_WIDGET)
 
 enum {
   EXPORT_FAILED,
+  OPEN_FAILED,
   N_SIGNALS
 };
 
@@ -102,6 +113,148 @@ ls_timeline_page_export_trace_action (GtkWidget  *widget,
   ls_timeline_page_export_trace (LS_TIMELINE_PAGE (widget));
 }
 
+/* What the hint under the toolbar says: what the view shows, and how. */
+static void
+ls_timeline_page_update_hint (LsTimelinePage *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->opened_name != NULL)
+    {
+      LsRecorder *shown = ls_timeline_view_get_recorder (self->timeline_view);
+      char n[32];
+
+      /* TRANSLATORS: shown while an opened trace file is on the timeline. */
+      text = g_strdup_printf (_("Trace file “%s”, read-only: %s records. Export saves what is shown; Live returns to recording."),
+                              self->opened_name,
+                              ls_format_count (n, sizeof n, shown != NULL ? ls_recorder_get_total (shown) : 0));
+    }
+  else if (!ls_timeline_view_get_live (self->timeline_view))
+    text = g_strdup (_("Paused: the view keeps what it shows while recording goes on. Scroll or drag to pan, Ctrl+scroll to zoom."));
+  else
+    text = g_strdup (_("Bars are tasks (lighter lead-in: time queued), arrows are crossings between loops; red marks are guard events. Pause to pan with scroll or drag."));
+  gtk_label_set_label (self->timeline_hint_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->timeline_hint_label), text);
+}
+
+static void
+on_live_changed_cb (LsTimelinePage *self)
+{
+  /* Live again after an opened trace: back to the application's records. */
+  if (ls_timeline_view_get_live (self->timeline_view) && self->opened_name != NULL)
+    {
+      g_clear_pointer (&self->opened_name, g_free);
+      ls_timeline_view_set_recorder (self->timeline_view, self->live_recorder);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.export-trace", self->live_recorder != NULL);
+    }
+  ls_timeline_page_update_hint (self);
+}
+
+static void
+open_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(LsTimelinePage) self = user_data;
+  g_autoptr(LsRecorder) recorder = NULL;
+  g_autoptr(GError) error = NULL;
+  GFile *file = g_task_get_task_data (G_TASK (result));
+
+  recorder = ls_trace_open_file_finish (result, &error);
+  if (recorder == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      /* Cancelled means the page went away: nobody to tell. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      message = g_strdup_printf (_("Could not open the trace: %s"), error->message);
+      g_signal_emit (self, signals[OPEN_FAILED], 0, message);
+      return;
+    }
+
+  g_free (self->opened_name);
+  self->opened_name = g_file_get_basename (file);
+  /* Paused first, so the file's records are not mistaken for live ones. */
+  ls_timeline_view_set_live (self->timeline_view, FALSE);
+  ls_timeline_view_set_recorder (self->timeline_view, recorder);
+  ls_timeline_view_show_all (self->timeline_view);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.export-trace", TRUE);
+  ls_timeline_page_update_hint (self);
+}
+
+/**
+ * ls_timeline_page_open_file:
+ *
+ * Loads @file into the timeline, read-only, in place of the recording
+ * (Live returns to it). A refused file emits "open-failed" with its reason.
+ */
+void
+ls_timeline_page_open_file (LsTimelinePage *self,
+                            GFile          *file)
+{
+  g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  ls_trace_open_file_async (file, self->open_cancellable, open_done_cb, g_object_ref (self));
+}
+
+static void
+on_open_response_cb (LsTimelinePage       *self,
+                     int                   response,
+                     GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        ls_timeline_page_open_file (self, file);
+    }
+
+  g_clear_object (&self->open_chooser);
+}
+
+/**
+ * ls_timeline_page_open_trace:
+ *
+ * What "Open Trace…" does: asks for a Chrome trace JSON file, then loads it.
+ */
+void
+ls_timeline_page_open_trace (LsTimelinePage *self)
+{
+  g_autoptr(GtkFileFilter) filter = NULL;
+  GtkRoot *root;
+
+  g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
+
+  if (self->open_chooser != NULL)
+    return;
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  self->open_chooser = gtk_file_chooser_native_new (_("Open Trace"),
+                                                    GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                    GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                    _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->open_chooser), TRUE);
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Chrome trace (JSON)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->open_chooser), filter);
+
+  g_signal_connect_object (self->open_chooser, "response",
+                           G_CALLBACK (on_open_response_cb), self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->open_chooser));
+}
+
+static void
+ls_timeline_page_open_trace_action (GtkWidget  *widget,
+                                    const char *action_name,
+                                    GVariant   *param)
+{
+  ls_timeline_page_open_trace (LS_TIMELINE_PAGE (widget));
+}
+
 /* ---- GObject -------------------------------------------------------------- */
 
 static void
@@ -116,6 +269,14 @@ ls_timeline_page_dispose (GObject *object)
       gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
       g_clear_object (&self->export_chooser);
     }
+  g_cancellable_cancel (self->open_cancellable);
+  if (self->open_chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->open_chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->open_chooser));
+      g_clear_object (&self->open_chooser);
+    }
+  g_clear_object (&self->live_recorder);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_TIMELINE_PAGE);
 
@@ -128,6 +289,8 @@ ls_timeline_page_finalize (GObject *object)
   LsTimelinePage *self = LS_TIMELINE_PAGE (object);
 
   g_clear_object (&self->export_cancellable);
+  g_clear_object (&self->open_cancellable);
+  g_free (self->opened_name);
 
   G_OBJECT_CLASS (ls_timeline_page_parent_class)->finalize (object);
 }
@@ -154,16 +317,31 @@ ls_timeline_page_class_init (LsTimelinePageClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  /**
+   * LsTimelinePage::open-failed:
+   * @message: why the file was not opened, for the user
+   */
+  signals[OPEN_FAILED] =
+    g_signal_new ("open-failed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-timeline-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   /* Bound (and not stored) so that dispose_template() unparents it. */
   gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_view);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_hint_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_live_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "timeline.zoom-in", NULL, ls_timeline_page_zoom_action);
   gtk_widget_class_install_action (widget_class, "timeline.zoom-out", NULL, ls_timeline_page_zoom_action);
   gtk_widget_class_install_action (widget_class, "timeline.export-trace", NULL,
                                    ls_timeline_page_export_trace_action);
+  gtk_widget_class_install_action (widget_class, "timeline.open-trace", NULL,
+                                   ls_timeline_page_open_trace_action);
 
   g_type_ensure (LS_TYPE_TIMELINE_VIEW);
 }
@@ -174,6 +352,8 @@ ls_timeline_page_init (LsTimelinePage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->export_cancellable = g_cancellable_new ();
+  self->open_cancellable = g_cancellable_new ();
+  ls_timeline_page_update_hint (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.export-trace", FALSE);
 }
 
@@ -194,6 +374,9 @@ ls_timeline_page_set_recorder (LsTimelinePage *self,
   g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
   g_return_if_fail (recorder == NULL || LS_IS_RECORDER (recorder));
 
+  g_set_object (&self->live_recorder, recorder);
+  if (self->opened_name != NULL)
+    return;  /* an opened trace stays until Live */
   ls_timeline_view_set_recorder (self->timeline_view, recorder);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.export-trace", recorder != NULL);
 }

@@ -19,5 +19,8 @@ void            ls_timeline_page_set_recorder  (LsTimelinePage *self,
                                                 LsRecorder     *recorder);
 LsTimelineView *ls_timeline_page_get_view      (LsTimelinePage *self);
 void            ls_timeline_page_export_trace  (LsTimelinePage *self);
+void            ls_timeline_page_open_trace    (LsTimelinePage *self);
+void            ls_timeline_page_open_file     (LsTimelinePage *self,
+                                                GFile          *file);
 
 G_END_DECLS

@@ -28,5 +28,10 @@ double          _ls_timeline_view_time_to_x      (LsTimelineView *self,
 /* Number of rectangles the last snapshot() drew for spans (after
  * coalescing): bounded by the width, whatever the number of spans. */
 guint           _ls_timeline_view_get_last_n_drawn (LsTimelineView *self);
+/* Arrows the last snapshot() drew for crossings, and the crossings they
+ * stand for (merged when dense). */
+void            _ls_timeline_view_get_last_arrows  (LsTimelineView *self,
+                                                    guint          *n_arrows,
+                                                    guint          *n_crossings);
 
 G_END_DECLS

@@ -25,6 +25,7 @@
 
 #include "ls-enum.h"
 #include "ls-format.h"
+#include "ls-timeline-arrows.h"
 #include "ls-timeline-view.h"
 #include "ls-timeline-view-private.h"
 #include "ls-ui-util.h"
@@ -49,6 +50,9 @@
 #define PICK_SLOP_PX   3.0
 /* One scroll step pans this many pixels. */
 #define SCROLL_STEP_PX 48.0
+/* Crossings whose dispatches are closer than this are one arrow. */
+#define ARROW_GAP_PX   8.0
+#define ARROW_WIDTH    1.5
 /* No new record for this long: pull and scroll once a second instead of
  * every frame, so an idle application draws (almost) nothing. */
 #define QUIET_AFTER_US G_USEC_PER_SEC
@@ -74,6 +78,10 @@ struct _LsTimelineView
   gint64      drag_start_us;
   gint64      drag_end_us;
   guint       last_n_drawn;
+  guint       last_n_arrows;
+  guint       last_n_crossings;
+  GHashTable *tid_loops;    /* thread id → the loop its spans ran on */
+  gint        last_tid;     /* the last one learnt, to skip the lookup */
 };
 
 G_DEFINE_FINAL_TYPE (LsTimelineView, ls_timeline_view, GTK_TYPE_WIDGET)
@@ -86,6 +94,8 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+G_STATIC_ASSERT (N_LANES == LS_ARROW_N_LANES);
 
 /* ---- geometry ------------------------------------------------------------- */
 
@@ -207,6 +217,8 @@ record_time (const LsRecord *record)
   return record->end_us != 0 ? record->end_us : record->start_us;
 }
 
+static void clear_record (gpointer data);
+
 static void
 ls_timeline_view_trim (LsTimelineView *self)
 {
@@ -216,6 +228,34 @@ ls_timeline_view_trim (LsTimelineView *self)
 
   if (len == 0)
     return;
+
+  /* Over the cap: samples go first (a stress run's round trips must not
+   * push the history off the view), the oldest half of them at a time. */
+  if (len > MAX_RECORDS + 4096)
+    {
+      guint excess = len - MAX_RECORDS + MAX_RECORDS / 8;
+      guint kept = 0;
+
+      for (guint i = 0; i < len; i++)
+        {
+          LsRecord *r = &g_array_index (self->records, LsRecord, i);
+
+          if (excess > 0 && r->sample)
+            {
+              ls_record_clear (r);
+              excess--;
+              continue;
+            }
+          if (kept != i)
+            g_array_index (self->records, LsRecord, kept) = *r;
+          kept++;
+        }
+      /* The moved-from tail holds copies: drop them without clearing. */
+      g_array_set_clear_func (self->records, NULL);
+      g_array_set_size (self->records, kept);
+      g_array_set_clear_func (self->records, clear_record);
+      len = kept;
+    }
 
   cutoff = record_time (&g_array_index (self->records, LsRecord, len - 1)) - KEEP_US;
   while (k < len
@@ -243,6 +283,17 @@ _ls_timeline_view_refresh (LsTimelineView *self)
    * the window's counter shows them. */
   fresh = ls_recorder_snapshot_since (self->recorder, self->next_seq, &lost);
   self->next_seq += lost + fresh->len;
+  /* Which loop each thread runs, for the crossings' posting ends. */
+  for (guint i = 0; i < fresh->len; i++)
+    {
+      const LsRecord *r = &g_array_index (fresh, LsRecord, i);
+
+      if (r->kind == LS_RECORD_SPAN && r->thread_id != self->last_tid)
+        {
+          self->last_tid = r->thread_id;
+          g_hash_table_insert (self->tid_loops, GINT_TO_POINTER (r->thread_id), GINT_TO_POINTER (r->loop + 1));
+        }
+    }
   /* The copies move over, details and all. */
   g_array_append_vals (self->records, fresh->data, fresh->len);
   g_array_set_clear_func (fresh, NULL);
@@ -545,6 +596,119 @@ draw_lag_labels (LsTimelineView *self,
     }
 }
 
+/* The loop a thread runs (learnt from its spans), or "other". */
+static LsLoopId
+thread_loop (LsTimelineView *self,
+             gint            tid)
+{
+  gpointer loop = g_hash_table_lookup (self->tid_loops, GINT_TO_POINTER (tid));
+
+  return loop != NULL ? (LsLoopId) (GPOINTER_TO_INT (loop) - 1) : LS_LOOP_OTHER;
+}
+
+/* A line from (x0, y0) to (x1, y1) with a head at (x1, y1), as rotated
+ * rectangles (GTK 4.8 has no paths). */
+static void
+draw_arrow_shape (GtkSnapshot   *snapshot,
+                  const GdkRGBA *color,
+                  double         x0,
+                  double         y0,
+                  double         x1,
+                  double         y1,
+                  double         width)
+{
+  double length = hypot (x1 - x0, y1 - y0);
+  float angle = (float) (atan2 (y1 - y0, x1 - x0) * 180.0 / G_PI);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) x0, (float) y0));
+  gtk_snapshot_rotate (snapshot, angle);
+  gtk_snapshot_append_color (snapshot, color,
+                             &GRAPHENE_RECT_INIT (0, (float) (-width / 2), (float) length, (float) width));
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) length, 0));
+  gtk_snapshot_rotate (snapshot, 155);
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (0, (float) (-width / 2), 7, (float) width));
+  gtk_snapshot_rotate (snapshot, 50);
+  gtk_snapshot_append_color (snapshot, color, &GRAPHENE_RECT_INIT (0, (float) (-width / 2), 7, (float) width));
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+draw_arrow (LsTimelineView *self,
+            GtkSnapshot    *snapshot,
+            const LsArrow  *arrow,
+            const GdkRGBA  *fg,
+            double          last_label_end[N_LANES * N_LANES])
+{
+  double top_from = AXIS_HEIGHT + arrow->from * lane_height (self) + ROW0_OFFSET;
+  double top_to = AXIS_HEIGHT + arrow->to * lane_height (self) + ROW0_OFFSET;
+  /* From the post's row to the edge of the dispatch's bar that faces it. */
+  double y0 = top_from + ROW0_HEIGHT / 2;
+  double y1 = arrow->to > arrow->from ? top_to : top_to + ROW0_HEIGHT;
+  guint pair = (guint) (arrow->from * N_LANES + arrow->to);
+  GdkRGBA color = *fg;
+  char label[64];
+
+  color.alpha = arrow->count > 1 ? 0.75f : 0.55f;
+  draw_arrow_shape (snapshot, &color, arrow->x_post, y0, arrow->x_dispatch, y1,
+                    arrow->count > 1 ? ARROW_WIDTH * 2 : ARROW_WIDTH);
+  self->last_n_arrows++;
+  self->last_n_crossings += arrow->count;
+
+  if (ls_arrow_label_fits (arrow, last_label_end[pair]))
+    {
+      g_autoptr(PangoLayout) layout = NULL;
+      double x = ls_arrow_label_x (arrow);
+      int w = 0;
+
+      ls_arrow_label (arrow, label, sizeof label);
+      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), label);
+      pango_layout_get_pixel_size (layout, &w, NULL);
+      color.alpha = 0.8f;
+      draw_text (self, snapshot, label, x, (y0 + y1) / 2 - 8, &color, TRUE);
+      last_label_end[pair] = x + w;
+    }
+}
+
+/* Each visible crossing between two lanes as an arrow, dense ones merged:
+ * the arrows drawn are bounded by the width, whatever the crossings. */
+static void
+draw_crossings (LsTimelineView *self,
+                GtkSnapshot    *snapshot,
+                guint           first,
+                const GdkRGBA  *fg)
+{
+  double last_label_end[N_LANES * N_LANES];
+  LsArrowLayout layout;
+  LsArrow arrow;
+
+  for (guint i = 0; i < G_N_ELEMENTS (last_label_end); i++)
+    last_label_end[i] = -G_MAXDOUBLE;
+  self->last_n_arrows = self->last_n_crossings = 0;
+  ls_arrow_layout_init (&layout, ARROW_GAP_PX);
+
+  for (guint i = first; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+      LsCrossingPoint point;
+
+      if (r->kind != LS_RECORD_SPAN || r->queued_tid == 0 || r->queued_us == 0 || r->queued_us > r->start_us
+          || r->start_us < self->start_us || r->queued_us > self->end_us)
+        continue;
+      point = (LsCrossingPoint) {
+        .x_post = _ls_timeline_view_time_to_x (self, r->queued_us),
+        .x_dispatch = _ls_timeline_view_time_to_x (self, r->start_us),
+        .from = lane_index (thread_loop (self, r->queued_tid)),
+        .to = lane_index (r->loop),
+        .wait_us = r->start_us - r->queued_us,
+      };
+      if (ls_arrow_layout_add (&layout, &point, &arrow))
+        draw_arrow (self, snapshot, &arrow, fg, last_label_end);
+    }
+  while (ls_arrow_layout_flush (&layout, &arrow))
+    draw_arrow (self, snapshot, &arrow, fg, last_label_end);
+}
+
 static void
 ls_timeline_view_snapshot (GtkWidget   *widget,
                            GtkSnapshot *snapshot)
@@ -649,6 +813,8 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
         flush_bar (snapshot, &bars[lane][row], y, h, &n_drawn);
         flush_bar (snapshot, &waits[lane][row], y, h, &n_drawn);
       }
+
+  draw_crossings (self, snapshot, first, &fg);
 
   gtk_snapshot_pop (snapshot);
 
@@ -962,6 +1128,12 @@ ls_timeline_view_pull (LsTimelineView *self)
 {
   guint64 before = self->next_seq;
 
+  /* Paused, the view keeps what it shows: nothing new comes in, nothing
+   * old is trimmed, whatever the ring does meanwhile. Live again, it
+   * catches up (what the ring dropped in between is the window's count). */
+  if (!self->live)
+    return FALSE;
+
   _ls_timeline_view_refresh (self);
   return self->next_seq != before;
 }
@@ -1075,6 +1247,7 @@ ls_timeline_view_finalize (GObject *object)
   LsTimelineView *self = LS_TIMELINE_VIEW (object);
 
   g_clear_pointer (&self->records, g_array_unref);
+  g_clear_pointer (&self->tid_loops, g_hash_table_unref);
 
   G_OBJECT_CLASS (ls_timeline_view_parent_class)->finalize (object);
 }
@@ -1168,6 +1341,7 @@ ls_timeline_view_init (LsTimelineView *self)
 
   self->records = g_array_new (FALSE, FALSE, sizeof (LsRecord));
   g_array_set_clear_func (self->records, clear_record);
+  self->tid_loops = g_hash_table_new (NULL, NULL);
   self->live = TRUE;
   self->origin_us = g_get_monotonic_time ();
   self->end_us = self->origin_us;
@@ -1220,7 +1394,12 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
     return;
 
   g_array_set_size (self->records, 0);
+  g_hash_table_remove_all (self->tid_loops);
+  self->last_tid = 0;
   self->next_seq = 0;
+  /* Time zero is the recorder's: the trace's timestamps count from it. */
+  if (recorder != NULL)
+    self->origin_us = ls_recorder_get_origin_us (recorder);
   _ls_timeline_view_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
@@ -1276,10 +1455,48 @@ ls_timeline_view_set_range (LsTimelineView *self,
   ls_timeline_view_set_range_internal (self, start_us, end_us);
 }
 
+/**
+ * ls_timeline_view_show_all:
+ *
+ * Pauses, and shows the time every record the view holds covers (at most
+ * the longest range, then its end).
+ */
+void
+ls_timeline_view_show_all (LsTimelineView *self)
+{
+  gint64 first = G_MAXINT64, last = G_MININT64, margin;
+
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+      gint64 begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
+
+      first = MIN (first, begin);
+      last = MAX (last, MAX (r->end_us, r->start_us));
+    }
+  if (first > last)
+    return;
+  margin = MAX ((last - first) / 50, LS_TIMELINE_MIN_SPAN_US / 2);
+  ls_timeline_view_set_range (self, first - margin, last + margin);
+}
+
 guint
 _ls_timeline_view_get_last_n_drawn (LsTimelineView *self)
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
 
   return self->last_n_drawn;
+}
+
+void
+_ls_timeline_view_get_last_arrows (LsTimelineView *self,
+                                   guint          *n_arrows,
+                                   guint          *n_crossings)
+{
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  *n_arrows = self->last_n_arrows;
+  *n_crossings = self->last_n_crossings;
 }

@@ -34,6 +34,7 @@ void            ls_timeline_view_get_range      (LsTimelineView *self,
 void            ls_timeline_view_set_range      (LsTimelineView *self,
                                                  gint64          start_us,
                                                  gint64          end_us);
+void            ls_timeline_view_show_all       (LsTimelineView *self);
 /* Zoom by @factor (> 1 zooms out) around widget x coordinate @x. */
 void            ls_timeline_view_zoom           (LsTimelineView *self,
                                                  double          factor,

@@ -1,15 +1,23 @@
-/* ls-trace-export.c: writing the recorder's Chrome trace to a file, off the UI thread
+/* ls-trace-export.c: writing the recorder's Chrome trace to a file, and reading one, off the UI thread
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A trace can hold many thousand spans: the file is written in a GTask
  * thread, which may read the recorder (it is safe to read from any
  * thread). Credentials in span details stay redacted unless the flags ask
- * for them, for one export at a time.
+ * for them, for one export at a time. A trace file opened is read and
+ * imported there too, into a recorder of its own: the file is anyone's,
+ * so its size is checked before it is read (ls_trace_import() checks
+ * the rest).
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "ls-trace-export.h"
+
+/* An opened trace's own recorder keeps this many records of each kind. */
+#define OPEN_CAPACITY (1u << 20)
 
 typedef struct
 {
@@ -89,4 +97,97 @@ ls_trace_export_to_file_finish (LsRecorder    *recorder,
   g_return_val_if_fail (g_task_is_valid (result, recorder), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GFile *file = task_data;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(LsRecorder) recorder = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  GError *error = NULL;
+  gssize imported;
+  char *data = NULL;
+  gsize size = 0;
+
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                            G_FILE_QUERY_INFO_NONE, cancellable, &error);
+  if (info == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s",
+                               _("Not a regular file"));
+      return;
+    }
+  if ((guint64) g_file_info_get_size (info) > LS_TRACE_IMPORT_MAX_BYTES)
+    {
+      g_autofree char *limit = g_format_size_full (LS_TRACE_IMPORT_MAX_BYTES, G_FORMAT_SIZE_IEC_UNITS);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("Too large for a trace: more than %s"), limit);
+      return;
+    }
+  if (!g_file_load_contents (file, cancellable, &data, &size, NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  bytes = g_bytes_new_take (data, size);
+
+  recorder = ls_recorder_new (OPEN_CAPACITY);
+  imported = ls_trace_import (recorder, bytes, NULL, &error);
+  if (imported < 0)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (ls_recorder_get_total (recorder) == 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s",
+                               _("No spans, events or counters in the file"));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&recorder), g_object_unref);
+}
+
+/**
+ * ls_trace_open_file_async:
+ *
+ * Reads @file (a Chrome trace JSON, ours or another tool's) into a
+ * recorder of its own, off the UI thread. Refused with a one-line reason:
+ * not a regular file, larger than LS_TRACE_IMPORT_MAX_BYTES, nested too
+ * deep, not JSON, no trace events in it.
+ */
+void
+ls_trace_open_file_async (GFile               *file,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ls_trace_open_file_async);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, open_thread);
+}
+
+/* Returns: (transfer full) (nullable): the trace's records. */
+LsRecorder *
+ls_trace_open_file_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -1,4 +1,4 @@
-/* ls-trace-export.h: writing the recorder's Chrome trace to a file, off the UI thread
+/* ls-trace-export.h: writing the recorder's Chrome trace to a file, and reading one, off the UI thread
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +18,12 @@ void     ls_trace_export_to_file_async  (LsRecorder          *recorder,
                                          gpointer             user_data);
 gboolean ls_trace_export_to_file_finish (LsRecorder          *recorder,
                                          GAsyncResult        *result,
+                                         GError             **error);
+void        ls_trace_open_file_async    (GFile               *file,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+LsRecorder *ls_trace_open_file_finish   (GAsyncResult        *result,
                                          GError             **error);
 
 G_END_DECLS

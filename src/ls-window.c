@@ -118,10 +118,12 @@ ls_window_refresh_status (LsWindow *self)
   guint64 guards = ls_bridge_get_guard_count (self->bridge);
   guint64 total = ls_recorder_get_total (self->recorder);
   guint64 dropped = ls_recorder_get_dropped (self->recorder);
+  guint64 dropped_history = ls_recorder_get_dropped_history (self->recorder);
   g_autofree char *text = NULL;
   char a[32];
   char b[32];
   char c[32];
+  char d[32];
 
   if (self->status_shown
       && guards == self->shown_guards
@@ -134,12 +136,22 @@ ls_window_refresh_status (LsWindow *self)
   self->shown_total = total;
   self->shown_dropped = dropped;
 
-  /* Translators: the status line: guard events refused by the bridge,
-   * records in the task recorder, and how many it had to drop */
-  text = g_strdup_printf (_("Guards: %s  ·  Records: %s (dropped %s)"),
-                          ls_format_count (a, sizeof a, guards),
-                          ls_format_count (b, sizeof b, total),
-                          ls_format_count (c, sizeof c, dropped));
+  if (dropped == 0)
+    /* Translators: the status line: guard events refused by the bridge,
+     * records in the task recorder, and how many it had to drop */
+    text = g_strdup_printf (_("Guards: %s  ·  Records: %s (dropped %s)"),
+                            ls_format_count (a, sizeof a, guards),
+                            ls_format_count (b, sizeof b, total),
+                            ls_format_count (c, sizeof c, dropped));
+  else
+    /* Translators: the status line once the recorder dropped some: of
+     * its history (streams, crossings, guard events) and of its samples
+     * (counters, stress test round trips), kept apart */
+    text = g_strdup_printf (_("Guards: %s  ·  Records: %s (dropped: %s of history, %s samples)"),
+                            ls_format_count (a, sizeof a, guards),
+                            ls_format_count (b, sizeof b, total),
+                            ls_format_count (c, sizeof c, dropped_history),
+                            ls_format_count (d, sizeof d, dropped - MIN (dropped, dropped_history)));
   gtk_label_set_label (self->status_label, text);
 }
 

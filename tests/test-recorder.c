@@ -299,12 +299,17 @@ test_recorder_ring_and_export (void)
   ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "a reason");
   ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
 
+  /* 251 of history (spans, the guard) in a ring of 100; the counter in
+   * the samples' ring. */
   g_assert_cmpuint (ls_recorder_get_total (recorder), ==, 252);
-  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 152);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 151);
+  g_assert_cmpuint (ls_recorder_get_dropped_history (recorder), ==, 151);
+  g_assert_cmpuint (ls_recorder_get_dropped_samples (recorder), ==, 0);
   records = ls_recorder_snapshot_since (recorder, 0, NULL);
-  g_assert_cmpuint (records->len, ==, 100);
-  g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, 152);
-  g_assert_cmpuint (g_array_index (records, LsRecord, 99).seq, ==, 251);
+  g_assert_cmpuint (records->len, ==, 101);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, 151);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 100).seq, ==, 251);
+  g_assert_cmpint (g_array_index (records, LsRecord, 100).kind, ==, LS_RECORD_COUNTER);
 
   g_assert_true (ls_trace_export (recorder, out, LS_TRACE_EXPORT_DEFAULT, NULL, &error));
   g_assert_no_error (error);
@@ -367,7 +372,8 @@ test_recorder_import_round_trip (void)
   bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
 
   assert_spans_carry_tree (bytes);
-  g_assert_cmpint (ls_trace_import (loaded, bytes, &skipped, &error), ==, 4);
+  /* Four records and the name of the thread they ran on. */
+  g_assert_cmpint (ls_trace_import (loaded, bytes, &skipped, &error), ==, 5);
   g_assert_no_error (error);
   g_assert_cmpuint (skipped, ==, 0);
   before = ls_recorder_snapshot_since (recorder, 0, NULL);
@@ -473,6 +479,254 @@ test_recorder_set_capacity_while_reading (void)
   g_assert_cmpuint (g_array_index (records, LsRecord, 1).seq, ==, 7);
 }
 
+/* A flood of samples (counters, a stress run's round trips) never erases
+ * the history, and each ring counts its own drops; readers still see one
+ * sequence, merged in seq order, with the losses counted exactly. */
+static void
+test_recorder_history_survives_samples (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (16);
+  g_autoptr(GArray) records = NULL;
+  guint64 lost = 99, cursor;
+  guint history = 0;
+
+  for (guint i = 0; i < 5; i++)
+    ls_recorder_add_span (recorder, &(LsSpan) { .name = "stream.read", .category = "stream",
+                                                .start_us = i, .end_us = i + 1 });
+  for (guint i = 0; i < 1000; i++)
+    {
+      if (i % 2 == 0)
+        ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, i);
+      else
+        ls_recorder_add_span (recorder, &(LsSpan) { .name = "bridge.post", .category = "bridge",
+                                                    .sample = TRUE, .start_us = i, .end_us = i });
+      if (i == 500)
+        ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_UI, "in the flood");
+    }
+
+  g_assert_cmpuint (ls_recorder_get_total (recorder), ==, 1006);
+  g_assert_cmpuint (ls_recorder_get_dropped_history (recorder), ==, 0);
+  g_assert_cmpuint (ls_recorder_get_dropped_samples (recorder), ==, 1000 - 16);
+  g_assert_cmpuint (ls_recorder_get_dropped (recorder), ==, 1000 - 16);
+
+  records = ls_recorder_snapshot_since (recorder, 0, &lost);
+  g_assert_cmpuint (records->len, ==, 6 + 16);
+  g_assert_cmpuint (lost, ==, 1000 - 16);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (i > 0)
+        g_assert_cmpuint (r->seq, >, g_array_index (records, LsRecord, i - 1).seq);
+      history += !r->sample;
+      g_assert_true (r->sample == (r->kind == LS_RECORD_COUNTER || g_str_equal (r->name, "bridge.post")));
+    }
+  g_assert_cmpuint (history, ==, 6);
+  /* The guard, in the middle of the flood, keeps its place in the sequence. */
+  g_assert_cmpint (g_array_index (records, LsRecord, 5).kind, ==, LS_RECORD_GUARD);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 5).seq, ==, 5 + 501);
+
+  /* From a cursor in the middle: only what came after, and what is gone
+   * of it is counted. */
+  g_clear_pointer (&records, g_array_unref);
+  cursor = 5 + 501;
+  records = ls_recorder_snapshot_since (recorder, cursor, &lost);
+  g_assert_cmpuint (g_array_index (records, LsRecord, 0).seq, ==, cursor);
+  g_assert_cmpuint (lost + records->len, ==, 1006 - cursor);
+  g_assert_cmpuint (records->len, ==, 1 + 16);
+}
+
+static GBytes *
+export_bytes (LsRecorder *recorder)
+{
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ls_trace_export (recorder, out, LS_TRACE_EXPORT_DEFAULT, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+}
+
+static int
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* A trace's events, one per line, sorted (thread names may come in another
+ * order); the line opening the array and otherData's are left out. */
+static char *
+sorted_events (GBytes *bytes)
+{
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr(GPtrArray) events = g_ptr_array_new ();
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = lines[i];
+
+      if (line[0] != '{' || strstr (line, "traceEvents") != NULL)
+        continue;
+      if (g_str_has_suffix (line, ","))
+        line[strlen (line) - 1] = '\0';
+      g_ptr_array_add (events, line);
+    }
+  g_ptr_array_sort (events, compare_lines);
+  g_ptr_array_add (events, NULL);
+  return g_strjoinv ("\n", (char **) events->pdata);
+}
+
+static JsonArray *
+parse_events (JsonParser *parser,
+              GBytes     *bytes)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                             (gssize) g_bytes_get_size (bytes), &error));
+  g_assert_no_error (error);
+  return json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "traceEvents");
+}
+
+/* Each crossing is a flow: "s" on the posting thread at the post, "f" with
+ * bp "e" on the dispatching thread at the dispatch's start (inside its
+ * "X"), sharing cat, name and id; every thread named; and the trace comes
+ * back from an import as the same spans, flows and counts. */
+static void
+test_trace_crossings_round_trip (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (100);
+  g_autoptr(LsRecorder) loaded = ls_recorder_new (100);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) second = NULL;
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first_sorted = NULL;
+  g_autofree char *second_sorted = NULL;
+  gint64 origin = ls_recorder_get_origin_us (recorder);
+  gint me = ls_current_thread_id ();
+  JsonArray *events;
+  JsonObject *start = NULL, *end = NULL, *dispatch = NULL;
+  gboolean named_me = FALSE, named_poster = FALSE;
+  guint skipped = 99, n_flows = 0;
+
+  ls_recorder_set_thread_name (recorder, me, "UI loop");
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .name = "bridge.post", .category = "bridge", .loop = LS_LOOP_UI,
+                          .queued_us = origin + 1000, .queued_tid = 4242,
+                          .start_us = origin + 3500, .end_us = origin + 3600,
+                        });
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .name = "stream.read", .category = "stream", .loop = LS_LOOP_UI,
+                          .queued_us = origin + 4000, .start_us = origin + 4100, .end_us = origin + 4200,
+                        });
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .name = "stress-replies", .category = "bridge", .loop = LS_LOOP_UI, .sample = TRUE,
+                          .queued_us = origin + 5000, .queued_tid = 4242,
+                          .start_us = origin + 5000, .end_us = origin + 5010, .items = 3,
+                        });
+  ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 7);
+  first = export_bytes (recorder);
+
+  events = parse_events (parser, first);
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *event = json_array_get_object_element (events, i);
+      const char *ph = json_object_get_string_member (event, "ph");
+
+      if (g_str_equal (ph, "M") && g_str_equal (json_object_get_string_member (event, "name"), "thread_name"))
+        {
+          named_me |= json_object_get_int_member (event, "tid") == me;
+          named_poster |= json_object_get_int_member (event, "tid") == 4242;
+        }
+      else if (g_str_equal (ph, "s"))
+        n_flows++, start = start != NULL ? start : event;
+      else if (g_str_equal (ph, "f"))
+        end = end != NULL ? end : event;
+      else if (g_str_equal (ph, "X") && dispatch == NULL
+               && g_str_equal (json_object_get_string_member (event, "name"), "bridge.post")
+               && g_str_equal (json_object_get_string_member (event, "cat"), "bridge"))
+        dispatch = event;
+    }
+  g_assert_true (named_me && named_poster);
+  g_assert_cmpuint (n_flows, ==, 2);  /* the stream read waited in no other thread's queue */
+  g_assert_nonnull (start);
+  g_assert_nonnull (end);
+  g_assert_nonnull (dispatch);
+  g_assert_cmpstr (json_object_get_string_member (start, "cat"), ==, json_object_get_string_member (end, "cat"));
+  g_assert_cmpstr (json_object_get_string_member (start, "name"), ==, json_object_get_string_member (end, "name"));
+  g_assert_cmpint (json_object_get_int_member (start, "id"), ==, json_object_get_int_member (end, "id"));
+  g_assert_cmpint (json_object_get_int_member (start, "tid"), ==, 4242);
+  g_assert_cmpint (json_object_get_int_member (start, "ts"), ==, 1000);
+  g_assert_cmpstr (json_object_get_string_member (end, "bp"), ==, "e");
+  g_assert_cmpint (json_object_get_int_member (end, "tid"), ==, json_object_get_int_member (dispatch, "tid"));
+  g_assert_cmpint (json_object_get_int_member (end, "ts"), ==, json_object_get_int_member (dispatch, "ts"));
+  g_assert_cmpint (json_object_get_int_member (dispatch, "ts"), ==, 3500);
+
+  g_assert_cmpint (ls_trace_import (loaded, first, &skipped, &error), >, 0);
+  g_assert_no_error (error);
+  g_assert_cmpuint (skipped, ==, 0);
+  before = ls_recorder_snapshot_since (recorder, 0, NULL);
+  after = ls_recorder_snapshot_since (loaded, 0, NULL);
+  g_assert_cmpuint (after->len, ==, before->len);
+  for (guint i = 0; i < before->len; i++)
+    {
+      const LsRecord *a = &g_array_index (before, LsRecord, i);
+      const LsRecord *b = &g_array_index (after, LsRecord, i);
+
+      g_assert_cmpint (a->kind, ==, b->kind);
+      g_assert_cmpstr (a->name, ==, b->name);
+      g_assert_cmpint (a->queued_tid, ==, b->queued_tid);
+      g_assert_cmpint (a->sample, ==, b->sample);
+      g_assert_cmpint (a->queued_us - origin, ==, b->queued_us != 0 ? b->queued_us - ls_recorder_get_origin_us (loaded) : -origin);
+      g_assert_cmpint (a->start_us - origin, ==, b->start_us - ls_recorder_get_origin_us (loaded));
+    }
+
+  /* Out again: the same events (the anonymous thread now has the name
+   * the first export gave it). */
+  second = export_bytes (loaded);
+  first_sorted = sorted_events (first);
+  second_sorted = sorted_events (second);
+  g_assert_cmpstr (first_sorted, ==, second_sorted);
+}
+
+/* Another tool's flows: the span a flow ends at becomes a crossing posted
+ * where the flow starts, whatever the ids look like. */
+static void
+test_trace_import_foreign_flows (void)
+{
+  static const char trace[] =
+    "[{\"name\":\"Post\",\"cat\":\"ipc\",\"ph\":\"X\",\"ts\":100,\"dur\":20,\"pid\":1,\"tid\":7},"
+    " {\"name\":\"Msg\",\"cat\":\"ipc\",\"ph\":\"s\",\"id\":\"0x1f\",\"ts\":110,\"pid\":1,\"tid\":7},"
+    " {\"name\":\"Msg\",\"cat\":\"ipc\",\"ph\":\"f\",\"bp\":\"e\",\"id\":\"0x1f\",\"ts\":400,\"pid\":1,\"tid\":9},"
+    " {\"name\":\"Handle\",\"cat\":\"ipc\",\"ph\":\"X\",\"ts\":400,\"dur\":50,\"pid\":1,\"tid\":9},"
+    " {\"name\":\"Other\",\"cat\":\"ipc\",\"ph\":\"X\",\"ts\":500,\"dur\":5,\"pid\":1,\"tid\":9},"
+    " {\"name\":\"Lonely\",\"cat\":\"ipc\",\"ph\":\"f\",\"id\":99,\"ts\":500,\"pid\":1,\"tid\":9}]";
+  g_autoptr(LsRecorder) loaded = ls_recorder_new (100);
+  g_autoptr(GBytes) bytes = g_bytes_new_static (trace, sizeof trace - 1);
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  guint skipped = 99;
+
+  g_assert_cmpint (ls_trace_import (loaded, bytes, &skipped, &error), ==, 6);
+  g_assert_no_error (error);
+  g_assert_cmpuint (skipped, ==, 0);
+  records = ls_recorder_snapshot_since (loaded, 0, NULL);
+  g_assert_cmpuint (records->len, ==, 3);
+  g_assert_cmpint (g_array_index (records, LsRecord, 0).queued_tid, ==, 0);
+  g_assert_cmpint (g_array_index (records, LsRecord, 1).queued_tid, ==, 7);
+  g_assert_cmpint (g_array_index (records, LsRecord, 1).thread_id, ==, 9);
+  g_assert_cmpint (g_array_index (records, LsRecord, 1).start_us - g_array_index (records, LsRecord, 1).queued_us,
+                   ==, 290);
+  /* A flow end without a start binds nothing. */
+  g_assert_cmpint (g_array_index (records, LsRecord, 2).queued_tid, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -486,6 +740,9 @@ main (int   argc,
   g_test_add_func ("/recorder/ring-and-export", test_recorder_ring_and_export);
   g_test_add_func ("/recorder/set-capacity", test_recorder_set_capacity);
   g_test_add_func ("/recorder/set-capacity-while-reading", test_recorder_set_capacity_while_reading);
+  g_test_add_func ("/recorder/history-survives-samples", test_recorder_history_survives_samples);
+  g_test_add_func ("/trace/crossings-round-trip", test_trace_crossings_round_trip);
+  g_test_add_func ("/trace/import-foreign-flows", test_trace_import_foreign_flows);
   g_test_add_func ("/recorder/trace/round-trip", test_recorder_import_round_trip);
 
   return g_test_run ();

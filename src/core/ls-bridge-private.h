@@ -15,5 +15,10 @@ G_BEGIN_DECLS
 
 LsWorker      *ls_bridge_get_worker          (LsBridge         *self);
 LsMailbox     *ls_bridge_get_ui_mailbox      (LsBridge         *self);
+gboolean       ls_bridge_post_sample         (LsBridge         *self,
+                                              LsMessageFunc     func,
+                                              gpointer          data,
+                                              GDestroyNotify    destroy,
+                                              GError          **error);
 
 G_END_DECLS

@@ -584,12 +584,13 @@ ls_bridge_refuse_push (LsBridge   *self,
                            ls_mailbox_get_name (mailbox), ls_mailbox_get_depth (mailbox));
 }
 
-gboolean
-ls_bridge_post (LsBridge        *self,
-                LsMessageFunc    func,
-                gpointer         data,
-                GDestroyNotify   destroy,
-                GError         **error)
+static gboolean
+ls_bridge_post_internal (LsBridge        *self,
+                         LsMessageFunc    func,
+                         gpointer         data,
+                         GDestroyNotify   destroy,
+                         gboolean         sample,
+                         GError         **error)
 {
   LsWorkerState state;
 
@@ -612,9 +613,33 @@ ls_bridge_post (LsBridge        *self,
       return ls_bridge_refuse_closed (self, error, state, "the request was dropped");
     }
   /* A push fails once the inbox is closed or full; it has freed @data then. */
-  if G_UNLIKELY (!ls_mailbox_push (ls_worker_get_inbox (self->worker), func, data, destroy))
+  if G_UNLIKELY (!(sample ? ls_mailbox_push_sample : ls_mailbox_push) (ls_worker_get_inbox (self->worker),
+                                                                        func, data, destroy))
     return ls_bridge_refuse_push (self, ls_worker_get_inbox (self->worker), error);
   return TRUE;
+}
+
+gboolean
+ls_bridge_post (LsBridge        *self,
+                LsMessageFunc    func,
+                gpointer         data,
+                GDestroyNotify   destroy,
+                GError         **error)
+{
+  return ls_bridge_post_internal (self, func, data, destroy, FALSE, error);
+}
+
+/* ls_bridge_post() of a message whose crossing is a sample (a stress
+ * test's request): recorded apart from the history, so a flood of them
+ * cannot erase it. */
+gboolean
+ls_bridge_post_sample (LsBridge        *self,
+                       LsMessageFunc    func,
+                       gpointer         data,
+                       GDestroyNotify   destroy,
+                       GError         **error)
+{
+  return ls_bridge_post_internal (self, func, data, destroy, TRUE, error);
 }
 
 /* ls_bridge_post() the other way across, kept apart: it refuses the UI

@@ -41,6 +41,12 @@ void        ls_mailbox_set_max_batch    (LsMailbox           *self,
                                          guint                max_batch);
 void        ls_mailbox_set_time_budget  (LsMailbox           *self,
                                          gint64               budget_us);
+gboolean    ls_mailbox_push_sample      (LsMailbox           *self,
+                                         LsMessageFunc        func,
+                                         gpointer             data,
+                                         GDestroyNotify       destroy);
+void        ls_mailbox_set_samples      (LsMailbox           *self,
+                                         gboolean             samples);
 void        ls_mailbox_set_capacity     (LsMailbox           *self,
                                          guint                capacity,
                                          LsMailboxFullPolicy  policy);

@@ -40,6 +40,7 @@ struct _LsMailbox
   char             *name;
   const char       *span_name;   /* interned */
   guint64           parent_task;  /* the task its dispatch spans belong to, 0: roots */
+  gboolean          samples;      /* its dispatch spans are samples (set before use) */
   GMainContext     *target;
   LsLoopId          target_loop;
   LsRecorder       *recorder;
@@ -96,6 +97,8 @@ discard_messages (LsMailbox *self,
                                 .parent = self->parent_task,
                             .name = self->span_name, .category = "bridge",
                                 .loop = self->target_loop, .queued_us = msg->queued_us,
+                                .queued_tid = msg->queued_tid,
+                                .sample = msg->sample || self->samples,
                                 .start_us = now, .end_us = now,
                                 .outcome = LS_OUTCOME_CANCELLED,
                                 .detail = "discarded: mailbox closed",
@@ -126,6 +129,8 @@ finish_data_messages (LsMailbox *self,
                             .parent = self->parent_task,
                             .name = self->span_name, .category = "bridge",
                             .loop = self->target_loop, .queued_us = messages[0].queued_us,
+                            .queued_tid = messages[0].queued_tid,
+                            .sample = messages[0].sample || self->samples,
                             .start_us = start, .end_us = g_get_monotonic_time (),
                             .items = n_messages,
                           });
@@ -146,6 +151,7 @@ run_closure (LsMailbox *self,
                             .parent = self->parent_task,
                             .name = self->span_name, .category = "bridge",
                             .loop = self->target_loop, .queued_us = msg->queued_us,
+                            .queued_tid = msg->queued_tid, .sample = msg->sample || self->samples,
                             .start_us = start, .end_us = g_get_monotonic_time (),
                           });
 }
@@ -582,9 +588,10 @@ static gboolean
 ls_mailbox_push_message (LsMailbox      *self,
                          LsMessageFunc   func,
                          gpointer        data,
-                         GDestroyNotify  destroy)
+                         GDestroyNotify  destroy,
+                         gboolean        sample)
 {
-  LsMessage msg = { func, data, destroy, g_get_monotonic_time () };
+  LsMessage msg = { func, data, destroy, g_get_monotonic_time (), ls_current_thread_id (), sample };
   gboolean wake = FALSE;
 
   pthread_mutex_lock (&self->lock);
@@ -645,7 +652,31 @@ ls_mailbox_push (LsMailbox      *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
-  return ls_mailbox_push_message (self, func, data, destroy);
+  return ls_mailbox_push_message (self, func, data, destroy, FALSE);
+}
+
+/* ls_mailbox_push() of a message whose dispatch is a sample (a stress
+ * test's round trip): recorded apart from the history. */
+gboolean
+ls_mailbox_push_sample (LsMailbox      *self,
+                        LsMessageFunc   func,
+                        gpointer        data,
+                        GDestroyNotify  destroy)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  return ls_mailbox_push_message (self, func, data, destroy, TRUE);
+}
+
+/* Every dispatch span of this mailbox is a sample. Before the first push. */
+void
+ls_mailbox_set_samples (LsMailbox *self,
+                        gboolean   samples)
+{
+  g_return_if_fail (self != NULL);
+
+  self->samples = samples;
 }
 
 gboolean
@@ -655,7 +686,7 @@ ls_mailbox_push_data (LsMailbox      *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  return ls_mailbox_push_message (self, NULL, data, destroy);
+  return ls_mailbox_push_message (self, NULL, data, destroy, FALSE);
 }
 
 /* Whether the calling thread may touch the consumer side right now: it owns

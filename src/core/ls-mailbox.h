@@ -29,6 +29,8 @@ typedef struct
   gpointer       data;
   GDestroyNotify destroy;
   gint64         queued_us;
+  gint           queued_tid; /* the thread that pushed it */
+  gboolean       sample;     /* its dispatch is recorded as a sample, not history */
 } LsMessage;
 
 /* Called on the target context's thread with messages in FIFO order.

@@ -3,10 +3,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every thread appends here; the UI reads every frame, an export reads it
- * all. The ring is indexed by sequence number (the record of seq n lives
- * in slot n % capacity), so a reader asks for "everything since n" and
- * copies only that, and knows exactly how many it missed when writers
- * lapped it.
+ * all. There are two rings of the same capacity, so that a flood of
+ * samples (counters, a stress test's round trips) cannot erase the
+ * history (streams, crossings, guard events): each record goes to one of
+ * them, with a sequence number common to both. A ring is indexed by its
+ * own position (the record at position n lives in slot n % capacity);
+ * a reader asks for "everything since seq s", finds where that starts in
+ * each ring by bisection, copies only that and merges the two in seq
+ * order, and knows exactly how many it missed when writers lapped it.
  *
  * Readers never hold writers back: they take no lock to copy. Writers
  * (serialized by a mutex among themselves: an append is a struct copy)
@@ -47,18 +51,36 @@ typedef union
 
 G_STATIC_ASSERT (sizeof (LsRecord) % sizeof (guint64) == 0);
 
+/* Which ring a record lives in. */
+enum
+{
+  RING_HISTORY,
+  RING_SAMPLES,
+};
+
+G_STATIC_ASSERT (LS_RECORDER_N_RINGS == 2);
+
+/* One ring, indexed by its own local positions: the record at local
+ * position n lives in slot n % capacity. Records carry the recorder's
+ * global seq, increasing along a ring. */
+typedef struct
+{
+  Slot            *slots;
+  guint            capacity;
+  guint64          floor;        /* positions below it were dropped by a resize */
+  Slot            *pending;      /* under lock: a resize waiting for readers to end */
+  guint            pending_capacity;
+  guint64          begin;        /* atomic: positions below it may have started being written */
+  guint64          end;          /* atomic: positions below it are written */
+} Ring;
+
 struct _LsRecorder
 {
   GObject          parent_instance;
 
   pthread_mutex_t  lock;         /* writers among themselves, readers' registration */
-  Slot            *ring;         /* the record of seq n is ring[n % capacity] */
-  guint            capacity;
-  guint64          floor_seq;    /* seqs below it were dropped by a resize */
-  Slot            *pending_ring; /* under lock: a resize waiting for readers to end */
-  guint            pending_capacity;
-  guint64          begin_seq;    /* atomic: seqs below it may have started being written */
-  guint64          end_seq;      /* atomic: seqs below it are written; the total appended */
+  Ring             rings[LS_RECORDER_N_RINGS];
+  guint64          total;        /* atomic (written under lock): the next global seq */
   guint            borrowers;    /* under lock: readers holding ring details */
   GPtrArray       *parked;       /* under lock: details overwritten while borrowed */
   guint64          next_span_id; /* atomic */
@@ -100,31 +122,41 @@ ls_record_clear (LsRecord *record)
 }
 
 static void
-free_ring (Slot  *ring,
-           guint  capacity)
+free_slots (Slot  *slots,
+            guint  capacity)
 {
-  if (ring == NULL)
+  if (slots == NULL)
     return;
   for (guint i = 0; i < capacity; i++)
-    ls_record_clear (&ring[i].record);
-  g_free (ring);
+    ls_record_clear (&slots[i].record);
+  g_free (slots);
 }
 
-static inline guint64 first_intact_seq (LsRecorder *self,
-                                        guint64     begin);
+/* The first position whose slot no writer has started on again (given a
+ * "begin" read after the slots were copied). */
+static inline guint64
+first_intact (const Ring *ring,
+              guint64     begin)
+{
+  return MAX (begin > ring->capacity ? begin - ring->capacity : 0, ring->floor);
+}
 
 static void
 ls_recorder_finalize (GObject *object)
 {
   LsRecorder *self = LS_RECORDER (object);
-  guint64 end = self->end_seq;
 
-  /* Only the slots ever written: the rest of a large ring was never
-   * touched (g_new0), and reading it would fault in every page at exit. */
-  for (guint64 seq = first_intact_seq (self, end); seq < end; seq++)
-    ls_record_clear (&self->ring[seq % self->capacity].record);
-  g_free (self->ring);
-  free_ring (self->pending_ring, self->pending_capacity);
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+    {
+      Ring *ring = &self->rings[r];
+
+      /* Only the slots ever written: the rest of a large ring was never
+       * touched (g_new0), and reading it would fault in every page at exit. */
+      for (guint64 n = first_intact (ring, ring->end); n < ring->end; n++)
+        ls_record_clear (&ring->slots[n % ring->capacity].record);
+      g_free (ring->slots);
+      free_slots (ring->pending, ring->pending_capacity);
+    }
   g_ptr_array_unref (self->parked);
   g_hash_table_unref (self->thread_names);
   pthread_mutex_destroy (&self->lock);
@@ -150,7 +182,8 @@ ls_recorder_init (LsRecorder *self)
 
 /**
  * ls_recorder_new:
- * @capacity: how many records the ring keeps before it drops the oldest
+ * @capacity: how many records each ring (history, samples) keeps before
+ *   it drops its oldest
  */
 LsRecorder *
 ls_recorder_new (guint capacity)
@@ -160,29 +193,26 @@ ls_recorder_new (guint capacity)
   g_return_val_if_fail (capacity > 0, NULL);
 
   self = g_object_new (LS_TYPE_RECORDER, NULL);
-  self->capacity = capacity;
-  self->ring = g_new0 (Slot, capacity);
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+    {
+      /* g_new0 leaves the pages untouched until a record lands there. */
+      self->rings[r].capacity = capacity;
+      self->rings[r].slots = g_new0 (Slot, capacity);
+    }
   return self;
-}
-
-/* The first seq whose slot no writer has started on again (given a
- * "begin" read after the slots were copied). */
-static inline guint64
-first_intact_seq (LsRecorder *self,
-                  guint64     begin)
-{
-  return MAX (begin > self->capacity ? begin - self->capacity : 0, self->floor_seq);
 }
 
 guint
 ls_recorder_get_capacity (LsRecorder *self)
 {
+  Ring *ring;
   guint capacity;
 
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
 
   pthread_mutex_lock (&self->lock);
-  capacity = self->pending_ring != NULL ? self->pending_capacity : self->capacity;
+  ring = &self->rings[RING_HISTORY];
+  capacity = ring->pending != NULL ? ring->pending_capacity : ring->capacity;
   pthread_mutex_unlock (&self->lock);
   return capacity;
 }
@@ -190,75 +220,88 @@ ls_recorder_get_capacity (LsRecorder *self)
 /* Under the lock, with no reader registered (readers touch the ring
  * without the lock, so it only changes between readers). The newest
  * records move to their slots in the new ring; the rest are dropped.
- * Returns the old ring for the caller to free outside the lock. */
+ * Returns the old slots for the caller to free outside the lock. */
 static Slot *
 swap_ring_locked (LsRecorder *self,
+                  Ring       *ring,
                   guint      *old_capacity)
 {
-  Slot *old_ring = self->ring;
-  guint64 end = self->end_seq;
-  guint64 first = first_intact_seq (self, end);
-  guint64 keep = MIN (end - first, (guint64) self->pending_capacity);
+  Slot *old_slots = ring->slots;
+  guint64 end = ring->end;
+  guint64 first = first_intact (ring, end);
+  guint64 keep = MIN (end - first, (guint64) ring->pending_capacity);
 
   g_assert (self->borrowers == 0);
-  for (guint64 seq = end - keep; seq < end; seq++)
+  for (guint64 n = end - keep; n < end; n++)
     {
-      Slot *from = &old_ring[seq % self->capacity];
+      Slot *from = &old_slots[n % ring->capacity];
 
-      self->pending_ring[seq % self->pending_capacity] = *from;
+      ring->pending[n % ring->pending_capacity] = *from;
       from->record.detail = NULL;   /* moved */
     }
-  *old_capacity = self->capacity;
-  self->ring = self->pending_ring;
-  self->capacity = self->pending_capacity;
-  self->floor_seq = end - keep;
-  self->pending_ring = NULL;
-  self->pending_capacity = 0;
-  return old_ring;
+  *old_capacity = ring->capacity;
+  ring->slots = ring->pending;
+  ring->capacity = ring->pending_capacity;
+  ring->floor = end - keep;
+  ring->pending = NULL;
+  ring->pending_capacity = 0;
+  return old_slots;
 }
 
 /**
  * ls_recorder_set_capacity:
- * @capacity: how many records the ring keeps from now on
+ * @capacity: how many records each ring keeps from now on
  *
  * Any thread. The newest records are kept; a smaller ring drops the
  * oldest, counted as dropped; sequence numbers go on. While a reader is
- * copying, the new ring waits for it to end (readers never block).
+ * copying, the new rings wait for it to end (readers never block).
  */
 void
 ls_recorder_set_capacity (LsRecorder *self,
                           guint       capacity)
 {
-  Slot *ring, *old_ring = NULL, *superseded = NULL;
-  guint old_capacity = 0, superseded_capacity = 0;
+  Slot *fresh[LS_RECORDER_N_RINGS];
+  Slot *old[LS_RECORDER_N_RINGS] = { NULL, };
+  Slot *superseded[LS_RECORDER_N_RINGS] = { NULL, };
+  guint old_capacity[LS_RECORDER_N_RINGS] = { 0, };
+  guint superseded_capacity[LS_RECORDER_N_RINGS] = { 0, };
 
   g_return_if_fail (LS_IS_RECORDER (self));
   g_return_if_fail (capacity > 0);
 
   /* Allocated outside the lock: appends never wait for it. */
-  ring = g_new0 (Slot, capacity);
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+    fresh[r] = g_new0 (Slot, capacity);
 
   pthread_mutex_lock (&self->lock);
-  superseded = self->pending_ring;
-  superseded_capacity = self->pending_capacity;
-  self->pending_ring = NULL;
-  self->pending_capacity = 0;
-  if (capacity == self->capacity)
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
     {
-      /* Back to the size it has: only a waiting resize to cancel. */
-      g_free (ring);
-    }
-  else
-    {
-      self->pending_ring = ring;
-      self->pending_capacity = capacity;
-      if (self->borrowers == 0)
-        old_ring = swap_ring_locked (self, &old_capacity);
+      Ring *ring = &self->rings[r];
+
+      superseded[r] = ring->pending;
+      superseded_capacity[r] = ring->pending_capacity;
+      ring->pending = NULL;
+      ring->pending_capacity = 0;
+      if (capacity == ring->capacity)
+        {
+          /* Back to the size it has: only a waiting resize to cancel. */
+          g_free (g_steal_pointer (&fresh[r]));
+        }
+      else
+        {
+          ring->pending = g_steal_pointer (&fresh[r]);
+          ring->pending_capacity = capacity;
+          if (self->borrowers == 0)
+            old[r] = swap_ring_locked (self, ring, &old_capacity[r]);
+        }
     }
   pthread_mutex_unlock (&self->lock);
 
-  free_ring (superseded, superseded_capacity);
-  free_ring (old_ring, old_capacity);
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+    {
+      free_slots (superseded[r], superseded_capacity[r]);
+      free_slots (old[r], old_capacity[r]);
+    }
 }
 
 guint64
@@ -268,29 +311,31 @@ ls_recorder_next_span_id (LsRecorder *self)
   return __atomic_fetch_add (&self->next_span_id, 1, __ATOMIC_RELAXED);
 }
 
-/* Takes ownership of record->detail. */
+/* Takes ownership of record->detail. Its @sample says which ring. */
 void
 ls_recorder_append (LsRecorder *self,
                     LsRecord   *record)
 {
+  Ring *ring = &self->rings[record->sample ? RING_SAMPLES : RING_HISTORY];
   char *old_detail;
   Slot *slot;
   Slot copy;
-  guint64 seq;
+  guint64 n;
 
   pthread_mutex_lock (&self->lock);
-  seq = self->end_seq;  /* only writers change it, under the lock */
-  slot = &self->ring[seq % self->capacity];
+  n = ring->end;  /* only writers change it, under the lock */
+  slot = &ring->slots[n % ring->capacity];
   old_detail = slot->record.detail;
-  record->seq = seq;
+  record->seq = self->total;
   copy.record = *record;
 
   /* The seqlock's writer side: begin, then the words, then end. */
-  __atomic_store_n (&self->begin_seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_store_n (&ring->begin, n + 1, __ATOMIC_RELAXED);
   __atomic_thread_fence (__ATOMIC_RELEASE);
   for (guint i = 0; i < G_N_ELEMENTS (copy.words); i++)
     __atomic_store_n (&slot->words[i], copy.words[i], __ATOMIC_RELAXED);
-  __atomic_store_n (&self->end_seq, seq + 1, __ATOMIC_RELEASE);
+  __atomic_store_n (&ring->end, n + 1, __ATOMIC_RELEASE);
+  __atomic_store_n (&self->total, record->seq + 1, __ATOMIC_RELEASE);
 
   if (old_detail != NULL && self->borrowers > 0)
     {
@@ -327,6 +372,8 @@ ls_recorder_add_span (LsRecorder   *self,
   record.start_us = span->start_us;
   record.end_us = span->end_us;
   record.value = span->items;
+  record.queued_tid = span->queued_tid;
+  record.sample = span->sample;
   ls_recorder_append (self, &record);
   return record.id;
 }
@@ -371,6 +418,7 @@ ls_recorder_add_counter (LsRecorder *self,
   record.category = "counter";
   record.start_us = record.end_us = g_get_monotonic_time ();
   record.value = value;
+  record.sample = TRUE;
   ls_recorder_append (self, &record);
 }
 
@@ -379,24 +427,70 @@ ls_recorder_get_total (LsRecorder *self)
 {
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
 
-  return __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE);
+  return __atomic_load_n (&self->total, __ATOMIC_ACQUIRE);
 }
 
-guint64
-ls_recorder_get_dropped (LsRecorder *self)
+static guint64
+get_dropped (LsRecorder *self,
+             guint       first,
+             guint       last)
 {
-  guint64 dropped;
-
-  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  guint64 dropped = 0;
 
   /* Under the lock: a resize changes the capacity and the floor. */
   pthread_mutex_lock (&self->lock);
-  dropped = first_intact_seq (self, self->end_seq);
+  for (guint r = first; r <= last; r++)
+    dropped += first_intact (&self->rings[r], self->rings[r].end);
   pthread_mutex_unlock (&self->lock);
   return dropped;
 }
 
+/* What both rings dropped to make room (or to shrink). */
+guint64
+ls_recorder_get_dropped (LsRecorder *self)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  return get_dropped (self, RING_HISTORY, RING_SAMPLES);
+}
+
+/* What the history ring dropped: stream and bridge spans, guard events. */
+guint64
+ls_recorder_get_dropped_history (LsRecorder *self)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  return get_dropped (self, RING_HISTORY, RING_HISTORY);
+}
+
+/* What the samples' ring dropped: counters and sample spans. */
+guint64
+ls_recorder_get_dropped_samples (LsRecorder *self)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  return get_dropped (self, RING_SAMPLES, RING_SAMPLES);
+}
+
 /* ---- readers -------------------------------------------------------------- */
+
+/* Under the lock (no writer moves): the first position of @ring whose
+ * record has a seq ≥ @seq, by bisection (seqs grow along a ring). */
+static guint64
+ring_seek_locked (const Ring *ring,
+                  guint64     seq)
+{
+  guint64 lo = first_intact (ring, ring->end);
+  guint64 hi = ring->end;
+
+  while (lo < hi)
+    {
+      guint64 mid = lo + (hi - lo) / 2;
+
+      if (ring->slots[mid % ring->capacity].record.seq < seq)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
 
 /**
  * ls_recorder_reader_begin:
@@ -417,52 +511,51 @@ ls_recorder_reader_begin (LsRecorderReader *reader,
 
   reader->recorder = self;  /* the caller holds it for the reader's life */
   pthread_mutex_lock (&self->lock);
-  reader->end_seq = __atomic_load_n (&self->end_seq, __ATOMIC_ACQUIRE);
-  reader->next_seq = MIN (since_seq, reader->end_seq);
+  reader->end_seq = self->total;
+  reader->since_seq = MIN (since_seq, reader->end_seq);
+  reader->next_seq = reader->since_seq;
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+    {
+      reader->rings[r].next = ring_seek_locked (&self->rings[r], reader->since_seq);
+      reader->rings[r].end = self->rings[r].end;
+    }
   self->borrowers++;
   pthread_mutex_unlock (&self->lock);
+
+  /* Room for a chunk of each ring, no more than it has to give. */
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+    {
+      LsRecorderRingReader *sub = &reader->rings[r];
+
+      sub->size = (guint) MIN ((guint64) LS_RECORDER_CHUNK, sub->end - sub->next);
+      sub->buffer = sub->size > 0 ? g_new (LsRecord, sub->size) : NULL;
+    }
 }
 
-/**
- * ls_recorder_reader_read:
- * @buffer: room for @max records
- * @max: at most this many (capped at LS_RECORDER_CHUNK)
- *
- * Copies the next records, oldest first, into @buffer; their details are
- * borrowed from the ring (valid until ls_recorder_reader_end(), never to
- * be freed). Records overwritten before the reader got to them are
- * skipped and added to @reader->lost.
- *
- * Returns: how many were copied; 0 when the reader is done.
- */
-guint
-ls_recorder_reader_read (LsRecorderReader *reader,
-                         LsRecord         *buffer,
-                         guint             max)
+/* Copies the next chunk of one ring (at most @max) into @buffer, dropping
+ * what writers overwrote before or during the copy. Returns how many. */
+static guint
+ring_read (LsRecorder           *self,
+           Ring                 *ring,
+           LsRecorderRingReader *sub,
+           LsRecord             *buffer,
+           guint                 max)
 {
-  LsRecorder *self = reader->recorder;
   guint64 first, intact;
   guint n, skip;
 
-  if (self == NULL)
-    return 0;
-
-  max = MIN (max, LS_RECORDER_CHUNK);
   do
     {
       /* Skip what is already known to be gone. */
-      intact = first_intact_seq (self, __atomic_load_n (&self->begin_seq, __ATOMIC_RELAXED));
-      if (reader->next_seq < intact)
-        {
-          reader->lost += MIN (intact, reader->end_seq) - reader->next_seq;
-          reader->next_seq = MIN (intact, reader->end_seq);
-        }
-      first = reader->next_seq;
-      n = (guint) MIN ((guint64) max, reader->end_seq - first);
+      intact = first_intact (ring, __atomic_load_n (&ring->begin, __ATOMIC_RELAXED));
+      if (sub->next < intact)
+        sub->next = MIN (intact, sub->end);
+      first = sub->next;
+      n = (guint) MIN ((guint64) max, sub->end - first);
 
       for (guint i = 0; i < n; i++)
         {
-          const Slot *slot = &self->ring[(first + i) % self->capacity];
+          const Slot *slot = &ring->slots[(first + i) % ring->capacity];
           Slot copy;
 
           for (guint w = 0; w < G_N_ELEMENTS (copy.words); w++)
@@ -473,19 +566,97 @@ ls_recorder_reader_read (LsRecorderReader *reader,
       /* The seqlock's reader side: a record whose slot a writer started on
        * while we copied may be torn; drop those (the oldest ones). */
       __atomic_thread_fence (__ATOMIC_ACQUIRE);
-      intact = first_intact_seq (self, __atomic_load_n (&self->begin_seq, __ATOMIC_RELAXED));
+      intact = first_intact (ring, __atomic_load_n (&ring->begin, __ATOMIC_RELAXED));
       skip = (guint) MIN ((guint64) n, intact > first ? intact - first : 0);
       if (skip > 0)
         {
           memmove (buffer, buffer + skip, (n - skip) * sizeof (LsRecord));
-          reader->lost += skip;
           n -= skip;
         }
-      reader->next_seq = first + skip + n;
+      sub->next = first + skip + n;
     }
   /* All of a chunk torn, with more to read: try the next one. */
-  while (n == 0 && reader->next_seq < reader->end_seq);
+  while (n == 0 && sub->next < sub->end);
 
+  (void) self;
+  return n;
+}
+
+/**
+ * ls_recorder_reader_read:
+ * @buffer: room for @max records
+ * @max: at most this many (capped at LS_RECORDER_CHUNK)
+ *
+ * Copies the next records, oldest first (in seq order across both rings),
+ * into @buffer; their details are borrowed from the ring (valid until
+ * ls_recorder_reader_end(), never to be freed). Records overwritten before
+ * the reader got to them are skipped, counted in @reader->lost once the
+ * reader is done. Within one call, records of one ring come from one
+ * copy: a ring's losses fall between calls, never inside its run.
+ *
+ * Returns: how many were copied; 0 when the reader is done.
+ */
+guint
+ls_recorder_reader_read (LsRecorderReader *reader,
+                         LsRecord         *buffer,
+                         guint             max)
+{
+  LsRecorder *self = reader->recorder;
+  gboolean refilled[LS_RECORDER_N_RINGS] = { FALSE, };
+  gboolean emitted[LS_RECORDER_N_RINGS] = { FALSE, };
+  guint n = 0;
+
+  if (self == NULL || max == 0)
+    return 0;
+
+  max = MIN (max, LS_RECORDER_CHUNK);
+  for (;;)
+    {
+      LsRecorderRingReader *pick = NULL;
+
+      for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+        {
+          LsRecorderRingReader *sub = &reader->rings[r];
+
+          /* A ring runs dry: refill it at most once per call, and only
+           * before it gave any, so what it lost lies before its records
+           * in this call. */
+          while (sub->pos == sub->len && sub->next < sub->end && !refilled[r] && !emitted[r])
+            {
+              sub->pos = 0;
+              sub->len = ring_read (self, &self->rings[r], sub, sub->buffer, sub->size);
+              refilled[r] = TRUE;
+              /* Records before the reader's start (the bisection is by
+               * seq, a resize may have moved things): not ours. */
+              while (sub->pos < sub->len && sub->buffer[sub->pos].seq < reader->since_seq)
+                sub->pos++;
+            }
+          if (sub->pos == sub->len && sub->next < sub->end)
+            {
+              /* Dry, with more to copy: stop here, the next call goes on. */
+              pick = NULL;
+              goto done;
+            }
+          if (sub->pos < sub->len
+              && (pick == NULL || sub->buffer[sub->pos].seq < pick->buffer[pick->pos].seq))
+            pick = sub;
+        }
+      if (pick == NULL || n == max)
+        break;
+      emitted[pick - reader->rings] = TRUE;
+      buffer[n++] = pick->buffer[pick->pos++];
+    }
+done:
+  reader->delivered += n;
+  if (n > 0)
+    reader->next_seq = buffer[n - 1].seq + 1;
+  else
+    {
+      /* Done (a refill that finds nothing has nothing left to find):
+       * whatever of [since, end) was not handed out was lost. */
+      reader->next_seq = reader->end_seq;
+      reader->lost = (reader->end_seq - reader->since_seq) - reader->delivered;
+    }
   return n;
 }
 
@@ -495,8 +666,8 @@ ls_recorder_reader_end (LsRecorderReader *reader)
 {
   LsRecorder *self = reader->recorder;
   g_autoptr(GPtrArray) parked = NULL;
-  Slot *old_ring = NULL;
-  guint old_capacity = 0;
+  Slot *old[LS_RECORDER_N_RINGS] = { NULL, };
+  guint old_capacity[LS_RECORDER_N_RINGS] = { 0, };
 
   if (self == NULL)
     return;
@@ -507,11 +678,16 @@ ls_recorder_reader_end (LsRecorderReader *reader)
       parked = self->parked;
       self->parked = g_ptr_array_new_with_free_func (g_free);
     }
-  if (self->borrowers == 0 && self->pending_ring != NULL)
-    old_ring = swap_ring_locked (self, &old_capacity);
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+    if (self->borrowers == 0 && self->rings[r].pending != NULL)
+      old[r] = swap_ring_locked (self, &self->rings[r], &old_capacity[r]);
   pthread_mutex_unlock (&self->lock);
 
-  free_ring (old_ring, old_capacity);
+  for (guint r = 0; r < LS_RECORDER_N_RINGS; r++)
+    {
+      free_slots (old[r], old_capacity[r]);
+      g_clear_pointer (&reader->rings[r].buffer, g_free);
+    }
 
   reader->recorder = NULL;
 }
@@ -564,16 +740,17 @@ ls_recorder_snapshot_since (LsRecorder *self,
 
   copy = g_array_new (FALSE, FALSE, sizeof (LsRecord));
   ls_recorder_reader_begin (&reader, self, since_seq);
-  while (reader.next_seq < reader.end_seq)
+  do
     {
       guint len = copy->len;
-      guint want = (guint) MIN ((guint64) LS_RECORDER_CHUNK, reader.end_seq - reader.next_seq);
+      guint want = (guint) MIN ((guint64) LS_RECORDER_CHUNK, reader.end_seq - reader.since_seq - len);
 
       /* Room first, then the chunk is copied straight into it. */
-      g_array_set_size (copy, len + want);
-      n = ls_recorder_reader_read (&reader, &g_array_index (copy, LsRecord, len), want);
+      g_array_set_size (copy, len + MAX (want, 1));
+      n = ls_recorder_reader_read (&reader, &g_array_index (copy, LsRecord, len), MAX (want, 1));
       g_array_set_size (copy, len + n);
     }
+  while (n > 0);
 
   for (guint i = 0; i < copy->len; i++)
     {

@@ -62,6 +62,8 @@ typedef struct
   gint64        start_us;
   gint64        end_us;
   gint64        value;      /* counters: the value; spans: an item count */
+  gint          queued_tid; /* a crossing: the thread that posted it at queued_us; 0 otherwise */
+  gboolean      sample;     /* kept in the samples' ring (see ls_recorder_add_span) */
 } LsRecord;
 
 /* One finished unit of work, as a caller describes it. Fill it with
@@ -76,7 +78,15 @@ typedef struct
  * @task is this span's task id (ls_recorder_next_span_id()); 0 asks the
  * recorder for a fresh one. @parent is the task it belongs to, 0 only for
  * a root. @name and @category must be interned or static; @detail is
- * copied. Unset times are 0, an unset outcome is LS_OUTCOME_OK. */
+ * copied. Unset times are 0, an unset outcome is LS_OUTCOME_OK.
+ *
+ * A crossing (a message dispatched on one thread after another posted
+ * it) names its poster in @queued_tid, posted at @queued_us.
+ *
+ * The recorder keeps two rings of the same capacity, so that a flood of
+ * one kind cannot erase the other: history (what streams and the bridge
+ * did, guard events) and samples (@sample spans, such as a stress test's
+ * round trips, and every counter). Each counts what it dropped. */
 typedef struct
 {
   guint64      task;
@@ -90,6 +100,8 @@ typedef struct
   gint64       end_us;
   gint64       items;
   const char  *detail;
+  gint         queued_tid;
+  gboolean     sample;
 } LsSpan;
 
 #define LS_TYPE_RECORDER (ls_recorder_get_type ())
@@ -111,7 +123,11 @@ void        ls_recorder_add_counter    (LsRecorder    *self,
                                         LsLoopId       loop,
                                         gint64         value);
 guint64     ls_recorder_get_total      (LsRecorder    *self);
+/* The monotonic time the trace's timestamps count from. */
+gint64      ls_recorder_get_origin_us  (LsRecorder    *self);
 guint64     ls_recorder_get_dropped    (LsRecorder    *self);
+guint64     ls_recorder_get_dropped_history (LsRecorder *self);
+guint64     ls_recorder_get_dropped_samples (LsRecorder *self);
 GArray     *ls_recorder_snapshot_since (LsRecorder    *self,
                                         guint64        since_seq,
                                         guint64       *n_lost);

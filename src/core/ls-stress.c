@@ -18,6 +18,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ls-bridge-private.h"
+#include "ls-mailbox-private.h"
 #include "ls-stress.h"
 
 struct _LsStress
@@ -202,8 +204,9 @@ ls_stress_pump (LsStress *self)
       request->seq = self->sent;
 
       /* On failure the bridge has already freed the request. */
-      if (!ls_bridge_post (self->bridge, ls_stress_request_run, request,
-                           ls_stress_request_free, &error))
+      /* Samples: a run's round trips must not push the history out. */
+      if (!ls_bridge_post_sample (self->bridge, ls_stress_request_run, request,
+                                  ls_stress_request_free, &error))
         {
           ls_stress_finish (self, LS_STRESS_FAILED, error->message);
           return;
@@ -358,6 +361,7 @@ ls_stress_start (LsStress  *self,
     {
       self->task = ls_recorder_next_span_id (ls_bridge_get_recorder (self->bridge));
       ls_mailbox_set_parent_task (self->replies, self->task);
+      ls_mailbox_set_samples (self->replies, TRUE);
     }
 
   g_clear_pointer (&self->seen, g_free);

@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ls-enum.h"
+#include "ls-llm.h"
 #include "ls-recorder-private.h"
 #include "ls-trace.h"
 
@@ -124,12 +125,61 @@ append_loop (GString  *out,
   g_string_append_c (out, '"');
 }
 
+/* A crossing: a span dispatched after another thread posted it. */
+static gboolean
+is_crossing (const LsRecord *record)
+{
+  return record->kind == LS_RECORD_SPAN && record->queued_tid != 0
+         && record->queued_us != 0 && record->queued_us <= record->start_us;
+}
+
+/* A crossing as a flow, the arrow trace viewers draw: a start ("s") on
+ * the posting thread at the post, an end ("f", bound to the enclosing
+ * slice) on the dispatching thread at the dispatch's start, which is the
+ * dispatch's own "X" span. Both share cat, name and id. A flow start binds
+ * to the slice open on its thread at its time, and the post may have
+ * happened outside any recorded span: a one-microsecond "post" slice of
+ * the flow's category is its anchor. */
+static void
+append_flow (GString        *out,
+             const LsRecord *record,
+             gint64          origin_us,
+             int             pid,
+             guint64         id)
+{
+  gint64 post = record->queued_us - origin_us;
+
+  g_string_append (out, ",\n{\"name\":");
+  append_json_string (out, record->name);
+  g_string_append (out, ",\"cat\":\"crossing\",\"ph\":\"X\"");
+  append_member_int (out, ",\"ts\":", post);
+  g_string_append (out, ",\"dur\":1");
+  append_member_int (out, ",\"pid\":", pid);
+  append_member_int (out, ",\"tid\":", record->queued_tid);
+  append_member_int (out, ",\"args\":{\"post_of\":", (gint64) id);
+  g_string_append (out, "}}");
+
+  for (int end = 0; end < 2; end++)
+    {
+      g_string_append (out, ",\n{\"name\":");
+      append_json_string (out, record->name);
+      g_string_append (out, end ? ",\"cat\":\"crossing\",\"ph\":\"f\",\"bp\":\"e\""
+                                : ",\"cat\":\"crossing\",\"ph\":\"s\"");
+      append_member_int (out, ",\"id\":", (gint64) id);
+      append_member_int (out, ",\"ts\":", end ? record->start_us - origin_us : post);
+      append_member_int (out, ",\"pid\":", pid);
+      append_member_int (out, ",\"tid\":", end ? record->thread_id : record->queued_tid);
+      g_string_append_c (out, '}');
+    }
+}
+
 static void
 append_record (GString        *out,
                const LsRecord *record,
                gint64          origin_us,
                int             pid,
-               gboolean        include_secrets)
+               gboolean        include_secrets,
+               guint64        *flow_id)
 {
   g_autofree char *detail = NULL;
 
@@ -148,6 +198,10 @@ append_record (GString        *out,
       g_string_append_c (out, '"');
       if (record->queued_us != 0)
         append_member_int (out, ",\"wait_us\":", MAX (0, record->start_us - record->queued_us));
+      if (is_crossing (record))
+        append_member_int (out, ",\"posted_tid\":", record->queued_tid);
+      if (record->sample)
+        g_string_append (out, ",\"sample\":true");
       if (record->value != 0)
         append_member_int (out, ",\"items\":", record->value);
       if (record->detail != NULL)
@@ -157,6 +211,8 @@ append_record (GString        *out,
           append_json_string (out, detail);
         }
       g_string_append (out, "}}");
+      if (is_crossing (record))
+        append_flow (out, record, origin_us, pid, ++*flow_id);
       break;
 
     case LS_RECORD_GUARD:
@@ -229,6 +285,9 @@ ls_trace_export (LsRecorder         *self,
   guint64 dropped;
   gboolean ok = TRUE;
   int pid = getpid ();
+  guint64 flow_id = 0;
+  g_autoptr(GHashTable) tids = g_hash_table_new (NULL, NULL);
+  gint last_tid[2] = { 0, 0 };
   guint n;
 
   g_return_val_if_fail (LS_IS_RECORDER (self), FALSE);
@@ -252,13 +311,23 @@ ls_trace_export (LsRecorder         *self,
     }
 
   ls_recorder_reader_begin (&reader, self, 0);
-  dropped = ls_recorder_get_dropped (self);
   while (ok && (n = ls_recorder_reader_read (&reader, chunk, LS_RECORDER_CHUNK)) > 0)
     {
       for (guint i = 0; i < n; i++)
         {
+          const LsRecord *record = &chunk[i];
+
           g_string_append (text, ",\n");
-          append_record (text, &chunk[i], origin_us, pid, include_secrets);
+          append_record (text, record, origin_us, pid, include_secrets, &flow_id);
+          /* Every thread a record names gets a name, the recorder's or its tid. */
+          if (last_tid[0] != record->thread_id && last_tid[1] != record->thread_id)
+            {
+              g_hash_table_add (tids, GINT_TO_POINTER (record->thread_id));
+              last_tid[1] = last_tid[0];
+              last_tid[0] = record->thread_id;
+            }
+          if (is_crossing (record))
+            g_hash_table_add (tids, GINT_TO_POINTER (record->queued_tid));
         }
       if (text->len >= EXPORT_FLUSH_BYTES)
         ok = flush (text, out, cancellable, error);
@@ -267,10 +336,22 @@ ls_trace_export (LsRecorder         *self,
   if (!ok)
     return FALSE;
 
-  /* Known only now: the writers may have lapped the export. */
-  dropped = MIN (dropped, reader.end_seq) + reader.lost;
+  g_hash_table_iter_init (&iter, tids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (names, key))
+      g_string_append_printf (text, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,"
+                              "\"args\":{\"name\":\"thread %d\"}}",
+                              pid, GPOINTER_TO_INT (key), GPOINTER_TO_INT (key));
+
+  /* Known only now: the writers may have lapped the export. What the
+   * export lacks of the records ever made, and what each ring dropped. */
+  dropped = reader.lost;
   g_string_append_printf (text, "\n],\"otherData\":{\"producer\":\"Loopscope " PACKAGE_VERSION "\","
-                          "\"dropped_records\":%" G_GUINT64_FORMAT "}}\n", dropped);
+                          "\"dropped_records\":%" G_GUINT64_FORMAT ","
+                          "\"dropped_history\":%" G_GUINT64_FORMAT ","
+                          "\"dropped_samples\":%" G_GUINT64_FORMAT "}}\n",
+                          dropped, ls_recorder_get_dropped_history (self),
+                          ls_recorder_get_dropped_samples (self));
   return flush (text, out, cancellable, error);
 }
 
@@ -286,9 +367,20 @@ typedef struct
 {
   LsRecorder *self;
   GHashTable *seen_names;
+  GHashTable *flow_starts;  /* "cat\nname\nid" → FlowPoint of its "s" */
+  GHashTable *flow_ends;    /* "tid\nts" → the key of the flow ending there */
   guint       imported;
   guint       skipped;
 } ImportState;
+
+typedef struct
+{
+  gint64 ts;
+  gint   tid;
+} FlowPoint;
+
+/* How many flows an import follows: each costs two small table entries. */
+#define IMPORT_MAX_FLOWS (1u << 20)
 
 static const char *
 import_name (ImportState *state,
@@ -372,6 +464,81 @@ import_outcome (const char *nick)
   return outcome;
 }
 
+static gboolean import_int (JsonObject *object, const char *member, gint64 *value);
+static const char *import_string (JsonObject *object, const char *member);
+
+/* A flow's identity: v1 flows pair by category, name and id. NULL when
+ * the event has no usable id. */
+static char *
+flow_key (JsonObject *event)
+{
+  JsonNode *id = json_object_get_member (event, "id");
+  const char *cat = import_string (event, "cat");
+  const char *name = import_string (event, "name");
+  gint64 number;
+
+  if (id == NULL || !JSON_NODE_HOLDS_VALUE (id))
+    return NULL;
+  if (json_node_get_value_type (id) == G_TYPE_STRING)
+    return g_strdup_printf ("%.64s\n%.128s\n%.64s", cat != NULL ? cat : "", name != NULL ? name : "",
+                            json_node_get_string (id));
+  if (!import_int (event, "id", &number))
+    return NULL;
+  return g_strdup_printf ("%.64s\n%.128s\n%" G_GINT64_FORMAT, cat != NULL ? cat : "",
+                          name != NULL ? name : "", number);
+}
+
+/* The first pass: where each flow starts, and where flows end, so that the
+ * span a flow ends at (its "f" at the span's start, on its thread) learns
+ * who posted it and when. */
+static void
+collect_flow (ImportState *state,
+              JsonObject  *event)
+{
+  const char *phase = import_string (event, "ph");
+  g_autofree char *key = NULL;
+  gint64 ts, tid = 0;
+
+  if (phase == NULL || (!g_str_equal (phase, "s") && !g_str_equal (phase, "f"))
+      || !import_int (event, "ts", &ts) || g_hash_table_size (state->flow_starts) >= IMPORT_MAX_FLOWS
+      || g_hash_table_size (state->flow_ends) >= IMPORT_MAX_FLOWS)
+    return;
+  key = flow_key (event);
+  if (key == NULL)
+    return;
+  import_int (event, "tid", &tid);
+  if (g_str_equal (phase, "s"))
+    {
+      FlowPoint *point = g_new (FlowPoint, 1);
+
+      point->ts = CLAMP (ts, -((gint64) 1 << 50), (gint64) 1 << 50);
+      point->tid = (gint) CLAMP (tid, G_MININT, G_MAXINT);
+      g_hash_table_replace (state->flow_starts, g_steal_pointer (&key), point);
+    }
+  else
+    {
+      g_hash_table_replace (state->flow_ends,
+                            g_strdup_printf ("%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT, tid, ts),
+                            g_steal_pointer (&key));
+    }
+}
+
+/* The flow (if any) that ends at a span starting at @ts on @tid. */
+static const FlowPoint *
+find_flow_start (ImportState *state,
+                 gint64       tid,
+                 gint64       ts)
+{
+  g_autofree char *where = NULL;
+  const char *key;
+
+  if (g_hash_table_size (state->flow_ends) == 0)
+    return NULL;
+  where = g_strdup_printf ("%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT, tid, ts);
+  key = g_hash_table_lookup (state->flow_ends, where);
+  return key != NULL ? g_hash_table_lookup (state->flow_starts, key) : NULL;
+}
+
 static void
 import_event (ImportState *state,
               JsonObject  *event)
@@ -409,13 +576,29 @@ import_event (ImportState *state,
   record.category = import_name (state, event, "cat", "");
   record.loop = import_loop (import_string (args, "loop"));
 
+  if (g_str_equal (phase, "s") || g_str_equal (phase, "f") || g_str_equal (phase, "t"))
+    {
+      /* Flows: read in the first pass, carried by the spans they bind. */
+      state->imported++;
+      return;
+    }
+
   if (g_str_equal (phase, "X"))
     {
-      gint64 wait = 0, task = 0, parent = 0, items = 0;
+      gint64 wait = 0, task = 0, parent = 0, items = 0, posted_tid = 0;
+      const FlowPoint *start;
+      JsonNode *sample;
 
       if (!import_int (event, "dur", &dur) || dur < 0)
         {
           state->skipped++;
+          return;
+        }
+      if (g_strcmp0 (import_string (event, "cat"), "crossing") == 0
+          && import_int (args, "post_of", &task))
+        {
+          /* Our own anchor of a flow's start: the flow comes back with its span. */
+          state->imported++;
           return;
         }
       record.kind = LS_RECORD_SPAN;
@@ -432,6 +615,18 @@ import_event (ImportState *state,
       record.value = items;
       record.outcome = import_outcome (import_string (args, "outcome"));
       record.detail = g_strdup (import_string (args, "detail"));
+      sample = args != NULL ? json_object_get_member (args, "sample") : NULL;
+      record.sample = sample != NULL && JSON_NODE_HOLDS_VALUE (sample)
+                      && json_node_get_value_type (sample) == G_TYPE_BOOLEAN && json_node_get_boolean (sample);
+      /* A crossing: ours say who posted; another tool's say it with a flow. */
+      if (import_int (args, "posted_tid", &posted_tid) && posted_tid != 0 && record.queued_us != 0)
+        record.queued_tid = (gint) CLAMP (posted_tid, G_MININT, G_MAXINT);
+      else if ((start = find_flow_start (state, tid, ts)) != NULL && start->tid != 0
+               && start->ts <= ts && ts - start->ts <= (gint64) 1 << 50)
+        {
+          record.queued_us = record.start_us - (ts - start->ts);
+          record.queued_tid = start->tid;
+        }
     }
   else if (g_str_equal (phase, "i") || g_str_equal (phase, "I"))
     {
@@ -459,6 +654,7 @@ import_event (ImportState *state,
       }
       record.kind = LS_RECORD_COUNTER;
       record.value = value;
+      record.sample = TRUE;
     }
   else
     {
@@ -477,7 +673,9 @@ import_event (ImportState *state,
  * @n_skipped: (out) (optional): events that were not understood
  *
  * Appends the spans ("X"), guard events ("i"), counters ("C") and thread
- * names ("M") of a trace, such as one ls_trace_export() wrote, so
+ * names ("M") of a trace, such as one ls_trace_export() wrote, and its
+ * flows ("s" … "f"): a span a flow ends at becomes a crossing, posted
+ * where the flow starts. So
  * that a saved session can be looked at again. Events of other phases, or
  * missing what they need, are skipped and counted, never fatal.
  *
@@ -492,6 +690,8 @@ ls_trace_import (LsRecorder  *self,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GHashTable) seen_names = NULL;
+  g_autoptr(GHashTable) flow_starts = NULL;
+  g_autoptr(GHashTable) flow_ends = NULL;
   ImportState state = { self };
   JsonNode *root, *events_node = NULL;
   JsonArray *events;
@@ -506,6 +706,21 @@ ls_trace_import (LsRecorder  *self,
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            _("Not a trace file: it is empty"));
+      return -1;
+    }
+  if (size > LS_TRACE_IMPORT_MAX_BYTES)
+    {
+      g_autofree char *limit = g_format_size_full (LS_TRACE_IMPORT_MAX_BYTES, G_FORMAT_SIZE_IEC_UNITS);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Too large for a trace: more than %s"), limit);
+      return -1;
+    }
+  /* json-glib's parser recurses: deep nesting is refused before it. */
+  if (!ls_json_depth_ok (bytes, size, LS_TRACE_IMPORT_MAX_DEPTH))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("Not a trace file: nested deeper than %u levels"), LS_TRACE_IMPORT_MAX_DEPTH);
       return -1;
     }
   parser = json_parser_new ();
@@ -527,8 +742,19 @@ ls_trace_import (LsRecorder  *self,
     }
 
   seen_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  flow_starts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  flow_ends = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   state.seen_names = seen_names;
+  state.flow_starts = flow_starts;
+  state.flow_ends = flow_ends;
   events = json_node_get_array (events_node);
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonNode *node = json_array_get_element (events, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        collect_flow (&state, json_node_get_object (node));
+    }
   for (guint i = 0; i < json_array_get_length (events); i++)
     {
       JsonNode *node = json_array_get_element (events, i);

@@ -10,6 +10,11 @@
 
 G_BEGIN_DECLS
 
+/* What ls_trace_import() accepts: no bigger, and nested no deeper
+ * (our traces nest 4 levels; Chrome's own a few more). */
+#define LS_TRACE_IMPORT_MAX_BYTES ((gsize) 256 * 1024 * 1024)
+#define LS_TRACE_IMPORT_MAX_DEPTH 64
+
 typedef enum
 {
   LS_TRACE_EXPORT_DEFAULT         = 0,

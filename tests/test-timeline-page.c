@@ -1,0 +1,385 @@
+/* test-timeline-page.c: the Timeline page keeps a paused view, opens trace files and refuses bad ones. Runs under Xvfb.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The page is shown in a window with a recorder of its own: paused, the
+ * view keeps what it shows while the ring moves on; a trace exported and
+ * opened again shows the same records and crossings, and exports the same
+ * events; malformed files are refused with their reason, the view left as
+ * it was.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ls-gui-test-utils.h"
+#include "ls-timeline-page.h"
+#include "ls-timeline-view-private.h"
+#include "ls-trace-export.h"
+
+typedef struct
+{
+  GtkWidget      *window;
+  LsTimelinePage *page;
+  LsTimelineView *view;
+  LsRecorder     *recorder;
+  char           *dir;
+  char           *failure;
+  gboolean        done;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  f->recorder = ls_recorder_new (64);
+  f->dir = g_dir_make_tmp ("loopscope-timeline-page-XXXXXX", NULL);
+  g_assert_nonnull (f->dir);
+  f->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 500);
+  f->page = LS_TIMELINE_PAGE (ls_timeline_page_new ());
+  f->view = ls_timeline_page_get_view (f->page);
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->page));
+  ls_timeline_page_set_recorder (f->page, f->recorder);
+  gtk_window_present (GTK_WINDOW (f->window));
+  while ((!gtk_widget_get_mapped (GTK_WIDGET (f->view)) || gtk_widget_get_width (GTK_WIDGET (f->view)) < 600)
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (f->view)));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->view)), >=, 600);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+
+      g_assert_cmpint (g_file_test (path, G_FILE_TEST_IS_DIR) ? g_rmdir (path) : g_unlink (path), ==, 0);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->failure);
+  g_assert_finalize_object (f->recorder);
+}
+
+static void
+add_crossing (LsRecorder *recorder,
+              gint64      at_us,
+              gint64      wait_us,
+              LsLoopId    loop,
+              gint        poster)
+{
+  ls_recorder_add_span (recorder, &(LsSpan) {
+                          .name = "bridge.post", .category = "bridge", .loop = loop,
+                          .queued_us = at_us - wait_us, .queued_tid = poster,
+                          .start_us = at_us, .end_us = at_us + 100,
+                        });
+}
+
+static gboolean
+frames_passed (gpointer data)
+{
+  gint64 *until = data;
+
+  return g_get_monotonic_time () >= *until;
+}
+
+static gboolean
+n_records_is (gpointer data)
+{
+  Fixture *f = data;
+
+  return _ls_timeline_view_get_n_records (f->view) == GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->view), "want"));
+}
+
+/* A label under @widget whose text starts with @prefix, or NULL. */
+static GtkLabel *
+find_label (GtkWidget  *widget,
+            const char *prefix)
+{
+  if (GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
+    return GTK_LABEL (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label (child, prefix);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Live, the view follows the ring; paused, it keeps what it had while the
+ * ring laps it, says so, and catches up once live again. */
+static void
+test_paused_keeps (Fixture       *f,
+                   gconstpointer  data)
+{
+  gint64 until;
+
+  for (guint i = 0; i < 40; i++)
+    ls_recorder_add_span (f->recorder, &(LsSpan) { .name = "stream.read", .category = "stream",
+                                                   .start_us = g_get_monotonic_time (),
+                                                   .end_us = g_get_monotonic_time () });
+  g_object_set_data (G_OBJECT (f->view), "want", GUINT_TO_POINTER (40));
+  g_assert_true (ls_gui_test_wait_for (n_records_is, f));
+  g_assert_null (find_label (GTK_WIDGET (f->page), "Paused"));
+
+  ls_timeline_view_set_live (f->view, FALSE);
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "Paused: the view keeps what it shows"));
+  /* The ring (64) laps the view's records several times over. */
+  for (guint i = 0; i < 500; i++)
+    ls_recorder_add_span (f->recorder, &(LsSpan) { .name = "stream.read", .category = "stream",
+                                                   .start_us = g_get_monotonic_time (),
+                                                   .end_us = g_get_monotonic_time () });
+  /* Frames go by (the view ticks while mapped): it takes nothing in. */
+  until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  ls_gui_test_wait_for (frames_passed, &until);
+  g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, 40);
+
+  /* Live again: what the ring still holds comes in. */
+  ls_timeline_view_set_live (f->view, TRUE);
+  g_assert_null (find_label (GTK_WIDGET (f->page), "Paused"));
+  g_object_set_data (G_OBJECT (f->view), "want", GUINT_TO_POINTER (40 + 64));
+  g_assert_true (ls_gui_test_wait_for (n_records_is, f));
+}
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ls_trace_export_to_file_finish (LS_RECORDER (source), result, &error));
+  g_assert_no_error (error);
+  f->done = TRUE;
+}
+
+static gboolean
+is_done (gpointer data)
+{
+  return ((Fixture *) data)->done;
+}
+
+static void
+export_to (Fixture    *f,
+           LsRecorder *recorder,
+           const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  f->done = FALSE;
+  ls_trace_export_to_file_async (recorder, file, LS_TRACE_EXPORT_DEFAULT, NULL, export_done_cb, f);
+  g_assert_true (ls_gui_test_wait_for (is_done, f));
+}
+
+static int
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* A trace file's events, one per line, sorted; otherData left out. */
+static char *
+sorted_events (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new ();
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = lines[i];
+
+      if (line[0] != '{' || strstr (line, "traceEvents") != NULL)
+        continue;
+      if (g_str_has_suffix (line, ","))
+        line[strlen (line) - 1] = '\0';
+      g_ptr_array_add (events, line);
+    }
+  g_ptr_array_sort (events, compare_lines);
+  g_ptr_array_add (events, NULL);
+  return g_strjoinv ("\n", (char **) events->pdata);
+}
+
+static gboolean
+shows_other_recorder (gpointer data)
+{
+  Fixture *f = data;
+
+  return ls_timeline_view_get_recorder (f->view) != f->recorder || f->failure != NULL;
+}
+
+static void
+on_open_failed_cb (LsTimelinePage *page,
+                   const char     *message,
+                   Fixture        *f)
+{
+  g_free (f->failure);
+  f->failure = g_strdup (message);
+}
+
+static GskRenderNode *
+render (LsTimelineView *view)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+  GTK_WIDGET_GET_CLASS (view)->snapshot (GTK_WIDGET (view), snapshot);
+  return gtk_snapshot_free_to_node (snapshot);
+}
+
+/* Export, open: the same records on the timeline, its crossings drawn as
+ * arrows between the loops, read-only; exported again, the same events.
+ * Live returns to the recording. */
+static void
+test_open_round_trip (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *first = g_build_filename (f->dir, "first.json", NULL);
+  g_autofree char *second = g_build_filename (f->dir, "second.json", NULL);
+  g_autofree char *first_events = NULL;
+  g_autofree char *second_events = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (first);
+  gint64 t0 = ls_recorder_get_origin_us (f->recorder) + G_USEC_PER_SEC;
+  GskRenderNode *node;
+  LsRecorder *shown;
+  guint n_arrows = 0, n_crossings = 0;
+
+  g_signal_connect (f->page, "open-failed", G_CALLBACK (on_open_failed_cb), f);
+  /* A worker span (its thread learnt as the worker's), five crossings from
+   * it to the UI loop 200 ms apart, guards and counters. */
+  ls_recorder_add_span (f->recorder, &(LsSpan) { .name = "stream.read", .category = "stream",
+                                                 .loop = LS_LOOP_WORKER, .start_us = t0, .end_us = t0 + 10 });
+  for (guint i = 0; i < 5; i++)
+    add_crossing (f->recorder, t0 + (i + 1) * 200000, 1500 + i * 1000, LS_LOOP_UI, ls_current_thread_id () + 1);
+  ls_recorder_add_guard (f->recorder, "guard: wrong thread", LS_LOOP_UI, "a reason");
+  ls_recorder_add_counter (f->recorder, "UI loop lag (µs)", LS_LOOP_UI, 300);
+  export_to (f, f->recorder, first);
+
+  ls_timeline_page_open_file (f->page, file);
+  g_assert_true (ls_gui_test_wait_for (shows_other_recorder, f));
+  g_assert_null (f->failure);
+  shown = ls_timeline_view_get_recorder (f->view);
+  g_assert_false (ls_timeline_view_get_live (f->view));
+  g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, 1 + 5 + 2);
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "Trace file “first.json”, read-only: 8 records"));
+
+  /* The posting thread ran no span: its crossings come from "other". The
+   * range shows everything: five arrows, apart. */
+  g_test_message ("view: %d × %d", gtk_widget_get_width (GTK_WIDGET (f->view)),
+                  gtk_widget_get_height (GTK_WIDGET (f->view)));
+  node = render (f->view);
+  g_assert_nonnull (node);
+  gsk_render_node_unref (node);
+  _ls_timeline_view_get_last_arrows (f->view, &n_arrows, &n_crossings);
+  g_assert_cmpuint (n_crossings, ==, 5);
+  g_assert_cmpuint (n_arrows, ==, 5);
+
+  /* What is shown exports as it was opened. */
+  export_to (f, shown, second);
+  first_events = sorted_events (first);
+  second_events = sorted_events (second);
+  g_assert_cmpstr (first_events, ==, second_events);
+
+  /* New records do not reach the opened trace; Live goes back to them. */
+  ls_recorder_add_counter (f->recorder, "UI loop lag (µs)", LS_LOOP_UI, 1);
+  ls_timeline_view_set_live (f->view, TRUE);
+  g_assert_true (ls_timeline_view_get_recorder (f->view) == f->recorder);
+  g_assert_null (find_label (GTK_WIDGET (f->page), "Trace file"));
+}
+
+typedef struct
+{
+  const char *name;
+  const char *contents;  /* NULL: made by the test */
+  const char *reason;
+} Refused;
+
+/* Malformed, hostile or huge files: each refused with its reason, in one
+ * line, the view left on what it showed. */
+static void
+test_open_refused (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const Refused cases[] = {
+    { "empty.json", "", "it is empty" },
+    { "text.json", "this is not JSON", "Not a trace file: " },
+    { "object.json", "{\"traceEvents\": 3}", "expected a \"traceEvents\" array" },
+    { "no-events.json", "{\"traceEvents\": [1, \"x\", {\"ph\": \"?\"}]}", "No spans, events or counters" },
+    { "deep.json", NULL, "nested deeper than" },
+    { "huge.json", NULL, "Too large for a trace" },
+    { "directory.json", NULL, "Not a regular file" },
+  };
+
+  g_signal_connect (f->page, "open-failed", G_CALLBACK (on_open_failed_cb), f);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_build_filename (f->dir, cases[i].name, NULL);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      if (cases[i].contents != NULL)
+        g_assert_true (g_file_set_contents (path, cases[i].contents, -1, NULL));
+      else if (g_str_equal (cases[i].name, "deep.json"))
+        {
+          g_autoptr(GString) deep = g_string_new ("{\"traceEvents\":");
+
+          for (guint d = 0; d < 100000; d++)
+            g_string_append_c (deep, '[');
+          g_assert_true (g_file_set_contents (path, deep->str, (gssize) deep->len, NULL));
+        }
+      else if (g_str_equal (cases[i].name, "huge.json"))
+        {
+          /* Sparse: the size is checked before anything is read. */
+          int fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+
+          g_assert_cmpint (fd, >=, 0);
+          g_assert_cmpint (ftruncate (fd, (off_t) LS_TRACE_IMPORT_MAX_BYTES + 1), ==, 0);
+          close (fd);
+        }
+      else
+        g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+
+      g_clear_pointer (&f->failure, g_free);
+      ls_timeline_page_open_file (f->page, file);
+      g_assert_true (ls_gui_test_wait_for (shows_other_recorder, f));
+      g_test_message ("%s: %s", cases[i].name, f->failure);
+      g_assert_nonnull (f->failure);
+      g_assert_true (g_str_has_prefix (f->failure, "Could not open the trace: "));
+      g_assert_nonnull (strstr (f->failure, cases[i].reason));
+      g_assert_null (strchr (f->failure, '\n'));
+      g_assert_true (ls_timeline_view_get_recorder (f->view) == f->recorder);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  if (!ls_gui_test_init (&argc, &argv, "/timeline-page/paused-keeps"))
+    return g_test_run ();
+
+  g_test_add ("/timeline-page/paused-keeps", Fixture, NULL, fixture_set_up, test_paused_keeps, fixture_tear_down);
+  g_test_add ("/timeline-page/open-round-trip", Fixture, NULL, fixture_set_up, test_open_round_trip, fixture_tear_down);
+  g_test_add ("/timeline-page/open-refused", Fixture, NULL, fixture_set_up, test_open_refused, fixture_tear_down);
+
+  return g_test_run ();
+}
