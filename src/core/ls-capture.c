@@ -525,7 +525,7 @@ get_time (Reader      *r,
       reader_error (r, error, _("“%s” must be a whole number in range"), "t");
       return FALSE;
     }
-  *t_us = (gint64) llround (t * 1000);
+  *t_us = (gint64) (t * 1000 + 0.5);
   return TRUE;
 }
 
