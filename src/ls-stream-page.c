@@ -20,6 +20,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "ls-capture.h"
 #include "ls-curl.h"
 #include "ls-format.h"
 #include "ls-llm-view.h"
@@ -76,6 +77,8 @@ struct _LsStreamPage
    * was made for, on this page only; editing the URL forgets it. */
   char            *pinned_fingerprint;
   char            *pinned_url;
+
+  char            *capture_name;  /* the stream shown was read from this capture file */
 };
 
 G_DEFINE_FINAL_TYPE (LsStreamPage, ls_stream_page, GTK_TYPE_WIDGET)
@@ -422,6 +425,15 @@ ls_stream_page_update_state (LsStreamPage *self)
 
   if (message == NULL)
     message = _("Enter a streaming URL and connect.");
+  if (self->stream != NULL && ls_stream_get_from_capture (self->stream) && self->capture_name != NULL)
+    {
+      /* TRANSLATORS: a capture file's name, then how its stream ended. */
+      char *from = g_strdup_printf (_("From the capture “%s”: %s"), self->capture_name, message);
+
+      g_free (owned);
+      owned = from;
+      message = owned;
+    }
 
   ls_stream_page_arm_countdown (self, next_change_us);
   gtk_widget_set_visible (GTK_WIDGET (self->wait_box), state == LS_STREAM_WAITING);
@@ -517,6 +529,7 @@ ls_stream_page_drop_stream (LsStreamPage *self)
    * post it too, but say it out loud. */
   ls_stream_cancel (self->stream);
   g_clear_object (&self->stream);
+  g_clear_pointer (&self->capture_name, g_free);
 }
 
 static LsStreamOptions *
@@ -543,6 +556,8 @@ ls_stream_page_build_options (LsStreamPage  *self,
   /* Heartbeats are what a user looks for in a quiet stream: kept, and
    * shown unless the events view hides them. */
   options->comments = TRUE;
+  /* Save Capture… may be asked for at any time: keep every read. */
+  options->record_reads = TRUE;
   /* The Preferences' reconnect default (for GET) applies to Automatic;
    * the editor's timings start as the Preferences' and may differ. */
   ls_settings_apply_stream_defaults (self->settings, options);
@@ -617,6 +632,71 @@ ls_stream_page_connect (LsStreamPage *self)
   ls_request_editor_set_error (self->editor, NULL);
   ls_stream_page_update_state (self);
 
+  return TRUE;
+}
+
+/**
+ * ls_stream_page_show_capture:
+ * @capture: a capture read back (ls_capture_read_file())
+ * @name: the file's name, for the status line
+ *
+ * Shows @capture as the page's stream, read-only: the events table, the
+ * Assembled and Response views and the figures are the capture's; the
+ * editor holds its request. Connecting starts a live stream in its place.
+ *
+ * Returns: FALSE (and the reason under the URL) without an engine
+ */
+gboolean
+ls_stream_page_show_capture (LsStreamPage *self,
+                             LsCapture    *capture,
+                             const char   *name)
+{
+  LsRequestEditor *editor;
+
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), FALSE);
+  g_return_val_if_fail (capture != NULL, FALSE);
+
+  if (self->bridge == NULL)
+    {
+      ls_request_editor_set_error (self->editor, _("The streaming engine is not running."));
+      return FALSE;
+    }
+
+  ls_stream_page_drop_stream (self);
+  editor = self->editor;
+  ls_request_editor_set_method (editor, capture->request->method != NULL ? capture->request->method : "GET");
+  ls_request_editor_set_url (editor, capture->request->url);
+  ls_request_editor_set_format (editor, capture->request->format);
+  ls_request_editor_clear_headers (editor);
+  for (guint i = 0; i < capture->request->headers->len; i++)
+    {
+      const LsStreamHeader *header = g_ptr_array_index (capture->request->headers, i);
+
+      ls_request_editor_add_header (editor, header->name, header->value);
+    }
+  if (capture->request->body != NULL)
+    {
+      g_autofree char *body = g_utf8_make_valid (g_bytes_get_data (capture->request->body, NULL),
+                                                 (gssize) g_bytes_get_size (capture->request->body));
+
+      ls_request_editor_set_body (editor, body);
+    }
+  else
+    ls_request_editor_set_body (editor, NULL);
+  ls_request_editor_set_error (editor, NULL);
+
+  ls_event_panel_set_store (self->event_panel, capture->store);
+  self->stream = ls_stream_new_from_capture (self->bridge, capture->request, capture->store,
+                                             ++self->next_stream_id, capture->state, capture->end,
+                                             capture->message, &capture->stats, capture->response,
+                                             capture->read_log);
+  self->capture_name = g_strdup (name);
+  g_signal_connect_swapped (self->stream, "notify::state", G_CALLBACK (on_stream_state_cb), self);
+  g_signal_connect_swapped (self->stream, "progress", G_CALLBACK (on_stream_progress_cb), self);
+  ls_llm_view_set_stream (self->llm_view, self->stream);
+  ls_stream_page_update_state (self);
+  ls_stream_page_update_figures (self);
+  ls_stream_page_update_response (self);
   return TRUE;
 }
 
@@ -792,6 +872,7 @@ ls_stream_page_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->pinned_fingerprint, g_free);
   g_clear_pointer (&self->pinned_url, g_free);
+  g_clear_pointer (&self->capture_name, g_free);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_STREAM_PAGE);
 

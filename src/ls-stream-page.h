@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "ls-bridge.h"
+#include "ls-capture.h"
 #include "ls-event-panel.h"
 #include "ls-request-editor.h"
 #include "ls-response-pane.h"
@@ -31,6 +32,11 @@ LsStream        *ls_stream_page_get_stream       (LsStreamPage *self);
 /* What the Connect button does. FALSE (and the reason under the URL)
  * when the request is not valid or the engine refuses it. */
 gboolean         ls_stream_page_connect          (LsStreamPage *self);
+/* A capture read back, shown read-only in place of the stream (a new
+ * connect replaces it). FALSE without an engine. */
+gboolean         ls_stream_page_show_capture     (LsStreamPage *self,
+                                                  LsCapture    *capture,
+                                                  const char   *name);
 /* What the Stop button does; also done when the page goes away. */
 void             ls_stream_page_stop             (LsStreamPage *self);
 /* Ctrl+R: reconnect now when waiting to, else connect the request anew. */

@@ -17,6 +17,7 @@
 
 #include "ls-format.h"
 #include "ls-settings.h"
+#include "ls-capture-files.h"
 #include "ls-ui-util.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
@@ -51,6 +52,10 @@ struct _LsWindow
   guint64               shown_total;
   guint64               shown_dropped;
   gboolean              status_shown;
+
+  GCancellable         *files_cancellable; /* captures and exports; cancelled when the window goes */
+  guint                 files_pending;
+  char                 *opening_name;
 };
 
 G_DEFINE_FINAL_TYPE (LsWindow, ls_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -208,6 +213,8 @@ ls_window_update_pacing (LsWindow *self)
     }
 }
 
+static void ls_window_update_file_actions (LsWindow *self);
+
 static void
 on_stream_live_cb (LsWindow     *self,
                    GParamSpec   *pspec,
@@ -218,6 +225,7 @@ on_stream_live_cb (LsWindow     *self,
   if (ls_stream_page_get_live (page))
     ls_window_hide_empty_state (self);
   ls_window_update_pacing (self);
+  ls_window_update_file_actions (self);
 }
 
 static void
@@ -344,6 +352,192 @@ ls_window_focus_filter_action (GtkWidget  *widget,
 
   ls_window_show_page (self, "stream");
   ls_stream_page_focus_filter (self->stream_page);
+}
+
+/* ---- captures and exports ------------------------------------------------- */
+
+static void
+ls_window_update_file_actions (LsWindow *self)
+{
+  LsStream *stream = ls_stream_page_get_stream (self->stream_page);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-capture", stream != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-events", stream != NULL);
+}
+
+static void
+file_failed (LsWindow     *self,
+             const char   *what,
+             const GError *error)
+{
+  g_autofree char *message = NULL;
+
+  /* Cancelled means the window went away: nobody to tell. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* TRANSLATORS: what could not be done ("Could not save the capture"), then why. */
+  message = g_strdup_printf (_("%s: %s"), what, error->message);
+  ls_window_show_banner (self, message);
+}
+
+static void
+save_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(LsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->files_pending--;
+  if (!ls_capture_files_save_finish (result, &error))
+    file_failed (self, _("Could not save the capture"), error);
+}
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(LsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->files_pending--;
+  if (!ls_capture_files_export_events_finish (result, &error))
+    file_failed (self, _("Could not export the events"), error);
+}
+
+static void
+open_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(LsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsCapture) capture = NULL;
+  g_autofree char *name = g_steal_pointer (&self->opening_name);
+
+  self->files_pending--;
+  capture = ls_capture_files_open_finish (result, &error);
+  if (g_cancellable_is_cancelled (self->files_cancellable))
+    return;
+  if (capture == NULL)
+    {
+      file_failed (self, _("Could not open the capture"), error);
+      return;
+    }
+  ls_window_hide_empty_state (self);
+  ls_window_show_page (self, "stream");
+  if (ls_stream_page_show_capture (self->stream_page, capture, name))
+    ls_window_show_banner (self, capture->warning);
+  ls_window_update_file_actions (self);
+}
+
+void
+_ls_window_save_capture (LsWindow *self,
+                         GFile    *file,
+                         gboolean  include_secrets)
+{
+  LsStream *stream = ls_stream_page_get_stream (self->stream_page);
+
+  if (stream == NULL)
+    return;
+  self->files_pending++;
+  ls_capture_files_save_async (stream, file, include_secrets, self->files_cancellable,
+                               save_done_cb, g_object_ref (self));
+}
+
+void
+_ls_window_export_events (LsWindow *self,
+                          GFile    *file)
+{
+  LsStream *stream = ls_stream_page_get_stream (self->stream_page);
+
+  if (stream == NULL)
+    return;
+  self->files_pending++;
+  ls_capture_files_export_events_async (stream, file, self->files_cancellable,
+                                        export_done_cb, g_object_ref (self));
+}
+
+void
+_ls_window_open_capture (LsWindow *self,
+                         GFile    *file)
+{
+  self->files_pending++;
+  g_free (self->opening_name);
+  self->opening_name = g_file_get_basename (file);
+  ls_capture_files_open_async (file, self->files_cancellable, open_done_cb, g_object_ref (self));
+}
+
+guint
+_ls_window_get_files_pending (LsWindow *self)
+{
+  return self->files_pending;
+}
+
+static void
+save_chosen_cb (GFile    *file,
+                gboolean  include_secrets,
+                gpointer  user_data)
+{
+  g_autoptr(LsWindow) self = user_data;
+
+  if (file != NULL)
+    _ls_window_save_capture (self, file, include_secrets);
+}
+
+static void
+export_chosen_cb (GFile    *file,
+                  gboolean  include_secrets,
+                  gpointer  user_data)
+{
+  g_autoptr(LsWindow) self = user_data;
+
+  if (file != NULL)
+    _ls_window_export_events (self, file);
+}
+
+static void
+open_chosen_cb (GFile    *file,
+                gboolean  include_secrets,
+                gpointer  user_data)
+{
+  g_autoptr(LsWindow) self = user_data;
+
+  if (file != NULL)
+    _ls_window_open_capture (self, file);
+}
+
+static void
+ls_window_file_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+  static const char * const capture_patterns[] = { "*.jsonl", "*.jsonl.gz", "*.ndjson", "*.gz", NULL };
+  static const char * const ndjson_patterns[] = { "*.jsonl", "*.ndjson", NULL };
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (g_str_equal (action_name, "win.open-capture"))
+    ls_capture_files_choose (GTK_WINDOW (self), FALSE, FALSE, _("Open Capture"), _("_Open"), NULL,
+                             _("Loopscope captures (JSON lines)"), capture_patterns,
+                             open_chosen_cb, g_object_ref (self));
+  else if (g_str_equal (action_name, "win.save-capture"))
+    {
+      g_autofree char *name = g_date_time_format (now, "capture-%Y%m%d-%H%M%S.jsonl");
+
+      ls_capture_files_choose (GTK_WINDOW (self), TRUE, TRUE, _("Save Capture"), _("_Save"), name,
+                               _("Loopscope captures (JSON lines)"), capture_patterns,
+                               save_chosen_cb, g_object_ref (self));
+    }
+  else
+    {
+      g_autofree char *name = g_date_time_format (now, "events-%Y%m%d-%H%M%S.jsonl");
+
+      ls_capture_files_choose (GTK_WINDOW (self), TRUE, FALSE, _("Export Events"), _("_Export"), name,
+                               _("Events (NDJSON)"), ndjson_patterns,
+                               export_chosen_cb, g_object_ref (self));
+    }
 }
 
 /* Ctrl+Shift+S exports from any page, not only from the Timeline. */
@@ -473,6 +667,8 @@ ls_window_dispose (GObject *object)
 
   ls_widget_set_ticking (GTK_WIDGET (self), &self->tick_id, FALSE, ls_window_tick_cb);
   g_clear_handle_id (&self->idle_refresh_id, g_source_remove);
+  /* A capture or export still running finishes in its thread, unheard. */
+  g_cancellable_cancel (self->files_cancellable);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_WINDOW);
 
@@ -486,6 +682,17 @@ ls_window_dispose (GObject *object)
 }
 
 static void
+ls_window_finalize (GObject *object)
+{
+  LsWindow *self = LS_WINDOW (object);
+
+  g_clear_object (&self->files_cancellable);
+  g_free (self->opening_name);
+
+  G_OBJECT_CLASS (ls_window_parent_class)->finalize (object);
+}
+
+static void
 ls_window_class_init (LsWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -493,6 +700,7 @@ ls_window_class_init (LsWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = ls_window_dispose;
+  object_class->finalize = ls_window_finalize;
 
   window_class->close_request = ls_window_close_request;
   widget_class->map = ls_window_map;
@@ -518,6 +726,9 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, ls_window_reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, ls_window_focus_url_action);
   gtk_widget_class_install_action (widget_class, "win.focus-filter", NULL, ls_window_focus_filter_action);
+  gtk_widget_class_install_action (widget_class, "win.open-capture", NULL, ls_window_file_action);
+  gtk_widget_class_install_action (widget_class, "win.save-capture", NULL, ls_window_file_action);
+  gtk_widget_class_install_action (widget_class, "win.export-events", NULL, ls_window_file_action);
 
   gtk_widget_class_add_binding (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                 ls_window_export_trace_shortcut, NULL);
@@ -532,6 +743,8 @@ static void
 ls_window_init (LsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->files_cancellable = g_cancellable_new ();
+  ls_window_update_file_actions (self);
 }
 
 LsWindow *

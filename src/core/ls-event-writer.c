@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "ls-event-writer.h"
+#include "ls-redact.h"
 #include "ls-sse-parser.h"
+#include "ls-stream-options.h"
 
 #define OUT_BUFFER_SIZE (256 * 1024)
 
@@ -27,6 +29,8 @@ struct _LsEventWriter
 {
   int          fd;
   gboolean     close_fd;
+  GOutputStream *ostream;     /* instead of @fd, when set (a file, gzip) */
+  gboolean     release;       /* release written events in the store */
   char        *destination;
   gint64       t0_us;
 
@@ -39,6 +43,14 @@ struct _LsEventWriter
   guint64      dropped;
   gboolean     write_failed;
   char        *write_error;
+
+  /* A capture (docs/capture.md): the read log's entries between the
+   * records, and each line's connection. */
+  LsReadLog   *read_log;
+  gboolean     include_secrets;
+  guint64      next_log;
+  guint32      connection;
+  GArray      *entries;
 
   /* The kinds' nicks, looked up once: one per line otherwise. */
   const char  *kind_names[LS_EVENT_KIND_LAST + 1];
@@ -61,6 +73,22 @@ write_all (LsEventWriter *w,
            const char    *data,
            gsize          len)
 {
+  if (w->ostream != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_output_stream_write_all (w->ostream, data, len, NULL, NULL, &error))
+        {
+          if (!w->write_failed)
+            {
+              w->write_failed = TRUE;
+              w->write_error = g_strdup_printf (_("Cannot write events to %s: %s"),
+                                                w->destination, error->message);
+            }
+          return FALSE;
+        }
+      return TRUE;
+    }
   while (len > 0)
     {
       ssize_t n = write (w->fd, data, len);
@@ -218,23 +246,15 @@ out_json_string (LsEventWriter *w,
   w->len = o - w->buf;
 }
 
-static gboolean
-write_event_cb (const LsEventView *view,
-                gpointer           user_data)
+/* ,"t":MS.UUU (from t0, never negative) */
+static void
+out_time (LsEventWriter *w,
+          gint64         time_us)
 {
-  LsEventWriter *w = user_data;
-  gint64 t = view->time_us - w->t0_us;
-  LsEventKind line_kind;
+  gint64 t = time_us - w->t0_us;
 
   if (t < 0)
     t = 0;
-
-  /* An NDJSON line that is not valid JSON is still an event line, flagged
-   * with "valid":false below; every other kind is written as its nick. */
-  line_kind = view->kind == LS_EVENT_KIND_INVALID ? LS_EVENT_KIND_EVENT : view->kind;
-
-  OUT_LITERAL (w, "{\"seq\":");
-  out_uint (w, view->seq);
   OUT_LITERAL (w, ",\"t\":");
   out_uint (w, (guint64) t / 1000);
   {
@@ -247,6 +267,159 @@ write_event_cb (const LsEventView *view,
     o[3] = (char) ('0' + frac % 10);
     w->len += 4;
   }
+}
+
+/* Any bytes as a JSON string: valid UTF-8 as is, else with U+FFFD. */
+static void
+out_json_text (LsEventWriter *w,
+               const char    *str,
+               gsize          len)
+{
+  g_string_truncate (w->scratch, 0);
+  if (ls_utf8_decode_lossy (str, len, w->scratch))
+    out_json_string (w, str, len);
+  else
+    out_json_string (w, w->scratch->str, w->scratch->len);
+}
+
+static void
+out_base64 (LsEventWriter *w,
+            const guint8  *data,
+            gsize          len)
+{
+  gint state = 0, save = 0;
+  char *o = out_reserve (w, (len / 3 + 1) * 4 + 4 + 2);
+  gsize n;
+
+  *o++ = '"';
+  n = g_base64_encode_step (data, len, FALSE, o, &state, &save);
+  n += g_base64_encode_close (FALSE, o + n, &state, &save);
+  o[n] = '"';
+  w->len += n + 2;
+}
+
+/* A capture's line for one read-log entry (docs/capture.md). */
+static void
+write_log_entry (LsEventWriter        *w,
+                 const LsReadLogEntry *entry)
+{
+  w->connection = entry->connection;
+  switch (entry->kind)
+    {
+    case LS_READ_LOG_CONNECT:
+      OUT_LITERAL (w, "{\"kind\":\"connect\"");
+      out_time (w, entry->time_us);
+      OUT_LITERAL (w, ",\"connection\":");
+      out_uint (w, entry->connection);
+      OUT_LITERAL (w, "}\n");
+      break;
+
+    case LS_READ_LOG_RESPONSE:
+      {
+        const LsStreamResponse *r = entry->response;
+
+        OUT_LITERAL (w, "{\"kind\":\"response\"");
+        out_time (w, entry->time_us);
+        OUT_LITERAL (w, ",\"connection\":");
+        out_uint (w, entry->connection);
+        OUT_LITERAL (w, ",\"http_version\":");
+        out_json_text (w, r->http_version, strlen (r->http_version));
+        OUT_LITERAL (w, ",\"status\":");
+        out_uint (w, r->status);
+        OUT_LITERAL (w, ",\"reason\":");
+        out_json_text (w, r->reason, strlen (r->reason));
+        OUT_LITERAL (w, ",\"headers_ms\":");
+        out_uint (w, (guint64) MAX (r->headers_us, 0) / 1000);
+        OUT_LITERAL (w, ",\"headers\":[");
+        for (guint i = 0; i < r->headers->len; i++)
+          {
+            const LsStreamHeader *header = g_ptr_array_index (r->headers, i);
+            g_autofree char *value = w->include_secrets ? g_strdup (header->value)
+                                                        : ls_redact_header_value (header->name, header->value);
+
+            OUT_LITERAL (w, "{\"name\":");
+            out_json_text (w, header->name, strlen (header->name));
+            OUT_LITERAL (w, ",\"value\":");
+            out_json_text (w, value, strlen (value));
+            if (i + 1 < r->headers->len)
+              OUT_LITERAL (w, "},");
+            else
+              OUT_LITERAL (w, "}");
+          }
+        OUT_LITERAL (w, "]");
+        if (r->headers_truncated)
+          OUT_LITERAL (w, ",\"headers_truncated\":true");
+        OUT_LITERAL (w, "}\n");
+      }
+      break;
+
+    case LS_READ_LOG_READ:
+    default:
+      OUT_LITERAL (w, "{\"kind\":\"read\"");
+      out_time (w, entry->time_us);
+      OUT_LITERAL (w, ",\"connection\":");
+      out_uint (w, entry->connection);
+      OUT_LITERAL (w, ",\"size\":");
+      out_uint (w, entry->size);
+      if (entry->data != NULL)
+        {
+          gsize size;
+          const guint8 *data = g_bytes_get_data (entry->data, &size);
+
+          OUT_LITERAL (w, ",\"data_b64\":");
+          out_base64 (w, data, size);
+        }
+      OUT_LITERAL (w, "}\n");
+      break;
+    }
+}
+
+/* The read log's entries due before a record numbered @seq. */
+static inline void
+write_log_before (LsEventWriter *w,
+                  guint64        seq,
+                  guint         *next)
+{
+  while (*next < w->entries->len && g_array_index (w->entries, LsReadLogEntry, *next).seq <= seq)
+    {
+      write_log_entry (w, &g_array_index (w->entries, LsReadLogEntry, *next));
+      (*next)++;
+    }
+}
+
+typedef struct
+{
+  LsEventWriter *w;
+  guint          next_entry;
+} WriteBatch;
+
+static gboolean write_event_cb (const LsEventView *view,
+                                gpointer           user_data);
+
+static gboolean
+write_capture_event_cb (const LsEventView *view,
+                        gpointer           user_data)
+{
+  WriteBatch *batch = user_data;
+
+  write_log_before (batch->w, view->seq, &batch->next_entry);
+  return write_event_cb (view, batch->w);
+}
+
+static gboolean
+write_event_cb (const LsEventView *view,
+                gpointer           user_data)
+{
+  LsEventWriter *w = user_data;
+  LsEventKind line_kind;
+
+  /* An NDJSON line that is not valid JSON is still an event line, flagged
+   * with "valid":false below; every other kind is written as its nick. */
+  line_kind = view->kind == LS_EVENT_KIND_INVALID ? LS_EVENT_KIND_EVENT : view->kind;
+
+  OUT_LITERAL (w, "{\"seq\":");
+  out_uint (w, view->seq);
+  out_time (w, view->time_us);
   OUT_LITERAL (w, ",\"kind\":\"");
   if ((guint) line_kind <= LS_EVENT_KIND_LAST)
     out_append (w, w->kind_names[line_kind], w->kind_lens[line_kind]);
@@ -257,6 +430,11 @@ write_event_cb (const LsEventView *view,
       out_append (w, name, strlen (name));
     }
   OUT_LITERAL (w, "\"");
+  if (w->read_log != NULL)
+    {
+      OUT_LITERAL (w, ",\"connection\":");
+      out_uint (w, w->connection);
+    }
 
   switch (view->kind)
     {
@@ -272,6 +450,11 @@ write_event_cb (const LsEventView *view,
       out_json_string (w, view->id, view->id_len);
       OUT_LITERAL (w, ",\"data\":");
       out_json_string (w, view->data, view->data_len);
+      if (w->read_log != NULL && view->wire_size != 0)
+        {
+          OUT_LITERAL (w, ",\"wire_size\":");
+          out_uint (w, view->wire_size);
+        }
       break;
 
     case LS_EVENT_KIND_CHUNK:
@@ -279,11 +462,7 @@ write_event_cb (const LsEventView *view,
       out_uint (w, view->data_len);
       OUT_LITERAL (w, ",\"data\":");
       /* Raw bytes may be anything: invalid UTF-8 becomes U+FFFD. */
-      g_string_truncate (w->scratch, 0);
-      if (ls_utf8_decode_lossy (view->data, view->data_len, w->scratch))
-        out_json_string (w, view->data, view->data_len);
-      else
-        out_json_string (w, w->scratch->str, w->scratch->len);
+      out_json_text (w, view->data, view->data_len);
       break;
 
     case LS_EVENT_KIND_CLOSED:
@@ -330,6 +509,7 @@ ls_event_writer_new (int         fd,
   w->close_fd = close_fd;
   w->destination = g_strdup (destination);
   w->t0_us = t0_us;
+  w->release = TRUE;
   w->cap = OUT_BUFFER_SIZE;
   w->buf = g_malloc (w->cap);
   w->scratch = g_string_new (NULL);
@@ -341,13 +521,69 @@ ls_event_writer_new (int         fd,
   return w;
 }
 
+LsEventWriter *
+ls_event_writer_new_for_stream (GOutputStream *out,
+                                const char    *destination,
+                                gint64         t0_us)
+{
+  LsEventWriter *w;
+
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), NULL);
+
+  w = ls_event_writer_new (0, FALSE, destination, t0_us);
+  w->ostream = g_object_ref (out);
+  w->close_fd = TRUE;
+  return w;
+}
+
+void
+ls_event_writer_set_release (LsEventWriter *self,
+                             gboolean       release)
+{
+  g_return_if_fail (self != NULL);
+  self->release = release;
+}
+
+void
+ls_event_writer_set_read_log (LsEventWriter *self,
+                              LsReadLog     *read_log,
+                              gboolean       include_secrets)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (read_log != NULL);
+  g_return_if_fail (self->read_log == NULL);
+
+  self->read_log = ls_read_log_ref (read_log);
+  self->include_secrets = include_secrets;
+  self->entries = ls_read_log_entries_new ();
+}
+
+void
+ls_event_writer_write_line (LsEventWriter *self,
+                            const char    *line,
+                            gssize         len)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (line != NULL);
+
+  if (self->write_failed)
+    return;
+  out_append (self, line, len < 0 ? strlen (line) : (gsize) len);
+  OUT_LITERAL (self, "\n");
+}
+
 void
 ls_event_writer_free (LsEventWriter *self)
 {
   if (self == NULL)
     return;
-  if (self->close_fd)
+  if (self->ostream != NULL && self->close_fd)
+    g_output_stream_close (self->ostream, NULL, NULL);
+  else if (self->close_fd)
     close (self->fd);
+  g_clear_object (&self->ostream);
+  g_clear_pointer (&self->read_log, ls_read_log_unref);
+  g_clear_pointer (&self->entries, g_array_unref);
   g_string_free (self->scratch, TRUE);
   g_free (self->buf);
   g_free (self->destination);
@@ -359,7 +595,8 @@ gboolean
 ls_event_writer_write_new (LsEventWriter *self,
                            LsEventStore  *store)
 {
-  guint64 first, end;
+  guint64 first, end, log_end = 0;
+  WriteBatch batch = { self, 0 };
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (store != NULL, FALSE);
@@ -367,7 +604,16 @@ ls_event_writer_write_new (LsEventWriter *self,
   if (self->write_failed)
     return FALSE;
 
+  /* The log first, then the store: every entry copied then has a seq at
+   * most the store's end read after it. */
+  if (self->read_log != NULL)
+    {
+      g_array_set_size (self->entries, 0);
+      log_end = ls_read_log_copy_since (self->read_log, self->next_log, self->entries);
+    }
   ls_event_store_get_range (store, &first, &end);
+  if (self->read_log != NULL)
+    write_log_before (self, first > 0 ? first - 1 : 0, &batch.next_entry);
   if (first > self->next_seq)
     {
       /* The retention cap dropped events before we wrote them: say so. */
@@ -386,11 +632,25 @@ ls_event_writer_write_new (LsEventWriter *self,
       }
       self->next_seq = first;
     }
-  if (end > self->next_seq)
+  if (self->read_log != NULL)
+    {
+      if (end > self->next_seq)
+        ls_event_store_foreach_range (store, self->next_seq, end, write_capture_event_cb, &batch);
+      /* The rest came after every record written (their seq is at most @end). */
+      write_log_before (self, G_MAXUINT64, &batch.next_entry);
+      self->next_log = log_end;
+      g_array_set_size (self->entries, 0);
+    }
+  else if (end > self->next_seq)
     ls_event_store_foreach_range (store, self->next_seq, end, write_event_cb, self);
   self->next_seq = end;
   /* Written is done with: the worker reuses that memory for what follows. */
-  ls_event_store_release_before (store, end);
+  if (self->release)
+    {
+      ls_event_store_release_before (store, end);
+      if (self->read_log != NULL)
+        ls_read_log_release_before (self->read_log, self->next_log);
+    }
   /* Flush per batch: a reader sees events within a frame of their arrival. */
   out_flush (self);
   return !self->write_failed;
@@ -411,6 +671,22 @@ ls_event_writer_close (LsEventWriter *self)
   g_return_val_if_fail (self != NULL, FALSE);
 
   out_flush (self);
+  if (self->ostream != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (self->close_fd)
+        {
+          self->close_fd = FALSE;
+          if (!g_output_stream_close (self->ostream, NULL, &error) && !self->write_failed)
+            {
+              self->write_failed = TRUE;
+              self->write_error = g_strdup_printf (_("Cannot write events to %s: %s"),
+                                                   self->destination, error->message);
+            }
+        }
+      return !self->write_failed;
+    }
   if (self->close_fd)
     {
       self->close_fd = FALSE;

@@ -6,9 +6,10 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "ls-event-store.h"
+#include "ls-read-log.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,28 @@ LsEventWriter *ls_event_writer_new          (int             fd,
                                              gboolean        close_fd,
                                              const char     *destination,
                                              gint64          t0_us);
+/* Writes to @out (a file, a gzip converter), which the writer closes in
+ * ls_event_writer_close(). Blocking writes: a file, never a socket. */
+LsEventWriter *ls_event_writer_new_for_stream (GOutputStream *out,
+                                               const char    *destination,
+                                               gint64         t0_us);
+/* Whether written events are released in the store (and written entries
+ * in the read log), so the worker reuses their memory: TRUE by default
+ * (a headless run); FALSE when the store is still read afterwards (the
+ * window's exports, a second writer). */
+void           ls_event_writer_set_release (LsEventWriter  *self,
+                                            gboolean        release);
+/* Makes the lines a capture's (docs/capture.md): each record says its
+ * "connection", and the log's connect, response and read lines are
+ * written between the records they came between. Response headers are
+ * redacted unless @include_secrets. Before the first write. */
+void           ls_event_writer_set_read_log (LsEventWriter *self,
+                                             LsReadLog     *read_log,
+                                             gboolean       include_secrets);
+/* Appends one line (a capture's header or figures) and its "\n". */
+void           ls_event_writer_write_line  (LsEventWriter  *self,
+                                            const char     *line,
+                                            gssize          len);
 /* Closes the descriptor if it is still the writer's; does not flush. */
 void           ls_event_writer_free         (LsEventWriter  *self);
 

@@ -179,7 +179,8 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
     { "stats", 0, 0, G_OPTION_ARG_NONE, &args->print_stats, N_("Print a summary to standard error at exit"), NULL },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, N_("Also trust certificates issued by the CAs in this PEM file (this stream only)"), N_("FILE") },
     { "accept-certificate", 0, 0, G_OPTION_ARG_STRING, &accept_certificate, N_("Accept this one server certificate though untrusted, by its SHA-256 fingerprint"), N_("SHA256") },
-    { "include-secrets", 0, 0, G_OPTION_ARG_NONE, &args->include_secrets, N_("Keep credentials (Authorization, cookies, API keys, URL passwords) in this run's trace instead of [redacted]"), NULL },
+    { "capture", 0, 0, G_OPTION_ARG_FILENAME, &args->capture_path, N_("Save the stream as a capture to FILE while it runs (gzip when FILE ends in .gz)"), N_("FILE") },
+    { "include-secrets", 0, 0, G_OPTION_ARG_NONE, &args->include_secrets, N_("Keep credentials (Authorization, cookies, API keys, URL passwords) in this run's trace and capture instead of [redacted]"), NULL },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &args->demo, N_("Start the embedded demo server; URL may be a path like /sse/ticks"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, N_("URL") },
     { NULL }
@@ -306,4 +307,5 @@ ls_headless_args_clear (LsHeadlessArgs *args)
   g_clear_pointer (&args->options, ls_stream_options_free);
   g_clear_pointer (&args->events_out, g_free);
   g_clear_pointer (&args->trace_path, g_free);
+  g_clear_pointer (&args->capture_path, g_free);
 }

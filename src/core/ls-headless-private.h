@@ -16,6 +16,7 @@ typedef struct
   LsStreamOptions *options;          /* with --demo, the URL may be a path like /sse/ticks */
   char            *events_out;       /* NULL or "-": standard output */
   char            *trace_path;
+  char            *capture_path;     /* --capture FILE */
   gboolean         print_stats;
   gboolean         demo;
   gboolean         include_secrets;

@@ -24,6 +24,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 
+#include "ls-capture.h"
 #include "ls-demo-server.h"
 #include "ls-event-writer.h"
 #include "ls-headless.h"
@@ -51,6 +52,8 @@ typedef struct
   LsDemoServer      *demo_server;
   GFileOutputStream *trace_out;
   LsEventWriter     *writer;
+  GOutputStream     *capture_out;     /* --capture, until its writer takes it */
+  LsEventWriter     *capture;
   gint64             t0_us;
   gboolean           interrupted;
   gboolean           stopping;
@@ -81,10 +84,16 @@ headless_say (const char *format,
 static void
 write_new_events (Headless *h)
 {
-  if (ls_event_writer_has_failed (h->writer))
+  gboolean ok;
+
+  if (ls_event_writer_has_failed (h->writer) ||
+      (h->capture != NULL && ls_event_writer_has_failed (h->capture)))
     return;
+  /* The capture first: the events writer releases what it wrote. */
+  ok = h->capture == NULL || ls_event_writer_write_new (h->capture, h->store);
+  ok = ls_event_writer_write_new (h->writer, h->store) && ok;
   /* Events that cannot be written end the stream: nobody would see them. */
-  if (!ls_event_writer_write_new (h->writer, h->store) && h->stream != NULL)
+  if (!ok && h->stream != NULL)
     ls_stream_cancel (h->stream);
 }
 
@@ -140,6 +149,8 @@ on_stream_state (LsStream   *stream,
   write_new_events (h);
   if (ls_event_writer_has_failed (h->writer))
     set_exit (h, LS_HEADLESS_EXIT_FAILED, ls_event_writer_get_error (h->writer));
+  else if (h->capture != NULL && ls_event_writer_has_failed (h->capture))
+    set_exit (h, LS_HEADLESS_EXIT_FAILED, ls_event_writer_get_error (h->capture));
   else if (state == LS_STREAM_FAILED)
     set_exit (h, LS_HEADLESS_EXIT_FAILED, ls_stream_get_message (stream));
   else if (state == LS_STREAM_CANCELLED && !h->interrupted)
@@ -199,6 +210,19 @@ open_outputs (Headless  *h,
           return FALSE;
         }
       h->writer = ls_event_writer_new (fd, TRUE, events_out, h->t0_us);
+    }
+
+  if (h->args.capture_path != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      h->capture_out = ls_capture_create_file (h->args.capture_path, &local_error);
+      if (h->capture_out == NULL)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("--capture: %s"), local_error->message);
+          return FALSE;
+        }
     }
 
   if (h->args.trace_path != NULL)
@@ -261,6 +285,8 @@ headless_clear (Headless *h)
   g_clear_object (&h->trace_out);
   g_clear_pointer (&h->loop, g_main_loop_unref);
   g_clear_pointer (&h->writer, ls_event_writer_free);
+  g_clear_pointer (&h->capture, ls_event_writer_free);
+  g_clear_object (&h->capture_out);
   ls_headless_args_clear (&h->args);
   g_free (h->exit_reason);
 }
@@ -334,14 +360,31 @@ ls_headless_main (int    argc,
       return LS_HEADLESS_EXIT_FAILED;
     }
 
-  h.stream = ls_stream_new (h.bridge, h.args.options, h.store, 1);
+  if (h.capture_out != NULL)
+    {
+      g_autofree char *header = NULL;
+
+      /* Every connection, response and read, with its bytes. */
+      h.args.options->record_reads = TRUE;
+      header = ls_capture_header_line (h.args.options, ls_event_store_to_real_time (h.store, h.t0_us),
+                                       h.args.include_secrets);
+      h.stream = ls_stream_new (h.bridge, h.args.options, h.store, 1);
+      if (!ls_stream_start (h.stream, &error))
+        set_exit (&h, LS_HEADLESS_EXIT_FAILED, error->message);
+      h.capture = ls_capture_writer_new (h.capture_out, h.args.capture_path, h.t0_us,
+                                         ls_stream_get_read_log (h.stream), h.args.include_secrets);
+      g_clear_object (&h.capture_out);
+      ls_event_writer_write_line (h.capture, header, -1);
+    }
+  else
+    h.stream = ls_stream_new (h.bridge, h.args.options, h.store, 1);
   g_signal_connect (h.stream, "progress", G_CALLBACK (on_progress), &h);
   g_signal_connect (h.stream, "notify::state", G_CALLBACK (on_stream_state), &h);
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &h);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &h);
   sighup_id = g_unix_signal_add (SIGHUP, on_sighup, &h);
 
-  if (!ls_stream_start (h.stream, &error))
+  if (h.exit_code != 0 || (h.capture == NULL && !ls_stream_start (h.stream, &error)))
     {
       set_exit (&h, LS_HEADLESS_EXIT_FAILED, error->message);
       headless_stop (&h);
@@ -356,6 +399,19 @@ ls_headless_main (int    argc,
   write_new_events (&h);
   if (!ls_event_writer_close (h.writer))
     set_exit (&h, LS_HEADLESS_EXIT_FAILED, ls_event_writer_get_error (h.writer));
+  if (h.capture != NULL)
+    {
+      LsStreamStats stats;
+      g_autofree char *figures = NULL;
+
+      ls_stream_get_stats (h.stream, &stats);
+      figures = ls_capture_figures_line (ls_stream_get_state (h.stream), ls_stream_get_end (h.stream),
+                                         ls_stream_get_message (h.stream), &stats,
+                                         ls_event_writer_get_dropped (h.capture), h.t0_us);
+      ls_event_writer_write_line (h.capture, figures, -1);
+      if (!ls_event_writer_close (h.capture))
+        set_exit (&h, LS_HEADLESS_EXIT_FAILED, ls_event_writer_get_error (h.capture));
+    }
 
   if (h.trace_out != NULL)
     {

@@ -361,6 +361,10 @@ on_read (GObject      *source,
       return;
     }
   run->read_time_us = now;
+  /* Before the framer: the read precedes the events it produces. */
+  if (run->read_log != NULL)
+    ls_read_log_add_read (run->read_log, (guint32) run->stats.connects, now,
+                          ls_event_store_get_end_seq (run->store), run->buffer, (gsize) n);
   events_before = run->stats.events;
   if (!ls_framer_feed (run->framer, run->buffer, (gsize) n, &error))
     {
@@ -589,6 +593,9 @@ on_sent (GObject      *source,
   run->stats.opens++;
   run->conn_opened = TRUE;
   run_set_response (run, ls_stream_response_new_from_message (run->msg, now - run->send_us));
+  if (run->read_log != NULL)
+    ls_read_log_add_response (run->read_log, (guint32) run->stats.connects, now,
+                              ls_event_store_get_end_seq (run->store), run->response);
   status = soup_message_get_status (run->msg);
   content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (run->msg), NULL);
   run->stats.http_status = status;
@@ -684,6 +691,9 @@ ls_stream_connection_start (LsStreamRun *run)
   run->stats.connects++;
   run->conn_task = run->recorder != NULL ? ls_recorder_next_span_id (run->recorder) : 0;
   run->send_us = g_get_monotonic_time ();
+  if (run->read_log != NULL)
+    ls_read_log_add_connect (run->read_log, (guint32) run->stats.connects, run->send_us,
+                             ls_event_store_get_end_seq (run->store));
   if (run->stats.started_us == 0)
     run->stats.started_us = run->send_us;
   if (run->idle_timer != NULL)

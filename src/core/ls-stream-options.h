@@ -84,6 +84,9 @@ typedef struct
                                      * a trickle of bytes does not reset it, comments do */
   guint           max_expansion;   /* 0: off; decoded body bytes per wire byte (Content-Encoding) */
   gboolean        comments;        /* store SSE comment lines (LS_EVENT_KIND_COMMENT); off by default */
+  gboolean        record_reads;    /* keep each connection, response and body read (with its
+                                    * bytes, within a budget) in an LsReadLog, for a capture
+                                    * (ls_stream_get_read_log()); off by default */
   /* TLS trust for this stream only (the session's trust store is shared
    * by all streams and never changed). Nothing else is ever accepted. */
   char           *ca_file;         /* NULL: none; certificates chaining to a CA in this PEM file are trusted */

@@ -13,6 +13,7 @@
 #include <libsoup/soup.h>
 
 #include "ls-bridge-private.h"
+#include "ls-read-log.h"
 #include "ls-stream.h"
 
 G_BEGIN_DECLS
@@ -46,6 +47,7 @@ struct _LsStreamRun
   LsWorker         *worker;
   LsRecorder       *recorder;    /* nullable */
   guint64           task;        /* the stream's root task: its "stream" span, parent of the rest */
+  LsReadLog        *read_log;    /* options->record_reads: connections, responses, reads */
 
   /* Shared with the UI, under @lock. */
   pthread_mutex_t   lock;
@@ -190,6 +192,9 @@ void         ls_stream_connection_start     (LsStreamRun   *run);
 LsStreamResponse *ls_stream_response_new_from_message (SoupMessage            *msg,
                                                        gint64                  headers_us);
 LsStreamResponse *ls_stream_response_copy             (const LsStreamResponse *self);
+/* Any thread: an empty response (HTTP/1.1, status 0, no headers) to fill
+ * before it is handed out (a capture reader). */
+LsStreamResponse *ls_stream_response_new              (void);
 
 /* ls-stream-tls.c, worker only */
 void         ls_stream_tls_setup          (LsStreamRun           *run);

@@ -66,6 +66,12 @@ response_alloc (void)
   return self;
 }
 
+LsStreamResponse *
+ls_stream_response_new (void)
+{
+  return response_alloc ();
+}
+
 /* Worker: the status line and headers of @msg, @headers_us after the send. */
 LsStreamResponse *
 ls_stream_response_new_from_message (SoupMessage *msg,

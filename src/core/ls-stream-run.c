@@ -177,6 +177,7 @@ ls_stream_run_unref (gpointer data)
   g_clear_object (&run->worker);
   g_clear_object (&run->recorder);
   ls_event_store_unref (run->store);
+  g_clear_pointer (&run->read_log, ls_read_log_unref);
   ls_stream_options_free (run->options);
   g_free (run);
 }
@@ -207,6 +208,8 @@ ls_stream_run_new (const LsStreamOptions *options,
   run->phase = LS_RUN_POSTED;
   run->options = ls_stream_options_copy (options);
   run->store = ls_event_store_ref (store);
+  if (options->record_reads)
+    run->read_log = ls_read_log_new (LS_READ_LOG_DEFAULT_MAX_BYTES);
   run->stream_id = stream_id;
   run->session_key = __atomic_fetch_add (&next_session_key, 1, __ATOMIC_RELAXED);
   run->ui_box = ls_mailbox_ref (ui_box);

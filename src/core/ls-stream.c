@@ -37,6 +37,8 @@ struct _LsStream
   GError           *end_error;
   LsStreamStats     stats;
   LsStreamResponse *response;
+  LsReadLog        *read_log;       /* options->record_reads, or a capture's */
+  gboolean          from_capture;   /* read back from a capture file: never started */
   gboolean          cancel_posted;
   gboolean          reconnect_paused;
   char             *tls_fingerprint;
@@ -303,6 +305,7 @@ ls_stream_finalize (GObject *object)
   g_free (self->message);
   g_clear_error (&self->end_error);
   g_clear_pointer (&self->response, ls_stream_response_unref);
+  g_clear_pointer (&self->read_log, ls_read_log_unref);
   g_free (self->tls_fingerprint);
   g_clear_error (&self->wait_error);
 
@@ -396,6 +399,54 @@ ls_stream_new (LsBridge              *bridge,
   return self;
 }
 
+LsStream *
+ls_stream_new_from_capture (LsBridge               *bridge,
+                            const LsStreamOptions  *options,
+                            LsEventStore           *store,
+                            guint32                 stream_id,
+                            LsStreamState           state,
+                            LsStreamEnd             end,
+                            const char             *message,
+                            const LsStreamStats    *stats,
+                            LsStreamResponse       *response,
+                            LsReadLog              *read_log)
+{
+  LsStream *self;
+
+  g_return_val_if_fail (LS_IS_BRIDGE (bridge), NULL);
+  g_return_val_if_fail (LS_STREAM_STATE_IS_FINAL (state), NULL);
+  g_return_val_if_fail (stats != NULL, NULL);
+
+  self = ls_stream_new (bridge, options, store, stream_id);
+  self->from_capture = TRUE;
+  self->state = state;
+  self->end = end;
+  self->message = g_strdup (message != NULL ? message : "");
+  self->stats = *stats;
+  self->stats.next_attempt_us = 0;
+  if (state == LS_STREAM_FAILED)
+    self->end_error = g_error_new_literal (LS_STREAM_END_ERROR, (int) end, self->message);
+  if (response != NULL)
+    self->response = ls_stream_response_ref (response);
+  if (read_log != NULL)
+    self->read_log = ls_read_log_ref (read_log);
+  return self;
+}
+
+gboolean
+ls_stream_get_from_capture (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), FALSE);
+  return self->from_capture;
+}
+
+LsReadLog *
+ls_stream_get_read_log (LsStream *self)
+{
+  g_return_val_if_fail (LS_IS_STREAM (self), NULL);
+  return self->read_log;
+}
+
 gboolean
 ls_stream_start (LsStream  *self,
                  GError   **error)
@@ -421,6 +472,8 @@ ls_stream_start (LsStream  *self,
   self->run = ls_stream_run_new (self->options, self->store, self->stream_id, self->ui_box,
                                  ls_bridge_get_worker (self->bridge));
   self->run->reconnect_paused = self->reconnect_paused;
+  if (self->run->read_log != NULL)
+    self->read_log = ls_read_log_ref (self->run->read_log);
   /* The UI deliveries are the stream's own work. */
   ls_mailbox_set_parent_task (self->ui_box, self->run->task);
 

@@ -26,6 +26,7 @@
 
 #include "ls-bridge.h"
 #include "ls-event-store.h"
+#include "ls-read-log.h"
 #include "ls-stream-options.h"
 #include "ls-stream-response.h"
 
@@ -199,5 +200,25 @@ guint64        ls_stream_get_task            (LsStream              *self);
  * keep it; it never changes (a new connection brings a new one, with
  * "progress"). */
 LsStreamResponse *ls_stream_get_response     (LsStream              *self);
+/* With LsStreamOptions.record_reads (from the start), or for a stream
+ * read from a capture: its connections, responses and body reads; NULL
+ * otherwise. Owned by the stream; the worker appends to it while live. */
+LsReadLog     *ls_stream_get_read_log        (LsStream              *self);
+
+/* A stream read back from a capture (ls-capture.h): final from the start
+ * (@state final), with the capture's figures, end, closing message, latest
+ * response and reads; it was never started and never will be
+ * (ls_stream_start() refuses it). @store holds its records. */
+LsStream      *ls_stream_new_from_capture    (LsBridge              *bridge,
+                                              const LsStreamOptions *options,
+                                              LsEventStore          *store,
+                                              guint32                stream_id,
+                                              LsStreamState          state,
+                                              LsStreamEnd            end,
+                                              const char            *message,
+                                              const LsStreamStats   *stats,
+                                              LsStreamResponse      *response,
+                                              LsReadLog             *read_log);
+gboolean       ls_stream_get_from_capture    (LsStream              *self);
 
 G_END_DECLS
