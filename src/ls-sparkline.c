@@ -173,7 +173,7 @@ ls_sparkline_snapshot (GtkWidget   *widget,
   max_label = ls_sparkline_dup_max_label (self);
   span_label = ls_sparkline_dup_span_label (self);
   draw_label (self, snapshot, max_label, 0, 0, FALSE, &dim);
-  draw_label (self, snapshot, span_label, width, height - 14, TRUE, &dim);
+  draw_label (self, snapshot, span_label, 0, height - 14, FALSE, &dim);
 }
 
 static void
