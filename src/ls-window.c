@@ -526,7 +526,12 @@ ls_window_time_frames (LsWindow *self,
     return;
   if (self->timed_clock != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->timed_clock, self);
+      /* By function: GTK's own handlers on the clock have the window as data too. */
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_before_paint_cb, self);
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_update_cb, self);
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_layout_cb, self);
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_paint_cb, self);
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_after_paint_cb, self);
       if (self->frame_dispatch != 0)
         ls_loop_probe_dispatch_end (self->frame_dispatch);
       self->frame_dispatch = 0;
