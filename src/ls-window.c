@@ -51,6 +51,7 @@ struct _LsWindow
   guint64               shown_total;
   guint64               shown_dropped;
   gboolean              status_shown;
+  gboolean              worker_thread_known;
 
   /* GTK's frame phases, timed from the frame clock's signals */
   GdkFrameClock        *timed_clock;
@@ -159,6 +160,19 @@ ls_window_refresh (LsWindow *self)
     ls_loops_page_refresh (self->loops_page);
   if (self->bridge != NULL)
     ls_window_refresh_status (self);
+  /* The timeline's lanes follow threads: the worker's is known once it runs. */
+  if (!self->worker_thread_known && self->bridge != NULL
+      && ls_bridge_get_worker_state (self->bridge) == LS_WORKER_RUNNING)
+    {
+      LsLoopStats stats;
+
+      if (ls_bridge_get_worker_loop_stats (self->bridge, &stats, NULL) && stats.thread_id != 0)
+        {
+          ls_timeline_view_set_loop_thread (ls_timeline_page_get_view (self->timeline_page),
+                                            LS_LOOP_WORKER, stats.thread_id);
+          self->worker_thread_known = TRUE;
+        }
+    }
 }
 
 static gboolean
@@ -422,6 +436,8 @@ ls_window_setup (LsWindow      *self,
                              self->bridge != NULL && ls_application_get_engine_error (ls_app) == NULL
                                ? self->bridge : NULL);
   ls_timeline_page_set_recorder (self->timeline_page, self->recorder);
+  ls_timeline_view_set_loop_thread (ls_timeline_page_get_view (self->timeline_page), LS_LOOP_UI,
+                                    ls_current_thread_id ());
   ls_loops_page_set_engine (self->loops_page, self->ui_probe, self->bridge, self->stress);
 
   if (ls_application_get_engine_error (ls_app) != NULL)

@@ -17,6 +17,7 @@
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
 #include "ls-loop-card-private.h"
+#include "ls-timeline-view-private.h"
 #include "ls-window.h"
 
 #define SLOW_SOURCE "test.sleep-30ms"
@@ -240,6 +241,39 @@ step_slow_source_listed (gpointer data)
   return TRUE;
 }
 
+/* A span recorded on this, the UI, thread while naming the worker loop is
+ * drawn on the UI lane: lanes are the threads the work ran on. */
+static gboolean
+step_lane_is_thread (gpointer data)
+{
+  TestRun *run = data;
+  LsTimelineView *view = ls_timeline_page_get_view (ls_window_get_timeline_page (run->window));
+  gint64 now = g_get_monotonic_time ();
+  const LsRecord *picked;
+  double x;
+
+  /* Picking needs the view laid out. */
+  ls_window_show_page (run->window, "timeline");
+  if (gtk_widget_get_width (GTK_WIDGET (view)) < 400)
+    return FALSE;
+
+  ls_recorder_add_span (ls_application_get_recorder (run->app), &(LsSpan) {
+                          .name = "test.claims-worker", .category = "test",
+                          .loop = LS_LOOP_WORKER, .start_us = now + 100000, .end_us = now + 400000,
+                        });
+  _ls_timeline_view_refresh (view);
+  /* Ahead of every guard the test made, so none covers it. */
+  ls_timeline_view_set_range (view, now, now + 500000);
+  x = _ls_timeline_view_time_to_x (view, now + 250000);
+  picked = _ls_timeline_view_pick (view, x, _ls_timeline_view_get_lane_y (view, LS_LOOP_UI, FALSE) + 2);
+  g_assert_nonnull (picked);
+  g_assert_cmpstr (picked->name, ==, "test.claims-worker");
+  g_assert_cmpint (picked->loop, ==, LS_LOOP_UI);
+  picked = _ls_timeline_view_pick (view, x, _ls_timeline_view_get_lane_y (view, LS_LOOP_WORKER, FALSE) + 2);
+  g_assert_true (picked == NULL || g_strcmp0 (picked->name, "test.claims-worker") != 0);
+  return TRUE;
+}
+
 static void
 test_loops_guards (void)
 {
@@ -251,6 +285,7 @@ test_loops_guards (void)
     { "post to the worker", step_post_to_worker },
     { "the app goes on", step_app_goes_on },
     { "a slow UI source listed by name", step_slow_source_listed },
+    { "a lane is the thread", step_lane_is_thread },
     { "quit", ls_gui_test_step_quit },
   };
   TestRun run = { NULL, };
