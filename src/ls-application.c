@@ -52,6 +52,7 @@ struct _LsApplication
 
   gboolean        demo;
   gboolean        quitting;
+  gboolean        shut_down;
   gboolean        engine_stopping;
   gboolean        holding;       /* a hold taken until the worker is CLOSED */
   guint           sigint_id;
@@ -289,6 +290,7 @@ ls_application_startup (GApplication *app)
   ls_loop_probe_attach (self->ui_probe, g_main_context_default (), UI_PROBE_INTERVAL_MS);
 
   self->bridge = ls_bridge_new (self->recorder);
+  ls_bridge_set_ui_probe (self->bridge, self->ui_probe);
   ls_bridge_set_worker_probe_active (self->bridge, FALSE);
   g_signal_connect_object (self->bridge, "notify::worker-state",
                            G_CALLBACK (on_worker_state_cb), self, G_CONNECT_SWAPPED);
@@ -304,10 +306,10 @@ ls_application_startup (GApplication *app)
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 
-  self->sigint_id = g_unix_signal_add (SIGINT, ls_application_signal_cb, self);
-  self->sigterm_id = g_unix_signal_add (SIGTERM, ls_application_signal_cb, self);
+  self->sigint_id = ls_unix_signal_add_named (SIGINT, "app.sigint", ls_application_signal_cb, self);
+  self->sigterm_id = ls_unix_signal_add_named (SIGTERM, "app.sigterm", ls_application_signal_cb, self);
   if (self->debug_quit)
-    self->sigusr1_id = g_unix_signal_add (SIGUSR1, debug_records_cb, self);
+    self->sigusr1_id = ls_unix_signal_add_named (SIGUSR1, "app.sigusr1", debug_records_cb, self);
 }
 
 static void
@@ -409,7 +411,7 @@ ls_application_connect_demo (LsApplication *self,
   ls_demo_server_start_async (self->demo_server, 0, self->demo_cancellable,
                               on_demo_server_started_cb, weak);
   if (self->debug_quit && self->debug_live_id == 0)
-    self->debug_live_id = g_timeout_add (50, debug_live_cb, self);
+    self->debug_live_id = ls_timeout_add_named (G_PRIORITY_DEFAULT, 50, "app.debug-live", debug_live_cb, self, NULL);
 }
 
 static LsWindow *
@@ -619,6 +621,7 @@ ls_application_shutdown (GApplication *app)
     gtk_style_context_remove_provider_for_display (gdk_display_get_default (),
                                                    GTK_STYLE_PROVIDER (self->css_provider));
 
+  self->shut_down = TRUE;
   G_APPLICATION_CLASS (ls_application_parent_class)->shutdown (app);
 }
 
@@ -752,6 +755,27 @@ ls_application_update_activity (LsApplication *self)
  *
  * Returns: (transfer none) (nullable): the UI loop's probe, from startup on
  */
+/**
+ * ls_application_get_ui_loop_state:
+ *
+ * The UI loop's state as its owner, the application, knows it: not
+ * started before startup, running until quitting begins, stopping while
+ * the worker closes, closed once shut down.
+ */
+LsWorkerState
+ls_application_get_ui_loop_state (LsApplication *self)
+{
+  g_return_val_if_fail (LS_IS_APPLICATION (self), LS_WORKER_CLOSED);
+
+  if (self->shut_down)
+    return LS_WORKER_CLOSED;
+  if (self->quitting)
+    return LS_WORKER_STOPPING;
+  if (self->ui_probe == NULL)
+    return LS_WORKER_NEW;
+  return LS_WORKER_RUNNING;
+}
+
 LsLoopProbe *
 ls_application_get_ui_probe (LsApplication *self)
 {

@@ -22,6 +22,7 @@ LsApplication *ls_application_new               (GApplicationFlags  flags);
 LsBridge      *ls_application_get_bridge        (LsApplication     *self);
 LsRecorder    *ls_application_get_recorder      (LsApplication     *self);
 LsLoopProbe   *ls_application_get_ui_probe      (LsApplication     *self);
+LsWorkerState  ls_application_get_ui_loop_state (LsApplication     *self);
 GSettings     *ls_application_get_settings      (LsApplication     *self);
 const char    *ls_application_get_engine_error  (LsApplication     *self);
 gboolean       ls_application_get_demo          (LsApplication     *self);

@@ -24,6 +24,7 @@
 #include <glib/gi18n.h>
 
 #include "ls-event-panel.h"
+#include "ls-loop-probe.h"
 #include "ls-event-panel-private.h"
 #include "ls-ui-util.h"
 
@@ -406,7 +407,7 @@ on_search_text_changed_cb (LsEventPanel *self,
                            GtkEditable  *entry)
 {
   g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
-  self->filter_timeout_id = g_timeout_add (FILTER_DELAY_MS, apply_text_filter_cb, self);
+  self->filter_timeout_id = ls_timeout_add_named (G_PRIORITY_DEFAULT, FILTER_DELAY_MS, "events.filter-delay", apply_text_filter_cb, self, NULL);
 }
 
 static void

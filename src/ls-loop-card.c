@@ -15,6 +15,7 @@
 #include "ls-format.h"
 #include "ls-loop-card.h"
 #include "ls-loop-card-private.h"
+#include "ls-sparkline.h"
 #include "ls-ui-util.h"
 
 struct _LsLoopCard
@@ -27,12 +28,25 @@ struct _LsLoopCard
   GtkLabel      *thread_label;
   GtkLabel      *state_label;
   GtkLabel      *lag_label;
+  GtkGrid       *grid;
   GtkLabel      *busy_label;
-  GtkLevelBar   *busy_bar;
   GtkLabel      *iterations_label;
   GtkLabel      *dispatch_label;
   GtkLabel      *queue_title_label;
   GtkLabel      *queue_label;
+  GtkLabel      *queues_label;
+  GtkGrid       *slow_grid;
+  GtkBox        *lint_box;
+
+  LsSparkline   *lag_spark;
+  LsSparkline   *busy_spark;
+  LsSparkline   *iterations_spark;
+  GtkLabel      *slow_none_label;
+  GtkLabel      *slow_labels[LS_LOOP_MAX_SLOWEST][3];
+  GtkLabel      *lint_labels[LS_LOOP_MAX_LINTS];
+  guint64        last_ticks;
+  LsDispatchStat slowest[LS_LOOP_MAX_SLOWEST];
+  guint          n_slowest;
 
   gint           thread_id;
   LsWorkerState  state;
@@ -172,11 +186,38 @@ ls_loop_card_class_init (LsLoopCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsLoopCard, state_label);
   gtk_widget_class_bind_template_child (widget_class, LsLoopCard, lag_label);
   gtk_widget_class_bind_template_child (widget_class, LsLoopCard, busy_label);
-  gtk_widget_class_bind_template_child (widget_class, LsLoopCard, busy_bar);
+  gtk_widget_class_bind_template_child (widget_class, LsLoopCard, grid);
   gtk_widget_class_bind_template_child (widget_class, LsLoopCard, iterations_label);
   gtk_widget_class_bind_template_child (widget_class, LsLoopCard, dispatch_label);
   gtk_widget_class_bind_template_child (widget_class, LsLoopCard, queue_title_label);
   gtk_widget_class_bind_template_child (widget_class, LsLoopCard, queue_label);
+  gtk_widget_class_bind_template_child (widget_class, LsLoopCard, queues_label);
+  gtk_widget_class_bind_template_child (widget_class, LsLoopCard, slow_grid);
+  gtk_widget_class_bind_template_child (widget_class, LsLoopCard, lint_box);
+}
+
+static GtkLabel *
+slow_cell (LsLoopCard *self,
+           int         column,
+           int         row,
+           const char *text,
+           gboolean    header)
+{
+  GtkLabel *label = GTK_LABEL (gtk_label_new (text));
+
+  gtk_label_set_xalign (label, column == 0 ? 0.0f : 1.0f);
+  gtk_widget_add_css_class (GTK_WIDGET (label), "caption");
+  if (header)
+    gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (label), "numeric");
+  if (column == 0)
+    {
+      gtk_label_set_ellipsize (label, PANGO_ELLIPSIZE_MIDDLE);
+      gtk_widget_set_hexpand (GTK_WIDGET (label), TRUE);
+    }
+  gtk_grid_attach (self->slow_grid, GTK_WIDGET (label), column, row, 1, 1);
+  return label;
 }
 
 static void
@@ -184,11 +225,134 @@ ls_loop_card_init (LsLoopCard *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* The default offsets colour a LOW level as a warning; for "busy" low is
-   * the good case, so show a plain bar. */
-  gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_LOW);
-  gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_HIGH);
-  gtk_level_bar_remove_offset_value (self->busy_bar, GTK_LEVEL_BAR_OFFSET_FULL);
+  self->lag_spark = LS_SPARKLINE (ls_sparkline_new (LS_SPARKLINE_DURATION));
+  self->busy_spark = LS_SPARKLINE (ls_sparkline_new (LS_SPARKLINE_PERCENT));
+  self->iterations_spark = LS_SPARKLINE (ls_sparkline_new (LS_SPARKLINE_RATE));
+  gtk_grid_attach (self->grid, GTK_WIDGET (self->lag_spark), 0, 1, 2, 1);
+  gtk_grid_attach (self->grid, GTK_WIDGET (self->busy_spark), 0, 3, 2, 1);
+  gtk_grid_attach (self->grid, GTK_WIDGET (self->iterations_spark), 0, 5, 2, 1);
+
+  /* Translators: column of the slowest dispatches: the GSource's name */
+  slow_cell (self, 0, 0, C_("dispatches", "Source"), TRUE);
+  /* Translators: column of the slowest dispatches: how many went over the frame budget */
+  slow_cell (self, 1, 0, C_("dispatches", "Over budget"), TRUE);
+  /* Translators: column of the slowest dispatches: the longest one */
+  slow_cell (self, 2, 0, C_("dispatches", "Worst"), TRUE);
+  for (int row = 0; row < LS_LOOP_MAX_SLOWEST; row++)
+    for (int column = 0; column < 3; column++)
+      {
+        self->slow_labels[row][column] = slow_cell (self, column, row + 1, "", FALSE);
+        gtk_widget_set_visible (GTK_WIDGET (self->slow_labels[row][column]), FALSE);
+      }
+  self->slow_none_label = slow_cell (self, 0, 1, _("None in the last minute"), TRUE);
+
+  for (int i = 0; i < LS_LOOP_MAX_LINTS; i++)
+    {
+      self->lint_labels[i] = GTK_LABEL (gtk_label_new (""));
+      gtk_label_set_xalign (self->lint_labels[i], 0.0f);
+      gtk_label_set_ellipsize (self->lint_labels[i], PANGO_ELLIPSIZE_END);
+      gtk_widget_add_css_class (GTK_WIDGET (self->lint_labels[i]), "ls-lint");
+      gtk_widget_add_css_class (GTK_WIDGET (self->lint_labels[i]), "caption");
+      gtk_widget_set_visible (GTK_WIDGET (self->lint_labels[i]), FALSE);
+      gtk_box_append (self->lint_box, GTK_WIDGET (self->lint_labels[i]));
+    }
+}
+
+/* One line per lint: the source's name first, then what is wrong. */
+static char *
+lint_text (const LsLoopLint *lint)
+{
+  char a[48];
+
+  switch (lint->kind)
+    {
+    case LS_LOOP_LINT_UNNAMED:
+      g_snprintf (a, sizeof a, "%" G_GINT64_FORMAT, lint->value);
+      /* Translators: a lint; %s is the GSource's id */
+      return g_strdup_printf (_("Source %s has no name (g_source_set_name)"), a);
+    case LS_LOOP_LINT_IDLE_SPINS:
+      /* Translators: a lint; the source's name, then how many loop iterations in a row it ran */
+      return g_strdup_printf (_("%s: idle source spins (%s iterations in a row)"), lint->name,
+                              ls_format_count (a, sizeof a, (guint64) lint->value));
+    case LS_LOOP_LINT_TIMER_LATE:
+      /* Translators: a lint; the source's name, then how late it fired */
+      return g_strdup_printf (_("%s: timer later each time (%s late)"), lint->name,
+                              ls_format_duration (a, sizeof a, lint->value));
+    case LS_LOOP_LINT_OVER_BUDGET:
+    default:
+      /* Translators: a lint; the source's name, then how long one dispatch took */
+      return g_strdup_printf (_("%s: dispatch took %s, over the frame budget"), lint->name,
+                              ls_format_duration (a, sizeof a, lint->value));
+    }
+}
+
+static void
+ls_loop_card_update_slowest (LsLoopCard        *self,
+                             const LsLoopStats *stats)
+{
+  char a[48];
+
+  gtk_widget_set_visible (GTK_WIDGET (self->slow_none_label), stats->n_slowest == 0);
+  for (guint row = 0; row < LS_LOOP_MAX_SLOWEST; row++)
+    {
+      gboolean shown = row < stats->n_slowest;
+
+      for (int column = 0; column < 3; column++)
+        gtk_widget_set_visible (GTK_WIDGET (self->slow_labels[row][column]), shown);
+      if (!shown)
+        continue;
+      ls_label_set_text_if_changed (self->slow_labels[row][0], stats->slowest[row].name);
+      ls_label_set_text_if_changed (self->slow_labels[row][1],
+                                    ls_format_count (a, sizeof a, stats->slowest[row].over_budget));
+      ls_label_set_text_if_changed (self->slow_labels[row][2],
+                                    ls_format_duration (a, sizeof a, stats->slowest[row].worst_us));
+      if (stats->slowest[row].over_budget > 0)
+        gtk_widget_add_css_class (GTK_WIDGET (self->slow_labels[row][2]), "error");
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (self->slow_labels[row][2]), "error");
+    }
+  self->n_slowest = stats->n_slowest;
+  memcpy (self->slowest, stats->slowest, sizeof self->slowest);
+
+  for (guint i = 0; i < LS_LOOP_MAX_LINTS; i++)
+    {
+      gboolean shown = i < stats->n_lints;
+
+      gtk_widget_set_visible (GTK_WIDGET (self->lint_labels[i]), shown);
+      if (shown)
+        {
+          g_autofree char *text = lint_text (&stats->lints[i]);
+
+          ls_label_set_text_if_changed (self->lint_labels[i], text);
+          if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->lint_labels[i])), text) != 0)
+            gtk_widget_set_tooltip_text (GTK_WIDGET (self->lint_labels[i]), text);
+        }
+    }
+}
+
+static void
+ls_loop_card_update_queues (LsLoopCard        *self,
+                            const LsLoopStats *stats)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  char a[32];
+
+  for (guint i = 0; i < MIN (stats->n_queues, LS_LOOP_MAX_QUEUES); i++)
+    {
+      if (text->len > 0)
+        g_string_append (text, " · ");
+      /* Translators: one mailbox's depth, "bridge.post_ui 3" */
+      g_string_append_printf (text, C_("queue depth", "%s %s"), stats->queues[i].name,
+                              ls_format_count (a, sizeof a, stats->queues[i].depth));
+    }
+  if (stats->n_queues > LS_LOOP_MAX_QUEUES)
+    {
+      /* Translators: after the first mailboxes' depths: how many more there are */
+      g_string_append_printf (text, _(" · %s more"),
+                              ls_format_count (a, sizeof a, stats->n_queues - LS_LOOP_MAX_QUEUES));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->queues_label), text->len > 0);
+  ls_label_set_text_if_changed (self->queues_label, text->str);
 }
 
 GtkWidget *
@@ -284,7 +448,6 @@ ls_loop_card_update (LsLoopCard        *self,
       ls_label_set_text_if_changed (self->busy_label, "—");
       ls_label_set_text_if_changed (self->iterations_label, "—");
       ls_label_set_text_if_changed (self->dispatch_label, "—");
-      gtk_level_bar_set_value (self->busy_bar, 0.0);
     }
   else
     {
@@ -297,8 +460,6 @@ ls_loop_card_update (LsLoopCard        *self,
       /* TRANSLATORS: how busy a loop is, "12.5 %" (French: no-break space before %). */
       g_snprintf (text, sizeof text, _("%.1f %%"), CLAMP (stats->busy_fraction, 0.0, 1.0) * 100.0);
       ls_label_set_text_if_changed (self->busy_label, text);
-      if (gtk_level_bar_get_value (self->busy_bar) != CLAMP (stats->busy_fraction, 0.0, 1.0))
-        gtk_level_bar_set_value (self->busy_bar, CLAMP (stats->busy_fraction, 0.0, 1.0));
 
       /* Translators: main loop iterations per second */
       g_snprintf (text, sizeof text, _("%s /s"),
@@ -315,6 +476,63 @@ ls_loop_card_update (LsLoopCard        *self,
   /* Translators: bridge messages waiting in a queue */
   g_snprintf (text, sizeof text, _("%s waiting"), ls_format_count (a, sizeof a, queue_depth));
   ls_label_set_text_if_changed (self->queue_label, text);
+
+  /* A sample per probe tick, not per frame. */
+  if (stats->ticks != 0 && stats->ticks != self->last_ticks)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      self->last_ticks = stats->ticks;
+      ls_sparkline_push (self->lag_spark, now, (double) stats->lag_us);
+      ls_sparkline_push (self->busy_spark, now, CLAMP (stats->busy_fraction, 0.0, 1.0));
+      ls_sparkline_push (self->iterations_spark, now, stats->iterations_per_s);
+      ls_loop_card_update_queues (self, stats);
+      ls_loop_card_update_slowest (self, stats);
+    }
+}
+
+/**
+ * _ls_loop_card_get_slow_source:
+ * @name: a GSource name
+ * @over_budget: (out) (optional): its dispatches over the frame budget
+ * @worst_us: (out) (optional): its longest dispatch
+ *
+ * Returns: whether the card lists @name among the slowest dispatches
+ */
+gboolean
+_ls_loop_card_get_slow_source (LsLoopCard *self,
+                               const char *name,
+                               guint64    *over_budget,
+                               gint64     *worst_us)
+{
+  g_return_val_if_fail (LS_IS_LOOP_CARD (self), FALSE);
+
+  for (guint i = 0; i < self->n_slowest; i++)
+    if (g_strcmp0 (self->slowest[i].name, name) == 0
+        && g_strcmp0 (gtk_label_get_label (self->slow_labels[i][0]), name) == 0)
+      {
+        if (over_budget != NULL)
+          *over_budget = self->slowest[i].over_budget;
+        if (worst_us != NULL)
+          *worst_us = self->slowest[i].worst_us;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/**
+ * _ls_loop_card_get_sparkline:
+ * @which: 0 lag, 1 busy, 2 iterations
+ *
+ * Returns: (transfer none): the sparkline
+ */
+LsSparkline *
+_ls_loop_card_get_sparkline (LsLoopCard *self,
+                             guint       which)
+{
+  g_return_val_if_fail (LS_IS_LOOP_CARD (self), NULL);
+
+  return which == 0 ? self->lag_spark : which == 1 ? self->busy_spark : self->iterations_spark;
 }
 
 /**

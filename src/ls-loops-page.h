@@ -13,6 +13,17 @@
 
 G_BEGIN_DECLS
 
+/* The mistakes the page's guard buttons make on purpose, each refused by
+ * the bridge with its own LS_BRIDGE_ERROR code. */
+typedef enum
+{
+  LS_GUARD_DEMO_UI_RUN,        /* run the worker loop from a UI callback: FOREIGN_LOOP */
+  LS_GUARD_DEMO_NESTED,        /* run it from inside itself: LOOP_RUNNING */
+  LS_GUARD_DEMO_CLOSED,        /* post to a stopped worker: CLOSED */
+  LS_GUARD_DEMO_WRONG_THREAD,  /* post from a thread that is not the UI's: WRONG_THREAD */
+  LS_GUARD_DEMO_N
+} LsGuardDemo;
+
 #define LS_TYPE_LOOPS_PAGE (ls_loops_page_get_type ())
 G_DECLARE_FINAL_TYPE (LsLoopsPage, ls_loops_page, LS, LOOPS_PAGE, GtkWidget)
 
@@ -24,5 +35,8 @@ void        ls_loops_page_set_engine      (LsLoopsPage *self,
 void        ls_loops_page_refresh         (LsLoopsPage *self);
 LsLoopCard *ls_loops_page_get_ui_card     (LsLoopsPage *self);
 LsLoopCard *ls_loops_page_get_worker_card (LsLoopsPage *self);
+/* The last refusal a guard button got back, NULL before the first. */
+const GError *ls_loops_page_get_refusal   (LsLoopsPage *self,
+                                           LsGuardDemo  demo);
 
 G_END_DECLS

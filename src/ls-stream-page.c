@@ -24,6 +24,7 @@
 #include "ls-curl.h"
 #include "ls-format.h"
 #include "ls-llm-view.h"
+#include "ls-loop-probe.h"
 #include "ls-redact.h"
 #include "ls-response-pane.h"
 #include "ls-settings.h"
@@ -136,7 +137,7 @@ ls_stream_page_update_figures (LsStreamPage *self)
       ls_label_set_text_if_changed (self->figures[FIGURE_RATE], buf);
       /* Silence brings no "progress": look again when the rate would be stale. */
       if (stats.events_per_s > 0 && self->rate_id == 0)
-        self->rate_id = g_timeout_add_full (G_PRIORITY_DEFAULT, RATE_RECHECK_MS, rate_recheck_cb, self, NULL);
+        self->rate_id = ls_timeout_add_named (G_PRIORITY_DEFAULT, RATE_RECHECK_MS, "stream-page.rate", rate_recheck_cb, self, NULL);
     }
   else
     {
@@ -278,9 +279,9 @@ ls_stream_page_arm_countdown (LsStreamPage *self,
   g_clear_handle_id (&self->countdown_id, g_source_remove);
   if (next_change_us < 0)
     return;
-  self->countdown_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                           (guint) MAX (1, (next_change_us - g_get_monotonic_time () + 999) / 1000),
-                                           countdown_cb, self, NULL);
+  self->countdown_id = ls_timeout_add_named (G_PRIORITY_DEFAULT,
+                                             (guint) MAX (1, (next_change_us - g_get_monotonic_time () + 999) / 1000),
+                                             "stream-page.countdown", countdown_cb, self, NULL);
 }
 
 /* "Reconnecting in 12 s", "in 2.4 s": the wait left, rounded up (it never

@@ -65,6 +65,7 @@ struct _LsTimelineView
   GArray     *records;      /* of LsRecord, in seq order */
   guint64     next_seq;     /* the first seq not copied yet */
   gint64      origin_us;    /* time axis zero: when the view was made */
+  gint        loop_threads[LS_LOOP_OTHER]; /* the UI and worker loops' threads, 0: unknown */
 
   gboolean    live;
   gint64      start_us;     /* visible range */
@@ -283,11 +284,15 @@ _ls_timeline_view_refresh (LsTimelineView *self)
    * the window's counter shows them. */
   fresh = ls_recorder_snapshot_since (self->recorder, self->next_seq, &lost);
   self->next_seq += lost + fresh->len;
-  /* Which loop each thread runs, for the crossings' posting ends. */
+  /* The lane is the thread the work ran on, where that thread is known;
+   * and which loop each thread runs, for the crossings' posting ends. */
   for (guint i = 0; i < fresh->len; i++)
     {
-      const LsRecord *r = &g_array_index (fresh, LsRecord, i);
+      LsRecord *r = &g_array_index (fresh, LsRecord, i);
 
+      for (int loop = 0; loop < LS_LOOP_OTHER; loop++)
+        if (self->loop_threads[loop] != 0 && r->thread_id == self->loop_threads[loop])
+          r->loop = (LsLoopId) loop;
       if (r->kind == LS_RECORD_SPAN && r->thread_id != self->last_tid)
         {
           self->last_tid = r->thread_id;
@@ -1441,6 +1446,17 @@ ls_timeline_view_get_range (LsTimelineView *self,
     *start_us = self->start_us;
   if (end_us != NULL)
     *end_us = self->end_us;
+}
+
+void
+ls_timeline_view_set_loop_thread (LsTimelineView *self,
+                                  LsLoopId        loop,
+                                  gint            thread_id)
+{
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+  g_return_if_fail (loop < LS_LOOP_OTHER);
+
+  self->loop_threads[loop] = thread_id;
 }
 
 void

@@ -35,6 +35,11 @@ void            ls_timeline_view_set_range      (LsTimelineView *self,
                                                  gint64          start_us,
                                                  gint64          end_us);
 void            ls_timeline_view_show_all       (LsTimelineView *self);
+/* Records made on thread @thread_id go to @loop's lane, whatever loop the
+ * code that made them named: a lane is the thread that ran the work. */
+void            ls_timeline_view_set_loop_thread (LsTimelineView *self,
+                                                  LsLoopId        loop,
+                                                  gint            thread_id);
 /* Zoom by @factor (> 1 zooms out) around widget x coordinate @x. */
 void            ls_timeline_view_zoom           (LsTimelineView *self,
                                                  double          factor,

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include "ls-loop-probe.h"
 #include "ls-ui-util.h"
 
 void
@@ -105,7 +106,7 @@ ls_widget_set_pace (GtkWidget       *widget,
   if (!fast && mapped)
     {
       if (*slow_id == 0)
-        *slow_id = g_timeout_add_seconds (1, slow, widget);
+        *slow_id = ls_timeout_add_named (G_PRIORITY_DEFAULT, 1000, "ui.slow-refresh", slow, widget, NULL);
     }
   else
     g_clear_handle_id (slow_id, g_source_remove);

@@ -56,6 +56,15 @@ struct _LsWindow
   GCancellable         *files_cancellable; /* captures and exports; cancelled when the window goes */
   guint                 files_pending;
   char                 *opening_name;
+  gboolean              worker_thread_known;
+
+  /* GTK's frame phases, timed from the frame clock's signals */
+  GdkFrameClock        *timed_clock;
+  gint64                frame_dispatch;  /* ls_loop_probe_dispatch_begin(), 0: none */
+  gint64                frame_start_us;
+  gint64                layout_start_us;
+  gint64                layout_end_us;
+  gint64                paint_end_us;
 };
 
 G_DEFINE_FINAL_TYPE (LsWindow, ls_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -168,6 +177,19 @@ ls_window_refresh (LsWindow *self)
     ls_loops_page_refresh (self->loops_page);
   if (self->bridge != NULL)
     ls_window_refresh_status (self);
+  /* The timeline's lanes follow threads: the worker's is known once it runs. */
+  if (!self->worker_thread_known && self->bridge != NULL
+      && ls_bridge_get_worker_state (self->bridge) == LS_WORKER_RUNNING)
+    {
+      LsLoopStats stats;
+
+      if (ls_bridge_get_worker_loop_stats (self->bridge, &stats, NULL) && stats.thread_id != 0)
+        {
+          ls_timeline_view_set_loop_thread (ls_timeline_page_get_view (self->timeline_page),
+                                            LS_LOOP_WORKER, stats.thread_id);
+          self->worker_thread_known = TRUE;
+        }
+    }
 }
 
 static gboolean
@@ -620,6 +642,8 @@ ls_window_setup (LsWindow      *self,
                              self->bridge != NULL && ls_application_get_engine_error (ls_app) == NULL
                                ? self->bridge : NULL);
   ls_timeline_page_set_recorder (self->timeline_page, self->recorder);
+  ls_timeline_view_set_loop_thread (ls_timeline_page_get_view (self->timeline_page), LS_LOOP_UI,
+                                    ls_current_thread_id ());
   ls_loops_page_set_engine (self->loops_page, self->ui_probe, self->bridge, self->stress);
 
   if (ls_application_get_engine_error (ls_app) != NULL)
@@ -635,10 +659,121 @@ ls_window_setup (LsWindow      *self,
   ls_window_update_pacing (self);
 }
 
+/* ---- frame timings ----------------------------------------------------------
+ *
+ * GdkFrameTimings has no layout or paint times in GTK 4.8's API, so the
+ * phases are timed from the frame clock's own signals, connected after
+ * GTK's handlers: "update" ends where layout begins, "layout" and "paint"
+ * end their phases, "after-paint" ends the frame. A frame is recorded on
+ * the UI lane (a "frame" span, its "frame.layout" and "frame.paint"
+ * children) while the UI probe is active, so an idle window writes
+ * nothing; and the frame clock's dispatch is timed under its source's name
+ * for the Loops page's slowest dispatches. */
+
+static void
+on_frame_before_paint_cb (GdkFrameClock *clock,
+                          LsWindow      *self)
+{
+  if (self->frame_dispatch == 0)
+    self->frame_dispatch = ls_loop_probe_dispatch_begin ();
+  self->frame_start_us = g_get_monotonic_time ();
+  self->layout_start_us = self->layout_end_us = self->paint_end_us = 0;
+}
+
+static void
+on_frame_update_cb (GdkFrameClock *clock,
+                    LsWindow      *self)
+{
+  self->layout_start_us = g_get_monotonic_time ();
+}
+
+static void
+on_frame_layout_cb (GdkFrameClock *clock,
+                    LsWindow      *self)
+{
+  self->layout_end_us = g_get_monotonic_time ();
+}
+
+static void
+on_frame_paint_cb (GdkFrameClock *clock,
+                   LsWindow      *self)
+{
+  self->paint_end_us = g_get_monotonic_time ();
+}
+
+static void
+on_frame_after_paint_cb (GdkFrameClock *clock,
+                         LsWindow      *self)
+{
+  gint64 end_us = g_get_monotonic_time ();
+  gint64 dispatch = self->frame_dispatch;
+
+  self->frame_dispatch = 0;
+  ls_loop_probe_dispatch_end (dispatch);
+
+  if (self->recorder != NULL && self->frame_start_us != 0 && self->ui_probe != NULL
+      && ls_loop_probe_get_active (self->ui_probe))
+    {
+      guint64 frame = ls_recorder_next_span_id (self->recorder);
+      gint64 layout_start = self->layout_start_us != 0 ? self->layout_start_us : self->frame_start_us;
+
+      if (self->layout_end_us != 0)
+        ls_recorder_add_span (self->recorder, &(LsSpan) {
+                                .parent = frame, .name = "frame.layout", .category = "frame",
+                                .loop = LS_LOOP_UI, .start_us = layout_start, .end_us = self->layout_end_us,
+                              });
+      if (self->paint_end_us != 0)
+        ls_recorder_add_span (self->recorder, &(LsSpan) {
+                                .parent = frame, .name = "frame.paint", .category = "frame",
+                                .loop = LS_LOOP_UI,
+                                .start_us = self->layout_end_us != 0 ? self->layout_end_us : layout_start,
+                                .end_us = self->paint_end_us,
+                              });
+      ls_recorder_add_span (self->recorder, &(LsSpan) {
+                              .task = frame, .name = "frame", .category = "frame",
+                              .loop = LS_LOOP_UI, .start_us = self->frame_start_us, .end_us = end_us,
+                              .items = gdk_frame_clock_get_frame_counter (clock),
+                            });
+    }
+  self->frame_start_us = 0;
+}
+
+static void
+ls_window_time_frames (LsWindow *self,
+                       gboolean  on)
+{
+  GdkFrameClock *clock = on ? gtk_widget_get_frame_clock (GTK_WIDGET (self)) : NULL;
+
+  if (clock == self->timed_clock)
+    return;
+  if (self->timed_clock != NULL)
+    {
+      /* By function: GTK's own handlers on the clock have the window as data too. */
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_before_paint_cb, self);
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_update_cb, self);
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_layout_cb, self);
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_paint_cb, self);
+      g_signal_handlers_disconnect_by_func (self->timed_clock, on_frame_after_paint_cb, self);
+      if (self->frame_dispatch != 0)
+        ls_loop_probe_dispatch_end (self->frame_dispatch);
+      self->frame_dispatch = 0;
+    }
+  g_set_object (&self->timed_clock, clock);
+  if (clock == NULL)
+    return;
+  g_signal_connect (clock, "before-paint", G_CALLBACK (on_frame_before_paint_cb), self);
+  g_signal_connect_after (clock, "update", G_CALLBACK (on_frame_update_cb), self);
+  g_signal_connect_after (clock, "layout", G_CALLBACK (on_frame_layout_cb), self);
+  g_signal_connect_after (clock, "paint", G_CALLBACK (on_frame_paint_cb), self);
+  g_signal_connect_after (clock, "after-paint", G_CALLBACK (on_frame_after_paint_cb), self);
+}
+
 static void
 ls_window_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (ls_window_parent_class)->map (widget);
+
+  ls_window_time_frames (LS_WINDOW (widget), TRUE);
 
   ls_window_refresh (LS_WINDOW (widget));
   ls_window_update_pacing (LS_WINDOW (widget));
@@ -649,6 +784,8 @@ ls_window_unmap (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (ls_window_parent_class)->unmap (widget);
 
+  ls_window_time_frames (LS_WINDOW (widget), FALSE);
+
   ls_window_update_pacing (LS_WINDOW (widget));
 }
 
@@ -657,6 +794,7 @@ ls_window_dispose (GObject *object)
 {
   LsWindow *self = LS_WINDOW (object);
 
+  ls_window_time_frames (self, FALSE);
   /* Close the stress run's mailbox first: after this no reply can come. */
   if (self->stress != NULL)
     {

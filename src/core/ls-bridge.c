@@ -65,6 +65,7 @@ struct _LsBridge
   LsGuards      *guards;
   GSource       *nest_guard;
   LsWorkerState  notified_state; /* UI thread only */
+  LsLoopProbe   *ui_probe;       /* UI thread only; nullable */
   gint64         ui_interval_us; /* UI thread only: for UI mailboxes made from now on */
 };
 
@@ -308,6 +309,7 @@ ls_bridge_finalize (GObject *object)
   g_clear_pointer (&self->guards, ls_guards_unref);
   g_clear_object (&self->worker);
   g_clear_object (&self->recorder);
+  g_clear_object (&self->ui_probe);
   g_clear_pointer (&self->ui_context, g_main_context_unref);
 
   G_OBJECT_CLASS (ls_bridge_parent_class)->finalize (object);
@@ -375,7 +377,7 @@ ls_bridge_new (LsRecorder *recorder)
   self->nest_guard = g_source_new (&ls_nest_guard_funcs, sizeof (LsNestGuardSource));
   ((LsNestGuardSource *) self->nest_guard)->worker = self->worker;
   ((LsNestGuardSource *) self->nest_guard)->guards = g_atomic_rc_box_acquire (self->guards);
-  g_source_set_name (self->nest_guard, "bridge.nest-guard");
+  g_source_set_static_name (self->nest_guard, "bridge.nest-guard");
   g_source_set_priority (self->nest_guard, G_MININT);
   g_source_attach (self->nest_guard, ls_worker_get_context (self->worker));
 
@@ -489,6 +491,7 @@ ls_bridge_wait_closed (LsBridge  *self,
 
   deadline = g_timeout_source_new (timeout_ms);
   g_source_set_callback (deadline, wait_deadline_cb, &expired, NULL);
+  g_source_set_static_name (deadline, "bridge.wait-closed-deadline");
   g_source_attach (deadline, self->ui_context);
   while (ls_worker_get_state (self->worker) != LS_WORKER_CLOSED && !expired)
     g_main_context_iteration (self->ui_context, TRUE);
@@ -531,6 +534,20 @@ ls_bridge_get_worker_loop_stats (LsBridge     *self,
                                     "the Loops page reads them on the UI thread");
   ls_loop_probe_get_stats (ls_worker_get_probe (self->worker), stats);
   return TRUE;
+}
+
+void
+ls_bridge_set_ui_probe (LsBridge    *self,
+                        LsLoopProbe *probe)
+{
+  g_return_if_fail (LS_IS_BRIDGE (self));
+  g_return_if_fail (LS_IS_LOOP_PROBE (probe));
+  g_return_if_fail (g_thread_self () == self->ui_thread);
+  g_return_if_fail (self->ui_probe == NULL);
+
+  self->ui_probe = g_object_ref (probe);
+  ls_loop_probe_watch_mailbox (probe, self->ui_box);
+  ls_loop_probe_watch_mailbox (probe, ls_worker_get_owner_mailbox (self->worker));
 }
 
 /**
@@ -721,6 +738,8 @@ ls_bridge_new_ui_mailbox (LsBridge          *self,
   ls_bridge_tune_ui_mailbox (self, mailbox);
   ls_mailbox_set_capacity (mailbox, LS_BRIDGE_QUEUE_CAPACITY, LS_MAILBOX_FULL_DROP);
   ls_mailbox_set_handler (mailbox, handler, user_data, user_data_destroy);
+  if (self->ui_probe != NULL)
+    ls_loop_probe_watch_mailbox (self->ui_probe, mailbox);
   return mailbox;
 }
 

@@ -91,6 +91,11 @@ LsWorkerState  ls_bridge_get_worker_state    (LsBridge         *self);
 gboolean       ls_bridge_get_worker_loop_stats (LsBridge       *self,
                                               LsLoopStats      *stats,
                                               GError          **error);
+/* UI thread: @probe (the UI loop's) counts every mailbox the bridge drains
+ * on the UI loop in its queue depth: bridge.post_ui, the worker's reports
+ * and each UI mailbox made from now on. */
+void           ls_bridge_set_ui_probe        (LsBridge         *self,
+                                              LsLoopProbe      *probe);
 /* Any thread: the worker probe's mode (ls_loop_probe_set_active()). */
 void           ls_bridge_set_worker_probe_active (LsBridge     *self,
                                               gboolean          active);

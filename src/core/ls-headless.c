@@ -29,6 +29,7 @@
 #include "ls-event-writer.h"
 #include "ls-headless.h"
 #include "ls-headless-private.h"
+#include "ls-loop-probe.h"
 #include "ls-i18n.h"
 #include "ls-redact.h"
 #include "ls-stream.h"
@@ -380,9 +381,9 @@ ls_headless_main (int    argc,
     h.stream = ls_stream_new (h.bridge, h.args.options, h.store, 1);
   g_signal_connect (h.stream, "progress", G_CALLBACK (on_progress), &h);
   g_signal_connect (h.stream, "notify::state", G_CALLBACK (on_stream_state), &h);
-  sigint_id = g_unix_signal_add (SIGINT, on_signal, &h);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &h);
-  sighup_id = g_unix_signal_add (SIGHUP, on_sighup, &h);
+  sigint_id = ls_unix_signal_add_named (SIGINT, "headless.sigint", on_signal, &h);
+  sigterm_id = ls_unix_signal_add_named (SIGTERM, "headless.sigterm", on_signal, &h);
+  sighup_id = ls_unix_signal_add_named (SIGHUP, "headless.sighup", on_sighup, &h);
 
   if (h.exit_code != 0 || (h.capture == NULL && !ls_stream_start (h.stream, &error)))
     {

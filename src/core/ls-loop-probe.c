@@ -7,8 +7,17 @@
  *    idle, everything between two polls is busy (prepare, check, dispatch);
  *    the longest stretch between two polls is the longest dispatch;
  *  - a re-arming timer: how late it fires is the loop's lag;
- *  - the mailboxes drained on this loop, for the queue depth.
+ *  - the mailboxes drained on this loop, for the queue depth;
+ *  - timed dispatches of our own sources, by GSource name.
  * Figures are published under a mutex of ours for readers on other threads.
+ *
+ * GLib 2.74 has no hook around a source's dispatch (only SystemTap probes
+ * and, when built with sysprof, trace marks), so no foreign source can be
+ * timed from outside. The code's own sources time themselves
+ * (ls_loop_probe_dispatch_begin/end(), ls_source_set_timed_callback()), the
+ * window times GTK's frame clock dispatch, and of a batch of dispatches that
+ * went over the frame budget (the time between two polls), what none of
+ * those measured is filed under LS_LOOP_OTHER_SOURCES: honest, not named.
  *
  * A probe is active (the interval given to attach, every sample recorded)
  * or idle (one sample a second, and a counter recorded only when it says
@@ -19,6 +28,7 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -27,6 +37,32 @@
 #define LAG_BUCKETS 160 /* 40 octaves of µs, four buckets each */
 /* Idle: a lag below three frames is not worth a record. */
 #define IDLE_LAG_RECORD_US (50 * 1000)
+/* An idle source dispatched in this many consecutive iterations, each
+ * dispatch shorter than SPIN_DISPATCH_US on average, spins. */
+#define SPIN_ITERATIONS 200
+#define SPIN_DISPATCH_US 200
+/* A timer later at this many dispatches in a row, and late by more than a
+ * frame, falls behind. */
+#define LATE_GROWTH 4
+
+enum { N_LINT_KINDS = LS_LOOP_LINT_OVER_BUDGET + 1 };
+
+/* One source name's dispatches, owner thread only. */
+typedef struct
+{
+  const char *name;            /* interned */
+  guint64     count;
+  guint64     over_budget;
+  gint64      worst_us;
+  gint64      last_noted_us;   /* last dispatch of at least LS_LOOP_NOTE_US */
+  guint64     last_iteration;
+  guint       spin_run;
+  gint64      spin_run_us;
+  gint64      late_last_us;
+  guint       late_growth;
+  gint64      lint_value[N_LINT_KINDS];
+  gint64      lint_time[N_LINT_KINDS];  /* 0: no such lint */
+} DispatchEntry;
 
 struct _LsLoopProbe
 {
@@ -57,6 +93,9 @@ struct _LsLoopProbe
   gboolean       ticking_active;   /* the mode of the current interval */
   gint64         recorded_lag_us;  /* last values written to the recorder; -1: none */
   gint64         recorded_depth;
+  GHashTable    *dispatches;       /* source name → DispatchEntry */
+  guint          dispatch_depth;   /* timed dispatches in progress */
+  gint64         batch_own_us;     /* timed, in this batch (since the last poll) */
 
   pthread_mutex_t lock;            /* guards @stats, @lag_histogram, @mailboxes, @active */
   gboolean       active;           /* requested mode; any thread */
@@ -94,6 +133,246 @@ lag_bucket_upper (guint bucket)
   return base + (base * (gint64) (quarter + 1)) / 4;
 }
 
+static DispatchEntry *
+ls_loop_probe_entry (LsLoopProbe *self,
+                     const char  *name)
+{
+  DispatchEntry *entry = g_hash_table_lookup (self->dispatches, name);
+
+  if (entry == NULL)
+    {
+      entry = g_new0 (DispatchEntry, 1);
+      entry->name = g_intern_string (name);
+      g_hash_table_insert (self->dispatches, (gpointer) entry->name, entry);
+    }
+  return entry;
+}
+
+static void
+ls_loop_probe_lint (DispatchEntry  *entry,
+                    LsLoopLintKind  kind,
+                    gint64          value,
+                    gint64          now)
+{
+  entry->lint_value[kind] = value;
+  entry->lint_time[kind] = now;
+}
+
+/* One dispatch of @name (of @source, NULL for the rest of a batch), from
+ * @begin_us to @end_us. Owner thread. */
+static void
+ls_loop_probe_note (LsLoopProbe *self,
+                    const char  *name,
+                    GSource     *source,
+                    gint64       begin_us,
+                    gint64       end_us)
+{
+  DispatchEntry *entry = ls_loop_probe_entry (self, name);
+  gint64 duration = end_us - begin_us;
+
+  if (source != NULL && g_source_get_name (source) == NULL)
+    ls_loop_probe_lint (entry, LS_LOOP_LINT_UNNAMED, g_source_get_id (source), end_us);
+
+  if (duration >= LS_LOOP_NOTE_US)
+    {
+      /* Recent only: a source quiet for a minute starts over. */
+      if (entry->last_noted_us != 0 && end_us - entry->last_noted_us > LS_LOOP_RECENT_US)
+        {
+          entry->count = 0;
+          entry->over_budget = 0;
+          entry->worst_us = 0;
+        }
+      entry->count++;
+      entry->worst_us = MAX (entry->worst_us, duration);
+      entry->last_noted_us = end_us;
+      if (duration > LS_LOOP_FRAME_BUDGET_US)
+        {
+          entry->over_budget++;
+          ls_loop_probe_lint (entry, LS_LOOP_LINT_OVER_BUDGET, duration, end_us);
+          if (self->recorder != NULL)
+            ls_recorder_add_span (self->recorder, &(LsSpan) {
+                                    .name = entry->name, .category = "dispatch",
+                                    .loop = self->loop, .outcome = LS_OUTCOME_ERROR,
+                                    .start_us = begin_us, .end_us = end_us,
+                                    .detail = "over the frame budget",
+                                  });
+        }
+    }
+
+  if (source == NULL)
+    return;
+
+  /* An idle source that runs in every iteration and does nothing spins. */
+  if (g_source_get_priority (source) >= G_PRIORITY_HIGH_IDLE)
+    {
+      if (entry->last_iteration + 1 == self->total_iterations)
+        {
+          entry->spin_run++;
+          entry->spin_run_us += duration;
+        }
+      else if (entry->last_iteration != self->total_iterations)
+        {
+          entry->spin_run = 1;
+          entry->spin_run_us = duration;
+        }
+      entry->last_iteration = self->total_iterations;
+      if (entry->spin_run >= SPIN_ITERATIONS && entry->spin_run_us / entry->spin_run < SPIN_DISPATCH_US)
+        ls_loop_probe_lint (entry, LS_LOOP_LINT_IDLE_SPINS, entry->spin_run, end_us);
+    }
+
+  /* A timer due at its ready time: how late it ran, and whether that grows. */
+  {
+    gint64 ready = g_source_get_ready_time (source);
+
+    if (ready > 0 && ready <= begin_us)
+      {
+        gint64 late = begin_us - ready;
+
+        if (late > entry->late_last_us + 100)
+          entry->late_growth++;
+        else
+          entry->late_growth = 0;
+        entry->late_last_us = late;
+        if (entry->late_growth >= LATE_GROWTH && late > LS_LOOP_FRAME_BUDGET_US)
+          ls_loop_probe_lint (entry, LS_LOOP_LINT_TIMER_LATE, late, end_us);
+      }
+  }
+}
+
+gint64
+ls_loop_probe_dispatch_begin (void)
+{
+  LsLoopProbe *self = thread_probe;
+
+  if (self == NULL || self->context == NULL)
+    return 0;
+  self->dispatch_depth++;
+  return g_get_monotonic_time ();
+}
+
+void
+ls_loop_probe_dispatch_end (gint64 begin_us)
+{
+  LsLoopProbe *self = thread_probe;
+  GSource *source;
+  gint64 end_us;
+  const char *name;
+
+  if (self == NULL || begin_us == 0 || self->dispatch_depth == 0)
+    return;
+
+  end_us = g_get_monotonic_time ();
+  self->dispatch_depth--;
+  if (self->dispatch_depth == 0)
+    self->batch_own_us += end_us - begin_us;
+
+  source = g_main_current_source ();
+  if (source == NULL || g_source_get_context (source) != self->context)
+    return;
+  name = g_source_get_name (source);
+  ls_loop_probe_note (self, name != NULL ? name : LS_LOOP_UNNAMED_SOURCE, source, begin_us, end_us);
+}
+
+typedef struct
+{
+  GSourceFunc    func;
+  gpointer       data;
+  GDestroyNotify destroy;
+} TimedCallback;
+
+static gboolean
+timed_callback_cb (gpointer user_data)
+{
+  TimedCallback *timed = user_data;
+  gint64 begin = ls_loop_probe_dispatch_begin ();
+  gboolean again = timed->func (timed->data);
+
+  ls_loop_probe_dispatch_end (begin);
+  return again;
+}
+
+static void
+timed_callback_free (gpointer user_data)
+{
+  TimedCallback *timed = user_data;
+
+  if (timed->destroy != NULL)
+    timed->destroy (timed->data);
+  g_free (timed);
+}
+
+void
+ls_source_set_timed_callback (GSource       *source,
+                              GSourceFunc    func,
+                              gpointer       data,
+                              GDestroyNotify destroy)
+{
+  TimedCallback *timed;
+
+  g_return_if_fail (source != NULL);
+  g_return_if_fail (func != NULL);
+
+  timed = g_new (TimedCallback, 1);
+  timed->func = func;
+  timed->data = data;
+  timed->destroy = destroy;
+  g_source_set_callback (source, timed_callback_cb, timed, timed_callback_free);
+}
+
+static guint
+attach_named (GSource       *source,
+              gint           priority,
+              const char    *static_name,
+              GSourceFunc    func,
+              gpointer       data,
+              GDestroyNotify destroy)
+{
+  guint id;
+
+  g_source_set_priority (source, priority);
+  g_source_set_static_name (source, static_name);
+  ls_source_set_timed_callback (source, func, data, destroy);
+  id = g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+  return id;
+}
+
+guint
+ls_timeout_add_named (gint           priority,
+                      guint          interval_ms,
+                      const char    *static_name,
+                      GSourceFunc    func,
+                      gpointer       data,
+                      GDestroyNotify destroy)
+{
+  g_return_val_if_fail (static_name != NULL, 0);
+
+  return attach_named (g_timeout_source_new (interval_ms), priority, static_name, func, data, destroy);
+}
+
+guint
+ls_idle_add_named (gint           priority,
+                   const char    *static_name,
+                   GSourceFunc    func,
+                   gpointer       data,
+                   GDestroyNotify destroy)
+{
+  g_return_val_if_fail (static_name != NULL, 0);
+
+  return attach_named (g_idle_source_new (), priority, static_name, func, data, destroy);
+}
+
+guint
+ls_unix_signal_add_named (int          signum,
+                          const char  *static_name,
+                          GSourceFunc  func,
+                          gpointer     data)
+{
+  g_return_val_if_fail (static_name != NULL, 0);
+
+  return attach_named (g_unix_signal_source_new (signum), G_PRIORITY_DEFAULT, static_name, func, data, NULL);
+}
+
 static gint
 ls_loop_probe_poll (GPollFD *fds,
                     guint    nfds,
@@ -113,7 +392,14 @@ ls_loop_probe_poll (GPollFD *fds,
 
       self->window_longest_us = MAX (self->window_longest_us, busy);
       self->total_longest_us = MAX (self->total_longest_us, busy);
+      /* A slow batch: what our own timed sources do not account for. */
+      if (busy > LS_LOOP_FRAME_BUDGET_US && self->dispatch_depth == 0
+          && busy - self->batch_own_us >= LS_LOOP_NOTE_US)
+        ls_loop_probe_note (self, LS_LOOP_OTHER_SOURCES, NULL, self->poll_return_us + self->batch_own_us,
+                            before);
     }
+  if (self->dispatch_depth == 0)
+    self->batch_own_us = 0;
 
   ret = self->chained_poll (fds, nfds, timeout);
 
@@ -138,10 +424,93 @@ ls_loop_probe_publish_window (LsLoopProbe *self,
   gboolean active;
   guint depth = 0;
 
+  g_autoptr(GPtrArray) closed = NULL;
+  LsDispatchStat slowest[LS_LOOP_MAX_SLOWEST];
+  LsLoopLint lints[LS_LOOP_MAX_LINTS];
+  gint64 lint_times[LS_LOOP_MAX_LINTS] = { 0, };
+  guint n_slowest = 0, n_lints = 0;
+  GHashTableIter iter;
+  DispatchEntry *entry;
+
+  /* The slowest recent dispatches, worst first, and the latest lints:
+   * a few dozen names at most, sorted by insertion. */
+  g_hash_table_iter_init (&iter, self->dispatches);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      if (entry->count > 0 && now - entry->last_noted_us <= LS_LOOP_RECENT_US)
+        {
+          guint k = MIN (n_slowest, LS_LOOP_MAX_SLOWEST - 1);
+
+          if (n_slowest < LS_LOOP_MAX_SLOWEST || entry->worst_us > slowest[k].worst_us)
+            {
+              while (k > 0 && slowest[k - 1].worst_us < entry->worst_us)
+                {
+                  slowest[k] = slowest[k - 1];
+                  k--;
+                }
+              slowest[k] = (LsDispatchStat) {
+                .name = entry->name, .count = entry->count,
+                .over_budget = entry->over_budget, .worst_us = entry->worst_us,
+              };
+              n_slowest = MIN (n_slowest + 1, LS_LOOP_MAX_SLOWEST);
+            }
+        }
+      for (guint kind = 0; kind < N_LINT_KINDS; kind++)
+        {
+          guint k = MIN (n_lints, LS_LOOP_MAX_LINTS - 1);
+          gint64 t = entry->lint_time[kind];
+
+          if (t == 0 || now - t > LS_LOOP_RECENT_US)
+            continue;
+          if (n_lints == LS_LOOP_MAX_LINTS && t <= lint_times[k])
+            continue;
+          while (k > 0 && lint_times[k - 1] < t)
+            {
+              lints[k] = lints[k - 1];
+              lint_times[k] = lint_times[k - 1];
+              k--;
+            }
+          lints[k] = (LsLoopLint) { .kind = kind, .name = entry->name, .value = entry->lint_value[kind] };
+          lint_times[k] = t;
+          n_lints = MIN (n_lints + 1, LS_LOOP_MAX_LINTS);
+        }
+    }
+
   pthread_mutex_lock (&self->lock);
   active = self->active;
-  for (guint i = 0; i < self->mailboxes->len; i++)
-    depth += ls_mailbox_get_depth (g_ptr_array_index (self->mailboxes, i));
+  self->stats.n_queues = 0;
+  for (guint i = 0; i < self->mailboxes->len;)
+    {
+      LsMailbox *mailbox = g_ptr_array_index (self->mailboxes, i);
+
+      /* A closed mailbox is gone for good: its last reference is dropped
+       * here, outside the lock. */
+      if (ls_mailbox_is_closed (mailbox))
+        {
+          if (closed == NULL)
+            closed = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_mailbox_unref);
+          g_ptr_array_add (closed, g_ptr_array_steal_index (self->mailboxes, i));
+          continue;
+        }
+      if (self->stats.n_queues < LS_LOOP_MAX_QUEUES)
+        {
+          LsQueueStat *queue = &self->stats.queues[self->stats.n_queues];
+
+          g_strlcpy (queue->name, ls_mailbox_get_name (mailbox), sizeof queue->name);
+          queue->depth = ls_mailbox_get_depth (mailbox);
+          depth += queue->depth;
+        }
+      else
+        {
+          depth += ls_mailbox_get_depth (mailbox);
+        }
+      self->stats.n_queues++;
+      i++;
+    }
+  self->stats.n_slowest = n_slowest;
+  memcpy (self->stats.slowest, slowest, n_slowest * sizeof slowest[0]);
+  self->stats.n_lints = n_lints;
+  memcpy (self->stats.lints, lints, n_lints * sizeof lints[0]);
   self->stats.lag_us = lag;
   self->stats.queue_depth = depth;
   self->stats.ticks++;
@@ -212,7 +581,11 @@ ls_loop_probe_timer_dispatch (GSource     *source,
                               GSourceFunc  callback,
                               gpointer     user_data)
 {
-  return callback (user_data);
+  gint64 begin = ls_loop_probe_dispatch_begin ();
+  gboolean again = callback (user_data);
+
+  ls_loop_probe_dispatch_end (begin);
+  return again;
 }
 
 static GSourceFuncs ls_loop_probe_timer_funcs = {
@@ -236,6 +609,7 @@ ls_loop_probe_finalize (GObject *object)
   LsLoopProbe *self = LS_LOOP_PROBE (object);
 
   g_clear_pointer (&self->mailboxes, g_ptr_array_unref);
+  g_clear_pointer (&self->dispatches, g_hash_table_unref);
   g_clear_object (&self->recorder);
   g_free (self->name);
   pthread_mutex_destroy (&self->lock);
@@ -257,6 +631,7 @@ ls_loop_probe_init (LsLoopProbe *self)
 {
   pthread_mutex_init (&self->lock, NULL);
   self->mailboxes = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_mailbox_unref);
+  self->dispatches = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   /* Active until told otherwise: tests and headless runs want every sample. */
   self->active = TRUE;
   self->recorded_lag_us = -1;
@@ -318,7 +693,7 @@ ls_loop_probe_attach (LsLoopProbe  *self,
   g_main_context_set_poll_func (context, ls_loop_probe_poll);
 
   self->timer = g_source_new (&ls_loop_probe_timer_funcs, sizeof (GSource));
-  g_source_set_name (self->timer, "ls-loop-probe");
+  g_source_set_static_name (self->timer, "ls-loop-probe");
   /* Same priority as ordinary work: lag measures what that work sees. */
   g_source_set_priority (self->timer, G_PRIORITY_DEFAULT);
   g_source_set_callback (self->timer, ls_loop_probe_tick_cb, self, NULL);

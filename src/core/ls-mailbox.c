@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 
+#include "ls-loop-probe.h"
 #include "ls-mailbox-private.h"
 
 enum
@@ -218,10 +219,27 @@ ls_mailbox_drop_source (LsMailbox *self)
     }
 }
 
+static gboolean ls_mailbox_source_dispatch_timed (GSource     *source,
+                                                   GSourceFunc  callback,
+                                                   gpointer     user_data);
+
+/* Every dispatch is timed for the loop's probe, under the mailbox's name. */
 static gboolean
 ls_mailbox_source_dispatch (GSource     *source,
                             GSourceFunc  callback,
                             gpointer     user_data)
+{
+  gint64 begin = ls_loop_probe_dispatch_begin ();
+  gboolean again = ls_mailbox_source_dispatch_timed (source, callback, user_data);
+
+  ls_loop_probe_dispatch_end (begin);
+  return again;
+}
+
+static gboolean
+ls_mailbox_source_dispatch_timed (GSource     *source,
+                                  GSourceFunc  callback,
+                                  gpointer     user_data)
 {
   LsMailbox *self = ((LsMailboxSource *) source)->mailbox;
   guint n, i, handled = 0;

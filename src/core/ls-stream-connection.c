@@ -607,7 +607,8 @@ on_sent (GObject      *source,
       run->body = g_steal_pointer (&body);
       run->error_body = g_byte_array_new ();
       run->refusal_timer = g_timeout_source_new (LS_STREAM_REFUSAL_BODY_MS);
-      g_source_set_callback (run->refusal_timer, refusal_timeout_cb, run, NULL);
+      ls_source_set_timed_callback (run->refusal_timer, refusal_timeout_cb, run, NULL);
+      g_source_set_static_name (run->refusal_timer, "stream.refusal-body-timer");
       g_source_attach (run->refusal_timer, ls_worker_get_context (run->worker));
       run_read_error_body (run);
       return;

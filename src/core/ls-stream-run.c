@@ -427,8 +427,13 @@ ready_time_dispatch (GSource     *source,
                      GSourceFunc  callback,
                      gpointer     user_data)
 {
+  gint64 begin = ls_loop_probe_dispatch_begin ();
+  gboolean again;
+
   g_source_set_ready_time (source, -1);
-  return callback (user_data);
+  again = callback (user_data);
+  ls_loop_probe_dispatch_end (begin);
+  return again;
 }
 
 static GSourceFuncs ready_time_source_funcs = {
@@ -543,6 +548,7 @@ run_wait (LsStreamRun *run,
   run->due_us = run->wait_start_us + (gint64) delay_ms * 1000;
   run->wait_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
   g_source_set_callback (run->wait_timer, wait_timer_cb, run, NULL);
+  g_source_set_static_name (run->wait_timer, "stream.reconnect-timer");
   g_source_attach (run->wait_timer, ls_worker_get_context (run->worker));
   ls_stream_run_enter (run, LS_RUN_WAITING);
 }
@@ -767,6 +773,7 @@ start_on_worker (gpointer data)
   run->cancellable = g_cancellable_new ();
   run->cancel_source = g_cancellable_source_new (run->cancellable);
   g_source_set_callback (run->cancel_source, G_SOURCE_FUNC (cancelled_cb), run, NULL);
+  g_source_set_static_name (run->cancel_source, "stream.cancel");
   g_source_attach (run->cancel_source, context);
   /* Cancels at once when the worker is already stopping. */
   ls_worker_track_task (run->worker, run->cancellable);
@@ -775,18 +782,21 @@ start_on_worker (gpointer data)
     {
       run->idle_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
       g_source_set_callback (run->idle_timer, idle_timeout_cb, run, NULL);
+      g_source_set_static_name (run->idle_timer, "stream.idle-timer");
       g_source_attach (run->idle_timer, context);
     }
   if (run->options->stall_timeout_ms > 0)
     {
       run->stall_timer = g_source_new (&ready_time_source_funcs, sizeof (GSource));
       g_source_set_callback (run->stall_timer, stall_timeout_cb, run, NULL);
+      g_source_set_static_name (run->stall_timer, "stream.stall-timer");
       g_source_attach (run->stall_timer, context);
     }
   if (run->options->duration_ms > 0)
     {
       run->duration_timer = g_timeout_source_new ((guint) MIN (run->options->duration_ms, G_MAXUINT));
-      g_source_set_callback (run->duration_timer, duration_cb, run, NULL);
+      ls_source_set_timed_callback (run->duration_timer, duration_cb, run, NULL);
+      g_source_set_static_name (run->duration_timer, "stream.duration-timer");
       g_source_attach (run->duration_timer, context);
     }
 

@@ -179,7 +179,8 @@ worker_stop_cb (gpointer data)
       soup_session_abort (self->sessions[i]);
 
   self->grace_timer = g_timeout_source_new (SHUTDOWN_GRACE_MS);
-  g_source_set_callback (self->grace_timer, grace_expired_cb, self, NULL);
+  ls_source_set_timed_callback (self->grace_timer, grace_expired_cb, self, NULL);
+  g_source_set_static_name (self->grace_timer, "worker.shutdown-grace");
   g_source_attach (self->grace_timer, self->context);
 
   ls_worker_quit_if_drained (self);
@@ -234,7 +235,8 @@ ls_worker_thread_main (gpointer data)
     GSource *announce = g_idle_source_new ();
 
     g_source_set_priority (announce, G_PRIORITY_HIGH);
-    g_source_set_callback (announce, worker_announce_running_cb, self, NULL);
+    ls_source_set_timed_callback (announce, worker_announce_running_cb, self, NULL);
+    g_source_set_static_name (announce, "worker.announce");
     g_source_attach (announce, context);
     g_source_unref (announce);
   }
