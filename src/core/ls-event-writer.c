@@ -17,6 +17,9 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ls-event-writer.h"
 #include "ls-redact.h"
@@ -198,10 +201,36 @@ out_json_string (LsEventWriter *w,
   *o++ = '"';
   while (p < end)
     {
-      const guint8 *run = p;
+#ifdef __SSE2__
+      /* Sixteen bytes at a time while none needs escaping (below 0x20,
+       * '"' or '\\'), stored as they are checked: the output has room
+       * for them, and what follows an escape overwrites the extra. */
+      const __m128i space = _mm_set1_epi8 (0x1f);
+      const __m128i quote = _mm_set1_epi8 ('"');
+      const __m128i backslash = _mm_set1_epi8 ('\\');
 
+      while (end - p >= 16)
+        {
+          __m128i v = _mm_loadu_si128 ((const __m128i *) p);
+          int mask = _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (_mm_max_epu8 (v, space), space),
+                                                      _mm_or_si128 (_mm_cmpeq_epi8 (v, quote),
+                                                                    _mm_cmpeq_epi8 (v, backslash))));
+
+          _mm_storeu_si128 ((__m128i *) o, v);
+          if (mask != 0)
+            {
+              int clean = __builtin_ctz ((unsigned int) mask);
+
+              p += clean;
+              o += clean;
+              break;
+            }
+          p += 16;
+          o += 16;
+        }
+#else
       /* Eight bytes at a time while none needs escaping (SWAR: a byte
-       * below 0x20, or equal to '"' or '\\'); the output has room. */
+       * below 0x20, or equal to '"' or '\\'). */
       while (end - p >= 8)
         {
           guint64 x, quote, backslash;
@@ -214,12 +243,13 @@ out_json_string (LsEventWriter *w,
                ((backslash - G_GUINT64_CONSTANT (0x0101010101010101)) & ~backslash)) &
               G_GUINT64_CONSTANT (0x8080808080808080))
             break;
+          memcpy (o, p, 8);
           p += 8;
+          o += 8;
         }
+#endif
       while (p < end && !json_escape[*p])
-        p++;
-      memcpy (o, run, p - run);
-      o += p - run;
+        *o++ = (char) *p++;
       if (p == end)
         break;
       *o++ = '\\';

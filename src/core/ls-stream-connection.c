@@ -395,6 +395,13 @@ on_read (GObject      *source,
       return;
     }
 
+  /* A full buffer: more is waiting, read it in larger pieces. */
+  if ((gsize) n == run->buffer_size && run->buffer_size < LS_STREAM_READ_SIZE_MAX)
+    {
+      g_free (run->buffer);
+      run->buffer_size *= 2;
+      run->buffer = g_malloc (run->buffer_size);
+    }
   ls_stream_run_publish (run);
   run_read_next (run);
 }
@@ -404,7 +411,7 @@ run_read_next (LsStreamRun *run)
 {
   run->read_queued_us = g_get_monotonic_time ();
   ls_stream_run_enter (run, LS_RUN_READING);
-  g_input_stream_read_async (run->body, run->buffer, LS_STREAM_READ_SIZE, G_PRIORITY_DEFAULT,
+  g_input_stream_read_async (run->body, run->buffer, run->buffer_size, G_PRIORITY_DEFAULT,
                              run->conn_cancellable, on_read, run);
 }
 
@@ -509,7 +516,7 @@ run_read_error_body (LsStreamRun *run)
 
   run->read_queued_us = g_get_monotonic_time ();
   ls_stream_run_enter (run, LS_RUN_READING);
-  g_input_stream_read_async (run->body, run->buffer, MIN (room, LS_STREAM_READ_SIZE), G_PRIORITY_DEFAULT,
+  g_input_stream_read_async (run->body, run->buffer, MIN (room, run->buffer_size), G_PRIORITY_DEFAULT,
                              run->conn_cancellable, on_error_body_read, run);
 }
 

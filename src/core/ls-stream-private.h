@@ -82,6 +82,7 @@ struct _LsStreamRun
   GInputStream     *body;
   LsFramer         *framer;
   guint8           *buffer;
+  gsize             buffer_size;      /* LS_STREAM_READ_SIZE up to LS_STREAM_READ_SIZE_MAX */
   GSource          *wait_timer;       /* exactly while WAITING */
   GSource          *idle_timer;       /* from the start until RELEASED, when asked for */
   GSource          *stall_timer;      /* same */
@@ -181,7 +182,12 @@ void         ls_stream_run_connection_ended (LsStreamRun   *run,
 const char  *ls_stream_run_cancel_detail    (LsStreamRun   *run);
 
 /* ls-stream-connection.c, worker only (init: UI thread, once) */
-#define LS_STREAM_READ_SIZE (64 * 1024)  /* per-read costs small against per-byte ones */
+/* The read buffer starts at the smaller size and doubles, up to the larger,
+ * while reads fill it: a fast body is read in fewer, larger reads (each
+ * read costs a GTask, a main loop iteration and a poll), a slow one keeps
+ * a small buffer. */
+#define LS_STREAM_READ_SIZE     (64 * 1024)
+#define LS_STREAM_READ_SIZE_MAX (512 * 1024)
 /* A refusal's body is read for at most this long: a server that keeps
  * it open must not keep the stream from failing. */
 #define LS_STREAM_REFUSAL_BODY_MS 2000

@@ -767,7 +767,8 @@ start_on_worker (gpointer data)
   run->started_us = g_get_monotonic_time ();
   /* This reference is the worker's until RELEASED. */
   ls_stream_run_ref (run);
-  run->buffer = g_malloc (LS_STREAM_READ_SIZE);
+  run->buffer_size = LS_STREAM_READ_SIZE;
+  run->buffer = g_malloc (run->buffer_size);
   ls_stream_tls_setup (run);
   run->request_summary = run_describe_request (run->options);
   run->cancellable = g_cancellable_new ();
