@@ -387,7 +387,12 @@ commit_last_event_id (LsSseParser *self)
 {
   if (self->id_dirty)
     {
-      buf_set (&self->last_id, self->id.data, self->id.len);
+      /* Swapped, not copied: the id buffer is only read while dirty, and
+       * the next "id" field overwrites what it holds now. */
+      LsBuf committed = self->id;
+
+      self->id = self->last_id;
+      self->last_id = committed;
       self->id_dirty = FALSE;
     }
 }
