@@ -1020,7 +1020,8 @@ ls_capture_read (GInputStream  *in,
 {
   g_autoptr(LsCapture) c = g_new0 (LsCapture, 1);
   g_autoptr(GInputStream) source = NULL;
-  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  /* Sized: its data is never NULL, so offsets into it are always defined. */
+  g_autoptr(GByteArray) buf = g_byte_array_sized_new (64 * 1024);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   Reader r = { 0 };
   LineReader lines = { 0 };
