@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "ls-capture.h"
+#include "ls-read-log.h"
 #include "ls-sse-parser.h"
 #include "ls-test-utils.h"
 
@@ -395,6 +396,45 @@ test_unknown_kinds (void)
   g_assert_cmpuint (capture->stats.http_status, ==, 500);
 }
 
+/* The read log follows a store's retention: reads whose events were all
+ * dropped go, in batches, and the ones still needed stay, in order. */
+static void
+test_read_log_follows_store (void)
+{
+  g_autoptr(LsReadLog) log = ls_read_log_new (LS_READ_LOG_DEFAULT_MAX_BYTES);
+  g_autoptr(GArray) kept = ls_read_log_entries_new ();
+  const guint8 byte = 'x';
+  guint64 end;
+
+  /* Read i produced events [10 i, 10 i + 10). */
+  for (guint i = 0; i < 5000; i++)
+    ls_read_log_add_read (log, 1, i, 10 * (guint64) i, &byte, 1);
+
+  /* Nothing dropped yet: nothing goes. */
+  ls_read_log_forget_before_seq (log, 0);
+  g_assert_cmpuint (ls_read_log_copy_since (log, 0, kept), ==, 5000);
+  g_assert_cmpuint (kept->len, ==, 5000);
+  g_array_set_size (kept, 0);
+
+  /* The store dropped events below 25,005: reads 0 to 2499 are done with
+   * (2500's events start at 25,000, some are still there); they go in
+   * batches of 1024, so 2048 have gone after three calls. */
+  for (guint call = 0; call < 3; call++)
+    ls_read_log_forget_before_seq (log, 25005);
+  end = ls_read_log_copy_since (log, 0, kept);
+  g_assert_cmpuint (end, ==, 5000);
+  g_assert_cmpuint (kept->len, ==, 5000 - 2048);
+  g_assert_cmpuint (g_array_index (kept, LsReadLogEntry, 0).seq, ==, 10 * 2048);
+  g_assert_cmpuint (g_array_index (kept, LsReadLogEntry, kept->len - 1).seq, ==, 10 * 4999);
+  g_array_set_size (kept, 0);
+
+  /* Never the read that still has events in the store. */
+  for (guint call = 0; call < 10; call++)
+    ls_read_log_forget_before_seq (log, 25005);
+  ls_read_log_copy_since (log, 0, kept);
+  g_assert_cmpuint (g_array_index (kept, LsReadLogEntry, 0).seq, <=, 25000);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -411,6 +451,7 @@ main (int    argc,
   g_test_add_func ("/capture/bad-files", test_bad_files);
   g_test_add_func ("/capture/cut-short", test_cut_short);
   g_test_add_func ("/capture/unknown-kinds", test_unknown_kinds);
+  g_test_add_func ("/capture/read-log-follows-store", test_read_log_follows_store);
 
   status = g_test_run ();
   rm_tmpdir ();

@@ -175,6 +175,22 @@ ls_read_log_copy_since (LsReadLog *self,
   return end;
 }
 
+/* Under the lock: the first @n entries go. */
+static void
+release_first_locked (LsReadLog *self,
+                      guint      n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      LsReadLogEntry *entry = &g_array_index (self->entries, LsReadLogEntry, i);
+
+      if (entry->data != NULL)
+        self->kept_bytes -= g_bytes_get_size (entry->data);
+    }
+  g_array_remove_range (self->entries, 0, n);
+  self->first += n;
+}
+
 void
 ls_read_log_release_before (LsReadLog *self,
                             guint64    end)
@@ -183,19 +199,32 @@ ls_read_log_release_before (LsReadLog *self,
 
   pthread_mutex_lock (&self->lock);
   if (end > self->first)
+    release_first_locked (self, (guint) MIN (end - self->first, (guint64) self->entries->len));
+  pthread_mutex_unlock (&self->lock);
+}
+
+/* Entries removed at once: the array's front is moved in one go. */
+#define FORGET_BATCH 1024
+
+void
+ls_read_log_forget_before_seq (LsReadLog *self,
+                               guint64    seq)
+{
+  guint n = 0;
+
+  g_return_if_fail (self != NULL);
+
+  pthread_mutex_lock (&self->lock);
+  /* Entry i's events are those from its seq to the next entry's. */
+  while (n + 1 < self->entries->len &&
+         g_array_index (self->entries, LsReadLogEntry, n + 1).seq <= seq)
     {
-      guint n = (guint) MIN (end - self->first, (guint64) self->entries->len);
-
-      for (guint i = 0; i < n; i++)
-        {
-          LsReadLogEntry *entry = &g_array_index (self->entries, LsReadLogEntry, i);
-
-          if (entry->data != NULL)
-            self->kept_bytes -= g_bytes_get_size (entry->data);
-        }
-      g_array_remove_range (self->entries, 0, n);
-      self->first += n;
+      n++;
+      if (n >= FORGET_BATCH)
+        break;
     }
+  if (n >= FORGET_BATCH)
+    release_first_locked (self, n);
   pthread_mutex_unlock (&self->lock);
 }
 

@@ -80,6 +80,11 @@ guint64    ls_read_log_copy_since    (LsReadLog      *self,
 /* Lets go of the entries before @end (a writer that wrote them). */
 void       ls_read_log_release_before (LsReadLog     *self,
                                        guint64        end);
+/* Lets go of the oldest entries whose events all come before @seq (a
+ * store's first readable event): in batches, so it costs nothing most
+ * of the times it is called. */
+void       ls_read_log_forget_before_seq (LsReadLog  *self,
+                                          guint64     seq);
 /* Reads whose bytes were not kept (over the budget). */
 guint64    ls_read_log_get_n_without_data (LsReadLog *self);
 

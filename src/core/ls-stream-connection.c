@@ -363,8 +363,14 @@ on_read (GObject      *source,
   run->read_time_us = now;
   /* Before the framer: the read precedes the events it produces. */
   if (run->read_log != NULL)
-    ls_read_log_add_read (run->read_log, (guint32) run->stats.connects, now,
-                          ls_event_store_get_end_seq (run->store), run->buffer, (gsize) n);
+    {
+      ls_read_log_add_read (run->read_log, (guint32) run->stats.connects, now,
+                            ls_event_store_get_end_seq (run->store), run->buffer, (gsize) n);
+      /* The log follows the store's retention: reads whose events the
+       * store has dropped go too, or a long-lived window stream would
+       * keep every read it ever made. */
+      ls_read_log_forget_before_seq (run->read_log, ls_event_store_get_first_seq (run->store));
+    }
   events_before = run->stats.events;
   if (!ls_framer_feed (run->framer, run->buffer, (gsize) n, &error))
     {
