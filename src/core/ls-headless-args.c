@@ -182,7 +182,7 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
     { "capture", 0, 0, G_OPTION_ARG_FILENAME, &args->capture_path, N_("Save the stream as a capture to FILE while it runs (gzip when FILE ends in .gz)"), N_("FILE") },
     { "include-secrets", 0, 0, G_OPTION_ARG_NONE, &args->include_secrets, N_("Keep credentials (Authorization, cookies, API keys, URL passwords) in this run's trace and capture instead of [redacted]"), NULL },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &args->demo, N_("Start the embedded demo server; URL may be a path like /sse/ticks"), NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, N_("URL") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL },
     { NULL }
   };
 
