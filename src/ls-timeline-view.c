@@ -42,7 +42,7 @@
 #define ROW0_OFFSET    10.0
 #define ROW0_HEIGHT    18.0
 #define ROW1_OFFSET    32.0
-#define ROW1_HEIGHT    10.0
+#define ROW1_HEIGHT    14.0
 #define GRAPH_OFFSET   50.0
 #define GRAPH_MARGIN   8.0
 #define N_LANES        3
@@ -82,6 +82,9 @@ struct _LsTimelineView
   guint       last_n_arrows;
   guint       last_n_crossings;
   GHashTable *tid_loops;    /* thread id → the loop its spans ran on */
+  GHashTable *name_layouts; /* interned span name → its PangoLayout, made once */
+  guint       layouts_serial; /* the Pango context's serial they were made with */
+  GArray     *labels;       /* of SpanLabel: this frame's names, drawn over the bars */
   gint        last_tid;     /* the last one learnt, to skip the lookup */
 };
 
@@ -339,6 +342,97 @@ first_index_after (LsTimelineView *self,
 }
 
 /* ---- drawing -------------------------------------------------------------- */
+
+/* A span's name inside its bar, drawn once every bar is. */
+typedef struct
+{
+  PangoLayout *layout;   /* borrowed from name_layouts */
+  double       x0;
+  double       x1;
+  double       y;
+  double       height;
+} SpanLabel;
+
+/* The name's layout, made on first use and kept: drawing a frame
+ * allocates nothing per bar. Names are interned, so the pointer is the key. */
+static PangoLayout *
+name_layout (LsTimelineView *self,
+             const char     *name)
+{
+  PangoLayout *layout;
+  guint serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+
+  /* Another font, scale or direction: made again. */
+  if (serial != self->layouts_serial)
+    {
+      g_hash_table_remove_all (self->name_layouts);
+      self->layouts_serial = serial;
+    }
+  layout = g_hash_table_lookup (self->name_layouts, name);
+  if (layout == NULL)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), name);
+      pango_attr_list_insert (attrs, pango_attr_scale_new (0.75));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+      g_hash_table_insert (self->name_layouts, (gpointer) name, layout);
+    }
+
+  return layout;
+}
+
+/* @last: the row's previous name's box [x0, x1]; a name over it is left
+ * out (overlapping bars on one row: the first drawn keeps its name). */
+static void
+queue_label (LsTimelineView *self,
+             const LsRecord *r,
+             double          x0,
+             double          x1,
+             double          y,
+             double          height,
+             double          last[2])
+{
+  SpanLabel label;
+
+  if (r->name == NULL
+      || !ls_span_label_box (x0, x1, LABEL_WIDTH, gtk_widget_get_width (GTK_WIDGET (self)) - RIGHT_MARGIN,
+                             &label.x0, &label.x1)
+      || (label.x0 < last[1] && label.x1 > last[0]))
+    return;
+  last[0] = label.x0;
+  last[1] = label.x1;
+  label.layout = name_layout (self, r->name);
+  label.y = y;
+  label.height = height;
+  g_array_append_val (self->labels, label);
+}
+
+static void
+draw_labels (LsTimelineView *self,
+             GtkSnapshot    *snapshot)
+{
+  /* Dark on the mid-tone bars, in either theme. */
+  static const GdkRGBA ink = { 0.08f, 0.08f, 0.08f, 0.9f };
+
+  for (guint i = 0; i < self->labels->len; i++)
+    {
+      const SpanLabel *label = &g_array_index (self->labels, SpanLabel, i);
+      int h = 0;
+
+      pango_layout_get_pixel_size (label->layout, NULL, &h);
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (label->x0, label->y,
+                                                             label->x1 - label->x0, label->height));
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) label->x0,
+                                                              (float) (label->y + (label->height - h) / 2)));
+      gtk_snapshot_append_layout (snapshot, label->layout, &ink);
+      gtk_snapshot_restore (snapshot);
+      gtk_snapshot_pop (snapshot);
+    }
+  g_array_set_size (self->labels, 0);
+}
 
 typedef struct
 {
@@ -724,6 +818,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   PendingBar bars[N_LANES][2] = { { { 0, }, }, };
   PendingBar waits[N_LANES][2] = { { { 0, }, }, };
   double last_guard_x[N_LANES] = { -10, -10, -10 };
+  double label_box[N_LANES][2][2] = { { { 0, }, }, };
   gint64 max_lag[N_LANES] = { 0, };
   GdkRGBA fg;
   GdkRGBA cancelled;
@@ -790,6 +885,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
           x1 = _ls_timeline_view_time_to_x (self, r->end_us);
           add_bar (snapshot, &bars[lane][nested], MAX (x0, LABEL_WIDTH - 2), MIN (x1, width + 2),
                    color, y, h, &n_drawn);
+          queue_label (self, r, x0, x1, y, h, label_box[lane][nested]);
         }
       else if (r->kind == LS_RECORD_GUARD)
         {
@@ -819,6 +915,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
         flush_bar (snapshot, &waits[lane][row], y, h, &n_drawn);
       }
 
+  draw_labels (self, snapshot);
   draw_crossings (self, snapshot, first, &fg);
 
   gtk_snapshot_pop (snapshot);
@@ -900,7 +997,7 @@ _ls_timeline_view_pick (LsTimelineView *self,
         x0 = _ls_timeline_view_time_to_x (self, begin);
         x1 = _ls_timeline_view_time_to_x (self, r->end_us);
         slop = pass == 0 ? 0.0 : PICK_SLOP_PX;
-        if (x >= x0 - slop && x <= MAX (x1, x0 + 1.0) + slop)
+        if (ls_span_hit_distance (x, x0, x1) <= slop)
           return r;
       }
 
@@ -1253,6 +1350,8 @@ ls_timeline_view_finalize (GObject *object)
 
   g_clear_pointer (&self->records, g_array_unref);
   g_clear_pointer (&self->tid_loops, g_hash_table_unref);
+  g_clear_pointer (&self->name_layouts, g_hash_table_unref);
+  g_clear_pointer (&self->labels, g_array_unref);
 
   G_OBJECT_CLASS (ls_timeline_view_parent_class)->finalize (object);
 }
@@ -1347,6 +1446,8 @@ ls_timeline_view_init (LsTimelineView *self)
   self->records = g_array_new (FALSE, FALSE, sizeof (LsRecord));
   g_array_set_clear_func (self->records, clear_record);
   self->tid_loops = g_hash_table_new (NULL, NULL);
+  self->name_layouts = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->labels = g_array_new (FALSE, FALSE, sizeof (SpanLabel));
   self->live = TRUE;
   self->origin_us = g_get_monotonic_time ();
   self->end_us = self->origin_us;
