@@ -315,6 +315,12 @@ _ls_timeline_view_refresh (LsTimelineView *self)
   g_array_set_clear_func (fresh, NULL);
 
   ls_timeline_view_trim (self);
+  /* The selected span trimmed away: nothing is selected any more. */
+  if (self->selected_seq != G_MAXUINT64 && ls_timeline_view_get_selected (self) == NULL)
+    {
+      self->selected_seq = G_MAXUINT64;
+      g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+    }
 }
 
 guint
@@ -1264,8 +1270,10 @@ on_drag_update_cb (GtkGestureDrag *gesture,
   ls_timeline_view_set_range_internal (self, self->drag_start_us + shift, self->drag_end_us + shift);
 }
 
+/* On release, so that a drag (a pan) selects nothing: it moves the
+ * pointer too far for a click. */
 static void
-on_click_pressed_cb (GtkGestureClick *gesture,
+on_click_released_cb (GtkGestureClick *gesture,
                      int              n_press,
                      double           x,
                      double           y,
@@ -1607,7 +1615,7 @@ ls_timeline_view_init (LsTimelineView *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
 
   click = gtk_gesture_click_new ();
-  g_signal_connect (click, "pressed", G_CALLBACK (on_click_pressed_cb), self);
+  g_signal_connect (click, "released", G_CALLBACK (on_click_released_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
   keys = gtk_event_controller_key_new ();

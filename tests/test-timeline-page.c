@@ -401,7 +401,7 @@ click_at (LsTimelineView *view,
 
       if (GTK_IS_GESTURE_CLICK (controller))
         {
-          g_signal_emit_by_name (controller, "pressed", 1, x, y);
+          g_signal_emit_by_name (controller, "released", 1, x, y);
           clicked = TRUE;
         }
     }
