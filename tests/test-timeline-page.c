@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ls-demo-server.h"
 #include "ls-gui-test-utils.h"
+#include "ls-test-utils.h"
 #include "ls-timeline-page.h"
 #include "ls-timeline-view-private.h"
 #include "ls-trace-export.h"
@@ -516,6 +518,74 @@ test_select (Fixture       *f,
   g_assert_cmpuint (selected_task (f->view), ==, 0);
 }
 
+static gboolean
+has_records (gpointer data)
+{
+  return _ls_timeline_view_get_n_records (data) > 0;
+}
+
+/* A real stream's spans, from the demo server through the worker: a read
+ * is a connection's child, the connection the stream's, the stream a
+ * root; the pane shows that chain, and Up walks it. */
+static void
+test_demo_tree (Fixture       *f,
+                gconstpointer  data)
+{
+  LsTestStreams s;
+  LsDemoServer *demo = ls_test_demo_server_start ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/sse/ticks?rate=100",
+                                          ls_demo_server_get_port (demo));
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) records = NULL;
+  guint64 lost = 0;
+  guint64 read_seq = G_MAXUINT64;
+  guint64 read_parent = 0;
+
+  /* Ends after its twentieth event, as asked. */
+  options->max_events = 20;
+  ls_test_streams_init (&s, 1 << 16);
+  stream = ls_test_streams_start (&s, options);
+  ls_test_wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+
+  records = ls_recorder_snapshot_since (s.recorder, 0, &lost);
+  for (guint i = 0; i < records->len && read_seq == G_MAXUINT64; i++)
+    {
+      const LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (r->kind == LS_RECORD_SPAN && g_strcmp0 (r->name, "stream.read") == 0)
+        {
+          read_seq = r->seq;
+          read_parent = r->parent_id;
+        }
+    }
+  g_assert_cmpuint (read_seq, !=, G_MAXUINT64);
+  g_assert_cmpuint (read_parent, !=, 0);
+
+  ls_timeline_page_set_recorder (f->page, s.recorder);
+  g_assert_true (ls_gui_test_wait_for (has_records, f->view));
+  ls_timeline_view_set_live (f->view, FALSE);
+  ls_timeline_view_select_seq (f->view, read_seq);
+  g_assert_cmpuint (ls_timeline_view_get_selected (f->view)->seq, ==, read_seq);
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream.connection ·"));
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream ·"));
+  g_assert_null (find_label (GTK_WIDGET (f->page), "Task "));
+
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (selected_task (f->view), ==, read_parent);
+  g_assert_cmpstr (ls_timeline_view_get_selected (f->view)->name, ==, "stream.connection");
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (selected_task (f->view), ==, ls_stream_get_task (stream));
+  g_assert_cmpstr (ls_timeline_view_get_selected (f->view)->name, ==, "stream");
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "None: a root task"));
+
+  ls_timeline_page_set_recorder (f->page, f->recorder);
+  g_clear_object (&stream);
+  ls_test_streams_clear (&s);
+  ls_test_demo_server_stop (demo);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -527,6 +597,7 @@ main (int   argc,
   g_test_add ("/timeline-page/open-round-trip", Fixture, NULL, fixture_set_up, test_open_round_trip, fixture_tear_down);
   g_test_add ("/timeline-page/open-refused", Fixture, NULL, fixture_set_up, test_open_refused, fixture_tear_down);
   g_test_add ("/timeline-page/select", Fixture, NULL, fixture_set_up, test_select, fixture_tear_down);
+  g_test_add ("/timeline-page/demo-tree", Fixture, NULL, fixture_set_up, test_demo_tree, fixture_tear_down);
 
   return g_test_run ();
 }
