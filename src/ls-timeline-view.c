@@ -1346,6 +1346,15 @@ on_key_pressed_cb (GtkEventControllerKey *controller,
     case GDK_KEY_KP_Up:
       next = sel->parent_id != 0 ? ls_timeline_view_find_task (self, sel->parent_id) : NULL;
       break;
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      {
+        g_autoptr(GPtrArray) first = g_ptr_array_new ();
+
+        if (ls_timeline_view_get_children (self, sel->id, first, 1) > 0)
+          next = g_ptr_array_index (first, 0);
+      }
+      break;
     default:
       return FALSE;
     }

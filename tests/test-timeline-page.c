@@ -436,7 +436,7 @@ find_revealer (GtkWidget *widget)
 
 /* A stream's tree as the engine records it (children before their
  * parents, each when it ends): a click selects the connection, arrow keys
- * walk its reads and up the tree, the pane shows the parent chain up to
+ * walk its reads, up and down the tree, the pane shows the parent chain up to
  * the stream and the children; Escape clears. */
 static void
 test_select (Fixture       *f,
@@ -495,6 +495,14 @@ test_select (Fixture       *f,
   g_assert_nonnull (find_label (GTK_WIDGET (f->page), "None: a root task"));
   g_assert_nonnull (find_label (GTK_WIDGET (f->page), "1 child"));
   g_assert_null (find_label (GTK_WIDGET (f->page), "stream.read ·"));
+  /* Down: the first child, twice: the connection, its first read. */
+  press_key (f->view, GDK_KEY_Down);
+  g_assert_cmpuint (selected_task (f->view), ==, conn);
+  press_key (f->view, GDK_KEY_Down);
+  g_assert_cmpuint (selected_task (f->view), ==, reads[0]);
+  press_key (f->view, GDK_KEY_Up);
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (selected_task (f->view), ==, stream);
 
   /* A child's row selects it. */
   {
