@@ -463,6 +463,11 @@ draw_selection (LsTimelineView *self,
     return;
   x0 = _ls_timeline_view_time_to_x (self, r->start_us);
   x1 = MAX (_ls_timeline_view_time_to_x (self, r->end_us), x0 + 1.0);
+  /* Off screen, or reaching far past it: only what the plot shows. */
+  if (x1 < LABEL_WIDTH || x0 > gtk_widget_get_width (GTK_WIDGET (self)))
+    return;
+  x0 = MAX (x0, LABEL_WIDTH - 4);
+  x1 = MIN (x1, gtk_widget_get_width (GTK_WIDGET (self)) + 4);
   y = _ls_timeline_view_get_lane_y (self, r->loop, r->parent_id != 0);
   h = r->parent_id != 0 ? ROW1_HEIGHT : ROW0_HEIGHT;
   for (int i = 0; i < 4; i++)
