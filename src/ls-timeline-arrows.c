@@ -161,3 +161,51 @@ ls_arrow_label_fits (const LsArrow *arrow,
     return FALSE;
   return ls_arrow_label_x (arrow) >= last_label_end + 4.0;
 }
+
+/* ---- spans' bars ---------------------------------------------------------- */
+
+/**
+ * ls_span_label_box:
+ * @x0, @x1: the bar, in widget pixels
+ * @clip0, @clip1: the visible plot
+ * @box_x0, @box_x1: (out): where the name goes, padding taken off
+ *
+ * Returns: TRUE if the visible part of the bar is wide enough for a name
+ */
+gboolean
+ls_span_label_box (double  x0,
+                   double  x1,
+                   double  clip0,
+                   double  clip1,
+                   double *box_x0,
+                   double *box_x1)
+{
+  double v0 = MAX (x0, clip0);
+  double v1 = MIN (x1, clip1);
+
+  if (v1 - v0 < LS_SPAN_LABEL_MIN_PX)
+    return FALSE;
+  *box_x0 = v0 + LS_SPAN_LABEL_PAD_PX;
+  *box_x1 = v1 - LS_SPAN_LABEL_PAD_PX;
+  return TRUE;
+}
+
+/**
+ * ls_span_hit_distance:
+ *
+ * How far @x is from a bar from @x0 to @x1, drawn at least one pixel wide.
+ *
+ * Returns: 0 on the bar, else the distance in pixels
+ */
+double
+ls_span_hit_distance (double x,
+                      double x0,
+                      double x1)
+{
+  x1 = MAX (x1, x0 + 1.0);
+  if (x < x0)
+    return x0 - x;
+  if (x > x1)
+    return x - x1;
+  return 0.0;
+}

@@ -63,4 +63,19 @@ double   ls_arrow_label_x      (const LsArrow         *arrow);
 gboolean ls_arrow_label_fits   (const LsArrow         *arrow,
                                 double                 last_label_end);
 
+/* A span's name is drawn inside its bar when the bar's visible part is at
+ * least this wide (level of detail: narrower bars stay plain). */
+#define LS_SPAN_LABEL_MIN_PX 28.0
+#define LS_SPAN_LABEL_PAD_PX 3.0
+
+gboolean ls_span_label_box     (double                 x0,
+                                double                 x1,
+                                double                 clip0,
+                                double                 clip1,
+                                double                *box_x0,
+                                double                *box_x1);
+double   ls_span_hit_distance  (double                 x,
+                                double                 x0,
+                                double                 x1);
+
 G_END_DECLS

@@ -19,10 +19,15 @@
 
 #include "ls-format.h"
 #include "ls-timeline-page.h"
+#include "ls-timeline-view-private.h"
 #include "ls-trace-export.h"
 
 /* How far one click on a zoom button zooms. */
 #define ZOOM_STEP 1.5
+/* The side pane lists this many of a task's children at most. */
+#define MAX_CHILD_ROWS 8
+/* An ancestor chain longer than this is cut (a cycle in an imported trace). */
+#define MAX_PARENT_ROWS 16
 
 struct _LsTimelinePage
 {
@@ -31,6 +36,11 @@ struct _LsTimelinePage
   /* Template widgets */
   LsTimelineView       *timeline_view;
   GtkLabel             *timeline_hint_label;
+  GtkRevealer          *span_revealer;
+  GtkLabel             *span_label;
+  GtkListBox           *parents_list;
+  GtkLabel             *children_label;
+  GtkListBox           *children_list;
 
   LsRecorder           *live_recorder;  /* the application's */
   char                 *opened_name;    /* the trace file shown instead, or NULL */
@@ -148,6 +158,120 @@ on_live_changed_cb (LsTimelinePage *self)
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.export-trace", self->live_recorder != NULL);
     }
   ls_timeline_page_update_hint (self);
+}
+
+/* ---- the selected span's pane --------------------------------------------- */
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+/* A row naming @r (NULL: task @task, not recorded yet); activating it
+ * selects @r. */
+static void
+add_span_row (GtkListBox     *list,
+              const LsRecord *r,
+              guint64         task)
+{
+  g_autofree char *text = NULL;
+  GtkWidget *label;
+  GtkWidget *row;
+  char d[32];
+
+  if (r != NULL)
+    text = g_strdup_printf ("%s · %s", r->name != NULL ? r->name : "?",
+                            ls_format_duration (d, sizeof d, r->end_us - r->start_us));
+  else
+    {
+      char id[32];
+
+      g_snprintf (id, sizeof id, "%" G_GUINT64_FORMAT, task);
+      /* TRANSLATORS: an ancestor whose span comes when it ends (a stream's, while it runs). */
+      text = g_strdup_printf (_("Task %s, not recorded yet"), id);
+    }
+  label = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  row = gtk_list_box_row_new ();
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), r != NULL);
+  if (r != NULL)
+    g_object_set_data_full (G_OBJECT (row), "ls-seq", g_memdup2 (&r->seq, sizeof r->seq), g_free);
+  gtk_list_box_append (list, row);
+}
+
+static void
+on_span_row_activated_cb (LsTimelinePage *self,
+                          GtkListBoxRow  *row)
+{
+  const guint64 *seq = g_object_get_data (G_OBJECT (row), "ls-seq");
+
+  if (seq != NULL)
+    ls_timeline_view_select_seq (self->timeline_view, *seq);
+}
+
+/* What the pane shows of the selected span: its words (the tooltip's,
+ * details redacted as the recorder gives them), its total time, its
+ * parent chain up to the root and its first children. */
+static void
+on_selection_changed_cb (LsTimelinePage *self)
+{
+  const LsRecord *r = ls_timeline_view_get_selected (self->timeline_view);
+  g_autoptr(GPtrArray) children = NULL;
+  g_autofree char *words = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *heading = NULL;
+  guint64 parent;
+  guint n_children;
+  char d[32];
+  char n[32];
+
+  clear_list (self->parents_list);
+  clear_list (self->children_list);
+  gtk_revealer_set_reveal_child (self->span_revealer, r != NULL);
+  if (r == NULL)
+    return;
+
+  words = _ls_timeline_view_describe (self->timeline_view, r);
+  {
+    /* TRANSLATORS: a task's time queued plus its time running. */
+    g_autofree char *total = g_strdup_printf (_("Total: %s"),
+                                              ls_format_duration (d, sizeof d,
+                                                                  r->end_us - (r->queued_us != 0 && r->queued_us < r->start_us
+                                                                               ? r->queued_us : r->start_us)));
+
+    text = g_strdup_printf ("%s\n%s", words, total);
+  }
+  gtk_label_set_markup (self->span_label, text);
+
+  parent = r->parent_id;
+  if (parent == 0)
+    {
+      GtkWidget *label = gtk_label_new (_("None: a root task"));
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_list_box_append (self->parents_list, label);
+    }
+  for (guint depth = 0; parent != 0 && depth < MAX_PARENT_ROWS; depth++)
+    {
+      const LsRecord *p = ls_timeline_view_find_task (self->timeline_view, parent);
+
+      add_span_row (self->parents_list, p, parent);
+      parent = p != NULL ? p->parent_id : 0;
+    }
+
+  children = g_ptr_array_new ();
+  n_children = ls_timeline_view_get_children (self->timeline_view, r->id, children, MAX_CHILD_ROWS);
+  heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s child", "%s children", n_children),
+                             ls_format_count (n, sizeof n, n_children));
+  gtk_label_set_label (self->children_label, heading);
+  for (guint i = 0; i < children->len; i++)
+    add_span_row (self->children_list, g_ptr_array_index (children, i), 0);
 }
 
 static void
@@ -335,6 +459,13 @@ ls_timeline_page_class_init (LsTimelinePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_hint_label);
   gtk_widget_class_bind_template_callback (widget_class, on_live_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_selection_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_span_row_activated_cb);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, span_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, span_label);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, parents_list);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, children_label);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, children_list);
 
   gtk_widget_class_install_action (widget_class, "timeline.zoom-in", NULL, ls_timeline_page_zoom_action);
   gtk_widget_class_install_action (widget_class, "timeline.zoom-out", NULL, ls_timeline_page_zoom_action);

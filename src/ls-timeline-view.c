@@ -42,7 +42,7 @@
 #define ROW0_OFFSET    10.0
 #define ROW0_HEIGHT    18.0
 #define ROW1_OFFSET    32.0
-#define ROW1_HEIGHT    10.0
+#define ROW1_HEIGHT    14.0
 #define GRAPH_OFFSET   50.0
 #define GRAPH_MARGIN   8.0
 #define N_LANES        3
@@ -82,10 +82,21 @@ struct _LsTimelineView
   guint       last_n_arrows;
   guint       last_n_crossings;
   GHashTable *tid_loops;    /* thread id → the loop its spans ran on */
+  GHashTable *name_layouts; /* interned span name → its PangoLayout, made once */
+  guint       layouts_serial; /* the Pango context's serial they were made with */
+  guint64     selected_seq; /* the selected span's seq, G_MAXUINT64: none */
+  GArray     *labels;       /* of SpanLabel: this frame's names, drawn over the bars */
   gint        last_tid;     /* the last one learnt, to skip the lookup */
 };
 
 G_DEFINE_FINAL_TYPE (LsTimelineView, ls_timeline_view, GTK_TYPE_WIDGET)
+
+enum {
+  SELECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 enum {
   PROP_0,
@@ -304,6 +315,12 @@ _ls_timeline_view_refresh (LsTimelineView *self)
   g_array_set_clear_func (fresh, NULL);
 
   ls_timeline_view_trim (self);
+  /* The selected span trimmed away: nothing is selected any more. */
+  if (self->selected_seq != G_MAXUINT64 && ls_timeline_view_get_selected (self) == NULL)
+    {
+      self->selected_seq = G_MAXUINT64;
+      g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+    }
 }
 
 guint
@@ -339,6 +356,127 @@ first_index_after (LsTimelineView *self,
 }
 
 /* ---- drawing -------------------------------------------------------------- */
+
+/* A span's name inside its bar, drawn once every bar is. */
+typedef struct
+{
+  PangoLayout *layout;   /* borrowed from name_layouts */
+  double       x0;
+  double       x1;
+  double       y;
+  double       height;
+} SpanLabel;
+
+/* The name's layout, made on first use and kept: drawing a frame
+ * allocates nothing per bar. Names are interned, so the pointer is the key. */
+static PangoLayout *
+name_layout (LsTimelineView *self,
+             const char     *name)
+{
+  PangoLayout *layout;
+  guint serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+
+  /* Another font, scale or direction: made again. */
+  if (serial != self->layouts_serial)
+    {
+      g_hash_table_remove_all (self->name_layouts);
+      self->layouts_serial = serial;
+    }
+  layout = g_hash_table_lookup (self->name_layouts, name);
+  if (layout == NULL)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), name);
+      pango_attr_list_insert (attrs, pango_attr_scale_new (0.75));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+      g_hash_table_insert (self->name_layouts, (gpointer) name, layout);
+    }
+
+  return layout;
+}
+
+/* @last: the row's previous name's box [x0, x1]; a name over it is left
+ * out (overlapping bars on one row: the first drawn keeps its name). */
+static void
+queue_label (LsTimelineView *self,
+             const LsRecord *r,
+             double          x0,
+             double          x1,
+             double          y,
+             double          height,
+             double          last[2])
+{
+  SpanLabel label;
+
+  if (r->name == NULL
+      || !ls_span_label_box (x0, x1, LABEL_WIDTH, gtk_widget_get_width (GTK_WIDGET (self)) - RIGHT_MARGIN,
+                             &label.x0, &label.x1)
+      || (label.x0 < last[1] && label.x1 > last[0]))
+    return;
+  last[0] = label.x0;
+  last[1] = label.x1;
+  label.layout = name_layout (self, r->name);
+  label.y = y;
+  label.height = height;
+  g_array_append_val (self->labels, label);
+}
+
+static void
+draw_labels (LsTimelineView *self,
+             GtkSnapshot    *snapshot)
+{
+  /* Dark on the mid-tone bars, in either theme. */
+  static const GdkRGBA ink = { 0.08f, 0.08f, 0.08f, 0.9f };
+
+  for (guint i = 0; i < self->labels->len; i++)
+    {
+      const SpanLabel *label = &g_array_index (self->labels, SpanLabel, i);
+      int h = 0;
+
+      pango_layout_get_pixel_size (label->layout, NULL, &h);
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (label->x0, label->y,
+                                                             label->x1 - label->x0, label->height));
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) label->x0,
+                                                              (float) (label->y + (label->height - h) / 2)));
+      gtk_snapshot_append_layout (snapshot, label->layout, &ink);
+      gtk_snapshot_restore (snapshot);
+      gtk_snapshot_pop (snapshot);
+    }
+  g_array_set_size (self->labels, 0);
+}
+
+/* The selected span's outline, over everything in its row. */
+static void
+draw_selection (LsTimelineView *self,
+                GtkSnapshot    *snapshot,
+                const GdkRGBA  *fg)
+{
+  const LsRecord *r = ls_timeline_view_get_selected (self);
+  GdkRGBA colors[4];
+  float widths[4] = { 2, 2, 2, 2 };
+  double x0, x1, y, h;
+
+  if (r == NULL)
+    return;
+  x0 = _ls_timeline_view_time_to_x (self, r->start_us);
+  x1 = MAX (_ls_timeline_view_time_to_x (self, r->end_us), x0 + 1.0);
+  /* Off screen, or reaching far past it: only what the plot shows. */
+  if (x1 < LABEL_WIDTH || x0 > gtk_widget_get_width (GTK_WIDGET (self)))
+    return;
+  x0 = MAX (x0, LABEL_WIDTH - 4);
+  x1 = MIN (x1, gtk_widget_get_width (GTK_WIDGET (self)) + 4);
+  y = _ls_timeline_view_get_lane_y (self, r->loop, r->parent_id != 0);
+  h = r->parent_id != 0 ? ROW1_HEIGHT : ROW0_HEIGHT;
+  for (int i = 0; i < 4; i++)
+    colors[i] = *fg;
+  gtk_snapshot_append_border (snapshot,
+                              &GSK_ROUNDED_RECT_INIT ((float) (x0 - 2), (float) (y - 2),
+                                                      (float) (x1 - x0 + 4), (float) (h + 4)),
+                              widths, colors);
+}
 
 typedef struct
 {
@@ -724,6 +862,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   PendingBar bars[N_LANES][2] = { { { 0, }, }, };
   PendingBar waits[N_LANES][2] = { { { 0, }, }, };
   double last_guard_x[N_LANES] = { -10, -10, -10 };
+  double label_box[N_LANES][2][2] = { { { 0, }, }, };
   gint64 max_lag[N_LANES] = { 0, };
   GdkRGBA fg;
   GdkRGBA cancelled;
@@ -790,6 +929,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
           x1 = _ls_timeline_view_time_to_x (self, r->end_us);
           add_bar (snapshot, &bars[lane][nested], MAX (x0, LABEL_WIDTH - 2), MIN (x1, width + 2),
                    color, y, h, &n_drawn);
+          queue_label (self, r, x0, x1, y, h, label_box[lane][nested]);
         }
       else if (r->kind == LS_RECORD_GUARD)
         {
@@ -819,6 +959,8 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
         flush_bar (snapshot, &waits[lane][row], y, h, &n_drawn);
       }
 
+  draw_labels (self, snapshot);
+  draw_selection (self, snapshot, &fg);
   draw_crossings (self, snapshot, first, &fg);
 
   gtk_snapshot_pop (snapshot);
@@ -849,6 +991,12 @@ ls_timeline_view_measure (GtkWidget      *widget,
 }
 
 /* ---- picking and tooltips ------------------------------------------------- */
+
+static gint64
+span_begin (const LsRecord *r)
+{
+  return r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
+}
 
 const LsRecord *
 _ls_timeline_view_pick (LsTimelineView *self,
@@ -900,7 +1048,7 @@ _ls_timeline_view_pick (LsTimelineView *self,
         x0 = _ls_timeline_view_time_to_x (self, begin);
         x1 = _ls_timeline_view_time_to_x (self, r->end_us);
         slop = pass == 0 ? 0.0 : PICK_SLOP_PX;
-        if (x >= x0 - slop && x <= MAX (x1, x0 + 1.0) + slop)
+        if (ls_span_hit_distance (x, x0, x1) <= slop)
           return r;
       }
 
@@ -1127,6 +1275,99 @@ on_drag_update_cb (GtkGestureDrag *gesture,
   ls_timeline_view_set_range_internal (self, self->drag_start_us + shift, self->drag_end_us + shift);
 }
 
+/* On release, so that a drag (a pan) selects nothing: it moves the
+ * pointer too far for a click. */
+static void
+on_click_released_cb (GtkGestureClick *gesture,
+                     int              n_press,
+                     double           x,
+                     double           y,
+                     LsTimelineView  *self)
+{
+  const LsRecord *r = _ls_timeline_view_pick (self, x, y);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  ls_timeline_view_select_seq (self, r != NULL && r->kind == LS_RECORD_SPAN ? r->seq : G_MAXUINT64);
+}
+
+/* The span before (@dir < 0) or after the selected one on its lane and
+ * row, by start time (then seq), or NULL. */
+static const LsRecord *
+neighbour_span (LsTimelineView *self,
+                const LsRecord *sel,
+                int             dir)
+{
+  const LsRecord *best = NULL;
+
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+      gboolean after;
+
+      if (r->kind != LS_RECORD_SPAN || r == sel || lane_index (r->loop) != lane_index (sel->loop)
+          || (r->parent_id != 0) != (sel->parent_id != 0))
+        continue;
+      after = r->start_us > sel->start_us || (r->start_us == sel->start_us && r->seq > sel->seq);
+      if (dir > 0 ? !after : after)
+        continue;
+      if (best == NULL
+          || (dir > 0 ? (r->start_us < best->start_us || (r->start_us == best->start_us && r->seq < best->seq))
+                      : (r->start_us > best->start_us || (r->start_us == best->start_us && r->seq > best->seq))))
+        best = r;
+    }
+
+  return best;
+}
+
+static gboolean
+on_key_pressed_cb (GtkEventControllerKey *controller,
+                   guint                  keyval,
+                   guint                  keycode,
+                   GdkModifierType        state,
+                   LsTimelineView        *self)
+{
+  const LsRecord *sel = ls_timeline_view_get_selected (self);
+  const LsRecord *next = NULL;
+
+  if (keyval == GDK_KEY_Escape && sel != NULL)
+    {
+      ls_timeline_view_select_seq (self, G_MAXUINT64);
+      return TRUE;
+    }
+  if (sel == NULL)
+    return FALSE;
+
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+    case GDK_KEY_KP_Left:
+      next = neighbour_span (self, sel, -1);
+      break;
+    case GDK_KEY_Right:
+    case GDK_KEY_KP_Right:
+      next = neighbour_span (self, sel, 1);
+      break;
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      next = sel->parent_id != 0 ? ls_timeline_view_find_task (self, sel->parent_id) : NULL;
+      break;
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      {
+        g_autoptr(GPtrArray) first = g_ptr_array_new ();
+
+        if (ls_timeline_view_get_children (self, sel->id, first, 1) > 0)
+          next = g_ptr_array_index (first, 0);
+      }
+      break;
+    default:
+      return FALSE;
+    }
+  if (next != NULL)
+    ls_timeline_view_select_seq (self, next->seq);
+  return TRUE;
+}
+
 /* Pulls new records; TRUE if there were any. */
 static gboolean
 ls_timeline_view_pull (LsTimelineView *self)
@@ -1253,6 +1494,8 @@ ls_timeline_view_finalize (GObject *object)
 
   g_clear_pointer (&self->records, g_array_unref);
   g_clear_pointer (&self->tid_loops, g_hash_table_unref);
+  g_clear_pointer (&self->name_layouts, g_hash_table_unref);
+  g_clear_pointer (&self->labels, g_array_unref);
 
   G_OBJECT_CLASS (ls_timeline_view_parent_class)->finalize (object);
 }
@@ -1333,6 +1576,18 @@ ls_timeline_view_class_init (LsTimelineViewClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * LsTimelineView::selection-changed:
+   *
+   * Another span is selected, or none.
+   */
+  signals[SELECTION_CHANGED] =
+    g_signal_new ("selection-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
   gtk_widget_class_set_css_name (widget_class, "lstimeline");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -1343,10 +1598,15 @@ ls_timeline_view_init (LsTimelineView *self)
   GtkEventController *scroll;
   GtkEventController *motion;
   GtkGesture *drag;
+  GtkGesture *click;
+  GtkEventController *keys;
 
+  self->selected_seq = G_MAXUINT64;
   self->records = g_array_new (FALSE, FALSE, sizeof (LsRecord));
   g_array_set_clear_func (self->records, clear_record);
   self->tid_loops = g_hash_table_new (NULL, NULL);
+  self->name_layouts = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->labels = g_array_new (FALSE, FALSE, sizeof (SpanLabel));
   self->live = TRUE;
   self->origin_us = g_get_monotonic_time ();
   self->end_us = self->origin_us;
@@ -1367,6 +1627,15 @@ ls_timeline_view_init (LsTimelineView *self)
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "released", G_CALLBACK (on_click_released_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  keys = gtk_event_controller_key_new ();
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
 }
 
 GtkWidget *
@@ -1399,6 +1668,11 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
     return;
 
   g_array_set_size (self->records, 0);
+  if (self->selected_seq != G_MAXUINT64)
+    {
+      self->selected_seq = G_MAXUINT64;
+      g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+    }
   g_hash_table_remove_all (self->tid_loops);
   self->last_tid = 0;
   self->next_seq = 0;
@@ -1515,4 +1789,112 @@ _ls_timeline_view_get_last_arrows (LsTimelineView *self,
 
   *n_arrows = self->last_n_arrows;
   *n_crossings = self->last_n_crossings;
+}
+
+/* The record of sequence number @seq, by bisection (records are in seq
+ * order), or NULL. */
+static const LsRecord *
+find_seq (LsTimelineView *self,
+          guint64         seq)
+{
+  guint lo = 0;
+  guint hi = self->records->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      const LsRecord *r = &g_array_index (self->records, LsRecord, mid);
+
+      if (r->seq == seq)
+        return r;
+      if (r->seq < seq)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return NULL;
+}
+
+const LsRecord *
+ls_timeline_view_get_selected (LsTimelineView *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
+
+  if (self->selected_seq == G_MAXUINT64)
+    return NULL;
+  return find_seq (self, self->selected_seq);
+}
+
+void
+ls_timeline_view_select_seq (LsTimelineView *self,
+                             guint64         seq)
+{
+  const LsRecord *r;
+
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  r = seq != G_MAXUINT64 ? find_seq (self, seq) : NULL;
+  if (r == NULL || r->kind != LS_RECORD_SPAN)
+    seq = G_MAXUINT64;
+  if (seq == self->selected_seq)
+    return;
+  self->selected_seq = seq;
+
+  /* Paused, a selection off screen brings the view to it. */
+  if (r != NULL && r->kind == LS_RECORD_SPAN && !self->live
+      && (r->end_us < self->start_us || span_begin (r) > self->end_us))
+    {
+      gint64 span = self->end_us - self->start_us;
+      gint64 middle = span_begin (r) + (r->end_us - span_begin (r)) / 2;
+
+      ls_timeline_view_set_range_internal (self, middle - span / 2, middle - span / 2 + span);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+}
+
+const LsRecord *
+ls_timeline_view_find_task (LsTimelineView *self,
+                            guint64         task)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
+
+  if (task == 0)
+    return NULL;
+  for (guint i = self->records->len; i > 0; i--)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i - 1);
+
+      if (r->kind == LS_RECORD_SPAN && r->id == task)
+        return r;
+    }
+
+  return NULL;
+}
+
+guint
+ls_timeline_view_get_children (LsTimelineView *self,
+                               guint64         task,
+                               GPtrArray      *out,
+                               guint           max)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
+
+  if (task == 0)
+    return 0;
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+
+      if (r->kind != LS_RECORD_SPAN || r->parent_id != task)
+        continue;
+      if (n < max && out != NULL)
+        g_ptr_array_add (out, (gpointer) r);
+      n++;
+    }
+
+  return n;
 }

@@ -45,4 +45,20 @@ void            ls_timeline_view_zoom           (LsTimelineView *self,
                                                  double          factor,
                                                  double          x);
 
+/* The selected span (click, arrow keys; Escape clears), or NULL. Valid
+ * until the next refresh. "selection-changed" says when it changes. */
+const LsRecord *ls_timeline_view_get_selected   (LsTimelineView *self);
+/* Selects the span of sequence number @seq (G_MAXUINT64: none). */
+void            ls_timeline_view_select_seq     (LsTimelineView *self,
+                                                 guint64         seq);
+/* The span of task @task the view holds (the last recorded), or NULL. */
+const LsRecord *ls_timeline_view_find_task      (LsTimelineView *self,
+                                                 guint64         task);
+/* Up to @max spans whose parent is @task, oldest first, in @out (of
+ * const LsRecord *); returns how many there are in all. */
+guint           ls_timeline_view_get_children   (LsTimelineView *self,
+                                                 guint64         task,
+                                                 GPtrArray      *out,
+                                                 guint           max);
+
 G_END_DECLS

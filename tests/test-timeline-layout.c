@@ -1,4 +1,4 @@
-/* test-timeline-layout.c: the timeline's crossing arrows, laid out without a display
+/* test-timeline-layout.c: the timeline's crossing arrows, span names and hits, laid out without a display
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -188,6 +188,44 @@ test_labels (void)
   g_assert_true (ls_arrow_label_fits (&lone, 160));
 }
 
+/* A span's name: only inside a bar whose visible part is wide enough
+ * (level of detail), and only over that visible part. */
+static void
+test_span_labels (void)
+{
+  double b0 = 0, b1 = 0;
+
+  /* Narrower than the threshold: no name. */
+  g_assert_false (ls_span_label_box (200, 200 + LS_SPAN_LABEL_MIN_PX - 1, 112, 800, &b0, &b1));
+  /* Wide enough: padded on both sides. */
+  g_assert_true (ls_span_label_box (200, 300, 112, 800, &b0, &b1));
+  g_assert_cmpfloat (b0, ==, 200 + LS_SPAN_LABEL_PAD_PX);
+  g_assert_cmpfloat (b1, ==, 300 - LS_SPAN_LABEL_PAD_PX);
+  /* Wide, but mostly left of the plot: what is visible counts. */
+  g_assert_false (ls_span_label_box (0, 120, 112, 800, &b0, &b1));
+  g_assert_true (ls_span_label_box (0, 200, 112, 800, &b0, &b1));
+  g_assert_cmpfloat (b0, ==, 112 + LS_SPAN_LABEL_PAD_PX);
+  /* Past the right edge: clipped there. */
+  g_assert_true (ls_span_label_box (700, 5000, 112, 800, &b0, &b1));
+  g_assert_cmpfloat (b1, ==, 800 - LS_SPAN_LABEL_PAD_PX);
+  /* Entirely off screen. */
+  g_assert_false (ls_span_label_box (900, 5000, 112, 800, &b0, &b1));
+}
+
+/* Hit-testing a bar: on it is 0, off it the distance; a bar under a
+ * pixel is still one pixel wide. */
+static void
+test_span_hits (void)
+{
+  g_assert_cmpfloat (ls_span_hit_distance (150, 100, 200), ==, 0);
+  g_assert_cmpfloat (ls_span_hit_distance (100, 100, 200), ==, 0);
+  g_assert_cmpfloat (ls_span_hit_distance (97, 100, 200), ==, 3);
+  g_assert_cmpfloat (ls_span_hit_distance (205, 100, 200), ==, 5);
+  /* Zero width: [100, 101]. */
+  g_assert_cmpfloat (ls_span_hit_distance (100.5, 100, 100), ==, 0);
+  g_assert_cmpfloat (ls_span_hit_distance (102, 100, 100), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -202,6 +240,8 @@ main (int   argc,
   g_test_add_func ("/timeline-layout/pairs", test_pairs);
   g_test_add_func ("/timeline-layout/zoom", test_zoom);
   g_test_add_func ("/timeline-layout/labels", test_labels);
+  g_test_add_func ("/timeline-layout/span-labels", test_span_labels);
+  g_test_add_func ("/timeline-layout/span-hits", test_span_hits);
 
   return g_test_run ();
 }

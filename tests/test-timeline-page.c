@@ -1,4 +1,4 @@
-/* test-timeline-page.c: the Timeline page keeps a paused view, opens trace files and refuses bad ones. Runs under Xvfb.
+/* test-timeline-page.c: the Timeline page keeps a paused view, opens trace files and refuses bad ones, selects spans. Runs under Xvfb.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ls-demo-server.h"
 #include "ls-gui-test-utils.h"
+#include "ls-test-utils.h"
 #include "ls-timeline-page.h"
 #include "ls-timeline-view-private.h"
 #include "ls-trace-export.h"
@@ -370,6 +372,228 @@ test_open_refused (Fixture       *f,
     }
 }
 
+static void
+press_key (LsTimelineView *view,
+           guint           keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (view));
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+    }
+  g_assert_true (handled);
+}
+
+static void
+click_at (LsTimelineView *view,
+          double          x,
+          double          y)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (view));
+  gboolean clicked = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller))
+        {
+          g_signal_emit_by_name (controller, "released", 1, x, y);
+          clicked = TRUE;
+        }
+    }
+  g_assert_true (clicked);
+}
+
+static guint64
+selected_task (LsTimelineView *view)
+{
+  const LsRecord *r = ls_timeline_view_get_selected (view);
+
+  return r != NULL ? r->id : 0;
+}
+
+static GtkWidget *
+find_revealer (GtkWidget *widget)
+{
+  if (GTK_IS_REVEALER (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_revealer (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A stream's tree as the engine records it (children before their
+ * parents, each when it ends): a click selects the connection, arrow keys
+ * walk its reads, up and down the tree, the pane shows the parent chain up to
+ * the stream and the children; Escape clears. */
+static void
+test_select (Fixture       *f,
+             gconstpointer  data)
+{
+  gint64 t0 = g_get_monotonic_time () - 60 * 1000;
+  guint64 stream = ls_recorder_next_span_id (f->recorder);
+  guint64 conn = ls_recorder_next_span_id (f->recorder);
+  guint64 reads[3];
+  GtkWidget *revealer = find_revealer (GTK_WIDGET (f->page));
+
+  for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+    reads[i] = ls_recorder_add_span (f->recorder, &(LsSpan) {
+                                       .parent = conn, .name = "stream.read", .category = "stream",
+                                       .loop = LS_LOOP_WORKER, .start_us = t0 + 20000 + i * 10000,
+                                       .end_us = t0 + 25000 + i * 10000,
+                                     });
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = conn, .parent = stream, .name = "stream.connection", .category = "stream",
+                          .loop = LS_LOOP_WORKER, .start_us = t0 + 10000, .end_us = t0 + 50000,
+                        });
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = stream, .name = "stream", .category = "stream",
+                          .loop = LS_LOOP_WORKER, .start_us = t0, .end_us = t0 + 55000,
+                        });
+  g_object_set_data (G_OBJECT (f->view), "want", GUINT_TO_POINTER (5));
+  g_assert_true (ls_gui_test_wait_for (n_records_is, f));
+  ls_timeline_view_set_range (f->view, t0 - 5000, t0 + 60000);
+  g_assert_nonnull (revealer);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+
+  /* The connection alone, before its first read. */
+  click_at (f->view, _ls_timeline_view_time_to_x (f->view, t0 + 15000),
+            _ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, TRUE) + 2);
+  g_assert_cmpuint (selected_task (f->view), ==, conn);
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "3 children"));
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream · 55.00 ms"));
+
+  /* Right: the reads in turn; the pane follows, parent chain to the root. */
+  press_key (f->view, GDK_KEY_Right);
+  g_assert_cmpuint (selected_task (f->view), ==, reads[0]);
+  press_key (f->view, GDK_KEY_Right);
+  g_assert_cmpuint (selected_task (f->view), ==, reads[1]);
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream.connection · 40.00 ms"));
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream · 55.00 ms"));
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "0 children"));
+  press_key (f->view, GDK_KEY_Left);
+  g_assert_cmpuint (selected_task (f->view), ==, reads[0]);
+
+  /* Up: the connection, then the stream, a root. */
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (selected_task (f->view), ==, conn);
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (selected_task (f->view), ==, stream);
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "None: a root task"));
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "1 child"));
+  g_assert_null (find_label (GTK_WIDGET (f->page), "stream.read ·"));
+  /* Down: the first child, twice: the connection, its first read. */
+  press_key (f->view, GDK_KEY_Down);
+  g_assert_cmpuint (selected_task (f->view), ==, conn);
+  press_key (f->view, GDK_KEY_Down);
+  g_assert_cmpuint (selected_task (f->view), ==, reads[0]);
+  press_key (f->view, GDK_KEY_Up);
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (selected_task (f->view), ==, stream);
+
+  /* A child's row selects it. */
+  {
+    GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (find_label (GTK_WIDGET (f->page), "stream.connection ·")),
+                                              GTK_TYPE_LIST_BOX_ROW);
+
+    g_assert_nonnull (row);
+    g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
+    g_assert_cmpuint (selected_task (f->view), ==, conn);
+  }
+
+  /* Escape clears; the pane goes. A click on nothing clears too. */
+  press_key (f->view, GDK_KEY_Escape);
+  g_assert_cmpuint (selected_task (f->view), ==, 0);
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  click_at (f->view, _ls_timeline_view_time_to_x (f->view, t0 + 15000),
+            _ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, TRUE) + 2);
+  g_assert_cmpuint (selected_task (f->view), ==, conn);
+  click_at (f->view, _ls_timeline_view_time_to_x (f->view, t0 + 15000),
+            _ls_timeline_view_get_lane_y (f->view, LS_LOOP_OTHER, TRUE) + 2);
+  g_assert_cmpuint (selected_task (f->view), ==, 0);
+}
+
+static gboolean
+has_records (gpointer data)
+{
+  return _ls_timeline_view_get_n_records (data) > 0;
+}
+
+/* A real stream's spans, from the demo server through the worker: a read
+ * is a connection's child, the connection the stream's, the stream a
+ * root; the pane shows that chain, and Up walks it. */
+static void
+test_demo_tree (Fixture       *f,
+                gconstpointer  data)
+{
+  LsTestStreams s;
+  LsDemoServer *demo = ls_test_demo_server_start ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/sse/ticks?rate=100",
+                                          ls_demo_server_get_port (demo));
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) records = NULL;
+  guint64 lost = 0;
+  guint64 read_seq = G_MAXUINT64;
+  guint64 read_parent = 0;
+
+  /* Ends after its twentieth event, as asked. */
+  options->max_events = 20;
+  ls_test_streams_init (&s, 1 << 16);
+  stream = ls_test_streams_start (&s, options);
+  ls_test_wait_final (stream);
+  g_assert_cmpint (ls_stream_get_state (stream), ==, LS_STREAM_ENDED);
+
+  records = ls_recorder_snapshot_since (s.recorder, 0, &lost);
+  for (guint i = 0; i < records->len && read_seq == G_MAXUINT64; i++)
+    {
+      const LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (r->kind == LS_RECORD_SPAN && g_strcmp0 (r->name, "stream.read") == 0)
+        {
+          read_seq = r->seq;
+          read_parent = r->parent_id;
+        }
+    }
+  g_assert_cmpuint (read_seq, !=, G_MAXUINT64);
+  g_assert_cmpuint (read_parent, !=, 0);
+
+  ls_timeline_page_set_recorder (f->page, s.recorder);
+  g_assert_true (ls_gui_test_wait_for (has_records, f->view));
+  ls_timeline_view_set_live (f->view, FALSE);
+  ls_timeline_view_select_seq (f->view, read_seq);
+  g_assert_cmpuint (ls_timeline_view_get_selected (f->view)->seq, ==, read_seq);
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream.connection ·"));
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream ·"));
+  g_assert_null (find_label (GTK_WIDGET (f->page), "Task "));
+
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (selected_task (f->view), ==, read_parent);
+  g_assert_cmpstr (ls_timeline_view_get_selected (f->view)->name, ==, "stream.connection");
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (selected_task (f->view), ==, ls_stream_get_task (stream));
+  g_assert_cmpstr (ls_timeline_view_get_selected (f->view)->name, ==, "stream");
+  g_assert_nonnull (find_label (GTK_WIDGET (f->page), "None: a root task"));
+
+  ls_timeline_page_set_recorder (f->page, f->recorder);
+  g_clear_object (&stream);
+  ls_test_streams_clear (&s);
+  ls_test_demo_server_stop (demo);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -380,6 +604,8 @@ main (int   argc,
   g_test_add ("/timeline-page/paused-keeps", Fixture, NULL, fixture_set_up, test_paused_keeps, fixture_tear_down);
   g_test_add ("/timeline-page/open-round-trip", Fixture, NULL, fixture_set_up, test_open_round_trip, fixture_tear_down);
   g_test_add ("/timeline-page/open-refused", Fixture, NULL, fixture_set_up, test_open_refused, fixture_tear_down);
+  g_test_add ("/timeline-page/select", Fixture, NULL, fixture_set_up, test_select, fixture_tear_down);
+  g_test_add ("/timeline-page/demo-tree", Fixture, NULL, fixture_set_up, test_demo_tree, fixture_tear_down);
 
   return g_test_run ();
 }
