@@ -65,6 +65,7 @@ struct _LsTimelineView
   GArray     *records;      /* of LsRecord, in seq order */
   guint64     next_seq;     /* the first seq not copied yet */
   gint64      origin_us;    /* time axis zero: when the view was made */
+  gint64      origin_real_us; /* the wall-clock time at origin_us */
   gint        loop_threads[LS_LOOP_OTHER]; /* the UI and worker loops' threads, 0: unknown */
 
   gboolean    live;
@@ -438,6 +439,15 @@ nice_step (gint64 raw)
   return 10 * magnitude;
 }
 
+/* A record's monotonic time as wall-clock time, through the recorder's
+ * origin (the same mapping the events' store makes). */
+static gint64
+axis_real_time (LsTimelineView *self,
+                gint64          t)
+{
+  return self->origin_real_us + (t - self->origin_us);
+}
+
 static void
 draw_axis (LsTimelineView *self,
            GtkSnapshot    *snapshot,
@@ -448,8 +458,12 @@ draw_axis (LsTimelineView *self,
   GdkRGBA grid = *fg;
   GdkRGBA text = *fg;
   gint64 span = MAX (1, self->end_us - self->start_us);
+  /* Room for "14:03:07.250"; more for "14:03:07.250125". */
   gint64 step = nice_step ((gint64) (span * 110.0 / plot_width (self)));
   gint64 t;
+
+  if (step < 1000)
+    step = nice_step ((gint64) (span * 140.0 / plot_width (self)));
 
   grid.alpha = 0.10f;
   text.alpha = 0.65f;
@@ -462,18 +476,13 @@ draw_axis (LsTimelineView *self,
   for (; t <= self->end_us; t += step)
     {
       double x = _ls_timeline_view_time_to_x (self, t);
-      double seconds = (t - self->origin_us) / (double) G_USEC_PER_SEC;
       char label[32];
 
-      if (step >= G_USEC_PER_SEC)
-        /* TRANSLATORS: time axis labels, in seconds. */
-        g_snprintf (label, sizeof label, C_("time axis", "%.0f s"), seconds);
-      else if (step >= G_USEC_PER_SEC / 10)
-        g_snprintf (label, sizeof label, C_("time axis", "%.1f s"), seconds);
-      else if (step >= 1000)
-        g_snprintf (label, sizeof label, C_("time axis", "%.3f s"), seconds);
-      else
-        g_snprintf (label, sizeof label, C_("time axis", "%.6f s"), seconds);
+      /* The time of day, as the events table shows it. */
+      ls_format_clock (label, sizeof label, axis_real_time (self, t),
+                       step >= G_USEC_PER_SEC ? 0
+                       : step >= G_USEC_PER_SEC / 10 ? 1
+                       : step >= 1000 ? 3 : 6);
 
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (x, AXIS_HEIGHT - 6, 1, height - AXIS_HEIGHT + 6));
       draw_text (self, snapshot, label, x + 3, 6, &text, TRUE);
@@ -976,6 +985,10 @@ _ls_timeline_view_describe (LsTimelineView *self,
   if (r->category != NULL)
     g_string_append_printf (text, "  <small>%s</small>", r->category);
   g_string_append_c (text, '\n');
+  /* TRANSLATORS: when a span started, as a time of day ("14:03:07.250125"). */
+  g_string_append_printf (text, _("Started at %s"),
+                          ls_format_clock (a, sizeof a, axis_real_time (self, r->start_us), 6));
+  g_string_append_c (text, '\n');
   g_string_append_printf (text, _("Loop: %s · thread %d"), loop_name (r->loop), r->thread_id);
   g_string_append_c (text, '\n');
   g_string_append_printf (text, _("Waited %s · ran %s"),
@@ -1349,6 +1362,7 @@ ls_timeline_view_init (LsTimelineView *self)
   self->tid_loops = g_hash_table_new (NULL, NULL);
   self->live = TRUE;
   self->origin_us = g_get_monotonic_time ();
+  self->origin_real_us = g_get_real_time ();
   self->end_us = self->origin_us;
   self->start_us = self->end_us - LS_TIMELINE_DEFAULT_SPAN_US;
 
@@ -1404,7 +1418,10 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
   self->next_seq = 0;
   /* Time zero is the recorder's: the trace's timestamps count from it. */
   if (recorder != NULL)
-    self->origin_us = ls_recorder_get_origin_us (recorder);
+    {
+      self->origin_us = ls_recorder_get_origin_us (recorder);
+      self->origin_real_us = ls_recorder_get_origin_real_us (recorder);
+    }
   _ls_timeline_view_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
