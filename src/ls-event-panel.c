@@ -22,11 +22,17 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdlib.h>
 
 #include "ls-event-panel.h"
 #include "ls-loop-probe.h"
 #include "ls-event-panel-private.h"
 #include "ls-ui-util.h"
+
+/* Frames whose new events are remembered for their latency, and how many
+ * of the newest the figures' percentiles look at. */
+#define SHOWN_FRAMES 128
+#define LATENCY_SAMPLE 1024
 
 /* Within this many pixels of the bottom counts as "at the bottom". */
 #define BOTTOM_SLACK_PX 4.0
@@ -78,6 +84,17 @@ struct _LsEventPanel
   gboolean            narrow;
   guint64             shown_n_items;   /* what count_label says, to redo it only on change */
   guint64             shown_n_total;
+  /* When each of the recent frames took which events in: a ring of
+   * [first_seq, end_seq) at shown_us, newest at shown_head - 1. */
+  struct
+  {
+    guint64 first_seq;
+    guint64 end_seq;
+    gint64  shown_us;
+  }                   shown[SHOWN_FRAMES];
+  guint               shown_head;
+  guint               n_shown;
+  guint64             shown_end;       /* the store's end at the last catch-up */
   gboolean            shown_searching;
   gboolean            shown_filtered;
 };
@@ -546,6 +563,117 @@ ls_event_panel_wants_tick (LsEventPanel *self)
          || ls_event_list_get_n_total (self->list) != self->shown_n_total;
 }
 
+/* After a catch-up with the store: the events it brought in were shown
+ * from now on (this frame paints them). */
+static void
+ls_event_panel_note_shown (LsEventPanel *self)
+{
+  LsEventStore *store = ls_event_list_get_store (self->list);
+  guint64 first, end;
+  guint slot;
+
+  if (store == NULL)
+    return;
+  ls_event_store_get_range (store, &first, &end);
+  if (end <= self->shown_end)
+    return;
+
+  slot = self->shown_head;
+  self->shown[slot].first_seq = MAX (first, self->shown_end);
+  self->shown[slot].end_seq = end;
+  self->shown[slot].shown_us = g_get_monotonic_time ();
+  self->shown_head = (slot + 1) % SHOWN_FRAMES;
+  self->n_shown = MIN (self->n_shown + 1, SHOWN_FRAMES);
+  self->shown_end = end;
+}
+
+/* Only events that came while the view watched count: not those already
+ * in a store when it was set. */
+static void
+ls_event_panel_reset_shown (LsEventPanel *self)
+{
+  LsEventStore *store = ls_event_list_get_store (self->list);
+  guint64 first = 0;
+
+  self->n_shown = 0;
+  self->shown_head = 0;
+  self->shown_end = 0;
+  if (store != NULL)
+    ls_event_store_get_range (store, &first, &self->shown_end);
+}
+
+gboolean
+ls_event_panel_get_shown_time (LsEventPanel *self,
+                               guint64       seq,
+                               gint64       *shown_us)
+{
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), FALSE);
+  g_return_val_if_fail (shown_us != NULL, FALSE);
+
+  for (guint i = 0; i < self->n_shown; i++)
+    {
+      guint slot = (self->shown_head + SHOWN_FRAMES - 1 - i) % SHOWN_FRAMES;
+
+      if (seq >= self->shown[slot].first_seq && seq < self->shown[slot].end_seq)
+        {
+          *shown_us = self->shown[slot].shown_us;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+gboolean
+ls_event_panel_get_latency (LsEventPanel *self,
+                            gint64       *p50_us,
+                            gint64       *p99_us)
+{
+  LsEventStore *store;
+  gint64 sample[LATENCY_SAMPLE];
+  guint n = 0;
+
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), FALSE);
+  g_return_val_if_fail (p50_us != NULL && p99_us != NULL, FALSE);
+
+  store = ls_event_list_get_store (self->list);
+  if (store == NULL)
+    return FALSE;
+
+  /* The newest events first, frame by frame back. */
+  for (guint i = 0; i < self->n_shown && n < LATENCY_SAMPLE; i++)
+    {
+      guint slot = (self->shown_head + SHOWN_FRAMES - 1 - i) % SHOWN_FRAMES;
+      guint64 seq;
+
+      for (seq = self->shown[slot].end_seq; seq > self->shown[slot].first_seq && n < LATENCY_SAMPLE; seq--)
+        {
+          g_autoptr (LsEventPin) pin = NULL;
+          LsEventView view;
+
+          if (!ls_event_store_get (store, seq - 1, &view, &pin))
+            break;  /* dropped by retention: so are the older ones */
+          sample[n++] = MAX (0, self->shown[slot].shown_us - view.time_us);
+        }
+    }
+  if (n == 0)
+    return FALSE;
+
+  qsort (sample, n, sizeof sample[0], compare_gint64);
+  *p50_us = sample[(n - 1) * 50 / 100];
+  *p99_us = sample[(n - 1) * 99 / 100];
+  return TRUE;
+}
+
 static gboolean
 ls_event_panel_tick_cb (GtkWidget     *widget,
                         GdkFrameClock *frame_clock,
@@ -558,6 +686,7 @@ ls_event_panel_tick_cb (GtkWidget     *widget,
     gtk_paned_set_position (self->paned, MAX (gtk_widget_get_height (GTK_WIDGET (self->paned)) * 11 / 20, 120));
 
   ls_event_list_update (self->list);
+  ls_event_panel_note_shown (self);
   /* Twice: the list places a far jump by estimated row heights, and
    * only a frame later knows where the bottom really is. */
   if (self->scroll_pending > 0 && gtk_toggle_button_get_active (self->follow_button))
@@ -857,6 +986,7 @@ ls_event_panel_set_store (LsEventPanel *self,
 
   ls_event_list_set_store (self->list, store);
   ls_event_list_update (self->list);
+  ls_event_panel_reset_shown (self);
   ls_event_panel_update_status (self);
   ls_event_panel_set_follow (self, TRUE);
   self->finished = FALSE;
