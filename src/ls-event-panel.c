@@ -109,6 +109,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  SHOW_ON_TIMELINE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* ---- detail pane ---------------------------------------------------------- */
 
 static LsEventItem *
@@ -166,6 +173,7 @@ on_selected_item_cb (LsEventPanel       *self,
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", item != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.show-on-timeline", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.unselect", item != NULL);
   ls_event_panel_update_layout (self, TRUE);
   ls_event_panel_update_tick (self);
@@ -234,6 +242,18 @@ unselect_action (GtkWidget  *widget,
   LsEventPanel *self = LS_EVENT_PANEL (widget);
 
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+/* The window takes the selected event to the timeline. */
+static void
+show_on_timeline_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  LsEventItem *item = ls_event_panel_get_selected (LS_EVENT_PANEL (widget));
+
+  if (item != NULL)
+    g_signal_emit (widget, signals[SHOW_ON_TIMELINE], 0, item);
 }
 
 /* Shift+F10 or the Menu key: the menu of the selected row, next to it
@@ -862,6 +882,17 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "event.copy-data", NULL, copy_data_action);
   gtk_widget_class_install_action (widget_class, "event.copy-json", NULL, copy_json_action);
   gtk_widget_class_install_action (widget_class, "event.context-menu", NULL, context_menu_action);
+  gtk_widget_class_install_action (widget_class, "event.show-on-timeline", NULL, show_on_timeline_action);
+
+  /**
+   * LsEventPanel::show-on-timeline:
+   *
+   * @item: the selected event
+   *
+   * The user asked to see the event's path on the timeline.
+   */
+  signals[SHOW_ON_TIMELINE] = g_signal_new ("show-on-timeline", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, LS_TYPE_EVENT_ITEM);
   gtk_widget_class_install_action (widget_class, "event.unselect", NULL, unselect_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "event.unselect", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "event.context-menu", NULL);
@@ -942,6 +973,7 @@ ls_event_panel_init (LsEventPanel *self)
 
   g_menu_append (menu, _("Copy _Data"), "event.copy-data");
   g_menu_append (menu, _("Copy Event as _JSON"), "event.copy-json");
+  g_menu_append (menu, _("Show on _Timeline"), "event.show-on-timeline");
   self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
   gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
   gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
@@ -954,6 +986,7 @@ ls_event_panel_init (LsEventPanel *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.show-on-timeline", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.unselect", FALSE);
   ls_event_panel_show_item (self, NULL);
   ls_event_panel_update_status (self);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "ls-enum.h"
+#include "ls-event-path.h"
 #include "ls-format.h"
 #include "ls-timeline-arrows.h"
 #include "ls-timeline-view.h"
@@ -84,6 +85,8 @@ struct _LsTimelineView
   guint       last_n_crossings;
   GHashTable *tid_loops;    /* thread id → the loop its spans ran on */
   gint        last_tid;     /* the last one learnt, to skip the lookup */
+  guint64     path_ids[3];  /* an event's read, parse, delivery (0: none) */
+  gint64      path_shown_us; /* and when the events view showed it (0: none) */
 };
 
 G_DEFINE_FINAL_TYPE (LsTimelineView, ls_timeline_view, GTK_TYPE_WIDGET)
@@ -723,6 +726,51 @@ draw_crossings (LsTimelineView *self,
     draw_arrow (self, snapshot, &arrow, fg, last_label_end);
 }
 
+/* An event's path (ls_timeline_view_show_event_path()): its spans framed,
+ * the frame that showed it a line across the UI lane. */
+static void
+draw_event_path (LsTimelineView *self,
+                 GtkSnapshot    *snapshot)
+{
+  static const GdkRGBA mark = { 0.90f, 0.38f, 0.0f, 1.0f };
+  const GdkRGBA colors[4] = { mark, mark, mark, mark };
+  const float widths[4] = { 2, 2, 2, 2 };
+
+  if (self->path_ids[0] == 0)
+    return;
+
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+      gint64 begin;
+      double x0, x1, y, h;
+
+      if (r->kind != LS_RECORD_SPAN || r->id == 0
+          || (r->id != self->path_ids[0] && r->id != self->path_ids[1] && r->id != self->path_ids[2]))
+        continue;
+      begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
+      /* Within the plot, as the bars are. */
+      x0 = MAX (_ls_timeline_view_time_to_x (self, begin), LABEL_WIDTH - 2);
+      x1 = MAX (_ls_timeline_view_time_to_x (self, r->end_us), x0 + 2);
+      if (_ls_timeline_view_time_to_x (self, r->end_us) < LABEL_WIDTH - 2)
+        continue;
+      y = AXIS_HEIGHT + lane_index (r->loop) * lane_height (self)
+          + (r->parent_id != 0 ? ROW1_OFFSET : ROW0_OFFSET);
+      h = r->parent_id != 0 ? ROW1_HEIGHT : ROW0_HEIGHT;
+      gtk_snapshot_append_border (snapshot,
+                                  &GSK_ROUNDED_RECT_INIT (x0 - 3, y - 3, x1 - x0 + 6, h + 6),
+                                  widths, colors);
+    }
+  if (self->path_shown_us != 0)
+    {
+      double x = _ls_timeline_view_time_to_x (self, self->path_shown_us);
+
+      gtk_snapshot_append_color (snapshot, &mark,
+                                 &GRAPHENE_RECT_INIT (x - 1, AXIS_HEIGHT + lane_index (LS_LOOP_UI) * lane_height (self),
+                                                      2, lane_height (self)));
+    }
+}
+
 static void
 ls_timeline_view_snapshot (GtkWidget   *widget,
                            GtkSnapshot *snapshot)
@@ -833,6 +881,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   gtk_snapshot_pop (snapshot);
 
   draw_lag_labels (self, snapshot, &fg, max_lag);
+  draw_event_path (self, snapshot);
 
   self->last_n_drawn = n_drawn;
 }
@@ -1448,6 +1497,8 @@ ls_timeline_view_set_live (LsTimelineView *self,
   self->live = live;
   gtk_widget_queue_draw (GTK_WIDGET (self));
   if (live)
+    memset (self->path_ids, 0, sizeof self->path_ids);
+  if (live)
     ls_timeline_view_set_pace (self, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
 }
@@ -1532,4 +1583,59 @@ _ls_timeline_view_get_last_arrows (LsTimelineView *self,
 
   *n_arrows = self->last_n_arrows;
   *n_crossings = self->last_n_crossings;
+}
+
+/**
+ * ls_timeline_view_show_event_path:
+ * @stream_id: the event's stream
+ * @event_us: the event's time (when its read completed)
+ * @shown_us: when the events view showed it, 0 if not known
+ *
+ * Pauses the view on an event's way from the socket to the screen: its
+ * read, parse and UI delivery framed (ls_event_path_find() on the records
+ * held), the range from the read to the frame that showed it.
+ *
+ * Returns: (transfer full) (nullable): the hops in words, or %NULL when
+ *   the records hold no read of the event (no longer, or not recorded)
+ */
+char *
+ls_timeline_view_show_event_path (LsTimelineView *self,
+                                  guint32         stream_id,
+                                  gint64          event_us,
+                                  gint64          shown_us)
+{
+  LsEventPath path;
+  gint64 first, last, margin;
+
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
+
+  _ls_timeline_view_refresh (self);
+  ls_timeline_view_set_live (self, FALSE);
+  memset (self->path_ids, 0, sizeof self->path_ids);
+  self->path_shown_us = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (!ls_event_path_find ((const LsRecord *) (gpointer) self->records->data, self->records->len,
+                           stream_id, event_us, &path))
+    return NULL;
+
+  self->path_ids[0] = path.read->id;
+  self->path_ids[1] = path.parse != NULL ? path.parse->id : 0;
+  self->path_ids[2] = path.deliver != NULL ? path.deliver->id : 0;
+  self->path_shown_us = shown_us;
+
+  /* From the read to the last hop, centred, with room around. */
+  first = event_us;
+  last = MAX (shown_us, path.deliver != NULL ? path.deliver->end_us
+                        : path.parse != NULL ? path.parse->end_us : event_us);
+  margin = MAX ((last - first) / 2, 1000);
+  ls_timeline_view_set_range (self, first - margin, last + margin);
+
+  return ls_event_path_describe (&path, event_us, shown_us);
+}
+
+void
+_ls_timeline_view_get_event_path (LsTimelineView *self,
+                                  guint64         ids[3])
+{
+  memcpy (ids, self->path_ids, sizeof self->path_ids);
 }
