@@ -1462,6 +1462,7 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
     return;
 
   g_array_set_size (self->records, 0);
+  memset (self->path_ids, 0, sizeof self->path_ids);
   g_hash_table_remove_all (self->tid_loops);
   self->last_tid = 0;
   self->next_seq = 0;
