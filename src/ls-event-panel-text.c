@@ -30,20 +30,7 @@ _ls_event_panel_format_time (char   *buf,
                              gsize   len,
                              gint64  real_time_us)
 {
-  time_t seconds = (time_t) (real_time_us / G_USEC_PER_SEC);
-  struct tm tm;
-
-  g_return_val_if_fail (buf != NULL && len > 0, buf);
-
-  if (real_time_us < 0 || localtime_r (&seconds, &tm) == NULL)
-    {
-      g_strlcpy (buf, "--:--:--.---", len);
-      return buf;
-    }
-
-  g_snprintf (buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-              (int) ((real_time_us % G_USEC_PER_SEC) / 1000));
-  return buf;
+  return ls_format_clock (buf, len, real_time_us, 3);
 }
 
 char *

@@ -22,11 +22,17 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdlib.h>
 
 #include "ls-event-panel.h"
 #include "ls-loop-probe.h"
 #include "ls-event-panel-private.h"
 #include "ls-ui-util.h"
+
+/* Frames whose new events are remembered for their latency, and how many
+ * of the newest the figures' percentiles look at. */
+#define SHOWN_FRAMES 128
+#define LATENCY_SAMPLE 1024
 
 /* Within this many pixels of the bottom counts as "at the bottom". */
 #define BOTTOM_SLACK_PX 4.0
@@ -78,6 +84,17 @@ struct _LsEventPanel
   gboolean            narrow;
   guint64             shown_n_items;   /* what count_label says, to redo it only on change */
   guint64             shown_n_total;
+  /* When each of the recent frames took which events in: a ring of
+   * [first_seq, end_seq) at shown_us, newest at shown_head - 1. */
+  struct
+  {
+    guint64 first_seq;
+    guint64 end_seq;
+    gint64  shown_us;
+  }                   shown[SHOWN_FRAMES];
+  guint               shown_head;
+  guint               n_shown;
+  guint64             shown_end;       /* the store's end at the last catch-up */
   gboolean            shown_searching;
   gboolean            shown_filtered;
 };
@@ -91,6 +108,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SHOW_ON_TIMELINE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* ---- detail pane ---------------------------------------------------------- */
 
@@ -149,6 +173,7 @@ on_selected_item_cb (LsEventPanel       *self,
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", item != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.show-on-timeline", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.unselect", item != NULL);
   ls_event_panel_update_layout (self, TRUE);
   ls_event_panel_update_tick (self);
@@ -217,6 +242,18 @@ unselect_action (GtkWidget  *widget,
   LsEventPanel *self = LS_EVENT_PANEL (widget);
 
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+/* The window takes the selected event to the timeline. */
+static void
+show_on_timeline_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  LsEventItem *item = ls_event_panel_get_selected (LS_EVENT_PANEL (widget));
+
+  if (item != NULL)
+    g_signal_emit (widget, signals[SHOW_ON_TIMELINE], 0, item);
 }
 
 /* Shift+F10 or the Menu key: the menu of the selected row, next to it
@@ -546,6 +583,117 @@ ls_event_panel_wants_tick (LsEventPanel *self)
          || ls_event_list_get_n_total (self->list) != self->shown_n_total;
 }
 
+/* After a catch-up with the store: the events it brought in were shown
+ * from now on (this frame paints them). */
+static void
+ls_event_panel_note_shown (LsEventPanel *self)
+{
+  LsEventStore *store = ls_event_list_get_store (self->list);
+  guint64 first, end;
+  guint slot;
+
+  if (store == NULL)
+    return;
+  ls_event_store_get_range (store, &first, &end);
+  if (end <= self->shown_end)
+    return;
+
+  slot = self->shown_head;
+  self->shown[slot].first_seq = MAX (first, self->shown_end);
+  self->shown[slot].end_seq = end;
+  self->shown[slot].shown_us = g_get_monotonic_time ();
+  self->shown_head = (slot + 1) % SHOWN_FRAMES;
+  self->n_shown = MIN (self->n_shown + 1, SHOWN_FRAMES);
+  self->shown_end = end;
+}
+
+/* Only events that came while the view watched count: not those already
+ * in a store when it was set. */
+static void
+ls_event_panel_reset_shown (LsEventPanel *self)
+{
+  LsEventStore *store = ls_event_list_get_store (self->list);
+  guint64 first = 0;
+
+  self->n_shown = 0;
+  self->shown_head = 0;
+  self->shown_end = 0;
+  if (store != NULL)
+    ls_event_store_get_range (store, &first, &self->shown_end);
+}
+
+gboolean
+ls_event_panel_get_shown_time (LsEventPanel *self,
+                               guint64       seq,
+                               gint64       *shown_us)
+{
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), FALSE);
+  g_return_val_if_fail (shown_us != NULL, FALSE);
+
+  for (guint i = 0; i < self->n_shown; i++)
+    {
+      guint slot = (self->shown_head + SHOWN_FRAMES - 1 - i) % SHOWN_FRAMES;
+
+      if (seq >= self->shown[slot].first_seq && seq < self->shown[slot].end_seq)
+        {
+          *shown_us = self->shown[slot].shown_us;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+gboolean
+ls_event_panel_get_latency (LsEventPanel *self,
+                            gint64       *p50_us,
+                            gint64       *p99_us)
+{
+  LsEventStore *store;
+  gint64 sample[LATENCY_SAMPLE];
+  guint n = 0;
+
+  g_return_val_if_fail (LS_IS_EVENT_PANEL (self), FALSE);
+  g_return_val_if_fail (p50_us != NULL && p99_us != NULL, FALSE);
+
+  store = ls_event_list_get_store (self->list);
+  if (store == NULL)
+    return FALSE;
+
+  /* The newest events first, frame by frame back. */
+  for (guint i = 0; i < self->n_shown && n < LATENCY_SAMPLE; i++)
+    {
+      guint slot = (self->shown_head + SHOWN_FRAMES - 1 - i) % SHOWN_FRAMES;
+      guint64 seq;
+
+      for (seq = self->shown[slot].end_seq; seq > self->shown[slot].first_seq && n < LATENCY_SAMPLE; seq--)
+        {
+          g_autoptr (LsEventPin) pin = NULL;
+          LsEventView view;
+
+          if (!ls_event_store_get (store, seq - 1, &view, &pin))
+            break;  /* dropped by retention: so are the older ones */
+          sample[n++] = MAX (0, self->shown[slot].shown_us - view.time_us);
+        }
+    }
+  if (n == 0)
+    return FALSE;
+
+  qsort (sample, n, sizeof sample[0], compare_gint64);
+  *p50_us = sample[(n - 1) * 50 / 100];
+  *p99_us = sample[(n - 1) * 99 / 100];
+  return TRUE;
+}
+
 static gboolean
 ls_event_panel_tick_cb (GtkWidget     *widget,
                         GdkFrameClock *frame_clock,
@@ -558,6 +706,7 @@ ls_event_panel_tick_cb (GtkWidget     *widget,
     gtk_paned_set_position (self->paned, MAX (gtk_widget_get_height (GTK_WIDGET (self->paned)) * 11 / 20, 120));
 
   ls_event_list_update (self->list);
+  ls_event_panel_note_shown (self);
   /* Twice: the list places a far jump by estimated row heights, and
    * only a frame later knows where the bottom really is. */
   if (self->scroll_pending > 0 && gtk_toggle_button_get_active (self->follow_button))
@@ -733,6 +882,17 @@ ls_event_panel_class_init (LsEventPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "event.copy-data", NULL, copy_data_action);
   gtk_widget_class_install_action (widget_class, "event.copy-json", NULL, copy_json_action);
   gtk_widget_class_install_action (widget_class, "event.context-menu", NULL, context_menu_action);
+  gtk_widget_class_install_action (widget_class, "event.show-on-timeline", NULL, show_on_timeline_action);
+
+  /**
+   * LsEventPanel::show-on-timeline:
+   *
+   * @item: the selected event
+   *
+   * The user asked to see the event's path on the timeline.
+   */
+  signals[SHOW_ON_TIMELINE] = g_signal_new ("show-on-timeline", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, LS_TYPE_EVENT_ITEM);
   gtk_widget_class_install_action (widget_class, "event.unselect", NULL, unselect_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "event.unselect", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "event.context-menu", NULL);
@@ -813,6 +973,7 @@ ls_event_panel_init (LsEventPanel *self)
 
   g_menu_append (menu, _("Copy _Data"), "event.copy-data");
   g_menu_append (menu, _("Copy Event as _JSON"), "event.copy-json");
+  g_menu_append (menu, _("Show on _Timeline"), "event.show-on-timeline");
   self->context_menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
   gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
   gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
@@ -825,6 +986,7 @@ ls_event_panel_init (LsEventPanel *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-data", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.copy-json", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.show-on-timeline", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "event.unselect", FALSE);
   ls_event_panel_show_item (self, NULL);
   ls_event_panel_update_status (self);
@@ -857,6 +1019,7 @@ ls_event_panel_set_store (LsEventPanel *self,
 
   ls_event_list_set_store (self->list, store);
   ls_event_list_update (self->list);
+  ls_event_panel_reset_shown (self);
   ls_event_panel_update_status (self);
   ls_event_panel_set_follow (self, TRUE);
   self->finished = FALSE;

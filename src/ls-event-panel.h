@@ -24,5 +24,17 @@ void          ls_event_panel_set_follow    (LsEventPanel *self,
                                             gboolean      follow);
 /* Puts the keyboard in the filter entry, its text selected (for Ctrl+F). */
 void          ls_event_panel_focus_filter  (LsEventPanel *self);
+/* Socket to screen: when the view first took event @seq into its table
+ * (the monotonic time of the frame's catch-up with the store), for the
+ * recent frames only; FALSE when not known (too old, never shown live,
+ * or events that were in the store before it was set). */
+gboolean      ls_event_panel_get_shown_time (LsEventPanel *self,
+                                             guint64       seq,
+                                             gint64       *shown_us);
+/* Over the newest events shown live: the median and 99th percentile of
+ * (shown time − read time). FALSE when none is known. */
+gboolean      ls_event_panel_get_latency   (LsEventPanel *self,
+                                            gint64       *p50_us,
+                                            gint64       *p99_us);
 
 G_END_DECLS

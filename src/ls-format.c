@@ -6,6 +6,7 @@
 
 #include <locale.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib/gi18n.h>
 
@@ -124,4 +125,43 @@ ls_format_size (char    *buf,
   g_return_val_if_fail (buf != NULL && len > 0, buf);
 
   return format_in_units (buf, len, (double) bytes, units, G_N_ELEMENTS (units));
+}
+
+/**
+ * ls_format_clock:
+ * @real_time_us: a g_get_real_time() time
+ * @decimals: digits after the seconds, 0 to 6
+ *
+ * The local time of day, "14:03:07.250" with 3 decimals: the one way the
+ * window shows when something happened (the events table, the timeline).
+ */
+char *
+ls_format_clock (char   *buf,
+                 gsize   len,
+                 gint64  real_time_us,
+                 guint   decimals)
+{
+  time_t seconds = (time_t) (real_time_us / G_USEC_PER_SEC);
+  gint64 fraction = real_time_us % G_USEC_PER_SEC;
+  struct tm tm;
+  guint i;
+
+  g_return_val_if_fail (buf != NULL && len > 0, buf);
+
+  decimals = MIN (decimals, 6);
+  if (real_time_us < 0 || localtime_r (&seconds, &tm) == NULL)
+    {
+      /* As wide as a time: "--:--:--" and the decimals' dashes. */
+      g_strlcpy (buf, "--:--:--.------", MIN (len, 8 + (decimals > 0 ? decimals + 1 : 0) + 1));
+      return buf;
+    }
+
+  for (i = decimals; i < 6; i++)
+    fraction /= 10;
+  if (decimals == 0)
+    g_snprintf (buf, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+  else
+    g_snprintf (buf, len, "%02d:%02d:%02d.%0*d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                (int) decimals, (int) fraction);
+  return buf;
 }

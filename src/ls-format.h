@@ -19,5 +19,9 @@ char *ls_format_duration  (char    *buf,
 char *ls_format_size      (char    *buf,
                            gsize    len,
                            guint64  bytes);
+char *ls_format_clock     (char    *buf,
+                           gsize    len,
+                           gint64   real_time_us,
+                           guint    decimals);
 
 G_END_DECLS

@@ -39,6 +39,7 @@ typedef enum
   FIGURE_RATE,
   FIGURE_RECONNECTS,
   FIGURE_TTFB,
+  FIGURE_LATENCY,
   N_FIGURES
 } LsFigure;
 
@@ -53,7 +54,7 @@ struct _LsStreamPage
   GtkBox          *tls_box;
   GtkLabel        *tls_label;
   GtkButton       *trust_button;
-  GtkBox          *figures_box;
+  GtkFlowBox      *figures_box;
   GtkBox          *wait_box;
   GtkButton       *reconnect_now_button;
   GtkButton       *pause_button;
@@ -110,6 +111,26 @@ rate_recheck_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Socket to screen, as the events view measures it. */
+static void
+ls_stream_page_update_latency (LsStreamPage *self)
+{
+  gint64 p50, p99;
+  char a[32];
+  char b[32];
+  char buf[80];
+
+  if (!ls_event_panel_get_latency (self->event_panel, &p50, &p99))
+    {
+      ls_label_set_text_if_changed (self->figures[FIGURE_LATENCY], "—");
+      return;
+    }
+  /* TRANSLATORS: the latency figure: median · 99th percentile. */
+  g_snprintf (buf, sizeof buf, C_("latency", "%s · %s"),
+              ls_format_duration (a, sizeof a, p50), ls_format_duration (b, sizeof b, p99));
+  ls_label_set_text_if_changed (self->figures[FIGURE_LATENCY], buf);
+}
+
 static void
 ls_stream_page_update_figures (LsStreamPage *self)
 {
@@ -149,6 +170,7 @@ ls_stream_page_update_figures (LsStreamPage *self)
     ls_label_set_text_if_changed (self->figures[FIGURE_TTFB], ls_format_duration (buf, sizeof buf, stats.ttfb_us));
   else
     ls_label_set_text_if_changed (self->figures[FIGURE_TTFB], "—");
+  ls_stream_page_update_latency (self);
 }
 
 /* ---- state ---------------------------------------------------------------- */
@@ -972,6 +994,9 @@ ls_stream_page_init (LsStreamPage *self)
   self->figures[FIGURE_TTFB] =
     ls_figure_append (GTK_WIDGET (self->figures_box), _("First byte"),
                       _("Request sent → first body byte, on the latest connection that received any"), 1.0, 6);
+  self->figures[FIGURE_LATENCY] =
+    ls_figure_append (GTK_WIDGET (self->figures_box), _("Latency"),
+                      _("Socket to screen, median · 99th percentile: from the read that received an event to the frame that put it in the events table, over the newest events"), 1.0, 17);
 
   ls_stream_page_update_state (self);
 }
@@ -1118,7 +1143,7 @@ const char *
 _ls_stream_page_get_figure (LsStreamPage *self,
                             const char   *name)
 {
-  static const char *const names[N_FIGURES] = { "events", "bytes", "rate", "reconnects", "first-byte" };
+  static const char *const names[N_FIGURES] = { "events", "bytes", "rate", "reconnects", "first-byte", "latency" };
 
   for (guint i = 0; i < N_FIGURES; i++)
     if (g_str_equal (names[i], name))

@@ -568,3 +568,30 @@ ls_timeline_page_export_trace (LsTimelinePage *self)
                            G_CALLBACK (on_export_response_cb), self, G_CONNECT_SWAPPED);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_chooser));
 }
+
+/**
+ * ls_timeline_page_show_event_path:
+ *
+ * Pauses on an event's path from the socket to the screen
+ * (ls_timeline_view_show_event_path()); the hint line gives its hops.
+ */
+void
+ls_timeline_page_show_event_path (LsTimelinePage *self,
+                                  guint32         stream_id,
+                                  gint64          event_us,
+                                  gint64          shown_us)
+{
+  g_autofree char *hops = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
+
+  hops = ls_timeline_view_show_event_path (self->timeline_view, stream_id, event_us, shown_us);
+  if (hops != NULL)
+    /* TRANSLATORS: the hops of an event's path, framed on the timeline. */
+    text = g_strdup_printf (_("Event path, socket to screen: %s"), hops);
+  else
+    text = g_strdup (_("This event's read is not among the timeline's records (recorded before, or dropped since)."));
+  gtk_label_set_label (self->timeline_hint_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->timeline_hint_label), text);
+}

@@ -23,4 +23,9 @@ void            ls_timeline_page_open_trace    (LsTimelinePage *self);
 void            ls_timeline_page_open_file     (LsTimelinePage *self,
                                                 GFile          *file);
 
+void            ls_timeline_page_show_event_path (LsTimelinePage *self,
+                                                  guint32         stream_id,
+                                                  gint64          event_us,
+                                                  gint64          shown_us);
+
 G_END_DECLS

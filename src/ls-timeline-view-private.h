@@ -34,4 +34,9 @@ void            _ls_timeline_view_get_last_arrows  (LsTimelineView *self,
                                                     guint          *n_arrows,
                                                     guint          *n_crossings);
 
+/* The spans ls_timeline_view_show_event_path() framed: read, parse,
+ * delivery (0: none). */
+void            _ls_timeline_view_get_event_path (LsTimelineView *self,
+                                                  guint64         ids[3]);
+
 G_END_DECLS

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "ls-enum.h"
+#include "ls-event-path.h"
 #include "ls-format.h"
 #include "ls-timeline-arrows.h"
 #include "ls-timeline-view.h"
@@ -65,6 +66,7 @@ struct _LsTimelineView
   GArray     *records;      /* of LsRecord, in seq order */
   guint64     next_seq;     /* the first seq not copied yet */
   gint64      origin_us;    /* time axis zero: when the view was made */
+  gint64      origin_real_us; /* the wall-clock time at origin_us */
   gint        loop_threads[LS_LOOP_OTHER]; /* the UI and worker loops' threads, 0: unknown */
 
   gboolean    live;
@@ -87,6 +89,8 @@ struct _LsTimelineView
   guint64     selected_seq; /* the selected span's seq, G_MAXUINT64: none */
   GArray     *labels;       /* of SpanLabel: this frame's names, drawn over the bars */
   gint        last_tid;     /* the last one learnt, to skip the lookup */
+  guint64     path_ids[3];  /* an event's read, parse, delivery (0: none) */
+  gint64      path_shown_us; /* and when the events view showed it (0: none) */
 };
 
 G_DEFINE_FINAL_TYPE (LsTimelineView, ls_timeline_view, GTK_TYPE_WIDGET)
@@ -576,6 +580,15 @@ nice_step (gint64 raw)
   return 10 * magnitude;
 }
 
+/* A record's monotonic time as wall-clock time, through the recorder's
+ * origin (the same mapping the events' store makes). */
+static gint64
+axis_real_time (LsTimelineView *self,
+                gint64          t)
+{
+  return self->origin_real_us + (t - self->origin_us);
+}
+
 static void
 draw_axis (LsTimelineView *self,
            GtkSnapshot    *snapshot,
@@ -586,8 +599,12 @@ draw_axis (LsTimelineView *self,
   GdkRGBA grid = *fg;
   GdkRGBA text = *fg;
   gint64 span = MAX (1, self->end_us - self->start_us);
+  /* Room for "14:03:07.250"; more for "14:03:07.250125". */
   gint64 step = nice_step ((gint64) (span * 110.0 / plot_width (self)));
   gint64 t;
+
+  if (step < 1000)
+    step = nice_step ((gint64) (span * 140.0 / plot_width (self)));
 
   grid.alpha = 0.10f;
   text.alpha = 0.65f;
@@ -600,18 +617,13 @@ draw_axis (LsTimelineView *self,
   for (; t <= self->end_us; t += step)
     {
       double x = _ls_timeline_view_time_to_x (self, t);
-      double seconds = (t - self->origin_us) / (double) G_USEC_PER_SEC;
       char label[32];
 
-      if (step >= G_USEC_PER_SEC)
-        /* TRANSLATORS: time axis labels, in seconds. */
-        g_snprintf (label, sizeof label, C_("time axis", "%.0f s"), seconds);
-      else if (step >= G_USEC_PER_SEC / 10)
-        g_snprintf (label, sizeof label, C_("time axis", "%.1f s"), seconds);
-      else if (step >= 1000)
-        g_snprintf (label, sizeof label, C_("time axis", "%.3f s"), seconds);
-      else
-        g_snprintf (label, sizeof label, C_("time axis", "%.6f s"), seconds);
+      /* The time of day, as the events table shows it. */
+      ls_format_clock (label, sizeof label, axis_real_time (self, t),
+                       step >= G_USEC_PER_SEC ? 0
+                       : step >= G_USEC_PER_SEC / 10 ? 1
+                       : step >= 1000 ? 3 : 6);
 
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (x, AXIS_HEIGHT - 6, 1, height - AXIS_HEIGHT + 6));
       draw_text (self, snapshot, label, x + 3, 6, &text, TRUE);
@@ -852,6 +864,51 @@ draw_crossings (LsTimelineView *self,
     draw_arrow (self, snapshot, &arrow, fg, last_label_end);
 }
 
+/* An event's path (ls_timeline_view_show_event_path()): its spans framed,
+ * the frame that showed it a line across the UI lane. */
+static void
+draw_event_path (LsTimelineView *self,
+                 GtkSnapshot    *snapshot)
+{
+  static const GdkRGBA mark = { 0.90f, 0.38f, 0.0f, 1.0f };
+  const GdkRGBA colors[4] = { mark, mark, mark, mark };
+  const float widths[4] = { 2, 2, 2, 2 };
+
+  if (self->path_ids[0] == 0)
+    return;
+
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+      gint64 begin;
+      double x0, x1, y, h;
+
+      if (r->kind != LS_RECORD_SPAN || r->id == 0
+          || (r->id != self->path_ids[0] && r->id != self->path_ids[1] && r->id != self->path_ids[2]))
+        continue;
+      begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
+      /* Within the plot, as the bars are. */
+      x0 = MAX (_ls_timeline_view_time_to_x (self, begin), LABEL_WIDTH - 2);
+      x1 = MAX (_ls_timeline_view_time_to_x (self, r->end_us), x0 + 2);
+      if (_ls_timeline_view_time_to_x (self, r->end_us) < LABEL_WIDTH - 2)
+        continue;
+      y = AXIS_HEIGHT + lane_index (r->loop) * lane_height (self)
+          + (r->parent_id != 0 ? ROW1_OFFSET : ROW0_OFFSET);
+      h = r->parent_id != 0 ? ROW1_HEIGHT : ROW0_HEIGHT;
+      gtk_snapshot_append_border (snapshot,
+                                  &GSK_ROUNDED_RECT_INIT (x0 - 3, y - 3, x1 - x0 + 6, h + 6),
+                                  widths, colors);
+    }
+  if (self->path_shown_us != 0)
+    {
+      double x = _ls_timeline_view_time_to_x (self, self->path_shown_us);
+
+      gtk_snapshot_append_color (snapshot, &mark,
+                                 &GRAPHENE_RECT_INIT (x - 1, AXIS_HEIGHT + lane_index (LS_LOOP_UI) * lane_height (self),
+                                                      2, lane_height (self)));
+    }
+}
+
 static void
 ls_timeline_view_snapshot (GtkWidget   *widget,
                            GtkSnapshot *snapshot)
@@ -966,6 +1023,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   gtk_snapshot_pop (snapshot);
 
   draw_lag_labels (self, snapshot, &fg, max_lag);
+  draw_event_path (self, snapshot);
 
   self->last_n_drawn = n_drawn;
 }
@@ -1123,6 +1181,10 @@ _ls_timeline_view_describe (LsTimelineView *self,
   }
   if (r->category != NULL)
     g_string_append_printf (text, "  <small>%s</small>", r->category);
+  g_string_append_c (text, '\n');
+  /* TRANSLATORS: when a span started, as a time of day ("14:03:07.250125"). */
+  g_string_append_printf (text, _("Started at %s"),
+                          ls_format_clock (a, sizeof a, axis_real_time (self, r->start_us), 6));
   g_string_append_c (text, '\n');
   g_string_append_printf (text, _("Loop: %s · thread %d"), loop_name (r->loop), r->thread_id);
   g_string_append_c (text, '\n');
@@ -1609,6 +1671,7 @@ ls_timeline_view_init (LsTimelineView *self)
   self->labels = g_array_new (FALSE, FALSE, sizeof (SpanLabel));
   self->live = TRUE;
   self->origin_us = g_get_monotonic_time ();
+  self->origin_real_us = g_get_real_time ();
   self->end_us = self->origin_us;
   self->start_us = self->end_us - LS_TIMELINE_DEFAULT_SPAN_US;
 
@@ -1673,12 +1736,16 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
       self->selected_seq = G_MAXUINT64;
       g_signal_emit (self, signals[SELECTION_CHANGED], 0);
     }
+  memset (self->path_ids, 0, sizeof self->path_ids);
   g_hash_table_remove_all (self->tid_loops);
   self->last_tid = 0;
   self->next_seq = 0;
   /* Time zero is the recorder's: the trace's timestamps count from it. */
   if (recorder != NULL)
-    self->origin_us = ls_recorder_get_origin_us (recorder);
+    {
+      self->origin_us = ls_recorder_get_origin_us (recorder);
+      self->origin_real_us = ls_recorder_get_origin_real_us (recorder);
+    }
   _ls_timeline_view_refresh (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
@@ -1704,6 +1771,8 @@ ls_timeline_view_set_live (LsTimelineView *self,
 
   self->live = live;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (live)
+    memset (self->path_ids, 0, sizeof self->path_ids);
   if (live)
     ls_timeline_view_set_pace (self, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
@@ -1897,4 +1966,59 @@ ls_timeline_view_get_children (LsTimelineView *self,
     }
 
   return n;
+}
+
+/**
+ * ls_timeline_view_show_event_path:
+ * @stream_id: the event's stream
+ * @event_us: the event's time (when its read completed)
+ * @shown_us: when the events view showed it, 0 if not known
+ *
+ * Pauses the view on an event's way from the socket to the screen: its
+ * read, parse and UI delivery framed (ls_event_path_find() on the records
+ * held), the range from the read to the frame that showed it.
+ *
+ * Returns: (transfer full) (nullable): the hops in words, or %NULL when
+ *   the records hold no read of the event (no longer, or not recorded)
+ */
+char *
+ls_timeline_view_show_event_path (LsTimelineView *self,
+                                  guint32         stream_id,
+                                  gint64          event_us,
+                                  gint64          shown_us)
+{
+  LsEventPath path;
+  gint64 first, last, margin;
+
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
+
+  _ls_timeline_view_refresh (self);
+  ls_timeline_view_set_live (self, FALSE);
+  memset (self->path_ids, 0, sizeof self->path_ids);
+  self->path_shown_us = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (!ls_event_path_find ((const LsRecord *) (gpointer) self->records->data, self->records->len,
+                           stream_id, event_us, &path))
+    return NULL;
+
+  self->path_ids[0] = path.read->id;
+  self->path_ids[1] = path.parse != NULL ? path.parse->id : 0;
+  self->path_ids[2] = path.deliver != NULL ? path.deliver->id : 0;
+  self->path_shown_us = shown_us;
+
+  /* From the read to the last hop, centred, with room around. */
+  first = event_us;
+  last = MAX (shown_us, path.deliver != NULL ? path.deliver->end_us
+                        : path.parse != NULL ? path.parse->end_us : event_us);
+  margin = MAX ((last - first) / 2, 1000);
+  ls_timeline_view_set_range (self, first - margin, last + margin);
+
+  return ls_event_path_describe (&path, event_us, shown_us);
+}
+
+void
+_ls_timeline_view_get_event_path (LsTimelineView *self,
+                                  guint64         ids[3])
+{
+  memcpy (ids, self->path_ids, sizeof self->path_ids);
 }

@@ -60,5 +60,11 @@ guint           ls_timeline_view_get_children   (LsTimelineView *self,
                                                  guint64         task,
                                                  GPtrArray      *out,
                                                  guint           max);
+/* Pauses on an event's path from the socket to the screen, framed;
+ * returns its hops in words, NULL when not in the records held. */
+char           *ls_timeline_view_show_event_path (LsTimelineView *self,
+                                                  guint32         stream_id,
+                                                  gint64          event_us,
+                                                  gint64          shown_us);
 
 G_END_DECLS

@@ -601,6 +601,23 @@ ls_window_close_request (GtkWindow *window)
 
 /* GtkWindow:application is not a construct property, so it is only set
  * after constructed(): the engine is wired up here, from ls_window_new(). */
+
+/* An event row's "Show on Timeline": its path, socket to screen. */
+static void
+on_show_on_timeline_cb (LsWindow    *self,
+                        LsEventItem *item)
+{
+  LsEventPanel *panel = ls_stream_page_get_event_panel (self->stream_page);
+  const LsEventView *view;
+  gint64 shown_us = 0;
+
+  view = ls_event_item_get_view (item);
+  if (!ls_event_panel_get_shown_time (panel, view->seq, &shown_us))
+    shown_us = 0;
+  ls_window_show_page (self, "timeline");
+  ls_timeline_page_show_event_path (self->timeline_page, view->stream_id, view->time_us, shown_us);
+}
+
 static void
 ls_window_setup (LsWindow      *self,
                  LsApplication *ls_app)
@@ -642,6 +659,8 @@ ls_window_setup (LsWindow      *self,
                              self->bridge != NULL && ls_application_get_engine_error (ls_app) == NULL
                                ? self->bridge : NULL);
   ls_timeline_page_set_recorder (self->timeline_page, self->recorder);
+  g_signal_connect_object (ls_stream_page_get_event_panel (self->stream_page), "show-on-timeline",
+                           G_CALLBACK (on_show_on_timeline_cb), self, G_CONNECT_SWAPPED);
   ls_timeline_view_set_loop_thread (ls_timeline_page_get_view (self->timeline_page), LS_LOOP_UI,
                                     ls_current_thread_id ());
   ls_loops_page_set_engine (self->loops_page, self->ui_probe, self->bridge, self->stress);

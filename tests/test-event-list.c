@@ -697,6 +697,22 @@ test_formatting (void)
   g_assert_cmpuint (strlen (buf), ==, strlen ("HH:MM:SS.mmm"));
   g_assert_cmpint (buf[2], ==, ':');
   g_assert_cmpint (buf[8], ==, '.');
+
+  /* One clock: the events table's time is ls_format_clock's, which the
+   * timeline shows too, with as many decimals as its scale needs. */
+  {
+    gint64 t = g_get_real_time () / G_USEC_PER_SEC * G_USEC_PER_SEC + 250125;
+    char clock[32];
+
+    _ls_event_panel_format_time (buf, sizeof buf, t);
+    g_assert_cmpstr (ls_format_clock (clock, sizeof clock, t, 3), ==, buf);
+    g_assert_true (g_str_has_suffix (buf, ".250"));
+    g_assert_true (g_str_has_suffix (ls_format_clock (clock, sizeof clock, t, 6), ".250125"));
+    g_assert_true (g_str_has_suffix (ls_format_clock (clock, sizeof clock, t, 1), ".2"));
+    g_assert_cmpuint (strlen (ls_format_clock (clock, sizeof clock, t, 0)), ==, strlen ("HH:MM:SS"));
+    g_assert_cmpstr (ls_format_clock (clock, sizeof clock, -1, 3), ==, "--:--:--.---");
+    g_assert_cmpstr (ls_format_clock (clock, sizeof clock, -1, 0), ==, "--:--:--");
+  }
 }
 
 /* The table on screen with a million events: it shows them, follows the

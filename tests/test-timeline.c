@@ -14,6 +14,7 @@
 #include <gtk/gtk.h>
 #include <string.h>
 
+#include "ls-format.h"
 #include "ls-gui-test-utils.h"
 #include "ls-timeline-view.h"
 #include "ls-timeline-view-private.h"
@@ -193,6 +194,16 @@ test_pick (Fixture       *f,
   g_assert_nonnull (strstr (text, "about a"));
   /* Waited 0.5 s in the queue, ran 1 s. */
   g_assert_nonnull (strstr (text, "500.00 ms"));
+  /* It started at a time of day, the recorder's origin mapped to the
+   * wall clock: the clock the events table shows. */
+  {
+    char clock[32];
+
+    ls_format_clock (clock, sizeof clock,
+                     ls_recorder_get_origin_real_us (f->recorder)
+                       + (f->t0 + s - ls_recorder_get_origin_us (f->recorder)), 6);
+    g_assert_nonnull (strstr (text, clock));
+  }
   g_assert_nonnull (strstr (text, "1.00 s"));
 
   /* Same time, other lane: nothing there. */

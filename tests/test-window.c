@@ -23,6 +23,7 @@
 #include "ls-event-panel-private.h"
 #include "ls-loop-card-private.h"
 #include "ls-preferences-dialog-private.h"
+#include "ls-stream-page-private.h"
 #include "ls-timeline-view-private.h"
 #include "ls-trace-export.h"
 #include "ls-bridge-private.h"
@@ -255,6 +256,27 @@ step_demo_events_shown (gpointer data)
     return FALSE;
   g_assert_cmpuint (stats.bytes, >, 0);
 
+  /* Socket to screen: the table took the last event in at a frame after
+   * its read, and not after now; the figure's percentiles lie between
+   * nothing and the age of the oldest row. */
+  {
+    LsEventPanel *panel = ls_stream_page_get_event_panel (page);
+    g_autoptr(LsEventItem) first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+    gint64 now = g_get_monotonic_time ();
+    gint64 shown_us, p50, p99;
+
+    if (g_str_equal (_ls_stream_page_get_figure (page, "latency"), "—"))
+      return FALSE;
+    g_assert_true (ls_event_panel_get_shown_time (panel, view->seq, &shown_us));
+    g_assert_cmpint (shown_us, >=, view->time_us);
+    g_assert_cmpint (shown_us, <=, now);
+    g_assert_true (ls_event_panel_get_latency (panel, &p50, &p99));
+    g_assert_cmpint (p50, >=, 0);
+    g_assert_cmpint (p50, <=, p99);
+    g_assert_cmpint (p99, >, 0);
+    g_assert_cmpint (p99, <=, now - ls_event_item_get_view (first)->time_us);
+  }
+
   return TRUE;
 }
 
@@ -311,6 +333,82 @@ step_timeline_has_records (gpointer data)
   _ls_timeline_view_refresh (timeline);
 
   return _ls_timeline_view_get_n_records (timeline) > 0;
+}
+
+/* An event row's "Show on Timeline": the Timeline page, paused, frames
+ * the read that received it, that read's parse and the first dispatch of
+ * the stream's UI mailbox after it; the range holds the event and the
+ * frame that showed it. */
+static gboolean
+step_show_on_timeline (gpointer data)
+{
+  TestRun *run = data;
+  LsEventPanel *panel = ls_stream_page_get_event_panel (ls_window_get_stream_page (run->window));
+  LsEventList *list = ls_event_panel_get_list (panel);
+  LsTimelineView *timeline = ls_timeline_page_get_view (ls_window_get_timeline_page (run->window));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_autoptr(LsEventItem) item = NULL;
+  g_autoptr(GArray) records = NULL;
+  g_autofree char *mailbox = NULL;
+  const LsRecord *path[3] = { NULL, NULL, NULL };
+  const LsEventView *view;
+  guint64 ids[3];
+  guint64 lost;
+  gint64 shown_us, start, end;
+  gint64 now = g_get_monotonic_time ();
+
+  if (n < 3)
+    return FALSE;
+  item = g_list_model_get_item (G_LIST_MODEL (list), n - 2);
+  view = ls_event_item_get_view (item);
+  if (view->kind != LS_EVENT_KIND_EVENT || !ls_event_panel_get_shown_time (panel, view->seq, &shown_us))
+    return FALSE;
+  g_assert_cmpint (shown_us, >=, view->time_us);
+  g_assert_cmpint (shown_us, <=, now);
+
+  _ls_event_panel_select (panel, n - 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel), "event.show-on-timeline", NULL));
+  g_assert_false (ls_timeline_view_get_live (timeline));
+
+  _ls_timeline_view_get_event_path (timeline, ids);
+  records = ls_recorder_snapshot_since (ls_timeline_view_get_recorder (timeline), 0, &lost);
+  for (guint i = 0; i < records->len; i++)
+    for (guint k = 0; k < 3; k++)
+      if (ids[k] != 0 && g_array_index (records, LsRecord, i).id == ids[k])
+        path[k] = &g_array_index (records, LsRecord, i);
+
+  g_assert_nonnull (path[0]);
+  g_assert_cmpstr (path[0]->name, ==, "stream.read");
+  g_assert_cmpint (path[0]->loop, ==, LS_LOOP_WORKER);
+  g_assert_cmpint (path[0]->end_us, ==, view->time_us);
+  g_assert_nonnull (path[1]);
+  g_assert_cmpstr (path[1]->name, ==, "stream.parse");
+  g_assert_cmpuint (path[1]->parent_id, ==, path[0]->id);
+  g_assert_nonnull (path[2]);
+  mailbox = g_strdup_printf ("stream %u", view->stream_id);
+  g_assert_cmpstr (path[2]->name, ==, mailbox);
+  g_assert_cmpint (path[2]->loop, ==, LS_LOOP_UI);
+  g_assert_cmpint (path[2]->start_us, >=, path[1]->end_us);
+
+  ls_timeline_view_get_range (timeline, &start, &end);
+  g_assert_cmpint (start, <, view->time_us);
+  g_assert_cmpint (end, >, shown_us);
+
+  return TRUE;
+}
+
+/* The page it asked for is on screen; back to the stream, live again. */
+static gboolean
+step_timeline_shown (gpointer data)
+{
+  TestRun *run = data;
+  LsTimelinePage *timeline_page = ls_window_get_timeline_page (run->window);
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (timeline_page)))
+    return FALSE;
+  ls_timeline_view_set_live (ls_timeline_page_get_view (timeline_page), TRUE);
+  ls_window_show_page (run->window, "stream");
+  return TRUE;
 }
 
 static void
@@ -901,6 +999,8 @@ test_window_demo (void)
     { "Ctrl+R and Enter reconnect", step_reconnect_keys },
     { "the new stream's events shown", step_new_stream_events_shown },
     { "timeline has records", step_timeline_has_records },
+    { "show an event on the timeline", step_show_on_timeline },
+    { "the timeline shows it", step_timeline_shown },
     { "export trace", step_export_trace },
     { "trace written", step_trace_written },
     { "quit with a live stream", ls_gui_test_step_quit },

@@ -86,6 +86,7 @@ struct _LsRecorder
   guint64          next_span_id; /* atomic */
   GHashTable      *thread_names; /* tid → name, under lock */
   gint64           origin_us;
+  gint64           origin_real_us;
 };
 
 G_DEFINE_FINAL_TYPE (LsRecorder, ls_recorder, G_TYPE_OBJECT)
@@ -178,6 +179,7 @@ ls_recorder_init (LsRecorder *self)
   self->thread_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->parked = g_ptr_array_new_with_free_func (g_free);
   self->origin_us = g_get_monotonic_time ();
+  self->origin_real_us = g_get_real_time ();
 }
 
 /**
@@ -783,6 +785,16 @@ ls_recorder_get_origin_us (LsRecorder *self)
 {
   g_return_val_if_fail (LS_IS_RECORDER (self), 0);
   return self->origin_us;
+}
+
+/* The wall-clock time (g_get_real_time()) at the origin: a record's
+ * monotonic time t happened at origin_real_us + (t - origin_us), the same
+ * mapping an event store makes for its events' times. */
+gint64
+ls_recorder_get_origin_real_us (LsRecorder *self)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), 0);
+  return self->origin_real_us;
 }
 
 /* Returns: (transfer full): tid → name, a copy taken under the lock. */

@@ -125,6 +125,8 @@ void        ls_recorder_add_counter    (LsRecorder    *self,
 guint64     ls_recorder_get_total      (LsRecorder    *self);
 /* The monotonic time the trace's timestamps count from. */
 gint64      ls_recorder_get_origin_us  (LsRecorder    *self);
+/* The wall-clock time at the origin, for showing times of day. */
+gint64      ls_recorder_get_origin_real_us (LsRecorder  *self);
 guint64     ls_recorder_get_dropped    (LsRecorder    *self);
 guint64     ls_recorder_get_dropped_history (LsRecorder *self);
 guint64     ls_recorder_get_dropped_samples (LsRecorder *self);
