@@ -1517,6 +1517,45 @@ test_refusal_body_kept_open (Fixture       *f,
                    "{\"error\":", 9);
 }
 
+/* Each stats copy the UI gets, from the third event on, while events
+ * flow: the rate must never read 0/s between them. */
+static void
+on_progress_rate (LsStream *stream,
+                  GArray   *rates)
+{
+  LsStreamStats stats;
+
+  ls_stream_get_stats (stream, &stats);
+  if (stats.events >= 3 && ls_stream_get_state (stream) == LS_STREAM_OPEN)
+    g_array_append_val (rates, stats.events_per_s);
+}
+
+/* A slow stream with heartbeats between its events (reads that carry no
+ * event): its rate is the events' rate, not 0/s for the windows that
+ * held only heartbeats. */
+static void
+test_slow_stream_rate (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/slow?interval_ms=700&count=8&heartbeat_ms=150");
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) rates = g_array_new (FALSE, FALSE, sizeof (double));
+
+  options->comments = TRUE;
+  options->reconnect = LS_STREAM_RECONNECT_OFF;
+  stream = ls_stream_new (f->s.bridge, options, f->s.store, f->s.next_id++);
+  g_signal_connect (stream, "progress", G_CALLBACK (on_progress_rate), rates);
+  g_assert_true (ls_stream_start (stream, NULL));
+  ls_test_wait_final (stream);
+
+  g_assert_cmpuint (rates->len, >, 0);
+  for (guint i = 0; i < rates->len; i++)
+    {
+      g_test_message ("rate %u: %.2f/s", i, g_array_index (rates, double, i));
+      g_assert_cmpfloat (g_array_index (rates, double, i), >, 0);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1559,6 +1598,7 @@ main (int   argc,
   ADD ("load/200-concurrent", test_many_concurrent);
   ADD ("recorder/spans", test_spans);
   ADD ("recorder/span-tree", test_span_tree);
+  ADD ("rate/slow-stream", test_slow_stream_rate);
 #undef ADD
 
   result = g_test_run ();

@@ -22,6 +22,8 @@
 #include "ls-stream-private.h"
 
 #define RATE_WINDOW_US  (500 * G_TIME_SPAN_MILLISECOND)
+/* A window closes with two events at least (one is no rate), or after this. */
+#define RATE_WINDOW_MAX_US (5 * G_TIME_SPAN_SECOND)
 
 /* Span names, interned once (the recorder copies records without allocating). */
 static const char *span_send;
@@ -181,6 +183,10 @@ run_update_rates (LsStreamRun *run,
       return;
     }
   if (elapsed < RATE_WINDOW_US)
+    return;
+  /* A slow stream (an event every 700 ms, reads of heartbeats between)
+   * would otherwise close windows holding no event and read 0/s. */
+  if (run->stats.events - run->rate_events0 < 2 && elapsed < RATE_WINDOW_MAX_US)
     return;
   run->stats.events_per_s = (double) (run->stats.events - run->rate_events0) * G_USEC_PER_SEC / elapsed;
   run->stats.bytes_per_s = (double) (run->stats.bytes - run->rate_bytes0) * G_USEC_PER_SEC / elapsed;
