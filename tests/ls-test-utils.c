@@ -718,3 +718,31 @@ ls_test_append_openai_delta (JsonObject *root,
   g_string_append (text, json_object_get_string_member (delta, "content"));
   return TRUE;
 }
+
+static int
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+char *
+ls_test_sorted_trace_events (const char *trace_text)
+{
+  g_auto(GStrv) lines = g_strsplit (trace_text, "\n", -1);
+  g_autoptr(GPtrArray) events = g_ptr_array_new ();
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = lines[i];
+
+      if (line[0] != '{' || strstr (line, "traceEvents") != NULL)
+        continue;
+      if (g_str_has_suffix (line, ","))
+        line[strlen (line) - 1] = '\0';
+      g_ptr_array_add (events, line);
+    }
+  g_ptr_array_sort (events, compare_lines);
+  g_ptr_array_add (events, NULL);
+  return g_strjoinv ("\n", (char **) events->pdata);
+}

@@ -169,6 +169,11 @@ char         *ls_test_refused_url       (const char              *path);
 gboolean      ls_test_append_openai_delta (JsonObject            *root,
                                            GString               *text);
 
+/* A Chrome trace's events (our export: one per line), sorted, one per
+ * line: thread names may come in another order. The line opening the
+ * array and otherData's are left out. Newly allocated. */
+char    *ls_test_sorted_trace_events (const char *trace_text);
+
 /* Runs the default context for @ms milliseconds. */
 void     ls_test_run_for    (guint           ms);
 

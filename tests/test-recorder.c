@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ls-recorder-private.h"
+#include "ls-test-utils.h"
 #include "ls-trace.h"
 
 /* ---- ring ----------------------------------------------------------------- */
@@ -548,35 +549,14 @@ export_bytes (LsRecorder *recorder)
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
 }
 
-static int
-compare_lines (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(char * const *) a, *(char * const *) b);
-}
-
 /* A trace's events, one per line, sorted (thread names may come in another
  * order); the line opening the array and otherData's are left out. */
 static char *
 sorted_events (GBytes *bytes)
 {
   g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  g_autoptr(GPtrArray) events = g_ptr_array_new ();
 
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      char *line = lines[i];
-
-      if (line[0] != '{' || strstr (line, "traceEvents") != NULL)
-        continue;
-      if (g_str_has_suffix (line, ","))
-        line[strlen (line) - 1] = '\0';
-      g_ptr_array_add (events, line);
-    }
-  g_ptr_array_sort (events, compare_lines);
-  g_ptr_array_add (events, NULL);
-  return g_strjoinv ("\n", (char **) events->pdata);
+  return ls_test_sorted_trace_events (text);
 }
 
 static JsonArray *

@@ -191,36 +191,14 @@ export_to (Fixture    *f,
   g_assert_true (ls_gui_test_wait_for (is_done, f));
 }
 
-static int
-compare_lines (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(char * const *) a, *(char * const *) b);
-}
-
 /* A trace file's events, one per line, sorted; otherData left out. */
 static char *
 sorted_events (const char *path)
 {
   g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autoptr(GPtrArray) events = g_ptr_array_new ();
 
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      char *line = lines[i];
-
-      if (line[0] != '{' || strstr (line, "traceEvents") != NULL)
-        continue;
-      if (g_str_has_suffix (line, ","))
-        line[strlen (line) - 1] = '\0';
-      g_ptr_array_add (events, line);
-    }
-  g_ptr_array_sort (events, compare_lines);
-  g_ptr_array_add (events, NULL);
-  return g_strjoinv ("\n", (char **) events->pdata);
+  return ls_test_sorted_trace_events (text);
 }
 
 static gboolean
