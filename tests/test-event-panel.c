@@ -143,6 +143,21 @@ resize_window (TestRun *run,
   g_assert_true (ls_gui_test_resize_window (run->window, width, height));
 }
 
+/* The Stream page connected to @path on the app's demo server, as typed
+ * into the URL entry; returns the new stream. */
+static LsStream *
+connect_demo (TestRun    *run,
+              const char *path)
+{
+  LsStreamPage *page = ls_window_get_stream_page (run->window);
+  LsDemoServer *server = ls_application_get_demo_server (run->app);
+  g_autofree char *url = g_strconcat (ls_demo_server_get_base_uri (server), path, NULL);
+
+  ls_request_editor_set_url (ls_stream_page_get_editor (page), url);
+  g_assert_true (ls_stream_page_connect (page));
+  return ls_stream_page_get_stream (page);
+}
+
 static gboolean
 window_has_size (TestRun *run,
                  int      width,
@@ -185,17 +200,13 @@ step_connect_known_stream (gpointer data)
 {
   TestRun *run = data;
   LsStreamPage *page = ls_window_get_stream_page (run->window);
-  LsDemoServer *server = ls_application_get_demo_server (run->app);
-  g_autofree char *url = NULL;
+  g_autofree char *path = NULL;
 
   if (ls_stream_page_get_stream (page) == NULL)
     return FALSE;   /* the demo's own stream first: this one replaces it */
 
-  url = g_strdup_printf ("%s/sse/ticks?rate=0&count=%d&retry=60000",
-                         ls_demo_server_get_base_uri (server), N_TICKS);
-  ls_request_editor_set_url (ls_stream_page_get_editor (page), url);
-  g_assert_true (ls_stream_page_connect (page));
-  run->stream = ls_stream_page_get_stream (page);
+  path = g_strdup_printf ("/sse/ticks?rate=0&count=%d&retry=60000", N_TICKS);
+  run->stream = connect_demo (run, path);
 
   return TRUE;
 }
@@ -537,15 +548,9 @@ static gboolean
 step_connect_heartbeats (gpointer data)
 {
   TestRun *run = data;
-  LsStreamPage *page = ls_window_get_stream_page (run->window);
-  g_autofree char *url = NULL;
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (panel_child (run, "lifecycle_check")), TRUE);
-  url = g_strdup_printf ("%s/slow?interval_ms=300&count=2&heartbeat_ms=40&retry=60000",
-                         ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)));
-  ls_request_editor_set_url (ls_stream_page_get_editor (page), url);
-  g_assert_true (ls_stream_page_connect (page));
-  run->stream = ls_stream_page_get_stream (page);
+  run->stream = connect_demo (run, "/slow?interval_ms=300&count=2&heartbeat_ms=40&retry=60000");
 
   return TRUE;
 }
@@ -627,14 +632,9 @@ static gboolean
 step_connect_live_stream (gpointer data)
 {
   TestRun *run = data;
-  LsStreamPage *page = ls_window_get_stream_page (run->window);
-  g_autofree char *url = NULL;
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (panel_child (run, "lifecycle_check")), TRUE);
-  url = g_strdup_printf ("%s/sse/ticks?rate=200",
-                         ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)));
-  ls_request_editor_set_url (ls_stream_page_get_editor (page), url);
-  g_assert_true (ls_stream_page_connect (page));
+  connect_demo (run, "/sse/ticks?rate=200");
   g_assert_true (ls_event_panel_get_follow (run->panel));
 
   return TRUE;
