@@ -77,7 +77,7 @@ _ls_event_panel_pretty_json (const char *data,
     return NULL;
   if (!g_utf8_validate (data, data_len, NULL))
     return NULL;
-  if (!ls_json_depth_ok (data, data_len, PRETTY_JSON_MAX_DEPTH))
+  if (!ls_json_one_value_ok (data, data_len, PRETTY_JSON_MAX_DEPTH))
     return NULL;
 
   parser = json_parser_new_immutable ();

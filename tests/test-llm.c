@@ -591,12 +591,45 @@ test_demo_body_params (Fixture       *f,
   g_assert_cmpuint (ls_stream_get_response (bad)->status, ==, 400);
 }
 
+/* What is handed to json-glib: one value with whitespace around it, never
+ * two (json-glib 1.6 accepts "{}{}" and leaks the nodes), never too deep. */
+static void
+test_json_one_value (void)
+{
+  static const struct { const char *text; guint max; gboolean ok; } cases[] = {
+    { "{}", 4, TRUE },
+    { " \t{\"a\": [1, {\"b\": \"}{\"}]}\r\n", 4, TRUE },
+    { "[1,2]", 4, TRUE },
+    { "\"text\"", 4, TRUE },
+    { "\"a\\\"b\"", 4, TRUE },
+    { "{\"a\":", 4, TRUE },          /* unclosed: the parser says where it ends */
+    { "{}{}", 4, FALSE },
+    { "[] []", 4, FALSE },
+    { "{} 1", 4, FALSE },
+    { "1{}", 4, FALSE },
+    { "\"a\"{}", 4, FALSE },
+    { "}{", 4, FALSE },
+    { "true", 4, FALSE },
+    { "[[[[[]]]]]", 4, FALSE },
+    { "[[[[]]]]", 4, TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpint (ls_json_one_value_ok (cases[i].text, strlen (cases[i].text), cases[i].max), ==, cases[i].ok);
+    }
+  g_assert_true (ls_json_depth_ok ("{}{}", 4, 4));
+  g_assert_false (ls_json_depth_ok ("[[[[[]]]]]", 10, 4));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/llm/json-one-value", test_json_one_value);
   g_test_add_func ("/llm/openai", test_openai);
   g_test_add_func ("/llm/openai-responses", test_openai_responses);
   g_test_add_func ("/llm/anthropic", test_anthropic);

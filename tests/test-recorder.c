@@ -404,6 +404,29 @@ test_recorder_import_round_trip (void)
   g_assert_cmpint (ls_trace_import (loaded, junk, NULL, &error), ==, -1);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_cmpuint (ls_recorder_get_total (loaded), ==, 4);
+
+  /* Two documents in one file (which json-glib would accept and leak),
+   * and a parse error quoting a string that decodes to a newline. */
+  {
+    static const char *const hostile[] = {
+      "{\"traceEvents\":[]}{}",
+      "[]\n[]",
+      "1{\"traceEvents\":[]}",
+      "{\"traceEvents\":[{\"name\":\"{\\name\"x}]}",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
+      {
+        g_autoptr(GBytes) bad = g_bytes_new_static (hostile[i], strlen (hostile[i]));
+
+        g_clear_error (&error);
+        g_assert_cmpint (ls_trace_import (loaded, bad, NULL, &error), ==, -1);
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+        g_assert_true (g_str_has_prefix (error->message, "Not a trace file: "));
+        g_assert_null (strchr (error->message, '\n'));
+      }
+    g_assert_cmpuint (ls_recorder_get_total (loaded), ==, 4);
+  }
 }
 
 /* The Preferences' recorder capacity, applied to a live ring: the newest

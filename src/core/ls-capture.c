@@ -990,9 +990,16 @@ parse_line (Reader      *r,
                    _("Line %s of the capture nests deeper than %d levels"), no, LS_CAPTURE_MAX_DEPTH);
       return NULL;
     }
+  if (!ls_json_one_value_ok (line, len, LS_CAPTURE_MAX_DEPTH))
+    {
+      reader_error (r, error, _("not a JSON object"));
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, line, (gssize) len, &local_error))
     {
-      reader_error (r, error, _("not JSON: %s"), local_error->message);
+      g_autofree char *reason = ls_json_error_line (local_error->message);
+
+      reader_error (r, error, _("not JSON: %s"), reason);
       return NULL;
     }
   root = json_parser_get_root (parser);

@@ -65,19 +65,19 @@ G_DEFINE_ENUM_TYPE (LsLlmDialect, ls_llm_dialect,
 
 /* ---- JSON helpers ----------------------------------------------------------- */
 
-/**
- * ls_json_depth_ok:
- *
- * TRUE when no bracket in @data nests deeper than @max, strings skipped.
- * json-glib's parser recurses, so deep input is checked before it is
- * parsed; the event panel pretty-prints with the same check.
- */
-gboolean
-ls_json_depth_ok (const char *data,
-                  gsize       len,
-                  guint       max)
+/* Walks @data's brackets, strings skipped. FALSE once a bracket nests
+ * deeper than @max; *@one_value is FALSE when anything but whitespace
+ * comes before the first object, array or string or after it closes (an
+ * unclosed one is left to the parser, whose message says where it ends). */
+static gboolean
+json_scan (const char *data,
+           gsize       len,
+           guint       max,
+           gboolean   *one_value)
 {
   gboolean in_string = FALSE;
+  gboolean closed = FALSE;
+  gboolean one = TRUE;
   guint depth = 0;
 
   for (gsize i = 0; i < len; i++)
@@ -89,9 +89,17 @@ ls_json_depth_ok (const char *data,
           if (c == '\\')
             i++;
           else if (c == '"')
-            in_string = FALSE;
+            {
+              in_string = FALSE;
+              if (depth == 0)
+                closed = TRUE;
+            }
+          continue;
         }
-      else if (c == '"')
+      if (depth == 0 && c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
+          (closed || (c != '{' && c != '[' && c != '"')))
+        one = FALSE;
+      if (c == '"')
         in_string = TRUE;
       else if (c == '{' || c == '[')
         {
@@ -99,10 +107,78 @@ ls_json_depth_ok (const char *data,
             return FALSE;
         }
       else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
+        {
+          if (--depth == 0)
+            closed = TRUE;
+        }
     }
 
+  if (one_value != NULL)
+    *one_value = one;
   return TRUE;
+}
+
+/**
+ * ls_json_depth_ok:
+ *
+ * TRUE when no bracket in @data nests deeper than @max, strings skipped.
+ * json-glib's parser recurses, so deep input is checked before it is
+ * parsed (ls_json_one_value_ok() checks the same and more).
+ */
+gboolean
+ls_json_depth_ok (const char *data,
+                  gsize       len,
+                  guint       max)
+{
+  return json_scan (data, len, max, NULL);
+}
+
+/**
+ * ls_json_one_value_ok:
+ *
+ * TRUE when @data holds nothing but whitespace around its first object,
+ * array or string, nesting no deeper than @max. json-glib 1.6 leaks the nodes of a
+ * document with two top-level values ("1{…}", "{}{}"), so files are
+ * checked before parsing.
+ */
+gboolean
+ls_json_one_value_ok (const char *data,
+                      gsize       len,
+                      guint       max)
+{
+  gboolean one = FALSE;
+
+  return json_scan (data, len, max, &one) && one;
+}
+
+/**
+ * ls_json_error_line:
+ *
+ * json-glib quotes the token it could not parse, decoded: a string token
+ * may hold a newline or other control characters. Returns @message with
+ * those escaped, so a reason stays one line.
+ */
+char *
+ls_json_error_line (const char *message)
+{
+  GString *out = g_string_sized_new (strlen (message));
+
+  for (const char *p = message; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\r')
+        g_string_append (out, "\\r");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  return g_string_free (out, FALSE);
 }
 
 static JsonObject *
@@ -510,7 +586,7 @@ ls_llm_assembler_feed (LsLlmAssembler *self,
   if (start == length
       || (data[start] != '{' && data[start] != '[' && data[start] != '"')
       || length - start > LS_LLM_MAX_DATA
-      || !ls_json_depth_ok (data + start, length - start, LS_LLM_MAX_DEPTH)
+      || !ls_json_one_value_ok (data + start, length - start, LS_LLM_MAX_DEPTH)
       || !json_parser_load_from_data (self->parser, data + start, (gssize) (length - start), &error)
       || (root = json_parser_get_root (self->parser)) == NULL)
     {

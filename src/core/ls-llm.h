@@ -58,6 +58,14 @@ typedef struct
 gboolean        ls_json_depth_ok                    (const char       *data,
                                                      gsize             len,
                                                      guint             max);
+/* TRUE when @data holds only whitespace around its first object, array or
+ * string, nesting no deeper than @max: json-glib leaks the nodes of two
+ * top-level values. */
+gboolean        ls_json_one_value_ok                (const char       *data,
+                                                     gsize             len,
+                                                     guint             max);
+/* json-glib's @message with control characters escaped: one line. */
+char           *ls_json_error_line                  (const char       *message);
 
 #define LS_TYPE_LLM_DIALECT (ls_llm_dialect_get_type ())
 #define LS_TYPE_LLM_ASSEMBLER (ls_llm_assembler_get_type ())

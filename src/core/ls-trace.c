@@ -692,6 +692,7 @@ ls_trace_import (LsRecorder  *self,
   g_autoptr(GHashTable) seen_names = NULL;
   g_autoptr(GHashTable) flow_starts = NULL;
   g_autoptr(GHashTable) flow_ends = NULL;
+  g_autoptr(GError) local_error = NULL;
   ImportState state = { self };
   JsonNode *root, *events_node = NULL;
   JsonArray *events;
@@ -723,10 +724,18 @@ ls_trace_import (LsRecorder  *self,
                    _("Not a trace file: nested deeper than %u levels"), LS_TRACE_IMPORT_MAX_DEPTH);
       return -1;
     }
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, bytes, (gssize) size, error))
+  if (!ls_json_one_value_ok (bytes, size, LS_TRACE_IMPORT_MAX_DEPTH))
     {
-      g_prefix_error (error, "%s", _("Not a trace file: "));
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _("Not a trace file: expected a \"traceEvents\" array"));
+      return -1;
+    }
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, bytes, (gssize) size, &local_error))
+    {
+      g_autofree char *reason = ls_json_error_line (local_error->message);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s%s", _("Not a trace file: "), reason);
       return -1;
     }
   root = json_parser_get_root (parser);
