@@ -263,6 +263,8 @@ ls_application_startup (GApplication *app)
     { "win.reconnect", { "<Control>r", NULL } },
     { "win.focus-url", { "<Control>l", NULL } },
     { "win.focus-filter", { "<Control>f", NULL } },
+    { "win.new-stream", { "<Control>t", NULL } },
+    { "win.close-stream", { "<Control>w", NULL } },
   };
   guint capacity = DEFAULT_RECORDER_CAPACITY;
 

@@ -53,5 +53,10 @@ void             ls_stream_page_set_settings     (LsStreamPage *self,
 /* Ctrl+L and Ctrl+F. */
 void             ls_stream_page_focus_url        (LsStreamPage *self);
 void             ls_stream_page_focus_filter     (LsStreamPage *self);
+/* What the streams sidebar shows ("title", "summary" notify on change). */
+const char      *ls_stream_page_get_title        (LsStreamPage *self,
+                                                  const char  **location);
+const char      *ls_stream_page_get_summary      (LsStreamPage *self,
+                                                  const char  **css_class);
 
 G_END_DECLS
