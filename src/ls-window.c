@@ -1405,6 +1405,23 @@ _ls_window_get_empty_state_visible (LsWindow *self)
   return gtk_widget_get_visible (self->empty_state);
 }
 
+LsStreamRow *
+_ls_window_get_stream_row (LsWindow     *self,
+                           LsStreamPage *page)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+
+  return ls_window_find_row (self, page);
+}
+
+gboolean
+_ls_window_get_sidebar_visible (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+
+  return gtk_widget_get_visible (self->sidebar);
+}
+
 /* Whether the window is frame-paced now (a tick callback installed). */
 gboolean
 _ls_window_get_frame_paced (LsWindow *self)
