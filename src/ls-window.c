@@ -34,6 +34,7 @@ struct _LsWindow
   GtkStack             *streams_stack;
   LsTimelinePage       *timeline_page;
   LsLoopsPage          *loops_page;
+  LsComparePage        *compare_page;
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
   GtkLabel             *status_label;
@@ -210,6 +211,8 @@ ls_window_refresh_rows (LsWindow *self)
   if (now - self->rows_refreshed_us < G_USEC_PER_SEC - 20000)
     return;
   self->rows_refreshed_us = now;
+  if (gtk_stack_get_visible_child (self->stack) == GTK_WIDGET (self->compare_page))
+    ls_compare_page_refresh (self->compare_page);
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
        row != NULL; row = gtk_widget_get_next_sibling (row))
     if (LS_IS_STREAM_ROW (row))
@@ -303,6 +306,8 @@ on_visible_page_cb (LsWindow   *self,
                     GParamSpec *pspec,
                     GtkStack   *stack)
 {
+  if (gtk_stack_get_visible_child (stack) == GTK_WIDGET (self->compare_page))
+    ls_compare_page_refresh (self->compare_page);
   ls_window_refresh (self);
 }
 
@@ -647,8 +652,11 @@ static void
 ls_window_update_sidebar (LsWindow *self)
 {
   GtkWidget *first = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
+  g_autoptr(GPtrArray) pages = ls_window_list_streams (self);
 
   gtk_widget_set_visible (self->sidebar, first != NULL && gtk_widget_get_next_sibling (first) != NULL);
+  ls_compare_page_set_streams (self->compare_page, pages);
+  ls_compare_page_set_source (self->compare_page, self->stream_page);
 }
 
 /* The Stream page shows the selected row's page; file actions follow it. */
@@ -661,6 +669,7 @@ on_row_selected_cb (LsWindow      *self,
     return;
   self->stream_page = ls_stream_row_get_page (LS_STREAM_ROW (row));
   gtk_stack_set_visible_child (self->streams_stack, GTK_WIDGET (self->stream_page));
+  ls_compare_page_set_source (self->compare_page, self->stream_page);
   ls_window_update_file_actions (self);
 }
 
@@ -1116,6 +1125,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, streams_stack);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, timeline_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, loops_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, compare_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, status_label);
@@ -1142,6 +1152,7 @@ ls_window_class_init (LsWindowClass *klass)
                                 ls_window_export_trace_shortcut, NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stress-test-cancel", NULL);
 
+  g_type_ensure (LS_TYPE_COMPARE_PAGE);
   g_type_ensure (LS_TYPE_LOOPS_PAGE);
   g_type_ensure (LS_TYPE_STREAM_PAGE);
   g_type_ensure (LS_TYPE_TIMELINE_PAGE);
@@ -1199,6 +1210,19 @@ ls_window_get_timeline_page (LsWindow *self)
 }
 
 /**
+ * ls_window_get_compare_page:
+ *
+ * Returns: (transfer none): the Compare page
+ */
+LsComparePage *
+ls_window_get_compare_page (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+
+  return self->compare_page;
+}
+
+/**
  * ls_window_get_loops_page:
  *
  * Returns: (transfer none): the Loops page
@@ -1211,7 +1235,7 @@ ls_window_get_loops_page (LsWindow *self)
   return self->loops_page;
 }
 
-/* "stream", "timeline" or "loops". */
+/* "stream", "timeline", "loops" or "compare". */
 void
 ls_window_show_page (LsWindow   *self,
                      const char *name)

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "ls-application.h"
+#include "ls-compare-page.h"
 #include "ls-loops-page.h"
 #include "ls-stream-page.h"
 #include "ls-stress.h"
@@ -33,6 +34,7 @@ GPtrArray      *ls_window_list_streams       (LsWindow      *self);
 guint           ls_window_get_n_live_streams (LsWindow      *self);
 LsTimelinePage *ls_window_get_timeline_page  (LsWindow      *self);
 LsLoopsPage    *ls_window_get_loops_page     (LsWindow      *self);
+LsComparePage  *ls_window_get_compare_page   (LsWindow      *self);
 void            ls_window_show_page          (LsWindow      *self,
                                               const char    *name);
 void            ls_window_start_demo         (LsWindow      *self,
