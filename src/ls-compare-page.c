@@ -65,6 +65,7 @@ struct _LsComparePage
   GtkWidget      parent_instance;
 
   /* Template widgets */
+  GtkWidget     *box;
   GtkFlowBox    *choices;
   GtkLabel      *hint_label;
   GtkGrid       *table;
@@ -607,6 +608,7 @@ ls_compare_page_class_init (LsComparePageClass *klass)
   g_type_ensure (LS_TYPE_COMPARE_PLOT);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-compare-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, LsComparePage, box);
   gtk_widget_class_bind_template_child (widget_class, LsComparePage, choices);
   gtk_widget_class_bind_template_child (widget_class, LsComparePage, hint_label);
   gtk_widget_class_bind_template_child (widget_class, LsComparePage, table);

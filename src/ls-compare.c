@@ -74,11 +74,6 @@ series_read_cb (const LsEventView *view,
   if (!is_data (view->kind))
     return TRUE;
 
-  if (self->started_us == 0)
-    {
-      self->started_us = view->time_us;
-      ls_llm_assembler_set_request_time (self->llm, self->started_us);
-    }
   g_array_append_val (self->times, (gint64) { view->time_us - self->started_us });
   if (self->last_event_us != 0)
     {
@@ -103,7 +98,11 @@ ls_compare_series_update (LsCompareSeries *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (store != NULL);
 
-  if (self->started_us == 0 && started_us != 0)
+  /* The store is written on the worker, the stream's figures reach the
+   * UI a frame later: until the request time is known, wait. */
+  if (self->started_us == 0 && started_us == 0)
+    return;
+  if (self->started_us == 0)
     {
       self->started_us = started_us;
       ls_llm_assembler_set_request_time (self->llm, started_us);

@@ -34,12 +34,12 @@ typedef struct
 
 typedef struct _LsCompareSeries LsCompareSeries;
 
-/* @started_us: the first request's time (g_get_monotonic_time()), which
- * the times count from; 0 when not known yet (then set by update). */
 LsCompareSeries *ls_compare_series_new          (void);
 void             ls_compare_series_free         (LsCompareSeries        *self);
 /* Reads the records @store holds past what was read before (what the
- * store dropped is skipped); @started_us as above. */
+ * store dropped is skipped). @started_us is the first request's time
+ * (g_get_monotonic_time()) the times count from: nothing is read while
+ * it is 0 (not known yet); the first one given stays. */
 void             ls_compare_series_update       (LsCompareSeries        *self,
                                                  LsEventStore           *store,
                                                  gint64                  started_us);

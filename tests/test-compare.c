@@ -37,6 +37,16 @@ test_figures (void)
   const gint64 *times;
   guint n;
 
+  /* The request time not known yet: nothing is read. */
+  append (store, LS_EVENT_KIND_EVENT, T0 + 1, "early");
+  ls_compare_series_update (series, store, 0);
+  ls_compare_series_get_figures (series, NULL, NULL, &f);
+  g_assert_cmpuint (f.events, ==, 0);
+  g_clear_pointer (&series, ls_compare_series_free);
+  g_clear_pointer (&store, ls_event_store_unref);
+  store = ls_event_store_new ();
+  series = ls_compare_series_new ();
+
   /* Before anything: nothing known. */
   ls_compare_series_update (series, store, T0);
   ls_compare_series_get_figures (series, NULL, NULL, &f);
