@@ -1,4 +1,4 @@
-/* ls-window.c: the main window: header bar, streams sidebar, the three pages, the banner, the status line
+/* ls-window.c: the main window: header bar, streams sidebar, the four pages, the banner, the status line
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
