@@ -6,11 +6,12 @@
  * bytes in an LsEventStore, and the read log of the body they came in
  * (reads of 64 KiB, their bytes kept). The capture is written to a file,
  * plain and gzip, and read back; the figures are the wall time of each
- * and the memory the read took at its peak, against the store's own
- * size for those events. Asserts that the read gives the same records,
- * nothing about time.
+ * and the memory the read took at its peak (in a process of its own),
+ * against the store's own size for those events. Asserts nothing about
+ * time.
  *
  *   bench-capture [EVENTS]
+ *   bench-capture --open FILE
  */
 #include "config.h"
 
@@ -102,14 +103,45 @@ make_capture (guint64 n_events)
   return capture;
 }
 
+/* Opens @path in this process (a fresh one: memory freed before would
+ * otherwise be reused and hide the peak) and prints the figures. */
+static int
+open_capture (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsCapture) back = NULL;
+  gint64 t, c, read_us, read_cpu, rss0, peak;
+
+  rss0 = status_kib ("VmRSS:");
+  reset_peak ();
+  t = g_get_monotonic_time ();
+  c = cpu_us ();
+  back = ls_capture_read_file (path, &error);
+  read_us = g_get_monotonic_time () - t;
+  read_cpu = cpu_us () - c;
+  g_assert_no_error (error);
+  peak = status_kib ("VmHWM:");
+  g_print ("capture %s: %" G_GUINT64_FORMAT " events opened in %.2f s (CPU %.2f s); peak memory %.1f MB "
+           "over the %.1f MB before, the store it made holds %.1f MB: %.2fx (target <= 2x)\n",
+           g_str_has_suffix (path, ".gz") ? "gzip" : "plain",
+           ls_event_store_get_end_seq (back->store) - ls_event_store_get_first_seq (back->store),
+           read_us / 1e6, read_cpu / 1e6, (peak - rss0) / 1024.0, rss0 / 1024.0,
+           ls_event_store_get_memory_bytes (back->store) / 1e6,
+           (peak - rss0) * 1024.0 / MAX (ls_event_store_get_memory_bytes (back->store), 1));
+  return 0;
+}
+
 static void
 run (LsCapture  *capture,
+     const char *self_path,
      const char *path)
 {
   g_autoptr(GOutputStream) out = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(LsCapture) back = NULL;
-  gint64 t, c, write_us, read_us, write_cpu, read_cpu, rss0, peak;
+  g_autofree char *child_out = NULL;
+  const char *argv[] = { self_path, "--open", path, NULL };
+  gint64 t, c, write_us, write_cpu;
+  int status = 0;
   GStatBuf st;
 
   t = g_get_monotonic_time ();
@@ -121,28 +153,15 @@ run (LsCapture  *capture,
   write_us = g_get_monotonic_time () - t;
   write_cpu = cpu_us () - c;
   g_assert_cmpint (g_stat (path, &st), ==, 0);
-
-  rss0 = status_kib ("VmRSS:");
-  reset_peak ();
-  t = g_get_monotonic_time ();
-  c = cpu_us ();
-  back = ls_capture_read_file (path, &error);
-  read_us = g_get_monotonic_time () - t;
-  read_cpu = cpu_us () - c;
-  g_assert_no_error (error);
-  peak = status_kib ("VmHWM:");
-  g_assert_cmpuint (ls_event_store_get_end_seq (back->store) - ls_event_store_get_first_seq (back->store), ==,
-                    ls_event_store_get_end_seq (capture->store) - ls_event_store_get_first_seq (capture->store));
-
-  g_print ("capture %s: %" G_GUINT64_FORMAT " events, file %.1f MB; save %.2f s (CPU %.2f s), "
-           "open %.2f s (CPU %.2f s)\n",
+  g_print ("capture %s: %" G_GUINT64_FORMAT " events saved in %.2f s (CPU %.2f s), file %.1f MB\n",
            g_str_has_suffix (path, ".gz") ? "gzip" : "plain", capture->stats.events,
-           st.st_size / 1e6, write_us / 1e6, write_cpu / 1e6, read_us / 1e6, read_cpu / 1e6);
-  g_print ("capture %s: open's peak memory %.1f MB over the %.1f MB before it; the store it made holds "
-           "%.1f MB: %.2fx (target <= 2x)\n",
-           g_str_has_suffix (path, ".gz") ? "gzip" : "plain",
-           (peak - rss0) / 1024.0, rss0 / 1024.0, ls_event_store_get_memory_bytes (back->store) / 1e6,
-           (peak - rss0) * 1024.0 / MAX (ls_event_store_get_memory_bytes (back->store), 1));
+           write_us / 1e6, write_cpu / 1e6, st.st_size / 1e6);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &child_out, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_print ("%s", child_out);
   g_remove (path);
 }
 
@@ -150,19 +169,25 @@ int
 main (int   argc,
       char *argv[])
 {
-  guint64 n = argc > 1 ? g_ascii_strtoull (argv[1], NULL, 10) : 1000000;
   g_autoptr(LsCapture) capture = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("ls-bench-capture-XXXXXX", NULL);
-  g_autofree char *plain = g_build_filename (dir, "capture.jsonl", NULL);
-  g_autofree char *gz = g_build_filename (dir, "capture.jsonl.gz", NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *gz = NULL;
+  guint64 n;
 
+  if (argc == 3 && g_str_equal (argv[1], "--open"))
+    return open_capture (argv[2]);
+  n = argc > 1 ? g_ascii_strtoull (argv[1], NULL, 10) : 1000000;
+  dir = g_dir_make_tmp ("ls-bench-capture-XXXXXX", NULL);
   g_assert_nonnull (dir);
+  plain = g_build_filename (dir, "capture.jsonl", NULL);
+  gz = g_build_filename (dir, "capture.jsonl.gz", NULL);
   capture = make_capture (n);
   g_print ("capture: a store of %" G_GUINT64_FORMAT " events, %.1f MB, and a read log of their %.1f MB body\n",
            n, ls_event_store_get_memory_bytes (capture->store) / 1e6, capture->stats.bytes / 1e6);
   g_print ("capture: targets (figures, not assertions): save <= 2 s, open <= 2 s, open's peak memory <= 2x the store\n");
-  run (capture, plain);
-  run (capture, gz);
+  run (capture, argv[0], plain);
+  run (capture, argv[0], gz);
   g_rmdir (dir);
   return 0;
 }
