@@ -54,6 +54,7 @@ struct _LsDemoReplayStream
   gsize                     first_offset; /* bytes of next_read already sent (resumed) */
   gint64                    start_us;     /* monotonic time of the response */
   gint64                    base_offset_us; /* the capture's offset served at start_us */
+  gint64                    base_log_us;    /* the same, divided by the speed: for the log */
   double                    speed;
   GQueue                    pending;      /* chunk log indexes (+1) not yet written */
   guint                     queued;
@@ -199,7 +200,7 @@ replay_wrote_chunk_cb (SoupServerMessage  *msg,
 
       pthread_mutex_lock (&self->mutex);
       g_array_index (stream->entry->chunks, LsDemoReplayChunk, i).written_us =
-        now - stream->start_us + stream->base_offset_us;
+        now - stream->start_us + stream->base_log_us;
       pthread_mutex_unlock (&self->mutex);
     }
   pump (stream);
@@ -252,8 +253,8 @@ append_read (LsDemoReplayStream *stream,
     .read = stream->next_read,
     .offset = offset,
     .size = len - offset,
-    .due_us = due - stream->start_us + stream->base_offset_us,
-    .queued_us = now - stream->start_us + stream->base_offset_us,
+    .due_us = due - stream->start_us + stream->base_log_us,
+    .queued_us = now - stream->start_us + stream->base_log_us,
     .written_us = -1,
   };
 
@@ -486,9 +487,12 @@ ls_demo_replay_handle (LsDemoServer      *self,
   stream->next_read = resumed ? position.read : 0;
   stream->first_offset = resumed ? position.offset : 0;
   stream->start_us = g_get_monotonic_time ();
-  if (stream->next_read < connection->reads->len)
-    stream->base_offset_us = resumed ? g_array_index (connection->reads, LsReplayRead,
-                                                      stream->next_read).offset_us : 0;
+  /* A response resumed within a connection starts with its first read at
+   * once, the others at their gaps from it. */
+  if (stream->next_read < connection->reads->len && (stream->next_read > 0 || stream->first_offset > 0))
+    stream->base_offset_us = g_array_index (connection->reads, LsReplayRead, stream->next_read).offset_us;
+  if (speed != LS_REPLAY_SPEED_MAX)
+    stream->base_log_us = (gint64) ((double) stream->base_offset_us / speed);
   g_queue_init (&stream->pending);
   /* As in ls-demo-stream.c: look the addresses up while the client is there. */
   soup_server_message_get_remote_address (msg);

@@ -137,9 +137,12 @@ void          ls_demo_stream_end_for_stop  (LsDemoStream       *stream);
 void          ls_demo_stream_free          (LsDemoStream       *stream);
 
 /* One chunk a replay wrote: which read of which connection, when it was
- * due and when it was handed to libsoup and written, in µs since the
- * response started (for a resumed response: since it started, minus the
- * offset of its first read). For tests and the benchmark. */
+ * due and when it was handed to libsoup and written, in µs on the
+ * replay's clock: since the response started, plus (for a response
+ * resumed within a connection) the offset of its first read divided by
+ * the speed. So due_us is the read's offset divided by the speed (0 at
+ * "max"), whether the response was resumed or not. For tests and the
+ * benchmark. */
 typedef struct
 {
   guint32 connection;        /* the capture's connection number */
