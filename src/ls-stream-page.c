@@ -1196,6 +1196,12 @@ _ls_stream_page_get_pause_button (LsStreamPage *self)
   return GTK_WIDGET (self->pause_button);
 }
 
+GtkWidget *
+_ls_stream_page_get_replay_button (LsStreamPage *self)
+{
+  return GTK_WIDGET (self->replay_button);
+}
+
 gboolean
 _ls_stream_page_get_countdown_active (LsStreamPage *self)
 {
