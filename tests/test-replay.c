@@ -8,7 +8,8 @@
  * 127.0.0.1 to a real LsStream (recording its reads) or to the headless
  * runner: the same events in the same order, the same bytes per
  * connection, exactly the original chunks written (the server's chunk
- * log), none before its time, the original status and headers less the
+ * log: where the client's reads are cut is the transport's), none before
+ * its time, the original status and headers less the
  * framing ones, Last-Event-ID resumed right after that event, 204 after
  * the last connection; captures that cannot be replayed refused with their
  * reason. No upper time bound anywhere: bench-replay measures the gaps.
@@ -258,41 +259,21 @@ assert_same_strings (GPtrArray *a,
 }
 
 /* The client's reads: per connection, they concatenate to the original
- * body, and every boundary between them is one of the original's (TCP may
- * merge two chunks when the reader is late; it never splits one here). */
+ * body. Where they are cut is not asserted: that is the transport's (a
+ * late reader gets two chunks at once, and one chunk now and then comes
+ * in two reads, as bench-replay shows); the server's chunk log proves
+ * what was written. */
 static void
 assert_client_reads (LsStream  *stream,
-                     GPtrArray *bodies,
-                     GPtrArray *chunks,
-                     GArray    *read_connections)
+                     GPtrArray *bodies)
 {
   g_autoptr(GArray) entries = ls_read_log_entries_new ();
   g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func (string_free);
-  g_autoptr(GHashTable) boundaries = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
-  gsize at = 0;
-  guint32 last_connection = 0;
-
-  /* The original boundaries, as "connection:offset". */
-  for (guint i = 0; i < chunks->len; i++)
-    {
-      guint32 c = g_array_index (read_connections, guint32, i);
-      char *key;
-
-      if (c != last_connection)
-        at = 0;
-      last_connection = c;
-      at += g_bytes_get_size (g_ptr_array_index (chunks, i));
-      key = g_strdup_printf ("%u:%zu", c, at);
-      g_ptr_array_add (keys, key);
-      g_hash_table_add (boundaries, key);
-    }
 
   ls_read_log_copy_since (ls_stream_get_read_log (stream), 0, entries);
   for (guint i = 0; i < entries->len; i++)
     {
       const LsReadLogEntry *entry = &g_array_index (entries, LsReadLogEntry, i);
-      g_autofree char *key = NULL;
       GString *body;
 
       if (entry->kind == LS_READ_LOG_RESPONSE)
@@ -318,8 +299,6 @@ assert_client_reads (LsStream  *stream,
       g_assert_cmpuint (entry->connection, ==, got->len);
       body = g_ptr_array_index (got, got->len - 1);
       g_string_append_len (body, g_bytes_get_data (entry->data, NULL), (gssize) entry->size);
-      key = g_strdup_printf ("%u:%zu", entry->connection, body->len);
-      g_assert_true (g_hash_table_contains (boundaries, key));
     }
 
   g_assert_cmpuint (got->len, ==, bodies->len);
@@ -348,9 +327,6 @@ assert_server_chunks (LsDemoServer *server,
       gint64 offset = g_array_index (b->offsets, gint64, i);
       gint64 due = speed == LS_REPLAY_SPEED_MAX ? 0 : (gint64) ((double) offset / speed);
 
-      if (g_getenv ("LS_TEST_REPLAY_DEBUG"))
-        g_printerr ("chunk %u: conn %u read %u size %zu due %" G_GINT64_FORMAT " queued %" G_GINT64_FORMAT " offset %" G_GINT64_FORMAT "\n",
-                    i, chunk->connection, chunk->read, chunk->size, chunk->due_us, chunk->queued_us, offset);
       if (chunk->connection != last_connection)
         read = 0;
       last_connection = chunk->connection;
@@ -395,7 +371,7 @@ check_hand_replay (Fixture *f,
   g_assert_cmpuint (seen.opens, ==, 2);
   g_assert_cmpuint (seen.events->len, ==, 5);
   assert_same_strings (seen.events, b.events);
-  assert_client_reads (stream, b.bodies, b.chunks, b.read_connections);
+  assert_client_reads (stream, b.bodies);
   assert_server_chunks (f->server, path, &b, speed);
 
   g_ptr_array_unref (seen.events);
