@@ -58,6 +58,7 @@ struct _LsStreamPage
   GtkBox          *wait_box;
   GtkButton       *reconnect_now_button;
   GtkButton       *pause_button;
+  GtkButton       *replay_button;
   LsEventPanel    *event_panel;
   LsLlmView       *llm_view;
   LsResponsePane  *response_pane;
@@ -539,6 +540,8 @@ ls_stream_page_update_state (LsStreamPage *self)
 
   ls_stream_page_arm_countdown (self, next_change_us);
   gtk_widget_set_visible (GTK_WIDGET (self->wait_box), state == LS_STREAM_WAITING);
+  gtk_widget_set_visible (GTK_WIDGET (self->replay_button),
+                          self->stream != NULL && ls_stream_get_from_capture (self->stream));
   if (state == LS_STREAM_WAITING)
     {
       gboolean paused = ls_stream_get_reconnect_paused (self->stream);
@@ -803,6 +806,35 @@ ls_stream_page_show_capture (LsStreamPage *self,
   return TRUE;
 }
 
+/**
+ * ls_stream_page_new_capture_replay:
+ *
+ * The capture the page shows (ls_stream_page_show_capture()), ready to be
+ * served again by the demo server.
+ *
+ * Returns: (transfer full) (nullable): the replay, or %NULL with the
+ *   reason (no capture shown, or one that cannot be replayed)
+ */
+LsReplay *
+ls_stream_page_new_capture_replay (LsStreamPage  *self,
+                                   GError       **error)
+{
+  LsReadLog *read_log;
+
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
+
+  read_log = self->stream != NULL && ls_stream_get_from_capture (self->stream)
+               ? ls_stream_get_read_log (self->stream) : NULL;
+  if (read_log == NULL)
+    {
+      g_set_error_literal (error, LS_REPLAY_ERROR, LS_REPLAY_ERROR_NO_READS,
+                           _("Open a capture to replay it"));
+      return NULL;
+    }
+  return ls_replay_new (ls_stream_get_store (self->stream), read_log,
+                        ls_stream_get_options (self->stream)->format, error);
+}
+
 void
 ls_stream_page_stop (LsStreamPage *self)
 {
@@ -1052,6 +1084,7 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, wait_box);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, reconnect_now_button);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, replay_button);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, event_panel);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, llm_view);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, response_pane);
@@ -1261,6 +1294,12 @@ GtkWidget *
 _ls_stream_page_get_pause_button (LsStreamPage *self)
 {
   return GTK_WIDGET (self->pause_button);
+}
+
+GtkWidget *
+_ls_stream_page_get_replay_button (LsStreamPage *self)
+{
+  return GTK_WIDGET (self->replay_button);
 }
 
 gboolean

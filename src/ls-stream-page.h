@@ -8,6 +8,7 @@
 
 #include "ls-bridge.h"
 #include "ls-capture.h"
+#include "ls-replay.h"
 #include "ls-event-panel.h"
 #include "ls-request-editor.h"
 #include "ls-response-pane.h"
@@ -38,6 +39,8 @@ gboolean         ls_stream_page_show_capture     (LsStreamPage *self,
                                                   LsCapture    *capture,
                                                   const char   *name);
 /* What the Stop button does; also done when the page goes away. */
+LsReplay        *ls_stream_page_new_capture_replay (LsStreamPage *self,
+                                                    GError      **error);
 void             ls_stream_page_stop             (LsStreamPage *self);
 /* Ctrl+R: reconnect now when waiting to, else connect the request anew. */
 gboolean         ls_stream_page_reconnect        (LsStreamPage *self);

@@ -386,6 +386,32 @@ ls_window_stress_cancel_action (GtkWidget  *widget,
   ls_window_cancel_stress (LS_WINDOW (widget));
 }
 
+/* The capture the Stream page shows, served again by the demo server and
+ * streamed live from it. */
+static void
+ls_window_replay_capture_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  g_autoptr(LsReplay) replay = NULL;
+  g_autoptr(GError) error = NULL;
+
+  replay = ls_stream_page_new_capture_replay (self->stream_page, &error);
+  if (replay == NULL)
+    {
+      /* TRANSLATORS: what could not be done, then why. */
+      g_autofree char *message = g_strdup_printf (_("Could not replay the capture: %s"), error->message);
+
+      ls_window_show_banner (self, message);
+      return;
+    }
+  ls_window_show_banner (self, ls_replay_get_warning (replay));
+  if (LS_IS_APPLICATION (app))
+    ls_application_connect_replay (LS_APPLICATION (app), self, replay, 1.0);
+}
+
 static void
 ls_window_try_demo_action (GtkWidget  *widget,
                            const char *action_name,
@@ -1138,6 +1164,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.stress-test", NULL, ls_window_stress_action);
   gtk_widget_class_install_action (widget_class, "win.stress-test-cancel", NULL, ls_window_stress_cancel_action);
   gtk_widget_class_install_action (widget_class, "win.try-demo", NULL, ls_window_try_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.replay-capture", NULL, ls_window_replay_capture_action);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, ls_window_reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, ls_window_focus_url_action);
   gtk_widget_class_install_action (widget_class, "win.focus-filter", NULL, ls_window_focus_filter_action);
@@ -1267,6 +1294,35 @@ ls_window_start_demo (LsWindow   *self,
   ls_request_editor_set_method (editor, "GET");
   ls_request_editor_set_url (editor, url);
   ls_request_editor_set_format (editor, LS_STREAM_FORMAT_AUTO);
+  ls_request_editor_clear_headers (editor);
+  ls_request_editor_set_body (editor, NULL);
+  ls_stream_page_connect (self->stream_page);
+}
+
+/**
+ * ls_window_start_replay:
+ * @url: a replay's URL on the demo server
+ * @format: the captured request's format
+ *
+ * Fills the request with @url (GET, no headers or body) and connects: a
+ * live stream against the replay.
+ */
+void
+ls_window_start_replay (LsWindow       *self,
+                        const char     *url,
+                        LsStreamFormat  format)
+{
+  LsRequestEditor *editor;
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+  g_return_if_fail (url != NULL);
+
+  editor = ls_stream_page_get_editor (self->stream_page);
+  ls_window_hide_empty_state (self);
+  ls_window_show_page (self, "stream");
+  ls_request_editor_set_method (editor, "GET");
+  ls_request_editor_set_url (editor, url);
+  ls_request_editor_set_format (editor, format);
   ls_request_editor_clear_headers (editor);
   ls_request_editor_set_body (editor, NULL);
   ls_stream_page_connect (self->stream_page);

@@ -39,6 +39,9 @@ void            ls_window_show_page          (LsWindow      *self,
                                               const char    *name);
 void            ls_window_start_demo         (LsWindow      *self,
                                               const char    *base_uri);
+void            ls_window_start_replay       (LsWindow      *self,
+                                              const char    *url,
+                                              LsStreamFormat format);
 void            ls_window_use_demo           (LsWindow      *self);
 gboolean        ls_window_load_request       (LsWindow              *self,
                                               const LsStreamOptions *request,
