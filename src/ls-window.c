@@ -1305,7 +1305,8 @@ ls_window_start_demo (LsWindow   *self,
  * @format: the captured request's format
  *
  * Fills the request with @url (GET, no headers or body) and connects: a
- * live stream against the replay.
+ * live stream against the replay, in a new row when the selected one
+ * holds a stream (the capture replayed).
  */
 void
 ls_window_start_replay (LsWindow       *self,
@@ -1317,6 +1318,9 @@ ls_window_start_replay (LsWindow       *self,
   g_return_if_fail (LS_IS_WINDOW (self));
   g_return_if_fail (url != NULL);
 
+  /* Beside the capture it replays (or any stream shown), in a row of its own. */
+  if (ls_stream_page_get_stream (self->stream_page) != NULL)
+    ls_window_new_stream (self);
   editor = ls_stream_page_get_editor (self->stream_page);
   ls_window_hide_empty_state (self);
   ls_window_show_page (self, "stream");

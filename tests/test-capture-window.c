@@ -287,6 +287,15 @@ step_replayed (gpointer data)
   g_assert_nonnull (response);
   g_assert_cmpstr (ls_stream_response_get_header (response, "X-Served-By"), ==, "capture-test");
   g_assert_cmpstr (ls_stream_response_get_header (response, "Content-Type"), ==, "application/x-ndjson");
+  /* Beside the live stream and the capture, each in its row. */
+  {
+    g_autoptr(GPtrArray) pages = ls_window_list_streams (run->window);
+
+    g_assert_cmpuint (pages->len, ==, 3);
+    g_assert_true (ls_stream_page_get_stream (g_ptr_array_index (pages, 0)) == run->live);
+    g_assert_true (ls_stream_get_from_capture (ls_stream_page_get_stream (g_ptr_array_index (pages, 1))));
+    g_assert_true (g_ptr_array_index (pages, 2) == page_of (run));
+  }
   return TRUE;
 }
 
