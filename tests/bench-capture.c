@@ -59,7 +59,6 @@ static LsCapture *
 make_capture (guint64 n_events)
 {
   LsCapture *capture = g_new0 (LsCapture, 1);
-  g_autoptr(GString) body = g_string_new (NULL);
   g_autoptr(GString) pending = g_string_new (NULL);
   char data[96];
   gint64 t0 = g_get_monotonic_time ();
