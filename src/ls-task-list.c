@@ -489,6 +489,8 @@ ls_task_list_class_init (LsTaskListClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-task-list.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* Bound (and not stored) so that dispose_template() unparents it. */
+  gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, count_label);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, filter_entry);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, column_view);
