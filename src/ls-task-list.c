@@ -21,8 +21,11 @@
 #include "ls-format.h"
 #include "ls-task-list.h"
 
-/* The list follows the records at most this often. */
+/* The list follows the records at most this often... */
 #define REFRESH_INTERVAL_US (G_USEC_PER_SEC / 4)
+/* ...and counts them all again (the view dropped old ones: tens of
+ * milliseconds at 100,000 spans) at most this often. */
+#define RECOUNT_INTERVAL_US G_USEC_PER_SEC
 
 typedef enum
 {
@@ -58,6 +61,8 @@ struct _LsTaskList
   LsTaskTable        *table;
   LsTimelineView     *view;
   gint64              last_refresh_us;
+  gint64              last_recount_us;
+  guint64             generation;   /* of the records last counted */
   guint               refresh_id;   /* a refresh due, held back by the interval */
   gboolean            syncing;      /* selecting a row for the view's selection */
 };
@@ -379,6 +384,11 @@ ls_task_list_refresh (LsTaskList *self)
   self->last_refresh_us = g_get_monotonic_time ();
   if (self->view != NULL)
     records = ls_timeline_view_get_records (self->view, &n, &generation);
+  if (generation != self->generation)
+    {
+      self->generation = generation;
+      self->last_recount_us = self->last_refresh_us;
+    }
   ls_task_table_update (self->table, records, n, generation);
   update_count (self);
   sync_from_view (self);
@@ -398,9 +408,14 @@ static void
 on_records_changed_cb (LsTaskList *self)
 {
   gint64 wait = self->last_refresh_us + REFRESH_INTERVAL_US - g_get_monotonic_time ();
+  guint64 generation = 0;
+  guint n;
 
   if (self->refresh_id != 0)
     return;
+  ls_timeline_view_get_records (self->view, &n, &generation);
+  if (generation != self->generation)
+    wait = MAX (wait, self->last_recount_us + RECOUNT_INTERVAL_US - g_get_monotonic_time ());
   if (wait <= 0)
     ls_task_list_refresh (self);
   else

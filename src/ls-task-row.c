@@ -202,6 +202,16 @@ ls_task_row_set_figures (LsTaskRow           *self,
   label_changed = figures->name != old->name
                   || (figures->name == NULL && figures->child_name != old->child_name)
                   || g_strcmp0 (figures->detail, self->detail) != 0;
+  /* Most rows of an update are unchanged: no notification to freeze. */
+  if (!label_changed
+      && figures->state == old->state && figures->busy_us == old->busy_us
+      && figures->scheduled_us == old->scheduled_us && figures->idle_us == old->idle_us
+      && figures->dispatches == old->dispatches && figures->thread_id == old->thread_id
+      && figures->last_us == old->last_us && figures->loop == old->loop
+      && figures->parent == old->parent && figures->first_us == old->first_us
+      && figures->n_children == old->n_children && figures->last_seq == old->last_seq
+      && figures->category == old->category && figures->child_name == old->child_name)
+    return FALSE;
 
   g_object_freeze_notify (G_OBJECT (self));
 #define CHANGED(field, prop) \

@@ -36,6 +36,7 @@ typedef struct
   guint         position;        /* in rows, once listed */
   gboolean      listed;
   gboolean      dirty;
+  gboolean      unrecorded;      /* in the table's set of them */
   guint         open;            /* spans without an end */
   gboolean      failed;
   gboolean      cancelled;
@@ -140,9 +141,25 @@ entry_touch (LsTaskTable *self,
     }
 }
 
+static void
+entry_set_unrecorded (LsTaskTable *self,
+                      TaskEntry   *e,
+                      gboolean     unrecorded)
+{
+  if (e->unrecorded == unrecorded)
+    return;
+  e->unrecorded = unrecorded;
+  if (unrecorded)
+    g_hash_table_add (self->unrecorded, e);
+  else
+    g_hash_table_remove (self->unrecorded, e);
+}
+
+/* @task's entry, made (and pending) if new: as a parent, not recorded. */
 static TaskEntry *
 entry_get (LsTaskTable *self,
-           guint64      task)
+           guint64      task,
+           gboolean     as_parent)
 {
   TaskEntry *e = g_hash_table_lookup (self->entries, &task);
 
@@ -155,7 +172,7 @@ entry_get (LsTaskTable *self,
   e->row = ls_task_row_new (task);
   g_hash_table_insert (self->entries, &e->acc.task, e);
   g_ptr_array_add (self->pending, e);
-  g_hash_table_add (self->unrecorded, e);
+  entry_set_unrecorded (self, e, as_parent);
   return e;
 }
 
@@ -163,13 +180,13 @@ static void
 take_span (LsTaskTable    *self,
            const LsRecord *r)
 {
-  TaskEntry *e = entry_get (self, r->id);
+  TaskEntry *e = entry_get (self, r->id, FALSE);
   LsTaskFigures *a = &e->acc;
 
   entry_touch (self, e);
   if (a->dispatches == 0)
     {
-      g_hash_table_remove (self->unrecorded, e);
+      entry_set_unrecorded (self, e, FALSE);
       a->first_us = r->start_us;
     }
   else
@@ -203,7 +220,7 @@ take_span (LsTaskTable    *self,
 
   if (r->parent_id != 0 && r->parent_id != r->id)
     {
-      TaskEntry *p = entry_get (self, r->parent_id);
+      TaskEntry *p = entry_get (self, r->parent_id, TRUE);
 
       entry_touch (self, p);
       p->acc.n_children++;
@@ -298,7 +315,7 @@ remove_gone (LsTaskTable *self)
             {
               TaskEntry *gone = g_ptr_array_index (self->rows, i);
 
-              g_hash_table_remove (self->unrecorded, gone);
+              entry_set_unrecorded (self, gone, FALSE);
               g_hash_table_remove (self->entries, &gone->acc.task);
             }
           g_ptr_array_remove_range (self->rows, start, end - start);
@@ -316,7 +333,7 @@ remove_gone (LsTaskTable *self)
 
           if (e->acc.dispatches == 0 && e->acc.n_children == 0)
             {
-              g_hash_table_remove (self->unrecorded, e);
+              entry_set_unrecorded (self, e, FALSE);
               g_hash_table_remove (self->entries, &e->acc.task);
               continue;
             }
@@ -359,8 +376,9 @@ ls_task_table_update (LsTaskTable    *self,
         {
           entry_reset (e);
           e->dirty = FALSE;
-          g_hash_table_add (self->unrecorded, e);
+          e->unrecorded = FALSE;
         }
+      g_hash_table_remove_all (self->unrecorded);
       g_ptr_array_set_size (self->dirty, 0);
       self->now_us = 0;
       self->generation = generation;
@@ -389,7 +407,10 @@ ls_task_table_update (LsTaskTable    *self,
       remove_gone (self);
       g_hash_table_iter_init (&iter, self->entries);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &e))
-        entry_touch (self, e);
+        {
+          entry_touch (self, e);
+          entry_set_unrecorded (self, e, e->acc.dispatches == 0);
+        }
     }
   else
     {
