@@ -144,7 +144,6 @@ cell_update (GtkInscription *cell,
         else
           markup = g_markup_escape_text (f->name, -1);
         gtk_inscription_set_markup (cell, markup);
-        gtk_widget_set_tooltip_text (GTK_WIDGET (cell), ls_task_row_get_label (row));
       }
       break;
 
@@ -193,6 +192,24 @@ on_row_notify_cb (LsTaskRow      *row,
   cell_update (cell, row);
 }
 
+/* The whole name and detail, asked for when shown: setting a tooltip on
+ * every bind costs a pointer query to the X server each time. */
+static gboolean
+on_task_query_tooltip_cb (GtkWidget  *cell,
+                          int         x,
+                          int         y,
+                          gboolean    keyboard,
+                          GtkTooltip *tooltip,
+                          gpointer    user_data)
+{
+  LsTaskRow *row = g_object_get_data (G_OBJECT (cell), "ls-row");
+
+  if (row == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, ls_task_row_get_label (row));
+  return TRUE;
+}
+
 static void
 cell_setup_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
@@ -220,6 +237,9 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
       gtk_widget_add_css_class (cell, "dim-label");
       break;
     case COLUMN_TASK:
+      gtk_widget_set_has_tooltip (cell, TRUE);
+      g_signal_connect (cell, "query-tooltip", G_CALLBACK (on_task_query_tooltip_cb), NULL);
+      break;
     case COLUMN_STATE:
     default:
       break;
@@ -236,6 +256,7 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
   LsTaskRow *row = gtk_list_item_get_item (list_item);
 
   cell_update (GTK_INSCRIPTION (cell), row);
+  g_object_set_data (G_OBJECT (cell), "ls-row", row);
   /* A row changes in place: its cells on screen follow. */
   g_signal_connect_object (row, "notify", G_CALLBACK (on_row_notify_cb), cell, 0);
 }
@@ -248,6 +269,7 @@ cell_unbind_cb (GtkSignalListItemFactory *factory,
   GtkWidget *cell = gtk_list_item_get_child (list_item);
   LsTaskRow *row = gtk_list_item_get_item (list_item);
 
+  g_object_set_data (G_OBJECT (cell), "ls-row", NULL);
   if (row != NULL)
     g_signal_handlers_disconnect_by_func (row, on_row_notify_cb, cell);
 }

@@ -34,7 +34,6 @@ enum {
   PROP_IDLE,
   PROP_DISPATCHES,
   PROP_THREAD_ID,
-  PROP_LAST_US,
   N_PROPS
 };
 
@@ -74,9 +73,6 @@ ls_task_row_get_property (GObject    *object,
     case PROP_THREAD_ID:
       g_value_set_int (value, self->figures.thread_id);
       break;
-    case PROP_LAST_US:
-      g_value_set_int64 (value, self->figures.last_us);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -110,7 +106,6 @@ ls_task_row_class_init (LsTaskRowClass *klass)
   properties[PROP_IDLE] = g_param_spec_int64 ("idle", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_DISPATCHES] = g_param_spec_uint ("dispatches", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_THREAD_ID] = g_param_spec_int ("thread-id", NULL, NULL, 0, G_MAXINT, 0, flags);
-  properties[PROP_LAST_US] = g_param_spec_int64 ("last-us", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -188,6 +183,15 @@ ls_task_row_get_label (LsTaskRow *self)
   return self->label;
 }
 
+/**
+ * ls_task_row_set_figures:
+ *
+ * Takes @figures, copying the detail. Returns TRUE when something the
+ * list shows or sorts by changed (notified); what it does not show (the
+ * latest span, the children's count) changes silently, so that a task
+ * not recorded yet, whose children keep coming, does not move in the
+ * list at every refresh.
+ */
 gboolean
 ls_task_row_set_figures (LsTaskRow           *self,
                          const LsTaskFigures *figures)
@@ -202,16 +206,17 @@ ls_task_row_set_figures (LsTaskRow           *self,
   label_changed = figures->name != old->name
                   || (figures->name == NULL && figures->child_name != old->child_name)
                   || g_strcmp0 (figures->detail, self->detail) != 0;
-  /* Most rows of an update are unchanged: no notification to freeze. */
+  /* Most rows of an update are unchanged: nothing to notify. */
   if (!label_changed
       && figures->state == old->state && figures->busy_us == old->busy_us
       && figures->scheduled_us == old->scheduled_us && figures->idle_us == old->idle_us
       && figures->dispatches == old->dispatches && figures->thread_id == old->thread_id
-      && figures->last_us == old->last_us && figures->loop == old->loop
-      && figures->parent == old->parent && figures->first_us == old->first_us
-      && figures->n_children == old->n_children && figures->last_seq == old->last_seq
-      && figures->category == old->category && figures->child_name == old->child_name)
-    return FALSE;
+      && figures->loop == old->loop)
+    {
+      self->figures = *figures;
+      self->figures.detail = self->detail;
+      return FALSE;
+    }
 
   g_object_freeze_notify (G_OBJECT (self));
 #define CHANGED(field, prop) \
@@ -226,12 +231,13 @@ ls_task_row_set_figures (LsTaskRow           *self,
   CHANGED (idle_us, PROP_IDLE);
   CHANGED (dispatches, PROP_DISPATCHES);
   CHANGED (thread_id, PROP_THREAD_ID);
-  CHANGED (last_us, PROP_LAST_US);
 #undef CHANGED
-  if (figures->loop != old->loop || figures->parent != old->parent || figures->first_us != old->first_us
-      || figures->n_children != old->n_children || figures->last_seq != old->last_seq
-      || figures->category != old->category)
-    changed = TRUE;
+  if (figures->loop != old->loop)
+    {
+      /* Shown with the thread, in the same column. */
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_ID]);
+      changed = TRUE;
+    }
 
   if (label_changed)
     {

@@ -55,7 +55,7 @@ gboolean             ls_task_row_get_recorded (LsTaskRow           *self);
 /* What the Task column shows and the filter matches: name and detail. */
 const char          *ls_task_row_get_label    (LsTaskRow           *self);
 /* Takes @figures (copying the detail), notifies what changed; TRUE if
- * anything did. */
+ * anything the list shows or sorts by did. */
 gboolean             ls_task_row_set_figures  (LsTaskRow           *self,
                                                const LsTaskFigures *figures);
 

@@ -936,6 +936,14 @@ step_shot_timeline (gpointer data)
 
   if (mapped)
     _ls_timeline_view_refresh (timeline);
+  /* The task list as the view's records have it, once (it follows them
+   * at most four times a second by itself). */
+  if (mapped && run->shot_frame < 0 && _ls_timeline_view_get_n_records (timeline) > 100
+      && g_object_get_data (G_OBJECT (timeline), "ls-shot-tasks") == NULL)
+    {
+      ls_task_list_refresh (ls_timeline_page_get_task_list (ls_window_get_timeline_page (run->window)));
+      g_object_set_data (G_OBJECT (timeline), "ls-shot-tasks", GINT_TO_POINTER (1));
+    }
   return shoot_page (run, "timeline", ls_window_get_timeline_page (run->window),
                      mapped && _ls_timeline_view_get_n_records (timeline) > 100);
 }
