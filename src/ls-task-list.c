@@ -45,6 +45,7 @@ struct _LsTaskList
   /* Template widgets and objects */
   GtkLabel           *count_label;
   GtkSearchEntry     *filter_entry;
+  GtkScrolledWindow  *scroller;
   GtkColumnView      *column_view;
   GtkSingleSelection *selection;
   GtkSortListModel   *sort_model;
@@ -399,8 +400,11 @@ ls_task_list_refresh (LsTaskList *self)
   const LsRecord *records = NULL;
   guint64 generation = 0;
   guint n = 0;
+  gboolean at_top;
 
   g_return_if_fail (LS_IS_TASK_LIST (self));
+
+  at_top = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (self->scroller)) <= 0;
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   self->last_refresh_us = g_get_monotonic_time ();
@@ -413,6 +417,17 @@ ls_task_list_refresh (LsTaskList *self)
     }
   ls_task_table_update (self->table, records, n, generation);
   update_count (self);
+  /* A list read from its top (the busiest tasks, by default) stays there:
+   * the list view would otherwise keep the row it showed first in view
+   * while new ones go in above it. */
+  if (at_top && gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION
+      && g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    {
+      GtkWidget *list = find_list_view (GTK_WIDGET (self->column_view));
+
+      if (list != NULL)
+        gtk_widget_activate_action (list, "list.scroll-to-item", "u", 0);
+    }
   sync_from_view (self);
 }
 
@@ -530,6 +545,7 @@ ls_task_list_class_init (LsTaskListClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, count_label);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, filter_entry);
+  gtk_widget_class_bind_template_child (widget_class, LsTaskList, scroller);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, column_view);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, selection);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, sort_model);

@@ -769,6 +769,18 @@ test_task_list_paused (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (table), ==, 3);
   g_assert_false (ls_task_row_get_recorded (ls_task_table_lookup (ls_task_list_get_table (list), parent)));
 
+  /* Up from the child reaches its parent not recorded yet: the task,
+   * through its child, and its row in the list. */
+  ls_timeline_view_select_task (f->view, child);
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, child);
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, parent);
+  g_assert_cmpuint (selected_task (f->view), ==, child);
+  g_assert_cmpuint (ls_task_row_get_task (gtk_single_selection_get_selected_item (ls_task_list_get_selection (list))),
+                    ==, parent);
+  ls_timeline_view_select_seq (f->view, G_MAXUINT64);
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, 0);
+
   /* The parent's row selects it through its child. */
   for (guint i = 0; i < n_shown (list); i++)
     if (ls_task_row_get_task (shown_row (list, i)) == parent)
