@@ -1805,6 +1805,8 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
       self->origin_real_us = ls_recorder_get_origin_real_us (recorder);
     }
   _ls_timeline_view_refresh (self);
+  /* Other records, even none: readers of them count again. */
+  g_signal_emit (self, signals[RECORDS_CHANGED], 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
 }

@@ -598,6 +598,12 @@ filter_applied (gpointer data)
   return n_shown (list) == GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->view), "want-shown"));
 }
 
+static gboolean
+table_empty (gpointer data)
+{
+  return g_list_model_get_n_items (data) == 0;
+}
+
 /* A demo stream's tasks in the task list: one row per task id, its
  * dispatches the number of its spans in the recorder; busiest first, or
  * by any figure's order; the filter keeps matching names whatever their
@@ -739,7 +745,9 @@ test_task_list (Fixture       *f,
   ls_timeline_view_select_seq (f->view, G_MAXUINT64);
   g_assert_null (gtk_single_selection_get_selected_item (selection));
 
+  /* Another recorder, empty: the list follows, by itself. */
   ls_timeline_page_set_recorder (f->page, f->recorder);
+  g_assert_true (ls_gui_test_wait_for (table_empty, table));
   g_clear_object (&stream);
   ls_test_streams_clear (&s);
   ls_test_demo_server_stop (demo);
