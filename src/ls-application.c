@@ -48,7 +48,7 @@ struct _LsApplication
   LsLoopProbe    *ui_probe;
   LsDemoServer   *demo_server;   /* once a window asked for it */
   GCancellable   *demo_cancellable;
-  GList          *demo_waiting;  /* of GWeakRef * to windows, until the server listens */
+  GList          *demo_waiting;  /* of DemoWaiting *, until the server listens */
 
   gboolean        demo;
   gboolean        quitting;
@@ -79,6 +79,10 @@ static const GOptionEntry option_entries[] = {
     N_("Request body, or @FILE to read it from a file"), N_("BODY") },
   { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Start connected to the built-in demo server"), NULL },
+  { "replay", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Serve the capture FILE again from the demo server and start connected to it (implies --demo)"), N_("FILE") },
+  { "speed", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --replay: 0.1 to 100 times the capture's pace, or max (default 1)"), N_("X") },
   /* Handled in main() before GTK starts; listed here so that --help shows it. */
   { "headless", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Stream without a window, printing JSON lines (loopscope --headless --help lists its options)"), NULL },
@@ -263,6 +267,8 @@ ls_application_startup (GApplication *app)
     { "win.reconnect", { "<Control>r", NULL } },
     { "win.focus-url", { "<Control>l", NULL } },
     { "win.focus-filter", { "<Control>f", NULL } },
+    { "win.new-stream", { "<Control>t", NULL } },
+    { "win.close-stream", { "<Control>w", NULL } },
   };
   guint capacity = DEFAULT_RECORDER_CAPACITY;
 
@@ -319,6 +325,39 @@ weak_ref_free (GWeakRef *weak)
   g_free (weak);
 }
 
+/* A window waiting for the demo server to listen, and what it will
+ * stream: the tick stream, or a replay's path. */
+typedef struct
+{
+  GWeakRef        window;
+  char           *path;     /* NULL: the tick stream */
+  LsStreamFormat  format;
+} DemoWaiting;
+
+static void
+demo_waiting_free (DemoWaiting *waiting)
+{
+  g_weak_ref_clear (&waiting->window);
+  g_free (waiting->path);
+  g_free (waiting);
+}
+
+static void
+start_window_on_demo (LsWindow     *window,
+                      LsDemoServer *server,
+                      const char   *path,
+                      LsStreamFormat format)
+{
+  if (path == NULL)
+    ls_window_start_demo (window, ls_demo_server_get_base_uri (server));
+  else
+    {
+      g_autofree char *url = g_strconcat (ls_demo_server_get_base_uri (server), path, NULL);
+
+      ls_window_start_replay (window, url, format);
+    }
+}
+
 /* The demo server listens (on its own thread): point the windows that
  * asked for it at it. */
 static void
@@ -347,12 +386,13 @@ on_demo_server_started_cb (GObject      *source,
   waiting = g_steal_pointer (&self->demo_waiting);
   for (GList *l = waiting; l != NULL && !self->quitting; l = l->next)
     {
-      g_autoptr(LsWindow) window = g_weak_ref_get (l->data);
+      DemoWaiting *w = l->data;
+      g_autoptr(LsWindow) window = g_weak_ref_get (&w->window);
 
       if (window != NULL)
-        ls_window_start_demo (window, ls_demo_server_get_base_uri (server));
+        start_window_on_demo (window, server, w->path, w->format);
     }
-  g_list_free_full (waiting, (GDestroyNotify) weak_ref_free);
+  g_list_free_full (waiting, (GDestroyNotify) demo_waiting_free);
 }
 
 static gboolean
@@ -368,37 +408,15 @@ debug_live_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/**
- * ls_application_connect_demo:
- * @window: the window to connect
- *
- * Starts the embedded demo server if it is not running yet, then connects
- * @window to its tick stream (at once when the server already listens).
- */
-void
-ls_application_connect_demo (LsApplication *self,
-                             LsWindow      *window)
+/* Starts the demo server unless it runs or is starting; returns whether
+ * it listens already. */
+static gboolean
+ls_application_ensure_demo_server (LsApplication *self)
 {
   GWeakRef *weak;
 
-  g_return_if_fail (LS_IS_APPLICATION (self));
-  g_return_if_fail (LS_IS_WINDOW (window));
-
-  if (self->engine_error != NULL || self->quitting)
-    return;
-
-  if (self->demo_server != NULL && ls_demo_server_is_running (self->demo_server))
-    {
-      ls_window_start_demo (window, ls_demo_server_get_base_uri (self->demo_server));
-      return;
-    }
-
-  weak = g_new0 (GWeakRef, 1);
-  g_weak_ref_init (weak, window);
-  self->demo_waiting = g_list_append (self->demo_waiting, weak);
-
   if (self->demo_server != NULL)
-    return;   /* starting: the window is served when it listens */
+    return ls_demo_server_is_running (self->demo_server);
 
   /* Weak: a start that completes after the application is gone (or never
    * gets to run its callback) must not keep it alive. */
@@ -412,6 +430,79 @@ ls_application_connect_demo (LsApplication *self,
                               on_demo_server_started_cb, weak);
   if (self->debug_quit && self->debug_live_id == 0)
     self->debug_live_id = ls_timeout_add_named (G_PRIORITY_DEFAULT, 50, "app.debug-live", debug_live_cb, self, NULL);
+  return FALSE;
+}
+
+/* @window streams @path (NULL: the tick stream) from the demo server, at
+ * once or when it listens. */
+static void
+ls_application_connect_demo_path (LsApplication  *self,
+                                  LsWindow       *window,
+                                  const char     *path,
+                                  LsStreamFormat  format)
+{
+  DemoWaiting *waiting;
+
+  if (ls_application_ensure_demo_server (self))
+    {
+      start_window_on_demo (window, self->demo_server, path, format);
+      return;
+    }
+
+  waiting = g_new0 (DemoWaiting, 1);
+  g_weak_ref_init (&waiting->window, window);
+  waiting->path = g_strdup (path);
+  waiting->format = format;
+  self->demo_waiting = g_list_append (self->demo_waiting, waiting);
+}
+
+/**
+ * ls_application_connect_demo:
+ * @window: the window to connect
+ *
+ * Starts the embedded demo server if it is not running yet, then connects
+ * @window to its tick stream (at once when the server already listens).
+ */
+void
+ls_application_connect_demo (LsApplication *self,
+                             LsWindow      *window)
+{
+  g_return_if_fail (LS_IS_APPLICATION (self));
+  g_return_if_fail (LS_IS_WINDOW (window));
+
+  if (self->engine_error != NULL || self->quitting)
+    return;
+
+  ls_application_connect_demo_path (self, window, NULL, LS_STREAM_FORMAT_AUTO);
+}
+
+/**
+ * ls_application_connect_replay:
+ * @window: the window to connect
+ * @replay: the capture to serve again
+ * @speed: its speed (LS_REPLAY_SPEED_MAX: as fast as possible)
+ *
+ * Starts the embedded demo server if it is not running yet, adds @replay
+ * to it and connects @window to the replay: a live stream.
+ */
+void
+ls_application_connect_replay (LsApplication *self,
+                               LsWindow      *window,
+                               LsReplay      *replay,
+                               double         speed)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (LS_IS_APPLICATION (self));
+  g_return_if_fail (LS_IS_WINDOW (window));
+  g_return_if_fail (replay != NULL);
+
+  if (self->engine_error != NULL || self->quitting)
+    return;
+
+  ls_application_ensure_demo_server (self);
+  path = ls_demo_server_add_replay (self->demo_server, replay, speed);
+  ls_application_connect_demo_path (self, window, path, ls_replay_get_format (replay));
 }
 
 static LsWindow *
@@ -501,6 +592,10 @@ ls_application_command_line (GApplication            *app,
   g_autofree const char **rest = NULL;
   LsWindow *window;
   gboolean demo = g_variant_dict_contains (options, "demo");
+  g_autoptr(LsReplay) replay = NULL;
+  g_autofree char *replay_path = NULL;
+  g_autofree char *speed_text = NULL;
+  double speed = 1.0;
   const char *url = NULL;
 
   if (self->quitting)
@@ -515,6 +610,42 @@ ls_application_command_line (GApplication            *app,
           g_application_command_line_printerr (command_line, _("loopscope: one URL at most, got “%s” too\n"), rest[1]);
           return 1;
         }
+    }
+
+  g_variant_dict_lookup (options, "replay", "^ay", &replay_path);
+  g_variant_dict_lookup (options, "speed", "s", &speed_text);
+  if (speed_text != NULL && replay_path == NULL)
+    {
+      g_application_command_line_printerr (command_line, _("loopscope: --speed needs --replay\n"));
+      return 1;
+    }
+  if (replay_path != NULL)
+    {
+      /* Relative to where the command was typed, not to the primary instance. */
+      g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (command_line, replay_path);
+      g_autofree char *path = g_file_get_path (file);
+
+      if (url != NULL)
+        {
+          g_application_command_line_printerr (command_line,
+                                               _("loopscope: --replay streams from the demo server, give no URL\n"));
+          return 1;
+        }
+      if (speed_text != NULL && !ls_replay_parse_speed (speed_text, &speed, &error))
+        {
+          g_application_command_line_printerr (command_line, "loopscope: --speed: %s\n", error->message);
+          return 1;
+        }
+      replay = path != NULL ? ls_replay_new_for_file (path, &error) : NULL;
+      if (replay == NULL)
+        {
+          g_application_command_line_printerr (command_line, "loopscope: --replay: %s\n",
+                                               error != NULL ? error->message : replay_path);
+          return 1;
+        }
+      if (ls_replay_get_warning (replay) != NULL)
+        g_application_command_line_printerr (command_line, "loopscope: %s\n", ls_replay_get_warning (replay));
+      demo = TRUE;
     }
 
   if (url != NULL)
@@ -544,6 +675,10 @@ ls_application_command_line (GApplication            *app,
 
   if (request != NULL)
     ls_window_load_request (window, request, TRUE);
+  else if (replay != NULL)
+    {
+      ls_application_connect_replay (self, window, replay, speed);
+    }
   else if (demo || (self->demo && !g_application_command_line_get_is_remote (command_line)))
     ls_window_use_demo (window);
 
@@ -612,7 +747,7 @@ ls_application_shutdown (GApplication *app)
   g_cancellable_cancel (self->demo_cancellable);
   if (self->demo_server != NULL)
     ls_demo_server_stop (self->demo_server);
-  g_list_free_full (g_steal_pointer (&self->demo_waiting), (GDestroyNotify) weak_ref_free);
+  g_list_free_full (g_steal_pointer (&self->demo_waiting), (GDestroyNotify) demo_waiting_free);
 
   if (self->ui_probe != NULL)
     ls_loop_probe_detach (self->ui_probe);

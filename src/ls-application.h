@@ -33,6 +33,10 @@ void           ls_application_set_demo          (LsApplication     *self,
                                                  gboolean           demo);
 void           ls_application_connect_demo      (LsApplication     *self,
                                                  LsWindow          *window);
+void           ls_application_connect_replay    (LsApplication     *self,
+                                                 LsWindow          *window,
+                                                 LsReplay          *replay,
+                                                 double             speed);
 void           ls_application_update_activity   (LsApplication     *self);
 
 G_END_DECLS

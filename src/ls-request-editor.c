@@ -725,3 +725,43 @@ ls_request_editor_popup_extras (LsRequestEditor *self)
 
   gtk_menu_button_popup (self->extras_button);
 }
+
+/**
+ * ls_request_editor_copy_from:
+ * @source: another editor
+ *
+ * Makes this editor's request @source's: method, URL, format, headers,
+ * body (kept even while the method sends none), reconnect and timings.
+ * What the streams sidebar's Duplicate does.
+ */
+void
+ls_request_editor_copy_from (LsRequestEditor *self,
+                             LsRequestEditor *source)
+{
+  g_autofree char *body = NULL;
+  LsRequestTiming timing;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (self));
+  g_return_if_fail (LS_IS_REQUEST_EDITOR (source));
+
+  ls_request_editor_set_method (self, ls_request_editor_get_method (source));
+  ls_request_editor_set_url (self, ls_request_editor_get_url (source));
+  ls_request_editor_set_format (self, ls_request_editor_get_format (source));
+  ls_request_editor_clear_headers (self);
+  for (guint i = 0; i < ls_request_editor_get_n_headers (source); i++)
+    {
+      const char *name, *value;
+
+      if (ls_request_editor_get_header (source, i, &name, &value))
+        ls_request_editor_add_header (self, name, value);
+    }
+  buffer = gtk_text_view_get_buffer (source->body_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  body = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  ls_request_editor_set_body (self, body[0] != '\0' ? body : NULL);
+  ls_request_editor_set_reconnect (self, ls_request_editor_get_reconnect (source));
+  ls_request_editor_get_timing (source, &timing);
+  ls_request_editor_set_timing (self, &timing);
+}

@@ -72,6 +72,9 @@ const char     *ls_request_editor_get_error      (LsRequestEditor *self);
 void            ls_request_editor_set_running    (LsRequestEditor *self,
                                                   gboolean         running);
 gboolean        ls_request_editor_get_running    (LsRequestEditor *self);
+/* The whole request of @source, as Duplicate makes a new stream of it. */
+void            ls_request_editor_copy_from      (LsRequestEditor *self,
+                                                  LsRequestEditor *source);
 /* When connecting is impossible, why (shown as the button's tooltip). */
 void            ls_request_editor_set_can_connect (LsRequestEditor *self,
                                                    gboolean         can_connect,

@@ -17,6 +17,8 @@ const char *_ls_stream_page_get_figure         (LsStreamPage *self,
 /* The buttons shown while waiting to reconnect. */
 GtkWidget  *_ls_stream_page_get_reconnect_now_button (LsStreamPage *self);
 GtkWidget  *_ls_stream_page_get_pause_button   (LsStreamPage *self);
+/* Replay, shown with a capture. */
+GtkWidget  *_ls_stream_page_get_replay_button  (LsStreamPage *self);
 /* Whether the countdown's timer exists (only while a countdown is shown). */
 gboolean    _ls_stream_page_get_countdown_active (LsStreamPage *self);
 

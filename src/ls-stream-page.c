@@ -58,6 +58,7 @@ struct _LsStreamPage
   GtkBox          *wait_box;
   GtkButton       *reconnect_now_button;
   GtkButton       *pause_button;
+  GtkButton       *replay_button;
   LsEventPanel    *event_panel;
   LsLlmView       *llm_view;
   LsResponsePane  *response_pane;
@@ -69,7 +70,6 @@ struct _LsStreamPage
   GSettings       *settings;      /* the Preferences: new streams' defaults */
   LsRequestTiming  timing_defaults; /* the Preferences' timings last put into the editor */
   LsStream        *stream;
-  guint32          next_stream_id;
   guint32          response_shown_id; /* the stream whose failure brought the Response page up */
   gboolean         live;          /* the stream is connecting, open or waiting to reconnect */
   guint            countdown_id;  /* one-shot, re-armed at the next change of the shown wait; 0 when none is shown */
@@ -81,7 +81,17 @@ struct _LsStreamPage
   char            *pinned_url;
 
   char            *capture_name;  /* the stream shown was read from this capture file */
+
+  /* What a row of the streams sidebar shows of this page */
+  char            *title;
+  char            *location;      /* host and port; NULL before the first stream */
+  char            *summary;
+  const char      *summary_class; /* static: "running", "stopping", "closed" or NULL */
 };
+
+/* Stream ids are the window's, not the page's: the timeline tells
+ * streams apart by them. The UI thread hands them out. */
+static guint32 last_stream_id;
 
 G_DEFINE_FINAL_TYPE (LsStreamPage, ls_stream_page, GTK_TYPE_WIDGET)
 
@@ -89,6 +99,8 @@ enum
 {
   PROP_0,
   PROP_LIVE,
+  PROP_TITLE,
+  PROP_SUMMARY,
   N_PROPS
 };
 
@@ -342,7 +354,8 @@ format_countdown (gint64  remaining_us,
  * nothing on it will change by itself (paused). */
 static char *
 ls_stream_page_wait_message (LsStreamPage *self,
-                             gint64       *next_change_us)
+                             gint64       *next_change_us,
+                             char        **when_out)
 {
   const GError *error = NULL;
   gboolean opened = FALSE;
@@ -369,10 +382,76 @@ ls_stream_page_wait_message (LsStreamPage *self,
   else
     when = format_countdown (due - now, now, next_change_us);
 
+  *when_out = g_strdup (when);
   if (why == NULL)
     return g_steal_pointer (&when);
   /* TRANSLATORS: why the stream waits, then when it reconnects */
   return g_strdup_printf (C_("reconnect wait", "%s. %s"), why, when);
+}
+
+/* "/sse/ticks?rate=20" (or the capture's file name) and "127.0.0.1:8080":
+ * the URL without its scheme or credentials, in two parts. */
+static char *
+ls_stream_page_make_title (LsStreamPage  *self,
+                           char         **location)
+{
+  g_autofree char *url = NULL;
+  const char *rest, *path;
+
+  *location = NULL;
+  if (self->stream == NULL)
+    return g_strdup (_("New Stream"));
+  url = ls_redact_url (ls_stream_get_options (self->stream)->url);
+  rest = strstr (url, "://");
+  rest = rest != NULL ? rest + 3 : url;
+  path = strchr (rest, '/');
+  if (path == NULL)
+    path = rest + strlen (rest);
+  *location = g_strndup (rest, path - rest);
+  if (self->capture_name != NULL)
+    return g_strdup (self->capture_name);
+  return g_strdup (path[0] != '\0' ? path : "/");
+}
+
+/* The sidebar row's line: the state, with the countdown while waiting
+ * and the reason when failed. */
+static void
+ls_stream_page_update_summary (LsStreamPage  *self,
+                               LsStreamState  state,
+                               const char    *when)
+{
+  g_autofree char *location = NULL;
+  g_autofree char *title = ls_stream_page_make_title (self, &location);
+  g_autofree char *summary = NULL;
+  const char *css = state_css_class (state);
+
+  if (self->stream == NULL)
+    summary = g_strdup (_("Not connected"));
+  else if (state == LS_STREAM_WAITING && ls_stream_get_reconnect_paused (self->stream))
+    summary = g_strdup (C_("stream state", "Paused"));
+  else if (state == LS_STREAM_WAITING && when != NULL)
+    summary = g_strdup (when);
+  else if (state == LS_STREAM_FAILED && ls_stream_get_message (self->stream) != NULL)
+    /* TRANSLATORS: a stream's state ("Failed"), then why, in the streams sidebar. */
+    summary = g_strdup_printf (C_("stream row", "%s: %s"), state_label (state), ls_stream_get_message (self->stream));
+  else
+    summary = g_strdup (state_label (state));
+
+  self->summary_class = css;
+  if (g_strcmp0 (title, self->title) != 0 || g_strcmp0 (location, self->location) != 0)
+    {
+      g_free (self->title);
+      self->title = g_steal_pointer (&title);
+      g_free (self->location);
+      self->location = g_steal_pointer (&location);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+    }
+  if (g_strcmp0 (summary, self->summary) != 0)
+    {
+      g_free (self->summary);
+      self->summary = g_steal_pointer (&summary);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUMMARY]);
+    }
 }
 
 static gboolean
@@ -392,6 +471,7 @@ ls_stream_page_update_state (LsStreamPage *self)
   const char *css = state_css_class (state);
   const char *message = NULL;
   g_autofree char *owned = NULL;
+  g_autofree char *when = NULL;
   LsStreamStats stats;
   gint64 next_change_us = -1;
 
@@ -425,7 +505,7 @@ ls_stream_page_update_state (LsStreamPage *self)
           break;
 
         case LS_STREAM_WAITING:
-          owned = ls_stream_page_wait_message (self, &next_change_us);
+          owned = ls_stream_page_wait_message (self, &next_change_us, &when);
           message = owned;
           break;
 
@@ -460,6 +540,8 @@ ls_stream_page_update_state (LsStreamPage *self)
 
   ls_stream_page_arm_countdown (self, next_change_us);
   gtk_widget_set_visible (GTK_WIDGET (self->wait_box), state == LS_STREAM_WAITING);
+  gtk_widget_set_visible (GTK_WIDGET (self->replay_button),
+                          self->stream != NULL && ls_stream_get_from_capture (self->stream));
   if (state == LS_STREAM_WAITING)
     {
       gboolean paused = ls_stream_get_reconnect_paused (self->stream);
@@ -505,6 +587,7 @@ ls_stream_page_update_state (LsStreamPage *self)
                                  && state != LS_STREAM_IDLE);
   ls_stream_page_update_figures (self);
   ls_stream_page_update_response (self);
+  ls_stream_page_update_summary (self, state, when);
 }
 
 static void
@@ -638,7 +721,7 @@ ls_stream_page_connect (LsStreamPage *self)
   ls_settings_apply_store_limits (self->settings, store);
   ls_event_panel_set_store (self->event_panel, store);
 
-  self->stream = ls_stream_new (self->bridge, options, store, ++self->next_stream_id);
+  self->stream = ls_stream_new (self->bridge, options, store, ++last_stream_id);
   g_signal_connect_swapped (self->stream, "notify::state", G_CALLBACK (on_stream_state_cb), self);
   g_signal_connect_swapped (self->stream, "progress", G_CALLBACK (on_stream_progress_cb), self);
   ls_llm_view_set_stream (self->llm_view, self->stream);
@@ -710,7 +793,7 @@ ls_stream_page_show_capture (LsStreamPage *self,
 
   ls_event_panel_set_store (self->event_panel, capture->store);
   self->stream = ls_stream_new_from_capture (self->bridge, capture->request, capture->store,
-                                             ++self->next_stream_id, capture->state, capture->end,
+                                             ++last_stream_id, capture->state, capture->end,
                                              capture->message, &capture->stats, capture->response,
                                              capture->read_log);
   self->capture_name = g_strdup (name);
@@ -721,6 +804,35 @@ ls_stream_page_show_capture (LsStreamPage *self,
   ls_stream_page_update_figures (self);
   ls_stream_page_update_response (self);
   return TRUE;
+}
+
+/**
+ * ls_stream_page_new_capture_replay:
+ *
+ * The capture the page shows (ls_stream_page_show_capture()), ready to be
+ * served again by the demo server.
+ *
+ * Returns: (transfer full) (nullable): the replay, or %NULL with the
+ *   reason (no capture shown, or one that cannot be replayed)
+ */
+LsReplay *
+ls_stream_page_new_capture_replay (LsStreamPage  *self,
+                                   GError       **error)
+{
+  LsReadLog *read_log;
+
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
+
+  read_log = self->stream != NULL && ls_stream_get_from_capture (self->stream)
+               ? ls_stream_get_read_log (self->stream) : NULL;
+  if (read_log == NULL)
+    {
+      g_set_error_literal (error, LS_REPLAY_ERROR, LS_REPLAY_ERROR_NO_READS,
+                           _("Open a capture to replay it"));
+      return NULL;
+    }
+  return ls_replay_new (ls_stream_get_store (self->stream), read_log,
+                        ls_stream_get_options (self->stream)->format, error);
 }
 
 void
@@ -896,6 +1008,9 @@ ls_stream_page_dispose (GObject *object)
   g_clear_pointer (&self->pinned_fingerprint, g_free);
   g_clear_pointer (&self->pinned_url, g_free);
   g_clear_pointer (&self->capture_name, g_free);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->location, g_free);
+  g_clear_pointer (&self->summary, g_free);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_STREAM_PAGE);
 
@@ -916,6 +1031,14 @@ ls_stream_page_get_property (GObject    *object,
       g_value_set_boolean (value, self->live);
       break;
 
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+
+    case PROP_SUMMARY:
+      g_value_set_string (value, self->summary);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -934,6 +1057,13 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   properties[PROP_LIVE] =
     g_param_spec_boolean ("live", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* What the streams sidebar shows of the page: its name and state line. */
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SUMMARY] =
+    g_param_spec_string ("summary", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (LS_TYPE_REQUEST_EDITOR);
@@ -954,6 +1084,7 @@ ls_stream_page_class_init (LsStreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, wait_box);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, reconnect_now_button);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, LsStreamPage, replay_button);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, event_panel);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, llm_view);
   gtk_widget_class_bind_template_child (widget_class, LsStreamPage, response_pane);
@@ -975,6 +1106,8 @@ static void
 ls_stream_page_init (LsStreamPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->title = g_strdup (_("New Stream"));
+  self->summary = g_strdup (_("Not connected"));
   /* What the editor's fields hold before any Preferences are read. */
   read_timing_defaults (NULL, &self->timing_defaults);
   ls_request_editor_set_timing (self->editor, &self->timing_defaults);
@@ -1163,8 +1296,41 @@ _ls_stream_page_get_pause_button (LsStreamPage *self)
   return GTK_WIDGET (self->pause_button);
 }
 
+GtkWidget *
+_ls_stream_page_get_replay_button (LsStreamPage *self)
+{
+  return GTK_WIDGET (self->replay_button);
+}
+
 gboolean
 _ls_stream_page_get_countdown_active (LsStreamPage *self)
 {
   return self->countdown_id != 0;
+}
+
+/* The sidebar row's name for the page: the URL's path and query, the
+ * capture's file name, or "New Stream"; @location gets the host and port
+ * (NULL before the first stream). Both change with "notify::title". */
+const char *
+ls_stream_page_get_title (LsStreamPage  *self,
+                          const char   **location)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
+
+  if (location != NULL)
+    *location = self->location;
+  return self->title;
+}
+
+/* The sidebar row's state line ("Open", "Reconnecting in 3 s", "Failed:
+ * …"), and the CSS class of its colour (NULL for none). */
+const char *
+ls_stream_page_get_summary (LsStreamPage  *self,
+                            const char   **css_class)
+{
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (self), NULL);
+
+  if (css_class != NULL)
+    *css_class = self->summary_class;
+  return self->summary;
 }

@@ -8,6 +8,7 @@
 
 #include "ls-bridge.h"
 #include "ls-capture.h"
+#include "ls-replay.h"
 #include "ls-event-panel.h"
 #include "ls-request-editor.h"
 #include "ls-response-pane.h"
@@ -38,6 +39,8 @@ gboolean         ls_stream_page_show_capture     (LsStreamPage *self,
                                                   LsCapture    *capture,
                                                   const char   *name);
 /* What the Stop button does; also done when the page goes away. */
+LsReplay        *ls_stream_page_new_capture_replay (LsStreamPage *self,
+                                                    GError      **error);
 void             ls_stream_page_stop             (LsStreamPage *self);
 /* Ctrl+R: reconnect now when waiting to, else connect the request anew. */
 gboolean         ls_stream_page_reconnect        (LsStreamPage *self);
@@ -53,5 +56,10 @@ void             ls_stream_page_set_settings     (LsStreamPage *self,
 /* Ctrl+L and Ctrl+F. */
 void             ls_stream_page_focus_url        (LsStreamPage *self);
 void             ls_stream_page_focus_filter     (LsStreamPage *self);
+/* What the streams sidebar shows ("title", "summary" notify on change). */
+const char      *ls_stream_page_get_title        (LsStreamPage *self,
+                                                  const char  **location);
+const char      *ls_stream_page_get_summary      (LsStreamPage *self,
+                                                  const char  **css_class);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ls-loop-probe.h"
+#include "ls-stream-row.h"
 #include "ls-window.h"
 
 G_BEGIN_DECLS
@@ -23,5 +24,9 @@ void         _ls_window_export_events (LsWindow *self,
 void         _ls_window_open_capture  (LsWindow *self,
                                        GFile    *file);
 guint        _ls_window_get_files_pending (LsWindow *self);
+/* The streams sidebar: @page's row, and whether the sidebar shows. */
+LsStreamRow *_ls_window_get_stream_row (LsWindow     *self,
+                                        LsStreamPage *page);
+gboolean     _ls_window_get_sidebar_visible (LsWindow *self);
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* ls-window.c: the main window: header bar, the three pages, the banner, the status line
+/* ls-window.c: the main window: header bar, streams sidebar, the four pages, the banner, the status line
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -18,6 +18,7 @@
 #include "ls-format.h"
 #include "ls-settings.h"
 #include "ls-capture-files.h"
+#include "ls-stream-row.h"
 #include "ls-ui-util.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
@@ -28,9 +29,12 @@ struct _LsWindow
 
   /* Template widgets */
   GtkStack             *stack;
-  LsStreamPage         *stream_page;
+  GtkWidget            *sidebar;
+  GtkListBox           *stream_list;
+  GtkStack             *streams_stack;
   LsTimelinePage       *timeline_page;
   LsLoopsPage          *loops_page;
+  LsComparePage        *compare_page;
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
   GtkLabel             *status_label;
@@ -40,6 +44,10 @@ struct _LsWindow
   LsBridge             *bridge;
   LsRecorder           *recorder;
   GSettings            *settings;
+
+  LsBridge             *stream_bridge;   /* what new pages get: NULL when the engine failed to start */
+  LsStreamPage         *stream_page;     /* the selected stream's page; always one */
+  gint64                rows_refreshed_us;
 
   LsLoopProbe          *ui_probe;
   LsStress             *stress;
@@ -113,15 +121,39 @@ on_editor_connect_cb (LsWindow        *self,
 }
 
 /* Live: the table on screen keeps the new number of events at once. */
+/**
+ * ls_window_get_n_live_streams:
+ *
+ * Returns: how many of the sidebar's streams are connecting, open or
+ *   waiting to reconnect
+ */
+guint
+ls_window_get_n_live_streams (LsWindow *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (LS_IS_WINDOW (self), 0);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->streams_stack));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (ls_stream_page_get_live (LS_STREAM_PAGE (child)))
+      n++;
+  return n;
+}
+
 static void
 on_event_retention_changed_cb (LsWindow   *self,
                                const char *key,
                                GSettings  *settings)
 {
-  LsStream *stream = ls_stream_page_get_stream (self->stream_page);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->streams_stack));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      LsStream *stream = ls_stream_page_get_stream (LS_STREAM_PAGE (child));
 
-  if (stream != NULL)
-    ls_settings_apply_store_limits (settings, ls_stream_get_store (stream));
+      if (stream != NULL)
+        ls_settings_apply_store_limits (settings, ls_stream_get_store (stream));
+    }
 }
 
 /* ---- once per frame ------------------------------------------------------ */
@@ -170,11 +202,29 @@ ls_window_refresh_status (LsWindow *self)
 }
 
 /* The Loops page only while shown; it is refreshed when it is shown. */
+/* The sidebar's rates and sparklines, once a second. */
+static void
+ls_window_refresh_rows (LsWindow *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - self->rows_refreshed_us < G_USEC_PER_SEC - 20000)
+    return;
+  self->rows_refreshed_us = now;
+  if (gtk_stack_get_visible_child (self->stack) == GTK_WIDGET (self->compare_page))
+    ls_compare_page_refresh (self->compare_page);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (LS_IS_STREAM_ROW (row))
+      ls_stream_row_refresh (LS_STREAM_ROW (row), now);
+}
+
 static void
 ls_window_refresh (LsWindow *self)
 {
   if (gtk_stack_get_visible_child (self->stack) == GTK_WIDGET (self->loops_page))
     ls_loops_page_refresh (self->loops_page);
+  ls_window_refresh_rows (self);
   if (self->bridge != NULL)
     ls_window_refresh_status (self);
   /* The timeline's lanes follow threads: the worker's is known once it runs. */
@@ -218,7 +268,7 @@ ls_window_update_pacing (LsWindow *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  gboolean busy = ls_stream_page_get_live (self->stream_page)
+  gboolean busy = ls_window_get_n_live_streams (self) > 0
                   || (self->stress != NULL && ls_stress_get_state (self->stress) == LS_STRESS_RUNNING);
   gboolean mapped = gtk_widget_get_mapped (widget);
 
@@ -247,7 +297,8 @@ on_stream_live_cb (LsWindow     *self,
   if (ls_stream_page_get_live (page))
     ls_window_hide_empty_state (self);
   ls_window_update_pacing (self);
-  ls_window_update_file_actions (self);
+  if (page == self->stream_page)
+    ls_window_update_file_actions (self);
 }
 
 static void
@@ -255,6 +306,8 @@ on_visible_page_cb (LsWindow   *self,
                     GParamSpec *pspec,
                     GtkStack   *stack)
 {
+  if (gtk_stack_get_visible_child (stack) == GTK_WIDGET (self->compare_page))
+    ls_compare_page_refresh (self->compare_page);
   ls_window_refresh (self);
 }
 
@@ -333,6 +386,32 @@ ls_window_stress_cancel_action (GtkWidget  *widget,
   ls_window_cancel_stress (LS_WINDOW (widget));
 }
 
+/* The capture the Stream page shows, served again by the demo server and
+ * streamed live from it. */
+static void
+ls_window_replay_capture_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  g_autoptr(LsReplay) replay = NULL;
+  g_autoptr(GError) error = NULL;
+
+  replay = ls_stream_page_new_capture_replay (self->stream_page, &error);
+  if (replay == NULL)
+    {
+      /* TRANSLATORS: what could not be done, then why. */
+      g_autofree char *message = g_strdup_printf (_("Could not replay the capture: %s"), error->message);
+
+      ls_window_show_banner (self, message);
+      return;
+    }
+  ls_window_show_banner (self, ls_replay_get_warning (replay));
+  if (LS_IS_APPLICATION (app))
+    ls_application_connect_replay (LS_APPLICATION (app), self, replay, 1.0);
+}
+
 static void
 ls_window_try_demo_action (GtkWidget  *widget,
                            const char *action_name,
@@ -387,7 +466,7 @@ ls_window_focus_filter_action (GtkWidget  *widget,
 static void
 ls_window_update_file_actions (LsWindow *self)
 {
-  LsStream *stream = ls_stream_page_get_stream (self->stream_page);
+  LsStream *stream = self->stream_page != NULL ? ls_stream_page_get_stream (self->stream_page) : NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-capture", stream != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-events", stream != NULL);
@@ -455,6 +534,9 @@ open_done_cb (GObject      *source,
     }
   ls_window_hide_empty_state (self);
   ls_window_show_page (self, "stream");
+  /* Beside what is there: a capture never replaces a stream. */
+  if (ls_stream_page_get_stream (self->stream_page) != NULL)
+    ls_window_new_stream (self);
   if (ls_stream_page_show_capture (self->stream_page, capture, name))
     ls_window_show_banner (self, capture->warning);
   ls_window_update_file_actions (self);
@@ -579,6 +661,211 @@ ls_window_export_trace_shortcut (GtkWidget *widget,
   return TRUE;
 }
 
+/* ---- the streams sidebar --------------------------------------------------- */
+
+static void on_show_on_timeline_cb (LsEventPanel *panel,
+                                    LsEventItem  *item,
+                                    LsWindow     *self);
+
+static LsStreamRow *
+ls_window_find_row (LsWindow     *self,
+                    LsStreamPage *page)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (LS_IS_STREAM_ROW (row) && ls_stream_row_get_page (LS_STREAM_ROW (row)) == page)
+      return LS_STREAM_ROW (row);
+  return NULL;
+}
+
+/* One stream needs no list: the sidebar shows from the second on, as
+ * tabs do in GNOME's editors and browsers. */
+static void
+ls_window_update_sidebar (LsWindow *self)
+{
+  GtkWidget *first = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
+  g_autoptr(GPtrArray) pages = ls_window_list_streams (self);
+
+  gtk_widget_set_visible (self->sidebar, first != NULL && gtk_widget_get_next_sibling (first) != NULL);
+  ls_compare_page_set_streams (self->compare_page, pages);
+  ls_compare_page_set_source (self->compare_page, self->stream_page);
+}
+
+/* The Stream page shows the selected row's page; file actions follow it. */
+static void
+on_row_selected_cb (LsWindow      *self,
+                    GtkListBoxRow *row,
+                    GtkListBox    *list)
+{
+  if (!LS_IS_STREAM_ROW (row))
+    return;
+  self->stream_page = ls_stream_row_get_page (LS_STREAM_ROW (row));
+  gtk_stack_set_visible_child (self->streams_stack, GTK_WIDGET (self->stream_page));
+  ls_compare_page_set_source (self->compare_page, self->stream_page);
+  ls_window_update_file_actions (self);
+}
+
+static void
+on_row_close_cb (LsStreamRow *row,
+                 LsWindow    *self)
+{
+  ls_window_close_stream (self, ls_stream_row_get_page (row));
+}
+
+static void
+on_row_duplicate_cb (LsStreamRow *row,
+                     LsWindow    *self)
+{
+  ls_window_duplicate_stream (self, ls_stream_row_get_page (row));
+}
+
+/**
+ * ls_window_new_stream:
+ *
+ * A new, empty stream in the sidebar, selected (what "New Stream" does).
+ *
+ * Returns: (transfer none): its page
+ */
+LsStreamPage *
+ls_window_new_stream (LsWindow *self)
+{
+  LsStreamPage *page;
+  GtkWidget *row;
+
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+
+  page = LS_STREAM_PAGE (ls_stream_page_new ());
+  ls_stream_page_set_settings (page, self->settings);
+  ls_stream_page_set_bridge (page, self->stream_bridge);
+  g_signal_connect_object (ls_stream_page_get_editor (page), "connect",
+                           G_CALLBACK (on_editor_connect_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (ls_stream_page_get_event_panel (page), "show-on-timeline",
+                           G_CALLBACK (on_show_on_timeline_cb), self, 0);
+  g_signal_connect_object (page, "notify::live", G_CALLBACK (on_stream_live_cb), self, G_CONNECT_SWAPPED);
+  gtk_stack_add_child (self->streams_stack, GTK_WIDGET (page));
+
+  row = ls_stream_row_new (page);
+  g_signal_connect_object (row, "close", G_CALLBACK (on_row_close_cb), self, 0);
+  g_signal_connect_object (row, "duplicate", G_CALLBACK (on_row_duplicate_cb), self, 0);
+  gtk_list_box_append (self->stream_list, row);
+  gtk_list_box_select_row (self->stream_list, GTK_LIST_BOX_ROW (row));
+  ls_window_update_sidebar (self);
+
+  return page;
+}
+
+/**
+ * ls_window_duplicate_stream:
+ * @page: a stream's page
+ *
+ * A new stream with @page's request, selected and connected.
+ *
+ * Returns: (transfer none): the new page
+ */
+LsStreamPage *
+ls_window_duplicate_stream (LsWindow     *self,
+                            LsStreamPage *page)
+{
+  LsStreamPage *copy;
+
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (LS_IS_STREAM_PAGE (page), NULL);
+
+  copy = ls_window_new_stream (self);
+  ls_request_editor_copy_from (ls_stream_page_get_editor (copy), ls_stream_page_get_editor (page));
+  ls_window_hide_empty_state (self);
+  ls_stream_page_connect (copy);
+  return copy;
+}
+
+/**
+ * ls_window_close_stream:
+ * @page: a stream's page
+ *
+ * Cancels @page's stream (never blocks) and removes its row; the row
+ * after it (else before) is selected. The last one closed leaves a new,
+ * empty stream: the window always has one.
+ */
+void
+ls_window_close_stream (LsWindow     *self,
+                        LsStreamPage *page)
+{
+  g_autoptr(LsStreamPage) hold = NULL;
+  LsStreamRow *row;
+  GtkWidget *next;
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+  g_return_if_fail (LS_IS_STREAM_PAGE (page));
+
+  row = ls_window_find_row (self, page);
+  if (row == NULL)
+    return;
+  hold = g_object_ref (page);
+  next = gtk_widget_get_next_sibling (GTK_WIDGET (row));
+  if (next == NULL)
+    next = gtk_widget_get_prev_sibling (GTK_WIDGET (row));
+  ls_stream_page_stop (page);
+  if (self->stream_page == page)
+    self->stream_page = NULL;
+  gtk_list_box_remove (self->stream_list, GTK_WIDGET (row));
+  gtk_stack_remove (self->streams_stack, GTK_WIDGET (page));
+
+  if (LS_IS_STREAM_ROW (next))
+    gtk_list_box_select_row (self->stream_list, GTK_LIST_BOX_ROW (next));
+  else
+    ls_window_new_stream (self);
+  ls_window_update_sidebar (self);
+  ls_window_update_pacing (self);
+}
+
+/* Shows @page's row selected, and @page on the Stream page. */
+void
+ls_window_select_stream (LsWindow     *self,
+                         LsStreamPage *page)
+{
+  LsStreamRow *row;
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+  g_return_if_fail (LS_IS_STREAM_PAGE (page));
+
+  row = ls_window_find_row (self, page);
+  if (row != NULL)
+    gtk_list_box_select_row (self->stream_list, GTK_LIST_BOX_ROW (row));
+}
+
+GPtrArray *
+ls_window_list_streams (LsWindow *self)
+{
+  GPtrArray *pages = g_ptr_array_new ();
+
+  g_return_val_if_fail (LS_IS_WINDOW (self), pages);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (LS_IS_STREAM_ROW (row))
+      g_ptr_array_add (pages, ls_stream_row_get_page (LS_STREAM_ROW (row)));
+  return pages;
+}
+
+static void
+ls_window_stream_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  LsWindow *self = LS_WINDOW (widget);
+
+  ls_window_show_page (self, "stream");
+  if (g_str_equal (action_name, "win.new-stream"))
+    {
+      ls_window_new_stream (self);
+      ls_stream_page_focus_url (self->stream_page);
+    }
+  else if (g_str_equal (action_name, "win.duplicate-stream"))
+    ls_window_duplicate_stream (self, self->stream_page);
+  else
+    ls_window_close_stream (self, self->stream_page);
+}
+
 /* ---- GObject ------------------------------------------------------------- */
 
 static gboolean
@@ -610,10 +897,10 @@ ls_window_close_request (GtkWindow *window)
 
 /* An event row's "Show on Timeline": its path, socket to screen. */
 static void
-on_show_on_timeline_cb (LsWindow    *self,
-                        LsEventItem *item)
+on_show_on_timeline_cb (LsEventPanel *panel,
+                        LsEventItem  *item,
+                        LsWindow     *self)
 {
-  LsEventPanel *panel = ls_stream_page_get_event_panel (self->stream_page);
   const LsEventView *view;
   gint64 shown_us = 0;
 
@@ -645,12 +932,9 @@ ls_window_setup (LsWindow      *self,
     }
 
   g_set_object (&self->ui_probe, ls_application_get_ui_probe (ls_app));
-  ls_stream_page_set_settings (self->stream_page, self->settings);
   if (self->settings != NULL)
     g_signal_connect_object (self->settings, "changed::event-retention",
                              G_CALLBACK (on_event_retention_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (ls_stream_page_get_editor (self->stream_page), "connect",
-                           G_CALLBACK (on_editor_connect_cb), self, G_CONNECT_SWAPPED);
 
   if (self->bridge != NULL)
     {
@@ -661,12 +945,10 @@ ls_window_setup (LsWindow      *self,
                                G_CALLBACK (on_stress_state_cb), self, G_CONNECT_SWAPPED);
     }
 
-  ls_stream_page_set_bridge (self->stream_page,
-                             self->bridge != NULL && ls_application_get_engine_error (ls_app) == NULL
-                               ? self->bridge : NULL);
+  if (self->bridge != NULL && ls_application_get_engine_error (ls_app) == NULL)
+    self->stream_bridge = g_object_ref (self->bridge);
+  ls_window_new_stream (self);
   ls_timeline_page_set_recorder (self->timeline_page, self->recorder);
-  g_signal_connect_object (ls_stream_page_get_event_panel (self->stream_page), "show-on-timeline",
-                           G_CALLBACK (on_show_on_timeline_cb), self, G_CONNECT_SWAPPED);
   ls_timeline_view_set_loop_thread (ls_timeline_page_get_view (self->timeline_page), LS_LOOP_UI,
                                     ls_current_thread_id ());
   ls_loops_page_set_engine (self->loops_page, self->ui_probe, self->bridge, self->stress);
@@ -674,8 +956,6 @@ ls_window_setup (LsWindow      *self,
   if (ls_application_get_engine_error (ls_app) != NULL)
     ls_window_show_banner (self, ls_application_get_engine_error (ls_app));
 
-  g_signal_connect_object (self->stream_page, "notify::live",
-                           G_CALLBACK (on_stream_live_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->stack, "notify::visible-child",
                            G_CALLBACK (on_visible_page_cb), self, G_CONNECT_SWAPPED);
 
@@ -837,6 +1117,7 @@ ls_window_dispose (GObject *object)
 
   g_clear_object (&self->ui_probe);
 
+  g_clear_object (&self->stream_bridge);
   g_clear_object (&self->bridge);
   g_clear_object (&self->recorder);
   g_clear_object (&self->settings);
@@ -871,9 +1152,12 @@ ls_window_class_init (LsWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LsWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, LsWindow, stream_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, stream_list);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, streams_stack);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, timeline_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, loops_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, compare_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, status_label);
@@ -886,17 +1170,22 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.stress-test", NULL, ls_window_stress_action);
   gtk_widget_class_install_action (widget_class, "win.stress-test-cancel", NULL, ls_window_stress_cancel_action);
   gtk_widget_class_install_action (widget_class, "win.try-demo", NULL, ls_window_try_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.replay-capture", NULL, ls_window_replay_capture_action);
   gtk_widget_class_install_action (widget_class, "win.reconnect", NULL, ls_window_reconnect_action);
   gtk_widget_class_install_action (widget_class, "win.focus-url", NULL, ls_window_focus_url_action);
   gtk_widget_class_install_action (widget_class, "win.focus-filter", NULL, ls_window_focus_filter_action);
   gtk_widget_class_install_action (widget_class, "win.open-capture", NULL, ls_window_file_action);
   gtk_widget_class_install_action (widget_class, "win.save-capture", NULL, ls_window_file_action);
   gtk_widget_class_install_action (widget_class, "win.export-events", NULL, ls_window_file_action);
+  gtk_widget_class_install_action (widget_class, "win.new-stream", NULL, ls_window_stream_action);
+  gtk_widget_class_install_action (widget_class, "win.duplicate-stream", NULL, ls_window_stream_action);
+  gtk_widget_class_install_action (widget_class, "win.close-stream", NULL, ls_window_stream_action);
 
   gtk_widget_class_add_binding (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                 ls_window_export_trace_shortcut, NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stress-test-cancel", NULL);
 
+  g_type_ensure (LS_TYPE_COMPARE_PAGE);
   g_type_ensure (LS_TYPE_LOOPS_PAGE);
   g_type_ensure (LS_TYPE_STREAM_PAGE);
   g_type_ensure (LS_TYPE_TIMELINE_PAGE);
@@ -906,6 +1195,8 @@ static void
 ls_window_init (LsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_object (self->stream_list, "row-selected",
+                           G_CALLBACK (on_row_selected_cb), self, G_CONNECT_SWAPPED);
   self->files_cancellable = g_cancellable_new ();
   ls_window_update_file_actions (self);
 }
@@ -952,6 +1243,19 @@ ls_window_get_timeline_page (LsWindow *self)
 }
 
 /**
+ * ls_window_get_compare_page:
+ *
+ * Returns: (transfer none): the Compare page
+ */
+LsComparePage *
+ls_window_get_compare_page (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+
+  return self->compare_page;
+}
+
+/**
  * ls_window_get_loops_page:
  *
  * Returns: (transfer none): the Loops page
@@ -964,7 +1268,7 @@ ls_window_get_loops_page (LsWindow *self)
   return self->loops_page;
 }
 
-/* "stream", "timeline" or "loops". */
+/* "stream", "timeline", "loops" or "compare". */
 void
 ls_window_show_page (LsWindow   *self,
                      const char *name)
@@ -996,6 +1300,39 @@ ls_window_start_demo (LsWindow   *self,
   ls_request_editor_set_method (editor, "GET");
   ls_request_editor_set_url (editor, url);
   ls_request_editor_set_format (editor, LS_STREAM_FORMAT_AUTO);
+  ls_request_editor_clear_headers (editor);
+  ls_request_editor_set_body (editor, NULL);
+  ls_stream_page_connect (self->stream_page);
+}
+
+/**
+ * ls_window_start_replay:
+ * @url: a replay's URL on the demo server
+ * @format: the captured request's format
+ *
+ * Fills the request with @url (GET, no headers or body) and connects: a
+ * live stream against the replay, in a new row when the selected one
+ * holds a stream (the capture replayed).
+ */
+void
+ls_window_start_replay (LsWindow       *self,
+                        const char     *url,
+                        LsStreamFormat  format)
+{
+  LsRequestEditor *editor;
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+  g_return_if_fail (url != NULL);
+
+  /* Beside the capture it replays (or any stream shown), in a row of its own. */
+  if (ls_stream_page_get_stream (self->stream_page) != NULL)
+    ls_window_new_stream (self);
+  editor = ls_stream_page_get_editor (self->stream_page);
+  ls_window_hide_empty_state (self);
+  ls_window_show_page (self, "stream");
+  ls_request_editor_set_method (editor, "GET");
+  ls_request_editor_set_url (editor, url);
+  ls_request_editor_set_format (editor, format);
   ls_request_editor_clear_headers (editor);
   ls_request_editor_set_body (editor, NULL);
   ls_stream_page_connect (self->stream_page);
@@ -1156,6 +1493,23 @@ _ls_window_get_empty_state_visible (LsWindow *self)
   g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
 
   return gtk_widget_get_visible (self->empty_state);
+}
+
+LsStreamRow *
+_ls_window_get_stream_row (LsWindow     *self,
+                           LsStreamPage *page)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+
+  return ls_window_find_row (self, page);
+}
+
+gboolean
+_ls_window_get_sidebar_visible (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+
+  return gtk_widget_get_visible (self->sidebar);
 }
 
 /* Whether the window is frame-paced now (a tick callback installed). */

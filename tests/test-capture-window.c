@@ -7,8 +7,10 @@
  * events (what the file choosers' Save does, without the chooser), then
  * opens a capture of another version (refused, with its reason in the
  * banner, the stream left as it was) and the one it saved: the page
- * shows it read-only, with the same events, figures and response; a new
- * connect replaces it with a live stream. Runs under Xvfb.
+ * shows it read-only, with the same events, figures and response; its
+ * Replay button streams it live again from the demo server (the same
+ * events, the same response headers); a new connect replaces it with a
+ * live stream. Runs under Xvfb.
  */
 #include "config.h"
 
@@ -234,6 +236,70 @@ step_capture_screenshot (gpointer data)
 }
 
 static gboolean
+step_replay (gpointer data)
+{
+  TestRun *run = data;
+  GtkWidget *button = _ls_stream_page_get_replay_button (page_of (run));
+
+  /* Shown with the capture; clicked as a user would. */
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_activate (button));
+  return TRUE;
+}
+
+static gboolean
+collect_event_cb (const LsEventView *view,
+                  gpointer           user_data)
+{
+  if (view->kind == LS_EVENT_KIND_EVENT || view->kind == LS_EVENT_KIND_INVALID)
+    g_ptr_array_add (user_data, g_strndup (view->data, view->data_len));
+  return TRUE;
+}
+
+static gboolean
+step_replayed (gpointer data)
+{
+  TestRun *run = data;
+  LsStream *stream = stream_of (run);
+  LsDemoServer *demo = ls_application_get_demo_server (run->app);
+  g_autoptr(GPtrArray) replayed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) original = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *url = NULL;
+  LsStreamResponse *response;
+
+  if (ls_stream_get_from_capture (stream) || ls_stream_get_state (stream) != LS_STREAM_ENDED)
+    return FALSE;
+  g_assert_null (_ls_window_get_banner (run->window));
+  g_assert_nonnull (demo);
+  url = g_strconcat (ls_demo_server_get_base_uri (demo), "/replay/1", NULL);
+  g_assert_cmpstr (ls_stream_get_options (stream)->url, ==, url);
+  g_assert_cmpint (ls_stream_get_end (stream), ==, LS_STREAM_END_COMPLETED);
+  g_assert_false (gtk_widget_get_visible (_ls_stream_page_get_replay_button (page_of (run))));
+  /* The same records as the original live stream, from the same response. */
+  ls_test_foreach_of_stream (ls_stream_get_store (stream), ls_stream_get_id (stream), collect_event_cb, replayed);
+  ls_test_foreach_of_stream (ls_stream_get_store (run->live), ls_stream_get_id (run->live), collect_event_cb, original);
+  g_assert_cmpuint (replayed->len, ==, 3);
+  g_assert_cmpuint (replayed->len, ==, original->len);
+  for (guint i = 0; i < replayed->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (replayed, i), ==, g_ptr_array_index (original, i));
+  response = ls_stream_get_response (stream);
+  g_assert_nonnull (response);
+  g_assert_cmpstr (ls_stream_response_get_header (response, "X-Served-By"), ==, "capture-test");
+  g_assert_cmpstr (ls_stream_response_get_header (response, "Content-Type"), ==, "application/x-ndjson");
+  /* Beside the live stream and the capture, each in its row. */
+  {
+    g_autoptr(GPtrArray) pages = ls_window_list_streams (run->window);
+
+    g_assert_cmpuint (pages->len, ==, 3);
+    g_assert_true (ls_stream_page_get_stream (g_ptr_array_index (pages, 0)) == run->live);
+    g_assert_true (ls_stream_get_from_capture (ls_stream_page_get_stream (g_ptr_array_index (pages, 1))));
+    g_assert_true (g_ptr_array_index (pages, 2) == page_of (run));
+  }
+  return TRUE;
+}
+
+static gboolean
 step_connect_replaces (gpointer data)
 {
   TestRun *run = data;
@@ -269,6 +335,8 @@ test_save_and_open (void)
     { "a later version refused", step_bad_refused },
     { "the capture shown", step_capture_shown },
     { "screenshot", step_capture_screenshot },
+    { "replay", step_replay },
+    { "replayed live", step_replayed },
     { "connect replaces it", step_connect_replaces },
     { "live again, quit", step_live_again },
   };

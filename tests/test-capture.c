@@ -441,6 +441,38 @@ test_read_log_follows_store (void)
   g_assert_cmpuint (g_array_index (kept, LsReadLogEntry, 0).seq, <=, 25000);
 }
 
+/* The reader's own parser of flat lines reads them as json-glib does. */
+static void
+test_flat_lines (void)
+{
+  static const char *const lines[] = {
+    "{}",
+    " { \"a\" : 1 , \"b\":\"x\" } ",
+    "{\"seq\":3,\"t\":17.293,\"kind\":\"event\",\"connection\":1,\"type\":\"m\",\"id\":\"1\",\"data\":\"{\\\"n\\\":1}\",\"wire_size\":73}",
+    "{\"s\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}",
+    "{\"s\":\"\\u00e9\\u20AC\\ud83d\\ude00 é€😀\"}",
+    "{\"n\":-0,\"m\":0,\"x\":1e3,\"y\":1.5E-2,\"z\":-12.25,\"big\":9223372036854775807,\"neg\":-9223372036854775808}",
+    "{\"b\":true,\"c\":false,\"d\":null}",
+    "{\"dup\":1,\"dup\":\"two\"}",
+    /* Left to json-glib (the check then has nothing to compare). */
+    "{\"over\":9223372036854775808}",
+    "{\"s\":\"\\ud83d\"}",
+    "{\"s\":\"\\u0000\"}",
+    "{\"a\":[1]}",
+    "{\"a\":01}",
+    "{\"a\":1.}",
+    "{\"a\":tru}",
+    "{\"a\" 1}",
+    "{\"a\":1,}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_test_message ("%s", lines[i]);
+      g_assert_true (_ls_capture_check_flat_line (lines[i], strlen (lines[i])));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -448,7 +480,8 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  tmpdir = g_dir_make_tmp ("ls-capture-XXXXXX", NULL);
+
+  g_test_add_func ("/capture/flat-lines", test_flat_lines);  tmpdir = g_dir_make_tmp ("ls-capture-XXXXXX", NULL);
   g_assert_nonnull (tmpdir);
 
   g_test_add_func ("/capture/round-trip", test_round_trip);

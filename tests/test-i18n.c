@@ -30,7 +30,7 @@
 typedef struct
 {
   const char *language;
-  const char *pages[3];       /* the stack's page titles, mnemonics included */
+  const char *pages[4];       /* the stack's page titles, mnemonics included */
   const char *empty_title;    /* "No Stream Yet" */
   const char *status;         /* the status line starts so: "Guards: " */
   const char *running;        /* a loop card's state: "Running" */
@@ -39,9 +39,9 @@ typedef struct
 } Expected;
 
 static const Expected expected_all[] = {
-  { "de", { "_Stream", "_Zeitleiste", "S_chleifen" }, "Noch kein Stream", "Wächter: ", "Läuft",
+  { "de", { "_Stream", "_Zeitleiste", "S_chleifen", "Vergleiche_n" }, "Noch kein Stream", "Wächter: ", "Läuft",
     "1,5 KiB", "1,50 s" },
-  { "fr", { "_Flux", "_Chronologie", "_Boucles" }, "Aucun flux pour l’instant", "Gardes\u00a0: ", "En cours",
+  { "fr", { "_Flux", "_Chronologie", "_Boucles", "Co_mparer" }, "Aucun flux pour l’instant", "Gardes\u00a0: ", "En cours",
     "1,5 Kio", "1,50 s" },
 };
 
@@ -82,8 +82,8 @@ step_empty_window (gpointer data)
 
   g_assert_nonnull (stack);
   pages = gtk_stack_get_pages (stack);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, 3);
-  for (guint i = 0; i < 3; i++)
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, G_N_ELEMENTS (run->expected->pages));
+  for (guint i = 0; i < G_N_ELEMENTS (run->expected->pages); i++)
     {
       g_autoptr(GObject) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
 

@@ -1,5 +1,6 @@
 /* test-launch.c: the real binary launched as users launch it: --help,
- * a URL, a request with -X/-H/-d, a bad argument, a second invocation
+ * a URL, a request with -X/-H/-d, a bad argument, --replay of a capture
+ * (and its bad arguments), a second invocation
  * forwarded to the running instance, and the installed desktop entry
  * launched with a URL (`gio launch`). Runs under Xvfb.
  *
@@ -12,6 +13,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <stdio.h>
@@ -209,6 +211,134 @@ test_launch_bad_header (void)
   g_assert_cmpint (WEXITSTATUS (status), ==, 1);
   g_assert_nonnull (strstr (err, "loopscope: "));
   g_assert_null (strstr (err, "CRITICAL"));
+}
+
+/* Runs the binary with @args to its end; returns its exit status, its
+ * standard error in @err. */
+static int
+run_app_sync (const char * const *args,
+              char              **err)
+{
+  g_autofree char *binary = ls_gui_test_app_path ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  gint status;
+
+  g_ptr_array_add (argv, binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               NULL, err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+typedef struct
+{
+  GString  *err;
+  gboolean  live;
+} Watched;
+
+static gboolean
+child_stderr_cb (GIOChannel   *channel,
+                 GIOCondition  condition,
+                 gpointer      data)
+{
+  Watched *watched = data;
+  char buffer[4096];
+  gsize n = 0;
+  GIOStatus status;
+
+  status = g_io_channel_read_chars (channel, buffer, sizeof buffer, &n, NULL);
+  if (n > 0)
+    {
+      g_string_append_len (watched->err, buffer, n);
+      if (strstr (watched->err->str, "loopscope: live: ") != NULL)
+        watched->live = TRUE;
+    }
+  return status == G_IO_STATUS_NORMAL || status == G_IO_STATUS_AGAIN ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+is_live (gpointer data)
+{
+  return ((Watched *) data)->live;
+}
+
+/* `loopscope --replay FILE`: the window streams the capture from the app's
+ * own demo server (seen live through LS_DEBUG_QUIT_REPORT: the capture's
+ * one connection stays open two seconds, between its two reads). Bad
+ * arguments: a message and status 1. */
+static void
+test_launch_replay (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ls-launch-replay-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "capture.jsonl", NULL);
+  g_autofree char *err = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  Watched watched = { g_string_new (NULL), FALSE };
+  LsGuiTestChild child;
+  GIOChannel *channel;
+  gint err_fd;
+
+  g_assert_true (g_file_set_contents (path,
+    "{\"format\":\"loopscope-capture\",\"version\":1,\"request\":{\"method\":\"GET\","
+    "\"url\":\"http://127.0.0.1:9/\",\"format\":\"auto\",\"headers\":[]}}\n"
+    "{\"kind\":\"connect\",\"t\":0,\"connection\":1}\n"
+    "{\"kind\":\"response\",\"t\":1,\"connection\":1,\"http_version\":\"HTTP/1.1\",\"status\":200,"
+    "\"reason\":\"OK\",\"headers_ms\":1,\"headers\":[{\"name\":\"Content-Type\",\"value\":\"text/event-stream\"}]}\n"
+    /* "data: 1\n\n", then "data: 2\n\n" two seconds later */
+    "{\"kind\":\"read\",\"t\":2,\"connection\":1,\"size\":9,\"data_b64\":\"ZGF0YTogMQoK\"}\n"
+    "{\"kind\":\"read\",\"t\":2002,\"connection\":1,\"size\":9,\"data_b64\":\"ZGF0YTogMgoK\"}\n",
+    -1, NULL));
+
+  {
+    const char *args[] = { "--speed", "2", NULL };
+
+    g_assert_cmpint (run_app_sync (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "loopscope: --speed needs --replay"));
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "--replay", path, "--speed", "1000", NULL };
+
+    g_assert_cmpint (run_app_sync (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "loopscope: --speed: Speed “1000” is not a number from 0.1 to 100, or max"));
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "--replay", "/nonexistent/capture.jsonl", NULL };
+
+    g_assert_cmpint (run_app_sync (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "loopscope: --replay: "));
+    g_assert_null (strstr (err, "CRITICAL"));
+    g_clear_pointer (&err, g_free);
+  }
+
+  envp = g_environ_setenv (envp, "LS_DEBUG_QUIT_REPORT", "1", TRUE);
+  {
+    const char *args[] = { "--replay", path, NULL };
+
+    ls_gui_test_spawn_app (&child, args, envp, &err_fd);
+  }
+  channel = g_io_channel_unix_new (err_fd);
+  g_io_channel_set_close_on_unref (channel, TRUE);
+  g_io_channel_set_flags (channel, G_IO_FLAG_NONBLOCK, NULL);
+  g_io_channel_set_encoding (channel, NULL, NULL);
+  g_io_add_watch (channel, G_IO_IN | G_IO_HUP | G_IO_ERR, child_stderr_cb, &watched);
+  if (!ls_gui_test_wait_for (is_live, &watched))
+    {
+      kill (child.pid, SIGKILL);
+      g_error ("the app never reported a live replay; stderr:\n%s", watched.err->str);
+    }
+  ls_gui_test_terminate_app (&child, watched.err);
+  g_io_channel_unref (channel);
+  g_string_free (watched.err, TRUE);
+
+  g_remove (path);
+  g_rmdir (dir);
 }
 
 /* With a session bus, a second `loopscope URL` hands its command line to
@@ -471,6 +601,7 @@ main (int   argc,
   g_test_add_func ("/launch/url", test_launch_url);
   g_test_add_func ("/launch/request", test_launch_request);
   g_test_add_func ("/launch/bad-header", test_launch_bad_header);
+  g_test_add_func ("/launch/replay", test_launch_replay);
   g_test_add_func ("/launch/second-instance", test_launch_second_instance);
   g_test_add_func ("/launch/desktop-entry", test_launch_desktop_entry);
 

@@ -612,6 +612,9 @@ test_json_one_value (void)
     { "true", 4, FALSE },
     { "[[[[[]]]]]", 4, FALSE },
     { "[[[[]]]]", 4, TRUE },
+    { "{\"a\":\"x\\\\\"}", 4, TRUE },         /* "x\\": an escaped backslash, then the end */
+    { "[\"\\\\\\\\\\\"}{\"] []", 4, FALSE },  /* escapes, a quote among them, then a second value */
+    { "{\"a\":\"\\\"}{}", 4, TRUE },           /* "\"}{}: a string never closed */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n-lib.h>
 
 #include <json-glib/json-glib.h>
@@ -439,86 +441,491 @@ reader_error (Reader      *r,
                _("Line %s of the capture: %s"), no, reason);
 }
 
+/* ---- one line's object --------------------------------------------------------
+ *
+ * Most lines are flat objects the writer made (an event: "seq", "t",
+ * "kind", "type", "id", "data", …): they are read by a small parser of
+ * our own, without json-glib's nodes and hash tables, which cost four
+ * times as much. A line holding an object or an array as a value (the
+ * header, a response's headers), or anything this parser does not take
+ * exactly as JSON says (a number out of range, a bad escape), goes to
+ * json-glib, which then gives its own answer or error. Either way the
+ * members are read through Value, so the checks below are the same. */
+
+#define FLAT_MAX_MEMBERS 32
+
+typedef enum
+{
+  VALUE_STRING,
+  VALUE_INT,
+  VALUE_DOUBLE,
+  VALUE_BOOL,
+  VALUE_NULL,
+  VALUE_CONTAINER,
+} ValueType;
+
+typedef struct
+{
+  ValueType   type;
+  const char *s;       /* VALUE_STRING: NUL-terminated */
+  gint64      i;
+  double      d;
+  gboolean    b;
+} Value;
+
+typedef struct
+{
+  gsize     key;       /* offsets into Record.text until the parse ends */
+  gsize     str;
+  Value     value;
+  const char *key_str;
+} FlatMember;
+
+typedef struct
+{
+  JsonObject *json;    /* a line json-glib read, or NULL for a flat one */
+  FlatMember  members[FLAT_MAX_MEMBERS];
+  guint       n;
+  GString    *text;    /* the flat line's keys and strings, unescaped */
+} Record;
+
+static const char *
+skip_ws (const char *p,
+         const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+static gboolean
+read_hex4 (const char *p,
+           const char *end,
+           gunichar   *out)
+{
+  gunichar v = 0;
+
+  if (end - p < 4)
+    return FALSE;
+  for (int k = 0; k < 4; k++)
+    {
+      int h = hex_value (p[k]);
+
+      if (h < 0)
+        return FALSE;
+      v = v * 16 + (gunichar) h;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* A JSON string at @p (its opening quote) into @text, NUL-terminated;
+ * returns what follows its closing quote, or NULL for anything unusual. */
+static const char *
+flat_string (const char *p,
+             const char *end,
+             GString    *text,
+             gsize      *offset)
+{
+  p++;
+  *offset = text->len;
+  while (p < end)
+    {
+      const char *run = p;
+
+      while (p < end && *p != '"' && *p != '\\' && (guchar) *p >= 0x20)
+        p++;
+      g_string_append_len (text, run, p - run);
+      if (p == end || (guchar) *p < 0x20)
+        return NULL;
+      if (*p == '"')
+        {
+          g_string_append_c (text, '\0');
+          return p + 1;
+        }
+      /* An escape. */
+      if (++p == end)
+        return NULL;
+      switch (*p)
+        {
+        case '"': g_string_append_c (text, '"'); break;
+        case '\\': g_string_append_c (text, '\\'); break;
+        case '/': g_string_append_c (text, '/'); break;
+        case 'b': g_string_append_c (text, '\b'); break;
+        case 'f': g_string_append_c (text, '\f'); break;
+        case 'n': g_string_append_c (text, '\n'); break;
+        case 'r': g_string_append_c (text, '\r'); break;
+        case 't': g_string_append_c (text, '\t'); break;
+        case 'u':
+          {
+            gunichar c, low;
+
+            if (!read_hex4 (p + 1, end, &c))
+              return NULL;
+            p += 4;
+            if (c >= 0xD800 && c <= 0xDBFF)
+              {
+                if (end - p < 7 || p[1] != '\\' || p[2] != 'u' || !read_hex4 (p + 3, end, &low) ||
+                    low < 0xDC00 || low > 0xDFFF)
+                  return NULL;
+                c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+                p += 6;
+              }
+            else if ((c >= 0xDC00 && c <= 0xDFFF) || c == 0)
+              return NULL;   /* a lone low surrogate; U+0000: json-glib's way */
+            g_string_append_unichar (text, c);
+          }
+          break;
+        default:
+          return NULL;
+        }
+      p++;
+    }
+  return NULL;
+}
+
+/* A JSON number at @p, exactly as the grammar says, as an int64 when it
+ * is a whole number that fits, else a double. NULL when not a number. */
+static const char *
+flat_number (const char *p,
+             const char *end,
+             Value      *value)
+{
+  const char *start = p;
+  gboolean whole = TRUE;
+  char buf[64];
+
+  if (p < end && *p == '-')
+    p++;
+  if (p == end || !g_ascii_isdigit (*p))
+    return NULL;
+  if (*p == '0')
+    p++;
+  else
+    while (p < end && g_ascii_isdigit (*p))
+      p++;
+  if (p < end && *p == '.')
+    {
+      whole = FALSE;
+      if (++p == end || !g_ascii_isdigit (*p))
+        return NULL;
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      whole = FALSE;
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      if (p == end || !g_ascii_isdigit (*p))
+        return NULL;
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  if ((gsize) (p - start) >= sizeof buf)
+    return NULL;
+  memcpy (buf, start, p - start);
+  buf[p - start] = '\0';
+  if (whole)
+    {
+      char *stop = NULL;
+      gint64 v;
+
+      errno = 0;
+      v = g_ascii_strtoll (buf, &stop, 10);
+      if (errno != 0 || stop == buf || *stop != '\0')
+        return NULL;   /* out of range: json-glib's answer */
+      value->type = VALUE_INT;
+      value->i = v;
+    }
+  else
+    {
+      value->type = VALUE_DOUBLE;
+      value->d = g_ascii_strtod (buf, NULL);
+      if (!isfinite (value->d))
+        return NULL;
+    }
+  return p;
+}
+
+/* @line as a flat object into @rec; FALSE when json-glib must read it. */
+static gboolean
+flat_parse (Record     *rec,
+            const char *line,
+            gsize       len)
+{
+  const char *p = line, *end = line + len;
+
+  rec->json = NULL;
+  rec->n = 0;
+  g_string_truncate (rec->text, 0);
+  p = skip_ws (p, end);
+  if (p == end || *p != '{')
+    return FALSE;
+  p = skip_ws (p + 1, end);
+  if (p < end && *p == '}')
+    p++;
+  else
+    for (;;)
+      {
+        FlatMember *m;
+
+        if (rec->n == FLAT_MAX_MEMBERS || p == end || *p != '"')
+          return FALSE;
+        m = &rec->members[rec->n++];
+        memset (m, 0, sizeof *m);
+        if ((p = flat_string (p, end, rec->text, &m->key)) == NULL)
+          return FALSE;
+        p = skip_ws (p, end);
+        if (p == end || *p != ':')
+          return FALSE;
+        p = skip_ws (p + 1, end);
+        if (p == end)
+          return FALSE;
+        if (*p == '"')
+          {
+            m->value.type = VALUE_STRING;
+            if ((p = flat_string (p, end, rec->text, &m->str)) == NULL)
+              return FALSE;
+          }
+        else if (*p == '{' || *p == '[')
+          return FALSE;
+        else if (end - p >= 4 && memcmp (p, "true", 4) == 0)
+          {
+            m->value.type = VALUE_BOOL;
+            m->value.b = TRUE;
+            p += 4;
+          }
+        else if (end - p >= 5 && memcmp (p, "false", 5) == 0)
+          {
+            m->value.type = VALUE_BOOL;
+            p += 5;
+          }
+        else if (end - p >= 4 && memcmp (p, "null", 4) == 0)
+          {
+            m->value.type = VALUE_NULL;
+            p += 4;
+          }
+        else if ((p = flat_number (p, end, &m->value)) == NULL)
+          return FALSE;
+        p = skip_ws (p, end);
+        if (p < end && *p == ',')
+          {
+            p = skip_ws (p + 1, end);
+            continue;
+          }
+        if (p < end && *p == '}')
+          {
+            p++;
+            break;
+          }
+        return FALSE;
+      }
+  if (skip_ws (p, end) != end)
+    return FALSE;
+  /* The text is complete: offsets become pointers. */
+  for (guint k = 0; k < rec->n; k++)
+    {
+      rec->members[k].key_str = rec->text->str + rec->members[k].key;
+      if (rec->members[k].value.type == VALUE_STRING)
+        rec->members[k].value.s = rec->text->str + rec->members[k].str;
+    }
+  return TRUE;
+}
+
+/* @key's value (the last one when repeated, as json-glib does); FALSE
+ * when the line has no such member. */
+static gboolean
+record_get (const Record *rec,
+            const char   *key,
+            Value        *value)
+{
+  if (rec->json != NULL)
+    {
+      JsonNode *node = json_object_get_member (rec->json, key);
+
+      if (node == NULL)
+        return FALSE;
+      memset (value, 0, sizeof *value);
+      if (JSON_NODE_HOLDS_NULL (node))
+        value->type = VALUE_NULL;
+      else if (!JSON_NODE_HOLDS_VALUE (node))
+        value->type = VALUE_CONTAINER;
+      else if (json_node_get_value_type (node) == G_TYPE_STRING)
+        {
+          value->type = VALUE_STRING;
+          value->s = json_node_get_string (node);
+        }
+      else if (json_node_get_value_type (node) == G_TYPE_INT64)
+        {
+          value->type = VALUE_INT;
+          value->i = json_node_get_int (node);
+        }
+      else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        {
+          value->type = VALUE_DOUBLE;
+          value->d = json_node_get_double (node);
+        }
+      else if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+        {
+          value->type = VALUE_BOOL;
+          value->b = json_node_get_boolean (node);
+        }
+      else
+        value->type = VALUE_CONTAINER;
+      return TRUE;
+    }
+  for (guint k = rec->n; k > 0; k--)
+    if (strcmp (rec->members[k - 1].key_str, key) == 0)
+      {
+        *value = rec->members[k - 1].value;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
+record_has (const Record *rec,
+            const char   *key)
+{
+  Value value;
+
+  return record_get (rec, key, &value);
+}
+
+/**
+ * _ls_capture_check_flat_line:
+ *
+ * For tests and the fuzz target: FALSE when the flat reader takes @line
+ * and json-glib reads it otherwise (refuses it, or gives any member
+ * another type or value). TRUE when they agree, or the flat reader
+ * leaves the line to json-glib.
+ */
+gboolean
+_ls_capture_check_flat_line (const char *line,
+                             gsize       len)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree Record *flat = g_new0 (Record, 1);
+  Record json = { 0 };
+  JsonNode *root;
+
+  flat->text = text;
+  if (!g_utf8_validate_len (line, len, NULL) || !ls_json_one_value_ok (line, len, LS_CAPTURE_MAX_DEPTH) ||
+      !flat_parse (flat, line, len))
+    return TRUE;
+  if (!json_parser_load_from_data (parser, line, (gssize) len, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  json.json = json_node_get_object (root);
+  for (guint k = 0; k < flat->n; k++)
+    {
+      const char *key = flat->members[k].key_str;
+      Value a, b;
+
+      if (!record_get (flat, key, &a) || !record_get (&json, key, &b) || a.type != b.type)
+        return FALSE;
+      if ((a.type == VALUE_STRING && strcmp (a.s, b.s) != 0) ||
+          (a.type == VALUE_INT && a.i != b.i) ||
+          (a.type == VALUE_DOUBLE && a.d != b.d) ||
+          (a.type == VALUE_BOOL && a.b != b.b))
+        return FALSE;
+    }
+  /* No member json-glib sees that the flat reader does not. */
+  return json_object_get_size (json.json) <= flat->n;
+}
+
 /* A member of the wrong type is an error; a missing one only when @required. */
 static gboolean
-get_string (Reader      *r,
-            JsonObject  *o,
-            const char  *key,
-            gboolean     required,
-            const char **out,
-            GError     **error)
+get_string (Reader       *r,
+            const Record *o,
+            const char   *key,
+            gboolean      required,
+            const char  **out,
+            GError      **error)
 {
-  JsonNode *node = json_object_get_member (o, key);
+  Value value;
 
   *out = NULL;
-  if (node == NULL)
+  if (!record_get (o, key, &value))
     {
       if (!required)
         return TRUE;
       reader_error (r, error, _("“%s” is missing"), key);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (value.type != VALUE_STRING)
     {
       reader_error (r, error, _("“%s” must be a string"), key);
       return FALSE;
     }
-  *out = json_node_get_string (node);
+  *out = value.s;
   return TRUE;
 }
 
 static gboolean
-get_int (Reader      *r,
-         JsonObject  *o,
-         const char  *key,
-         gboolean     required,
-         gint64       min,
-         gint64       max,
-         gint64      *out,
-         GError     **error)
+get_int (Reader       *r,
+         const Record *o,
+         const char   *key,
+         gboolean      required,
+         gint64        min,
+         gint64        max,
+         gint64       *out,
+         GError      **error)
 {
-  JsonNode *node = json_object_get_member (o, key);
-  gint64 value;
+  Value value;
 
-  if (node == NULL)
+  if (!record_get (o, key, &value))
     {
       if (!required)
         return TRUE;
       reader_error (r, error, _("“%s” is missing"), key);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-      (value = json_node_get_int (node)) < min || value > max)
+  if (value.type != VALUE_INT || value.i < min || value.i > max)
     {
       reader_error (r, error, _("“%s” must be a whole number in range"), key);
       return FALSE;
     }
-  *out = value;
+  *out = value.i;
   return TRUE;
 }
 
 /* "t": milliseconds, a number >= 0, to microseconds. */
 static gboolean
-get_time (Reader      *r,
-          JsonObject  *o,
-          gint64      *t_us,
-          GError     **error)
+get_time (Reader       *r,
+          const Record *o,
+          gint64       *t_us,
+          GError      **error)
 {
-  JsonNode *node = json_object_get_member (o, "t");
+  Value value;
   double t;
 
-  if (node == NULL)
+  if (!record_get (o, "t", &value))
     {
       reader_error (r, error, _("“%s” is missing"), "t");
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) ||
-      (json_node_get_value_type (node) != G_TYPE_INT64 && json_node_get_value_type (node) != G_TYPE_DOUBLE))
+  if (value.type != VALUE_INT && value.type != VALUE_DOUBLE)
     {
       reader_error (r, error, _("“%s” must be a number"), "t");
       return FALSE;
     }
-  t = json_node_get_double (node);
+  t = value.type == VALUE_INT ? (double) value.i : value.d;
   /* Up to about 300 years: the arithmetic below cannot overflow. */
   if (!isfinite (t) || t < 0 || t > 1e13)
     {
@@ -530,40 +937,41 @@ get_time (Reader      *r,
 }
 
 static gboolean
-get_bool (Reader      *r,
-          JsonObject  *o,
-          const char  *key,
-          gboolean    *out,
-          GError     **error)
+get_bool (Reader       *r,
+          const Record *o,
+          const char   *key,
+          gboolean     *out,
+          GError      **error)
 {
-  JsonNode *node = json_object_get_member (o, key);
+  Value value;
 
-  if (node == NULL)
+  if (!record_get (o, key, &value))
     return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+  if (value.type != VALUE_BOOL)
     {
       reader_error (r, error, _("“%s” must be true or false"), key);
       return FALSE;
     }
-  *out = json_node_get_boolean (node);
+  *out = value.b;
   return TRUE;
 }
 
 /* A list of {"name": …, "value": …} into @headers. */
 static gboolean
-get_headers (Reader      *r,
-             JsonObject  *o,
-             GPtrArray   *headers,
-             guint        max,
-             gboolean    *truncated,
-             GError     **error)
+get_headers (Reader       *r,
+             const Record *o,
+             GPtrArray    *headers,
+             guint         max,
+             gboolean     *truncated,
+             GError      **error)
 {
-  JsonNode *node = json_object_get_member (o, "headers");
+  JsonNode *node = o->json != NULL ? json_object_get_member (o->json, "headers") : NULL;
   JsonArray *array;
 
-  if (node == NULL)
+  /* A flat line holds no list: "headers" there is of the wrong type. */
+  if (node == NULL && !record_has (o, "headers"))
     return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       reader_error (r, error, _("“%s” must be a list"), "headers");
       return FALSE;
@@ -574,14 +982,16 @@ get_headers (Reader      *r,
       JsonNode *item = json_array_get_element (array, i);
       const char *name, *value;
       LsStreamHeader *header;
+      Record pair = { 0 };
 
       if (!JSON_NODE_HOLDS_OBJECT (item))
         {
           reader_error (r, error, _("“%s” must be a list of objects with a name and a value"), "headers");
           return FALSE;
         }
-      if (!get_string (r, json_node_get_object (item), "name", TRUE, &name, error) ||
-          !get_string (r, json_node_get_object (item), "value", TRUE, &value, error))
+      pair.json = json_node_get_object (item);
+      if (!get_string (r, &pair, "name", TRUE, &name, error) ||
+          !get_string (r, &pair, "value", TRUE, &value, error))
         return FALSE;
       if (headers->len >= max)
         {
@@ -629,16 +1039,17 @@ decode_base64 (const char *text,
 }
 
 static gboolean
-parse_header (Reader      *r,
-              JsonObject  *o,
-              GError     **error)
+parse_header (Reader       *r,
+              const Record *o,
+              GError      **error)
 {
   LsCapture *c = r->capture;
   const char *format = NULL, *secrets = NULL, *started = NULL;
   const char *method = NULL, *url = NULL, *req_format = NULL, *body = NULL, *body_b64 = NULL;
   const char *last_id = NULL;
-  JsonNode *version_node, *request_node;
-  JsonObject *request;
+  JsonNode *request_node;
+  Record request = { 0 };
+  Value version_value;
   gint64 version, started_us = 0;
 
   if (!get_string (r, o, "format", FALSE, &format, NULL) || g_strcmp0 (format, LS_CAPTURE_FORMAT) != 0)
@@ -647,15 +1058,13 @@ parse_header (Reader      *r,
                            _("Not a Loopscope capture: its first line is not a capture header"));
       return FALSE;
     }
-  version_node = json_object_get_member (o, "version");
-  if (version_node == NULL || !JSON_NODE_HOLDS_VALUE (version_node) ||
-      json_node_get_value_type (version_node) != G_TYPE_INT64)
+  if (!record_get (o, "version", &version_value) || version_value.type != VALUE_INT)
     {
       g_set_error_literal (error, LS_CAPTURE_ERROR, LS_CAPTURE_ERROR_VERSION,
                            _("The capture does not say its version"));
       return FALSE;
     }
-  version = json_node_get_int (version_node);
+  version = version_value.i;
   if (version != LS_CAPTURE_VERSION)
     {
       g_autofree char *v = g_strdup_printf ("%" G_GINT64_FORMAT, version);
@@ -675,7 +1084,7 @@ parse_header (Reader      *r,
       !get_int (r, o, "started_unix_us", FALSE, -(G_GINT64_CONSTANT (1) << 60), G_GINT64_CONSTANT (1) << 60,
                 &started_us, error))
     return FALSE;
-  if (json_object_get_member (o, "started_unix_us") == NULL && started != NULL)
+  if (!record_has (o, "started_unix_us") && started != NULL)
     {
       g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (started, NULL);
 
@@ -685,19 +1094,20 @@ parse_header (Reader      *r,
   c->started_unix_us = started_us;
   c->secrets_included = g_strcmp0 (secrets, "included") == 0;
 
-  request_node = json_object_get_member (o, "request");
+  /* The header is always read by json-glib: its request is an object. */
+  request_node = o->json != NULL ? json_object_get_member (o->json, "request") : NULL;
   if (request_node == NULL || !JSON_NODE_HOLDS_OBJECT (request_node))
     {
       reader_error (r, error, _("“%s” must be an object"), "request");
       return FALSE;
     }
-  request = json_node_get_object (request_node);
-  if (!get_string (r, request, "url", TRUE, &url, error) ||
-      !get_string (r, request, "method", FALSE, &method, error) ||
-      !get_string (r, request, "format", FALSE, &req_format, error) ||
-      !get_string (r, request, "last_event_id", FALSE, &last_id, error) ||
-      !get_string (r, request, "body", FALSE, &body, error) ||
-      !get_string (r, request, "body_b64", FALSE, &body_b64, error))
+  request.json = json_node_get_object (request_node);
+  if (!get_string (r, &request, "url", TRUE, &url, error) ||
+      !get_string (r, &request, "method", FALSE, &method, error) ||
+      !get_string (r, &request, "format", FALSE, &req_format, error) ||
+      !get_string (r, &request, "last_event_id", FALSE, &last_id, error) ||
+      !get_string (r, &request, "body", FALSE, &body, error) ||
+      !get_string (r, &request, "body_b64", FALSE, &body_b64, error))
     return FALSE;
   c->request = ls_stream_options_new (url);
   g_free (c->request->method);
@@ -705,7 +1115,7 @@ parse_header (Reader      *r,
   if (req_format != NULL && !ls_stream_format_from_string (req_format, &c->request->format))
     c->request->format = LS_STREAM_FORMAT_AUTO;
   c->request->last_event_id = g_strdup (last_id);
-  if (!get_headers (r, request, c->request->headers, G_MAXUINT, NULL, error))
+  if (!get_headers (r, &request, c->request->headers, G_MAXUINT, NULL, error))
     return FALSE;
   if (body != NULL)
     c->request->body = g_bytes_new (body, strlen (body));
@@ -735,9 +1145,9 @@ reader_append (Reader      *r,
 }
 
 static gboolean
-parse_figures (Reader      *r,
-               JsonObject  *o,
-               GError     **error)
+parse_figures (Reader       *r,
+               const Record *o,
+               GError      **error)
 {
   LsCapture *c = r->capture;
   LsStreamStats *s = &c->stats;
@@ -790,9 +1200,9 @@ parse_figures (Reader      *r,
   s->opens = (guint64) v[7];
   s->reconnects = (guint64) v[8];
   c->dropped = (guint64) v[9];
-  s->started_us = json_object_has_member (o, "started_us") ? r->offset_us + started : 0;
-  s->ended_us = json_object_has_member (o, "ended_us") ? r->offset_us + ended : 0;
-  s->last_event_us = json_object_has_member (o, "last_event_us") ? r->offset_us + last_event : 0;
+  s->started_us = record_has (o, "started_us") ? r->offset_us + started : 0;
+  s->ended_us = record_has (o, "ended_us") ? r->offset_us + ended : 0;
+  s->last_event_us = record_has (o, "last_event_us") ? r->offset_us + last_event : 0;
   s->ttfb_us = ttfb;
   s->last_gap_us = last_gap;
   s->max_gap_us = max_gap;
@@ -802,9 +1212,9 @@ parse_figures (Reader      *r,
 }
 
 static gboolean
-parse_record (Reader      *r,
-              JsonObject  *o,
-              GError     **error)
+parse_record (Reader       *r,
+              const Record *o,
+              GError      **error)
 {
   LsCapture *c = r->capture;
   const char *kind = NULL;
@@ -966,12 +1376,15 @@ parse_record (Reader      *r,
   return TRUE;
 }
 
-/* The line's JSON object, or NULL with the reason. */
-static JsonObject *
+/* The line's object into @rec, or FALSE with the reason. @use_json:
+ * json-glib reads it whatever it holds (the header). */
+static gboolean
 parse_line (Reader      *r,
             JsonParser  *parser,
             const char  *line,
             gsize        len,
+            gboolean     use_json,
+            Record      *rec,
             GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
@@ -980,35 +1393,40 @@ parse_line (Reader      *r,
   if (!g_utf8_validate_len (line, len, NULL))
     {
       reader_error (r, error, _("not valid UTF-8"));
-      return NULL;
+      return FALSE;
     }
-  if (!ls_json_depth_ok (line, len, LS_CAPTURE_MAX_DEPTH))
-    {
-      g_autofree char *no = g_strdup_printf ("%" G_GUINT64_FORMAT, r->line_no);
-
-      g_set_error (error, LS_CAPTURE_ERROR, LS_CAPTURE_ERROR_TOO_LARGE,
-                   _("Line %s of the capture nests deeper than %d levels"), no, LS_CAPTURE_MAX_DEPTH);
-      return NULL;
-    }
+  /* One scan for both; which one failed is looked at only then. */
   if (!ls_json_one_value_ok (line, len, LS_CAPTURE_MAX_DEPTH))
     {
-      reader_error (r, error, _("not a JSON object"));
-      return NULL;
+      if (!ls_json_depth_ok (line, len, LS_CAPTURE_MAX_DEPTH))
+        {
+          g_autofree char *no = g_strdup_printf ("%" G_GUINT64_FORMAT, r->line_no);
+
+          g_set_error (error, LS_CAPTURE_ERROR, LS_CAPTURE_ERROR_TOO_LARGE,
+                       _("Line %s of the capture nests deeper than %d levels"), no, LS_CAPTURE_MAX_DEPTH);
+        }
+      else
+        reader_error (r, error, _("not a JSON object"));
+      return FALSE;
     }
+  if (!use_json && flat_parse (rec, line, len))
+    return TRUE;
+  rec->json = NULL;
   if (!json_parser_load_from_data (parser, line, (gssize) len, &local_error))
     {
       g_autofree char *reason = ls_json_error_line (local_error->message);
 
       reader_error (r, error, _("not JSON: %s"), reason);
-      return NULL;
+      return FALSE;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       reader_error (r, error, _("not a JSON object"));
-      return NULL;
+      return FALSE;
     }
-  return json_node_get_object (root);
+  rec->json = json_node_get_object (root);
+  return TRUE;
 }
 
 static void
@@ -1030,6 +1448,8 @@ ls_capture_read (GInputStream  *in,
   /* Sized: its data is never NULL, so offsets into it are always defined. */
   g_autoptr(GByteArray) buf = g_byte_array_sized_new (64 * 1024);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GString) flat_text = g_string_sized_new (1024);
+  Record rec = { .text = flat_text };
   Reader r = { 0 };
   LineReader lines = { 0 };
   const char *line;
@@ -1079,7 +1499,7 @@ ls_capture_read (GInputStream  *in,
 
   while ((got = line_reader_next (&lines, &line, &len, &complete, error)) > 0)
     {
-      JsonObject *o;
+      gboolean parsed;
       g_autoptr(GError) line_error = NULL;
 
       r.line_no = lines.line_no;
@@ -1088,15 +1508,15 @@ ls_capture_read (GInputStream  *in,
       if (!complete && header_done)
         {
           /* Cut short: what parses is kept, what does not is said. */
-          o = parse_line (&r, parser, line, len, &line_error);
-          if (o == NULL || !parse_record (&r, o, NULL))
+          parsed = parse_line (&r, parser, line, len, FALSE, &rec, &line_error);
+          if (!parsed || !parse_record (&r, &rec, NULL))
             add_warning (c, _("The capture ends in the middle of a line (cut short?); the records before it are kept"));
           break;
         }
-      o = parse_line (&r, parser, line, len, &line_error);
+      parsed = parse_line (&r, parser, line, len, !header_done, &rec, &line_error);
       if (!header_done)
         {
-          if (o == NULL)
+          if (!parsed)
             {
               if (g_error_matches (line_error, LS_CAPTURE_ERROR, LS_CAPTURE_ERROR_MALFORMED))
                 g_set_error_literal (error, LS_CAPTURE_ERROR, LS_CAPTURE_ERROR_NOT_CAPTURE,
@@ -1105,7 +1525,7 @@ ls_capture_read (GInputStream  *in,
                 g_propagate_error (error, g_steal_pointer (&line_error));
               return NULL;
             }
-          if (!parse_header (&r, o, error))
+          if (!parse_header (&r, &rec, error))
             return NULL;
           header_done = TRUE;
           /* Store time = capture time + offset, so the store's wall clock
@@ -1114,12 +1534,12 @@ ls_capture_read (GInputStream  *in,
           c->t0_us = r.offset_us;
           continue;
         }
-      if (o == NULL)
+      if (!parsed)
         {
           g_propagate_error (error, g_steal_pointer (&line_error));
           return NULL;
         }
-      if (!parse_record (&r, o, error))
+      if (!parse_record (&r, &rec, error))
         return NULL;
     }
   if (got < 0)

@@ -120,6 +120,11 @@ LsCapture     *ls_capture_read_bytes        (const void       *data,
                                              gsize             len,
                                              GError          **error);
 
+/* For tests: FALSE when the reader's own parser of flat lines and
+ * json-glib read @line differently. */
+gboolean       _ls_capture_check_flat_line  (const char       *line,
+                                             gsize             len);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsCapture, ls_capture_free)
 
 G_END_DECLS

@@ -57,6 +57,9 @@
  *   GET /slow             interval_ms=N (default 1000), count=N: one small
  *                         event per interval.
  *       id: N\nevent: slow\ndata: {"n":N,"t":MS,"pad":""}\n\n
+ *   ANY /replay/N         speed=X (0.1..100 or max; default: as added): a
+ *                         capture added with ls_demo_server_add_replay(),
+ *                         served again (ls-demo-replay.c).
  *
  * Every SSE endpoint numbers its events 1, 2, 3… and resumes after the
  * request's Last-Event-ID (next id = last + 1; a non-numeric one is ignored).
@@ -413,6 +416,7 @@ static const char index_text[] =
   "GET  /sse/flaky?every=K&count=N&rate=N&retry=MS  SSE that drops the connection every K events (count = last id)\n"
   "GET  /slow?interval_ms=N&count=N                 one small SSE event per interval (default 1000 ms)\n"
   "     (the SSE endpoints take heartbeat_ms=N: a \": heartbeat\" comment line every N ms)\n"
+  "ANY  /replay/N?speed=X                          a capture served again (loopscope --replay FILE)\n"
   "\n"
   "SSE ids are 1, 2, 3... and resume after the Last-Event-ID request header; for SSE, count is\n"
   "the last id, and a request resuming past it gets 204 No Content (done, do not reconnect).\n";
@@ -839,6 +843,8 @@ server_callback (SoupServer        *server,
     handle_flaky (self, msg, query);
   else if (g_str_equal (path, "/llm"))
     handle_llm (self, msg, query);
+  else if (g_str_has_prefix (path, "/replay/"))
+    ls_demo_replay_handle (self, msg, path, query);
   else
     respond_text (msg, SOUP_STATUS_NOT_FOUND, "not found; GET / lists the endpoints\n");
 }

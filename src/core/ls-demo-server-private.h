@@ -50,6 +50,10 @@ struct _LsDemoServer
    * into the server context, so shutdown waits for them all. */
   GHashTable *live_messages;
 
+  /* Replays added (LsDemoReplay *): /replay/N is the Nth. Guarded by
+   * mutex, with everything in them but their immutable LsReplay. */
+  GPtrArray *replays;
+
   /* Created by the starter, owned by the server thread while it runs. */
   GMainContext *context;
   GMainLoop *loop;
@@ -57,6 +61,7 @@ struct _LsDemoServer
   /* Server thread only. */
   SoupServer *server;
   GQueue streams;            /* of LsDemoStream, by their link */
+  GQueue replay_streams;     /* of LsDemoReplayStream, by their link */
   char *pad;                 /* LS_DEMO_SERVER_MAX_SIZE bytes of 'x', shared */
   gboolean stopping;
 
@@ -130,6 +135,45 @@ void          ls_demo_stream_start         (LsDemoStream       *stream,
                                             double              events_per_second);
 void          ls_demo_stream_end_for_stop  (LsDemoStream       *stream);
 void          ls_demo_stream_free          (LsDemoStream       *stream);
+
+/* One chunk a replay wrote: which read of which connection, when it was
+ * due and when it was handed to libsoup and written, in µs on the
+ * replay's clock: since the response started, plus (for a response
+ * resumed within a connection) the offset of its first read divided by
+ * the speed. So due_us is the read's offset divided by the speed (0 at
+ * "max"), whether the response was resumed or not. For tests and the
+ * benchmark. */
+typedef struct
+{
+  guint32 connection;        /* the capture's connection number */
+  guint   read;              /* the read's index within its connection */
+  gsize   offset;            /* from this byte of the read (a resumed response's first chunk) */
+  gsize   size;
+  gint64  due_us;
+  gint64  queued_us;
+  gint64  written_us;        /* -1 until written */
+} LsDemoReplayChunk;
+
+/* Any thread: the chunks the replay at @path wrote so far (the first
+ * LS_DEMO_REPLAY_MAX_LOGGED), in order, as a new GArray; NULL for no
+ * such replay. */
+#define LS_DEMO_REPLAY_MAX_LOGGED 100000
+GArray       *ls_demo_server_get_replay_chunks (LsDemoServer      *self,
+                                                const char        *path);
+
+/* ls-demo-replay.c */
+typedef struct _LsDemoReplay LsDemoReplay;
+typedef struct _LsDemoReplayStream LsDemoReplayStream;
+
+void          ls_demo_replay_free          (LsDemoReplay       *replay);
+/* Serves a request for /replay/N (server thread). */
+void          ls_demo_replay_handle        (LsDemoServer       *self,
+                                            SoupServerMessage  *msg,
+                                            const char         *path,
+                                            GHashTable         *query);
+/* Shutdown: every replay response ends cleanly; then frees what is left. */
+void          ls_demo_replay_end_all_for_stop (LsDemoServer    *self);
+void          ls_demo_replay_free_all      (LsDemoServer       *self);
 
 /* ls-demo-endpoints.c */
 void          ls_demo_endpoints_register   (LsDemoServer       *self,

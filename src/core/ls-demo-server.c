@@ -8,7 +8,7 @@
  * (the endpoints are in ls-demo-endpoints.c, the streaming responses in
  * ls-demo-stream.c); timers pacing the streams are GSources attached to that
  * context. This file starts the thread, publishes its outcome to a waiting
- * or async starter, and stops it: every stream ended, every connection
+ * or async starter, and stops it: every stream (and replay) ended, every connection
  * closed, every message libsoup still holds let go, then the thread joined.
  */
 
@@ -198,6 +198,7 @@ shutdown_server (LsDemoServer *self)
       next = l->next;
       ls_demo_stream_end_for_stop (l->data);
     }
+  ls_demo_replay_end_all_for_stop (self);
   drain_context (self->context);
 
   soup_server_disconnect (self->server);
@@ -209,6 +210,7 @@ shutdown_server (LsDemoServer *self)
       next = l->next;
       ls_demo_stream_free (l->data);
     }
+  ls_demo_replay_free_all (self);
 
   g_clear_object (&self->server);
   drain_context (self->context);
@@ -513,11 +515,13 @@ ls_demo_server_finalize (GObject *object)
 
   g_assert (self->thread == NULL);
   g_assert (self->streams.length == 0);
+  g_assert (self->replay_streams.length == 0);
   g_assert (g_hash_table_size (self->live_messages) == 0);
 
   g_clear_error (&self->start_error);
   g_free (self->base_uri);
   g_hash_table_unref (self->live_messages);
+  g_ptr_array_unref (self->replays);
   pthread_mutex_destroy (&self->mutex);
   pthread_cond_destroy (&self->cond);
 
@@ -546,6 +550,8 @@ ls_demo_server_init (LsDemoServer *self)
   }
   pthread_mutex_init (&self->mutex, NULL);
   g_queue_init (&self->streams);
+  g_queue_init (&self->replay_streams);
+  self->replays = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_demo_replay_free);
   self->live_messages = g_hash_table_new (NULL, NULL);
 }
 

@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "ls-replay.h"
+
 G_BEGIN_DECLS
 
 /* Largest values the endpoints accept; anything above is a 400. */
@@ -49,6 +51,17 @@ gboolean      ls_demo_server_is_running         (LsDemoServer         *self);
  * server context and joins the thread. Idempotent; also done in dispose.
  * The server may be started again afterwards. */
 void          ls_demo_server_stop               (LsDemoServer         *self);
+
+/* Serves @replay again (any thread; before or after the start), at
+ * @speed (LS_REPLAY_MIN_SPEED…LS_REPLAY_MAX_SPEED, or LS_REPLAY_SPEED_MAX
+ * for as fast as possible; a request's ?speed=X overrides it). Returns
+ * its path, "/replay/N": the first request for it gets the capture's
+ * first connection, the next one the second, and so on, then 204 No
+ * Content; a request with Last-Event-ID resumes after that event
+ * (docs/capture.md, "Replay"). */
+char         *ls_demo_server_add_replay         (LsDemoServer         *self,
+                                                 LsReplay             *replay,
+                                                 double                speed);
 
 /* Streaming responses currently open (any thread). */
 guint         ls_demo_server_get_n_connections  (LsDemoServer         *self);

@@ -151,6 +151,8 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
   g_autofree char *max_expansion = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *accept_certificate = NULL;
+  g_autofree char *replay_path = NULL;
+  g_autofree char *speed = NULL;
   gboolean comments = FALSE;
   g_auto(GStrv) rest = NULL;
   g_autoptr(GOptionContext) context = NULL;
@@ -182,6 +184,8 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
     { "capture", 0, 0, G_OPTION_ARG_FILENAME, &args->capture_path, N_("Save the stream as a capture to FILE while it runs (gzip when FILE ends in .gz)"), N_("FILE") },
     { "include-secrets", 0, 0, G_OPTION_ARG_NONE, &args->include_secrets, N_("Keep credentials (Authorization, cookies, API keys, URL passwords) in this run's trace and capture instead of [redacted]"), NULL },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &args->demo, N_("Start the embedded demo server; URL may be a path like /sse/ticks"), NULL },
+    { "replay", 0, 0, G_OPTION_ARG_FILENAME, &replay_path, N_("Serve the capture FILE again from the demo server and stream it back (implies --demo, no URL)"), N_("FILE") },
+    { "speed", 0, 0, G_OPTION_ARG_STRING, &speed, N_("With --replay: 0.1 to 100 times the capture's pace, or max (default 1)"), N_("X") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL },
     { NULL }
   };
@@ -209,6 +213,31 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
       return FALSE;
     }
   url = rest != NULL ? rest[0] : NULL;
+  if (speed != NULL && replay_path == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("--speed needs --replay"));
+      return FALSE;
+    }
+  args->speed = 1.0;
+  if (replay_path != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (url != NULL)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                       _("Unexpected argument '%s': --replay streams from the demo server, give no URL"), url);
+          return FALSE;
+        }
+      if (speed != NULL && !ls_replay_parse_speed (speed, &args->speed, &local_error))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--speed: %s", local_error->message);
+          return FALSE;
+        }
+      /* The path the demo server gives it replaces this stand-in. */
+      args->demo = TRUE;
+      url = "/replay/1";
+    }
   if (url == NULL && args->demo)
     url = "/sse/ticks";
   if (url == NULL)
@@ -293,6 +322,20 @@ ls_headless_args_parse (LsHeadlessArgs  *args,
 
   if (!ls_stream_options_validate (options, error))
     return FALSE;
+  if (replay_path != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      /* Last: the file is read only when everything else is right. */
+      args->replay = ls_replay_new_for_file (replay_path, &local_error);
+      if (args->replay == NULL)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--replay: %s", local_error->message);
+          return FALSE;
+        }
+      if (format == NULL)
+        options->format = ls_replay_get_format (args->replay);
+    }
   if (args->demo && url[0] == '/')
     {
       g_free (options->url);
@@ -308,4 +351,5 @@ ls_headless_args_clear (LsHeadlessArgs *args)
   g_clear_pointer (&args->events_out, g_free);
   g_clear_pointer (&args->trace_path, g_free);
   g_clear_pointer (&args->capture_path, g_free);
+  g_clear_pointer (&args->replay, ls_replay_unref);
 }

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "ls-replay.h"
 #include "ls-stream-options.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,8 @@ typedef struct
   gboolean         print_stats;
   gboolean         demo;
   gboolean         include_secrets;
+  LsReplay        *replay;           /* --replay FILE, read; implies demo */
+  double           speed;            /* --speed, LS_REPLAY_SPEED_MAX for max */
 } LsHeadlessArgs;
 
 /* FALSE with a G_OPTION_ERROR (to be printed, exit status 2) for bad

@@ -341,6 +341,13 @@ ls_headless_main (int    argc,
         }
       /* Not translated: scripts read the address from this line (docs/headless.md). */
       g_printerr ("loopscope: demo server at %s\n", ls_demo_server_get_base_uri (h.demo_server));
+      if (h.args.replay != NULL)
+        {
+          g_free (h.args.options->url);
+          h.args.options->url = ls_demo_server_add_replay (h.demo_server, h.args.replay, h.args.speed);
+          if (ls_replay_get_warning (h.args.replay) != NULL)
+            headless_say ("%s", ls_replay_get_warning (h.args.replay));
+        }
       if (h.args.options->url[0] == '/')
         {
           char *url = g_strconcat (ls_demo_server_get_base_uri (h.demo_server), h.args.options->url, NULL);

@@ -79,6 +79,8 @@ json_scan (const char *data,
   gboolean closed = FALSE;
   gboolean one = TRUE;
   guint depth = 0;
+  const char *next_quote = NULL;
+  const char *quote;
 
   for (gsize i = 0; i < len; i++)
     {
@@ -86,14 +88,27 @@ json_scan (const char *data,
 
       if (in_string)
         {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
+          /* Long strings (base64 bytes in a capture) are most of the
+           * text: jump to the next quote unless a backslash comes first.
+           * The quote found is kept until passed, so that a run of
+           * escapes does not search again for it (linear, not quadratic). */
+          const char *backslash;
+
+          if (next_quote == NULL || next_quote < data + i)
+            next_quote = memchr (data + i, '"', len - i);
+          if (next_quote == NULL)
+            break;
+          quote = next_quote;
+          backslash = memchr (data + i, '\\', (gsize) (quote - (data + i)));
+          if (backslash != NULL)
             {
-              in_string = FALSE;
-              if (depth == 0)
-                closed = TRUE;
+              i = (gsize) (backslash - data) + 1;   /* the escaped character is skipped */
+              continue;
             }
+          i = (gsize) (quote - data);
+          in_string = FALSE;
+          if (depth == 0)
+            closed = TRUE;
           continue;
         }
       if (depth == 0 && c != ' ' && c != '\t' && c != '\n' && c != '\r' &&

@@ -210,21 +210,15 @@ void
 ls_read_log_forget_before_seq (LsReadLog *self,
                                guint64    seq)
 {
-  guint n = 0;
-
   g_return_if_fail (self != NULL);
 
   pthread_mutex_lock (&self->lock);
-  /* Entry i's events are those from its seq to the next entry's. */
-  while (n + 1 < self->entries->len &&
-         g_array_index (self->entries, LsReadLogEntry, n + 1).seq <= seq)
-    {
-      n++;
-      if (n >= FORGET_BATCH)
-        break;
-    }
-  if (n >= FORGET_BATCH)
-    release_first_locked (self, n);
+  /* Entry i's events are those from its seq to the next entry's, and
+   * seqs never decrease: when entry FORGET_BATCH starts at or before
+   * @seq, every entry before it is done with. One look per call. */
+  if (self->entries->len > FORGET_BATCH &&
+      g_array_index (self->entries, LsReadLogEntry, FORGET_BATCH).seq <= seq)
+    release_first_locked (self, FORGET_BATCH);
   pthread_mutex_unlock (&self->lock);
 }
 

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "ls-capture.h"
 
@@ -24,6 +25,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(GOutputStream) out = NULL;
   g_autoptr(GBytes) written = NULL;
   g_autoptr(GError) error = NULL;
+
+  /* The reader's parser of flat lines agrees with json-glib, on each line. */
+  for (const uint8_t *p = data, *end = data + size; p < end;)
+    {
+      const uint8_t *nl = memchr (p, '\n', (size_t) (end - p));
+      const uint8_t *stop = nl != NULL ? nl : end;
+
+      g_assert (_ls_capture_check_flat_line ((const char *) p, (gsize) (stop - p)));
+      p = stop + 1;
+    }
 
   capture = ls_capture_read_bytes (data, size, &error);
   if (capture == NULL)

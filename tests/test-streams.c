@@ -1,0 +1,247 @@
+/* test-streams.c: several streams in one window, under Xvfb
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The application starts with its demo server and the demo stream; the
+ * sidebar is hidden while that is the only stream. Eight more streams at
+ * other rates and one duplicate make ten: each row says "Open" with its
+ * path and host, a rate and a sparkline; the demo server serves ten
+ * connections; stream ids are distinct; the duplicate has the same
+ * request. Selecting a row shows its page. Closing five rows (their row
+ * action) cancels their streams and the server sees five connections go;
+ * Stop on a row cancels its stream and keeps the row ("Stopped"). Quitting
+ * with the rest live ends cleanly (the runner checks the window and the
+ * worker are gone).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gtk/gtk.h>
+
+#include "ls-application.h"
+#include "ls-gui-test-utils.h"
+#include "ls-stream-row.h"
+#include "ls-window.h"
+#include "ls-window-private.h"
+
+#define N_STREAMS 10
+#define N_CLOSED  5
+
+typedef struct
+{
+  LsApplication *app;
+  LsWindow      *window;
+  LsStreamPage  *first;
+  LsStreamPage  *duplicate;
+  GPtrArray     *closed_streams; /* references to the streams whose rows were closed */
+  LsStream      *stopped;
+} TestRun;
+
+static LsDemoServer *
+demo_of (TestRun *run)
+{
+  return ls_application_get_demo_server (run->app);
+}
+
+static LsStreamState
+page_state (LsStreamPage *page)
+{
+  LsStream *stream = ls_stream_page_get_stream (page);
+
+  return stream != NULL ? ls_stream_get_state (stream) : LS_STREAM_IDLE;
+}
+
+static gboolean
+step_demo_open (gpointer data)
+{
+  TestRun *run = data;
+
+  if (!ls_gui_test_demo_window_shown (run->app, (gpointer *) &run->window))
+    return FALSE;
+  run->first = ls_window_get_stream_page (run->window);
+  if (page_state (run->first) != LS_STREAM_OPEN)
+    return FALSE;
+  /* One stream: no sidebar. */
+  g_assert_false (_ls_window_get_sidebar_visible (run->window));
+  return TRUE;
+}
+
+static gboolean
+step_open_more (gpointer data)
+{
+  TestRun *run = data;
+  const char *base = ls_demo_server_get_base_uri (demo_of (run));
+
+  for (guint i = 1; i < N_STREAMS - 1; i++)
+    {
+      LsStreamPage *page = ls_window_new_stream (run->window);
+      g_autofree char *url = g_strdup_printf ("%s/sse/ticks?rate=%u", base, 10 * i);
+
+      g_assert_true (ls_window_get_stream_page (run->window) == page);
+      g_assert_cmpstr (ls_stream_page_get_title (page, NULL), ==, "New Stream");
+      ls_request_editor_set_url (ls_stream_page_get_editor (page), url);
+      g_assert_true (ls_stream_page_connect (page));
+    }
+  /* The first one's request again, as its row's Duplicate does. */
+  ls_window_select_stream (run->window, run->first);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (_ls_window_get_stream_row (run->window, run->first)),
+                                             "row.duplicate", NULL));
+  run->duplicate = ls_window_get_stream_page (run->window);
+  g_assert_true (run->duplicate != run->first);
+  g_assert_true (_ls_window_get_sidebar_visible (run->window));
+  return TRUE;
+}
+
+static gboolean
+step_all_open (gpointer data)
+{
+  TestRun *run = data;
+  g_autoptr(GPtrArray) pages = ls_window_list_streams (run->window);
+  g_autoptr(GHashTable) ids = g_hash_table_new (NULL, NULL);
+
+  g_assert_cmpuint (pages->len, ==, N_STREAMS);
+  for (guint i = 0; i < pages->len; i++)
+    if (page_state (g_ptr_array_index (pages, i)) != LS_STREAM_OPEN)
+      return FALSE;
+  if (ls_demo_server_get_n_connections (demo_of (run)) != N_STREAMS)
+    return FALSE;
+
+  g_assert_cmpuint (ls_window_get_n_live_streams (run->window), ==, N_STREAMS);
+  for (guint i = 0; i < pages->len; i++)
+    {
+      LsStreamPage *page = g_ptr_array_index (pages, i);
+      LsStream *stream = ls_stream_page_get_stream (page);
+      const char *location = NULL;
+      const char *css = NULL;
+
+      g_assert_cmpstr (ls_stream_page_get_summary (page, &css), ==, "Open");
+      g_assert_cmpstr (css, ==, "running");
+      g_assert_true (g_str_has_prefix (ls_stream_page_get_title (page, &location), "/sse/ticks?rate="));
+      g_assert_true (g_str_has_prefix (ls_demo_server_get_base_uri (demo_of (run)), "http://"));
+      g_assert_cmpstr (location, ==, ls_demo_server_get_base_uri (demo_of (run)) + strlen ("http://"));
+      g_assert_false (g_hash_table_contains (ids, GUINT_TO_POINTER (ls_stream_get_id (stream))));
+      g_hash_table_add (ids, GUINT_TO_POINTER (ls_stream_get_id (stream)));
+    }
+  /* The duplicate: the same request, a stream of its own. */
+  g_assert_cmpstr (ls_stream_get_options (ls_stream_page_get_stream (run->duplicate))->url, ==,
+                   ls_stream_get_options (ls_stream_page_get_stream (run->first))->url);
+  g_assert_true (ls_stream_page_get_stream (run->duplicate) != ls_stream_page_get_stream (run->first));
+  return TRUE;
+}
+
+/* Each row's rate and sparkline, from the window's once-a-second refresh. */
+static gboolean
+step_rates_shown (gpointer data)
+{
+  TestRun *run = data;
+  g_autoptr(GPtrArray) pages = ls_window_list_streams (run->window);
+
+  for (guint i = 0; i < pages->len; i++)
+    {
+      LsStreamRow *row = _ls_window_get_stream_row (run->window, g_ptr_array_index (pages, i));
+      const char *rate = ls_stream_row_get_rate_text (row);
+
+      if (!g_str_has_suffix (rate, "/s") || g_str_has_prefix (rate, "0.0"))
+        return FALSE;
+    }
+  return ls_gui_test_screenshot (run->window, "streams-sidebar");
+}
+
+/* Selecting a row shows its page; closing five cancels their streams. */
+static gboolean
+step_select_and_close (gpointer data)
+{
+  TestRun *run = data;
+  g_autoptr(GPtrArray) pages = ls_window_list_streams (run->window);
+  LsStreamPage *third = g_ptr_array_index (pages, 2);
+
+  gtk_list_box_select_row (GTK_LIST_BOX (gtk_widget_get_parent (GTK_WIDGET (_ls_window_get_stream_row (run->window, third)))),
+                           GTK_LIST_BOX_ROW (_ls_window_get_stream_row (run->window, third)));
+  g_assert_true (ls_window_get_stream_page (run->window) == third);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (third)) || !gtk_widget_get_mapped (GTK_WIDGET (run->window)));
+  g_assert_true (gtk_stack_get_visible_child (GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (third)))) == GTK_WIDGET (third));
+
+  for (guint i = 0; i < N_CLOSED; i++)
+    {
+      LsStreamPage *page = g_ptr_array_index (pages, i);
+      LsStreamRow *row = _ls_window_get_stream_row (run->window, page);
+
+      g_ptr_array_add (run->closed_streams, g_object_ref (ls_stream_page_get_stream (page)));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.close", NULL));
+      g_assert_null (_ls_window_get_stream_row (run->window, page));
+    }
+  {
+    g_autoptr(GPtrArray) left = ls_window_list_streams (run->window);
+
+    g_assert_cmpuint (left->len, ==, N_STREAMS - N_CLOSED);
+    /* The selection moved to a row still there. */
+    g_assert_true (g_ptr_array_find (left, ls_window_get_stream_page (run->window), NULL));
+  }
+  return TRUE;
+}
+
+static gboolean
+step_closed_cancelled (gpointer data)
+{
+  TestRun *run = data;
+  g_autoptr(GPtrArray) pages = NULL;
+  LsStreamRow *row;
+
+  for (guint i = 0; i < run->closed_streams->len; i++)
+    if (ls_stream_get_state (g_ptr_array_index (run->closed_streams, i)) != LS_STREAM_CANCELLED)
+      return FALSE;
+  if (ls_demo_server_get_n_connections (demo_of (run)) != N_STREAMS - N_CLOSED)
+    return FALSE;
+  g_assert_cmpuint (ls_window_get_n_live_streams (run->window), ==, N_STREAMS - N_CLOSED);
+
+  /* Stop keeps the row. */
+  pages = ls_window_list_streams (run->window);
+  row = _ls_window_get_stream_row (run->window, g_ptr_array_index (pages, 0));
+  run->stopped = g_object_ref (ls_stream_page_get_stream (ls_stream_row_get_page (row)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.stop", NULL));
+  return TRUE;
+}
+
+static gboolean
+step_stopped (gpointer data)
+{
+  TestRun *run = data;
+  g_autoptr(GPtrArray) pages = ls_window_list_streams (run->window);
+
+  if (ls_stream_get_state (run->stopped) != LS_STREAM_CANCELLED)
+    return FALSE;
+  g_assert_cmpuint (pages->len, ==, N_STREAMS - N_CLOSED);
+  g_assert_cmpstr (ls_stream_page_get_summary (g_ptr_array_index (pages, 0), NULL), ==, "Stopped");
+  g_assert_cmpuint (ls_window_get_n_live_streams (run->window), ==, N_STREAMS - N_CLOSED - 1);
+  return TRUE;
+}
+
+static void
+test_streams (void)
+{
+  static const LsGuiStep steps[] = {
+    { "demo stream open", step_demo_open },
+    { "open nine more", step_open_more },
+    { "ten open", step_all_open },
+    { "rates shown", step_rates_shown },
+    { "select, close five", step_select_and_close },
+    { "closed streams cancelled, stop one", step_closed_cancelled },
+    { "stopped, row kept", step_stopped },
+    { "quit with four live", ls_gui_test_step_quit },
+  };
+  TestRun run = { NULL, };
+
+  run.closed_streams = g_ptr_array_new_with_free_func (g_object_unref);
+  ls_gui_test_run_new_app (TRUE, steps, G_N_ELEMENTS (steps), &run, (gpointer *) &run.app,
+                           (gpointer *) &run.window, NULL);
+  g_ptr_array_unref (run.closed_streams);
+  g_clear_object (&run.stopped);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  return ls_gui_test_main (&argc, &argv, "/streams/ten", test_streams);
+}
