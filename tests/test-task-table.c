@@ -252,6 +252,46 @@ test_incremental_and_trim (Fixture       *f,
   g_assert_cmpuint (figures (f, 1)->dispatches, ==, 1);
 }
 
+/* The timeline drops samples wherever they are (over its cap): rows gone
+ * in many places at once are announced in one change, the rest kept. */
+static void
+test_scattered_removal (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GArray) kept = g_array_new (FALSE, TRUE, sizeof (LsRecord));
+  LsTaskRow *odd;
+
+  for (guint i = 0; i < 40; i++)
+    add (f, 1000 + i, 0, "sample", 0, i * 10, i * 10 + 4, LS_OUTCOME_OK);
+  update (f, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->table)), ==, 40);
+  odd = ls_task_table_lookup (f->table, 1001);
+
+  for (guint i = 1; i < 40; i += 2)
+    g_array_append_val (kept, g_array_index (f->records, LsRecord, i));
+  g_array_set_size (f->records, 0);
+  g_array_append_vals (f->records, kept->data, kept->len);
+  update (f, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->table)), ==, 20);
+  g_assert_true (ls_task_table_lookup (f->table, 1001) == odd);
+  for (guint i = 0; i < 40; i++)
+    if (i % 2 == 0)
+      g_assert_null (ls_task_table_lookup (f->table, 1000 + i));
+    else
+      {
+        g_assert_cmpuint (ls_task_table_get_position (f->table, 1000 + i), ==, i / 2);
+        g_assert_cmpuint (figures (f, 1000 + i)->dispatches, ==, 1);
+      }
+
+  /* And it takes in new records after that as before. */
+  add (f, 1001, 0, "sample", 0, 500, 510, LS_OUTCOME_OK);
+  update (f, 2);
+  g_assert_cmpuint (figures (f, 1001)->dispatches, ==, 2);
+  g_assert_cmpint (figures (f, 1001)->busy_us, ==, 14);
+  /* Alive 10–510, running 14 of it. */
+  g_assert_cmpint (figures (f, 1001)->idle_us, ==, 500 - 14);
+}
+
 static guint64
 task_at (GListModel *model,
          guint       i)
@@ -306,6 +346,7 @@ main (int   argc,
   g_test_add ("/task-table/figures", Fixture, NULL, fixture_set_up, test_figures, fixture_tear_down);
   g_test_add ("/task-table/unrecorded-parent", Fixture, NULL, fixture_set_up, test_unrecorded_parent, fixture_tear_down);
   g_test_add ("/task-table/incremental-and-trim", Fixture, NULL, fixture_set_up, test_incremental_and_trim, fixture_tear_down);
+  g_test_add ("/task-table/scattered-removal", Fixture, NULL, fixture_set_up, test_scattered_removal, fixture_tear_down);
   g_test_add ("/task-table/sort", Fixture, NULL, fixture_set_up, test_sort, fixture_tear_down);
 
   return g_test_run ();
