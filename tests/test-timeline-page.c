@@ -789,6 +789,20 @@ test_task_list_paused (Fixture       *f,
   ls_timeline_view_select_seq (f->view, G_MAXUINT64);
   g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, 0);
 
+  /* So does its row in the side pane's parent chain, activated. */
+  ls_timeline_view_select_task (f->view, child);
+  {
+    GtkLabel *label = find_label (find_revealer (GTK_WIDGET (f->page)), "Task ");
+    GtkWidget *row;
+
+    g_assert_nonnull (label);
+    row = gtk_widget_get_ancestor (GTK_WIDGET (label), GTK_TYPE_LIST_BOX_ROW);
+    g_assert_nonnull (row);
+    g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
+  }
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, parent);
+  ls_timeline_view_select_seq (f->view, G_MAXUINT64);
+
   /* The parent's row selects it through its child. */
   for (guint i = 0; i < n_shown (list); i++)
     if (ls_task_row_get_task (shown_row (list, i)) == parent)
