@@ -18,6 +18,7 @@
 #include <glib/gi18n.h>
 
 #include "ls-format.h"
+#include "ls-task-list.h"
 #include "ls-timeline-page.h"
 #include "ls-timeline-view-private.h"
 #include "ls-trace-export.h"
@@ -35,6 +36,7 @@ struct _LsTimelinePage
 
   /* Template widgets */
   LsTimelineView       *timeline_view;
+  LsTaskList           *task_list;
   GtkLabel             *timeline_hint_label;
   GtkRevealer          *span_revealer;
   GtkLabel             *span_label;
@@ -172,7 +174,7 @@ clear_list (GtkListBox *list)
 }
 
 /* A row naming @r (NULL: task @task, not recorded yet); activating it
- * selects @r. */
+ * selects @r (the task, through its children, when not recorded). */
 static void
 add_span_row (GtkListBox     *list,
               const LsRecord *r,
@@ -199,9 +201,10 @@ add_span_row (GtkListBox     *list,
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   row = gtk_list_box_row_new ();
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), r != NULL);
   if (r != NULL)
     g_object_set_data_full (G_OBJECT (row), "ls-seq", g_memdup2 (&r->seq, sizeof r->seq), g_free);
+  else
+    g_object_set_data_full (G_OBJECT (row), "ls-task", g_memdup2 (&task, sizeof task), g_free);
   gtk_list_box_append (list, row);
 }
 
@@ -210,9 +213,12 @@ on_span_row_activated_cb (LsTimelinePage *self,
                           GtkListBoxRow  *row)
 {
   const guint64 *seq = g_object_get_data (G_OBJECT (row), "ls-seq");
+  const guint64 *task = g_object_get_data (G_OBJECT (row), "ls-task");
 
   if (seq != NULL)
     ls_timeline_view_select_seq (self->timeline_view, *seq);
+  else if (task != NULL)
+    ls_timeline_view_select_task (self->timeline_view, *task);
 }
 
 /* What the pane shows of the selected span: its words (the tooltip's,
@@ -457,6 +463,7 @@ ls_timeline_page_class_init (LsTimelinePageClass *klass)
   /* Bound (and not stored) so that dispose_template() unparents it. */
   gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_view);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, task_list);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_hint_label);
   gtk_widget_class_bind_template_callback (widget_class, on_live_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_selection_changed_cb);
@@ -475,6 +482,7 @@ ls_timeline_page_class_init (LsTimelinePageClass *klass)
                                    ls_timeline_page_open_trace_action);
 
   g_type_ensure (LS_TYPE_TIMELINE_VIEW);
+  g_type_ensure (LS_TYPE_TASK_LIST);
 }
 
 static void
@@ -594,4 +602,26 @@ ls_timeline_page_show_event_path (LsTimelinePage *self,
     text = g_strdup (_("This event's read is not among the timeline's records (recorded before, or dropped since)."));
   gtk_label_set_label (self->timeline_hint_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->timeline_hint_label), text);
+}
+
+/**
+ * ls_timeline_page_get_task_list:
+ *
+ * Returns: (transfer none): the task list under the timeline
+ */
+LsTaskList *
+ls_timeline_page_get_task_list (LsTimelinePage *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_PAGE (self), NULL);
+
+  return self->task_list;
+}
+
+/* What Ctrl+F does on this page: to the task list's filter. */
+void
+ls_timeline_page_focus_filter (LsTimelinePage *self)
+{
+  g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
+
+  ls_task_list_focus_filter (self->task_list);
 }

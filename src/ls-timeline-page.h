@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "ls-recorder.h"
+#include "ls-task-list.h"
 #include "ls-timeline-view.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,8 @@ GtkWidget      *ls_timeline_page_new           (void);
 void            ls_timeline_page_set_recorder  (LsTimelinePage *self,
                                                 LsRecorder     *recorder);
 LsTimelineView *ls_timeline_page_get_view      (LsTimelinePage *self);
+LsTaskList     *ls_timeline_page_get_task_list (LsTimelinePage *self);
+void            ls_timeline_page_focus_filter  (LsTimelinePage *self);
 void            ls_timeline_page_export_trace  (LsTimelinePage *self);
 void            ls_timeline_page_open_trace    (LsTimelinePage *self);
 void            ls_timeline_page_open_file     (LsTimelinePage *self,

@@ -87,6 +87,8 @@ struct _LsTimelineView
   GHashTable *name_layouts; /* interned span name → its PangoLayout, made once */
   guint       layouts_serial; /* the Pango context's serial they were made with */
   guint64     selected_seq; /* the selected span's seq, G_MAXUINT64: none */
+  guint64     selected_task; /* its task (or the task a row chose), 0: none */
+  guint64     generation;   /* bumped when records are dropped or replaced */
   GArray     *labels;       /* of SpanLabel: this frame's names, drawn over the bars */
   gint        last_tid;     /* the last one learnt, to skip the lookup */
   guint64     path_ids[3];  /* an event's read, parse, delivery (0: none) */
@@ -97,6 +99,7 @@ G_DEFINE_FINAL_TYPE (LsTimelineView, ls_timeline_view, GTK_TYPE_WIDGET)
 
 enum {
   SELECTION_CHANGED,
+  RECORDS_CHANGED,
   N_SIGNALS
 };
 
@@ -271,6 +274,7 @@ ls_timeline_view_trim (LsTimelineView *self)
       g_array_set_size (self->records, kept);
       g_array_set_clear_func (self->records, clear_record);
       len = kept;
+      self->generation++;
     }
 
   cutoff = record_time (&g_array_index (self->records, LsRecord, len - 1)) - KEEP_US;
@@ -281,7 +285,10 @@ ls_timeline_view_trim (LsTimelineView *self)
 
   /* Removing from the front moves the rest: do it in chunks, not per frame. */
   if (k > 0 && (k >= 4096 || k * 4 >= len || len > MAX_RECORDS + 4096))
-    g_array_remove_range (self->records, 0, k);
+    {
+      g_array_remove_range (self->records, 0, k);
+      self->generation++;
+    }
 }
 
 void
@@ -289,6 +296,7 @@ _ls_timeline_view_refresh (LsTimelineView *self)
 {
   g_autoptr(GArray) fresh = NULL;
   guint64 lost = 0;
+  guint64 generation = self->generation;
 
   g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
 
@@ -319,10 +327,13 @@ _ls_timeline_view_refresh (LsTimelineView *self)
   g_array_set_clear_func (fresh, NULL);
 
   ls_timeline_view_trim (self);
+  if (fresh->len > 0 || generation != self->generation)
+    g_signal_emit (self, signals[RECORDS_CHANGED], 0);
   /* The selected span trimmed away: nothing is selected any more. */
   if (self->selected_seq != G_MAXUINT64 && ls_timeline_view_get_selected (self) == NULL)
     {
       self->selected_seq = G_MAXUINT64;
+      self->selected_task = 0;
       g_signal_emit (self, signals[SELECTION_CHANGED], 0);
     }
 }
@@ -452,19 +463,19 @@ draw_labels (LsTimelineView *self,
   g_array_set_size (self->labels, 0);
 }
 
-/* The selected span's outline, over everything in its row. */
+/* One span's outline, over everything in its row: @width 2 for the
+ * selected span, thinner for the rest of its task. */
 static void
-draw_selection (LsTimelineView *self,
-                GtkSnapshot    *snapshot,
-                const GdkRGBA  *fg)
+draw_outline (LsTimelineView *self,
+              GtkSnapshot    *snapshot,
+              const GdkRGBA  *fg,
+              const LsRecord *r,
+              float           width)
 {
-  const LsRecord *r = ls_timeline_view_get_selected (self);
   GdkRGBA colors[4];
-  float widths[4] = { 2, 2, 2, 2 };
+  float widths[4] = { width, width, width, width };
   double x0, x1, y, h;
 
-  if (r == NULL)
-    return;
   x0 = _ls_timeline_view_time_to_x (self, r->start_us);
   x1 = MAX (_ls_timeline_view_time_to_x (self, r->end_us), x0 + 1.0);
   /* Off screen, or reaching far past it: only what the plot shows. */
@@ -477,9 +488,37 @@ draw_selection (LsTimelineView *self,
   for (int i = 0; i < 4; i++)
     colors[i] = *fg;
   gtk_snapshot_append_border (snapshot,
-                              &GSK_ROUNDED_RECT_INIT ((float) (x0 - 2), (float) (y - 2),
-                                                      (float) (x1 - x0 + 4), (float) (h + 4)),
+                              &GSK_ROUNDED_RECT_INIT ((float) (x0 - width), (float) (y - width),
+                                                      (float) (x1 - x0 + 2 * width), (float) (h + 2 * width)),
                               widths, colors);
+}
+
+/* The selected span outlined; the other spans of its task (the task list
+ * selects a task), or its children when the task has no span yet,
+ * outlined thinner. */
+static void
+draw_selection (LsTimelineView *self,
+                GtkSnapshot    *snapshot,
+                const GdkRGBA  *fg)
+{
+  const LsRecord *sel = ls_timeline_view_get_selected (self);
+  gboolean by_parent;
+
+  if (sel == NULL)
+    return;
+  by_parent = self->selected_task != 0 && sel->id != self->selected_task;
+  if (self->selected_task != 0)
+    for (guint i = first_index_after (self, self->start_us); i < self->records->len; i++)
+      {
+        const LsRecord *r = &g_array_index (self->records, LsRecord, i);
+
+        if (record_time (r) > self->end_us + G_USEC_PER_SEC)
+          break;
+        if (r != sel && r->kind == LS_RECORD_SPAN
+            && (by_parent ? r->parent_id : r->id) == self->selected_task)
+          draw_outline (self, snapshot, fg, r, 1);
+      }
+  draw_outline (self, snapshot, fg, sel, 2);
 }
 
 typedef struct
@@ -1412,6 +1451,10 @@ on_key_pressed_cb (GtkEventControllerKey *controller,
     case GDK_KEY_Up:
     case GDK_KEY_KP_Up:
       next = sel->parent_id != 0 ? ls_timeline_view_find_task (self, sel->parent_id) : NULL;
+      /* A parent not recorded yet (it ends after its children): the
+       * task, through its children. */
+      if (next == NULL && sel->parent_id != 0 && sel->parent_id != self->selected_task)
+        ls_timeline_view_select_task (self, sel->parent_id);
       break;
     case GDK_KEY_Down:
     case GDK_KEY_KP_Down:
@@ -1650,6 +1693,19 @@ ls_timeline_view_class_init (LsTimelineViewClass *klass)
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
 
+  /**
+   * LsTimelineView::records-changed:
+   *
+   * A refresh brought records in or dropped some
+   * (ls_timeline_view_get_records()). Paused, none come.
+   */
+  signals[RECORDS_CHANGED] =
+    g_signal_new ("records-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
   gtk_widget_class_set_css_name (widget_class, "lstimeline");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -1731,9 +1787,11 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
     return;
 
   g_array_set_size (self->records, 0);
+  self->generation++;
   if (self->selected_seq != G_MAXUINT64)
     {
       self->selected_seq = G_MAXUINT64;
+      self->selected_task = 0;
       g_signal_emit (self, signals[SELECTION_CHANGED], 0);
     }
   memset (self->path_ids, 0, sizeof self->path_ids);
@@ -1747,6 +1805,8 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
       self->origin_real_us = ls_recorder_get_origin_real_us (recorder);
     }
   _ls_timeline_view_refresh (self);
+  /* Other records, even none: readers of them count again. */
+  g_signal_emit (self, signals[RECORDS_CHANGED], 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORDER]);
 }
@@ -1906,9 +1966,10 @@ ls_timeline_view_select_seq (LsTimelineView *self,
   r = seq != G_MAXUINT64 ? find_seq (self, seq) : NULL;
   if (r == NULL || r->kind != LS_RECORD_SPAN)
     seq = G_MAXUINT64;
-  if (seq == self->selected_seq)
+  if (seq == self->selected_seq && (r == NULL || r->id == self->selected_task))
     return;
   self->selected_seq = seq;
+  self->selected_task = r != NULL && r->kind == LS_RECORD_SPAN ? r->id : 0;
 
   /* Paused, a selection off screen brings the view to it. */
   if (r != NULL && r->kind == LS_RECORD_SPAN && !self->live
@@ -1921,6 +1982,87 @@ ls_timeline_view_select_seq (LsTimelineView *self,
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+}
+
+/**
+ * ls_timeline_view_select_task:
+ *
+ * Selects every span of @task (0: none): its latest is the selected span
+ * (ls_timeline_view_get_selected()), the others are outlined with it. A
+ * task with no span yet (a span is recorded when it ends) has its
+ * children outlined instead, the latest selected. A selection off screen
+ * pauses the view and centres it.
+ */
+void
+ls_timeline_view_select_task (LsTimelineView *self,
+                              guint64         task)
+{
+  const LsRecord *r = NULL;
+
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  if (task != 0)
+    r = ls_timeline_view_find_task (self, task);
+  for (guint i = self->records->len; task != 0 && r == NULL && i > 0; i--)
+    {
+      const LsRecord *c = &g_array_index (self->records, LsRecord, i - 1);
+
+      if (c->kind == LS_RECORD_SPAN && c->parent_id == task)
+        r = c;
+    }
+  if (r == NULL)
+    {
+      ls_timeline_view_select_seq (self, G_MAXUINT64);
+      return;
+    }
+  if (r->seq == self->selected_seq && task == self->selected_task)
+    return;
+
+  if (r->end_us < self->start_us || span_begin (r) > self->end_us)
+    {
+      gint64 span = self->end_us - self->start_us;
+      gint64 middle = span_begin (r) + (r->end_us - span_begin (r)) / 2;
+
+      ls_timeline_view_set_live (self, FALSE);
+      ls_timeline_view_set_range_internal (self, middle - span / 2, middle - span / 2 + span);
+    }
+  self->selected_seq = r->seq;
+  self->selected_task = task;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+}
+
+/* The task selected: the selected span's, or the one
+ * ls_timeline_view_select_task() chose; 0: none. */
+guint64
+ls_timeline_view_get_selected_task (LsTimelineView *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
+
+  return self->selected_seq != G_MAXUINT64 ? self->selected_task : 0;
+}
+
+/**
+ * ls_timeline_view_get_records:
+ * @n_records: (out): how many
+ * @generation: (out) (optional): changes whenever records are dropped or
+ *   replaced; while it stays, new records are only appended
+ *
+ * The records the view holds, in seq order: valid until the next
+ * refresh ("records-changed" says when one brought anything).
+ */
+const LsRecord *
+ls_timeline_view_get_records (LsTimelineView *self,
+                              guint          *n_records,
+                              guint64        *generation)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
+  g_return_val_if_fail (n_records != NULL, NULL);
+
+  *n_records = self->records->len;
+  if (generation != NULL)
+    *generation = self->generation;
+  return (const LsRecord *) (gpointer) self->records->data;
 }
 
 const LsRecord *

@@ -51,6 +51,17 @@ const LsRecord *ls_timeline_view_get_selected   (LsTimelineView *self);
 /* Selects the span of sequence number @seq (G_MAXUINT64: none). */
 void            ls_timeline_view_select_seq     (LsTimelineView *self,
                                                  guint64         seq);
+/* Selects every span of @task, outlined, its latest the selected span; a
+ * task with no span yet, through its children. 0: none. */
+void            ls_timeline_view_select_task    (LsTimelineView *self,
+                                                 guint64         task);
+guint64         ls_timeline_view_get_selected_task (LsTimelineView *self);
+/* The records held, in seq order, valid until the next refresh; the
+ * generation changes when records are dropped or replaced (otherwise a
+ * refresh only appends). "records-changed" says when. */
+const LsRecord *ls_timeline_view_get_records    (LsTimelineView *self,
+                                                 guint          *n_records,
+                                                 guint64        *generation);
 /* The span of task @task the view holds (the last recorded), or NULL. */
 const LsRecord *ls_timeline_view_find_task      (LsTimelineView *self,
                                                  guint64         task);

@@ -451,6 +451,12 @@ ls_window_focus_filter_action (GtkWidget  *widget,
 {
   LsWindow *self = LS_WINDOW (widget);
 
+  /* On the Timeline page, its task list's filter; elsewhere the events'. */
+  if (gtk_stack_get_visible_child (self->stack) == GTK_WIDGET (self->timeline_page))
+    {
+      ls_timeline_page_focus_filter (self->timeline_page);
+      return;
+    }
   ls_window_show_page (self, "stream");
   ls_stream_page_focus_filter (self->stream_page);
 }

@@ -556,7 +556,8 @@ test_demo_tree (Fixture       *f,
   g_assert_cmpuint (ls_timeline_view_get_selected (f->view)->seq, ==, read_seq);
   g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream.connection ·"));
   g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream ·"));
-  g_assert_null (find_label (GTK_WIDGET (f->page), "Task "));
+  /* In the side pane: every ancestor recorded (the task list has "Tasks"). */
+  g_assert_null (find_label (find_revealer (GTK_WIDGET (f->page)), "Task "));
 
   press_key (f->view, GDK_KEY_Up);
   g_assert_cmpuint (selected_task (f->view), ==, read_parent);
@@ -572,6 +573,261 @@ test_demo_tree (Fixture       *f,
   ls_test_demo_server_stop (demo);
 }
 
+/* The task list's rows as shown (filtered, sorted), their tasks. */
+static guint
+n_shown (LsTaskList *list)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (ls_task_list_get_selection (list)));
+}
+
+static LsTaskRow *
+shown_row (LsTaskList *list,
+           guint       i)
+{
+  g_autoptr(LsTaskRow) row = g_list_model_get_item (G_LIST_MODEL (ls_task_list_get_selection (list)), i);
+
+  return row;  /* the model keeps it */
+}
+
+static gboolean
+filter_applied (gpointer data)
+{
+  Fixture *f = data;
+  LsTaskList *list = ls_timeline_page_get_task_list (f->page);
+
+  return n_shown (list) == GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->view), "want-shown"));
+}
+
+static gboolean
+table_empty (gpointer data)
+{
+  return g_list_model_get_n_items (data) == 0;
+}
+
+/* A demo stream's tasks in the task list: one row per task id, its
+ * dispatches the number of its spans in the recorder; busiest first, or
+ * by any figure's order; the filter keeps matching names whatever their
+ * case; a row selects its task's spans, a span its row. */
+static void
+test_task_list (Fixture       *f,
+                gconstpointer  data)
+{
+  LsTestStreams s;
+  LsDemoServer *demo = ls_test_demo_server_start ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/sse/ticks?rate=100",
+                                          ls_demo_server_get_port (demo));
+  g_autoptr(LsStreamOptions) options = ls_stream_options_new (url);
+  g_autoptr(LsStream) stream = NULL;
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GHashTable) spans = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  LsTaskList *list = ls_timeline_page_get_task_list (f->page);
+  GtkSingleSelection *selection = ls_task_list_get_selection (list);
+  GListModel *table = G_LIST_MODEL (ls_task_list_get_table (list));
+  guint64 lost = 0;
+  guint n_reads = 0;
+  guint n_matching = 0;
+  gint64 previous;
+  gboolean distinct = FALSE;
+  guint64 read_task = 0;
+  guint64 read_seq = 0;
+  guint n;
+
+  options->max_events = 20;
+  ls_test_streams_init (&s, 1 << 16);
+  stream = ls_test_streams_start (&s, options);
+  ls_test_wait_final (stream);
+
+  ls_timeline_page_set_recorder (f->page, s.recorder);
+  g_assert_true (ls_gui_test_wait_for (has_records, f->view));
+  /* Paused: the view and the list keep what they have. */
+  ls_timeline_view_set_live (f->view, FALSE);
+  ls_task_list_refresh (list);
+
+  records = ls_recorder_snapshot_since (s.recorder, 0, &lost);
+  g_assert_cmpuint (lost, ==, 0);
+  g_assert_cmpuint (records->len, ==, _ls_timeline_view_get_n_records (f->view));
+  for (guint i = 0; i < records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (records, LsRecord, i);
+      guint64 *key;
+
+      if (r->kind != LS_RECORD_SPAN || r->id == 0)
+        continue;
+      key = g_memdup2 (&r->id, sizeof r->id);
+      g_hash_table_insert (spans, key, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (spans, key)) + 1));
+      if (g_strcmp0 (r->name, "stream.read") == 0)
+        {
+          n_reads++;
+          read_task = r->id;
+          read_seq = r->seq;
+        }
+    }
+  g_assert_cmpuint (n_reads, >, 0);
+
+  /* Every task with spans is a row, its dispatches its spans; the rest
+   * are parents not recorded (none: the stream ended). */
+  n = g_list_model_get_n_items (table);
+  g_assert_cmpuint (n, ==, g_hash_table_size (spans));
+  g_assert_cmpuint (n_shown (list), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LsTaskRow) row = g_list_model_get_item (table, i);
+      guint64 task = ls_task_row_get_task (row);
+
+      g_assert_cmpuint (ls_task_row_get_figures (row)->dispatches, ==,
+                        GPOINTER_TO_UINT (g_hash_table_lookup (spans, &task)));
+      if (g_strstr_len (ls_task_row_get_label (row), -1, "stream.read") != NULL)
+        n_matching++;
+    }
+  /* The stream's own task: its name and its closing message. */
+  g_assert_true (g_str_has_prefix (ls_task_row_get_label (ls_task_table_lookup (ls_task_list_get_table (list),
+                                                                                ls_stream_get_task (stream))),
+                                   "stream · "));
+  g_assert_cmpint (ls_task_row_get_figures (ls_task_table_lookup (ls_task_list_get_table (list),
+                                                                  ls_stream_get_task (stream)))->state, ==, LS_TASK_DONE);
+
+  /* Busiest first, by the figure (not its text). */
+  previous = G_MAXINT64;
+  for (guint i = 0; i < n_shown (list); i++)
+    {
+      gint64 busy = ls_task_row_get_figures (shown_row (list, i))->busy_us;
+
+      g_assert_cmpint (busy, <=, previous);
+      distinct |= busy != previous && previous != G_MAXINT64;
+      previous = busy;
+    }
+  g_assert_true (distinct);
+  /* Dispatches, fewest first, as a click on its header would sort. */
+  {
+    GListModel *columns = gtk_column_view_get_columns (ls_task_list_get_column_view (list));
+    GtkColumnViewColumn *dispatches = NULL;
+    guint last = 0;
+
+    for (guint i = 0; i < g_list_model_get_n_items (columns) && dispatches == NULL; i++)
+      {
+        g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+        if (g_strcmp0 (gtk_column_view_column_get_title (column), "Dispatches") == 0)
+          dispatches = column;
+      }
+    g_assert_nonnull (dispatches);
+    gtk_column_view_sort_by_column (ls_task_list_get_column_view (list), dispatches, GTK_SORT_ASCENDING);
+    for (guint i = 0; i < n_shown (list); i++)
+      {
+        g_assert_cmpuint (ls_task_row_get_figures (shown_row (list, i))->dispatches, >=, last);
+        last = ls_task_row_get_figures (shown_row (list, i))->dispatches;
+      }
+  }
+
+  /* Typed in any case, the filter keeps the reads. */
+  g_assert_cmpuint (n_matching, >=, n_reads);
+  g_assert_cmpuint (n_matching, <, n);
+  g_object_set_data (G_OBJECT (f->view), "want-shown", GUINT_TO_POINTER (n_matching));
+  gtk_editable_set_text (ls_task_list_get_filter_entry (list), "STREAM.Read");
+  g_assert_true (ls_gui_test_wait_for (filter_applied, f));
+  for (guint i = 0; i < n_shown (list); i++)
+    g_assert_nonnull (g_strstr_len (ls_task_row_get_label (shown_row (list, i)), -1, "stream.read"));
+
+  /* A row selects its task's spans on the timeline... */
+  gtk_single_selection_set_selected (selection, 0);
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, ls_task_row_get_task (shown_row (list, 0)));
+  g_assert_cmpuint (selected_task (f->view), ==, ls_task_row_get_task (shown_row (list, 0)));
+  g_assert_cmpuint (ls_timeline_view_get_selected (f->view)->seq, ==,
+                    ls_task_row_get_figures (shown_row (list, 0))->last_seq);
+
+  /* ...and a span selects its task's row. */
+  gtk_editable_set_text (ls_task_list_get_filter_entry (list), "");
+  g_object_set_data (G_OBJECT (f->view), "want-shown", GUINT_TO_POINTER (n));
+  g_assert_true (ls_gui_test_wait_for (filter_applied, f));
+  ls_timeline_view_select_seq (f->view, read_seq);
+  g_assert_nonnull (gtk_single_selection_get_selected_item (selection));
+  g_assert_cmpuint (ls_task_row_get_task (gtk_single_selection_get_selected_item (selection)), ==, read_task);
+  ls_timeline_view_select_seq (f->view, G_MAXUINT64);
+  g_assert_null (gtk_single_selection_get_selected_item (selection));
+
+  /* Another recorder, empty: the list follows, by itself. */
+  ls_timeline_page_set_recorder (f->page, f->recorder);
+  g_assert_true (ls_gui_test_wait_for (table_empty, table));
+  g_clear_object (&stream);
+  ls_test_streams_clear (&s);
+  ls_test_demo_server_stop (demo);
+}
+
+/* Paused, the list keeps its rows while spans are recorded; live again,
+ * it takes them in. A parent not recorded yet is a row, and selecting it
+ * selects its children. */
+static void
+test_task_list_paused (Fixture       *f,
+                       gconstpointer  data)
+{
+  LsTaskList *list = ls_timeline_page_get_task_list (f->page);
+  GListModel *table = G_LIST_MODEL (ls_task_list_get_table (list));
+  gint64 t0 = g_get_monotonic_time ();
+  guint64 parent = ls_recorder_next_span_id (f->recorder);
+  guint64 child;
+  gint64 until;
+
+  child = ls_recorder_add_span (f->recorder, &(LsSpan) { .parent = parent, .name = "child", .category = "test",
+                                                         .start_us = t0, .end_us = t0 + 100 });
+  ls_recorder_add_span (f->recorder, &(LsSpan) { .name = "root", .category = "test",
+                                                 .start_us = t0, .end_us = t0 + 50 });
+  g_object_set_data (G_OBJECT (f->view), "want", GUINT_TO_POINTER (2));
+  g_assert_true (ls_gui_test_wait_for (n_records_is, f));
+  ls_task_list_refresh (list);
+  g_assert_cmpuint (g_list_model_get_n_items (table), ==, 3);
+  g_assert_false (ls_task_row_get_recorded (ls_task_table_lookup (ls_task_list_get_table (list), parent)));
+
+  /* Up from the child reaches its parent not recorded yet: the task,
+   * through its child, and its row in the list. */
+  ls_timeline_view_select_task (f->view, child);
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, child);
+  press_key (f->view, GDK_KEY_Up);
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, parent);
+  g_assert_cmpuint (selected_task (f->view), ==, child);
+  g_assert_cmpuint (ls_task_row_get_task (gtk_single_selection_get_selected_item (ls_task_list_get_selection (list))),
+                    ==, parent);
+  ls_timeline_view_select_seq (f->view, G_MAXUINT64);
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, 0);
+
+  /* So does its row in the side pane's parent chain, activated. */
+  ls_timeline_view_select_task (f->view, child);
+  {
+    GtkLabel *label = find_label (find_revealer (GTK_WIDGET (f->page)), "Task ");
+    GtkWidget *row;
+
+    g_assert_nonnull (label);
+    row = gtk_widget_get_ancestor (GTK_WIDGET (label), GTK_TYPE_LIST_BOX_ROW);
+    g_assert_nonnull (row);
+    g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
+  }
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, parent);
+  ls_timeline_view_select_seq (f->view, G_MAXUINT64);
+
+  /* The parent's row selects it through its child. */
+  for (guint i = 0; i < n_shown (list); i++)
+    if (ls_task_row_get_task (shown_row (list, i)) == parent)
+      gtk_single_selection_set_selected (ls_task_list_get_selection (list), i);
+  g_assert_cmpuint (ls_timeline_view_get_selected_task (f->view), ==, parent);
+  g_assert_cmpuint (selected_task (f->view), ==, child);
+
+  ls_timeline_view_set_live (f->view, FALSE);
+  ls_recorder_add_span (f->recorder, &(LsSpan) { .task = parent, .name = "parent", .category = "test",
+                                                 .start_us = t0 - 10, .end_us = t0 + 200 });
+  until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  ls_gui_test_wait_for (frames_passed, &until);
+  ls_task_list_refresh (list);
+  g_assert_cmpuint (g_list_model_get_n_items (table), ==, 3);
+  g_assert_false (ls_task_row_get_recorded (ls_task_table_lookup (ls_task_list_get_table (list), parent)));
+
+  ls_timeline_view_set_live (f->view, TRUE);
+  g_object_set_data (G_OBJECT (f->view), "want", GUINT_TO_POINTER (3));
+  g_assert_true (ls_gui_test_wait_for (n_records_is, f));
+  ls_task_list_refresh (list);
+  g_assert_cmpuint (g_list_model_get_n_items (table), ==, 3);
+  g_assert_true (ls_task_row_get_recorded (ls_task_table_lookup (ls_task_list_get_table (list), parent)));
+  g_assert_cmpstr (ls_task_row_get_label (ls_task_table_lookup (ls_task_list_get_table (list), parent)), ==, "parent");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -584,6 +840,8 @@ main (int   argc,
   g_test_add ("/timeline-page/open-refused", Fixture, NULL, fixture_set_up, test_open_refused, fixture_tear_down);
   g_test_add ("/timeline-page/select", Fixture, NULL, fixture_set_up, test_select, fixture_tear_down);
   g_test_add ("/timeline-page/demo-tree", Fixture, NULL, fixture_set_up, test_demo_tree, fixture_tear_down);
+  g_test_add ("/timeline-page/task-list", Fixture, NULL, fixture_set_up, test_task_list, fixture_tear_down);
+  g_test_add ("/timeline-page/task-list-paused", Fixture, NULL, fixture_set_up, test_task_list_paused, fixture_tear_down);
 
   return g_test_run ();
 }

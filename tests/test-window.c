@@ -564,6 +564,16 @@ step_keys (gpointer data)
   g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (ls_stream_page_get_event_panel (ls_window_get_stream_page (run->window)))));
   g_assert_nonnull (gtk_widget_get_ancestor (focus, GTK_TYPE_SEARCH_ENTRY));
 
+  /* On the Timeline page, into the task list's filter, staying there. */
+  ls_window_show_page (run->window, "timeline");
+  gtk_widget_activate_action (GTK_WIDGET (run->window), "win.focus-filter", NULL);
+  focus = gtk_root_get_focus (GTK_ROOT (run->window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (ls_timeline_page_get_task_list (ls_window_get_timeline_page (run->window)))));
+  g_assert_nonnull (gtk_widget_get_ancestor (focus, GTK_TYPE_SEARCH_ENTRY));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (ls_window_get_timeline_page (run->window))));
+  ls_window_show_page (run->window, "stream");
+
   return TRUE;
 }
 
@@ -940,6 +950,14 @@ step_shot_timeline (gpointer data)
 
   if (mapped)
     _ls_timeline_view_refresh (timeline);
+  /* The task list as the view's records have it, once (it follows them
+   * at most four times a second by itself). */
+  if (mapped && run->shot_frame < 0 && _ls_timeline_view_get_n_records (timeline) > 100
+      && g_object_get_data (G_OBJECT (timeline), "ls-shot-tasks") == NULL)
+    {
+      ls_task_list_refresh (ls_timeline_page_get_task_list (ls_window_get_timeline_page (run->window)));
+      g_object_set_data (G_OBJECT (timeline), "ls-shot-tasks", GINT_TO_POINTER (1));
+    }
   return shoot_page (run, "timeline", ls_window_get_timeline_page (run->window),
                      mapped && _ls_timeline_view_get_n_records (timeline) > 100);
 }
