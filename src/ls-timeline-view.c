@@ -419,6 +419,7 @@ queue_label (LsTimelineView *self,
              const LsRecord *r,
              double          x0,
              double          x1,
+             double          right,
              double          y,
              double          height,
              double          last[2])
@@ -426,8 +427,7 @@ queue_label (LsTimelineView *self,
   SpanLabel label;
 
   if (r->name == NULL
-      || !ls_span_label_box (x0, x1, LABEL_WIDTH, gtk_widget_get_width (GTK_WIDGET (self)) - RIGHT_MARGIN,
-                             &label.x0, &label.x1)
+      || !ls_span_label_box (x0, x1, LABEL_WIDTH, right, &label.x0, &label.x1)
       || (label.x0 < last[1] && label.x1 > last[0]))
     return;
   last[0] = label.x0;
@@ -964,6 +964,9 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   GdkRGBA cancelled;
   guint n_drawn = 0;
   guint first;
+  const char *last_category = NULL;
+  const GdkRGBA *last_color = category_color (NULL);
+  double lane_h, scale, label_right;
 
   if (width <= LABEL_WIDTH || height <= AXIS_HEIGHT)
     return;
@@ -981,11 +984,16 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   first = first_index_after (self, self->start_us);
   draw_lag_graphs (self, snapshot, first, &fg, max_lag);
 
+  /* Per frame, not per record: what a widget getter costs (a type check)
+   * is most of the time spent on 100,000 spans otherwise. */
+  lane_h = lane_height (self);
+  scale = plot_width (self) / (double) MAX (1, self->end_us - self->start_us);
+  label_right = width - RIGHT_MARGIN;
   for (guint i = first; i < self->records->len; i++)
     {
       const LsRecord *r = &g_array_index (self->records, LsRecord, i);
       int lane = lane_index (r->loop);
-      double lane_y = AXIS_HEIGHT + lane * lane_height (self);
+      double lane_y = AXIS_HEIGHT + lane * lane_h;
 
       if (r->kind == LS_RECORD_SPAN)
         {
@@ -1001,12 +1009,13 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
 
           color = r->outcome == LS_OUTCOME_ERROR ? &error_rgba
                   : r->outcome == LS_OUTCOME_CANCELLED ? &cancelled
-                  : category_color (r->category);
+                  : r->category == last_category ? last_color
+                  : (last_color = category_color (last_category = r->category));
 
           if (begin < r->start_us)
             {
-              double w0 = _ls_timeline_view_time_to_x (self, begin);
-              double w1 = _ls_timeline_view_time_to_x (self, r->start_us);
+              double w0 = LABEL_WIDTH + (double) (begin - self->start_us) * scale;
+              double w1 = LABEL_WIDTH + (double) (r->start_us - self->start_us) * scale;
 
               /* Only a wait wide enough to see gets its own lead-in. */
               if (w1 - w0 >= 1.0)
@@ -1021,11 +1030,11 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
                 }
             }
 
-          x0 = _ls_timeline_view_time_to_x (self, r->start_us);
-          x1 = _ls_timeline_view_time_to_x (self, r->end_us);
+          x0 = LABEL_WIDTH + (double) (r->start_us - self->start_us) * scale;
+          x1 = LABEL_WIDTH + (double) (r->end_us - self->start_us) * scale;
           add_bar (snapshot, &bars[lane][nested], MAX (x0, LABEL_WIDTH - 2), MIN (x1, width + 2),
                    color, y, h, &n_drawn);
-          queue_label (self, r, x0, x1, y, h, label_box[lane][nested]);
+          queue_label (self, r, x0, x1, label_right, y, h, label_box[lane][nested]);
         }
       else if (r->kind == LS_RECORD_GUARD)
         {
@@ -1033,12 +1042,12 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
 
           if (r->start_us < self->start_us || r->start_us > self->end_us)
             continue;
-          x = _ls_timeline_view_time_to_x (self, r->start_us);
+          x = LABEL_WIDTH + (double) (r->start_us - self->start_us) * scale;
           if (x - last_guard_x[lane] < 2.0)
             continue;
           last_guard_x[lane] = x;
           gtk_snapshot_append_color (snapshot, &error_rgba,
-                                     &GRAPHENE_RECT_INIT (x - 1, lane_y + 4, 2, lane_height (self) - 8));
+                                     &GRAPHENE_RECT_INIT (x - 1, lane_y + 4, 2, lane_h - 8));
           gtk_snapshot_append_color (snapshot, &error_rgba,
                                      &GRAPHENE_RECT_INIT (x - 4, lane_y + 4, 8, 6));
           n_drawn++;
