@@ -38,6 +38,7 @@ struct _LsTimelinePage
   LsTimelineView       *timeline_view;
   LsTaskList           *task_list;
   GtkLabel             *timeline_hint_label;
+  GtkCheckButton       *all_streams_check;
   GtkRevealer          *span_revealer;
   GtkLabel             *span_label;
   GtkListBox           *parents_list;
@@ -50,6 +51,8 @@ struct _LsTimelinePage
   GCancellable         *export_cancellable;
   GtkFileChooserNative *open_chooser;
   GCancellable         *open_cancellable;
+
+  guint32               followed_stream; /* the sidebar's selection; 0: none */
 };
 
 G_DEFINE_FINAL_TYPE (LsTimelinePage, ls_timeline_page, GTK_TYPE_WIDGET)
@@ -221,6 +224,45 @@ on_span_row_activated_cb (LsTimelinePage *self,
     ls_timeline_view_select_task (self->timeline_view, *task);
 }
 
+/* With several streams, the timeline shows the one selected in the
+ * sidebar, or all of them. */
+static void
+ls_timeline_page_apply_stream_filter (LsTimelinePage *self)
+{
+  gboolean all = !gtk_widget_get_visible (GTK_WIDGET (self->all_streams_check))
+                 || gtk_check_button_get_active (self->all_streams_check);
+
+  ls_timeline_view_set_stream_filter (self->timeline_view, all ? 0 : self->followed_stream);
+}
+
+static void
+on_all_streams_toggled_cb (LsTimelinePage *self,
+                           GtkCheckButton *check)
+{
+  ls_timeline_page_apply_stream_filter (self);
+}
+
+/**
+ * ls_timeline_page_follow_stream:
+ * @stream_id: the stream selected in the sidebar (0: none)
+ * @n_streams: how many streams the sidebar lists
+ *
+ * With two or more streams, the page offers "All Streams" and, unless it
+ * is checked, shows the selected stream's work only (the loops' own work
+ * always).
+ */
+void
+ls_timeline_page_follow_stream (LsTimelinePage *self,
+                                guint32         stream_id,
+                                guint           n_streams)
+{
+  g_return_if_fail (LS_IS_TIMELINE_PAGE (self));
+
+  self->followed_stream = stream_id;
+  gtk_widget_set_visible (GTK_WIDGET (self->all_streams_check), n_streams > 1);
+  ls_timeline_page_apply_stream_filter (self);
+}
+
 /* What the pane shows of the selected span: its words (the tooltip's,
  * details redacted as the recorder gives them), its total time, its
  * parent chain up to the root and its first children. */
@@ -237,6 +279,10 @@ on_selection_changed_cb (LsTimelinePage *self)
   char d[32];
   char n[32];
 
+  /* Another stream's span chosen (the task list) shows every stream. */
+  if (ls_timeline_view_get_stream_filter (self->timeline_view) == 0 && self->followed_stream != 0
+      && gtk_widget_get_visible (GTK_WIDGET (self->all_streams_check)))
+    gtk_check_button_set_active (self->all_streams_check, TRUE);
   clear_list (self->parents_list);
   clear_list (self->children_list);
   gtk_revealer_set_reveal_child (self->span_revealer, r != NULL);
@@ -464,9 +510,11 @@ ls_timeline_page_class_init (LsTimelinePageClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "content", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, task_list);
+  gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, all_streams_check);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, timeline_hint_label);
   gtk_widget_class_bind_template_callback (widget_class, on_live_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_selection_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_all_streams_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_span_row_activated_cb);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, span_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsTimelinePage, span_label);

@@ -31,4 +31,9 @@ void            ls_timeline_page_show_event_path (LsTimelinePage *self,
                                                   gint64          event_us,
                                                   gint64          shown_us);
 
+/* The sidebar's selected stream and how many streams there are. */
+void            ls_timeline_page_follow_stream   (LsTimelinePage *self,
+                                                  guint32         stream_id,
+                                                  guint           n_streams);
+
 G_END_DECLS

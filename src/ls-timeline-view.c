@@ -88,6 +88,7 @@ struct _LsTimelineView
   guint       layouts_serial; /* the Pango context's serial they were made with */
   guint64     selected_seq; /* the selected span's seq, G_MAXUINT64: none */
   guint64     selected_task; /* its task (or the task a row chose), 0: none */
+  guint32     stream_filter; /* only this stream's work among the streams', 0: all */
   guint64     generation;   /* bumped when records are dropped or replaced */
   GArray     *labels;       /* of SpanLabel: this frame's names, drawn over the bars */
   gint        last_tid;     /* the last one learnt, to skip the lookup */
@@ -150,6 +151,14 @@ lane_index (LsLoopId loop)
     default:
       return 2;
     }
+}
+
+/* Another stream's work, while the view follows one stream. */
+static inline gboolean
+record_hidden (const LsTimelineView *self,
+               const LsRecord       *r)
+{
+  return self->stream_filter != 0 && r->stream_id != 0 && r->stream_id != self->stream_filter;
 }
 
 double
@@ -995,6 +1004,9 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
       int lane = lane_index (r->loop);
       double lane_y = AXIS_HEIGHT + lane * lane_h;
 
+      if (record_hidden (self, r))
+        continue;
+
       if (r->kind == LS_RECORD_SPAN)
         {
           gint64 begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
@@ -1147,7 +1159,7 @@ _ls_timeline_view_pick (LsTimelineView *self,
         double x0, x1, slop;
 
         if (r->kind != LS_RECORD_SPAN || lane_index (r->loop) != lane
-            || (r->parent_id != 0) != nested)
+            || (r->parent_id != 0) != nested || record_hidden (self, r))
           continue;
 
         begin = r->queued_us != 0 && r->queued_us < r->start_us ? r->queued_us : r->start_us;
@@ -1415,7 +1427,7 @@ neighbour_span (LsTimelineView *self,
       gboolean after;
 
       if (r->kind != LS_RECORD_SPAN || r == sel || lane_index (r->loop) != lane_index (sel->loop)
-          || (r->parent_id != 0) != (sel->parent_id != 0))
+          || (r->parent_id != 0) != (sel->parent_id != 0) || record_hidden (self, r))
         continue;
       after = r->start_us > sel->start_us || (r->start_us == sel->start_us && r->seq > sel->seq);
       if (dir > 0 ? !after : after)
@@ -1977,6 +1989,9 @@ ls_timeline_view_select_seq (LsTimelineView *self,
     seq = G_MAXUINT64;
   if (seq == self->selected_seq && (r == NULL || r->id == self->selected_task))
     return;
+  /* Another stream's span chosen (from the task list): every stream shows. */
+  if (r != NULL && record_hidden (self, r))
+    self->stream_filter = 0;
   self->selected_seq = seq;
   self->selected_task = r != NULL && r->kind == LS_RECORD_SPAN ? r->id : 0;
 
@@ -2026,6 +2041,8 @@ ls_timeline_view_select_task (LsTimelineView *self,
     }
   if (r->seq == self->selected_seq && task == self->selected_task)
     return;
+  if (record_hidden (self, r))
+    self->stream_filter = 0;
 
   if (r->end_us < self->start_us || span_begin (r) > self->end_us)
     {
@@ -2172,4 +2189,49 @@ _ls_timeline_view_get_event_path (LsTimelineView *self,
                                   guint64         ids[3])
 {
   memcpy (ids, self->path_ids, sizeof self->path_ids);
+}
+
+/**
+ * ls_timeline_view_set_stream_filter:
+ * @stream_id: the stream (ls_stream_get_id()) whose work is shown among
+ *   the streams', or 0 for every stream's
+ *
+ * The loops' own work (frames, the bridge, probes, deliveries to the UI)
+ * is always shown; the streams' spans only for @stream_id.
+ */
+void
+ls_timeline_view_set_stream_filter (LsTimelineView *self,
+                                    guint32         stream_id)
+{
+  const LsRecord *sel;
+
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  if (self->stream_filter == stream_id)
+    return;
+  self->stream_filter = stream_id;
+  /* A selection that is no longer shown is no selection. */
+  sel = ls_timeline_view_get_selected (self);
+  if (sel != NULL && record_hidden (self, sel))
+    ls_timeline_view_select_seq (self, G_MAXUINT64);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint32
+ls_timeline_view_get_stream_filter (LsTimelineView *self)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0);
+
+  return self->stream_filter;
+}
+
+/* Whether @record is drawn (FALSE: another stream's, while filtering). */
+gboolean
+ls_timeline_view_get_record_shown (LsTimelineView *self,
+                                   const LsRecord *record)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  return !record_hidden (self, record);
 }

@@ -78,4 +78,11 @@ char           *ls_timeline_view_show_event_path (LsTimelineView *self,
                                                   gint64          event_us,
                                                   gint64          shown_us);
 
+/* Only @stream_id's work among the streams' (0: every stream's). */
+void            ls_timeline_view_set_stream_filter (LsTimelineView *self,
+                                                    guint32         stream_id);
+guint32         ls_timeline_view_get_stream_filter (LsTimelineView *self);
+gboolean        ls_timeline_view_get_record_shown  (LsTimelineView *self,
+                                                    const LsRecord *record);
+
 G_END_DECLS

@@ -47,6 +47,8 @@ struct _LsWindow
 
   LsBridge             *stream_bridge;   /* what new pages get: NULL when the engine failed to start */
   LsStreamPage         *stream_page;     /* the selected stream's page; always one */
+  guint32               followed_stream; /* what the Timeline was last told to follow */
+  guint                 followed_n;
   gint64                rows_refreshed_us;
 
   LsLoopProbe          *ui_probe;
@@ -202,6 +204,25 @@ ls_window_refresh_status (LsWindow *self)
 }
 
 /* The Loops page only while shown; it is refreshed when it is shown. */
+/* The Timeline follows the sidebar's selection (its stream may be
+ * replaced by a new connect at any time: looked at once per refresh). */
+static void
+ls_window_follow_stream (LsWindow *self)
+{
+  LsStream *stream = self->stream_page != NULL ? ls_stream_page_get_stream (self->stream_page) : NULL;
+  guint32 id = stream != NULL ? ls_stream_get_id (stream) : 0;
+  guint n = 0;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    n++;
+  if (id == self->followed_stream && n == self->followed_n)
+    return;
+  self->followed_stream = id;
+  self->followed_n = n;
+  ls_timeline_page_follow_stream (self->timeline_page, id, n);
+}
+
 /* The sidebar's rates and sparklines, once a second. */
 static void
 ls_window_refresh_rows (LsWindow *self)
@@ -225,6 +246,7 @@ ls_window_refresh (LsWindow *self)
   if (gtk_stack_get_visible_child (self->stack) == GTK_WIDGET (self->loops_page))
     ls_loops_page_refresh (self->loops_page);
   ls_window_refresh_rows (self);
+  ls_window_follow_stream (self);
   if (self->bridge != NULL)
     ls_window_refresh_status (self);
   /* The timeline's lanes follow threads: the worker's is known once it runs. */
@@ -689,6 +711,7 @@ ls_window_update_sidebar (LsWindow *self)
   gtk_widget_set_visible (self->sidebar, first != NULL && gtk_widget_get_next_sibling (first) != NULL);
   ls_compare_page_set_streams (self->compare_page, pages);
   ls_compare_page_set_source (self->compare_page, self->stream_page);
+  ls_window_follow_stream (self);
 }
 
 /* The Stream page shows the selected row's page; file actions follow it. */
@@ -703,6 +726,7 @@ on_row_selected_cb (LsWindow      *self,
   gtk_stack_set_visible_child (self->streams_stack, GTK_WIDGET (self->stream_page));
   ls_compare_page_set_source (self->compare_page, self->stream_page);
   ls_window_update_file_actions (self);
+  ls_window_follow_stream (self);
 }
 
 static void

@@ -7,9 +7,10 @@
  * other rates and one duplicate make ten: each row says "Open" with its
  * path and host, a rate and a sparkline; the demo server serves ten
  * connections; stream ids are distinct; the duplicate has the same
- * request. Selecting a row shows its page. Closing five rows (their row
- * action) cancels their streams and the server sees five connections go;
- * Stop on a row cancels its stream and keeps the row ("Stopped"). Quitting
+ * request. Selecting a row shows its page, and the Timeline its stream's
+ * spans only (or every stream's, with "All Streams"). Closing five rows
+ * (their row action) cancels their streams and the server sees five
+ * connections go. Stop on a row cancels its stream and keeps the row ("Stopped"). Quitting
  * with the rest live ends cleanly (the runner checks the window and the
  * worker are gone).
  */
@@ -21,6 +22,7 @@
 
 #include "ls-application.h"
 #include "ls-gui-test-utils.h"
+#include "ls-timeline-view.h"
 #include "ls-stream-row.h"
 #include "ls-window.h"
 #include "ls-window-private.h"
@@ -148,6 +150,76 @@ step_rates_shown (gpointer data)
   return ls_gui_test_screenshot (run->window, "streams-sidebar");
 }
 
+static gboolean
+is_all_streams_check (gpointer widget,
+                      gpointer data)
+{
+  return GTK_IS_CHECK_BUTTON (widget)
+         && g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (widget)), "_All Streams") == 0;
+}
+
+/* The Timeline follows the sidebar: the selected stream's spans only,
+ * until "All Streams" is checked. */
+static gboolean
+step_timeline_follows (gpointer data)
+{
+  TestRun *run = data;
+  LsTimelinePage *page = ls_window_get_timeline_page (run->window);
+  LsTimelineView *view = ls_timeline_page_get_view (page);
+  GtkCheckButton *all = ls_gui_test_find (page, is_all_streams_check, NULL);
+  guint32 selected = ls_stream_get_id (ls_stream_page_get_stream (ls_window_get_stream_page (run->window)));
+  guint32 other = ls_stream_get_id (ls_stream_page_get_stream (run->first));
+  g_autoptr(GArray) records = NULL;
+  guint64 lost;
+  guint n_selected = 0, n_other = 0;
+
+  /* Once the page is the only one on screen (the stack cross-fades),
+   * every Alt+key reaches one widget, "All Streams" among them. */
+  g_assert_nonnull (all);
+  ls_window_show_page (run->window, "timeline");
+  if (!gtk_widget_get_mapped (GTK_WIDGET (all))
+      || gtk_widget_get_mapped (GTK_WIDGET (ls_window_get_stream_page (run->window))))
+    return FALSE;
+  ls_gui_test_assert_mnemonics_unique (run->window);
+
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (all)));
+  g_assert_false (gtk_check_button_get_active (all));
+  g_assert_cmpuint (selected, !=, other);
+  g_assert_cmpuint (ls_timeline_view_get_stream_filter (view), ==, selected);
+
+  /* Each stream's reads are tagged with it; only the selected one's show. */
+  records = ls_recorder_snapshot_since (ls_timeline_view_get_recorder (view), 0, &lost);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (r->kind != LS_RECORD_SPAN || g_strcmp0 (r->name, "stream.read") != 0)
+        continue;
+      if (r->stream_id == selected)
+        {
+          g_assert_true (ls_timeline_view_get_record_shown (view, r));
+          n_selected++;
+        }
+      else if (r->stream_id == other)
+        {
+          g_assert_false (ls_timeline_view_get_record_shown (view, r));
+          n_other++;
+        }
+    }
+  if (n_selected == 0 || n_other == 0)
+    return FALSE;
+
+  gtk_check_button_set_active (all, TRUE);
+  g_assert_cmpuint (ls_timeline_view_get_stream_filter (view), ==, 0);
+  gtk_check_button_set_active (all, FALSE);
+  g_assert_cmpuint (ls_timeline_view_get_stream_filter (view), ==, selected);
+  /* Another row selected: the timeline follows it. */
+  ls_window_select_stream (run->window, run->first);
+  g_assert_cmpuint (ls_timeline_view_get_stream_filter (view), ==, other);
+  ls_window_show_page (run->window, "stream");
+  return TRUE;
+}
+
 /* Selecting a row shows its page; closing five cancels their streams. */
 static gboolean
 step_select_and_close (gpointer data)
@@ -225,6 +297,7 @@ test_streams (void)
     { "open nine more", step_open_more },
     { "ten open", step_all_open },
     { "rates shown", step_rates_shown },
+    { "the timeline follows the selection", step_timeline_follows },
     { "select, close five", step_select_and_close },
     { "closed streams cancelled, stop one", step_closed_cancelled },
     { "stopped, row kept", step_stopped },

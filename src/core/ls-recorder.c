@@ -376,6 +376,7 @@ ls_recorder_add_span (LsRecorder   *self,
   record.value = span->items;
   record.queued_tid = span->queued_tid;
   record.sample = span->sample;
+  record.stream_id = span->stream_id;
   ls_recorder_append (self, &record);
   return record.id;
 }

@@ -64,6 +64,7 @@ typedef struct
   gint64        value;      /* counters: the value; spans: an item count */
   gint          queued_tid; /* a crossing: the thread that posted it at queued_us; 0 otherwise */
   gboolean      sample;     /* kept in the samples' ring (see ls_recorder_add_span) */
+  guint32       stream_id;  /* the stream (ls_stream_get_id()) the work was for; 0: none */
 } LsRecord;
 
 /* One finished unit of work, as a caller describes it. Fill it with
@@ -82,6 +83,9 @@ typedef struct
  *
  * A crossing (a message dispatched on one thread after another posted
  * it) names its poster in @queued_tid, posted at @queued_us.
+ *
+ * @stream_id names the stream (ls_stream_get_id()) a span worked for, so
+ * that a view can show one stream's work; 0 for none.
  *
  * The recorder keeps two rings of the same capacity, so that a flood of
  * one kind cannot erase the other: history (what streams and the bridge
@@ -102,6 +106,7 @@ typedef struct
   const char  *detail;
   gint         queued_tid;
   gboolean     sample;
+  guint32      stream_id;
 } LsSpan;
 
 #define LS_TYPE_RECORDER (ls_recorder_get_type ())

@@ -275,7 +275,7 @@ ls_stream_run_span (LsStreamRun *run,
   if (run->recorder == NULL)
     return 0;
   return ls_recorder_add_span (run->recorder, &(LsSpan) {
-                                 .parent = parent,
+                                 .parent = parent, .stream_id = run->stream_id,
                                  .name = name, .category = span_category, .loop = LS_LOOP_WORKER,
                                  .queued_us = queued_us, .start_us = start_us, .end_us = end_us,
                                  .outcome = outcome, .items = count, .detail = detail,
@@ -292,7 +292,7 @@ run_end_connection_span (LsStreamRun *run,
   if (run->conn_task == 0 || run->recorder == NULL)
     return;
   ls_recorder_add_span (run->recorder, &(LsSpan) {
-                          .task = run->conn_task, .parent = run->task,
+                          .task = run->conn_task, .parent = run->task, .stream_id = run->stream_id,
                           .name = span_connection, .category = span_category,
                           .loop = LS_LOOP_WORKER, .start_us = run->send_us,
                           .end_us = g_get_monotonic_time (), .outcome = outcome,
@@ -411,7 +411,8 @@ ls_stream_run_finish (LsStreamRun *run,
   /* The root of the stream's tree, recorded when it is final. */
   if (run->recorder != NULL)
     ls_recorder_add_span (run->recorder, &(LsSpan) {
-                            .task = run->task, .name = span_category, .category = span_category,
+                            .task = run->task, .stream_id = run->stream_id,
+                            .name = span_category, .category = span_category,
                             .loop = LS_LOOP_WORKER, .start_us = run->started_us,
                             .end_us = run->stats.ended_us, .outcome = outcome,
                             .items = (gint64) run->stats.events, .detail = message,
