@@ -581,3 +581,24 @@ ls_loops_page_get_worker_card (LsLoopsPage *self)
 
   return self->worker_card;
 }
+
+/**
+ * ls_loops_page_follow_stream:
+ * @stream_id: the stream selected in the sidebar (0: none)
+ *
+ * The UI loop's card lists that stream's mailbox first among its queues.
+ */
+void
+ls_loops_page_follow_stream (LsLoopsPage *self,
+                             guint32      stream_id)
+{
+  g_autofree char *name = NULL;
+
+  g_return_if_fail (LS_IS_LOOPS_PAGE (self));
+
+  if (self->ui_probe == NULL)
+    return;
+  if (stream_id != 0)
+    name = g_strdup_printf ("stream %u", stream_id);
+  ls_loop_probe_set_first_queue (self->ui_probe, name);
+}

@@ -39,4 +39,8 @@ LsLoopCard *ls_loops_page_get_worker_card (LsLoopsPage *self);
 const GError *ls_loops_page_get_refusal   (LsLoopsPage *self,
                                            LsGuardDemo  demo);
 
+/* The selected stream's mailbox first in the UI loop's queues. */
+void         ls_loops_page_follow_stream (LsLoopsPage *self,
+                                          guint32      stream_id);
+
 G_END_DECLS

@@ -204,8 +204,9 @@ ls_window_refresh_status (LsWindow *self)
 }
 
 /* The Loops page only while shown; it is refreshed when it is shown. */
-/* The Timeline follows the sidebar's selection (its stream may be
- * replaced by a new connect at any time: looked at once per refresh). */
+/* The Timeline and the Loops page follow the sidebar's selection (its
+ * stream may be replaced by a new connect at any time: looked at once
+ * per refresh). */
 static void
 ls_window_follow_stream (LsWindow *self)
 {
@@ -221,6 +222,7 @@ ls_window_follow_stream (LsWindow *self)
   self->followed_stream = id;
   self->followed_n = n;
   ls_timeline_page_follow_stream (self->timeline_page, id, n);
+  ls_loops_page_follow_stream (self->loops_page, id);
 }
 
 /* The sidebar's rates and sparklines, once a second. */

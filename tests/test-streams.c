@@ -8,7 +8,8 @@
  * path and host, a rate and a sparkline; the demo server serves ten
  * connections; stream ids are distinct; the duplicate has the same
  * request. Selecting a row shows its page, and the Timeline its stream's
- * spans only (or every stream's, with "All Streams"). Closing five rows
+ * spans only (or every stream's, with "All Streams"), and the Loops page
+ * its mailbox first. Closing five rows
  * (their row action) cancels their streams and the server sees five
  * connections go. Stop on a row cancels its stream and keeps the row ("Stopped"). Quitting
  * with the rest live ends cleanly (the runner checks the window and the
@@ -220,6 +221,26 @@ step_timeline_follows (gpointer data)
   return TRUE;
 }
 
+/* The Loops page lists the selected stream's mailbox first among the UI
+ * loop's queues, though more mailboxes are watched than it shows. */
+static gboolean
+step_loops_follow (gpointer data)
+{
+  TestRun *run = data;
+  g_autoptr(GPtrArray) pages = ls_window_list_streams (run->window);
+  LsStreamPage *late = g_ptr_array_index (pages, N_STREAMS - 2);
+  g_autofree char *name = NULL;
+  LsLoopStats stats;
+
+  ls_window_select_stream (run->window, late);
+  name = g_strdup_printf ("stream %u", ls_stream_get_id (ls_stream_page_get_stream (late)));
+  ls_loop_probe_get_stats (_ls_window_get_ui_probe (run->window), &stats);
+  if (stats.n_queues == 0 || g_strcmp0 (stats.queues[0].name, name) != 0)
+    return FALSE;
+  g_assert_cmpuint (stats.n_queues, >, LS_LOOP_MAX_QUEUES);
+  return TRUE;
+}
+
 /* Selecting a row shows its page; closing five cancels their streams. */
 static gboolean
 step_select_and_close (gpointer data)
@@ -298,6 +319,7 @@ test_streams (void)
     { "ten open", step_all_open },
     { "rates shown", step_rates_shown },
     { "the timeline follows the selection", step_timeline_follows },
+    { "the loops page follows it", step_loops_follow },
     { "select, close five", step_select_and_close },
     { "closed streams cancelled, stop one", step_closed_cancelled },
     { "stopped, row kept", step_stopped },

@@ -97,7 +97,8 @@ struct _LsLoopProbe
   guint          dispatch_depth;   /* timed dispatches in progress */
   gint64         batch_own_us;     /* timed, in this batch (since the last poll) */
 
-  pthread_mutex_t lock;            /* guards @stats, @lag_histogram, @mailboxes, @active */
+  pthread_mutex_t lock;            /* guards @stats, @lag_histogram, @mailboxes, @active, @first_queue */
+  char           *first_queue;     /* the mailbox listed first in the stats, or NULL */
   gboolean       active;           /* requested mode; any thread */
   LsLoopStats    stats;
   guint64        lag_histogram[LAG_BUCKETS];
@@ -507,6 +508,28 @@ ls_loop_probe_publish_window (LsLoopProbe *self,
       self->stats.n_queues++;
       i++;
     }
+  /* The mailbox a user follows (the selected stream's) is listed first,
+   * however many there are. */
+  for (guint i = 0; self->first_queue != NULL && i < self->mailboxes->len; i++)
+    {
+      LsMailbox *mailbox = g_ptr_array_index (self->mailboxes, i);
+      guint shown = MIN (self->stats.n_queues, LS_LOOP_MAX_QUEUES);
+      LsQueueStat first;
+      guint k;
+
+      if (strcmp (ls_mailbox_get_name (mailbox), self->first_queue) != 0)
+        continue;
+      g_strlcpy (first.name, self->first_queue, sizeof first.name);
+      first.depth = ls_mailbox_get_depth (mailbox);
+      for (k = 0; k < shown && strcmp (self->stats.queues[k].name, first.name) != 0; k++)
+        ;
+      /* Not among the ones shown: it takes the last one's place. */
+      if (k == shown)
+        k = shown - 1;
+      memmove (&self->stats.queues[1], &self->stats.queues[0], k * sizeof first);
+      self->stats.queues[0] = first;
+      break;
+    }
   self->stats.n_slowest = n_slowest;
   memcpy (self->stats.slowest, slowest, n_slowest * sizeof slowest[0]);
   self->stats.n_lints = n_lints;
@@ -612,6 +635,7 @@ ls_loop_probe_finalize (GObject *object)
   g_clear_pointer (&self->dispatches, g_hash_table_unref);
   g_clear_object (&self->recorder);
   g_free (self->name);
+  g_free (self->first_queue);
   pthread_mutex_destroy (&self->lock);
 
   G_OBJECT_CLASS (ls_loop_probe_parent_class)->finalize (object);
@@ -837,4 +861,23 @@ ls_loop_probe_get_name (LsLoopProbe *self)
 {
   g_return_val_if_fail (LS_IS_LOOP_PROBE (self), NULL);
   return self->name;
+}
+
+/**
+ * ls_loop_probe_set_first_queue:
+ * @name: (nullable): a mailbox's name ("stream 3"), or %NULL
+ *
+ * Any thread. From the next tick, the stats list that mailbox's depth
+ * first among their queues when it is one of those watched.
+ */
+void
+ls_loop_probe_set_first_queue (LsLoopProbe *self,
+                               const char  *name)
+{
+  g_return_if_fail (LS_IS_LOOP_PROBE (self));
+
+  pthread_mutex_lock (&self->lock);
+  g_free (self->first_queue);
+  self->first_queue = g_strdup (name);
+  pthread_mutex_unlock (&self->lock);
 }

@@ -94,6 +94,9 @@ void         ls_loop_probe_attach         (LsLoopProbe  *self,
                                            GMainContext *context,
                                            guint         interval_ms);
 void         ls_loop_probe_detach         (LsLoopProbe  *self);
+/* The mailbox listed first in the stats' queues (the followed stream's). */
+void         ls_loop_probe_set_first_queue (LsLoopProbe *self,
+                                            const char  *name);
 void         ls_loop_probe_set_active     (LsLoopProbe  *self,
                                            gboolean      active);
 gboolean     ls_loop_probe_get_active     (LsLoopProbe  *self);
