@@ -23,6 +23,10 @@ char           *_ls_timeline_view_describe       (LsTimelineView *self,
 double          _ls_timeline_view_get_lane_y     (LsTimelineView *self,
                                                   LsLoopId        loop,
                                                   gboolean        nested);
+/* The y of a stream's lane's span row, -1 when it has none. */
+double          _ls_timeline_view_get_stream_lane_y (LsTimelineView *self,
+                                                     guint32         stream_id,
+                                                     gboolean        nested);
 double          _ls_timeline_view_time_to_x      (LsTimelineView *self,
                                                   gint64          time_us);
 /* Number of rectangles the last snapshot() drew for spans (after

@@ -47,6 +47,11 @@
 #define GRAPH_OFFSET   50.0
 #define GRAPH_MARGIN   8.0
 #define N_LANES        3
+/* Lanes of their own for the streams with work in view (the newest),
+ * under the loops': two span rows each, no lag graph. */
+#define MAX_STREAM_LANES   6
+#define STREAM_LANE_HEIGHT (ROW1_OFFSET + ROW1_HEIGHT + 8.0)
+#define N_LANE_SLOTS       (N_LANES + MAX_STREAM_LANES)
 /* Hit slop: a one-pixel span is still easy to point at. */
 #define PICK_SLOP_PX   3.0
 /* One scroll step pans this many pixels. */
@@ -89,6 +94,11 @@ struct _LsTimelineView
   guint64     selected_seq; /* the selected span's seq, G_MAXUINT64: none */
   guint64     selected_task; /* its task (or the task a row chose), 0: none */
   guint32     stream_filter; /* only this stream's work among the streams', 0: all */
+  guint32     known_streams[MAX_STREAM_LANES]; /* the newest streams with work here, ascending */
+  guint       n_known_streams;
+  guint32     stream_lanes[MAX_STREAM_LANES];  /* those with a lane now (the filter's only) */
+  guint       n_stream_lanes;
+  GHashTable *stream_names;  /* stream id → its lane's name (the window's titles) */
   guint64     generation;   /* bumped when records are dropped or replaced */
   GArray     *labels;       /* of SpanLabel: this frame's names, drawn over the bars */
   gint        last_tid;     /* the last one learnt, to skip the lookup */
@@ -125,11 +135,37 @@ plot_width (LsTimelineView *self)
   return MAX (1.0, gtk_widget_get_width (GTK_WIDGET (self)) - LABEL_WIDTH - RIGHT_MARGIN);
 }
 
-/* Lanes share the height: the lag graphs grow, the span rows do not. */
+/* The loops' lanes share the height the streams' leave: the lag graphs
+ * grow, the span rows do not. */
 static double
 lane_height (LsTimelineView *self)
 {
-  return MAX (MIN_LANE_HEIGHT, (gtk_widget_get_height (GTK_WIDGET (self)) - AXIS_HEIGHT) / N_LANES);
+  return MAX (MIN_LANE_HEIGHT, (gtk_widget_get_height (GTK_WIDGET (self)) - AXIS_HEIGHT
+                                - self->n_stream_lanes * STREAM_LANE_HEIGHT) / N_LANES);
+}
+
+static int
+n_lanes (LsTimelineView *self)
+{
+  return N_LANES + (int) self->n_stream_lanes;
+}
+
+/* The loops' lanes first (@loop_h each), then the streams'. */
+static double
+lane_top (LsTimelineView *self,
+          double          loop_h,
+          int             lane)
+{
+  if (lane < N_LANES)
+    return AXIS_HEIGHT + lane * loop_h;
+  return AXIS_HEIGHT + N_LANES * loop_h + (lane - N_LANES) * STREAM_LANE_HEIGHT;
+}
+
+static double
+lane_extent (double loop_h,
+             int    lane)
+{
+  return lane < N_LANES ? loop_h : STREAM_LANE_HEIGHT;
 }
 
 static double
@@ -151,6 +187,18 @@ lane_index (LsLoopId loop)
     default:
       return 2;
     }
+}
+
+/* A stream's work on the worker goes to the stream's lane, when it has one. */
+static int
+record_lane (const LsTimelineView *self,
+             const LsRecord       *r)
+{
+  if (r->stream_id != 0 && r->loop == LS_LOOP_WORKER)
+    for (guint k = 0; k < self->n_stream_lanes; k++)
+      if (self->stream_lanes[k] == r->stream_id)
+        return N_LANES + (int) k;
+  return lane_index (r->loop);
 }
 
 /* Another stream's work, while the view follows one stream. */
@@ -178,7 +226,7 @@ _ls_timeline_view_get_lane_y (LsTimelineView *self,
 {
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), 0.0);
 
-  return AXIS_HEIGHT + lane_index (loop) * lane_height (self) + (nested ? ROW1_OFFSET : ROW0_OFFSET);
+  return lane_top (self, lane_height (self), lane_index (loop)) + (nested ? ROW1_OFFSET : ROW0_OFFSET);
 }
 
 /* ---- colours -------------------------------------------------------------- */
@@ -300,6 +348,62 @@ ls_timeline_view_trim (LsTimelineView *self)
     }
 }
 
+/* Which streams have a lane: the newest ones with work in view, or
+ * only the one the view follows. */
+static void
+ls_timeline_view_update_stream_lanes (LsTimelineView *self)
+{
+  guint32 lanes[MAX_STREAM_LANES];
+  guint n = 0;
+
+  for (guint k = 0; k < self->n_known_streams; k++)
+    if (self->stream_filter == 0 || self->known_streams[k] == self->stream_filter)
+      lanes[n++] = self->known_streams[k];
+  if (n == self->n_stream_lanes && memcmp (lanes, self->stream_lanes, n * sizeof lanes[0]) == 0)
+    return;
+  memcpy (self->stream_lanes, lanes, n * sizeof lanes[0]);
+  if (n != self->n_stream_lanes)
+    {
+      self->n_stream_lanes = n;
+      gtk_widget_queue_resize (GTK_WIDGET (self));
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* @id among the known streams, ascending; the oldest goes when full. */
+static void
+ls_timeline_view_know_stream (LsTimelineView *self,
+                              guint32         id)
+{
+  guint k = 0;
+
+  while (k < self->n_known_streams && self->known_streams[k] < id)
+    k++;
+  if (k < self->n_known_streams && self->known_streams[k] == id)
+    return;
+  if (self->n_known_streams == MAX_STREAM_LANES)
+    {
+      if (k == 0)
+        return;   /* older than all of them */
+      memmove (&self->known_streams[0], &self->known_streams[1], (k - 1) * sizeof id);
+      self->known_streams[k - 1] = id;
+      return;
+    }
+  memmove (&self->known_streams[k + 1], &self->known_streams[k], (self->n_known_streams - k) * sizeof id);
+  self->known_streams[k] = id;
+  self->n_known_streams++;
+}
+
+static void
+ls_timeline_view_know_streams (LsTimelineView *self,
+                               const LsRecord *records,
+                               guint           n)
+{
+  for (guint i = 0; i < n; i++)
+    if (records[i].stream_id != 0 && records[i].kind == LS_RECORD_SPAN)
+      ls_timeline_view_know_stream (self, records[i].stream_id);
+}
+
 void
 _ls_timeline_view_refresh (LsTimelineView *self)
 {
@@ -336,6 +440,16 @@ _ls_timeline_view_refresh (LsTimelineView *self)
   g_array_set_clear_func (fresh, NULL);
 
   ls_timeline_view_trim (self);
+  /* The streams with work in view: from the new records, or all of them
+   * again when old ones went. */
+  if (generation != self->generation)
+    {
+      self->n_known_streams = 0;
+      ls_timeline_view_know_streams (self, (const LsRecord *) (gpointer) self->records->data, self->records->len);
+    }
+  else
+    ls_timeline_view_know_streams (self, (const LsRecord *) (gpointer) fresh->data, fresh->len);
+  ls_timeline_view_update_stream_lanes (self);
   if (fresh->len > 0 || generation != self->generation)
     g_signal_emit (self, signals[RECORDS_CHANGED], 0);
   /* The selected span trimmed away: nothing is selected any more. */
@@ -492,7 +606,7 @@ draw_outline (LsTimelineView *self,
     return;
   x0 = MAX (x0, LABEL_WIDTH - 4);
   x1 = MIN (x1, gtk_widget_get_width (GTK_WIDGET (self)) + 4);
-  y = _ls_timeline_view_get_lane_y (self, r->loop, r->parent_id != 0);
+  y = lane_top (self, lane_height (self), record_lane (self, r)) + (r->parent_id != 0 ? ROW1_OFFSET : ROW0_OFFSET);
   h = r->parent_id != 0 ? ROW1_HEIGHT : ROW0_HEIGHT;
   for (int i = 0; i < 4; i++)
     colors[i] = *fg;
@@ -686,7 +800,9 @@ draw_lane_frame (LsTimelineView *self,
                  double          width)
 {
   static const char *names[N_LANES] = { N_("UI loop"), N_("Worker loop"), N_("Other threads") };
-  double y = AXIS_HEIGHT + lane * lane_height (self);
+  double loop_h = lane_height (self);
+  double y = lane_top (self, loop_h, lane);
+  double extent = lane_extent (loop_h, lane);
   GdkRGBA band = *fg;
   GdkRGBA line = *fg;
   GdkRGBA dim = *fg;
@@ -696,12 +812,30 @@ draw_lane_frame (LsTimelineView *self,
   dim.alpha = 0.55f;
 
   if (band.alpha > 0)
-    gtk_snapshot_append_color (snapshot, &band, &GRAPHENE_RECT_INIT (0, y, width, lane_height (self)));
-  gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (0, y + lane_height (self) - 1, width, 1));
-  gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (LABEL_WIDTH - 1, y, 1, lane_height (self)));
+    gtk_snapshot_append_color (snapshot, &band, &GRAPHENE_RECT_INIT (0, y, width, extent));
+  gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (0, y + extent - 1, width, 1));
+  gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (LABEL_WIDTH - 1, y, 1, extent));
 
-  draw_text (self, snapshot, _(names[lane]), 12, y + ROW0_OFFSET, fg, FALSE);
-  draw_text (self, snapshot, _("lag"), 12, y + GRAPH_OFFSET + 4, &dim, TRUE);
+  if (lane < N_LANES)
+    {
+      draw_text (self, snapshot, _(names[lane]), 12, y + ROW0_OFFSET, fg, FALSE);
+      draw_text (self, snapshot, _("lag"), 12, y + GRAPH_OFFSET + 4, &dim, TRUE);
+    }
+  else
+    {
+      guint32 id = self->stream_lanes[lane - N_LANES];
+      const char *name = g_hash_table_lookup (self->stream_names, GUINT_TO_POINTER (id));
+      g_autofree char *fallback = NULL;
+
+      if (name == NULL)
+        /* TRANSLATORS: a stream's lane on the timeline; %u is its number. */
+        name = fallback = g_strdup_printf (_("Stream %u"), id);
+      else if (g_utf8_strlen (name, -1) > 14)
+        /* The end of a path says most ("…ticks?rate=20"). */
+        name = fallback = g_strconcat ("…", g_utf8_offset_to_pointer (name, g_utf8_strlen (name, -1) - 13), NULL);
+      draw_text (self, snapshot, name, 12, y + ROW0_OFFSET, fg, FALSE);
+      draw_text (self, snapshot, _("on the worker"), 12, y + ROW1_OFFSET, &dim, TRUE);
+    }
 }
 
 /* Lag samples come every probe interval (100 ms): each is held until the
@@ -746,7 +880,7 @@ draw_lag_graphs (LsTimelineView *self,
 
   for (int lane = 0; lane < N_LANES; lane++)
     {
-      double base = AXIS_HEIGHT + lane * lane_height (self) + GRAPH_OFFSET + gh;
+      double base = lane_top (self, lane_height (self), lane) + GRAPH_OFFSET + gh;
       /* At least 1 ms full scale, so a quiet loop's noise stays flat. */
       gint64 scale = MAX (max_lag[lane], 1000);
       gint64 cur = -1;
@@ -786,7 +920,7 @@ draw_lag_labels (LsTimelineView *self,
 
   for (int lane = 0; lane < N_LANES; lane++)
     {
-      double base = AXIS_HEIGHT + lane * lane_height (self) + GRAPH_OFFSET + graph_height (self);
+      double base = lane_top (self, lane_height (self), lane) + GRAPH_OFFSET + graph_height (self);
       g_autofree char *label = NULL;
       char a[32];
 
@@ -843,8 +977,8 @@ draw_arrow (LsTimelineView *self,
             const GdkRGBA  *fg,
             double          last_label_end[N_LANES * N_LANES])
 {
-  double top_from = AXIS_HEIGHT + arrow->from * lane_height (self) + ROW0_OFFSET;
-  double top_to = AXIS_HEIGHT + arrow->to * lane_height (self) + ROW0_OFFSET;
+  double top_from = lane_top (self, lane_height (self), arrow->from) + ROW0_OFFSET;
+  double top_to = lane_top (self, lane_height (self), arrow->to) + ROW0_OFFSET;
   /* From the post's row to the edge of the dispatch's bar that faces it. */
   double y0 = top_from + ROW0_HEIGHT / 2;
   double y1 = arrow->to > arrow->from ? top_to : top_to + ROW0_HEIGHT;
@@ -940,7 +1074,7 @@ draw_event_path (LsTimelineView *self,
       x1 = MAX (_ls_timeline_view_time_to_x (self, r->end_us), x0 + 2);
       if (_ls_timeline_view_time_to_x (self, r->end_us) < LABEL_WIDTH - 2)
         continue;
-      y = AXIS_HEIGHT + lane_index (r->loop) * lane_height (self)
+      y = lane_top (self, lane_height (self), record_lane (self, r))
           + (r->parent_id != 0 ? ROW1_OFFSET : ROW0_OFFSET);
       h = r->parent_id != 0 ? ROW1_HEIGHT : ROW0_HEIGHT;
       gtk_snapshot_append_border (snapshot,
@@ -952,7 +1086,7 @@ draw_event_path (LsTimelineView *self,
       double x = _ls_timeline_view_time_to_x (self, self->path_shown_us);
 
       gtk_snapshot_append_color (snapshot, &mark,
-                                 &GRAPHENE_RECT_INIT (x - 1, AXIS_HEIGHT + lane_index (LS_LOOP_UI) * lane_height (self),
+                                 &GRAPHENE_RECT_INIT (x - 1, lane_top (self, lane_height (self), lane_index (LS_LOOP_UI)),
                                                       2, lane_height (self)));
     }
 }
@@ -964,10 +1098,10 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   LsTimelineView *self = LS_TIMELINE_VIEW (widget);
   double width = gtk_widget_get_width (widget);
   double height = gtk_widget_get_height (widget);
-  PendingBar bars[N_LANES][2] = { { { 0, }, }, };
-  PendingBar waits[N_LANES][2] = { { { 0, }, }, };
-  double last_guard_x[N_LANES] = { -10, -10, -10 };
-  double label_box[N_LANES][2][2] = { { { 0, }, }, };
+  PendingBar bars[N_LANE_SLOTS][2] = { { { 0, }, }, };
+  PendingBar waits[N_LANE_SLOTS][2] = { { { 0, }, }, };
+  double last_guard_x[N_LANE_SLOTS];
+  double label_box[N_LANE_SLOTS][2][2] = { { { 0, }, }, };
   gint64 max_lag[N_LANES] = { 0, };
   GdkRGBA fg;
   GdkRGBA cancelled;
@@ -984,8 +1118,11 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   cancelled = fg;
   cancelled.alpha = 0.35f;
 
-  for (int lane = 0; lane < N_LANES; lane++)
-    draw_lane_frame (self, snapshot, lane, &fg, width);
+  for (int lane = 0; lane < n_lanes (self); lane++)
+    {
+      draw_lane_frame (self, snapshot, lane, &fg, width);
+      last_guard_x[lane] = -10;
+    }
   draw_axis (self, snapshot, &fg, width, height);
 
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (LABEL_WIDTH, 0, width - LABEL_WIDTH, height));
@@ -1001,11 +1138,13 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   for (guint i = first; i < self->records->len; i++)
     {
       const LsRecord *r = &g_array_index (self->records, LsRecord, i);
-      int lane = lane_index (r->loop);
-      double lane_y = AXIS_HEIGHT + lane * lane_h;
+      int lane;
+      double lane_y;
 
       if (record_hidden (self, r))
         continue;
+      lane = record_lane (self, r);
+      lane_y = lane_top (self, lane_h, lane);
 
       if (r->kind == LS_RECORD_SPAN)
         {
@@ -1059,17 +1198,17 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
             continue;
           last_guard_x[lane] = x;
           gtk_snapshot_append_color (snapshot, &error_rgba,
-                                     &GRAPHENE_RECT_INIT (x - 1, lane_y + 4, 2, lane_h - 8));
+                                     &GRAPHENE_RECT_INIT (x - 1, lane_y + 4, 2, lane_extent (lane_h, lane) - 8));
           gtk_snapshot_append_color (snapshot, &error_rgba,
                                      &GRAPHENE_RECT_INIT (x - 4, lane_y + 4, 8, 6));
           n_drawn++;
         }
     }
 
-  for (int lane = 0; lane < N_LANES; lane++)
+  for (int lane = 0; lane < n_lanes (self); lane++)
     for (int row = 0; row < 2; row++)
       {
-        double y = AXIS_HEIGHT + lane * lane_height (self) + (row ? ROW1_OFFSET : ROW0_OFFSET);
+        double y = lane_top (self, lane_h, lane) + (row ? ROW1_OFFSET : ROW0_OFFSET);
         double h = row ? ROW1_HEIGHT : ROW0_HEIGHT;
 
         flush_bar (snapshot, &bars[lane][row], y, h, &n_drawn);
@@ -1104,7 +1243,10 @@ ls_timeline_view_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = *natural = (int) (AXIS_HEIGHT + N_LANES * MIN_LANE_HEIGHT);
+      LsTimelineView *self = LS_TIMELINE_VIEW (widget);
+
+      *minimum = *natural = (int) (AXIS_HEIGHT + N_LANES * MIN_LANE_HEIGHT
+                                   + self->n_stream_lanes * STREAM_LANE_HEIGHT);
     }
 }
 
@@ -1121,24 +1263,29 @@ _ls_timeline_view_pick (LsTimelineView *self,
                         double          x,
                         double          y)
 {
-  int lane;
-  double lane_y;
+  int lane = -1;
+  double lane_y = 0;
+  double loop_h;
   gboolean nested;
 
   g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), NULL);
 
-  if (x < LABEL_WIDTH || y < AXIS_HEIGHT || y >= AXIS_HEIGHT + N_LANES * lane_height (self))
+  loop_h = lane_height (self);
+  for (int k = 0; k < n_lanes (self); k++)
+    if (y >= lane_top (self, loop_h, k) && y < lane_top (self, loop_h, k) + lane_extent (loop_h, k))
+      {
+        lane = k;
+        lane_y = lane_top (self, loop_h, k);
+      }
+  if (x < LABEL_WIDTH || lane < 0)
     return NULL;
-
-  lane = (int) ((y - AXIS_HEIGHT) / lane_height (self));
-  lane_y = AXIS_HEIGHT + lane * lane_height (self);
 
   /* Guards first: they are drawn on top and span the whole lane. */
   for (guint i = self->records->len; i > 0; i--)
     {
       const LsRecord *r = &g_array_index (self->records, LsRecord, i - 1);
 
-      if (r->kind == LS_RECORD_GUARD && lane_index (r->loop) == lane
+      if (r->kind == LS_RECORD_GUARD && record_lane (self, r) == lane
           && fabs (_ls_timeline_view_time_to_x (self, r->start_us) - x) <= PICK_SLOP_PX)
         return r;
     }
@@ -1158,7 +1305,7 @@ _ls_timeline_view_pick (LsTimelineView *self,
         gint64 begin;
         double x0, x1, slop;
 
-        if (r->kind != LS_RECORD_SPAN || lane_index (r->loop) != lane
+        if (r->kind != LS_RECORD_SPAN || record_lane (self, r) != lane
             || (r->parent_id != 0) != nested || record_hidden (self, r))
           continue;
 
@@ -1426,7 +1573,7 @@ neighbour_span (LsTimelineView *self,
       const LsRecord *r = &g_array_index (self->records, LsRecord, i);
       gboolean after;
 
-      if (r->kind != LS_RECORD_SPAN || r == sel || lane_index (r->loop) != lane_index (sel->loop)
+      if (r->kind != LS_RECORD_SPAN || r == sel || record_lane (self, r) != record_lane (self, sel)
           || (r->parent_id != 0) != (sel->parent_id != 0) || record_hidden (self, r))
         continue;
       after = r->start_us > sel->start_us || (r->start_us == sel->start_us && r->seq > sel->seq);
@@ -1620,6 +1767,7 @@ ls_timeline_view_finalize (GObject *object)
 
   g_clear_pointer (&self->records, g_array_unref);
   g_clear_pointer (&self->tid_loops, g_hash_table_unref);
+  g_clear_pointer (&self->stream_names, g_hash_table_unref);
   g_clear_pointer (&self->name_layouts, g_hash_table_unref);
   g_clear_pointer (&self->labels, g_array_unref);
 
@@ -1744,6 +1892,7 @@ ls_timeline_view_init (LsTimelineView *self)
   self->records = g_array_new (FALSE, FALSE, sizeof (LsRecord));
   g_array_set_clear_func (self->records, clear_record);
   self->tid_loops = g_hash_table_new (NULL, NULL);
+  self->stream_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->name_layouts = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->labels = g_array_new (FALSE, FALSE, sizeof (SpanLabel));
   self->live = TRUE;
@@ -1819,6 +1968,7 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
   g_hash_table_remove_all (self->tid_loops);
   self->last_tid = 0;
   self->next_seq = 0;
+  self->n_known_streams = 0;
   /* Time zero is the recorder's: the trace's timestamps count from it. */
   if (recorder != NULL)
     {
@@ -2210,6 +2360,7 @@ ls_timeline_view_set_stream_filter (LsTimelineView *self,
   if (self->stream_filter == stream_id)
     return;
   self->stream_filter = stream_id;
+  ls_timeline_view_update_stream_lanes (self);
   /* A selection that is no longer shown is no selection. */
   sel = ls_timeline_view_get_selected (self);
   if (sel != NULL && record_hidden (self, sel))
@@ -2234,4 +2385,39 @@ ls_timeline_view_get_record_shown (LsTimelineView *self,
   g_return_val_if_fail (record != NULL, FALSE);
 
   return !record_hidden (self, record);
+}
+
+/**
+ * ls_timeline_view_set_stream_name:
+ * @name: (nullable): the name of stream @stream_id's lane ("Stream N" when
+ *   none is given)
+ */
+void
+ls_timeline_view_set_stream_name (LsTimelineView *self,
+                                  guint32         stream_id,
+                                  const char     *name)
+{
+  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+
+  if (g_strcmp0 (g_hash_table_lookup (self->stream_names, GUINT_TO_POINTER (stream_id)), name) == 0)
+    return;
+  if (name != NULL)
+    g_hash_table_replace (self->stream_names, GUINT_TO_POINTER (stream_id), g_strdup (name));
+  else
+    g_hash_table_remove (self->stream_names, GUINT_TO_POINTER (stream_id));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The y of stream @stream_id's span row, or -1 when it has no lane. */
+double
+_ls_timeline_view_get_stream_lane_y (LsTimelineView *self,
+                                     guint32         stream_id,
+                                     gboolean        nested)
+{
+  g_return_val_if_fail (LS_IS_TIMELINE_VIEW (self), -1);
+
+  for (guint k = 0; k < self->n_stream_lanes; k++)
+    if (self->stream_lanes[k] == stream_id)
+      return lane_top (self, lane_height (self), N_LANES + (int) k) + (nested ? ROW1_OFFSET : ROW0_OFFSET);
+  return -1;
 }

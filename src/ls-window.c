@@ -239,7 +239,16 @@ ls_window_refresh_rows (LsWindow *self)
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
        row != NULL; row = gtk_widget_get_next_sibling (row))
     if (LS_IS_STREAM_ROW (row))
-      ls_stream_row_refresh (LS_STREAM_ROW (row), now);
+      {
+        LsStreamPage *page = ls_stream_row_get_page (LS_STREAM_ROW (row));
+        LsStream *stream = ls_stream_page_get_stream (page);
+
+        ls_stream_row_refresh (LS_STREAM_ROW (row), now);
+        /* The stream's lane on the timeline says which row it is. */
+        if (stream != NULL)
+          ls_timeline_view_set_stream_name (ls_timeline_page_get_view (self->timeline_page),
+                                            ls_stream_get_id (stream), ls_stream_page_get_title (page, NULL));
+      }
 }
 
 static void

@@ -225,6 +225,66 @@ test_pick (Fixture       *f,
   g_assert_null (_ls_timeline_view_pick (f->view, 5, y));
 }
 
+/* A stream's work on the worker has a lane of its own, under the loops';
+ * its deliveries to the UI stay on the UI lane. Following one stream
+ * keeps that stream's lane only and hides the other's spans. */
+static void
+test_stream_lanes (Fixture       *f,
+                   gconstpointer  data)
+{
+  gint64 s = G_USEC_PER_SEC;
+  const LsRecord *record;
+  double x;
+
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = 1, .name = "stream.read", .category = "stream", .loop = LS_LOOP_WORKER,
+                          .start_us = f->t0 + s, .end_us = f->t0 + 2 * s, .stream_id = 5,
+                        });
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = 2, .name = "stream.read", .category = "stream", .loop = LS_LOOP_WORKER,
+                          .start_us = f->t0 + s, .end_us = f->t0 + 2 * s, .stream_id = 7,
+                        });
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = 3, .name = "stream 5", .category = "bridge", .loop = LS_LOOP_UI,
+                          .start_us = f->t0 + s, .end_us = f->t0 + 2 * s, .stream_id = 5,
+                        });
+  ls_recorder_add_span (f->recorder, &(LsSpan) {
+                          .task = 4, .name = "bridge.dispatch", .category = "bridge", .loop = LS_LOOP_WORKER,
+                          .start_us = f->t0 + s, .end_us = f->t0 + 2 * s,
+                        });
+  _ls_timeline_view_refresh (f->view);
+  ls_timeline_view_set_range (f->view, f->t0, f->t0 + 3 * s);
+  x = _ls_timeline_view_time_to_x (f->view, f->t0 + s + s / 2);
+
+  g_assert_cmpfloat (_ls_timeline_view_get_stream_lane_y (f->view, 5, FALSE), >,
+                     _ls_timeline_view_get_lane_y (f->view, LS_LOOP_OTHER, TRUE));
+  record = _ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_stream_lane_y (f->view, 5, FALSE) + 2);
+  g_assert_nonnull (record);
+  g_assert_cmpuint (record->id, ==, 1);
+  record = _ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_stream_lane_y (f->view, 7, FALSE) + 2);
+  g_assert_nonnull (record);
+  g_assert_cmpuint (record->id, ==, 2);
+  /* The worker lane keeps the loop's own work; the UI lane the delivery. */
+  record = _ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_lane_y (f->view, LS_LOOP_WORKER, FALSE) + 2);
+  g_assert_nonnull (record);
+  g_assert_cmpuint (record->id, ==, 4);
+  record = _ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_lane_y (f->view, LS_LOOP_UI, FALSE) + 2);
+  g_assert_nonnull (record);
+  g_assert_cmpuint (record->id, ==, 3);
+
+  /* Following stream 7: its lane only; stream 5's spans are not shown. */
+  ls_timeline_view_set_stream_filter (f->view, 7);
+  g_assert_cmpfloat (_ls_timeline_view_get_stream_lane_y (f->view, 5, FALSE), ==, -1);
+  g_assert_cmpfloat (_ls_timeline_view_get_stream_lane_y (f->view, 7, FALSE), >, 0);
+  record = _ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_stream_lane_y (f->view, 7, FALSE) + 2);
+  g_assert_nonnull (record);
+  g_assert_cmpuint (record->id, ==, 2);
+  record = _ls_timeline_view_pick (f->view, x, _ls_timeline_view_get_lane_y (f->view, LS_LOOP_UI, FALSE) + 2);
+  g_assert_null (record);
+  ls_timeline_view_set_stream_filter (f->view, 0);
+  g_assert_cmpfloat (_ls_timeline_view_get_stream_lane_y (f->view, 5, FALSE), >, 0);
+}
+
 static void
 test_pick_guard (Fixture       *f,
                  gconstpointer  data)
@@ -339,6 +399,7 @@ main (int   argc,
   g_test_add ("/timeline/many", Fixture, GUINT_TO_POINTER (200000), fixture_set_up, test_many, fixture_tear_down);
   g_test_add ("/timeline/pick", Fixture, NULL, fixture_set_up, test_pick, fixture_tear_down);
   g_test_add ("/timeline/pick-guard", Fixture, NULL, fixture_set_up, test_pick_guard, fixture_tear_down);
+  g_test_add ("/timeline/stream-lanes", Fixture, NULL, fixture_set_up, test_stream_lanes, fixture_tear_down);
   g_test_add ("/timeline/incremental", Fixture, GUINT_TO_POINTER (100000), fixture_set_up, test_incremental, fixture_tear_down);
   g_test_add ("/timeline/falls-behind", Fixture, GUINT_TO_POINTER (64), fixture_set_up, test_falls_behind, fixture_tear_down);
   g_test_add ("/timeline/zoom", Fixture, NULL, fixture_set_up, test_zoom, fixture_tear_down);
