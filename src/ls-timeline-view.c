@@ -819,7 +819,10 @@ draw_lane_frame (LsTimelineView *self,
   if (lane < N_LANES)
     {
       draw_text (self, snapshot, _(names[lane]), 12, y + ROW0_OFFSET, fg, FALSE);
-      draw_text (self, snapshot, _("lag"), 12, y + GRAPH_OFFSET + 4, &dim, TRUE);
+      /* A short lane (streams' lanes below) has room for the graph's
+       * scale only, not its name as well. */
+      if (loop_h >= MIN_LANE_HEIGHT + 12)
+        draw_text (self, snapshot, _("lag"), 12, y + GRAPH_OFFSET + 4, &dim, TRUE);
     }
   else
     {
