@@ -30,6 +30,7 @@ struct _LsWindow
   /* Template widgets */
   GtkStack             *stack;
   GtkWidget            *sidebar;
+  GtkToggleButton      *sidebar_button;
   GtkListBox           *stream_list;
   GtkStack             *streams_stack;
   LsTimelinePage       *timeline_page;
@@ -711,18 +712,50 @@ ls_window_find_row (LsWindow     *self,
   return NULL;
 }
 
+/* Sidebar and Stream page side by side need more than 1,000 pixels. */
+#define SIDEBAR_MIN_WINDOW_WIDTH 1000
+
 /* One stream needs no list: the sidebar shows from the second on, as
- * tabs do in GNOME's editors and browsers. */
+ * tabs do in GNOME's editors and browsers, unless its button (F9) hides
+ * it. It starts hidden in a window too narrow for it beside the page. */
 static void
 ls_window_update_sidebar (LsWindow *self)
 {
   GtkWidget *first = gtk_widget_get_first_child (GTK_WIDGET (self->stream_list));
   g_autoptr(GPtrArray) pages = ls_window_list_streams (self);
+  gboolean several = first != NULL && gtk_widget_get_next_sibling (first) != NULL;
 
-  gtk_widget_set_visible (self->sidebar, first != NULL && gtk_widget_get_next_sibling (first) != NULL);
+  if (several && !gtk_widget_get_visible (GTK_WIDGET (self->sidebar_button)))
+    {
+      int width = gtk_widget_get_width (GTK_WIDGET (self));
+
+      gtk_toggle_button_set_active (self->sidebar_button, width <= 0 || width >= SIDEBAR_MIN_WINDOW_WIDTH);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button), several);
+  gtk_widget_set_visible (self->sidebar, several && gtk_toggle_button_get_active (self->sidebar_button));
   ls_compare_page_set_streams (self->compare_page, pages);
   ls_compare_page_set_source (self->compare_page, self->stream_page);
   ls_window_follow_stream (self);
+}
+
+static void
+on_sidebar_toggled_cb (LsWindow        *self,
+                       GtkToggleButton *button)
+{
+  ls_window_update_sidebar (self);
+}
+
+/* F9, GNOME's key for a sidebar. */
+static gboolean
+ls_window_toggle_sidebar_shortcut (GtkWidget *widget,
+                                   GVariant  *args,
+                                   gpointer   user_data)
+{
+  LsWindow *self = LS_WINDOW (widget);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->sidebar_button)))
+    gtk_toggle_button_set_active (self->sidebar_button, !gtk_toggle_button_get_active (self->sidebar_button));
+  return TRUE;
 }
 
 /* The Stream page shows the selected row's page; file actions follow it. */
@@ -1188,6 +1221,8 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/loopscope/Loopscope/ls-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, sidebar_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_sidebar_toggled_cb);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, stream_list);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, streams_stack);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, timeline_page);
@@ -1218,6 +1253,7 @@ ls_window_class_init (LsWindowClass *klass)
 
   gtk_widget_class_add_binding (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                 ls_window_export_trace_shortcut, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_F9, 0, ls_window_toggle_sidebar_shortcut, NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stress-test-cancel", NULL);
 
   g_type_ensure (LS_TYPE_COMPARE_PAGE);
