@@ -93,7 +93,27 @@ step_open_more (gpointer data)
   run->duplicate = ls_window_get_stream_page (run->window);
   g_assert_true (run->duplicate != run->first);
   g_assert_true (_ls_window_get_sidebar_visible (run->window));
+  /* Its header-bar button (F9) hides it and shows it again. */
+  {
+    GtkToggleButton *button = ls_gui_test_find (gtk_window_get_titlebar (GTK_WINDOW (run->window)),
+                                                is_sidebar_button, NULL);
+
+    g_assert_nonnull (button);
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (button)));
+    gtk_toggle_button_set_active (button, FALSE);
+    g_assert_false (_ls_window_get_sidebar_visible (run->window));
+    gtk_toggle_button_set_active (button, TRUE);
+    g_assert_true (_ls_window_get_sidebar_visible (run->window));
+  }
   return TRUE;
+}
+
+static gboolean
+is_sidebar_button (gpointer widget,
+                   gpointer data)
+{
+  return GTK_IS_TOGGLE_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "sidebar-show-symbolic") == 0;
 }
 
 static gboolean
