@@ -71,6 +71,14 @@ step_demo_open (gpointer data)
 }
 
 static gboolean
+is_sidebar_button (gpointer widget,
+                   gpointer data)
+{
+  return GTK_IS_TOGGLE_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "sidebar-show-symbolic") == 0;
+}
+
+static gboolean
 step_open_more (gpointer data)
 {
   TestRun *run = data;
@@ -106,14 +114,6 @@ step_open_more (gpointer data)
     g_assert_true (_ls_window_get_sidebar_visible (run->window));
   }
   return TRUE;
-}
-
-static gboolean
-is_sidebar_button (gpointer widget,
-                   gpointer data)
-{
-  return GTK_IS_TOGGLE_BUTTON (widget)
-         && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), "sidebar-show-symbolic") == 0;
 }
 
 static gboolean
