@@ -20,6 +20,7 @@
 
 #include "ls-format.h"
 #include "ls-task-list.h"
+#include "ls-ui-util.h"
 
 /* The list follows the records at most this often... */
 #define REFRESH_INTERVAL_US (G_USEC_PER_SEC / 4)
@@ -99,22 +100,6 @@ state_name (LsTaskState state)
     }
 }
 
-/* The same words as the timeline's tooltip. */
-static const char *
-loop_name (LsLoopId loop)
-{
-  switch (loop)
-    {
-    case LS_LOOP_UI:
-      return C_("loop", "UI");
-    case LS_LOOP_WORKER:
-      return C_("loop", "worker");
-    case LS_LOOP_OTHER:
-    default:
-      return C_("loop", "other");
-    }
-}
-
 static const char * const state_classes[] = {
   "ls-task-running", "ls-task-idle", "ls-task-failed", "ls-task-cancelled", "ls-task-done",
 };
@@ -176,11 +161,11 @@ cell_update (GtkInscription *cell,
     default:
       if (f->thread_id != 0)
         {
-          g_snprintf (buf, sizeof buf, "%s · %d", loop_name (f->loop), f->thread_id);
+          g_snprintf (buf, sizeof buf, "%s · %d", ls_loop_display_name (f->loop), f->thread_id);
           gtk_inscription_set_text (cell, buf);
         }
       else
-        gtk_inscription_set_text (cell, loop_name (f->loop));
+        gtk_inscription_set_text (cell, ls_loop_display_name (f->loop));
       break;
     }
 }

@@ -1323,23 +1323,8 @@ _ls_timeline_view_pick (LsTimelineView *self,
   return NULL;
 }
 
-/* The tooltip's words for a record's loop and outcome (the trace keeps
- * the nicks). */
-static const char *
-loop_name (LsLoopId loop)
-{
-  switch (loop)
-    {
-    case LS_LOOP_UI:
-      return C_("loop", "UI");
-    case LS_LOOP_WORKER:
-      return C_("loop", "worker");
-    case LS_LOOP_OTHER:
-    default:
-      return C_("loop", "other");
-    }
-}
-
+/* The tooltip's words for a record's outcome (the trace keeps the nicks;
+ * a loop's are ls_loop_display_name()'s). */
 static const char *
 outcome_name (LsOutcome outcome)
 {
@@ -1374,7 +1359,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
       g_string_append_printf (text, "<b>%s</b>\n", _("Guard"));
       /* TRANSLATORS: "GUARD-NAME on the UI loop, thread 1234". */
       g_string_append_printf (text, _("%s on the %s loop, thread %d"),
-                              r->name, loop_name (r->loop), r->thread_id);
+                              r->name, ls_loop_display_name (r->loop), r->thread_id);
       if (r->detail != NULL)
         {
           g_autofree char *escaped = g_markup_escape_text (r->detail, -1);
@@ -1396,7 +1381,7 @@ _ls_timeline_view_describe (LsTimelineView *self,
   g_string_append_printf (text, _("Started at %s"),
                           ls_format_clock (a, sizeof a, axis_real_time (self, r->start_us), 6));
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Loop: %s · thread %d"), loop_name (r->loop), r->thread_id);
+  g_string_append_printf (text, _("Loop: %s · thread %d"), ls_loop_display_name (r->loop), r->thread_id);
   g_string_append_c (text, '\n');
   g_string_append_printf (text, _("Waited %s · ran %s"),
                           ls_format_duration (a, sizeof a,

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "ls-loop-probe.h"
 #include "ls-ui-util.h"
 
@@ -156,4 +158,19 @@ ls_figure_append (GtkWidget  *container,
     gtk_box_append (GTK_BOX (container), box);
 
   return GTK_LABEL (value);
+}
+
+const char *
+ls_loop_display_name (LsLoopId loop)
+{
+  switch (loop)
+    {
+    case LS_LOOP_UI:
+      return C_("loop", "UI");
+    case LS_LOOP_WORKER:
+      return C_("loop", "worker");
+    case LS_LOOP_OTHER:
+    default:
+      return C_("loop", "other");
+    }
 }

@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "ls-recorder.h"
+
 G_BEGIN_DECLS
 
 void ls_label_set_text_if_changed (GtkLabel    *label,
@@ -28,5 +30,8 @@ GtkLabel *ls_figure_append       (GtkWidget        *container,
                                    const char       *tooltip,
                                    float             xalign,
                                    int               width_chars);
+/* A loop's short name as the timeline's tooltip and the task list show
+ * it ("UI", "worker", "other"); the trace keeps the nicks. */
+const char *ls_loop_display_name  (LsLoopId          loop);
 
 G_END_DECLS
