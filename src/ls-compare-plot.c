@@ -14,6 +14,7 @@
 
 #include "ls-compare-plot.h"
 #include "ls-format.h"
+#include "ls-ui-util.h"
 
 #define MARGIN_LEFT   56
 #define MARGIN_BOTTOM 22
@@ -53,25 +54,6 @@ count_at (const gint64 *times,
         hi = mid;
     }
   return lo;
-}
-
-static void
-draw_text (LsComparePlot *self,
-           GtkSnapshot   *snapshot,
-           const char    *text,
-           double         x,
-           double         y,
-           gboolean       right,
-           const GdkRGBA *color)
-{
-  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (right ? x - w : x, y - h / 2.0));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
 }
 
 static void
@@ -115,13 +97,14 @@ ls_compare_plot_snapshot (GtkWidget   *widget,
   gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP + plot_h, plot_w, 1));
   gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP, 1, plot_h));
   gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP, plot_w, 1));
-  draw_text (self, snapshot, "0", MARGIN_LEFT - 6, MARGIN_TOP + plot_h, TRUE, &dim);
-  draw_text (self, snapshot, ls_format_count (a, sizeof a, n_max), MARGIN_LEFT - 6, MARGIN_TOP + 6, TRUE, &dim);
-  draw_text (self, snapshot, ls_format_duration (a, sizeof a, t_max), MARGIN_LEFT + plot_w,
-             MARGIN_TOP + plot_h + MARGIN_BOTTOM / 2.0 + 2, TRUE, &dim);
+  ls_snapshot_text (widget, snapshot, "0", MARGIN_LEFT - 6, MARGIN_TOP + plot_h, TRUE, TRUE, 1.0, &dim);
+  ls_snapshot_text (widget, snapshot, ls_format_count (a, sizeof a, n_max), MARGIN_LEFT - 6, MARGIN_TOP + 6,
+                    TRUE, TRUE, 1.0, &dim);
+  ls_snapshot_text (widget, snapshot, ls_format_duration (a, sizeof a, t_max), MARGIN_LEFT + plot_w,
+                    MARGIN_TOP + plot_h + MARGIN_BOTTOM / 2.0 + 2, TRUE, TRUE, 1.0, &dim);
   /* TRANSLATORS: the Compare plot's time axis, from each stream's first request. */
-  draw_text (self, snapshot, _("since the request"), MARGIN_LEFT + 4, MARGIN_TOP + plot_h + MARGIN_BOTTOM / 2.0 + 2,
-             FALSE, &dim);
+  ls_snapshot_text (widget, snapshot, _("since the request"), MARGIN_LEFT + 4,
+                    MARGIN_TOP + plot_h + MARGIN_BOTTOM / 2.0 + 2, FALSE, TRUE, 1.0, &dim);
 
   if (n_max == 0 || t_max <= 0)
     return;

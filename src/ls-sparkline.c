@@ -13,6 +13,7 @@
 
 #include "ls-format.h"
 #include "ls-sparkline.h"
+#include "ls-ui-util.h"
 
 #define MAX_SAMPLES 600 /* a minute at the active probe's 100 ms */
 #define HEIGHT 36
@@ -94,30 +95,6 @@ ls_sparkline_dup_span_label (LsSparkline *self)
 }
 
 static void
-draw_label (LsSparkline   *self,
-            GtkSnapshot   *snapshot,
-            const char    *text,
-            double         x,
-            double         y,
-            gboolean       right,
-            const GdkRGBA *color)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-  PangoAttrList *attrs = pango_attr_list_new ();
-  int w, h;
-
-  pango_attr_list_insert (attrs, pango_attr_scale_new (0.75));
-  pango_layout_set_attributes (layout, attrs);
-  pango_layout_get_pixel_size (layout, &w, &h);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (right ? x - w : x, y));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-  pango_attr_list_unref (attrs);
-  g_object_unref (layout);
-}
-
-static void
 ls_sparkline_snapshot (GtkWidget   *widget,
                        GtkSnapshot *snapshot)
 {
@@ -172,8 +149,8 @@ ls_sparkline_snapshot (GtkWidget   *widget,
 
   max_label = ls_sparkline_dup_max_label (self);
   span_label = ls_sparkline_dup_span_label (self);
-  draw_label (self, snapshot, max_label, 0, 0, FALSE, &dim);
-  draw_label (self, snapshot, span_label, 0, height - 14, FALSE, &dim);
+  ls_snapshot_text (widget, snapshot, max_label, 0, 0, FALSE, FALSE, 0.75, &dim);
+  ls_snapshot_text (widget, snapshot, span_label, 0, height - 14, FALSE, FALSE, 0.75, &dim);
 }
 
 static void

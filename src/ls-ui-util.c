@@ -174,3 +174,35 @@ ls_loop_display_name (LsLoopId loop)
       return C_("loop", "other");
     }
 }
+
+void
+ls_snapshot_text (GtkWidget     *widget,
+                  GtkSnapshot   *snapshot,
+                  const char    *text,
+                  double         x,
+                  double         y,
+                  gboolean       right,
+                  gboolean       centred,
+                  double         scale,
+                  const GdkRGBA *color)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
+  int w = 0, h = 0;
+
+  if (scale < 1.0)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+
+      pango_attr_list_insert (attrs, pango_attr_scale_new (scale));
+      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+    }
+  if (right || centred)
+    pango_layout_get_pixel_size (layout, &w, &h);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) (right ? x - w : x),
+                                                          (float) (centred ? y - h / 2.0 : y)));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}

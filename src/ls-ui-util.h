@@ -30,6 +30,18 @@ GtkLabel *ls_figure_append       (GtkWidget        *container,
                                    const char       *tooltip,
                                    float             xalign,
                                    int               width_chars);
+/* Draws @text in @widget's font with its left edge at @x (its right edge
+ * when @right) and its top at @y (its middle when @centred); @scale
+ * below 1 draws it smaller, with tabular figures. */
+void ls_snapshot_text             (GtkWidget        *widget,
+                                   GtkSnapshot      *snapshot,
+                                   const char       *text,
+                                   double            x,
+                                   double            y,
+                                   gboolean          right,
+                                   gboolean          centred,
+                                   double            scale,
+                                   const GdkRGBA    *color);
 /* A loop's short name as the timeline's tooltip and the task list show
  * it ("UI", "worker", "other"); the trace keeps the nicks. */
 const char *ls_loop_display_name  (LsLoopId          loop);
