@@ -107,10 +107,7 @@ ls_sparkline_snapshot (GtkWidget   *widget,
   double max, scale;
   gint64 now, t0;
 
-  /* gtk_widget_get_color() is 4.10; this is the 4.8 way. */
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  ls_widget_get_fg_color (widget, &fg);
   dim = fg;
   dim.alpha = 0.55f;
   area = fg;

@@ -268,16 +268,6 @@ category_color (const char *category)
   return &other_colors[g_str_hash (category) % G_N_ELEMENTS (other_colors)];
 }
 
-static void
-foreground_color (LsTimelineView *self,
-                  GdkRGBA        *color)
-{
-  /* gtk_widget_get_color() is 4.10; this is the 4.8 way. */
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), color);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-}
-
 /* ---- records -------------------------------------------------------------- */
 
 static gboolean
@@ -1102,7 +1092,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
   if (width <= LABEL_WIDTH || height <= AXIS_HEIGHT)
     return;
 
-  foreground_color (self, &fg);
+  ls_widget_get_fg_color (widget, &fg);
   cancelled = fg;
   cancelled.alpha = 0.35f;
 

@@ -206,3 +206,13 @@ ls_snapshot_text (GtkWidget     *widget,
   gtk_snapshot_append_layout (snapshot, layout, color);
   gtk_snapshot_restore (snapshot);
 }
+
+void
+ls_widget_get_fg_color (GtkWidget *widget,
+                        GdkRGBA   *color)
+{
+  /* gtk_widget_get_color() is 4.10; this is the 4.8 way. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}

@@ -30,6 +30,9 @@ GtkLabel *ls_figure_append       (GtkWidget        *container,
                                    const char       *tooltip,
                                    float             xalign,
                                    int               width_chars);
+/* @widget's foreground colour (gtk_widget_get_color() is GTK 4.10). */
+void ls_widget_get_fg_color       (GtkWidget        *widget,
+                                   GdkRGBA          *color);
 /* Draws @text in @widget's font with its left edge at @x (its right edge
  * when @right) and its top at @y (its middle when @centred); @scale
  * below 1 draws it smaller, with tabular figures. */
