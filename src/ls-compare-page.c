@@ -242,7 +242,7 @@ entry_show (Entry *entry)
   format_duration_or_dash (buf[COL_GAP_P99], sizeof buf[0], f->gap_p99_us);
   format_duration_or_dash (buf[COL_GAP_MAX], sizeof buf[0], f->gap_max_us);
   if (f->events >= 2)
-    g_snprintf (buf[COL_RATE], sizeof buf[0], _("%.1f/s"), f->events_per_s);
+    ls_format_rate (buf[COL_RATE], sizeof buf[0], f->events_per_s);
   else
     g_strlcpy (buf[COL_RATE], "—", sizeof buf[0]);
   ls_format_count (buf[COL_EVENTS], sizeof buf[0], f->events);

@@ -110,6 +110,15 @@ ls_format_duration (char   *buf,
  * "1.5 KiB", "12.0 MiB", "1.2 GiB".
  */
 char *
+ls_format_rate (char   *buf,
+                gsize   len,
+                double  per_second)
+{
+  g_snprintf (buf, len, _("%.1f/s"), per_second);
+  return buf;
+}
+
+char *
 ls_format_size (char    *buf,
                 gsize    len,
                 guint64  bytes)

@@ -19,6 +19,10 @@ char *ls_format_duration  (char    *buf,
 char *ls_format_size      (char    *buf,
                            gsize    len,
                            guint64  bytes);
+/* "12.5/s": a rate, one decimal. */
+char *ls_format_rate      (char    *buf,
+                           gsize    len,
+                           double   per_second);
 char *ls_format_clock     (char    *buf,
                            gsize    len,
                            gint64   real_time_us,

@@ -152,7 +152,7 @@ ls_llm_view_update_labels (LsLlmView *self)
   set_duration (self->figures[LS_LLM_FIGURE_GAP_MAX], f.gap_max_us);
   set_duration (self->figures[LS_LLM_FIGURE_TOTAL], f.total_us);
   if (f.tokens > 1)
-    g_snprintf (buf, sizeof buf, _("%.1f/s"), f.tokens_per_s);
+    ls_format_rate (buf, sizeof buf, f.tokens_per_s);
   else
     g_strlcpy (buf, "—", sizeof buf);
   ls_label_set_text_if_changed (self->figures[LS_LLM_FIGURE_RATE], buf);

@@ -166,7 +166,7 @@ ls_stream_page_update_figures (LsStreamPage *self)
   /* A rate is of an open connection: waiting, ended or failed, none is. */
   if (ls_stream_get_state (self->stream) == LS_STREAM_OPEN)
     {
-      g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
+      ls_format_rate (buf, sizeof buf, stats.events_per_s);
       ls_label_set_text_if_changed (self->figures[FIGURE_RATE], buf);
       /* Silence brings no "progress": look again when the rate would be stale. */
       if (stats.events_per_s > 0 && self->rate_id == 0)

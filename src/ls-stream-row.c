@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-format.h"
 #include "ls-sparkline.h"
 #include "ls-stream-row.h"
 #include "ls-ui-util.h"
@@ -192,7 +193,7 @@ ls_stream_row_refresh (LsStreamRow *self,
       return;
     }
   ls_stream_get_stats (stream, &stats);
-  g_snprintf (buf, sizeof buf, _("%.1f/s"), stats.events_per_s);
+  ls_format_rate (buf, sizeof buf, stats.events_per_s);
   ls_label_set_text_if_changed (self->rate_label, buf);
   ls_sparkline_push (self->spark, now_us, stats.events_per_s);
 }
