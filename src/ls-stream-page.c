@@ -85,6 +85,7 @@ struct _LsStreamPage
   /* What a row of the streams sidebar shows of this page */
   char            *title;
   char            *location;      /* host and port; NULL before the first stream */
+  guint32          titled_id;     /* the stream the title was made for; 0: none */
   char            *summary;
   const char      *summary_class; /* static: "running", "stopping", "closed" or NULL */
 };
@@ -420,8 +421,7 @@ ls_stream_page_update_summary (LsStreamPage  *self,
                                LsStreamState  state,
                                const char    *when)
 {
-  g_autofree char *location = NULL;
-  g_autofree char *title = ls_stream_page_make_title (self, &location);
+  guint32 id = self->stream != NULL ? ls_stream_get_id (self->stream) : 0;
   g_autofree char *summary = NULL;
   const char *css = state_css_class (state);
 
@@ -438,13 +438,21 @@ ls_stream_page_update_summary (LsStreamPage  *self,
     summary = g_strdup (state_label (state));
 
   self->summary_class = css;
-  if (g_strcmp0 (title, self->title) != 0 || g_strcmp0 (location, self->location) != 0)
+  /* The title is the stream's: made once per stream, not at each update. */
+  if (id != self->titled_id || self->location == NULL)
     {
-      g_free (self->title);
-      self->title = g_steal_pointer (&title);
-      g_free (self->location);
-      self->location = g_steal_pointer (&location);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+      g_autofree char *location = NULL;
+      g_autofree char *title = ls_stream_page_make_title (self, &location);
+
+      self->titled_id = id;
+      if (g_strcmp0 (title, self->title) != 0 || g_strcmp0 (location, self->location) != 0)
+        {
+          g_free (self->title);
+          self->title = g_steal_pointer (&title);
+          g_free (self->location);
+          self->location = g_steal_pointer (&location);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+        }
     }
   if (g_strcmp0 (summary, self->summary) != 0)
     {
