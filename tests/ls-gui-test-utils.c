@@ -578,3 +578,63 @@ ls_gui_test_demo_window_shown (gpointer  app,
   ls_gui_test_watch_window (windows->data, window);
   return TRUE;
 }
+
+/* ---- a child's stderr ----------------------------------------------------- */
+
+static gboolean
+stderr_readable_cb (GIOChannel   *channel,
+                    GIOCondition  condition,
+                    gpointer      data)
+{
+  LsGuiTestStderr *watch = data;
+  char buffer[4096];
+  gsize n = 0;
+  GIOStatus status;
+
+  status = g_io_channel_read_chars (channel, buffer, sizeof buffer, &n, NULL);
+  if (n > 0)
+    {
+      g_string_append_len (watch->err, buffer, n);
+      if (strstr (watch->err->str, "loopscope: live: ") != NULL)
+        watch->live = TRUE;
+    }
+  if (status == G_IO_STATUS_NORMAL || status == G_IO_STATUS_AGAIN)
+    return G_SOURCE_CONTINUE;
+  watch->eof = TRUE;
+  watch->source_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+void
+ls_gui_test_stderr_watch (LsGuiTestStderr *watch,
+                          gint             fd)
+{
+  watch->err = g_string_new (NULL);
+  watch->live = watch->eof = FALSE;
+  watch->channel = g_io_channel_unix_new (fd);
+  g_io_channel_set_close_on_unref (watch->channel, TRUE);
+  g_io_channel_set_flags (watch->channel, G_IO_FLAG_NONBLOCK, NULL);
+  g_io_channel_set_encoding (watch->channel, NULL, NULL);
+  watch->source_id = g_io_add_watch (watch->channel, G_IO_IN | G_IO_HUP | G_IO_ERR, stderr_readable_cb, watch);
+}
+
+void
+ls_gui_test_stderr_clear (LsGuiTestStderr *watch)
+{
+  g_clear_handle_id (&watch->source_id, g_source_remove);
+  g_clear_pointer (&watch->channel, g_io_channel_unref);
+  if (watch->err != NULL)
+    g_string_free (g_steal_pointer (&watch->err), TRUE);
+}
+
+gboolean
+ls_gui_test_stderr_live (gpointer watch)
+{
+  return ((LsGuiTestStderr *) watch)->live;
+}
+
+gboolean
+ls_gui_test_stderr_eof (gpointer watch)
+{
+  return ((LsGuiTestStderr *) watch)->eof;
+}

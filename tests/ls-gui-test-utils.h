@@ -128,6 +128,25 @@ void     ls_gui_test_child_wait      (LsGuiTestChild      *child,
                                       gpointer             data,
                                       const char          *format,
                                       ...) G_GNUC_PRINTF (4, 5);
+/* A spawned app's stderr, read as it comes (the default main context):
+ * all of it in @err, @live once it printed "loopscope: live: " (its
+ * LS_DEBUG_QUIT_REPORT line), @eof once the pipe closed. */
+typedef struct
+{
+  GString    *err;
+  gboolean    live;
+  gboolean    eof;
+  GIOChannel *channel;
+  guint       source_id;
+} LsGuiTestStderr;
+
+void     ls_gui_test_stderr_watch    (LsGuiTestStderr     *watch,
+                                      gint                 fd);
+/* Stops reading (the watch may be on the stack) and frees. */
+void     ls_gui_test_stderr_clear    (LsGuiTestStderr     *watch);
+/* For ls_gui_test_wait_for(): @watch is an LsGuiTestStderr. */
+gboolean ls_gui_test_stderr_live     (gpointer             watch);
+gboolean ls_gui_test_stderr_eof      (gpointer             watch);
 /* For ls_gui_test_wait_for(): @child is an LsGuiTestChild. */
 gboolean ls_gui_test_child_exited    (gpointer             child);
 /* SIGTERM, the app's ordinary quit path: exit status 0 (asserted). A

@@ -235,38 +235,6 @@ run_app_sync (const char * const *args,
   return WEXITSTATUS (status);
 }
 
-typedef struct
-{
-  GString  *err;
-  gboolean  live;
-} Watched;
-
-static gboolean
-child_stderr_cb (GIOChannel   *channel,
-                 GIOCondition  condition,
-                 gpointer      data)
-{
-  Watched *watched = data;
-  char buffer[4096];
-  gsize n = 0;
-  GIOStatus status;
-
-  status = g_io_channel_read_chars (channel, buffer, sizeof buffer, &n, NULL);
-  if (n > 0)
-    {
-      g_string_append_len (watched->err, buffer, n);
-      if (strstr (watched->err->str, "loopscope: live: ") != NULL)
-        watched->live = TRUE;
-    }
-  return status == G_IO_STATUS_NORMAL || status == G_IO_STATUS_AGAIN ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-}
-
-static gboolean
-is_live (gpointer data)
-{
-  return ((Watched *) data)->live;
-}
-
 /* `loopscope --replay FILE`: the window streams the capture from the app's
  * own demo server (seen live through LS_DEBUG_QUIT_REPORT: the capture's
  * one connection stays open two seconds, between its two reads). Bad
@@ -278,9 +246,8 @@ test_launch_replay (void)
   g_autofree char *path = g_build_filename (dir, "capture.jsonl", NULL);
   g_autofree char *err = NULL;
   g_auto(GStrv) envp = g_get_environ ();
-  Watched watched = { g_string_new (NULL), FALSE };
+  LsGuiTestStderr watched;
   LsGuiTestChild child;
-  GIOChannel *channel;
   gint err_fd;
 
   g_assert_true (g_file_set_contents (path,
@@ -323,19 +290,14 @@ test_launch_replay (void)
 
     ls_gui_test_spawn_app (&child, args, envp, &err_fd);
   }
-  channel = g_io_channel_unix_new (err_fd);
-  g_io_channel_set_close_on_unref (channel, TRUE);
-  g_io_channel_set_flags (channel, G_IO_FLAG_NONBLOCK, NULL);
-  g_io_channel_set_encoding (channel, NULL, NULL);
-  g_io_add_watch (channel, G_IO_IN | G_IO_HUP | G_IO_ERR, child_stderr_cb, &watched);
-  if (!ls_gui_test_wait_for (is_live, &watched))
+  ls_gui_test_stderr_watch (&watched, err_fd);
+  if (!ls_gui_test_wait_for (ls_gui_test_stderr_live, &watched))
     {
       kill (child.pid, SIGKILL);
       g_error ("the app never reported a live replay; stderr:\n%s", watched.err->str);
     }
   ls_gui_test_terminate_app (&child, watched.err);
-  g_io_channel_unref (channel);
-  g_string_free (watched.err, TRUE);
+  ls_gui_test_stderr_clear (&watched);
 
   g_remove (path);
   g_rmdir (dir);

@@ -163,82 +163,34 @@ test_quit_path (gconstpointer data)
 
 /* ---- SIGTERM to the real binary ------------------------------------------ */
 
-typedef struct
-{
-  LsGuiTestChild  child;
-  GString        *err;
-  gboolean        live;
-  gboolean        eof;          /* the stderr watch has removed itself */
-} Watched;
-
-static gboolean
-child_stderr_cb (GIOChannel   *channel,
-                 GIOCondition  condition,
-                 gpointer      data)
-{
-  Watched *watched = data;
-  char buffer[4096];
-  gsize n = 0;
-  GIOStatus status;
-
-  status = g_io_channel_read_chars (channel, buffer, sizeof buffer, &n, NULL);
-  if (n > 0)
-    {
-      g_string_append_len (watched->err, buffer, n);
-      if (strstr (watched->err->str, "loopscope: live: ") != NULL)
-        watched->live = TRUE;
-    }
-  if (status == G_IO_STATUS_NORMAL || status == G_IO_STATUS_AGAIN)
-    return G_SOURCE_CONTINUE;
-  watched->eof = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-is_live (gpointer data)
-{
-  return ((Watched *) data)->live;
-}
-
-static gboolean
-is_eof (gpointer data)
-{
-  return ((Watched *) data)->eof;
-}
-
 static void
 test_quit_sigterm_binary (void)
 {
   const char *args[] = { "--demo", NULL };
   g_auto(GStrv) envp = g_get_environ ();
-  GIOChannel *channel;
-  Watched watched = { .err = g_string_new (NULL) };
+  LsGuiTestChild child;
+  LsGuiTestStderr watched;
   gint err_fd;
 
   envp = g_environ_setenv (envp, "LS_DEBUG_QUIT_REPORT", "1", TRUE);
-  ls_gui_test_spawn_app (&watched.child, args, envp, &err_fd);
-  channel = g_io_channel_unix_new (err_fd);
-  g_io_channel_set_close_on_unref (channel, TRUE);
-  g_io_channel_set_flags (channel, G_IO_FLAG_NONBLOCK, NULL);
-  g_io_channel_set_encoding (channel, NULL, NULL);
-  g_io_add_watch (channel, G_IO_IN | G_IO_HUP | G_IO_ERR, child_stderr_cb, &watched);
+  ls_gui_test_spawn_app (&child, args, envp, &err_fd);
+  ls_gui_test_stderr_watch (&watched, err_fd);
 
   /* Not ls_gui_test_child_wait(): the message shows stderr as it is at the deadline. */
-  if (!ls_gui_test_wait_for (is_live, &watched))
+  if (!ls_gui_test_wait_for (ls_gui_test_stderr_live, &watched))
     {
-      kill (watched.child.pid, SIGKILL);
+      kill (child.pid, SIGKILL);
       g_error ("the app never reported a live demo stream; stderr:\n%s", watched.err->str);
     }
-  ls_gui_test_terminate_app (&watched.child, watched.err);
+  ls_gui_test_terminate_app (&child, watched.err);
   /* Whatever is left on the pipe, up to its end. */
-  g_assert_true (ls_gui_test_wait_for (is_eof, &watched));
+  g_assert_true (ls_gui_test_wait_for (ls_gui_test_stderr_eof, &watched));
 
   g_test_message ("stderr of the app:\n%s", watched.err->str);
   g_assert_nonnull (strstr (watched.err->str, "worker CLOSED, thread joined"));
   g_assert_null (strstr (watched.err->str, "loopscope: quit: 0 live"));
 
-  g_io_channel_unref (channel);
-  g_string_free (watched.err, TRUE);
+  ls_gui_test_stderr_clear (&watched);
 }
 
 int
