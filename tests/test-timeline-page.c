@@ -107,22 +107,19 @@ n_records_is (gpointer data)
   return _ls_timeline_view_get_n_records (f->view) == GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->view), "want"));
 }
 
+static gboolean
+label_starts_with (gpointer widget,
+                   gpointer prefix)
+{
+  return GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix);
+}
+
 /* A label under @widget whose text starts with @prefix, or NULL. */
 static GtkLabel *
 find_label (GtkWidget  *widget,
             const char *prefix)
 {
-  if (GTK_IS_LABEL (widget) && g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), prefix))
-    return GTK_LABEL (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkLabel *found = find_label (child, prefix);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return ls_gui_test_find (widget, label_starts_with, (gpointer) prefix);
 }
 
 /* Live, the view follows the ring; paused, it keeps what it had while the
@@ -396,22 +393,6 @@ selected_task (LsTimelineView *view)
   return r != NULL ? r->id : 0;
 }
 
-static GtkWidget *
-find_revealer (GtkWidget *widget)
-{
-  if (GTK_IS_REVEALER (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_revealer (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* A stream's tree as the engine records it (children before their
  * parents, each when it ends): a click selects the connection, arrow keys
  * walk its reads, up and down the tree, the pane shows the parent chain up to
@@ -424,7 +405,7 @@ test_select (Fixture       *f,
   guint64 stream = ls_recorder_next_span_id (f->recorder);
   guint64 conn = ls_recorder_next_span_id (f->recorder);
   guint64 reads[3];
-  GtkWidget *revealer = find_revealer (GTK_WIDGET (f->page));
+  GtkWidget *revealer = ls_gui_test_find_type (f->page, GTK_TYPE_REVEALER);
 
   for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
     reads[i] = ls_recorder_add_span (f->recorder, &(LsSpan) {
@@ -557,7 +538,7 @@ test_demo_tree (Fixture       *f,
   g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream.connection ·"));
   g_assert_nonnull (find_label (GTK_WIDGET (f->page), "stream ·"));
   /* In the side pane: every ancestor recorded (the task list has "Tasks"). */
-  g_assert_null (find_label (find_revealer (GTK_WIDGET (f->page)), "Task "));
+  g_assert_null (find_label (ls_gui_test_find_type (f->page, GTK_TYPE_REVEALER), "Task "));
 
   press_key (f->view, GDK_KEY_Up);
   g_assert_cmpuint (selected_task (f->view), ==, read_parent);
@@ -803,7 +784,7 @@ test_task_list_paused (Fixture       *f,
   /* So does its row in the side pane's parent chain, activated. */
   ls_timeline_view_select_task (f->view, child);
   {
-    GtkLabel *label = find_label (find_revealer (GTK_WIDGET (f->page)), "Task ");
+    GtkLabel *label = find_label (ls_gui_test_find_type (f->page, GTK_TYPE_REVEALER), "Task ");
     GtkWidget *row;
 
     g_assert_nonnull (label);
