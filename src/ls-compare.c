@@ -4,17 +4,17 @@
  *
  * A series reads its stream's store incrementally (from the last sequence
  * number it saw), keeping each event's arrival time since the first
- * request and the gaps between them, and feeds an LLM assembler for the
- * time to first token. Percentiles sort a copy of the gaps, only when new
- * ones came since the last time they were asked for. UI thread; no
- * display needed, so the arithmetic is tested on its own.
+ * request and the gaps between them (LsGapStats, as the LLM assembler
+ * keeps its tokens'), and feeds an LLM assembler for the time to first
+ * token. UI thread; no display needed, so the arithmetic is tested on
+ * its own.
  */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "ls-compare.h"
+#include "ls-gap-stats.h"
 #include "ls-llm.h"
 
 struct _LsCompareSeries
@@ -22,15 +22,10 @@ struct _LsCompareSeries
   guint64         next_seq;
   gint64          started_us;
   GArray         *times;        /* gint64: µs since the first request */
-  GArray         *gaps;         /* gint64 µs, at most LS_COMPARE_MAX_GAPS */
+  LsGapStats     *gaps;         /* at most LS_COMPARE_MAX_GAPS kept */
   gint64          last_event_us;
-  gint64          gap_max_us;
   guint64         errors;
   LsLlmAssembler *llm;
-  /* The percentiles, as of the last time they were asked for */
-  guint           sorted_n;
-  gint64          p50_us;
-  gint64          p99_us;
 };
 
 LsCompareSeries *
@@ -39,9 +34,7 @@ ls_compare_series_new (void)
   LsCompareSeries *self = g_new0 (LsCompareSeries, 1);
 
   self->times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  self->gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
-  self->gap_max_us = -1;
-  self->p50_us = self->p99_us = -1;
+  self->gaps = ls_gap_stats_new (LS_COMPARE_MAX_GAPS);
   self->llm = ls_llm_assembler_new ();
   return self;
 }
@@ -52,7 +45,7 @@ ls_compare_series_free (LsCompareSeries *self)
   if (self == NULL)
     return;
   g_array_unref (self->times);
-  g_array_unref (self->gaps);
+  ls_gap_stats_free (self->gaps);
   g_object_unref (self->llm);
   g_free (self);
 }
@@ -76,13 +69,7 @@ series_read_cb (const LsEventView *view,
 
   g_array_append_val (self->times, (gint64) { view->time_us - self->started_us });
   if (self->last_event_us != 0)
-    {
-      gint64 gap = MAX (view->time_us - self->last_event_us, 0);
-
-      if (self->gaps->len < LS_COMPARE_MAX_GAPS)
-        g_array_append_val (self->gaps, gap);
-      self->gap_max_us = MAX (self->gap_max_us, gap);
-    }
+    ls_gap_stats_add (self->gaps, MAX (view->time_us - self->last_event_us, 0));
   self->last_event_us = view->time_us;
   ls_llm_assembler_feed (self->llm, view->type, view->data, (gssize) view->data_len, view->time_us);
   return TRUE;
@@ -115,42 +102,6 @@ ls_compare_series_update (LsCompareSeries *self,
   self->next_seq = end;
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* Nearest rank: the smallest value with at least @p of the values at or below it. */
-static gint64
-nearest_rank (const gint64 *sorted,
-              guint         n,
-              double        p)
-{
-  guint rank = (guint) MAX (1.0, (double) n * p + 0.999999);
-
-  return sorted[MIN (rank, n) - 1];
-}
-
-static void
-series_update_percentiles (LsCompareSeries *self)
-{
-  g_autofree gint64 *sorted = NULL;
-  guint n = self->gaps->len;
-
-  if (n == self->sorted_n)
-    return;
-  self->sorted_n = n;
-  sorted = g_memdup2 (self->gaps->data, (gsize) n * sizeof (gint64));
-  qsort (sorted, n, sizeof (gint64), compare_gint64);
-  self->p50_us = nearest_rank (sorted, n, 0.50);
-  self->p99_us = nearest_rank (sorted, n, 0.99);
-}
-
 void
 ls_compare_series_get_figures (LsCompareSeries        *self,
                                const LsStreamStats    *stats,
@@ -167,14 +118,9 @@ ls_compare_series_get_figures (LsCompareSeries        *self,
   n = self->times->len;
   figures->headers_us = response != NULL && response->headers_us >= 0 ? response->headers_us : -1;
   figures->first_event_us = n > 0 ? g_array_index (self->times, gint64, 0) : -1;
-  figures->gap_p50_us = figures->gap_p99_us = -1;
-  if (self->gaps->len > 0)
-    {
-      series_update_percentiles (self);
-      figures->gap_p50_us = self->p50_us;
-      figures->gap_p99_us = self->p99_us;
-    }
-  figures->gap_max_us = self->gap_max_us;
+  figures->gap_p50_us = ls_gap_stats_get_percentile (self->gaps, 50);
+  figures->gap_p99_us = ls_gap_stats_get_percentile (self->gaps, 99);
+  figures->gap_max_us = ls_gap_stats_get_max (self->gaps);
   if (n >= 2)
     {
       gint64 span = g_array_index (self->times, gint64, n - 1) - g_array_index (self->times, gint64, 0);

@@ -20,6 +20,7 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "ls-gap-stats.h"
 #include "ls-llm.h"
 
 struct _LsLlmAssembler
@@ -47,12 +48,7 @@ struct _LsLlmAssembler
   gint64        first_token_us;
   gint64        last_token_us;
   gint64        end_us;
-  GArray       *gaps;           /* gint64 µs, at most LS_LLM_MAX_GAPS */
-  gint64        gap_max_us;
-  /* The gaps sorted, the first sorted->len of them: new gaps are sorted
-   * on their own and merged in, so a frame's figures cost O(new + n)
-   * moves, not a sort of everything. */
-  GArray       *sorted;
+  LsGapStats   *gaps;           /* between tokens, at most LS_LLM_MAX_GAPS kept */
 };
 
 G_DEFINE_FINAL_TYPE (LsLlmAssembler, ls_llm_assembler, G_TYPE_OBJECT)
@@ -384,13 +380,7 @@ ls_llm_assembler_add_token (LsLlmAssembler *self,
 {
   if (self->tokens > 0)
     {
-      gint64 gap = MAX (0, time_us - self->last_token_us);
-
-      if (self->gaps->len < LS_LLM_MAX_GAPS)
-        {
-          g_array_append_val (self->gaps, gap);
-        }
-      self->gap_max_us = MAX (self->gap_max_us, gap);
+      ls_gap_stats_add (self->gaps, MAX (0, time_us - self->last_token_us));
     }
   else
     self->first_token_us = time_us;
@@ -698,9 +688,7 @@ ls_llm_assembler_reset (LsLlmAssembler *self)
   self->first_token_us = 0;
   self->last_token_us = 0;
   self->end_us = 0;
-  g_array_set_size (self->gaps, 0);
-  g_array_set_size (self->sorted, 0);
-  self->gap_max_us = 0;
+  ls_gap_stats_clear (self->gaps);
 }
 
 LsLlmDialect
@@ -759,48 +747,6 @@ ls_llm_assembler_get_error (LsLlmAssembler *self)
   return self->error;
 }
 
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static void
-ls_llm_assembler_merge_gaps (LsLlmAssembler *self)
-{
-  guint old_len = self->sorted->len;
-  guint n_new = self->gaps->len - old_len;
-  g_autofree gint64 *fresh = g_memdup2 (&g_array_index (self->gaps, gint64, old_len), n_new * sizeof (gint64));
-  gint64 *out;
-  guint i = old_len, j = n_new, k;
-
-  qsort (fresh, n_new, sizeof (gint64), compare_gint64);
-  g_array_set_size (self->sorted, self->gaps->len);
-  out = (gint64 *) (gpointer) self->sorted->data;
-
-  /* Merge from the back, in place. */
-  for (k = self->gaps->len; j > 0; k--)
-    {
-      if (i > 0 && out[i - 1] > fresh[j - 1])
-        out[k - 1] = out[--i];
-      else
-        out[k - 1] = fresh[--j];
-    }
-}
-
-/* Nearest rank: the smallest gap with at least @percent % at or below it. */
-static gint64
-percentile (GArray *sorted,
-            guint   percent)
-{
-  guint64 rank = ((guint64) sorted->len * percent + 99) / 100;
-
-  return g_array_index (sorted, gint64, MAX (rank, 1) - 1);
-}
-
 void
 ls_llm_assembler_get_figures (LsLlmAssembler *self,
                               LsLlmFigures   *figures)
@@ -822,14 +768,9 @@ ls_llm_assembler_get_figures (LsLlmAssembler *self,
   if (self->tokens > 0 && self->request_us > 0)
     figures->ttft_us = MAX (0, self->first_token_us - self->request_us);
 
-  if (self->gaps->len > 0)
-    {
-      if (self->sorted->len < self->gaps->len)
-        ls_llm_assembler_merge_gaps (self);
-      figures->gap_p50_us = percentile (self->sorted, 50);
-      figures->gap_p99_us = percentile (self->sorted, 99);
-      figures->gap_max_us = self->gap_max_us;
-    }
+  figures->gap_p50_us = ls_gap_stats_get_percentile (self->gaps, 50);
+  figures->gap_p99_us = ls_gap_stats_get_percentile (self->gaps, 99);
+  figures->gap_max_us = ls_gap_stats_get_max (self->gaps);
 
   if (self->tokens > 1 && self->last_token_us > self->first_token_us)
     figures->tokens_per_s = (double) (self->tokens - 1) * G_USEC_PER_SEC
@@ -854,8 +795,7 @@ ls_llm_assembler_finalize (GObject *object)
   g_string_free (self->text, TRUE);
   g_free (self->finish_reason);
   g_free (self->error);
-  g_array_unref (self->gaps);
-  g_array_unref (self->sorted);
+  ls_gap_stats_free (self->gaps);
 
   G_OBJECT_CLASS (ls_llm_assembler_parent_class)->finalize (object);
 }
@@ -871,8 +811,7 @@ ls_llm_assembler_init (LsLlmAssembler *self)
 {
   self->parser = json_parser_new ();
   self->text = g_string_new (NULL);
-  self->gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
-  self->sorted = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->gaps = ls_gap_stats_new (LS_LLM_MAX_GAPS);
 }
 
 LsLlmAssembler *
