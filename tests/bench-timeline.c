@@ -19,28 +19,11 @@
 #include <gtk/gtk.h>
 
 #include "ls-recorder.h"
+#include "ls-test-utils.h"
 #include "ls-timeline-view.h"
 #include "ls-timeline-view-private.h"
 
 #define FRAMES 60
-
-static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
-static gint64
-percentile (GArray *sorted,
-            double  p)
-{
-  guint i = (guint) ((sorted->len - 1) * p + 0.5);
-
-  return g_array_index (sorted, gint64, i);
-}
 
 int
 main (int   argc,
@@ -115,17 +98,17 @@ main (int   argc,
         ;
     }
 
-  g_array_sort (snap_us, compare_gint64);
-  g_array_sort (frame_us, compare_gint64);
+  g_array_sort (snap_us, ls_test_compare_gint64);
+  g_array_sort (frame_us, ls_test_compare_gint64);
   g_print ("timeline: %u spans (%u records) visible at 1280x800, %s renderer; %u rectangles drawn after level of detail\n",
            2 * n, _ls_timeline_view_get_n_records (LS_TIMELINE_VIEW (view)),
            G_OBJECT_TYPE_NAME (gtk_native_get_renderer (gtk_widget_get_native (view))),
            _ls_timeline_view_get_last_n_drawn (LS_TIMELINE_VIEW (view)));
   g_print ("timeline: snapshot median %.2f ms, p99 %.2f ms, max %.2f ms\n",
-           percentile (snap_us, 0.5) / 1e3, percentile (snap_us, 0.99) / 1e3,
+           ls_test_percentile (snap_us, 0.5) / 1e3, ls_test_percentile (snap_us, 0.99) / 1e3,
            g_array_index (snap_us, gint64, snap_us->len - 1) / 1e3);
   g_print ("timeline: snapshot + render median %.2f ms, p99 %.2f ms, max %.2f ms (target <= 8 ms a frame)\n",
-           percentile (frame_us, 0.5) / 1e3, percentile (frame_us, 0.99) / 1e3,
+           ls_test_percentile (frame_us, 0.5) / 1e3, ls_test_percentile (frame_us, 0.99) / 1e3,
            g_array_index (frame_us, gint64, frame_us->len - 1) / 1e3);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
