@@ -1395,6 +1395,10 @@ parse_line (Reader      *r,
       reader_error (r, error, _("not valid UTF-8"));
       return FALSE;
     }
+  /* A flat line read by our own parser is one object, one level deep:
+   * the scan below is for what goes to json-glib. */
+  if (!use_json && flat_parse (rec, line, len))
+    return TRUE;
   /* One scan for both; which one failed is looked at only then. */
   if (!ls_json_one_value_ok (line, len, LS_CAPTURE_MAX_DEPTH))
     {
@@ -1409,8 +1413,6 @@ parse_line (Reader      *r,
         reader_error (r, error, _("not a JSON object"));
       return FALSE;
     }
-  if (!use_json && flat_parse (rec, line, len))
-    return TRUE;
   rec->json = NULL;
   if (!json_parser_load_from_data (parser, line, (gssize) len, &local_error))
     {
