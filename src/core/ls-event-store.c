@@ -529,9 +529,15 @@ store_find_type (LsEventStore *self,
                  const char   *type,
                  gsize         type_len)
 {
-  for (guint k = 0; k < self->n_types; k++)
+  const LsTypeSlot *last = &self->types[self->last_type_slot];
+
+  /* Most events have the type of the one before. */
+  if (self->n_types > 0 && last->len == type_len
+      && memcmp (self->tail->data + last->off, type, type_len) == 0)
+    return last->off;
+
+  for (guint slot = 0; slot < self->n_types; slot++)
     {
-      guint slot = (self->last_type_slot + k) % self->n_types;
       const LsTypeSlot *entry = &self->types[slot];
 
       if (entry->len == type_len
@@ -553,6 +559,7 @@ store_remember_type (LsEventStore *self,
 
   self->types[slot].off = off;
   self->types[slot].len = len;
+  self->last_type_slot = slot;
   self->next_type_slot = (slot + 1) % TYPE_CACHE_SIZE;
   self->n_types = MAX (self->n_types, slot + 1);
 }

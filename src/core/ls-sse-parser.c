@@ -67,6 +67,7 @@ struct _LsSseParser
   guint          id_dirty : 1;
   guint          failed : 1;
   guint          in_feed : 1;
+  guint          data_ascii : 1;       /* no byte of data has its high bit set */
 };
 
 G_DEFINE_QUARK (ls-sse-error-quark, ls_sse_error)
@@ -294,15 +295,17 @@ ls_utf8_decode_lossy (const char *bytes,
   return FALSE;
 }
 
-/* Stores the decoded form of @value in @buf, NUL-terminated. */
+/* Stores the decoded form of @value in @buf, NUL-terminated. @ascii: the
+ * caller saw no byte with its high bit set (nothing to decode). */
 static void
 set_decoded (LsSseParser  *self,
              LsBuf        *buf,
              const guint8 *value,
-             gsize         len)
+             gsize         len,
+             gboolean      ascii)
 {
   self->work_bytes += len;
-  if (utf8_is_valid (value, len))
+  if (ascii || utf8_is_valid (value, len))
     {
       buf_set (buf, value, len);
       return;
@@ -315,11 +318,16 @@ set_decoded (LsSseParser  *self,
 
 /* ------------------------------------------------------------ line splitting */
 
-/* First CR or LF in [p, end), or NULL. */
+/* First CR or LF in [p, end), or NULL. On the way it notes whether a
+ * byte before it has its high bit set (*@high nonzero), so that an ASCII
+ * line, the common case, is not scanned again to be decoded. */
 static inline const guint8 *
 find_eol (const guint8 *p,
-          const guint8 *end)
+          const guint8 *end,
+          guint        *high)
 {
+  guint seen = 0;
+
 #ifdef __SSE2__
   const __m128i lf = _mm_set1_epi8 ('\n');
   const __m128i cr = _mm_set1_epi8 ('\r');
@@ -327,19 +335,31 @@ find_eol (const guint8 *p,
   while (end - p >= 16)
     {
       __m128i v = _mm_loadu_si128 ((const __m128i *) p);
-      int mask = _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (v, lf),
-                                                  _mm_cmpeq_epi8 (v, cr)));
+      unsigned int mask = (unsigned int) _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (v, lf),
+                                                                          _mm_cmpeq_epi8 (v, cr)));
+      unsigned int top = (unsigned int) _mm_movemask_epi8 (v);
 
       if (mask != 0)
-        return p + __builtin_ctz ((unsigned int) mask);
+        {
+          unsigned int at = (unsigned int) __builtin_ctz (mask);
+
+          *high = seen | (top & ((1u << at) - 1));
+          return p + at;
+        }
+      seen |= top;
       p += 16;
     }
 #endif
   for (; p < end; p++)
     {
       if (*p == '\n' || *p == '\r')
-        return p;
+        {
+          *high = seen;
+          return p;
+        }
+      seen |= *p & 0x80;
     }
+  *high = seen;
   return NULL;
 }
 
@@ -407,12 +427,13 @@ dispatch (LsSseParser *self)
   if (self->data.len == 0)
     {
       self->type.len = 0;
+      self->data_ascii = TRUE;
       return;
     }
 
   self->data.len--;  /* one trailing LF */
   self->work_bytes += self->data.len;
-  if (G_LIKELY (utf8_is_valid (self->data.data, self->data.len)))
+  if (G_LIKELY (self->data_ascii || utf8_is_valid (self->data.data, self->data.len)))
     {
       self->data.data[self->data.len] = '\0';
       event.data = (const char *) self->data.data;
@@ -446,6 +467,7 @@ dispatch (LsSseParser *self)
   self->func (&event, self->user_data);
 
   self->data.len = 0;
+  self->data_ascii = TRUE;
   self->type.len = 0;
   buf_release_if_big (&self->data);
   if (self->scratch->allocated_len > BUFFER_KEEP_LIMIT)
@@ -530,11 +552,13 @@ keep_comment_piece (LsSseParser  *self,
   buf_append (&self->line, p, MIN (n, room));
 }
 
-/* One complete line, without its end-of-line. */
+/* One complete line, without its end-of-line. @ascii: no byte of it has
+ * its high bit set (FALSE when not known). */
 static gboolean
 handle_line (LsSseParser  *self,
              const guint8 *line,
              gsize         len,
+             gboolean      ascii,
              GError      **error)
 {
   const guint8 *colon;
@@ -601,6 +625,7 @@ handle_line (LsSseParser  *self,
           memcpy (self->data.data + self->data.len, value, value_len);
           self->data.len += value_len;
           self->data.data[self->data.len++] = '\n';
+          self->data_ascii &= ascii;
           self->work_bytes += value_len;
         }
       break;
@@ -608,7 +633,7 @@ handle_line (LsSseParser  *self,
     case 5:
       if (memcmp (line, "event", 5) == 0)
         {
-          set_decoded (self, &self->type, value, value_len);
+          set_decoded (self, &self->type, value, value_len, ascii);
         }
       else if (memcmp (line, "retry", 5) == 0)
         {
@@ -622,7 +647,7 @@ handle_line (LsSseParser  *self,
     case 2:
       if (memcmp (line, "id", 2) == 0 && memchr (value, '\0', value_len) == NULL)
         {
-          set_decoded (self, &self->id, value, value_len);
+          set_decoded (self, &self->id, value, value_len, ascii);
           self->id_dirty = TRUE;
         }
       break;
@@ -650,6 +675,7 @@ ls_sse_parser_new (LsSseEventFunc func,
   self->max_size = LS_SSE_DEFAULT_MAX_SIZE;
   self->retry_ms = -1;
   self->bom_pending = TRUE;
+  self->data_ascii = TRUE;
   self->scratch = g_string_new (NULL);
   buf_set (&self->id, NULL, 0);
   buf_set (&self->last_id, NULL, 0);
@@ -785,7 +811,8 @@ ls_sse_parser_feed (LsSseParser  *self,
 
   while (p < end)
     {
-      const guint8 *eol = find_eol (p, end);
+      guint high;
+      const guint8 *eol = find_eol (p, end, &high);
       const guint8 *next;
 
       if (G_UNLIKELY (eol == NULL))
@@ -847,13 +874,13 @@ ls_sse_parser_feed (LsSseParser  *self,
             }
           buf_append (&self->line, p, eol - p);
           self->work_bytes += eol - p;
-          ok = handle_line (self, self->line.data, self->line.len, error);
+          ok = handle_line (self, self->line.data, self->line.len, FALSE, error);
           self->line.len = 0;
           buf_release_if_big (&self->line);
           if (!ok)
             goto failed;
         }
-      else if (!handle_line (self, p, eol - p, error))
+      else if (!handle_line (self, p, eol - p, high == 0, error))
         {
           goto failed;
         }
@@ -880,6 +907,7 @@ ls_sse_parser_end_stream (LsSseParser *self)
 
   self->line.len = 0;
   self->data.len = 0;
+  self->data_ascii = TRUE;
   self->type.len = 0;
   self->pending_cr = FALSE;
   self->skipping_line = FALSE;
@@ -914,7 +942,7 @@ ls_sse_parser_set_last_event_id (LsSseParser *self,
   if (id == NULL)
     id = "";
 
-  set_decoded (self, &self->last_id, (const guint8 *) id, strlen (id));
+  set_decoded (self, &self->last_id, (const guint8 *) id, strlen (id), FALSE);
   buf_set (&self->id, self->last_id.data, self->last_id.len);
   self->id_dirty = FALSE;
 }
