@@ -454,11 +454,13 @@ test_launch_desktop_entry (void)
   g_autoptr(GKeyFile) entry = g_key_file_new ();
   g_autofree char *destdir = NULL;
   g_autofree char *bindir = NULL;
+  g_autofree char *libexecdir = NULL;
   g_autofree char *datadir = NULL;
   g_autofree char *desktop = NULL;
   g_autofree char *schemas = NULL;
   g_autofree char *binary = NULL;
-  g_autofree char *real_binary = NULL;
+  g_autofree char *gui_binary = NULL;
+  g_autofree char *real_gui_binary = NULL;
   g_autofree char *exec = NULL;
   g_autofree char *url = NULL;
   g_autofree char *search_path = NULL;
@@ -483,6 +485,7 @@ test_launch_desktop_entry (void)
     run_or_fail (argv, NULL);
   }
   bindir = g_build_filename (destdir, g_getenv ("LS_INSTALL_BINDIR"), NULL);
+  libexecdir = g_build_filename (destdir, g_getenv ("LS_INSTALL_LIBEXECDIR"), NULL);
   datadir = g_build_filename (destdir, g_getenv ("LS_INSTALL_DATADIR"), NULL);
   desktop = g_build_filename (datadir, "applications", APP_ID ".desktop", NULL);
   schemas = g_build_filename (datadir, "glib-2.0", "schemas", NULL);
@@ -497,10 +500,13 @@ test_launch_desktop_entry (void)
   g_assert_false (g_key_file_has_key (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_MIME_TYPE, NULL));
   binary = g_build_filename (bindir, "loopscope", NULL);
   g_assert_true (g_file_test (binary, G_FILE_TEST_IS_EXECUTABLE));
-  /* As /proc/PID/exe names it: symbolic links resolved. */
-  real_binary = realpath (binary, NULL);
-  g_assert_nonnull (real_binary);
-  adopted.binary = real_binary;
+  /* loopscope becomes the window's binary, installed in libexecdir (found
+   * from where loopscope is, under the DESTDIR too); as /proc/PID/exe
+   * names it: symbolic links resolved. */
+  gui_binary = g_build_filename (libexecdir, "loopscope-gui", NULL);
+  real_gui_binary = realpath (gui_binary, NULL);
+  g_assert_nonnull (real_gui_binary);
+  adopted.binary = real_gui_binary;
 
   /* glib-compile-schemas runs after an install only without a DESTDIR. */
   {
@@ -535,7 +541,7 @@ test_launch_desktop_entry (void)
     g_assert_no_error (error);
   }
   if (!ls_gui_test_wait_for (find_adopted, &adopted))
-    g_error ("no %s was started by gio launch %s", binary, desktop);
+    g_error ("no %s was started by gio launch %s (through %s)", gui_binary, desktop, binary);
   ls_gui_test_adopt_app (&child, adopted.pid);
   ls_gui_test_child_wait (&child, has_request, &rec, "the launched app never requested %s", url);
   g_assert_cmpstr (rec.method, ==, "GET");
