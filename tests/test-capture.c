@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "ls-capture.h"
 #include "ls-read-log.h"
@@ -41,6 +42,60 @@ store_as_lines (LsEventStore *store,
   g_assert_true (ls_event_writer_close (w));
   bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
   return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+/* The event lines' JSON strings, against json-glib's reading of them:
+ * each character that needs escaping at each position of strings of 0 to
+ * 40 bytes, in the data, the id and the type (the writer checks 16, 8 and
+ * 4 bytes at a time, and the last bytes as two overlapping words). */
+static void
+test_json_escaping (void)
+{
+  static const char *specials[] = { "\"", "\\", "\n", "\t", "\x01", "\x1f", "\xc3\xa9", "\xe2\x82\xac" };
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n_events = 0;
+
+  for (guint len = 0; len <= 40; len++)
+    for (guint at = 0; at < MAX (len, 1); at++)
+      for (guint k = 0; k < G_N_ELEMENTS (specials); k++)
+        {
+          g_autoptr(GString) s = g_string_new (NULL);
+
+          for (guint i = 0; i < len; i++)
+            {
+              if (i == at)
+                g_string_append (s, specials[k]);
+              else
+                g_string_append_c (s, (char) ('a' + i % 26));
+            }
+          ls_event_store_append (store, 0, LS_EVENT_KIND_EVENT, 0, s->str, s->len, s->str, s->len,
+                                 s->str, s->len, 0);
+          g_ptr_array_add (expected, g_string_free (g_steal_pointer (&s), FALSE));
+        }
+
+  text = store_as_lines (store, 0);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonObject *object;
+      const char *want;
+
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      object = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpuint (i, <, expected->len);
+      want = g_ptr_array_index (expected, i);
+      g_assert_cmpstr (json_object_get_string_member (object, "data"), ==, want);
+      g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, want);
+      g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, want);
+      n_events++;
+    }
+  g_assert_cmpuint (n_events, ==, expected->len);
 }
 
 static void
@@ -481,9 +536,11 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/capture/flat-lines", test_flat_lines);  tmpdir = g_dir_make_tmp ("ls-capture-XXXXXX", NULL);
+  tmpdir = g_dir_make_tmp ("ls-capture-XXXXXX", NULL);
   g_assert_nonnull (tmpdir);
 
+  g_test_add_func ("/capture/json-escaping", test_json_escaping);
+  g_test_add_func ("/capture/flat-lines", test_flat_lines);
   g_test_add_func ("/capture/round-trip", test_round_trip);
   g_test_add_func ("/capture/round-trip-gzip", test_round_trip_gzip);
   g_test_add_func ("/capture/write-again", test_write_again);

@@ -153,25 +153,26 @@ out_uint (LsEventWriter *w,
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
-  char digits[24];
-  int i = sizeof digits;
+  guint n = 1;
+  char *o;
 
+  /* Written in place, from the last digit back. */
+  for (guint64 rest = value; rest >= 10; rest /= 10)
+    n++;
+  o = out_reserve (w, n) + n;
+  w->len += n;
   while (value >= 100)
     {
       guint r = (guint) (value % 100);
 
       value /= 100;
-      i -= 2;
-      memcpy (digits + i, pairs + 2 * r, 2);
+      o -= 2;
+      memcpy (o, pairs + 2 * r, 2);
     }
   if (value >= 10)
-    {
-      i -= 2;
-      memcpy (digits + i, pairs + 2 * value, 2);
-    }
+    memcpy (o - 2, pairs + 2 * value, 2);
   else
-    digits[--i] = (char) ('0' + value);
-  out_append (w, digits + i, sizeof digits - i);
+    o[-1] = (char) ('0' + value);
 }
 
 /* 1 for the bytes JSON wants escaped. */
@@ -183,6 +184,30 @@ static const guint8 json_escape[256] = {
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,   /* '\\' */
 };
+
+/* No byte of @x needs escaping in a JSON string (SWAR: none below 0x20,
+ * none equal to '"' or '\\'). The tests are exact as "any byte" tests. */
+static inline gboolean
+json_clean8 (guint64 x)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  guint64 quote = x ^ (ones * '"');
+  guint64 backslash = x ^ (ones * '\\');
+
+  return ((((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash))
+          & (ones * 0x80)) == 0;
+}
+
+static inline gboolean
+json_clean4 (guint32 x)
+{
+  const guint32 ones = 0x01010101u;
+  guint32 quote = x ^ (ones * '"');
+  guint32 backslash = x ^ (ones * '\\');
+
+  return ((((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash))
+          & (ones * 0x80)) == 0;
+}
 
 /* A JSON string from valid UTF-8 (which the parser and framers guarantee;
  * U+0000 included). */
@@ -229,25 +254,50 @@ out_json_string (LsEventWriter *w,
           o += 16;
         }
 #else
-      /* Eight bytes at a time while none needs escaping (SWAR: a byte
-       * below 0x20, or equal to '"' or '\\'). */
       while (end - p >= 8)
         {
-          guint64 x, quote, backslash;
+          guint64 x;
 
           memcpy (&x, p, 8);
-          quote = x ^ G_GUINT64_CONSTANT (0x2222222222222222);
-          backslash = x ^ G_GUINT64_CONSTANT (0x5c5c5c5c5c5c5c5c);
-          if ((((x - G_GUINT64_CONSTANT (0x2020202020202020)) & ~x) |
-               ((quote - G_GUINT64_CONSTANT (0x0101010101010101)) & ~quote) |
-               ((backslash - G_GUINT64_CONSTANT (0x0101010101010101)) & ~backslash)) &
-              G_GUINT64_CONSTANT (0x8080808080808080))
+          if (!json_clean8 (x))
             break;
           memcpy (o, p, 8);
           p += 8;
           o += 8;
         }
 #endif
+      /* The last 4 to 15 bytes as two words that may overlap, both inside
+       * the string: ids, types and the ends of data, without a loop. */
+      if (end - p >= 8 && end - p < 16)
+        {
+          gsize n = end - p;
+          guint64 head, tail;
+
+          memcpy (&head, p, 8);
+          memcpy (&tail, end - 8, 8);
+          if (json_clean8 (head) && json_clean8 (tail))
+            {
+              memcpy (o, &head, 8);
+              memcpy (o + n - 8, &tail, 8);
+              o += n;
+              break;
+            }
+        }
+      else if (end - p >= 4 && end - p < 8)
+        {
+          gsize n = end - p;
+          guint32 head, tail;
+
+          memcpy (&head, p, 4);
+          memcpy (&tail, end - 4, 4);
+          if (json_clean4 (head) && json_clean4 (tail))
+            {
+              memcpy (o, &head, 4);
+              memcpy (o + n - 4, &tail, 4);
+              o += n;
+              break;
+            }
+        }
       while (p < end && !json_escape[*p])
         *o++ = (char) *p++;
       if (p == end)
