@@ -184,6 +184,36 @@ store_release (guint64 *p,
   __atomic_store_n (p, v, __ATOMIC_RELEASE);
 }
 
+/* memcmp() == 0 without a call for the short strings of types and ids
+ * (two words that may overlap, both inside the strings). */
+static inline gboolean
+same_bytes (const void *a,
+            const void *b,
+            gsize       n)
+{
+  if (n >= 8 && n <= 16)
+    {
+      guint64 a0, a1, b0, b1;
+
+      memcpy (&a0, a, 8);
+      memcpy (&b0, b, 8);
+      memcpy (&a1, (const char *) a + n - 8, 8);
+      memcpy (&b1, (const char *) b + n - 8, 8);
+      return a0 == b0 && a1 == b1;
+    }
+  if (n >= 4 && n < 8)
+    {
+      guint32 a0, a1, b0, b1;
+
+      memcpy (&a0, a, 4);
+      memcpy (&b0, b, 4);
+      memcpy (&a1, (const char *) a + n - 4, 4);
+      memcpy (&b1, (const char *) b + n - 4, 4);
+      return a0 == b0 && a1 == b1;
+    }
+  return memcmp (a, b, n) == 0;
+}
+
 static inline guint8 *
 put_varint (guint8  *p,
             guint64  v)
@@ -533,7 +563,7 @@ store_find_type (LsEventStore *self,
 
   /* Most events have the type of the one before. */
   if (self->n_types > 0 && last->len == type_len
-      && memcmp (self->tail->data + last->off, type, type_len) == 0)
+      && same_bytes (self->tail->data + last->off, type, type_len))
     return last->off;
 
   for (guint slot = 0; slot < self->n_types; slot++)
@@ -541,7 +571,7 @@ store_find_type (LsEventStore *self,
       const LsTypeSlot *entry = &self->types[slot];
 
       if (entry->len == type_len
-          && memcmp (self->tail->data + entry->off, type, type_len) == 0)
+          && same_bytes (self->tail->data + entry->off, type, type_len))
         {
           self->last_type_slot = slot;
           return entry->off;
@@ -603,7 +633,7 @@ store_try_append (LsEventStore *self,
   if (type_len > 0 && type_len <= G_MAXUINT32)
     type_off = store_find_type (self, type, type_len);
   if (id_len > 0 && id_len == self->last_id_len
-      && memcmp (seg->data + self->last_id_off, id, id_len) == 0)
+      && same_bytes (seg->data + self->last_id_off, id, id_len))
     id_shared = TRUE;
 
   strings_size = data_len + 1;

@@ -55,6 +55,12 @@ struct _LsEventWriter
   guint32      connection;
   GArray      *entries;
 
+  /* The last time written and its text: the events of one read share
+   * their time. */
+  gint64       last_time_us;
+  char         time_text[40];
+  gsize        time_len;
+
   /* The kinds' nicks, looked up once: one per line otherwise. */
   const char  *kind_names[LS_EVENT_KIND_LAST + 1];
   gsize        kind_lens[LS_EVENT_KIND_LAST + 1];
@@ -332,7 +338,16 @@ out_time (LsEventWriter *w,
           gint64         time_us)
 {
   gint64 t = time_us - w->t0_us;
+  gsize start;
 
+  if (time_us == w->last_time_us)
+    {
+      out_append (w, w->time_text, w->time_len);
+      return;
+    }
+  /* Room for all of it first, so no flush moves it while it is written. */
+  out_reserve (w, sizeof w->time_text);
+  start = w->len;
   if (t < 0)
     t = 0;
   OUT_LITERAL (w, ",\"t\":");
@@ -347,6 +362,10 @@ out_time (LsEventWriter *w,
     o[3] = (char) ('0' + frac % 10);
     w->len += 4;
   }
+  /* At most 5 + 20 + 4 bytes. */
+  w->time_len = w->len - start;
+  memcpy (w->time_text, w->buf + start, w->time_len);
+  w->last_time_us = time_us;
 }
 
 /* Any bytes as a JSON string: valid UTF-8 as is, else with U+FFFD. */
@@ -589,6 +608,7 @@ ls_event_writer_new (int         fd,
   w->close_fd = close_fd;
   w->destination = g_strdup (destination);
   w->t0_us = t0_us;
+  w->last_time_us = G_MININT64;
   w->release = TRUE;
   w->cap = OUT_BUFFER_SIZE;
   w->buf = g_malloc (w->cap);

@@ -332,6 +332,28 @@ find_eol (const guint8 *p,
   const __m128i lf = _mm_set1_epi8 ('\n');
   const __m128i cr = _mm_set1_epi8 ('\r');
 
+  /* Thirty-two bytes a step: one branch where sixteen took two. */
+  while (end - p >= 32)
+    {
+      __m128i v0 = _mm_loadu_si128 ((const __m128i *) p);
+      __m128i v1 = _mm_loadu_si128 ((const __m128i *) (p + 16));
+      unsigned int mask = (unsigned int) _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (v0, lf),
+                                                                          _mm_cmpeq_epi8 (v0, cr)))
+                          | (unsigned int) _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (v1, lf),
+                                                                            _mm_cmpeq_epi8 (v1, cr))) << 16;
+      unsigned int top = (unsigned int) _mm_movemask_epi8 (v0)
+                         | (unsigned int) _mm_movemask_epi8 (v1) << 16;
+
+      if (mask != 0)
+        {
+          unsigned int at = (unsigned int) __builtin_ctz (mask);
+
+          *high = seen | (top & ((1u << at) - 1));
+          return p + at;
+        }
+      seen |= top;
+      p += 32;
+    }
   while (end - p >= 16)
     {
       __m128i v = _mm_loadu_si128 ((const __m128i *) p);
@@ -552,6 +574,21 @@ keep_comment_piece (LsSseParser  *self,
   buf_append (&self->line, p, MIN (n, room));
 }
 
+/* Whether @s holds a U+0000; ids are short, a loop is cheaper than a call. */
+static inline gboolean
+has_nul (const guint8 *s,
+         gsize         len)
+{
+  if (len > 16)
+    return memchr (s, '\0', len) != NULL;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (s[i] == '\0')
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* One complete line, without its end-of-line. @ascii: no byte of it has
  * its high bit set (FALSE when not known). */
 static gboolean
@@ -645,7 +682,7 @@ handle_line (LsSseParser  *self,
       break;
 
     case 2:
-      if (memcmp (line, "id", 2) == 0 && memchr (value, '\0', value_len) == NULL)
+      if (memcmp (line, "id", 2) == 0 && !has_nul (value, value_len))
         {
           set_decoded (self, &self->id, value, value_len, ascii);
           self->id_dirty = TRUE;
