@@ -240,6 +240,32 @@ out_json_string (LsEventWriter *w,
       const __m128i quote = _mm_set1_epi8 ('"');
       const __m128i backslash = _mm_set1_epi8 ('\\');
 
+      /* Thirty-two a step first: one branch where sixteen took two. */
+      while (end - p >= 32)
+        {
+          __m128i v0 = _mm_loadu_si128 ((const __m128i *) p);
+          __m128i v1 = _mm_loadu_si128 ((const __m128i *) (p + 16));
+          unsigned int mask =
+            (unsigned int) _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (_mm_max_epu8 (v0, space), space),
+                                                            _mm_or_si128 (_mm_cmpeq_epi8 (v0, quote),
+                                                                          _mm_cmpeq_epi8 (v0, backslash))))
+            | (unsigned int) _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (_mm_max_epu8 (v1, space), space),
+                                                              _mm_or_si128 (_mm_cmpeq_epi8 (v1, quote),
+                                                                            _mm_cmpeq_epi8 (v1, backslash)))) << 16;
+
+          _mm_storeu_si128 ((__m128i *) o, v0);
+          _mm_storeu_si128 ((__m128i *) (o + 16), v1);
+          if (mask != 0)
+            {
+              int clean = __builtin_ctz (mask);
+
+              p += clean;
+              o += clean;
+              break;
+            }
+          p += 32;
+          o += 32;
+        }
       while (end - p >= 16)
         {
           __m128i v = _mm_loadu_si128 ((const __m128i *) p);
