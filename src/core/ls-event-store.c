@@ -641,7 +641,8 @@ store_try_append (LsEventStore *self,
 {
   LsEventPin *seg = self->tail;
   guint8 header[HEADER_MAX];
-  guint8 *h = header + 1;
+  guint8 *head;
+  guint8 *h;
   gssize type_off = -1;
   gboolean id_shared = FALSE;
   gsize strings_size;
@@ -650,8 +651,6 @@ store_try_append (LsEventStore *self,
   guint8 flags = (guint8) kind;
   char *p;
 
-  /* Defined bytes for the fixed-size copy below. */
-  memset (header, 0, 16);
   if (type_len > 0 && type_len <= G_MAXUINT32)
     type_off = store_find_type (self, type, type_len);
   if (id_len > 0 && id_len == self->last_id_len
@@ -664,6 +663,19 @@ store_try_append (LsEventStore *self,
   if (id_len > 0 && !id_shared)
     strings_size += id_len + 1;
 
+  /* Room for records between the used bytes and the index, which needs
+   * one more entry for this record. */
+  if ((gsize) self->tail_used + (gsize) (self->tail_n + 1) * sizeof (guint32) > seg->capacity)
+    return FALSE;
+  room = seg->capacity - self->tail_used - (gsize) (self->tail_n + 1) * sizeof (guint32);
+
+  p = (char *) seg->data + self->tail_used;
+
+  /* The header is encoded in place when any header fits: encoded
+   * elsewhere and copied, its bytes stored one by one and loaded as a
+   * block stall the copy until the stores retire. */
+  head = HEADER_MAX + strings_size <= room ? (guint8 *) p : header;
+  h = head + 1;
   h = put_varint (h, stream_id);
   h = put_varint (h, zigzag_encode ((gint64) ((guint64) time_us - (guint64) seg->base_time_us)));
   h = put_varint (h, wire_size);
@@ -680,27 +692,14 @@ store_try_append (LsEventStore *self,
       h = put_varint (h, self->last_id_off);
     }
   h = put_varint (h, data_len);
-  header_size = h - header;
-
-  /* Room for records between the used bytes and the index, which needs
-   * one more entry for this record. */
-  if ((gsize) self->tail_used + (gsize) (self->tail_n + 1) * sizeof (guint32) > seg->capacity)
-    return FALSE;
-  room = seg->capacity - self->tail_used - (gsize) (self->tail_n + 1) * sizeof (guint32);
-
-  p = (char *) seg->data + self->tail_used;
+  header_size = h - head;
 
   if (header_size + strings_size <= room)
     {
       char *strings = p + header_size;
 
-      header[0] = flags;
-      /* A fixed size is a few moves, a variable one a call: the bytes
-       * past the header are the record's strings, written next, or
-       * room nobody reads yet. */
-      if (header_size <= 16 && room >= 16)
-        memcpy (p, header, 16);
-      else
+      head[0] = flags;
+      if (head != (guint8 *) p)
         memcpy (p, header, header_size);
       p = strings;
       if (type_len > 0 && type_off < 0)
@@ -722,8 +721,9 @@ store_try_append (LsEventStore *self,
       LsBlob *blob = g_malloc (sizeof *blob + strings_size);
       char *b = blob->bytes;
 
-      header[0] = flags | RECORD_BLOB;
-      memcpy (p, header, header_size);
+      head[0] = flags | RECORD_BLOB;
+      if (head != (guint8 *) p)
+        memcpy (p, header, header_size);
       memcpy (p + header_size, &b, sizeof b);
       p += header_size + sizeof b;
 
