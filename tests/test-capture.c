@@ -93,9 +93,57 @@ test_json_escaping (void)
       g_assert_cmpstr (json_object_get_string_member (object, "data"), ==, want);
       g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, want);
       g_assert_cmpstr (json_object_get_string_member (object, "type"), ==, want);
+      /* Counted up in the text from one line to the next: 9, 99, 999... */
+      g_assert_cmpint (json_object_get_int_member (object, "seq"), ==, i);
       n_events++;
     }
   g_assert_cmpuint (n_events, ==, expected->len);
+}
+
+/* Sequence numbers across what the store let go between two writes: the
+ * line after the gap has its own number, not one more than the last. */
+static void
+test_seq_after_gap (void)
+{
+  g_autoptr(LsEventStore) store = ls_event_store_new ();
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(LsEventWriter) w = ls_event_writer_new_for_stream (out, "memory", 0);
+  g_autoptr(GPtrArray) seqs = g_ptr_array_new ();
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint64 want[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 995, 996, 997, 998, 999, 1000, 1001 };
+  guint n = 0;
+
+  ls_event_store_set_limits (store, 10, 0);
+  for (guint i = 0; i < 10; i++)
+    ls_event_store_append (store, 0, LS_EVENT_KIND_EVENT, 0, NULL, 0, NULL, 0, "x", 1, 0);
+  g_assert_true (ls_event_writer_write_new (w, store));
+  for (guint i = 10; i < 1002; i++)
+    ls_event_store_append (store, 0, LS_EVENT_KIND_EVENT, 0, NULL, 0, NULL, 0, "x", 1, 0);
+  ls_event_store_set_limits (store, 7, 0);
+  ls_event_store_trim (store);
+  g_assert_true (ls_event_writer_write_new (w, store));
+  g_assert_true (ls_event_writer_close (w));
+
+  text = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonObject *object;
+
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      object = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (json_object_get_string_member (object, "kind"), "event") != 0)
+        continue;   /* the "dropped" line */
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (want));
+      g_assert_cmpint (json_object_get_int_member (object, "seq"), ==, (gint64) want[n]);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (want));
 }
 
 static void
@@ -540,6 +588,7 @@ main (int    argc,
   g_assert_nonnull (tmpdir);
 
   g_test_add_func ("/capture/json-escaping", test_json_escaping);
+  g_test_add_func ("/capture/seq-after-gap", test_seq_after_gap);
   g_test_add_func ("/capture/flat-lines", test_flat_lines);
   g_test_add_func ("/capture/round-trip", test_round_trip);
   g_test_add_func ("/capture/round-trip-gzip", test_round_trip_gzip);

@@ -55,6 +55,12 @@ struct _LsEventWriter
   guint32      connection;
   GArray      *entries;
 
+  /* The last sequence number written and its digits: the next is most
+   * often one more, counted up in the text. */
+  guint64      last_seq;
+  char         seq_text[24];
+  gsize        seq_len;
+
   /* The last time written and its text: the events of one read share
    * their time. */
   gint64       last_time_us;
@@ -146,6 +152,19 @@ out_append (LsEventWriter *w,
             gsize          n)
 {
   memcpy (out_reserve (w, n), str, n);
+  w->len += n;
+}
+
+/* The first @n of the @size bytes at @str, @size a constant: copied whole
+ * (a few moves, where a variable size is a call), the rest overwritten by
+ * what follows. */
+static inline void
+out_append_padded (LsEventWriter *w,
+                   const char    *str,
+                   gsize          size,
+                   gsize          n)
+{
+  memcpy (out_reserve (w, size), str, size);
   w->len += n;
 }
 
@@ -358,6 +377,44 @@ out_json_string (LsEventWriter *w,
   w->len = o - w->buf;
 }
 
+/* A record's sequence number: the digits of the last one plus one, when
+ * it is the next, else written afresh. */
+static void
+out_seq (LsEventWriter *w,
+         guint64        seq)
+{
+  if (w->seq_len > 0 && seq == w->last_seq + 1)
+    {
+      gssize i = (gssize) w->seq_len - 1;
+
+      while (i >= 0 && w->seq_text[i] == '9')
+        w->seq_text[i--] = '0';
+      if (i >= 0)
+        w->seq_text[i]++;
+      else
+        {
+          /* 999 + 1: one more digit, a 1 in front. */
+          memmove (w->seq_text + 1, w->seq_text, w->seq_len);
+          w->seq_text[0] = '1';
+          w->seq_len++;
+        }
+    }
+  else
+    {
+      gsize start;
+
+      out_reserve (w, sizeof w->seq_text);
+      start = w->len;
+      out_uint (w, seq);
+      w->seq_len = w->len - start;
+      memcpy (w->seq_text, w->buf + start, w->seq_len);
+      w->last_seq = seq;
+      return;
+    }
+  w->last_seq = seq;
+  out_append_padded (w, w->seq_text, sizeof w->seq_text, w->seq_len);
+}
+
 /* ,"t":MS.UUU (from t0, never negative) */
 static void
 out_time (LsEventWriter *w,
@@ -368,7 +425,7 @@ out_time (LsEventWriter *w,
 
   if (time_us == w->last_time_us)
     {
-      out_append (w, w->time_text, w->time_len);
+      out_append_padded (w, w->time_text, sizeof w->time_text, w->time_len);
       return;
     }
   /* Room for all of it first, so no flush moves it while it is written. */
@@ -543,7 +600,7 @@ write_event_cb (const LsEventView *view,
   line_kind = view->kind == LS_EVENT_KIND_INVALID ? LS_EVENT_KIND_EVENT : view->kind;
 
   OUT_LITERAL (w, "{\"seq\":");
-  out_uint (w, view->seq);
+  out_seq (w, view->seq);
   out_time (w, view->time_us);
   OUT_LITERAL (w, ",\"kind\":\"");
   if ((guint) line_kind <= LS_EVENT_KIND_LAST)
