@@ -33,7 +33,9 @@ typedef struct
   const char    *type;       /* SSE event type; "ndjson" for NDJSON lines; "chunk" for raw */
   gsize          type_len;
   const char    *data;       /* SSE data / the NDJSON line without EOL / the raw chunk */
-  gsize          data_len;   /* SSE and NDJSON: valid UTF-8, NUL-terminated at data[data_len].
+  gsize          data_len;   /* SSE and NDJSON: valid UTF-8, NUL-terminated at data[data_len]
+                              * (SSE: unless its parser borrows data, see
+                              * ls_sse_parser_set_borrow_data()).
                               * Raw: the bytes as received (may hold NUL, not terminated). */
   const char    *id;         /* SSE last event ID; "" otherwise; NUL-terminated */
   gsize          id_len;

@@ -68,6 +68,12 @@ struct _LsSseParser
   guint          failed : 1;
   guint          in_feed : 1;
   guint          data_ascii : 1;       /* no byte of data has its high bit set */
+  guint          borrow_data : 1;
+
+  /* With borrow_data: the event's only data line so far, still in the
+   * chunk being fed (never set outside a feed). */
+  const guint8  *borrowed;
+  gsize          borrowed_len;
 };
 
 G_DEFINE_QUARK (ls-sse-error-quark, ls_sse_error)
@@ -439,32 +445,59 @@ commit_last_event_id (LsSseParser *self)
     }
 }
 
+/* The borrowed data line into the data buffer, before the chunk it lies
+ * in goes, or before a second data line is added to it. */
+static void
+keep_borrowed (LsSseParser *self)
+{
+  buf_reserve (&self->data, self->borrowed_len + 1);
+  memcpy (self->data.data, self->borrowed, self->borrowed_len);
+  self->data.len = self->borrowed_len;
+  self->data.data[self->data.len++] = '\n';
+  self->borrowed = NULL;
+  self->borrowed_len = 0;
+}
+
 static void
 dispatch (LsSseParser *self)
 {
   LsSseEvent event;
+  const guint8 *data;
+  gsize data_len;
 
   commit_last_event_id (self);
 
-  if (self->data.len == 0)
+  if (self->borrowed != NULL)
+    {
+      data = self->borrowed;
+      data_len = self->borrowed_len;
+      self->borrowed = NULL;
+      self->borrowed_len = 0;
+    }
+  else if (self->data.len == 0)
     {
       self->type.len = 0;
       self->data_ascii = TRUE;
       return;
     }
-
-  self->data.len--;  /* one trailing LF */
-  self->work_bytes += self->data.len;
-  if (G_LIKELY (self->data_ascii || utf8_is_valid (self->data.data, self->data.len)))
+  else
     {
+      self->data.len--;  /* one trailing LF */
       self->data.data[self->data.len] = '\0';
-      event.data = (const char *) self->data.data;
-      event.data_len = self->data.len;
+      data = self->data.data;
+      data_len = self->data.len;
+    }
+
+  self->work_bytes += data_len;
+  if (G_LIKELY (self->data_ascii || utf8_is_valid (data, data_len)))
+    {
+      event.data = (const char *) data;
+      event.data_len = data_len;
     }
   else
     {
       g_string_truncate (self->scratch, 0);
-      utf8_decode (self->data.data, self->data.len, self->scratch);
+      utf8_decode (data, data_len, self->scratch);
       event.data = self->scratch->str;
       event.data_len = self->scratch->len;
     }
@@ -590,12 +623,14 @@ has_nul (const guint8 *s,
 }
 
 /* One complete line, without its end-of-line. @ascii: no byte of it has
- * its high bit set (FALSE when not known). */
+ * its high bit set (FALSE when not known). @in_chunk: @line lies in the
+ * chunk being fed (not in the line buffer). */
 static gboolean
 handle_line (LsSseParser  *self,
              const guint8 *line,
              gsize         len,
              gboolean      ascii,
+             gboolean      in_chunk,
              GError      **error)
 {
   const guint8 *colon;
@@ -656,8 +691,23 @@ handle_line (LsSseParser  *self,
     case 4:
       if (memcmp (line, "data", 4) == 0)
         {
-          if (G_UNLIKELY (self->data.len + value_len > self->max_size))
+          /* The borrowed line counts with its LF, as it would in the buffer. */
+          gsize held = self->data.len + (self->borrowed != NULL ? self->borrowed_len + 1 : 0);
+
+          if (G_UNLIKELY (held + value_len > self->max_size))
             return fail_too_large (self, TRUE, error);
+          if (self->borrow_data && in_chunk && self->data.len == 0 && self->borrowed == NULL)
+            {
+              /* The common event, one data line: handed out from where it
+               * lies, not copied. */
+              self->borrowed = value;
+              self->borrowed_len = value_len;
+              self->data_ascii &= ascii;
+              self->work_bytes += value_len;
+              break;
+            }
+          if (self->borrowed != NULL)
+            keep_borrowed (self);
           buf_reserve (&self->data, value_len + 1);
           memcpy (self->data.data + self->data.len, value, value_len);
           self->data.len += value_len;
@@ -750,6 +800,16 @@ ls_sse_parser_set_comment_func (LsSseParser      *self,
   self->comment_func = func;
   self->comment_data = user_data;
   self->comment_func_set = func != NULL;
+}
+
+void
+ls_sse_parser_set_borrow_data (LsSseParser *self,
+                               gboolean     borrow)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (!self->in_feed);
+
+  self->borrow_data = borrow != FALSE;
 }
 
 void
@@ -911,13 +971,13 @@ ls_sse_parser_feed (LsSseParser  *self,
             }
           buf_append (&self->line, p, eol - p);
           self->work_bytes += eol - p;
-          ok = handle_line (self, self->line.data, self->line.len, FALSE, error);
+          ok = handle_line (self, self->line.data, self->line.len, FALSE, FALSE, error);
           self->line.len = 0;
           buf_release_if_big (&self->line);
           if (!ok)
             goto failed;
         }
-      else if (!handle_line (self, p, eol - p, high == 0, error))
+      else if (!handle_line (self, p, eol - p, high == 0, TRUE, error))
         {
           goto failed;
         }
@@ -926,11 +986,15 @@ ls_sse_parser_feed (LsSseParser  *self,
     }
 
 done:
+  if (self->borrowed != NULL)
+    keep_borrowed (self);
   self->consumed = chunk_offset + len;
   self->in_feed = FALSE;
   return TRUE;
 
 failed:
+  self->borrowed = NULL;
+  self->borrowed_len = 0;
   self->consumed = chunk_offset + len;
   self->in_feed = FALSE;
   return FALSE;

@@ -35,7 +35,8 @@ typedef struct
   const char *type;      /* "message" when the event set none; never empty;
                           * valid UTF-8 (may contain U+0000), NUL-terminated */
   gsize       type_len;
-  const char *data;      /* valid UTF-8 (may contain U+0000), NUL-terminated at data[data_len] */
+  const char *data;      /* valid UTF-8 (may contain U+0000), NUL-terminated at data[data_len]
+                          * unless the parser borrows data (see below) */
   gsize       data_len;
   const char *id;        /* the last event ID at dispatch, "" when none; NUL-terminated */
   gsize       id_len;
@@ -72,6 +73,14 @@ void         ls_sse_parser_free              (LsSseParser    *self);
 void         ls_sse_parser_set_comment_func  (LsSseParser     *self,
                                               LsSseCommentFunc func,
                                               gpointer        user_data);
+
+/* Off by default. On, an event whose data is one line lying whole in the
+ * bytes being fed is handed out from there: not copied, and not
+ * NUL-terminated (use data_len). For a consumer that copies the data
+ * anyway (the event store). The pointer is valid during the callback
+ * only, as always. */
+void         ls_sse_parser_set_borrow_data   (LsSseParser    *self,
+                                              gboolean        borrow);
 
 /* Cap on one line and on one event's data, in bytes (default 64 MiB).
  * Exceeding it makes ls_sse_parser_feed() fail with LS_SSE_ERROR_TOO_LARGE;

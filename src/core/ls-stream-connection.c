@@ -574,7 +574,13 @@ run_check_response (LsStreamRun *run)
       ls_framer_set_max_size (run->framer, run->options->max_event_size);
       ls_framer_set_comments (run->framer, run->options->comments);
       if (format == LS_STREAM_FORMAT_SSE)
-        ls_sse_parser_set_last_event_id (ls_framer_get_sse_parser (run->framer), last_id);
+        {
+          LsSseParser *sse = ls_framer_get_sse_parser (run->framer);
+
+          ls_sse_parser_set_last_event_id (sse, last_id);
+          /* on_frame() copies the data into the store: no copy before. */
+          ls_sse_parser_set_borrow_data (sse, TRUE);
+        }
     }
   return TRUE;
 }
