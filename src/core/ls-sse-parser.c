@@ -977,6 +977,25 @@ ls_sse_parser_feed (LsSseParser  *self,
           if (!ok)
             goto failed;
         }
+      else if (eol == p)
+        {
+          dispatch (self);
+        }
+      else if (self->borrow_data && self->borrowed == NULL && self->data.len == 0
+               && (gsize) (eol - p) >= 5 && (gsize) (eol - p) <= self->max_size
+               && memcmp (p, "data:", 5) == 0)
+        {
+          /* What handle_line() does with an event's first data line,
+           * without the call: most lines of most streams are this one. */
+          const guint8 *value = p + 5;
+
+          if (value < eol && *value == ' ')
+            value++;
+          self->borrowed = value;
+          self->borrowed_len = eol - value;
+          self->data_ascii &= high == 0;
+          self->work_bytes += self->borrowed_len;
+        }
       else if (!handle_line (self, p, eol - p, high == 0, TRUE, error))
         {
           goto failed;
