@@ -302,11 +302,6 @@ ls_headless_main (int    argc,
   int code;
 
   h.t0_us = g_get_monotonic_time ();
-  /* The event store frees each segment once written and opens the next at
-   * once: keep that memory in the heap for reuse, instead of handing it
-   * back to the kernel and faulting it in again (zeroed) a moment later. */
-  mallopt (M_MMAP_THRESHOLD, HEADLESS_MALLOC_KEEP / 4);
-  mallopt (M_TRIM_THRESHOLD, HEADLESS_MALLOC_KEEP);
   /* Messages in the user's language (also when a runner other than the
    * loopscope binary calls this); the machine formats (JSON lines, --stats,
    * the trace) write their numbers with a dot whatever the locale says. */
@@ -328,7 +323,15 @@ ls_headless_main (int    argc,
   signal (SIGPIPE, SIG_IGN);
 
   h.loop = g_main_loop_new (NULL, FALSE);
+  /* Its rings (megabytes) are mapped pages, zero until a record lands
+   * there; from the heap, after the mallopt() below, they would be
+   * cleared and faulted in whole at start. */
   h.recorder = ls_recorder_new (1 << 16);
+  /* The event store frees each segment once written and opens the next at
+   * once: keep that memory in the heap for reuse, instead of handing it
+   * back to the kernel and faulting it in again (zeroed) a moment later. */
+  mallopt (M_MMAP_THRESHOLD, HEADLESS_MALLOC_KEEP / 4);
+  mallopt (M_TRIM_THRESHOLD, HEADLESS_MALLOC_KEEP);
 
   if (h.args.demo)
     {

@@ -996,6 +996,20 @@ ls_sse_parser_feed (LsSseParser  *self,
           self->data_ascii &= high == 0;
           self->work_bytes += self->borrowed_len;
         }
+      else if ((gsize) (eol - p) >= 3 && (gsize) (eol - p) <= self->max_size
+               && p[0] == 'i' && p[1] == 'd' && p[2] == ':')
+        {
+          /* handle_line()'s "id" field, without the call. */
+          const guint8 *value = p + 3;
+
+          if (value < eol && *value == ' ')
+            value++;
+          if (!has_nul (value, eol - value))
+            {
+              set_decoded (self, &self->id, value, eol - value, high == 0);
+              self->id_dirty = TRUE;
+            }
+        }
       else if (!handle_line (self, p, eol - p, high == 0, TRUE, error))
         {
           goto failed;
