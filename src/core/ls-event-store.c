@@ -57,6 +57,7 @@
 
 #include "ls-event-store.h"
 #include "ls-enum.h"
+#include "ls-short-bytes.h"
 
 #define SEGMENT_MIN         (64 * 1024)
 /* The smallest segment, used only when max_bytes is tiny. */
@@ -182,36 +183,6 @@ store_release (guint64 *p,
                guint64  v)
 {
   __atomic_store_n (p, v, __ATOMIC_RELEASE);
-}
-
-/* memcmp() == 0 without a call for the short strings of types and ids
- * (two words that may overlap, both inside the strings). */
-static inline gboolean
-same_bytes (const void *a,
-            const void *b,
-            gsize       n)
-{
-  if (n >= 8 && n <= 16)
-    {
-      guint64 a0, a1, b0, b1;
-
-      memcpy (&a0, a, 8);
-      memcpy (&b0, b, 8);
-      memcpy (&a1, (const char *) a + n - 8, 8);
-      memcpy (&b1, (const char *) b + n - 8, 8);
-      return a0 == b0 && a1 == b1;
-    }
-  if (n >= 4 && n < 8)
-    {
-      guint32 a0, a1, b0, b1;
-
-      memcpy (&a0, a, 4);
-      memcpy (&b0, b, 4);
-      memcpy (&a1, (const char *) a + n - 4, 4);
-      memcpy (&b1, (const char *) b + n - 4, 4);
-      return a0 == b0 && a1 == b1;
-    }
-  return memcmp (a, b, n) == 0;
 }
 
 static inline guint8 *
@@ -563,7 +534,7 @@ store_find_type (LsEventStore *self,
 
   /* Most events have the type of the one before. */
   if (self->n_types > 0 && last->len == type_len
-      && same_bytes (self->tail->data + last->off, type, type_len))
+      && ls_short_bytes_equal (self->tail->data + last->off, type, type_len))
     return last->off;
 
   for (guint slot = 0; slot < self->n_types; slot++)
@@ -571,7 +542,7 @@ store_find_type (LsEventStore *self,
       const LsTypeSlot *entry = &self->types[slot];
 
       if (entry->len == type_len
-          && same_bytes (self->tail->data + entry->off, type, type_len))
+          && ls_short_bytes_equal (self->tail->data + entry->off, type, type_len))
         {
           self->last_type_slot = slot;
           return entry->off;
@@ -599,27 +570,7 @@ put_string (char       *p,
             const char *s,
             gsize       len)
 {
-  /* Ids and types are short: two words that may overlap, not a call. */
-  if (len >= 8 && len <= 16)
-    {
-      guint64 head, tail;
-
-      memcpy (&head, s, 8);
-      memcpy (&tail, s + len - 8, 8);
-      memcpy (p, &head, 8);
-      memcpy (p + len - 8, &tail, 8);
-    }
-  else if (len >= 4 && len < 8)
-    {
-      guint32 head, tail;
-
-      memcpy (&head, s, 4);
-      memcpy (&tail, s + len - 4, 4);
-      memcpy (p, &head, 4);
-      memcpy (p + len - 4, &tail, 4);
-    }
-  else
-    memcpy (p, s, len);
+  ls_short_bytes_copy (p, s, len);
   p[len] = '\0';
   return p + len + 1;
 }
@@ -654,7 +605,7 @@ store_try_append (LsEventStore *self,
   if (type_len > 0 && type_len <= G_MAXUINT32)
     type_off = store_find_type (self, type, type_len);
   if (id_len > 0 && id_len == self->last_id_len
-      && same_bytes (seg->data + self->last_id_off, id, id_len))
+      && ls_short_bytes_equal (seg->data + self->last_id_off, id, id_len))
     id_shared = TRUE;
 
   strings_size = data_len + 1;
@@ -806,6 +757,22 @@ store_drop_to (LsEventStore *self,
     }
 }
 
+/* Whether store_apply_limits() would drop nothing now: the check made at
+ * each append, without the call. */
+static inline gboolean
+store_within_limits (LsEventStore *self)
+{
+  guint64 max_events = __atomic_load_n (&self->max_events, __ATOMIC_RELAXED);
+  guint64 max_bytes = __atomic_load_n (&self->max_bytes, __ATOMIC_RELAXED);
+  const LsSegmentDir *dir = self->dir;
+
+  return (dir->n_segments <= 1
+          || (dir->segments[0]->end_seq > __atomic_load_n (&self->release_before, __ATOMIC_RELAXED)
+              && dir->segments[0]->end_seq > self->w_first))
+         && (max_events == 0 || self->w_end - self->w_first <= max_events)
+         && (max_bytes == 0 || self->w_memory <= max_bytes);
+}
+
 static void
 store_apply_limits (LsEventStore *self)
 {
@@ -882,7 +849,13 @@ ls_event_store_append (LsEventStore *self,
   /* Publish the event before the limits may drop it: end_seq must never
    * lag behind first_seq. */
   store_release (&self->end_seq, self->w_end);
-  store_apply_limits (self);
+  if (G_LIKELY (store_within_limits (self)))
+    {
+      store_release (&self->memory_bytes, self->w_memory);
+      store_release (&self->payload_bytes, self->w_payload);
+    }
+  else
+    store_apply_limits (self);
   return seq;
 }
 

@@ -22,6 +22,7 @@
 #endif
 
 #include "ls-sse-parser.h"
+#include "ls-short-bytes.h"
 
 #define REPLACEMENT_CHAR "\357\277\275"   /* U+FFFD */
 #define BUFFER_KEEP_LIMIT (1024 * 1024)  /* release bigger buffers once used */
@@ -124,7 +125,9 @@ buf_set (LsBuf        *buf,
          gsize         len)
 {
   buf->len = 0;
-  buf_append (buf, bytes, len);
+  buf_reserve (buf, len);
+  ls_short_bytes_copy (buf->data, bytes, len);
+  buf->len = len;
   buf->data[buf->len] = '\0';
 }
 
