@@ -61,15 +61,16 @@ struct _LsSseParser
   guint64        consumed_at_dispatch;
 
   guint          bom_matched;          /* BOM bytes seen at connection start */
+  /* Read or written at every line or event: whole fields, not bits. */
+  gboolean       skipping_line;        /* inside a comment cut by a chunk */
+  gboolean       data_ascii;           /* no byte of data has its high bit set */
+  gboolean       borrow_data;
+  gboolean       id_dirty;
   guint          bom_pending : 1;
   guint          pending_cr : 1;       /* previous chunk ended with CR */
-  guint          skipping_line : 1;    /* inside a comment cut by a chunk */
   guint          comment_func_set : 1;
-  guint          id_dirty : 1;
   guint          failed : 1;
   guint          in_feed : 1;
-  guint          data_ascii : 1;       /* no byte of data has its high bit set */
-  guint          borrow_data : 1;
 
   /* With borrow_data: the event's only data line so far, still in the
    * chunk being fed (never set outside a feed). */
@@ -610,11 +611,31 @@ keep_comment_piece (LsSseParser  *self,
   buf_append (&self->line, p, MIN (n, room));
 }
 
-/* Whether @s holds a U+0000; ids are short, a loop is cheaper than a call. */
+/* Whether @s holds a U+0000. Ids are short: 4 to 16 bytes are looked at
+ * as two words that may overlap (a zero byte test on each), not with a
+ * call. */
 static inline gboolean
 has_nul (const guint8 *s,
          gsize         len)
 {
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+
+  if (len >= 8 && len <= 16)
+    {
+      guint64 head, tail;
+
+      memcpy (&head, s, 8);
+      memcpy (&tail, s + len - 8, 8);
+      return ((((head - ones) & ~head) | ((tail - ones) & ~tail)) & (ones * 0x80)) != 0;
+    }
+  if (len >= 4 && len < 8)
+    {
+      guint32 head, tail;
+
+      memcpy (&head, s, 4);
+      memcpy (&tail, s + len - 4, 4);
+      return ((((head - 0x01010101u) & ~head) | ((tail - 0x01010101u) & ~tail)) & 0x80808080u) != 0;
+    }
   if (len > 16)
     return memchr (s, '\0', len) != NULL;
   for (gsize i = 0; i < len; i++)
@@ -874,6 +895,7 @@ ls_sse_parser_feed (LsSseParser  *self,
   const guint8 *p;
   const guint8 *end;
   guint64 chunk_offset;
+  guint64 scanned = 0;   /* work_bytes of the loop below, added once */
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (bytes != NULL || len == 0, FALSE);
@@ -941,7 +963,7 @@ ls_sse_parser_feed (LsSseParser  *self,
           break;
         }
 
-      self->work_bytes += eol - p + 1;
+      scanned += eol - p + 1;
       next = eol + 1;
       if (*eol == '\r')
         {
@@ -997,7 +1019,7 @@ ls_sse_parser_feed (LsSseParser  *self,
           self->borrowed = value;
           self->borrowed_len = eol - value;
           self->data_ascii &= high == 0;
-          self->work_bytes += self->borrowed_len;
+          scanned += self->borrowed_len;
         }
       else if ((gsize) (eol - p) >= 3 && (gsize) (eol - p) <= self->max_size
                && p[0] == 'i' && p[1] == 'd' && p[2] == ':')
@@ -1024,11 +1046,13 @@ ls_sse_parser_feed (LsSseParser  *self,
 done:
   if (self->borrowed != NULL)
     keep_borrowed (self);
+  self->work_bytes += scanned;
   self->consumed = chunk_offset + len;
   self->in_feed = FALSE;
   return TRUE;
 
 failed:
+  self->work_bytes += scanned;
   self->borrowed = NULL;
   self->borrowed_len = 0;
   self->consumed = chunk_offset + len;
