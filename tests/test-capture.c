@@ -108,7 +108,6 @@ test_seq_after_gap (void)
   g_autoptr(LsEventStore) store = ls_event_store_new ();
   g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr(LsEventWriter) w = ls_event_writer_new_for_stream (out, "memory", 0);
-  g_autoptr(GPtrArray) seqs = g_ptr_array_new ();
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
   guint64 want[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 995, 996, 997, 998, 999, 1000, 1001 };
