@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "fuzz-chunks.h"
 
 gboolean
@@ -38,8 +40,11 @@ ls_fuzz_feed_chunks (LsFuzzFeedFunc   feed,
       else
         {
           /* A chunk of its own, gone after its feed (as a read buffer is
-           * refilled): a pointer kept into it is caught by ASan. */
-          guint8 *chunk = g_memdup2 (stream + off, n);
+           * refilled): a pointer kept into it is caught by ASan. Never
+           * NULL, empty chunks included (a reader's buffer is not). */
+          guint8 *chunk = g_malloc (MAX (n, 1));
+
+          memcpy (chunk, stream + off, n);
 
           ok = feed (target, chunk, n, error);
           g_free (chunk);
