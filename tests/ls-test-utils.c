@@ -511,12 +511,12 @@ headless_deadline_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-parse_json_lines (LsHeadlessRun *run)
+GPtrArray *
+ls_test_json_lines (const char *text)
 {
-  g_auto(GStrv) lines = g_strsplit (run->out, "\n", -1);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *objects = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 
-  run->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
@@ -533,8 +533,15 @@ parse_json_lines (LsHeadlessRun *run)
         g_error ("line %u is not JSON (%s): %s", i, error->message, lines[i]);
       root = json_parser_get_root (parser);
       g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
-      g_ptr_array_add (run->lines, json_object_ref (json_node_get_object (root)));
+      g_ptr_array_add (objects, json_object_ref (json_node_get_object (root)));
     }
+  return objects;
+}
+
+static void
+parse_json_lines (LsHeadlessRun *run)
+{
+  run->lines = ls_test_json_lines (run->out);
 }
 
 void

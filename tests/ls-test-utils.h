@@ -204,6 +204,10 @@ typedef struct
   const char *locale;
 } LsHeadlessRun;
 
+/* Each line of @text (JSON objects, one per line, the last one ended by
+ * a newline) as a JsonObject (owned by the array); asserted. */
+GPtrArray  *ls_test_json_lines           (const char          *text);
+
 const char *ls_test_headless_runner_path (void);
 /* The exit status of @process, or -N when killed by signal N. */
 int         ls_test_subprocess_status    (GSubprocess         *process);
