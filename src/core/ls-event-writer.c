@@ -23,6 +23,7 @@
 
 #include "ls-event-writer.h"
 #include "ls-redact.h"
+#include "ls-short-bytes.h"
 #include "ls-sse-parser.h"
 #include "ls-stream-options.h"
 
@@ -234,6 +235,30 @@ json_clean4 (guint32 x)
           & (ones * 0x80)) == 0;
 }
 
+/* No byte of the 4 to 15 at @p needs escaping: looked at as two words
+ * that may overlap, both inside them. */
+static inline gboolean
+json_clean_short (const guint8 *p,
+                  gsize         n)
+{
+  if (n >= 8)
+    {
+      guint64 head, tail;
+
+      memcpy (&head, p, 8);
+      memcpy (&tail, p + n - 8, 8);
+      return json_clean8 (head) && json_clean8 (tail);
+    }
+  else
+    {
+      guint32 head, tail;
+
+      memcpy (&head, p, 4);
+      memcpy (&tail, p + n - 4, 4);
+      return json_clean4 (head) && json_clean4 (tail);
+    }
+}
+
 /* A JSON string from valid UTF-8 (which the parser and framers guarantee;
  * U+0000 included). */
 static void
@@ -317,37 +342,13 @@ out_json_string (LsEventWriter *w,
           o += 8;
         }
 #endif
-      /* The last 4 to 15 bytes as two words that may overlap, both inside
-       * the string: ids, types and the ends of data, without a loop. */
-      if (end - p >= 8 && end - p < 16)
+      /* The last 4 to 15 bytes: ids, types and the ends of data, without
+       * a loop. */
+      if (end - p >= 4 && end - p < 16 && json_clean_short (p, end - p))
         {
-          gsize n = end - p;
-          guint64 head, tail;
-
-          memcpy (&head, p, 8);
-          memcpy (&tail, end - 8, 8);
-          if (json_clean8 (head) && json_clean8 (tail))
-            {
-              memcpy (o, &head, 8);
-              memcpy (o + n - 8, &tail, 8);
-              o += n;
-              break;
-            }
-        }
-      else if (end - p >= 4 && end - p < 8)
-        {
-          gsize n = end - p;
-          guint32 head, tail;
-
-          memcpy (&head, p, 4);
-          memcpy (&tail, end - 4, 4);
-          if (json_clean4 (head) && json_clean4 (tail))
-            {
-              memcpy (o, &head, 4);
-              memcpy (o + n - 4, &tail, 4);
-              o += n;
-              break;
-            }
+          ls_short_bytes_copy (o, p, end - p);
+          o += end - p;
+          break;
         }
       while (p < end && !json_escape[*p])
         *o++ = (char) *p++;
