@@ -757,8 +757,8 @@ store_drop_to (LsEventStore *self,
     }
 }
 
-/* Whether store_apply_limits() would drop nothing now: the check made at
- * each append, without the call. */
+/* Whether store_drop_over_limits() would drop nothing now, each of its
+ * conditions negated: the check made at each append, without the call. */
 static inline gboolean
 store_within_limits (LsEventStore *self)
 {
@@ -774,7 +774,7 @@ store_within_limits (LsEventStore *self)
 }
 
 static void
-store_apply_limits (LsEventStore *self)
+store_drop_over_limits (LsEventStore *self)
 {
   guint64 max_events = __atomic_load_n (&self->max_events, __ATOMIC_RELAXED);
   guint64 max_bytes = __atomic_load_n (&self->max_bytes, __ATOMIC_RELAXED);
@@ -802,7 +802,13 @@ store_apply_limits (LsEventStore *self)
         store_seal_tail (self);
       store_drop_to (self, head->end_seq);
     }
+}
 
+static inline void
+store_apply_limits (LsEventStore *self)
+{
+  if (G_UNLIKELY (!store_within_limits (self)))
+    store_drop_over_limits (self);
   store_release (&self->memory_bytes, self->w_memory);
   store_release (&self->payload_bytes, self->w_payload);
 }
@@ -849,13 +855,7 @@ ls_event_store_append (LsEventStore *self,
   /* Publish the event before the limits may drop it: end_seq must never
    * lag behind first_seq. */
   store_release (&self->end_seq, self->w_end);
-  if (G_LIKELY (store_within_limits (self)))
-    {
-      store_release (&self->memory_bytes, self->w_memory);
-      store_release (&self->payload_bytes, self->w_payload);
-    }
-  else
-    store_apply_limits (self);
+  store_apply_limits (self);
   return seq;
 }
 
