@@ -646,6 +646,33 @@ has_nul (const guint8 *s,
   return FALSE;
 }
 
+/* An "id" field's value: the next last event ID, unless it holds a
+ * U+0000 (then the field is ignored). */
+static inline void
+take_id (LsSseParser  *self,
+         const guint8 *value,
+         gsize         len,
+         gboolean      ascii)
+{
+  if (has_nul (value, len))
+    return;
+  set_decoded (self, &self->id, value, len, ascii);
+  self->id_dirty = TRUE;
+}
+
+/* An event's first data line, with borrow_data: handed out from the chunk
+ * it lies in, not copied (see keep_borrowed()). */
+static inline void
+borrow_data_line (LsSseParser  *self,
+                  const guint8 *value,
+                  gsize         len,
+                  gboolean      ascii)
+{
+  self->borrowed = value;
+  self->borrowed_len = len;
+  self->data_ascii &= ascii;
+}
+
 /* One complete line, without its end-of-line. @ascii: no byte of it has
  * its high bit set (FALSE when not known). @in_chunk: @line lies in the
  * chunk being fed (not in the line buffer). */
@@ -724,9 +751,7 @@ handle_line (LsSseParser  *self,
             {
               /* The common event, one data line: handed out from where it
                * lies, not copied. */
-              self->borrowed = value;
-              self->borrowed_len = value_len;
-              self->data_ascii &= ascii;
+              borrow_data_line (self, value, value_len, ascii);
               self->work_bytes += value_len;
               break;
             }
@@ -756,11 +781,8 @@ handle_line (LsSseParser  *self,
       break;
 
     case 2:
-      if (memcmp (line, "id", 2) == 0 && !has_nul (value, value_len))
-        {
-          set_decoded (self, &self->id, value, value_len, ascii);
-          self->id_dirty = TRUE;
-        }
+      if (memcmp (line, "id", 2) == 0)
+        take_id (self, value, value_len, ascii);
       break;
 
     default:
@@ -1016,10 +1038,8 @@ ls_sse_parser_feed (LsSseParser  *self,
 
           if (value < eol && *value == ' ')
             value++;
-          self->borrowed = value;
-          self->borrowed_len = eol - value;
-          self->data_ascii &= high == 0;
-          scanned += self->borrowed_len;
+          borrow_data_line (self, value, eol - value, high == 0);
+          scanned += eol - value;
         }
       else if ((gsize) (eol - p) >= 3 && (gsize) (eol - p) <= self->max_size
                && p[0] == 'i' && p[1] == 'd' && p[2] == ':')
@@ -1029,11 +1049,7 @@ ls_sse_parser_feed (LsSseParser  *self,
 
           if (value < eol && *value == ' ')
             value++;
-          if (!has_nul (value, eol - value))
-            {
-              set_decoded (self, &self->id, value, eol - value, high == 0);
-              self->id_dirty = TRUE;
-            }
+          take_id (self, value, eol - value, high == 0);
         }
       else if (!handle_line (self, p, eol - p, high == 0, TRUE, error))
         {
