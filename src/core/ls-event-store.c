@@ -205,6 +205,12 @@ get_varint (const guint8 **pp)
   guint64 v = 0;
   guint shift = 0;
 
+  /* Most fields are below 128: one byte, one test. */
+  if (G_LIKELY (*p < 0x80))
+    {
+      *pp = p + 1;
+      return *p;
+    }
   while (*p & 0x80)
     {
       v |= (guint64) (*p++ & 0x7f) << shift;

@@ -262,9 +262,9 @@ json_clean_short (const guint8 *p,
 /* A JSON string from valid UTF-8 (which the parser and framers guarantee;
  * U+0000 included). */
 static void
-out_json_string (LsEventWriter *w,
-                 const char    *str,
-                 gsize          len)
+out_json_string_any (LsEventWriter *w,
+                     const char    *str,
+                     gsize          len)
 {
   static const char hex[] = "0123456789abcdef";
   const guint8 *p = (const guint8 *) str;
@@ -376,6 +376,26 @@ out_json_string (LsEventWriter *w,
     }
   *o++ = '"';
   w->len = o - w->buf;
+}
+
+/* A JSON string. Types and ids are short and need no escape: those are
+ * checked and copied as words, without the loop's setup and call. */
+static inline void
+out_json_string (LsEventWriter *w,
+                 const char    *str,
+                 gsize          len)
+{
+  if (len >= 4 && len < 16 && json_clean_short ((const guint8 *) str, len))
+    {
+      char *o = out_reserve (w, len + 2);
+
+      o[0] = '"';
+      ls_short_bytes_copy (o + 1, str, len);
+      o[len + 1] = '"';
+      w->len += len + 2;
+      return;
+    }
+  out_json_string_any (w, str, len);
 }
 
 /* A record's sequence number: the digits of the last one plus one, when
@@ -589,12 +609,46 @@ write_capture_event_cb (const LsEventView *view,
   return write_event_cb (view, batch->w);
 }
 
+/* The bytes of a literal, where room for them was reserved before. */
+#define OUT_PUT_LITERAL(w, lit) \
+  G_STMT_START { memcpy ((w)->buf + (w)->len, "" lit, sizeof (lit) - 1); (w)->len += sizeof (lit) - 1; } G_STMT_END
+
+/* An event line outside a capture, nearly every line of a run: room for
+ * the whole line reserved once, the fixed parts as single literals. */
+static void
+write_plain_event (LsEventWriter     *w,
+                   const LsEventView *view)
+{
+  /* {"seq":…,"kind":"event","type":…,"valid":true,"id":…,"data":…}\n
+   * with the strings escaped at worst six bytes for one. */
+  out_reserve (w, 96 + sizeof w->seq_text + sizeof w->time_text
+                  + 6 * (view->type_len + view->id_len + view->data_len));
+  OUT_PUT_LITERAL (w, "{\"seq\":");
+  out_seq (w, view->seq);
+  out_time (w, view->time_us);
+  OUT_PUT_LITERAL (w, ",\"kind\":\"event\",\"type\":");
+  out_json_string (w, view->type, view->type_len);
+  if (view->type_len == 6 && memcmp (view->type, "ndjson", 6) == 0)
+    OUT_PUT_LITERAL (w, ",\"valid\":true");
+  OUT_PUT_LITERAL (w, ",\"id\":");
+  out_json_string (w, view->id, view->id_len);
+  OUT_PUT_LITERAL (w, ",\"data\":");
+  out_json_string (w, view->data, view->data_len);
+  OUT_PUT_LITERAL (w, "}\n");
+}
+
 static gboolean
 write_event_cb (const LsEventView *view,
                 gpointer           user_data)
 {
   LsEventWriter *w = user_data;
   LsEventKind line_kind;
+
+  if (view->kind == LS_EVENT_KIND_EVENT && w->read_log == NULL)
+    {
+      write_plain_event (w, view);
+      return TRUE;
+    }
 
   /* An NDJSON line that is not valid JSON is still an event line, flagged
    * with "valid":false below; every other kind is written as its nick. */
