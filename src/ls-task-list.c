@@ -51,7 +51,9 @@ struct _LsTaskList
   GtkSingleSelection *selection;
   GtkSortListModel   *sort_model;
   GtkFilterListModel *filter_model;
+  GtkEveryFilter     *every_filter;
   GtkStringFilter    *string_filter;
+  GtkCustomFilter    *stream_filter;
   GtkColumnViewColumn *task_column;
   GtkColumnViewColumn *state_column;
   GtkColumnViewColumn *busy_column;
@@ -67,6 +69,7 @@ struct _LsTaskList
   guint64             generation;   /* of the records last counted */
   guint               refresh_id;   /* a refresh due, held back by the interval */
   gboolean            syncing;      /* selecting a row for the view's selection */
+  guint32             stream_id;    /* only this stream's tasks and the loops'; 0: all */
 };
 
 G_DEFINE_FINAL_TYPE (LsTaskList, ls_task_list, GTK_TYPE_WIDGET)
@@ -452,6 +455,17 @@ on_filter_changed_cb (LsTaskList *self)
   sync_from_view (self);
 }
 
+/* As the timeline filters its spans: the loops' own work stays. */
+static gboolean
+row_in_stream (gpointer item,
+               gpointer user_data)
+{
+  LsTaskList *self = user_data;
+  guint32 stream_id = ls_task_row_get_figures (item)->stream_id;
+
+  return self->stream_id == 0 || stream_id == 0 || stream_id == self->stream_id;
+}
+
 static void
 on_stop_search_cb (LsTaskList *self)
 {
@@ -469,6 +483,10 @@ ls_task_list_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_TASK_LIST);
   g_clear_object (&self->table);
+  /* The filter may outlive the list in a model someone holds. */
+  if (self->stream_filter != NULL)
+    gtk_custom_filter_set_filter_func (self->stream_filter, NULL, NULL, NULL);
+  g_clear_object (&self->stream_filter);
 
   G_OBJECT_CLASS (ls_task_list_parent_class)->dispose (object);
 }
@@ -535,6 +553,7 @@ ls_task_list_class_init (LsTaskListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, selection);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, sort_model);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, filter_model);
+  gtk_widget_class_bind_template_child (widget_class, LsTaskList, every_filter);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, string_filter);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, task_column);
   gtk_widget_class_bind_template_child (widget_class, LsTaskList, state_column);
@@ -556,6 +575,8 @@ ls_task_list_init (LsTaskList *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->table = ls_task_table_new ();
+  self->stream_filter = gtk_custom_filter_new (row_in_stream, self, NULL);
+  gtk_multi_filter_append (GTK_MULTI_FILTER (self->every_filter), g_object_ref (GTK_FILTER (self->stream_filter)));
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->table));
   /* The headers sort: a click on one, again to reverse. */
   gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->column_view));
@@ -601,6 +622,28 @@ ls_task_list_set_view (LsTaskList     *self,
   if (self->table != NULL)
     ls_task_list_refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW]);
+}
+
+/**
+ * ls_task_list_set_stream_filter:
+ * @stream_id: the stream (ls_stream_get_id()) whose tasks are listed
+ *   among the streams', or 0 for every stream's
+ *
+ * The loops' own tasks are always listed, as the timeline shows them.
+ */
+void
+ls_task_list_set_stream_filter (LsTaskList *self,
+                                guint32     stream_id)
+{
+  g_return_if_fail (LS_IS_TASK_LIST (self));
+
+  if (self->stream_id == stream_id)
+    return;
+  self->stream_id = stream_id;
+  gtk_filter_changed (GTK_FILTER (self->stream_filter),
+                      stream_id == 0 ? GTK_FILTER_CHANGE_LESS_STRICT : GTK_FILTER_CHANGE_DIFFERENT);
+  update_count (self);
+  sync_from_view (self);
 }
 
 /**

@@ -20,6 +20,8 @@ GtkWidget      *ls_task_list_new          (void);
 void            ls_task_list_set_view     (LsTaskList     *self,
                                            LsTimelineView *view);
 LsTimelineView *ls_task_list_get_view     (LsTaskList     *self);
+void            ls_task_list_set_stream_filter (LsTaskList *self,
+                                                guint32     stream_id);
 /* Counts the view's records now (otherwise at most four times a second,
  * as they come; never while the view is paused). */
 void            ls_task_list_refresh      (LsTaskList     *self);

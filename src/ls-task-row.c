@@ -211,7 +211,7 @@ ls_task_row_set_figures (LsTaskRow           *self,
       && figures->state == old->state && figures->busy_us == old->busy_us
       && figures->scheduled_us == old->scheduled_us && figures->idle_us == old->idle_us
       && figures->dispatches == old->dispatches && figures->thread_id == old->thread_id
-      && figures->loop == old->loop)
+      && figures->loop == old->loop && figures->stream_id == old->stream_id)
     {
       self->figures = *figures;
       self->figures.detail = self->detail;
@@ -232,6 +232,8 @@ ls_task_row_set_figures (LsTaskRow           *self,
   CHANGED (dispatches, PROP_DISPATCHES);
   CHANGED (thread_id, PROP_THREAD_ID);
 #undef CHANGED
+  /* Not shown, but the list's stream filter looks at it. */
+  changed |= figures->stream_id != old->stream_id;
   if (figures->loop != old->loop)
     {
       /* Shown with the thread, in the same column. */

@@ -39,6 +39,8 @@ typedef struct
   guint        dispatches;    /* its spans */
   guint        n_children;    /* spans whose parent it is */
   gint         thread_id;     /* of its latest span (a child's while not recorded) */
+  guint32      stream_id;     /* the stream its latest span worked for (a child's
+                               * while not recorded); 0: a loop's own work */
   LsLoopId     loop;
   gint64       first_us;      /* its first span's start (a child's while not recorded) */
   gint64       last_us;       /* its latest end */

@@ -45,6 +45,7 @@ typedef struct
   gint64        last_child_us;
   guint64       last_child_seq;
   gint          child_tid;
+  guint32       child_stream;
   LsLoopId      child_loop;
 } TaskEntry;
 
@@ -127,6 +128,7 @@ entry_reset (TaskEntry *e)
   e->last_child_us = 0;
   e->last_child_seq = 0;
   e->child_tid = 0;
+  e->child_stream = 0;
   e->child_loop = LS_LOOP_OTHER;
 }
 
@@ -215,6 +217,7 @@ take_span (LsTaskTable    *self,
   a->category = r->category;
   a->detail = r->detail;
   a->thread_id = r->thread_id;
+  a->stream_id = r->stream_id;
   a->loop = r->loop;
   a->last_seq = r->seq;
 
@@ -229,6 +232,7 @@ take_span (LsTaskTable    *self,
       p->last_child_us = MAX (p->last_child_us, MAX (r->end_us, r->start_us));
       p->last_child_seq = r->seq;
       p->child_tid = r->thread_id;
+      p->child_stream = r->stream_id;
       p->child_loop = r->loop;
       if (p->acc.child_name == NULL)
         p->acc.child_name = r->name;
@@ -259,6 +263,7 @@ entry_figures (LsTaskTable   *self,
       f->busy_us = f->scheduled_us = f->idle_us = 0;
       f->name = f->category = f->detail = NULL;
       f->thread_id = e->child_tid;
+      f->stream_id = e->child_stream;
       f->loop = e->child_loop;
       f->first_us = e->first_child_us;
       f->last_us = e->last_child_us;

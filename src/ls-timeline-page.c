@@ -233,6 +233,7 @@ ls_timeline_page_apply_stream_filter (LsTimelinePage *self)
                  || gtk_check_button_get_active (self->all_streams_check);
 
   ls_timeline_view_set_stream_filter (self->timeline_view, all ? 0 : self->followed_stream);
+  ls_task_list_set_stream_filter (self->task_list, all ? 0 : self->followed_stream);
 }
 
 static void
@@ -279,7 +280,8 @@ on_selection_changed_cb (LsTimelinePage *self)
   char d[32];
   char n[32];
 
-  /* Another stream's span chosen (the task list) shows every stream. */
+  /* Another stream's span chosen shows every stream: the view dropped
+   * its filter, the check box and the task list follow. */
   if (ls_timeline_view_get_stream_filter (self->timeline_view) == 0 && self->followed_stream != 0
       && gtk_widget_get_visible (GTK_WIDGET (self->all_streams_check)))
     gtk_check_button_set_active (self->all_streams_check, TRUE);

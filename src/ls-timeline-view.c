@@ -2102,7 +2102,8 @@ ls_timeline_view_select_seq (LsTimelineView *self,
     seq = G_MAXUINT64;
   if (seq == self->selected_seq && (r == NULL || r->id == self->selected_task))
     return;
-  /* Another stream's span chosen (from the task list): every stream shows. */
+  /* Another stream's span chosen (by a caller that knows its seq): every
+   * stream shows. */
   if (r != NULL && record_hidden (self, r))
     self->stream_filter = 0;
   self->selected_seq = seq;

@@ -745,6 +745,84 @@ test_task_list (Fixture       *f,
   ls_test_demo_server_stop (demo);
 }
 
+/* Whether the list shows @task, with the filters as they are. */
+static gboolean
+task_shown (LsTaskList *list,
+            guint64     task)
+{
+  for (guint i = 0; i < n_shown (list); i++)
+    if (ls_task_row_get_task (shown_row (list, i)) == task)
+      return TRUE;
+  return FALSE;
+}
+
+/* Following one of several streams, the list keeps that stream's tasks
+ * and the loops' own (a parent not recorded yet goes with its child's
+ * stream), as the timeline does; "All Streams" lists them all again. */
+static void
+test_task_list_streams (Fixture       *f,
+                        gconstpointer  data)
+{
+  LsTaskList *list = ls_timeline_page_get_task_list (f->page);
+  GListModel *table = G_LIST_MODEL (ls_task_list_get_table (list));
+  GtkCheckButton *all = ls_gui_test_find_type (GTK_WIDGET (f->page), GTK_TYPE_CHECK_BUTTON);
+  gint64 t0 = g_get_monotonic_time ();
+  guint64 parent = ls_recorder_next_span_id (f->recorder);
+  guint64 frame, first, second, child;
+
+  frame = ls_recorder_add_span (f->recorder, &(LsSpan) { .name = "frame", .category = "test",
+                                                         .start_us = t0, .end_us = t0 + 10 });
+  first = ls_recorder_add_span (f->recorder, &(LsSpan) { .name = "first.read", .category = "test",
+                                                         .start_us = t0, .end_us = t0 + 20, .stream_id = 1 });
+  second = ls_recorder_add_span (f->recorder, &(LsSpan) { .name = "second.read", .category = "test",
+                                                          .start_us = t0, .end_us = t0 + 30, .stream_id = 2 });
+  child = ls_recorder_add_span (f->recorder, &(LsSpan) { .parent = parent, .name = "second.child", .category = "test",
+                                                         .start_us = t0, .end_us = t0 + 40, .stream_id = 2 });
+  g_object_set_data (G_OBJECT (f->view), "want", GUINT_TO_POINTER (4));
+  g_assert_true (ls_gui_test_wait_for (n_records_is, f));
+  ls_task_list_refresh (list);
+  g_assert_cmpuint (g_list_model_get_n_items (table), ==, 5);
+  g_assert_cmpuint (n_shown (list), ==, 5);
+  g_assert_cmpuint (ls_task_row_get_figures (ls_task_table_lookup (ls_task_list_get_table (list), parent))->stream_id,
+                    ==, 2);
+
+  ls_timeline_page_follow_stream (f->page, 1, 2);
+  g_assert_nonnull (all);
+  g_assert_false (gtk_check_button_get_active (all));
+  g_assert_cmpuint (n_shown (list), ==, 2);
+  g_assert_true (task_shown (list, frame));
+  g_assert_true (task_shown (list, first));
+  g_assert_nonnull (find_label (GTK_WIDGET (list), "2 of 5 tasks"));
+
+  ls_timeline_page_follow_stream (f->page, 2, 2);
+  g_assert_cmpuint (n_shown (list), ==, 4);
+  g_assert_false (task_shown (list, first));
+  g_assert_true (task_shown (list, frame));
+  g_assert_true (task_shown (list, second));
+  g_assert_true (task_shown (list, child));
+  g_assert_true (task_shown (list, parent));
+
+  /* The name filter and the stream's both apply. */
+  gtk_editable_set_text (ls_task_list_get_filter_entry (list), "child");
+  g_object_set_data (G_OBJECT (f->view), "want-shown", GUINT_TO_POINTER (2));
+  g_assert_true (ls_gui_test_wait_for (filter_applied, f));
+  g_assert_true (task_shown (list, child));
+  g_assert_true (task_shown (list, parent));   /* "a child's name", its label */
+  gtk_editable_set_text (ls_task_list_get_filter_entry (list), "");
+  g_object_set_data (G_OBJECT (f->view), "want-shown", GUINT_TO_POINTER (4));
+  g_assert_true (ls_gui_test_wait_for (filter_applied, f));
+
+  gtk_check_button_set_active (all, TRUE);
+  g_assert_cmpuint (n_shown (list), ==, 5);
+  g_assert_nonnull (find_label (GTK_WIDGET (list), "5 tasks"));
+  gtk_check_button_set_active (all, FALSE);
+  g_assert_cmpuint (n_shown (list), ==, 4);
+
+  /* One stream left: nothing to choose, everything listed. */
+  ls_timeline_page_follow_stream (f->page, 2, 1);
+  g_assert_cmpuint (n_shown (list), ==, 5);
+}
+
 /* Paused, the list keeps its rows while spans are recorded; live again,
  * it takes them in. A parent not recorded yet is a row, and selecting it
  * selects its children. */
@@ -833,6 +911,7 @@ main (int   argc,
   g_test_add ("/timeline-page/select", Fixture, NULL, fixture_set_up, test_select, fixture_tear_down);
   g_test_add ("/timeline-page/demo-tree", Fixture, NULL, fixture_set_up, test_demo_tree, fixture_tear_down);
   g_test_add ("/timeline-page/task-list", Fixture, NULL, fixture_set_up, test_task_list, fixture_tear_down);
+  g_test_add ("/timeline-page/task-list-streams", Fixture, NULL, fixture_set_up, test_task_list_streams, fixture_tear_down);
   g_test_add ("/timeline-page/task-list-paused", Fixture, NULL, fixture_set_up, test_task_list_paused, fixture_tear_down);
 
   return g_test_run ();
