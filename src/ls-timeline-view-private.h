@@ -27,6 +27,9 @@ double          _ls_timeline_view_get_lane_y     (LsTimelineView *self,
 double          _ls_timeline_view_get_stream_lane_y (LsTimelineView *self,
                                                      guint32         stream_id,
                                                      gboolean        nested);
+/* The label of that lane. */
+char           *_ls_timeline_view_dup_stream_lane_name (LsTimelineView *self,
+                                                        guint32         stream_id);
 double          _ls_timeline_view_time_to_x      (LsTimelineView *self,
                                                   gint64          time_us);
 /* Number of rectangles the last snapshot() drew for spans (after

@@ -98,7 +98,7 @@ struct _LsTimelineView
   guint       n_known_streams;
   guint32     stream_lanes[MAX_STREAM_LANES];  /* those with a lane now (the filter's only) */
   guint       n_stream_lanes;
-  GHashTable *stream_names;  /* stream id → its lane's name (the window's titles) */
+  GHashTable *stream_names;  /* stream id → its lane's name (the recorder's copy) */
   guint64     generation;   /* bumped when records are dropped or replaced */
   GArray     *labels;       /* of SpanLabel: this frame's names, drawn over the bars */
   gint        last_tid;     /* the last one learnt, to skip the lookup */
@@ -441,7 +441,12 @@ _ls_timeline_view_refresh (LsTimelineView *self)
     ls_timeline_view_know_streams (self, (const LsRecord *) (gpointer) fresh->data, fresh->len);
   ls_timeline_view_update_stream_lanes (self);
   if (fresh->len > 0 || generation != self->generation)
-    g_signal_emit (self, signals[RECORDS_CHANGED], 0);
+    {
+      /* The lanes' names travel with the records (a trace file has its own). */
+      g_hash_table_unref (self->stream_names);
+      self->stream_names = ls_recorder_dup_stream_names (self->recorder);
+      g_signal_emit (self, signals[RECORDS_CHANGED], 0);
+    }
   /* The selected span trimmed away: nothing is selected any more. */
   if (self->selected_seq != G_MAXUINT64 && ls_timeline_view_get_selected (self) == NULL)
     {
@@ -801,16 +806,8 @@ draw_lane_frame (LsTimelineView *self,
     }
   else
     {
-      guint32 id = self->stream_lanes[lane - N_LANES];
-      const char *name = g_hash_table_lookup (self->stream_names, GUINT_TO_POINTER (id));
-      g_autofree char *fallback = NULL;
+      g_autofree char *name = _ls_timeline_view_dup_stream_lane_name (self, self->stream_lanes[lane - N_LANES]);
 
-      if (name == NULL)
-        /* TRANSLATORS: a stream's lane on the timeline; %u is its number. */
-        name = fallback = g_strdup_printf (_("Stream %u"), id);
-      else if (g_utf8_strlen (name, -1) > 14)
-        /* The end of a path says most ("…ticks?rate=20"). */
-        name = fallback = g_strconcat ("…", g_utf8_offset_to_pointer (name, g_utf8_strlen (name, -1) - 13), NULL);
       draw_text (self, snapshot, name, 12, y + ROW0_OFFSET, fg, FALSE);
       draw_text (self, snapshot, _("on the worker"), 12, y + ROW1_OFFSET, &dim, TRUE);
     }
@@ -1932,6 +1929,7 @@ ls_timeline_view_set_recorder (LsTimelineView *self,
   self->last_tid = 0;
   self->next_seq = 0;
   self->n_known_streams = 0;
+  g_hash_table_remove_all (self->stream_names);
   /* Time zero is the recorder's: the trace's timestamps count from it. */
   if (recorder != NULL)
     {
@@ -2351,25 +2349,21 @@ ls_timeline_view_get_record_shown (LsTimelineView *self,
   return !record_hidden (self, record);
 }
 
-/**
- * ls_timeline_view_set_stream_name:
- * @name: (nullable): the name of stream @stream_id's lane ("Stream N" when
- *   none is given)
- */
-void
-ls_timeline_view_set_stream_name (LsTimelineView *self,
-                                  guint32         stream_id,
-                                  const char     *name)
+/* What stream @stream_id's lane is called: the recorder's name for it,
+ * its end when long, or "Stream N". */
+char *
+_ls_timeline_view_dup_stream_lane_name (LsTimelineView *self,
+                                        guint32         stream_id)
 {
-  g_return_if_fail (LS_IS_TIMELINE_VIEW (self));
+  const char *name = g_hash_table_lookup (self->stream_names, GUINT_TO_POINTER (stream_id));
 
-  if (g_strcmp0 (g_hash_table_lookup (self->stream_names, GUINT_TO_POINTER (stream_id)), name) == 0)
-    return;
-  if (name != NULL)
-    g_hash_table_replace (self->stream_names, GUINT_TO_POINTER (stream_id), g_strdup (name));
-  else
-    g_hash_table_remove (self->stream_names, GUINT_TO_POINTER (stream_id));
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (name == NULL)
+    /* TRANSLATORS: a stream's lane on the timeline; %u is its number. */
+    return g_strdup_printf (_("Stream %u"), stream_id);
+  if (g_utf8_strlen (name, -1) > 14)
+    /* The end of a path says most ("…ticks?rate=20"). */
+    return g_strconcat ("…", g_utf8_offset_to_pointer (name, g_utf8_strlen (name, -1) - 13), NULL);
+  return g_strdup (name);
 }
 
 /* The y of stream @stream_id's span row, or -1 when it has no lane. */

@@ -84,10 +84,5 @@ void            ls_timeline_view_set_stream_filter (LsTimelineView *self,
 guint32         ls_timeline_view_get_stream_filter (LsTimelineView *self);
 gboolean        ls_timeline_view_get_record_shown  (LsTimelineView *self,
                                                     const LsRecord *record);
-/* The name of a stream's lane (its work on the worker has a lane of its
- * own); NULL: "Stream N". */
-void            ls_timeline_view_set_stream_name   (LsTimelineView *self,
-                                                    guint32         stream_id,
-                                                    const char     *name);
 
 G_END_DECLS

@@ -245,10 +245,11 @@ ls_window_refresh_rows (LsWindow *self)
         LsStream *stream = ls_stream_page_get_stream (page);
 
         ls_stream_row_refresh (LS_STREAM_ROW (row), now);
-        /* The stream's lane on the timeline says which row it is. */
-        if (stream != NULL)
-          ls_timeline_view_set_stream_name (ls_timeline_page_get_view (self->timeline_page),
-                                            ls_stream_get_id (stream), ls_stream_page_get_title (page, NULL));
+        /* The stream's lane on the timeline (and in a trace exported)
+         * says which row it is. */
+        if (stream != NULL && self->recorder != NULL)
+          ls_recorder_set_stream_name (self->recorder, ls_stream_get_id (stream),
+                                       ls_stream_page_get_title (page, NULL));
       }
 }
 

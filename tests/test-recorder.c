@@ -615,10 +615,11 @@ test_trace_crossings_round_trip (void)
   gint me = ls_current_thread_id ();
   JsonArray *events;
   JsonObject *start = NULL, *end = NULL, *dispatch = NULL;
-  gboolean named_me = FALSE, named_poster = FALSE;
+  gboolean named_me = FALSE, named_poster = FALSE, named_stream = FALSE, read_of_stream = FALSE;
   guint skipped = 99, n_flows = 0;
 
   ls_recorder_set_thread_name (recorder, me, "UI loop");
+  ls_recorder_set_stream_name (recorder, 7, "/sse/ticks?rate=20");
   ls_recorder_add_span (recorder, &(LsSpan) {
                           .name = "bridge.post", .category = "bridge", .loop = LS_LOOP_UI,
                           .queued_us = origin + 1000, .queued_tid = 4242,
@@ -627,6 +628,7 @@ test_trace_crossings_round_trip (void)
   ls_recorder_add_span (recorder, &(LsSpan) {
                           .name = "stream.read", .category = "stream", .loop = LS_LOOP_UI,
                           .queued_us = origin + 4000, .start_us = origin + 4100, .end_us = origin + 4200,
+                          .stream_id = 7,
                         });
   ls_recorder_add_span (recorder, &(LsSpan) {
                           .name = "stress-replies", .category = "bridge", .loop = LS_LOOP_UI, .sample = TRUE,
@@ -647,6 +649,15 @@ test_trace_crossings_round_trip (void)
           named_me |= json_object_get_int_member (event, "tid") == me;
           named_poster |= json_object_get_int_member (event, "tid") == 4242;
         }
+      else if (g_str_equal (ph, "M") && g_str_equal (json_object_get_string_member (event, "name"), "stream_name"))
+        {
+          JsonObject *args = json_object_get_object_member (event, "args");
+
+          named_stream = json_object_get_int_member (args, "stream") == 7
+                         && g_str_equal (json_object_get_string_member (args, "name"), "/sse/ticks?rate=20");
+        }
+      else if (g_str_equal (ph, "X") && g_str_equal (json_object_get_string_member (event, "name"), "stream.read"))
+        read_of_stream = json_object_get_int_member (json_object_get_object_member (event, "args"), "stream") == 7;
       else if (g_str_equal (ph, "s"))
         n_flows++, start = start != NULL ? start : event;
       else if (g_str_equal (ph, "f"))
@@ -657,6 +668,7 @@ test_trace_crossings_round_trip (void)
         dispatch = event;
     }
   g_assert_true (named_me && named_poster);
+  g_assert_true (named_stream && read_of_stream);
   g_assert_cmpuint (n_flows, ==, 2);  /* the stream read waited in no other thread's queue */
   g_assert_nonnull (start);
   g_assert_nonnull (end);
@@ -685,10 +697,18 @@ test_trace_crossings_round_trip (void)
       g_assert_cmpint (a->kind, ==, b->kind);
       g_assert_cmpstr (a->name, ==, b->name);
       g_assert_cmpint (a->queued_tid, ==, b->queued_tid);
+      g_assert_cmpint (a->stream_id, ==, b->stream_id);
       g_assert_cmpint (a->sample, ==, b->sample);
       g_assert_cmpint (a->queued_us - origin, ==, b->queued_us != 0 ? b->queued_us - ls_recorder_get_origin_us (loaded) : -origin);
       g_assert_cmpint (a->start_us - origin, ==, b->start_us - ls_recorder_get_origin_us (loaded));
     }
+
+  {
+    g_autoptr(GHashTable) streams = ls_recorder_dup_stream_names (loaded);
+
+    g_assert_cmpuint (g_hash_table_size (streams), ==, 1);
+    g_assert_cmpstr (g_hash_table_lookup (streams, GUINT_TO_POINTER (7)), ==, "/sse/ticks?rate=20");
+  }
 
   /* Out again: the same events (the anonymous thread now has the name
    * the first export gave it). */

@@ -242,15 +242,20 @@ test_open_round_trip (Fixture       *f,
   guint n_arrows = 0, n_crossings = 0;
 
   g_signal_connect (f->page, "open-failed", G_CALLBACK (on_open_failed_cb), f);
-  /* A worker span (its thread learnt as the worker's), five crossings from
-   * it to the UI loop 200 ms apart, guards and counters. */
+  /* A stream's span on the worker (its thread learnt as the worker's) and
+   * its name, five crossings from it to the UI loop 200 ms apart, guards
+   * and counters. */
+  ls_recorder_set_stream_name (f->recorder, 3, "/sse/ticks");
   ls_recorder_add_span (f->recorder, &(LsSpan) { .name = "stream.read", .category = "stream",
-                                                 .loop = LS_LOOP_WORKER, .start_us = t0, .end_us = t0 + 10 });
+                                                 .loop = LS_LOOP_WORKER, .start_us = t0, .end_us = t0 + 10,
+                                                 .stream_id = 3 });
   for (guint i = 0; i < 5; i++)
     add_crossing (f->recorder, t0 + (i + 1) * 200000, 1500 + i * 1000, LS_LOOP_UI, ls_current_thread_id () + 1);
   ls_recorder_add_guard (f->recorder, "guard: wrong thread", LS_LOOP_UI, "a reason");
   ls_recorder_add_counter (f->recorder, "UI loop lag (µs)", LS_LOOP_UI, 300);
   export_to (f, f->recorder, first);
+  /* Renamed since: the file keeps the name it was exported with. */
+  ls_recorder_set_stream_name (f->recorder, 3, "/sse/llm");
 
   ls_timeline_page_open_file (f->page, file);
   g_assert_true (ls_gui_test_wait_for (shows_other_recorder, f));
@@ -259,6 +264,13 @@ test_open_round_trip (Fixture       *f,
   g_assert_false (ls_timeline_view_get_live (f->view));
   g_assert_cmpuint (_ls_timeline_view_get_n_records (f->view), ==, 1 + 5 + 2);
   g_assert_nonnull (find_label (GTK_WIDGET (f->page), "Trace file “first.json”, read-only: 8 records"));
+  /* The stream's work has its lane, under the name the file gives it. */
+  g_assert_cmpfloat (_ls_timeline_view_get_stream_lane_y (f->view, 3, FALSE), >, 0);
+  {
+    g_autofree char *lane = _ls_timeline_view_dup_stream_lane_name (f->view, 3);
+
+    g_assert_cmpstr (lane, ==, "/sse/ticks");
+  }
 
   /* The posting thread ran no span: its crossings come from "other". The
    * range shows everything: five arrows, apart. */
@@ -282,6 +294,11 @@ test_open_round_trip (Fixture       *f,
   ls_timeline_view_set_live (f->view, TRUE);
   g_assert_true (ls_timeline_view_get_recorder (f->view) == f->recorder);
   g_assert_null (find_label (GTK_WIDGET (f->page), "Trace file"));
+  {
+    g_autofree char *lane = _ls_timeline_view_dup_stream_lane_name (f->view, 3);
+
+    g_assert_cmpstr (lane, ==, "/sse/llm");
+  }
 }
 
 typedef struct

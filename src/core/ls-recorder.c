@@ -85,6 +85,7 @@ struct _LsRecorder
   GPtrArray       *parked;       /* under lock: details overwritten while borrowed */
   guint64          next_span_id; /* atomic */
   GHashTable      *thread_names; /* tid → name, under lock */
+  GHashTable      *stream_names; /* stream id → name, under lock */
   gint64           origin_us;
   gint64           origin_real_us;
 };
@@ -160,6 +161,7 @@ ls_recorder_finalize (GObject *object)
     }
   g_ptr_array_unref (self->parked);
   g_hash_table_unref (self->thread_names);
+  g_hash_table_unref (self->stream_names);
   pthread_mutex_destroy (&self->lock);
 
   G_OBJECT_CLASS (ls_recorder_parent_class)->finalize (object);
@@ -177,6 +179,7 @@ ls_recorder_init (LsRecorder *self)
   pthread_mutex_init (&self->lock, NULL);
   self->next_span_id = 1;
   self->thread_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->stream_names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->parked = g_ptr_array_new_with_free_func (g_free);
   self->origin_us = g_get_monotonic_time ();
   self->origin_real_us = g_get_real_time ();
@@ -781,6 +784,30 @@ ls_recorder_set_thread_name (LsRecorder *self,
   pthread_mutex_unlock (&self->lock);
 }
 
+/**
+ * ls_recorder_set_stream_name:
+ * @stream_id: a stream's id (ls_stream_get_id()), not 0
+ * @name: (nullable): what to call its work (its row in the window, with no
+ *   secret in it), or NULL to forget it
+ *
+ * Exported with the trace and read back by an import. Any thread.
+ */
+void
+ls_recorder_set_stream_name (LsRecorder *self,
+                             guint32     stream_id,
+                             const char *name)
+{
+  g_return_if_fail (LS_IS_RECORDER (self));
+  g_return_if_fail (stream_id != 0);
+
+  pthread_mutex_lock (&self->lock);
+  if (name != NULL)
+    g_hash_table_replace (self->stream_names, GUINT_TO_POINTER (stream_id), g_strdup (name));
+  else
+    g_hash_table_remove (self->stream_names, GUINT_TO_POINTER (stream_id));
+  pthread_mutex_unlock (&self->lock);
+}
+
 gint64
 ls_recorder_get_origin_us (LsRecorder *self)
 {
@@ -798,20 +825,37 @@ ls_recorder_get_origin_real_us (LsRecorder *self)
   return self->origin_real_us;
 }
 
+/* A copy of @names (integer keys, string values), under the lock. */
+static GHashTable *
+dup_names (LsRecorder *self,
+           GHashTable *names)
+{
+  GHashTable *copy = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  pthread_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, names);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (copy, key, g_strdup (value));
+  pthread_mutex_unlock (&self->lock);
+  return copy;
+}
+
 /* Returns: (transfer full): tid → name, a copy taken under the lock. */
 GHashTable *
 ls_recorder_dup_thread_names (LsRecorder *self)
 {
-  GHashTable *names = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  GHashTableIter iter;
-  gpointer key, value;
+  g_return_val_if_fail (LS_IS_RECORDER (self), NULL);
 
-  g_return_val_if_fail (LS_IS_RECORDER (self), names);
+  return dup_names (self, self->thread_names);
+}
 
-  pthread_mutex_lock (&self->lock);
-  g_hash_table_iter_init (&iter, self->thread_names);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (names, key, g_strdup (value));
-  pthread_mutex_unlock (&self->lock);
-  return names;
+/* Returns: (transfer full): stream id → name, a copy taken under the lock. */
+GHashTable *
+ls_recorder_dup_stream_names (LsRecorder *self)
+{
+  g_return_val_if_fail (LS_IS_RECORDER (self), NULL);
+
+  return dup_names (self, self->stream_names);
 }

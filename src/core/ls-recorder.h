@@ -141,6 +141,10 @@ GArray     *ls_recorder_snapshot_since (LsRecorder    *self,
 void        ls_recorder_set_thread_name (LsRecorder   *self,
                                          gint          thread_id,
                                          const char   *name);
+void        ls_recorder_set_stream_name (LsRecorder   *self,
+                                         guint32       stream_id,
+                                         const char   *name);
+GHashTable *ls_recorder_dup_stream_names (LsRecorder  *self);
 void        ls_record_clear            (LsRecord      *record);
 gint        ls_current_thread_id       (void);
 

@@ -204,6 +204,8 @@ append_record (GString        *out,
         g_string_append (out, ",\"sample\":true");
       if (record->value != 0)
         append_member_int (out, ",\"items\":", record->value);
+      if (record->stream_id != 0)
+        append_member_int (out, ",\"stream\":", record->stream_id);
       if (record->detail != NULL)
         {
           detail = ls_record_dup_detail (record, include_secrets);
@@ -276,6 +278,7 @@ ls_trace_export (LsRecorder         *self,
 {
   gboolean include_secrets = (flags & LS_TRACE_EXPORT_INCLUDE_SECRETS) != 0;
   g_autoptr(GHashTable) names = NULL;
+  g_autoptr(GHashTable) stream_names = NULL;
   g_autoptr(GString) text = NULL;
   g_autofree LsRecord *chunk = NULL;
   LsRecorderReader reader;
@@ -295,6 +298,7 @@ ls_trace_export (LsRecorder         *self,
 
   origin_us = ls_recorder_get_origin_us (self);
   names = ls_recorder_dup_thread_names (self);
+  stream_names = ls_recorder_dup_stream_names (self);
   text = g_string_sized_new (EXPORT_FLUSH_BYTES + 4096);
   chunk = g_new (LsRecord, LS_RECORDER_CHUNK);
 
@@ -306,6 +310,15 @@ ls_trace_export (LsRecorder         *self,
     {
       g_string_append_printf (text, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
                               pid, GPOINTER_TO_INT (key));
+      append_json_string (text, value);
+      g_string_append (text, "}}");
+    }
+  /* Our own metadata: what the spans' args.stream stand for. */
+  g_hash_table_iter_init (&iter, stream_names);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_string_append_printf (text, ",\n{\"name\":\"stream_name\",\"ph\":\"M\",\"pid\":%d,\"args\":{\"stream\":%u,\"name\":",
+                              pid, GPOINTER_TO_UINT (key));
       append_json_string (text, value);
       g_string_append (text, "}}");
     }
@@ -549,7 +562,7 @@ import_event (ImportState *state,
   JsonObject *args = args_node != NULL && JSON_NODE_HOLDS_OBJECT (args_node)
                      ? json_node_get_object (args_node) : NULL;
   LsRecord record = { 0 };
-  gint64 ts = 0, dur = 0, tid = 0, value = 0;
+  gint64 ts = 0, dur = 0, tid = 0, value = 0, stream = 0;
 
   if (phase == NULL || !import_int (event, "ts", &ts))
     {
@@ -561,6 +574,16 @@ import_event (ImportState *state,
                                                      MIN (strlen (import_string (args, "name")), IMPORT_MAX_NAME));
 
           ls_recorder_set_thread_name (self, (gint) CLAMP (tid, G_MININT, G_MAXINT), name);
+          state->imported++;
+        }
+      else if (g_strcmp0 (phase, "M") == 0 && g_strcmp0 (import_string (event, "name"), "stream_name") == 0
+               && import_int (args, "stream", &stream) && stream > 0 && stream <= G_MAXUINT32
+               && import_string (args, "name") != NULL)
+        {
+          g_autofree char *name = g_utf8_make_valid (import_string (args, "name"),
+                                                     MIN (strlen (import_string (args, "name")), IMPORT_MAX_NAME));
+
+          ls_recorder_set_stream_name (self, (guint32) stream, name);
           state->imported++;
         }
       else if (g_strcmp0 (phase, "M") != 0)
@@ -610,6 +633,8 @@ import_event (ImportState *state,
         import_int (args, "id", &task);
       import_int (args, "parent", &parent);
       import_int (args, "items", &items);
+      if (import_int (args, "stream", &stream) && stream > 0 && stream <= G_MAXUINT32)
+        record.stream_id = (guint32) stream;
       record.id = (guint64) task;
       record.parent_id = (guint64) parent;
       record.value = items;
