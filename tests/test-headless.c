@@ -200,15 +200,16 @@ test_post_and_raw_escaping (void)
 static void
 test_files_and_trace (void)
 {
-  g_autofree char *url = demo_url ("/sse/ticks?count=20&rate=0");
+  g_autofree char *url = demo_url ("/sse/ticks?count=20&rate=0&api_key=hunter2");
   g_autofree char *dir = g_dir_make_tmp ("ls-headless-XXXXXX", NULL);
   g_autofree char *events_path = g_build_filename (dir, "events.jsonl", NULL);
   g_autofree char *trace_path = g_build_filename (dir, "trace.json", NULL);
+  g_autofree char *trace_text = NULL;
   g_autofree char *events = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   JsonArray *trace_events;
-  guint reads = 0, thread_names = 0;
+  guint reads = 0, thread_names = 0, stream_names = 0;
   LsHeadlessRun run = { 0 };
 
   ls_test_run_headless (&run, LS_HEADLESS_RUN_JSON_LINES,
@@ -227,13 +228,28 @@ test_files_and_trace (void)
       JsonObject *event = json_array_get_object_element (trace_events, i);
       const char *ph = json_object_get_string_member (event, "ph");
 
-      if (g_str_equal (ph, "M"))
+      if (g_str_equal (ph, "M") && g_str_equal (json_object_get_string_member (event, "name"), "thread_name"))
         thread_names++;
+      else if (g_str_equal (ph, "M") && g_str_equal (json_object_get_string_member (event, "name"), "stream_name"))
+        {
+          JsonObject *args = json_object_get_object_member (event, "args");
+
+          /* The stream's work named after its URL, the key masked. */
+          g_assert_cmpint (json_object_get_int_member (args, "stream"), ==, 1);
+          g_assert_nonnull (strstr (json_object_get_string_member (args, "name"), "/sse/ticks?count=20"));
+          stream_names++;
+        }
       else if (g_str_equal (ph, "X") && g_str_equal (json_object_get_string_member (event, "name"), "stream.read"))
-        reads++;
+        {
+          g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (event, "args"), "stream"), ==, 1);
+          reads++;
+        }
     }
   g_assert_cmpuint (thread_names, >=, 2);
+  g_assert_cmpuint (stream_names, ==, 1);
   g_assert_cmpuint (reads, >=, 1);
+  g_assert_true (g_file_get_contents (trace_path, &trace_text, NULL, NULL));
+  g_assert_null (strstr (trace_text, "hunter2"));
   ls_headless_run_clear (&run);
   g_unlink (events_path);
   g_unlink (trace_path);

@@ -389,6 +389,12 @@ ls_headless_main (int    argc,
     }
   else
     h.stream = ls_stream_new (h.bridge, h.args.options, h.store, 1);
+  /* The trace names the stream's work after its URL, secrets masked. */
+  {
+    g_autofree char *name = ls_redact_url (h.args.options->url);
+
+    ls_recorder_set_stream_name (h.recorder, ls_stream_get_id (h.stream), name);
+  }
   g_signal_connect (h.stream, "progress", G_CALLBACK (on_progress), &h);
   g_signal_connect (h.stream, "notify::state", G_CALLBACK (on_stream_state), &h);
   sigint_id = ls_unix_signal_add_named (SIGINT, "headless.sigint", on_signal, &h);
