@@ -455,15 +455,14 @@ on_filter_changed_cb (LsTaskList *self)
   sync_from_view (self);
 }
 
-/* As the timeline filters its spans: the loops' own work stays. */
+/* As the timeline filters its spans. */
 static gboolean
 row_in_stream (gpointer item,
                gpointer user_data)
 {
   LsTaskList *self = user_data;
-  guint32 stream_id = ls_task_row_get_figures (item)->stream_id;
 
-  return self->stream_id == 0 || stream_id == 0 || stream_id == self->stream_id;
+  return ls_timeline_stream_filter_keeps (self->stream_id, ls_task_row_get_figures (item)->stream_id);
 }
 
 static void

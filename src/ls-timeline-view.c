@@ -206,7 +206,7 @@ static inline gboolean
 record_hidden (const LsTimelineView *self,
                const LsRecord       *r)
 {
-  return self->stream_filter != 0 && r->stream_id != 0 && r->stream_id != self->stream_filter;
+  return !ls_timeline_stream_filter_keeps (self->stream_filter, r->stream_id);
 }
 
 double
@@ -442,9 +442,17 @@ _ls_timeline_view_refresh (LsTimelineView *self)
   ls_timeline_view_update_stream_lanes (self);
   if (fresh->len > 0 || generation != self->generation)
     {
-      /* The lanes' names travel with the records (a trace file has its own). */
-      g_hash_table_unref (self->stream_names);
-      self->stream_names = ls_recorder_dup_stream_names (self->recorder);
+      /* The lanes' names travel with the records (a trace file has its
+       * own): those of the few streams that may have a lane, not every
+       * name under the lock the recorder's writers take. */
+      g_hash_table_remove_all (self->stream_names);
+      for (guint k = 0; k < self->n_known_streams; k++)
+        {
+          char *name = ls_recorder_dup_stream_name (self->recorder, self->known_streams[k]);
+
+          if (name != NULL)
+            g_hash_table_insert (self->stream_names, GUINT_TO_POINTER (self->known_streams[k]), name);
+        }
       g_signal_emit (self, signals[RECORDS_CHANGED], 0);
     }
   /* The selected span trimmed away: nothing is selected any more. */

@@ -82,6 +82,15 @@ char           *ls_timeline_view_show_event_path (LsTimelineView *self,
 void            ls_timeline_view_set_stream_filter (LsTimelineView *self,
                                                     guint32         stream_id);
 guint32         ls_timeline_view_get_stream_filter (LsTimelineView *self);
+/* The filter's rule, for the timeline and its task list alike: while
+ * following stream @followed (0: every stream), work of @stream_id is
+ * shown when it is that stream's or a loop's own (@stream_id 0). */
+static inline gboolean
+ls_timeline_stream_filter_keeps (guint32 followed,
+                                 guint32 stream_id)
+{
+  return followed == 0 || stream_id == 0 || stream_id == followed;
+}
 gboolean        ls_timeline_view_get_record_shown  (LsTimelineView *self,
                                                     const LsRecord *record);
 

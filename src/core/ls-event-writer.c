@@ -613,27 +613,41 @@ write_capture_event_cb (const LsEventView *view,
 #define OUT_PUT_LITERAL(w, lit) \
   G_STMT_START { memcpy ((w)->buf + (w)->len, "" lit, sizeof (lit) - 1); (w)->len += sizeof (lit) - 1; } G_STMT_END
 
-/* An event line outside a capture, nearly every line of a run: room for
- * the whole line reserved once, the fixed parts as single literals. */
-static void
-write_plain_event (LsEventWriter     *w,
-                   const LsEventView *view)
+/* An event's fields, ,"type":…[,"valid":…],"id":…,"data":…, with room
+ * for all of them and the line's closing "}\n" reserved once (the strings
+ * escaped at worst six bytes for one), the literals put without a check
+ * each. */
+static inline void
+out_event_fields (LsEventWriter     *w,
+                  const LsEventView *view)
 {
-  /* {"seq":…,"kind":"event","type":…,"valid":true,"id":…,"data":…}\n
-   * with the strings escaped at worst six bytes for one. */
-  out_reserve (w, 96 + sizeof w->seq_text + sizeof w->time_text
-                  + 6 * (view->type_len + view->id_len + view->data_len));
-  OUT_PUT_LITERAL (w, "{\"seq\":");
-  out_seq (w, view->seq);
-  out_time (w, view->time_us);
-  OUT_PUT_LITERAL (w, ",\"kind\":\"event\",\"type\":");
+  out_reserve (w, 64 + 6 * (view->type_len + view->id_len + view->data_len));
+  OUT_PUT_LITERAL (w, ",\"type\":");
   out_json_string (w, view->type, view->type_len);
-  if (view->type_len == 6 && memcmp (view->type, "ndjson", 6) == 0)
+  if (view->kind == LS_EVENT_KIND_INVALID)
+    OUT_PUT_LITERAL (w, ",\"valid\":false");
+  else if (view->type_len == 6 && memcmp (view->type, "ndjson", 6) == 0)
     OUT_PUT_LITERAL (w, ",\"valid\":true");
   OUT_PUT_LITERAL (w, ",\"id\":");
   out_json_string (w, view->id, view->id_len);
   OUT_PUT_LITERAL (w, ",\"data\":");
   out_json_string (w, view->data, view->data_len);
+}
+
+/* An event line outside a capture, nearly every line of a run: its kind
+ * a literal, nothing asked of the read log. */
+static void
+write_plain_event (LsEventWriter     *w,
+                   const LsEventView *view)
+{
+  /* Room for the seq and time fields and the closing brace, the fields'
+   * own reserved by out_event_fields(). */
+  out_reserve (w, 32 + sizeof w->seq_text + sizeof w->time_text);
+  OUT_PUT_LITERAL (w, "{\"seq\":");
+  out_seq (w, view->seq);
+  out_time (w, view->time_us);
+  OUT_PUT_LITERAL (w, ",\"kind\":\"event\"");
+  out_event_fields (w, view);
   OUT_PUT_LITERAL (w, "}\n");
 }
 
@@ -677,16 +691,7 @@ write_event_cb (const LsEventView *view,
     {
     case LS_EVENT_KIND_EVENT:
     case LS_EVENT_KIND_INVALID:
-      OUT_LITERAL (w, ",\"type\":");
-      out_json_string (w, view->type, view->type_len);
-      if (view->kind == LS_EVENT_KIND_INVALID)
-        OUT_LITERAL (w, ",\"valid\":false");
-      else if (view->type_len == 6 && memcmp (view->type, "ndjson", 6) == 0)
-        OUT_LITERAL (w, ",\"valid\":true");
-      OUT_LITERAL (w, ",\"id\":");
-      out_json_string (w, view->id, view->id_len);
-      OUT_LITERAL (w, ",\"data\":");
-      out_json_string (w, view->data, view->data_len);
+      out_event_fields (w, view);
       if (w->read_log != NULL && view->wire_size != 0)
         {
           OUT_LITERAL (w, ",\"wire_size\":");

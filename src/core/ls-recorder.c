@@ -801,11 +801,27 @@ ls_recorder_set_stream_name (LsRecorder *self,
   g_return_if_fail (stream_id != 0);
 
   pthread_mutex_lock (&self->lock);
-  if (name != NULL)
-    g_hash_table_replace (self->stream_names, GUINT_TO_POINTER (stream_id), g_strdup (name));
-  else
+  /* The window says it again every second: the same name is kept as is. */
+  if (name == NULL)
     g_hash_table_remove (self->stream_names, GUINT_TO_POINTER (stream_id));
+  else if (g_strcmp0 (g_hash_table_lookup (self->stream_names, GUINT_TO_POINTER (stream_id)), name) != 0)
+    g_hash_table_replace (self->stream_names, GUINT_TO_POINTER (stream_id), g_strdup (name));
   pthread_mutex_unlock (&self->lock);
+}
+
+/* Returns: (transfer full) (nullable): the name of stream @stream_id. */
+char *
+ls_recorder_dup_stream_name (LsRecorder *self,
+                             guint32     stream_id)
+{
+  char *name;
+
+  g_return_val_if_fail (LS_IS_RECORDER (self), NULL);
+
+  pthread_mutex_lock (&self->lock);
+  name = g_strdup (g_hash_table_lookup (self->stream_names, GUINT_TO_POINTER (stream_id)));
+  pthread_mutex_unlock (&self->lock);
+  return name;
 }
 
 gint64

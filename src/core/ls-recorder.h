@@ -145,6 +145,8 @@ void        ls_recorder_set_stream_name (LsRecorder   *self,
                                          guint32       stream_id,
                                          const char   *name);
 GHashTable *ls_recorder_dup_stream_names (LsRecorder  *self);
+char       *ls_recorder_dup_stream_name (LsRecorder   *self,
+                                         guint32       stream_id);
 void        ls_record_clear            (LsRecord      *record);
 gint        ls_current_thread_id       (void);
 
