@@ -68,6 +68,13 @@ test_redact_table (void)
     { NULL, "http://h/p?client_secret=a&password=b&sig=c", "http://h/p?client_secret=[redacted]&password=[redacted]&sig=[redacted]" },
     { NULL, "http://h/p?n=1&keyword=x&empty_token=", "http://h/p?n=1&keyword=x&empty_token=" },
     { NULL, "/sse/ticks?count=5&key=k", "/sse/ticks?count=5&key=[redacted]" },
+    /* Token counts are not tokens; a token beside them still is. */
+    { NULL, "/sse/llm?tokens=200&max_tokens=64&maxTokens=8&n-tokens=1",
+      "/sse/llm?tokens=200&max_tokens=64&maxTokens=8&n-tokens=1" },
+    { NULL, "http://h/p?tokens=2&tokenset=a&tokens2=b&token_s=c&id_token=d",
+      "http://h/p?tokens=2&tokenset=[redacted]&tokens2=[redacted]&token_s=[redacted]&id_token=[redacted]" },
+    { "X-Max-Tokens", "64", "64" },
+    { "X-Tokens-Token", "t", "[redacted]" },
     { NULL, "http://h/a@b?x=1", "http://h/a@b?x=1" },
     { "", "GET https://u:p@h/x?token=t\nAuthorization: Bearer b\nAccept: */*",
       "GET https://[redacted]@h/x?token=[redacted]\nAuthorization: Bearer [redacted]\nAccept: */*" },

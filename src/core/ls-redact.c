@@ -46,8 +46,31 @@ equals_ci (const char *str,
   return strlen (word) == len && g_ascii_strncasecmp (str, word, len) == 0;
 }
 
-/* Whether @name (@len bytes) is one of @exact or contains one of @parts,
- * ignoring case. */
+/* "token" anywhere in @name, except as the plural word "tokens": LLM
+ * endpoints take counts such as tokens=200 or max_tokens=64, and a count
+ * shown as [redacted] hides what the request asked for. */
+static gboolean
+contains_token_ci (const char *name,
+                   gsize       len)
+{
+  static const gsize n = sizeof "token" - 1;
+
+  for (gsize i = 0; i + n <= len; i++)
+    {
+      gsize after = i + n;
+
+      if (g_ascii_strncasecmp (name + i, "token", n) != 0)
+        continue;
+      if (after < len && g_ascii_tolower (name[after]) == 's' &&
+          (after + 1 == len || !g_ascii_isalnum (name[after + 1])))
+        continue;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether @name (@len bytes) is one of @exact, contains one of @parts or
+ * a "token" (see above), ignoring case. */
 static gboolean
 matches_names (const char         *name,
                gsize               len,
@@ -62,7 +85,7 @@ matches_names (const char         *name,
   for (gsize i = 0; i < n_parts; i++)
     if (contains_ci (name, len, parts[i]))
       return TRUE;
-  return FALSE;
+  return contains_token_ci (name, len);
 }
 
 static gboolean
@@ -73,7 +96,7 @@ is_secret_header_n (const char *name,
     "authorization", "proxy-authorization", "cookie", "set-cookie", "cookie2", "set-cookie2",
   };
   static const char * const parts[] = {
-    "api-key", "api_key", "apikey", "token", "secret", "password", "passwd", "credential",
+    "api-key", "api_key", "apikey", "secret", "password", "passwd", "credential",
   };
 
   return matches_names (name, len, exact, G_N_ELEMENTS (exact), parts, G_N_ELEMENTS (parts)) ||
@@ -96,8 +119,7 @@ is_secret_param_n (const char *name,
     "key", "pwd", "pass", "sig", "auth", "authorization", "session", "sessionid", "sid", "jwt",
   };
   static const char * const parts[] = {
-    "apikey", "api_key", "api-key", "token", "secret", "password", "passwd", "signature",
-    "credential",
+    "apikey", "api_key", "api-key", "secret", "password", "passwd", "signature", "credential",
   };
 
   return matches_names (name, len, exact, G_N_ELEMENTS (exact), parts, G_N_ELEMENTS (parts)) ||
