@@ -326,36 +326,44 @@ weak_ref_free (GWeakRef *weak)
 }
 
 /* A window waiting for the demo server to listen, and what it will
- * stream: the tick stream, or a replay's path. */
+ * stream: the tick stream, a replay, or a request for a path. */
 typedef struct
 {
-  GWeakRef        window;
-  char           *path;     /* NULL: the tick stream */
-  LsStreamFormat  format;
+  GWeakRef         window;
+  LsStreamOptions *request;   /* its URL a path on the server; NULL: the tick stream */
+  gboolean         replay;    /* request is a replay's, in a row of its own */
 } DemoWaiting;
 
 static void
 demo_waiting_free (DemoWaiting *waiting)
 {
   g_weak_ref_clear (&waiting->window);
-  g_free (waiting->path);
+  g_clear_pointer (&waiting->request, ls_stream_options_free);
   g_free (waiting);
 }
 
 static void
-start_window_on_demo (LsWindow     *window,
-                      LsDemoServer *server,
-                      const char   *path,
-                      LsStreamFormat format)
+start_window_on_demo (LsWindow              *window,
+                      LsDemoServer          *server,
+                      const LsStreamOptions *request,
+                      gboolean               replay)
 {
-  if (path == NULL)
-    ls_window_start_demo (window, ls_demo_server_get_base_uri (server));
-  else
-    {
-      g_autofree char *url = g_strconcat (ls_demo_server_get_base_uri (server), path, NULL);
+  const char *base_uri = ls_demo_server_get_base_uri (server);
+  g_autoptr(LsStreamOptions) on_server = NULL;
 
-      ls_window_start_replay (window, url, format);
+  if (request == NULL)
+    {
+      ls_window_start_demo (window, base_uri);
+      return;
     }
+
+  on_server = ls_stream_options_copy (request);
+  g_free (on_server->url);
+  on_server->url = g_strconcat (base_uri, request->url, NULL);
+  if (replay)
+    ls_window_start_replay (window, on_server->url, on_server->format);
+  else
+    ls_window_load_request (window, on_server, TRUE);
 }
 
 /* The demo server listens (on its own thread): point the windows that
@@ -390,7 +398,7 @@ on_demo_server_started_cb (GObject      *source,
       g_autoptr(LsWindow) window = g_weak_ref_get (&w->window);
 
       if (window != NULL)
-        start_window_on_demo (window, server, w->path, w->format);
+        start_window_on_demo (window, server, w->request, w->replay);
     }
   g_list_free_full (waiting, (GDestroyNotify) demo_waiting_free);
 }
@@ -433,26 +441,26 @@ ls_application_ensure_demo_server (LsApplication *self)
   return FALSE;
 }
 
-/* @window streams @path (NULL: the tick stream) from the demo server, at
- * once or when it listens. */
+/* @window streams @request (NULL: the tick stream), whose URL is a path
+ * on the demo server, at once or when the server listens. */
 static void
-ls_application_connect_demo_path (LsApplication  *self,
-                                  LsWindow       *window,
-                                  const char     *path,
-                                  LsStreamFormat  format)
+ls_application_connect_demo_request (LsApplication         *self,
+                                     LsWindow              *window,
+                                     const LsStreamOptions *request,
+                                     gboolean               replay)
 {
   DemoWaiting *waiting;
 
   if (ls_application_ensure_demo_server (self))
     {
-      start_window_on_demo (window, self->demo_server, path, format);
+      start_window_on_demo (window, self->demo_server, request, replay);
       return;
     }
 
   waiting = g_new0 (DemoWaiting, 1);
   g_weak_ref_init (&waiting->window, window);
-  waiting->path = g_strdup (path);
-  waiting->format = format;
+  waiting->request = request != NULL ? ls_stream_options_copy (request) : NULL;
+  waiting->replay = replay;
   self->demo_waiting = g_list_append (self->demo_waiting, waiting);
 }
 
@@ -473,7 +481,7 @@ ls_application_connect_demo (LsApplication *self,
   if (self->engine_error != NULL || self->quitting)
     return;
 
-  ls_application_connect_demo_path (self, window, NULL, LS_STREAM_FORMAT_AUTO);
+  ls_application_connect_demo_request (self, window, NULL, FALSE);
 }
 
 /**
@@ -491,7 +499,7 @@ ls_application_connect_replay (LsApplication *self,
                                LsReplay      *replay,
                                double         speed)
 {
-  g_autofree char *path = NULL;
+  g_autoptr(LsStreamOptions) request = NULL;
 
   g_return_if_fail (LS_IS_APPLICATION (self));
   g_return_if_fail (LS_IS_WINDOW (window));
@@ -501,8 +509,10 @@ ls_application_connect_replay (LsApplication *self,
     return;
 
   ls_application_ensure_demo_server (self);
-  path = ls_demo_server_add_replay (self->demo_server, replay, speed);
-  ls_application_connect_demo_path (self, window, path, ls_replay_get_format (replay));
+  request = ls_stream_options_new (NULL);
+  request->url = ls_demo_server_add_replay (self->demo_server, replay, speed);
+  request->format = ls_replay_get_format (replay);
+  ls_application_connect_demo_request (self, window, request, TRUE);
 }
 
 static LsWindow *
@@ -673,7 +683,10 @@ ls_application_command_line (GApplication            *app,
   else
     window = LS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (self)));
 
-  if (request != NULL)
+  /* --demo /sse/llm: that path on the demo server, as in headless mode. */
+  if (request != NULL && demo && request->url[0] == '/')
+    ls_application_connect_demo_request (self, window, request, FALSE);
+  else if (request != NULL)
     ls_window_load_request (window, request, TRUE);
   else if (replay != NULL)
     {

@@ -120,6 +120,16 @@ ls_gui_test_run_steps (GApplication    *app,
                        guint            n_steps,
                        gpointer         run)
 {
+  ls_gui_test_run_steps_argv (app, NULL, steps, n_steps, run);
+}
+
+void
+ls_gui_test_run_steps_argv (GApplication       *app,
+                            const char * const *argv,
+                            const LsGuiStep    *steps,
+                            guint               n_steps,
+                            gpointer            run)
+{
   Script script = {
     .app = app,
     .steps = steps,
@@ -131,7 +141,7 @@ ls_gui_test_run_steps (GApplication    *app,
   script.step_start_us = g_get_monotonic_time ();
   script.poll_id = g_timeout_add (POLL_INTERVAL_MS, script_poll_cb, &script);
 
-  status = g_application_run (app, 0, NULL);
+  status = g_application_run (app, argv != NULL ? (int) g_strv_length ((char **) argv) : 0, (char **) argv);
 
   g_clear_handle_id (&script.poll_id, g_source_remove);
   if (script.stuck_at != NULL)

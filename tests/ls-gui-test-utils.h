@@ -30,6 +30,13 @@ void     ls_gui_test_run_steps (GApplication     *app,
                                 const LsGuiStep  *steps,
                                 guint             n_steps,
                                 gpointer          run);
+/* ls_gui_test_run_steps() with a command line (@argv[0] the program's
+ * name, NULL-terminated) given to g_application_run(). */
+void     ls_gui_test_run_steps_argv (GApplication       *app,
+                                     const char * const *argv,
+                                     const LsGuiStep    *steps,
+                                     guint               n_steps,
+                                     gpointer            run);
 /* main() of a GUI test that is one test, @path running @func:
  * ls_gui_test_init() (skipping it without a display), then g_test_run(). */
 int      ls_gui_test_main      (int              *argc,

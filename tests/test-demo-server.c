@@ -632,10 +632,12 @@ test_ndjson (Fixture       *fixture,
 }
 
 /* Checks an LLM stream: every data line but the last is a chunk object, the
- * last is [DONE]; returns the concatenated content. */
+ * last is [DONE], with `id: done` before it when @done_id (a GET's) and no
+ * other field; returns the concatenated content. */
 static char *
-check_llm_stream (Fetch *fetch,
-                  guint  expected_tokens)
+check_llm_stream (Fetch    *fetch,
+                  guint     expected_tokens,
+                  gboolean  done_id)
 {
   g_auto(GStrv) lines = g_strsplit (fetch->body->str, "\n", -1);
   GString *content = g_string_new (NULL);
@@ -643,7 +645,7 @@ check_llm_stream (Fetch *fetch,
   gboolean done = FALSE, stopped = FALSE;
 
   assert_clean_sse (fetch);
-  g_assert_true (g_str_has_suffix (fetch->body->str, "data: [DONE]\n\n"));
+  g_assert_true (g_str_has_suffix (fetch->body->str, done_id ? "\n\nid: done\ndata: [DONE]\n\n" : "\n\ndata: [DONE]\n\n"));
 
   for (i = 0; lines[i] != NULL; i++)
     {
@@ -651,7 +653,7 @@ check_llm_stream (Fetch *fetch,
       g_autoptr(GError) error = NULL;
       JsonObject *choice, *delta;
 
-      if (lines[i][0] == '\0')
+      if (lines[i][0] == '\0' || (done_id && g_str_equal (lines[i], "id: done")))
         continue;
       g_assert_true (g_str_has_prefix (lines[i], "data: "));
       g_assert_false (done);
@@ -702,11 +704,26 @@ test_llm (Fixture       *fixture,
   g_autofree char *get_content = NULL;
   guint i;
 
-  post_content = check_llm_stream (post, 12);
+  post_content = check_llm_stream (post, 12, FALSE);
   g_assert_true (g_str_has_prefix (post_content, "You said: hello \"quoted\" loopscope."));
 
-  get_content = check_llm_stream (get, 5);
+  get_content = check_llm_stream (get, 5, TRUE);
   g_assert_cmpstr (get_content, ==, "You said: hi.");
+
+  /* The GET's reconnect after the whole answer: done, not a second answer.
+   * Any other Last-Event-ID (a drop before the end had none) starts again. */
+  {
+    g_autoptr(Fetch) done = fetch_sync (fixture, "GET", "/llm?interval_ms=1&max_tokens=5&prompt=hi", "done", NULL);
+    g_autoptr(Fetch) other = fetch_sync (fixture, "GET", "/llm?interval_ms=1&max_tokens=2&prompt=hi", "7", NULL);
+    g_autoptr(Fetch) anthropic = get_sync (fixture, "/llm?interval_ms=1&max_tokens=2&style=anthropic");
+
+    g_assert_cmpuint (done->status, ==, SOUP_STATUS_NO_CONTENT);
+    g_assert_cmpuint (done->body->len, ==, 0);
+    g_free (check_llm_stream (other, 2, TRUE));
+    g_assert_true (g_str_has_suffix (anthropic->body->str,
+                                     "\n\nid: done\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+    g_assert_cmpuint (count_substrings (anthropic->body->str, "\nid: "), ==, 1);
+  }
 
   for (i = 0; i < G_N_ELEMENTS (errors); i++)
     {

@@ -1,6 +1,6 @@
 /* test-launch.c: the real binary launched as users launch it: --help,
  * a URL, a request with -X/-H/-d, a bad argument, --replay of a capture
- * (and its bad arguments), a second invocation
+ * (and its bad arguments), --demo with a path and a request, a second invocation
  * forwarded to the running instance, and the installed desktop entry
  * launched with a URL (`gio launch`). Runs under Xvfb.
  *
@@ -23,9 +23,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ls-application.h"
 #include "ls-demo-server.h"
 #include "ls-gui-test-utils.h"
 #include "ls-test-utils.h"
+#include "ls-window.h"
 
 /* ---- a demo server -------------------------------------------------------- */
 
@@ -303,6 +305,73 @@ test_launch_replay (void)
   g_rmdir (dir);
 }
 
+/* `loopscope --demo PATH -X … -H … -d …`: the request goes to PATH on the
+ * embedded demo server, as in headless mode (it once read PATH as a URL
+ * without a host). In this process, so that the window can be asked what
+ * it sent and what came back. */
+typedef struct
+{
+  LsApplication *app;
+  LsWindow      *window;    /* weak */
+} DemoPathRun;
+
+static gboolean
+step_demo_path_events (gpointer data)
+{
+  DemoPathRun *run = data;
+  LsStreamPage *page;
+  LsRequestEditor *editor;
+  LsStream *stream;
+  const LsStreamOptions *sent;
+  const char *name = NULL;
+  const char *value = NULL;
+  g_autofree char *expected_url = NULL;
+
+  if (!ls_gui_test_demo_window_shown (run->app, (gpointer *) &run->window))
+    return FALSE;
+  page = ls_window_get_stream_page (run->window);
+  stream = ls_stream_page_get_stream (page);
+  if (stream == NULL || ls_event_store_get_end_seq (ls_stream_get_store (stream)) < 5)
+    return FALSE;
+
+  editor = ls_stream_page_get_editor (page);
+  expected_url = g_strconcat (ls_demo_server_get_base_uri (ls_application_get_demo_server (run->app)),
+                              "/llm?interval_ms=1", NULL);
+  sent = ls_stream_get_options (stream);
+  g_assert_cmpstr (ls_request_editor_get_url (editor), ==, expected_url);
+  g_assert_cmpstr (sent->url, ==, expected_url);
+  g_assert_cmpstr (sent->method, ==, "POST");
+  g_assert_true (ls_request_editor_get_header (editor, 0, &name, &value));
+  g_assert_cmpstr (name, ==, "Content-Type");
+  g_assert_cmpstr (value, ==, "application/json");
+  g_assert_cmpuint (sent->headers->len, ==, 1);
+  g_assert_nonnull (sent->body);
+  g_assert_cmpmem (g_bytes_get_data (sent->body, NULL), g_bytes_get_size (sent->body),
+                   "{\"prompt\":\"hi\",\"max_tokens\":8}", strlen ("{\"prompt\":\"hi\",\"max_tokens\":8}"));
+  /* Only the demo server's own window: none for the path as a URL. */
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (run->app))->next);
+  return TRUE;
+}
+
+static void
+test_launch_demo_path (void)
+{
+  static const LsGuiStep steps[] = {
+    { "events from the demo path", step_demo_path_events },
+    { "quit", ls_gui_test_step_quit },
+  };
+  const char *argv[] = {
+    "loopscope", "--demo", "/llm?interval_ms=1", "-X", "POST", "-H", "Content-Type: application/json",
+    "-d", "{\"prompt\":\"hi\",\"max_tokens\":8}", NULL,
+  };
+  DemoPathRun run = { NULL, };
+
+  run.app = ls_application_new (G_APPLICATION_NON_UNIQUE);
+  ls_gui_test_run_steps_argv (G_APPLICATION (run.app), argv, steps, G_N_ELEMENTS (steps), &run);
+  g_assert_null (run.window);
+  g_assert_finalize_object (run.app);
+}
+
 /* With a session bus, a second `loopscope URL` hands its command line to
  * the running instance, which opens a second window connected to it, and
  * exits 0 at once. */
@@ -570,6 +639,7 @@ main (int   argc,
   g_test_add_func ("/launch/request", test_launch_request);
   g_test_add_func ("/launch/bad-header", test_launch_bad_header);
   g_test_add_func ("/launch/replay", test_launch_replay);
+  g_test_add_func ("/launch/demo-path", test_launch_demo_path);
   g_test_add_func ("/launch/second-instance", test_launch_second_instance);
   g_test_add_func ("/launch/desktop-entry", test_launch_desktop_entry);
 

@@ -1199,6 +1199,34 @@ test_post_once (Fixture       *f,
   collected_clear (&c);
 }
 
+/* A GET LLM stream reconnects, as EventSource does, and is told it is
+ * done: its last event's id says so and the demo answers that reconnect
+ * 204. One answer, not one per reconnect. */
+static void
+test_get_llm_ends (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(LsStreamOptions) options = demo_options (f, "/llm?interval_ms=1&max_tokens=3&style=anthropic");
+  g_autoptr(LsStream) stream = NULL;
+  LsStreamStats stats;
+  Collected c;
+  guint stops = 0;
+
+  options->reconnect_ms = 50;
+  g_assert_true (ls_stream_options_get_reconnect (options));
+  stream = start_stream (f, options);
+  ls_test_wait_final (stream);
+  assert_end (stream, LS_STREAM_END_NO_CONTENT);
+  ls_stream_get_stats (stream, &stats);
+  g_assert_cmpuint (stats.connects, ==, 2);
+  g_assert_cmpuint (ls_demo_server_get_n_streams (f->demo), ==, 1);
+  collect (f, ls_stream_get_id (stream), &c);
+  for (guint i = 0; i < c.events->len; i++)
+    stops += g_str_equal (g_ptr_array_index (c.events, i), "event|message_stop|done|{\"type\":\"message_stop\"}");
+  g_assert_cmpuint (stops, ==, 1);
+  collected_clear (&c);
+}
+
 /* The default policy, and GET never sending a body. */
 static void
 test_reconnect_policy (void)
@@ -1583,6 +1611,7 @@ main (int   argc,
   ADD ("request/user-headers-win", test_user_headers_win);
   ADD ("request/post-body-headers", test_post_body_headers);
   ADD ("request/post-once", test_post_once);
+  ADD ("request/get-llm-ends", test_get_llm_ends);
   ADD ("response/status-and-type", test_status_and_type);
   ADD ("response/refusal-kept", test_refusal_response);
   ADD ("response/refusal-body-kept-open", test_refusal_body_kept_open);

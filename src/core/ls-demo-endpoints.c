@@ -47,6 +47,11 @@
  *       event: content_block_delta\ndata: {…,"delta":{"type":"text_delta",
  *       "text":"tok"}}\n\n per token, then content_block_stop,
  *       message_delta ("stop_reason":"end_turn") and message_stop.
+ *       A GET's last event ([DONE], message_stop) has `id: done`, and a
+ *       GET with Last-Event-ID: done is answered 204 No Content: the
+ *       EventSource way to end what would otherwise be generated again on
+ *       every reconnect. A POST is the real APIs' shape, without ids (it
+ *       does not reconnect).
  *       A malformed body is a 400 with {"error":{"message":…}}.
  *   GET /sse/flaky        every=K (default 5), count=N (the last id, default
  *                         unlimited), rate=N (default 20), retry=MS (default
@@ -82,6 +87,7 @@
 #define MAX_REQUEST_BODY      (1024 * 1024)
 #define MAX_LLM_TOKENS        4096
 #define MAX_LAST_EVENT_ID     G_GUINT64_CONSTANT (1000000000000000)
+#define LLM_DONE_ID           "done"
 
 /* The endpoints handle_ticks() serves: they differ in defaults and format. */
 typedef enum
@@ -201,6 +207,8 @@ append_llm_chunk (LsDemoStream *stream,
 
   if (index > n_tokens)
     {
+      if (stream->done_id)
+        g_string_append (out, "id: " LLM_DONE_ID "\n");
       g_string_append (out, "data: [DONE]\n\n");
       return;
     }
@@ -258,8 +266,10 @@ append_anthropic_event (LsDemoStream *stream,
                             "\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
                             "\"usage\":{\"output_tokens\":");
       ls_demo_append_uint (out, n_tokens);
-      g_string_append (out, "}}\n\n"
-                            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+      g_string_append (out, "}}\n\n");
+      if (stream->done_id)
+        g_string_append (out, "id: " LLM_DONE_ID "\n");
+      g_string_append (out, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
     }
 }
 
@@ -409,7 +419,8 @@ static const char index_text[] =
   "GET  /sse/bulk?count=N&size=N                    SSE as fast as possible, for benchmarks (default 1000000 x 100 bytes)\n"
   "GET  /ndjson?rate=N&count=N&size=N               NDJSON, one object per line\n"
   "POST /llm  {\"prompt\":\"...\",\"max_tokens\":N}     LLM-style token stream ending with data: [DONE]\n"
-  "GET  /llm?prompt=...&max_tokens=N&interval_ms=N  the same, without a body\n"
+  "GET  /llm?prompt=...&max_tokens=N&interval_ms=N  the same, without a body; its last event has id: done\n"
+  "                                                 (a reconnect with Last-Event-ID: done gets 204)\n"
   "     /llm?style=anthropic                         Anthropic Messages events instead (default style=openai)\n"
   "     /llm?first_token_ms=N                        the first token N ms late\n"
   "     /llm?auth=1                                  401 unless \"Authorization: Bearer demo-key\"\n"
@@ -785,6 +796,15 @@ handle_llm (LsDemoServer      *self,
         }
     }
 
+  /* A GET that had the whole answer reconnects with the last id: done. */
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_GET &&
+      g_strcmp0 (soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Last-Event-ID"),
+                 LLM_DONE_ID) == 0)
+    {
+      respond_no_content (msg);
+      return;
+    }
+
   query_prompt = query != NULL ? g_hash_table_lookup (query, "prompt") : NULL;
   request.prompt = g_utf8_make_valid (query_prompt != NULL ? query_prompt : "Hello", -1);
   prompt = request.prompt;
@@ -802,6 +822,7 @@ handle_llm (LsDemoServer      *self,
   stream = ls_demo_stream_new (self, msg, "text/event-stream",
                                request.anthropic ? append_anthropic_event : append_llm_chunk);
   ls_demo_stream_set_size (stream, 0);
+  stream->done_id = soup_server_message_get_method (msg) == SOUP_METHOD_GET;
   stream->tokens = make_llm_tokens (prompt, (guint) request.max_tokens, &stream->prompt_words);
   stream->completion_id = g_strdup_printf (request.anthropic ? "msg_loopscope_%08x" : "chatcmpl-loopscope-%08x",
                                            g_random_int ());

@@ -111,6 +111,7 @@ struct _LsDemoStream
   char *completion_id;
   gint64 created;
   guint64 prompt_words;
+  gboolean done_id;   /* a GET: the last event carries `id: done` */
 
   gboolean prelude_sent;
   gboolean in_handler;       /* libsoup resumes by itself after the handler */
