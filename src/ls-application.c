@@ -78,7 +78,7 @@ static const GOptionEntry option_entries[] = {
   { "data", 'd', 0, G_OPTION_ARG_STRING, NULL,
     N_("Request body, or @FILE to read it from a file"), N_("BODY") },
   { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("Start connected to the built-in demo server"), NULL },
+    N_("Start connected to the built-in demo server (a URL that is only a path, such as /llm, is on that server)"), NULL },
   { "replay", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Serve the capture FILE again from the demo server and start connected to it (implies --demo)"), N_("FILE") },
   { "speed", 0, 0, G_OPTION_ARG_STRING, NULL,
