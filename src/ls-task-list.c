@@ -95,6 +95,9 @@ state_name (LsTaskState state)
       return C_("task state", "idle");
     case LS_TASK_FAILED:
       return C_("task state", "failed");
+    case LS_TASK_SLOW:
+      /* Translators: a task that went over the frame budget (16 ms) */
+      return C_("task state", "slow");
     case LS_TASK_CANCELLED:
       return C_("task state", "cancelled");
     case LS_TASK_DONE:
@@ -104,7 +107,7 @@ state_name (LsTaskState state)
 }
 
 static const char * const state_classes[] = {
-  "ls-task-running", "ls-task-idle", "ls-task-failed", "ls-task-cancelled", "ls-task-done",
+  "ls-task-running", "ls-task-idle", "ls-task-failed", "ls-task-slow", "ls-task-cancelled", "ls-task-done",
 };
 
 static void

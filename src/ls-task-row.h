@@ -17,6 +17,7 @@ typedef enum
   LS_TASK_RUNNING,
   LS_TASK_IDLE,
   LS_TASK_FAILED,
+  LS_TASK_SLOW,        /* a dispatch went over the frame budget */
   LS_TASK_CANCELLED,
   LS_TASK_DONE,
 } LsTaskState;

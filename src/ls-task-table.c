@@ -39,6 +39,7 @@ typedef struct
   gboolean      unrecorded;      /* in the table's set of them */
   guint         open;            /* spans without an end */
   gboolean      failed;
+  gboolean      slow;
   gboolean      cancelled;
   gint64        sched_inside;    /* waits inside [first start, last end] */
   gint64        first_child_us;
@@ -122,6 +123,7 @@ entry_reset (TaskEntry *e)
   e->acc.task = task;
   e->open = 0;
   e->failed = FALSE;
+  e->slow = FALSE;
   e->cancelled = FALSE;
   e->sched_inside = 0;
   e->first_child_us = 0;
@@ -209,6 +211,8 @@ take_span (LsTaskTable    *self,
     }
   if (r->outcome == LS_OUTCOME_ERROR)
     e->failed = TRUE;
+  else if (r->outcome == LS_OUTCOME_SLOW)
+    e->slow = TRUE;
   else if (r->outcome == LS_OUTCOME_CANCELLED)
     e->cancelled = TRUE;
 
@@ -252,6 +256,7 @@ entry_figures (LsTaskTable   *self,
 
       f->state = e->open > 0 ? LS_TASK_RUNNING
                  : e->failed ? LS_TASK_FAILED
+                 : e->slow ? LS_TASK_SLOW
                  : e->cancelled ? LS_TASK_CANCELLED
                  : LS_TASK_DONE;
       f->idle_us = MAX (life - f->busy_us - e->sched_inside, 0);

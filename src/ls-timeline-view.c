@@ -232,8 +232,9 @@ _ls_timeline_view_get_lane_y (LsTimelineView *self,
 /* ---- colours -------------------------------------------------------------- */
 
 /* Mid-tone colours that read on light and dark backgrounds alike; red is
- * for errors and guard events. */
+ * for errors and guard events, amber for dispatches over the frame budget. */
 static const GdkRGBA error_rgba = { 0.88f, 0.11f, 0.14f, 1.0f };
+static const GdkRGBA slow_rgba = { 0.93f, 0.72f, 0.0f, 1.0f };
 
 /* One colour per span category the engine records. */
 static const struct
@@ -1142,6 +1143,7 @@ ls_timeline_view_snapshot (GtkWidget   *widget,
             continue;
 
           color = r->outcome == LS_OUTCOME_ERROR ? &error_rgba
+                  : r->outcome == LS_OUTCOME_SLOW ? &slow_rgba
                   : r->outcome == LS_OUTCOME_CANCELLED ? &cancelled
                   : r->category == last_category ? last_color
                   : (last_color = category_color (last_category = r->category));
@@ -1316,6 +1318,9 @@ outcome_name (LsOutcome outcome)
       return C_("outcome", "error");
     case LS_OUTCOME_CANCELLED:
       return C_("outcome", "cancelled");
+    case LS_OUTCOME_SLOW:
+      /* Translators: a dispatch that took longer than the frame budget (16 ms) */
+      return C_("outcome", "slow");
     default:
       return "?";
     }

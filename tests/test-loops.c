@@ -202,6 +202,27 @@ sleep_30ms_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The probe's span for a dispatch over the frame budget: slow, not failed. */
+static guint
+recorder_count_slow_spans (LsRecorder *recorder,
+                           const char *name)
+{
+  g_autoptr(GArray) records = ls_recorder_snapshot_since (recorder, 0, NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      const LsRecord *r = &g_array_index (records, LsRecord, i);
+
+      if (r->kind != LS_RECORD_SPAN || g_strcmp0 (r->name, name) != 0 || g_strcmp0 (r->category, "dispatch") != 0)
+        continue;
+      g_assert_cmpint (r->outcome, ==, LS_OUTCOME_SLOW);
+      g_assert_cmpstr (r->detail, ==, "over the frame budget");
+      n++;
+    }
+  return n;
+}
+
 static gboolean
 step_slow_source_listed (gpointer data)
 {
@@ -234,6 +255,7 @@ step_slow_source_listed (gpointer data)
 
   g_assert_cmpuint (over_budget, ==, 1);
   g_assert_cmpint (worst_us, >=, 30 * 1000);
+  g_assert_cmpuint (recorder_count_slow_spans (ls_application_get_recorder (run->app), SLOW_SOURCE), ==, 1);
   /* What the probe could not time is not pinned on a name it did not see. */
   g_assert_false (_ls_loop_card_get_slow_source (card, FOREIGN_SOURCE, NULL, NULL));
   /* The sparklines have samples to draw. */

@@ -364,9 +364,11 @@ test_recorder_import_round_trip (void)
                         });
   ls_recorder_add_guard (recorder, "guard: wrong thread", LS_LOOP_OTHER, "called from 'x'");
   ls_recorder_add_counter (recorder, "UI loop lag (µs)", LS_LOOP_UI, 42);
+  /* Outcomes other than ok go by their nicks: cancelled above, slow here. */
   ls_recorder_add_span (recorder, &(LsSpan) {
                           .task = 3, .name = "stream", .category = "stream",
                           .loop = LS_LOOP_WORKER, .start_us = 90, .end_us = 500,
+                          .outcome = LS_OUTCOME_SLOW,
                         });
   g_assert_true (ls_trace_export (recorder, out, LS_TRACE_EXPORT_DEFAULT, NULL, NULL));
   g_output_stream_close (out, NULL, NULL);

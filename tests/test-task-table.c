@@ -114,9 +114,10 @@ test_figures (Fixture       *f,
   add (f, 10, 0, "poll", 300, 320, 400, LS_OUTCOME_OK);
   add (f, 12, 0, "stopped", 0, 420, 430, LS_OUTCOME_CANCELLED);
   add (f, 10, 0, "poll", 0, 500, 600, LS_OUTCOME_OK);
+  add (f, 14, 0, "frame", 0, 610, 640, LS_OUTCOME_SLOW);
   update (f, 1);
 
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->table)), ==, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->table)), ==, 4);
   t = figures (f, 10);
   g_assert_cmpuint (t->dispatches, ==, 3);
   g_assert_cmpint (t->busy_us, ==, 50 + 80 + 100);
@@ -136,6 +137,8 @@ test_figures (Fixture       *f,
   g_assert_cmpint (t->busy_us, ==, 50);
   g_assert_cmpint (t->idle_us, ==, 0);
   g_assert_cmpint (figures (f, 12)->state, ==, LS_TASK_CANCELLED);
+  /* Over the frame budget: done, and slow, not failed. */
+  g_assert_cmpint (figures (f, 14)->state, ==, LS_TASK_SLOW);
 
   /* A span still open runs. */
   add (f, 13, 0, "open", 0, 700, 0, LS_OUTCOME_OK);

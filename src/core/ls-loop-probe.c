@@ -193,7 +193,7 @@ ls_loop_probe_note (LsLoopProbe *self,
           if (self->recorder != NULL)
             ls_recorder_add_span (self->recorder, &(LsSpan) {
                                     .name = entry->name, .category = "dispatch",
-                                    .loop = self->loop, .outcome = LS_OUTCOME_ERROR,
+                                    .loop = self->loop, .outcome = LS_OUTCOME_SLOW,
                                     .start_us = begin_us, .end_us = end_us,
                                     .detail = "over the frame budget",
                                   });

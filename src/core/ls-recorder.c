@@ -110,7 +110,8 @@ G_DEFINE_ENUM_TYPE (LsRecordKind, ls_record_kind,
 G_DEFINE_ENUM_TYPE (LsOutcome, ls_outcome,
                     G_DEFINE_ENUM_VALUE (LS_OUTCOME_OK, "ok"),
                     G_DEFINE_ENUM_VALUE (LS_OUTCOME_ERROR, "error"),
-                    G_DEFINE_ENUM_VALUE (LS_OUTCOME_CANCELLED, "cancelled"))
+                    G_DEFINE_ENUM_VALUE (LS_OUTCOME_CANCELLED, "cancelled"),
+                    G_DEFINE_ENUM_VALUE (LS_OUTCOME_SLOW, "slow"))
 
 G_DEFINE_ENUM_TYPE (LsLoopId, ls_loop_id,
                     G_DEFINE_ENUM_VALUE (LS_LOOP_UI, "ui"),

@@ -25,6 +25,7 @@ typedef enum
   LS_OUTCOME_OK,
   LS_OUTCOME_ERROR,
   LS_OUTCOME_CANCELLED,
+  LS_OUTCOME_SLOW,        /* done, but over the loop's frame budget */
 } LsOutcome;
 
 #define LS_TYPE_OUTCOME (ls_outcome_get_type ())
