@@ -451,6 +451,9 @@ ls_application_connect_demo_request (LsApplication         *self,
 {
   DemoWaiting *waiting;
 
+  if (self->engine_error != NULL || self->quitting)
+    return;
+
   if (ls_application_ensure_demo_server (self))
     {
       start_window_on_demo (window, self->demo_server, request, replay);
