@@ -51,6 +51,7 @@ enum { N_LINT_KINDS = LS_LOOP_LINT_OVER_BUDGET + 1 };
 typedef struct
 {
   const char *name;            /* interned */
+  guint64     task;            /* its slow dispatches' task: one row per source, 0 until one */
   guint64     count;
   guint64     over_budget;
   gint64      worst_us;
@@ -190,9 +191,11 @@ ls_loop_probe_note (LsLoopProbe *self,
         {
           entry->over_budget++;
           ls_loop_probe_lint (entry, LS_LOOP_LINT_OVER_BUDGET, duration, end_us);
+          if (self->recorder != NULL && entry->task == 0)
+            entry->task = ls_recorder_next_span_id (self->recorder);
           if (self->recorder != NULL)
             ls_recorder_add_span (self->recorder, &(LsSpan) {
-                                    .name = entry->name, .category = "dispatch",
+                                    .task = entry->task, .name = entry->name, .category = "dispatch",
                                     .loop = self->loop, .outcome = LS_OUTCOME_SLOW,
                                     .start_us = begin_us, .end_us = end_us,
                                     .detail = "over the frame budget",
