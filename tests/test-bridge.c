@@ -520,6 +520,66 @@ test_stop_with_work_queued (void)
   g_assert_finalize_object (worker);
 }
 
+/* ---- a task that ignores its cancellation -------------------------------- */
+
+typedef struct
+{
+  LsWorker     *worker;
+  GCancellable *cancellable;
+  gint          tracked;   /* atomic */
+} StuckTask;
+
+static gboolean
+stuck_task_tracked (gpointer data)
+{
+  return g_atomic_int_get (&((StuckTask *) data)->tracked);
+}
+
+static char *
+describe_stuck_task (gpointer data)
+{
+  return g_strdup ("the test's stuck task");
+}
+
+/* Tracks a task that never reports back: the stop waits out its grace. */
+static void
+track_stuck_task_on_worker (gpointer data)
+{
+  StuckTask *stuck = data;
+
+  ls_worker_track_task (stuck->worker, stuck->cancellable, describe_stuck_task, NULL);
+  g_atomic_int_set (&stuck->tracked, 1);
+}
+
+/* The worker does not wait forever for a task that ignores its
+ * cancellation: after the grace it warns, naming the task and what it
+ * does, and closes. */
+static void
+test_stop_grace_names_task (void)
+{
+  g_autoptr(LsRecorder) recorder = ls_recorder_new (1024);
+  LsBridge *bridge = ls_bridge_new (recorder);
+  LsWorker *worker = g_object_ref (ls_bridge_get_worker (bridge));
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  StuckTask stuck = { worker, cancellable, 0 };
+
+  g_assert_true (ls_bridge_start (bridge, NULL));
+  g_assert_true (ls_bridge_post (bridge, track_stuck_task_on_worker, &stuck, NULL, NULL));
+  /* A stop discards what has not run yet. */
+  g_assert_true (ls_test_wait_until (stuck_task_tracked, &stuck, 10000));
+  g_test_expect_message ("ls-worker", G_LOG_LEVEL_WARNING,
+                         "1 worker task(s) did not finish within 5000 ms of stop; closing anyway: "
+                         "the test's stuck task");
+  g_assert_true (ls_bridge_stop (bridge, NULL));
+  g_assert_true (ls_test_wait_until (worker_is_closed, worker, 20000));
+  g_test_assert_expected_messages ();
+  /* The stop cancelled it, as any tracked task. */
+  g_assert_true (g_cancellable_is_cancelled (cancellable));
+
+  g_object_unref (bridge);
+  g_assert_finalize_object (worker);
+}
+
 /* ---- start/stop cycles --------------------------------------------------- */
 
 static void
@@ -871,6 +931,7 @@ main (int   argc,
   g_test_add ("/bridge/guard/nested-run", Fixture, NULL, fixture_setup, test_guard_nested_run, fixture_teardown);
   g_test_add ("/bridge/guard/closed-while-stopping", Fixture, NULL, fixture_setup, test_guard_closed_while_stopping, fixture_teardown);
   g_test_add_func ("/bridge/stop-with-work-queued", test_stop_with_work_queued);
+  g_test_add_func ("/bridge/stop-grace-names-task", test_stop_grace_names_task);
   g_test_add_func ("/bridge/start-stop-cycles", test_start_stop_cycles);
   g_test_add ("/bridge/probe-figures", Fixture, NULL, fixture_setup, test_probe_figures, fixture_teardown);
   g_test_add ("/bridge/probe-idle", Fixture, NULL, fixture_setup, test_probe_idle, fixture_teardown);

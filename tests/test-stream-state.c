@@ -100,7 +100,7 @@ demo_url (TestRun    *run,
 static const char * const demo_paths[] = {
   "/sse/flaky?every=3&retry=3000",
   "/sse/flaky?every=3&retry=60000",
-  "/sse/flaky?every=3&retry=1000",
+  "/sse/flaky?every=3&retry=3000",
   "/ndjson?count=20&rate=200",
 };
 
@@ -458,10 +458,12 @@ step_pause (gpointer data)
       if (!is_waiting (run) || ls_stream_get_next_attempt_time (stream_of (run)) == 0)
         return FALSE;
       /* The click lands a moment after the activation (longer on a slow
-       * machine): with less than that left of the 1 s wait, the attempt
+       * machine): with less than that left of the 3 s wait, the attempt
        * could come first, so wait for the next one, which the flaky
-       * endpoint brings. This picks when to act; nothing is timed. */
-      if (ls_stream_get_next_attempt_time (stream_of (run)) - g_get_monotonic_time () < 700 * 1000)
+       * endpoint brings. Half the wait leaves a starved UI thread time
+       * both to see a wait begin and to click. This picks when to act;
+       * nothing is timed. */
+      if (ls_stream_get_next_attempt_time (stream_of (run)) - g_get_monotonic_time () < 1500 * 1000)
         return FALSE;
       run->paused_due_us = ls_stream_get_next_attempt_time (stream_of (run));
       run->connects = stats_of (run).connects;
@@ -599,7 +601,7 @@ test_stream_state (void)
     { "connect, one minute retry", step_connect_demo },
     { "Reconnect Now", step_reconnect_now },
     { "Ctrl+R reconnects now", step_ctrl_r_reconnects_now },
-    { "connect, 1 s retry", step_connect_demo },
+    { "connect, 3 s retry, to pause", step_connect_demo },
     { "pause", step_pause },
     { "paused holds past its due time", step_paused_holds },
     { "resume", step_resume },

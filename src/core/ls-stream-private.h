@@ -68,6 +68,7 @@ struct _LsStreamRun
 
   /* Worker thread only. */
   LsRunPhase        phase;
+  LsRunPhase        finishing_after;  /* SENDING or READING: what FINISHING waits for */
   LsStreamState     state;
   LsStreamEnd       end;
   char             *message;

@@ -418,6 +418,8 @@ ls_stream_run_finish (LsStreamRun *run,
                             .items = (gint64) run->stats.events, .detail = message,
                           });
   ls_stream_run_publish (run);
+  if (op_pending)
+    run->finishing_after = run->phase;
   ls_stream_run_enter (run, op_pending ? LS_RUN_FINISHING : LS_RUN_RELEASED);
 }
 
@@ -708,6 +710,43 @@ cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+static const char *
+run_phase_name (LsRunPhase phase)
+{
+  switch (phase)
+    {
+    case LS_RUN_POSTED:
+      return "posted";
+    case LS_RUN_DECIDING:
+      return "deciding";
+    case LS_RUN_SENDING:
+      return "sending";
+    case LS_RUN_READING:
+      return "reading";
+    case LS_RUN_WAITING:
+      return "waiting";
+    case LS_RUN_FINISHING:
+      return "finishing";
+    case LS_RUN_RELEASED:
+    default:
+      return "released";
+    }
+}
+
+/* For the worker's warning about a stop that does not finish (a log
+ * line, for developers: not translated, the URL redacted). */
+static char *
+run_describe_task (gpointer data)
+{
+  LsStreamRun *run = data;
+  g_autofree char *url = ls_redact_url (run->options->url);
+
+  if (run->phase == LS_RUN_FINISHING)
+    return g_strdup_printf ("stream %u %s, finishing: its %s has not reported back", run->stream_id, url,
+                            run->finishing_after == LS_RUN_SENDING ? "send" : "read");
+  return g_strdup_printf ("stream %u %s, %s", run->stream_id, url, run_phase_name (run->phase));
+}
+
 /* ---- worker entry points -------------------------------------------- */
 
 /* "GET URL" and one "Name: value" line per request header, for the send
@@ -778,7 +817,7 @@ start_on_worker (gpointer data)
   g_source_set_static_name (run->cancel_source, "stream.cancel");
   g_source_attach (run->cancel_source, context);
   /* Cancels at once when the worker is already stopping. */
-  ls_worker_track_task (run->worker, run->cancellable);
+  ls_worker_track_task (run->worker, run->cancellable, run_describe_task, run);
 
   if (run->options->idle_timeout_ms > 0)
     {

@@ -44,11 +44,18 @@ gint           ls_worker_get_thread_id       (LsWorker      *self);
 SoupSession   *ls_worker_get_session         (LsWorker      *self);
 SoupSession   *ls_worker_get_session_for     (LsWorker      *self,
                                               guint          key);
+/* What a tracked task is doing, newly allocated: named in the warning
+ * when it has not finished within the stop's grace period. */
+typedef char *(*LsWorkerTaskDescribe) (gpointer data);
+
 /* Worker thread only. A tracked task is cancelled when the worker stops,
  * and the worker keeps its loop running until every tracked task has
- * called ls_worker_untrack_task(). */
-void           ls_worker_track_task          (LsWorker      *self,
-                                              GCancellable  *cancellable);
+ * called ls_worker_untrack_task(). @describe (with @data, which must live
+ * while tracked) may be NULL. */
+void           ls_worker_track_task          (LsWorker             *self,
+                                              GCancellable         *cancellable,
+                                              LsWorkerTaskDescribe  describe,
+                                              gpointer              data);
 void           ls_worker_untrack_task        (LsWorker      *self,
                                               GCancellable  *cancellable);
 guint          ls_worker_get_n_tasks         (LsWorker      *self);

@@ -28,6 +28,21 @@
  * over 16 sessions (tests/test-load.c prints it). */
 #define N_SESSIONS 16
 
+/* A task the stop waits for. */
+typedef struct
+{
+  GCancellable         *cancellable;
+  LsWorkerTaskDescribe  describe;
+  gpointer              data;
+} TrackedTask;
+
+static void
+tracked_task_free (TrackedTask *task)
+{
+  g_object_unref (task->cancellable);
+  g_free (task);
+}
+
 struct _LsWorker
 {
   GObject        parent_instance;
@@ -51,7 +66,7 @@ struct _LsWorker
   /* Worker thread only. */
   GMainLoop     *loop;
   SoupSession   *sessions[N_SESSIONS];
-  GPtrArray     *tasks;
+  GPtrArray     *tasks;          /* of TrackedTask */
   GSource       *grace_timer;
   gboolean       draining;
 };
@@ -153,9 +168,19 @@ static gboolean
 grace_expired_cb (gpointer data)
 {
   LsWorker *self = data;
+  g_autoptr(GString) what = g_string_new (NULL);
 
-  g_warning ("%u worker task(s) did not finish within %d ms of stop; closing anyway",
-             self->tasks->len, SHUTDOWN_GRACE_MS);
+  /* Which tasks, and what each waits for: the one clue to a stuck stop. */
+  for (guint i = 0; i < self->tasks->len; i++)
+    {
+      const TrackedTask *task = g_ptr_array_index (self->tasks, i);
+      g_autofree char *description = task->describe != NULL ? task->describe (task->data) : NULL;
+
+      g_string_append (what, i == 0 ? ": " : "; ");
+      g_string_append (what, description != NULL ? description : "?");
+    }
+  g_warning ("%u worker task(s) did not finish within %d ms of stop; closing anyway%s",
+             self->tasks->len, SHUTDOWN_GRACE_MS, what->str);
   g_main_loop_quit (self->loop);
   return G_SOURCE_REMOVE;
 }
@@ -173,7 +198,7 @@ worker_stop_cb (gpointer data)
 
   ls_mailbox_close (self->inbox);
   for (guint i = 0; i < self->tasks->len; i++)
-    g_cancellable_cancel (g_ptr_array_index (self->tasks, i));
+    g_cancellable_cancel (((TrackedTask *) g_ptr_array_index (self->tasks, i))->cancellable);
   for (guint i = 0; i < N_SESSIONS; i++)
     if (self->sessions[i] != NULL)
       soup_session_abort (self->sessions[i]);
@@ -226,7 +251,7 @@ ls_worker_thread_main (gpointer data)
     ls_recorder_set_thread_name (self->recorder, ls_current_thread_id (), "worker loop");
 
   self->loop = g_main_loop_new (context, FALSE);
-  self->tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->tasks = g_ptr_array_new_with_free_func ((GDestroyNotify) tracked_task_free);
   ls_loop_probe_attach (self->probe, context, 100);
 
   /* Announce from inside the running loop, at top priority, before any
@@ -556,14 +581,22 @@ ls_worker_get_session (LsWorker *self)
 }
 
 void
-ls_worker_track_task (LsWorker     *self,
-                      GCancellable *cancellable)
+ls_worker_track_task (LsWorker             *self,
+                      GCancellable         *cancellable,
+                      LsWorkerTaskDescribe  describe,
+                      gpointer              data)
 {
+  TrackedTask *task;
+
   g_return_if_fail (LS_IS_WORKER (self));
   g_return_if_fail (G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (ls_worker_is_worker_thread (self));
 
-  g_ptr_array_add (self->tasks, g_object_ref (cancellable));
+  task = g_new (TrackedTask, 1);
+  task->cancellable = g_object_ref (cancellable);
+  task->describe = describe;
+  task->data = data;
+  g_ptr_array_add (self->tasks, task);
   if (self->draining)
     g_cancellable_cancel (cancellable);
 }
@@ -575,8 +608,13 @@ ls_worker_untrack_task (LsWorker     *self,
   g_return_if_fail (LS_IS_WORKER (self));
   g_return_if_fail (ls_worker_is_worker_thread (self));
 
-  if (self->tasks != NULL && g_ptr_array_remove (self->tasks, cancellable))
-    ls_worker_quit_if_drained (self);
+  for (guint i = 0; self->tasks != NULL && i < self->tasks->len; i++)
+    if (((TrackedTask *) g_ptr_array_index (self->tasks, i))->cancellable == cancellable)
+      {
+        g_ptr_array_remove_index (self->tasks, i);
+        ls_worker_quit_if_drained (self);
+        return;
+      }
 }
 
 guint
