@@ -59,23 +59,6 @@ stat_value (const char *stats,
   return p != NULL ? g_ascii_strtoull (p + strlen (needle), NULL, 10) : 0;
 }
 
-/* The binary a user runs, when this build has it. */
-static const char *
-headless_binary (void)
-{
-  static char *path;
-
-  if (path == NULL)
-    {
-      const char *build_dir = g_getenv ("LS_BUILD_DIR");
-      g_autofree char *real = build_dir != NULL ? g_build_filename (build_dir, "src", "loopscope", NULL) : NULL;
-
-      path = real != NULL && g_file_test (real, G_FILE_TEST_IS_EXECUTABLE)
-               ? g_steal_pointer (&real) : g_strdup (ls_test_headless_runner_path ());
-    }
-  return path;
-}
-
 /* A child timed from spawn to exit; its standard output kept in @out. */
 static double
 run_timed (const char * const *argv,
@@ -309,7 +292,7 @@ run_against_nginx (guint64 count,
 
   url = g_strdup_printf ("http://127.0.0.1:%u/events.sse", port);
   g_print ("ingest/nginx: %s, %" G_GUINT64_FORMAT " events of %d bytes, %u rounds, %s\n",
-           url, count, NGINX_EVENT_SIZE, rounds, headless_binary ());
+           url, count, NGINX_EVENT_SIZE, rounds, ls_test_headless_binary ());
   if (eventsource == NULL)
     g_print ("ingest/nginx: Node.js or npm's eventsource not found: no comparison with it\n");
 
@@ -318,7 +301,7 @@ run_against_nginx (guint64 count,
   es_rates = g_new0 (double, rounds);
   for (guint i = 0; i < rounds && result == 0; i++)
     {
-      const char *ls_argv[] = { headless_binary (), "--headless", url, "--no-reconnect",
+      const char *ls_argv[] = { ls_test_headless_binary (), "--headless", url, "--no-reconnect",
                                 "--events-out", "/dev/null", "--stats", NULL };
       const char *curl_argv[] = { curl, "-N", "-s", "-o", "/dev/null", url, NULL };
       const char *es_argv[] = { node, eventsource, url, count_text, NULL };

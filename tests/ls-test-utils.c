@@ -445,6 +445,28 @@ ls_test_stream_is_final (gpointer stream)
 
 #define HEADLESS_DEADLINE_MS 60000
 
+/* The binary a user runs (src/loopscope) when this build has it, else the
+ * runner: benchmarks time what users start. */
+const char *
+ls_test_headless_binary (void)
+{
+  static gsize path;
+
+  if (g_once_init_enter (&path))
+    {
+      const char *build_dir = g_getenv ("LS_BUILD_DIR");
+      char *real = build_dir != NULL ? g_build_filename (build_dir, "src", "loopscope", NULL) : NULL;
+
+      if (real == NULL || !g_file_test (real, G_FILE_TEST_IS_EXECUTABLE))
+        {
+          g_free (real);
+          real = g_strdup (ls_test_headless_runner_path ());
+        }
+      g_once_init_leave (&path, (gsize) real);
+    }
+  return (const char *) path;
+}
+
 const char *
 ls_test_headless_runner_path (void)
 {

@@ -209,6 +209,8 @@ typedef struct
 GPtrArray  *ls_test_json_lines           (const char          *text);
 
 const char *ls_test_headless_runner_path (void);
+/* src/loopscope when built, else the runner. */
+const char *ls_test_headless_binary      (void);
 /* The exit status of @process, or -N when killed by signal N. */
 int         ls_test_subprocess_status    (GSubprocess         *process);
 /* @run must be zeroed (or cleared); the arguments follow "--headless". */
