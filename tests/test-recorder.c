@@ -128,7 +128,9 @@ typedef struct
 {
   LsRecorder *recorder;
   guint64     n;
-  gint        started;  /* atomic */
+  gint        started;   /* atomic */
+  guint64     pause_at;  /* 0, or where to wait for the reader */
+  gint        resume;    /* atomic: the reader has read once */
 } Writer;
 
 static gpointer
@@ -138,7 +140,14 @@ writer_thread (gpointer data)
 
   __atomic_store_n (&writer->started, 1, __ATOMIC_RELEASE);
   for (guint64 i = 0; i < writer->n; i++)
-    add_numbered_span (writer->recorder, i);
+    {
+      /* Under valgrind one thread runs at a time: without the wait, the
+       * writer could finish before the reader's first look (CI saw it). */
+      if (i == writer->pause_at && writer->pause_at > 0)
+        while (!__atomic_load_n (&writer->resume, __ATOMIC_ACQUIRE))
+          g_thread_yield ();
+      add_numbered_span (writer->recorder, i);
+    }
   return NULL;
 }
 
@@ -149,7 +158,8 @@ test_concurrent_reader (void)
 {
   g_autoptr(LsRecorder) recorder = ls_recorder_new (LS_RECORDER_CHUNK + 500);
   g_autofree LsRecord *chunk = g_new (LsRecord, LS_RECORDER_CHUNK);
-  Writer writer = { recorder, 300000, 0 };
+  /* The writer waits at a third for one read, then still laps the ring. */
+  Writer writer = { recorder, 300000, 0, 100000, 0 };
   GThread *thread = g_thread_new ("writer", writer_thread, &writer);
   guint64 reads = 0, copied = 0, lost = 0;
 
@@ -177,6 +187,7 @@ test_concurrent_reader (void)
       lost += reader.lost;
       ls_recorder_reader_end (&reader);
       reads++;
+      __atomic_store_n (&writer.resume, 1, __ATOMIC_RELEASE);
     }
   g_thread_join (thread);
   g_test_message ("%" G_GUINT64_FORMAT " reads, %" G_GUINT64_FORMAT " records copied, %"
