@@ -164,8 +164,10 @@ ls_gui_test_save_screenshot_to (gpointer    widget,
   int height = gtk_widget_get_height (widget);
 
   g_assert_true (gtk_widget_get_realized (widget));
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
+  /* Mapped but not allocated yet (a slow first layout, seen under
+   * AddressSanitizer): the caller tries later. */
+  if (width <= 0 || height <= 0)
+    return FALSE;
 
   /* The widget's own rendering, not the X server's: no window manager
    * or other window can get in the picture. */
