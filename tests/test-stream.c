@@ -14,10 +14,12 @@
 
 #include <libsoup/soup.h>
 
+#include "ls-bridge-private.h"
 #include "ls-demo-server-private.h"
 #include "ls-enum.h"
 #include "ls-stream.h"
 #include "ls-test-utils.h"
+#include "ls-worker-private.h"
 
 /* ---- a SoupServer with test handlers, on its own thread ----------------- */
 
@@ -578,6 +580,49 @@ test_retry_floor (Fixture       *f,
   for (guint i = 0; i < c.reconnect_notes->len; i++)
     g_assert_nonnull (strstr (g_ptr_array_index (c.reconnect_notes, i), "in 100 ms"));
   collected_clear (&c);
+}
+
+typedef struct
+{
+  LsWorker *worker;
+  guint     idle_timeouts[2];
+  gint      done;   /* atomic */
+} SessionProbe;
+
+static void
+read_idle_timeouts_on_worker (gpointer data)
+{
+  SessionProbe *probe = data;
+
+  for (guint key = 0; key < G_N_ELEMENTS (probe->idle_timeouts); key++)
+    g_object_get (ls_worker_get_session_for (probe->worker, key),
+                  "idle-timeout", &probe->idle_timeouts[key], NULL);
+  __atomic_store_n (&probe->done, 1, __ATOMIC_RELEASE);
+}
+
+static gboolean
+session_probe_done (gpointer data)
+{
+  SessionProbe *probe = data;
+
+  return __atomic_load_n (&probe->done, __ATOMIC_ACQUIRE);
+}
+
+/* The worker's sessions never close an idle connection themselves: in
+ * libsoup 3.2, a reconnect that takes the pooled connection its previous
+ * response left, just as the session's idle timeout closes it, never
+ * reports back, not even when cancelled (with idle-timeout 1 s, 20
+ * streams reconnecting after about 1 s hung within ten rounds). */
+static void
+test_sessions_no_idle_timeout (Fixture       *f,
+                               gconstpointer  data)
+{
+  SessionProbe probe = { .worker = ls_bridge_get_worker (f->s.bridge) };
+
+  g_assert_true (ls_bridge_post (f->s.bridge, read_idle_timeouts_on_worker, &probe, NULL, NULL));
+  g_assert_true (ls_test_wait_until (session_probe_done, &probe, 20000));
+  for (guint key = 0; key < G_N_ELEMENTS (probe.idle_timeouts); key++)
+    g_assert_cmpuint (probe.idle_timeouts[key], ==, 0);
 }
 
 static void
@@ -1603,6 +1648,7 @@ main (int   argc,
   ADD ("reconnect/last-event-id", test_last_event_id);
   ADD ("reconnect/retry-floor", test_retry_floor);
   ADD ("reconnect/backoff", test_backoff);
+  ADD ("reconnect/sessions-no-idle-timeout", test_sessions_no_idle_timeout);
   ADD ("reconnect/connection-refused", test_connection_refused);
   ADD ("reconnect/next-attempt-time", test_next_attempt_time);
   ADD ("reconnect/pause-and-now", test_pause_and_reconnect_now);

@@ -558,10 +558,15 @@ ls_worker_get_session_for (LsWorker *self,
   if (*session == NULL)
     {
       /* timeout 0: an SSE stream may be silent longer than libsoup's 60 s
-       * default. Connection limits: libsoup would queue the 7th stream to
-       * one host behind the first six, forever. */
+       * default. idle-timeout 0: a reconnect that takes the pooled
+       * connection its previous response left, just as the session's idle
+       * timeout closes it, never reports back in libsoup 3.2, not even when
+       * cancelled (a stream with "retry: 60000" stayed "Connecting" for
+       * good); an idle connection goes when the server closes it. Connection
+       * limits: libsoup would queue the 7th stream to one host behind the
+       * first six, forever. */
       *session = soup_session_new_with_options ("timeout", 0,
-                                                "idle-timeout", 60,
+                                                "idle-timeout", 0,
                                                 "max-conns", 4096,
                                                 "max-conns-per-host", 4096,
                                                 NULL);
