@@ -264,7 +264,7 @@ ls_stream_tls_setup (LsStreamRun *run)
   if (run->options->accept_certificate_sha256 != NULL)
     run->pin = ls_stream_normalize_fingerprint (run->options->accept_certificate_sha256, NULL);
   if (run->pin != NULL || run->options->ca_file != NULL)
-    run->session = soup_session_new_with_options ("timeout", 0, "idle-timeout", 0, NULL);   /* as the worker's */
+    run->session = ls_worker_new_stream_session ();
 }
 
 /* Each connection's message: only this message, only this stream (the

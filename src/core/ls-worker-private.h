@@ -44,6 +44,9 @@ gint           ls_worker_get_thread_id       (LsWorker      *self);
 SoupSession   *ls_worker_get_session         (LsWorker      *self);
 SoupSession   *ls_worker_get_session_for     (LsWorker      *self,
                                               guint          key);
+/* Any thread: a new session configured as the worker's are (for a stream
+ * with its own trust). */
+SoupSession   *ls_worker_new_stream_session  (void);
 /* What a tracked task is doing, newly allocated: named in the warning
  * when it has not finished within the stop's grace period. */
 typedef char *(*LsWorkerTaskDescribe) (gpointer data);

@@ -539,6 +539,30 @@ ls_worker_get_thread_id (LsWorker *self)
 }
 
 /**
+ * ls_worker_new_stream_session:
+ *
+ * Returns: (transfer full): a session for streams, configured as every
+ *   session of the worker is, for a stream that needs one of its own.
+ */
+SoupSession *
+ls_worker_new_stream_session (void)
+{
+  /* timeout 0: an SSE stream may be silent longer than libsoup's 60 s
+   * default. idle-timeout 0: a reconnect that takes the pooled
+   * connection its previous response left, just as the session's idle
+   * timeout closes it, never reports back in libsoup 3.2, not even when
+   * cancelled (a stream with "retry: 60000" stayed "Connecting" for
+   * good); an idle connection goes when the server closes it. Connection
+   * limits: libsoup would queue the 7th stream to one host behind the
+   * first six, forever. */
+  return soup_session_new_with_options ("timeout", 0,
+                                        "idle-timeout", 0,
+                                        "max-conns", 4096,
+                                        "max-conns-per-host", 4096,
+                                        NULL);
+}
+
+/**
  * ls_worker_get_session_for:
  * @key: spreads requests over the worker's sessions; the same key always
  *   gets the same session
@@ -556,21 +580,7 @@ ls_worker_get_session_for (LsWorker *self,
 
   session = &self->sessions[key % N_SESSIONS];
   if (*session == NULL)
-    {
-      /* timeout 0: an SSE stream may be silent longer than libsoup's 60 s
-       * default. idle-timeout 0: a reconnect that takes the pooled
-       * connection its previous response left, just as the session's idle
-       * timeout closes it, never reports back in libsoup 3.2, not even when
-       * cancelled (a stream with "retry: 60000" stayed "Connecting" for
-       * good); an idle connection goes when the server closes it. Connection
-       * limits: libsoup would queue the 7th stream to one host behind the
-       * first six, forever. */
-      *session = soup_session_new_with_options ("timeout", 0,
-                                                "idle-timeout", 0,
-                                                "max-conns", 4096,
-                                                "max-conns-per-host", 4096,
-                                                NULL);
-    }
+    *session = ls_worker_new_stream_session ();
   return *session;
 }
 
