@@ -195,8 +195,8 @@ step_window_shown (gpointer data)
 
 /* A finite tick stream as fast as the server can, whose reconnection
  * waits an hour: once it is in, the store holds still. (A minute was
- * once over before a slow AddressSanitizer run replaced the stream, and
- * the replacement cancelled the reconnect's send in flight.) */
+ * once over in a slow AddressSanitizer run: the reconnect went out while
+ * the test went on.) */
 static gboolean
 step_connect_known_stream (gpointer data)
 {
